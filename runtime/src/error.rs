@@ -1,0 +1,158 @@
+//! `guarded::Error` and its HTTP response (RFC 9457 problem details, RFC 6750 challenges).
+
+use axum_core::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+
+use crate::jwt::TokenError;
+
+/// How a denial is reported: 404 hides whether the row exists; 403 says it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deny {
+    /// Not yours or not there, indistinguishably (the default).
+    NotFound,
+    /// It exists and is not yours (`deny = 403`).
+    Forbidden,
+}
+
+/// Everything a guarded fn can end with. Converts into a response that never contains SQL,
+/// database messages or token contents.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The bearer token is missing or was refused: 401.
+    Unauthorized(TokenError),
+    /// The request's credentials are malformed (two of them, a token in the query): 400.
+    BadRequest(&'static str),
+    /// The statement's ownership predicate matched no row: 404, or 403 when asked.
+    Denied(Deny),
+    /// The database is unreachable, busy or the pool is exhausted: 503.
+    Unavailable(sqlx::Error),
+    /// Any other database error: 500.
+    Database(sqlx::Error),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unauthorized(e) => write!(f, "{e}"),
+            Self::BadRequest(code) => write!(f, "bad request ({code})"),
+            Self::Denied(Deny::NotFound) => f.write_str("not found"),
+            Self::Denied(Deny::Forbidden) => f.write_str("forbidden"),
+            Self::Unavailable(e) => write!(f, "database unavailable: {e}"),
+            Self::Database(e) => write!(f, "database error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Unauthorized(e) => Some(e),
+            Self::Unavailable(e) | Self::Database(e) => Some(e),
+            Self::BadRequest(_) | Self::Denied(_) => None,
+        }
+    }
+}
+
+impl From<TokenError> for Error {
+    fn from(e: TokenError) -> Self {
+        Self::Unauthorized(e)
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        if is_unavailable(&e) {
+            Self::Unavailable(e)
+        } else {
+            Self::Database(e)
+        }
+    }
+}
+
+/// Errors a retry may cure: no connection, a closed pool, a busy or locked database.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| unavailable_code(&c)),
+        _ => false,
+    }
+}
+
+/// PostgreSQL and MySQL report five-character SQLSTATEs: class 08 (connection exception),
+/// 53 (insufficient resources) and 57 (operator intervention) are worth a retry. SQLite
+/// reports its (extended) result code: primary codes 5 (`BUSY`) and 6 (`LOCKED`).
+fn unavailable_code(code: &str) -> bool {
+    if code.len() == 5 {
+        return ["08", "53", "57"].iter().any(|class| code.starts_with(class));
+    }
+    code.parse::<u32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
+}
+
+impl Error {
+    /// The HTTP status this error maps to.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Denied(Deny::NotFound) => StatusCode::NOT_FOUND,
+            Self::Denied(Deny::Forbidden) => StatusCode::FORBIDDEN,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A short code safe to show a client; never SQL, database text or token contents.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthorized(e) => e.code(),
+            Self::BadRequest(code) => code,
+            Self::Denied(Deny::NotFound) => "not_found",
+            Self::Denied(Deny::Forbidden) => "forbidden",
+            Self::Unavailable(_) => "unavailable",
+            Self::Database(_) => "internal",
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let Self::Database(e) | Self::Unavailable(e) = &self {
+            tracing::error!(error = %e, "guarded: database error");
+        }
+        let body = serde_json::json!({
+            "type": "about:blank",
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "code": self.code(),
+        });
+        let mut response = (status, body.to_string()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        match &self {
+            Self::Unauthorized(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+                );
+            }
+            Self::BadRequest(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(r#"Bearer error="invalid_request""#),
+                );
+            }
+            Self::Unavailable(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            Self::Denied(_) | Self::Database(_) => {}
+        }
+        response
+    }
+}

@@ -1,0 +1,22 @@
+//! Runtime of [`guarded`](https://docs.rs/guarded): the [`Guard`] extractor, the JWT
+//! [`Verifier`], and [`Error`]. Depend on `guarded`, which re-exports all of this next to the
+//! `#[guarded]` attribute.
+
+mod bearer;
+mod db;
+mod error;
+mod guard;
+pub mod jwt;
+mod scope;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use bearer::bearer_token;
+pub use db::GuardedDb;
+pub use error::{Deny, Error};
+pub use guard::Guard;
+pub use jwt::{Claims, GuardClaims, Subject, TokenError, Verifier, VerifierError};
+
+#[cfg(all(feature = "rust-crypto", feature = "aws-lc-rs"))]
+compile_error!("enable one crypto backend of `guarded`: `rust-crypto` or `aws-lc-rs`, not both");
