@@ -1,0 +1,88 @@
+//! The fail-closed rules for one statement site, given what the SQL analysis found.
+
+use syn::spanned::Spanned;
+use syn::{Expr, Ident};
+
+use crate::sites::{Chain, Root};
+use crate::sql::Analysis;
+
+/// Whether an executor argument is the guard: `&mut guard`, `&guard`, `guard`, `&mut *guard`.
+pub fn is_guard(expr: &Expr, guard: &Ident) -> bool {
+    match expr {
+        Expr::Reference(r) => is_guard(&r.expr, guard),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => is_guard(&u.expr, guard),
+        Expr::Paren(p) => is_guard(&p.expr, guard),
+        Expr::Group(g) => is_guard(&g.expr, guard),
+        Expr::Path(p) => p.qself.is_none() && p.path.is_ident(guard),
+        _ => false,
+    }
+}
+
+/// Statements the guard must run: they read the guarded table or write anything.
+pub fn needs_guard(analysis: &Analysis) -> bool {
+    analysis.guarded || analysis.writes
+}
+
+/// A whole chain executed on `executor`.
+pub fn chain(chain: &Chain, analysis: &Analysis, on_guard: bool) -> Result<(), syn::Error> {
+    let executor = &chain.exec.args[0];
+    if !on_guard {
+        if needs_guard(analysis) {
+            return Err(syn::Error::new(
+                executor.span(),
+                format!(
+                    "this statement {}; execute it on the guard: `.{}(&mut guard)`",
+                    what(analysis),
+                    chain.exec.method
+                ),
+            ));
+        }
+        return Ok(());
+    }
+    let given = match &chain.root {
+        Root::Call { .. } => chain.methods.iter().filter(|m| m.is_bind()).count(),
+        Root::Macro { args, .. } => args.len(),
+    };
+    if given != analysis.user_params {
+        return Err(syn::Error::new(
+            chain.root.sql().span(),
+            format!(
+                "this statement has {} placeholder(s) but {} value(s) are bound; the guard \
+                 inserts the subject among them and needs every bind in this chain",
+                analysis.user_params, given
+            ),
+        ));
+    }
+    if analysis.zero_rows_denies && chain.exec.method == "fetch" {
+        return Err(syn::Error::new(
+            chain.exec.method.span(),
+            "a guarded UPDATE/DELETE must be run with `execute`, `fetch_one`, `fetch_optional` \
+             or `fetch_all`, so that zero rows can end the fn with a denial",
+        ));
+    }
+    Ok(())
+}
+
+/// A statement built but not executed in the same expression.
+pub fn detached(root: &Root, analysis: &Analysis) -> Result<(), syn::Error> {
+    if needs_guard(analysis) {
+        return Err(syn::Error::new(
+            root.sql().span(),
+            format!(
+                "this statement {}; build and run it in one expression on the guard, e.g. \
+                 `sqlx::query(\"...\").bind(..).execute(&mut guard)`, so the guard can bind \
+                 the subject and decide zero rows",
+                what(analysis)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn what(analysis: &Analysis) -> &'static str {
+    if analysis.guarded {
+        "touches the guarded table"
+    } else {
+        "writes"
+    }
+}

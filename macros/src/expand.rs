@@ -1,0 +1,227 @@
+//! Code generation: the wrapped fn, and each statement site run through the guard's scope.
+//!
+//! Generated code names only `::guarded::__private::...` and `__guarded_*` locals with
+//! mixed-site hygiene, so nothing in the user's scope can change its meaning.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, ItemFn, LitStr, ReturnType};
+
+use crate::args::{Args, Deny};
+use crate::body::Found;
+use crate::model::Model;
+use crate::sites::{Chain, Root};
+use crate::sql::{Analysis, Bind};
+
+/// Names shared by the fn wrapper and its sites.
+pub struct SiteCtx {
+    scope: Ident,
+    subject: Ident,
+    conn: Ident,
+    outcome: Ident,
+    classify: bool,
+}
+
+impl SiteCtx {
+    pub fn new(deny: Deny) -> Self {
+        let name = |n: &str| Ident::new(n, Span::mixed_site());
+        Self {
+            scope: name("__guarded_scope"),
+            subject: name("__guarded_subject"),
+            conn: name("__guarded_conn"),
+            outcome: name("__guarded_outcome"),
+            classify: deny == Deny::Forbidden,
+        }
+    }
+}
+
+/// The user's values, hoisted into locals when the denial check binds them a second time.
+struct Values {
+    lets: Vec<TokenStream>,
+    exprs: Vec<TokenStream>,
+}
+
+fn values(user: &[&Expr], hoist: bool) -> Values {
+    if !hoist {
+        return Values {
+            lets: Vec::new(),
+            exprs: user.iter().map(|e| quote!(#e)).collect(),
+        };
+    }
+    let idents: Vec<Ident> = (0..user.len())
+        .map(|i| Ident::new(&format!("__guarded_v{i}"), Span::mixed_site()))
+        .collect();
+    Values {
+        lets: user
+            .iter()
+            .zip(&idents)
+            .map(|(e, i)| quote_spanned!(e.span()=> let #i = #e;))
+            .collect(),
+        exprs: idents.iter().map(|i| quote!(&#i)).collect(),
+    }
+}
+
+/// The values in the order the rewritten statement binds them.
+fn ordered(analysis: &Analysis, values: &Values, subject: &TokenStream) -> Vec<TokenStream> {
+    analysis
+        .binds
+        .iter()
+        .map(|bind| match bind {
+            Bind::User(i) => values.exprs[*i].clone(),
+            Bind::Subject => subject.clone(),
+        })
+        .collect()
+}
+
+/// One site run on the guard.
+pub fn site(chain: &Chain, analysis: &Analysis, ctx: &SiteCtx) -> Expr {
+    let SiteCtx {
+        scope,
+        subject,
+        conn,
+        outcome,
+        ..
+    } = ctx;
+    let sql = LitStr::new(&analysis.sql, chain.root.sql().span());
+    let user: Vec<&Expr> = match &chain.root {
+        Root::Call { .. } => chain
+            .methods
+            .iter()
+            .filter(|m| m.is_bind())
+            .map(|m| &m.call.args[0])
+            .collect(),
+        Root::Macro { args, .. } => args.iter().collect(),
+    };
+    let classify = analysis.classify.as_ref().filter(|_| ctx.classify);
+    let values = values(&user, classify.is_some());
+    let query = query(chain, &sql, &ordered(analysis, &values, &quote!(&#subject)), subject, analysis, &values);
+    let set_classify = classify.map(|c| {
+        let sql = LitStr::new(&c.sql, chain.root.sql().span());
+        let binds = c.binds.iter().map(|i| &values.exprs[*i]);
+        quote!(#outcome.set_classify(::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*);)
+    });
+    let method = &chain.exec.method;
+    let lets = &values.lets;
+    let zero_rows_denies = analysis.zero_rows_denies;
+    let run = if method == "fetch" {
+        quote!(#query.#method(#conn))
+    } else {
+        quote_spanned! {method.span()=>
+            #outcome.#method(
+                &::guarded::__private::Site { zero_rows_denies: #zero_rows_denies },
+                #query.#method(#conn),
+            )
+        }
+    };
+    let tokens = quote! {{
+        #(#lets)*
+        #[allow(unused_variables)]
+        let (#conn, #outcome) = #scope.split();
+        #set_classify
+        #run
+    }};
+    syn::parse2(tokens).expect("site expansion is an expression")
+}
+
+/// The statement with the rewritten SQL, its values in order, and the user's other methods.
+fn query(
+    chain: &Chain,
+    sql: &LitStr,
+    ordered: &[TokenStream],
+    subject: &Ident,
+    analysis: &Analysis,
+    values: &Values,
+) -> TokenStream {
+    match &chain.root {
+        Root::Call { call, .. } => {
+            let func = &call.func;
+            let others = chain.methods.iter().filter(|m| !m.is_bind()).map(|m| {
+                let (method, turbofish, args) = (&m.call.method, &m.call.turbofish, &m.call.args);
+                quote!(.#method #turbofish (#args))
+            });
+            quote!(#func(#sql) #(.bind(#ordered))* #(#others)*)
+        }
+        Root::Macro { mac, ty, .. } => {
+            // The query macros take their arguments by reference themselves.
+            let args = analysis.binds.iter().map(|bind| match bind {
+                Bind::User(i) => {
+                    let e = &values.exprs[*i];
+                    if values.lets.is_empty() { quote!(#e) } else { quote!(*#e) }
+                }
+                Bind::Subject => quote!(#subject),
+            });
+            let path = &mac.mac.path;
+            let ty = ty.as_ref().map(|ty| quote!(#ty,));
+            let others = chain.methods.iter().map(|m| {
+                let (method, turbofish, args) = (&m.call.method, &m.call.turbofish, &m.call.args);
+                quote!(.#method #turbofish (#args))
+            });
+            quote!(#path!(#ty #sql #(, #args)*) #(#others)*)
+        }
+    }
+}
+
+/// The fn with its body run inside the guard's scope.
+pub fn function(item: &ItemFn, args: &Args, model: &Model, found: &Found, ctx: &SiteCtx) -> TokenStream {
+    let ItemFn {
+        attrs, vis, sig, block, ..
+    } = item;
+    let guard = &model.guard.ident;
+    let SiteCtx { scope, subject, .. } = ctx;
+    let out = format_ident!("__guarded_out", span = Span::mixed_site());
+    let ret = format_ident!("__guarded_ret", span = Span::mixed_site());
+    let touch = model.guard.mutable.then(|| quote!(let _ = &mut #guard;));
+    let name = sig.ident.to_string();
+    let table = &args.owner.table;
+    let transactional = found.guard_sites > 1 || found.repeated || ctx.classify;
+    let writes = found.writes;
+    let deny = match args.deny {
+        Deny::NotFound => quote!(NotFound),
+        Deny::Forbidden => quote!(Forbidden),
+    };
+    // `impl Trait` cannot annotate a let; the tail call then carries the type instead.
+    let body = match &sig.output {
+        ReturnType::Type(_, ty) if !contains_impl(ty) => quote! {
+            let #ret: #ty = #block;
+            #[allow(unreachable_code)]
+            #ret
+        },
+        _ => quote!(#block),
+    };
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #touch
+            let #subject = ::guarded::__private::subject(&#guard);
+            let mut #scope = match ::guarded::__private::Scope::begin(
+                &#guard,
+                &::guarded::__private::FnMeta {
+                    name: #name,
+                    table: #table,
+                    transactional: #transactional,
+                    writes: #writes,
+                    deny: ::guarded::__private::Deny::#deny,
+                },
+            ).await {
+                ::guarded::__private::Ok(scope) => scope,
+                ::guarded::__private::Err(error) => {
+                    return ::guarded::__private::Err(::guarded::__private::From::from(error));
+                }
+            };
+            let #out = async { #body }.await;
+            #scope.finish(#out).await
+        }
+    }
+}
+
+fn contains_impl(ty: &syn::Type) -> bool {
+    fn scan(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|tt| match tt {
+            proc_macro2::TokenTree::Ident(i) => i == "impl",
+            proc_macro2::TokenTree::Group(g) => scan(g.stream()),
+            _ => false,
+        })
+    }
+    scan(quote!(#ty))
+}

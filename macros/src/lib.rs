@@ -1,0 +1,84 @@
+//! The `#[guarded]` attribute. Use it through the `guarded` crate, whose documentation
+//! describes what it guarantees; this crate is its implementation.
+//!
+//! Stages, one file each: `args` (the attribute) -> `model` (the fn and its guard parameter)
+//! -> `body` (finds the SQL sites; `sites` recognises them) -> `sql` (parses and rewrites one
+//! statement) -> `check` (fail-closed rules) -> `expand` (generated code).
+
+mod args;
+mod body;
+mod check;
+mod expand;
+mod model;
+mod sites;
+mod sql;
+
+use proc_macro::TokenStream;
+use quote::ToTokens;
+use syn::visit_mut::VisitMut;
+use syn::ItemFn;
+
+/// Puts the ownership predicate into every statement of an async fn taking a `Guard`.
+/// See the `guarded` crate for the full documentation.
+#[proc_macro_attribute]
+pub fn guarded(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item = syn::parse_macro_input!(item as ItemFn);
+    let mut raw = args::RawArgs::default();
+    let parser = syn::meta::parser(|meta| raw.parse(&meta));
+    let mut errors = Vec::new();
+    if let Err(e) = syn::parse::Parser::parse(parser, attr.clone()) {
+        errors.push(e);
+    }
+    let span = proc_macro2::TokenStream::from(attr)
+        .into_iter()
+        .next()
+        .map_or_else(proc_macro2::Span::call_site, |tt| tt.span());
+    let expanded = match raw.finish(span) {
+        Ok(args) => expand_fn(item.clone(), &args, &mut errors),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let output = match (expanded, combine(errors)) {
+        (Some(tokens), None) => tokens,
+        // The user's fn stays next to the errors so the router and the IDE keep working.
+        (_, errors) => {
+            let errors = errors.map(|e| e.to_compile_error());
+            quote::quote!(#errors #item)
+        }
+    };
+    if std::env::var_os("GUARDED_DEBUG").is_some_and(|v| v == "1") {
+        eprintln!("#[guarded] expansion:\n{output}");
+    }
+    output.into()
+}
+
+fn expand_fn(
+    mut item: ItemFn,
+    args: &args::Args,
+    errors: &mut Vec<syn::Error>,
+) -> Option<proc_macro2::TokenStream> {
+    let model = model::read(&item, args, errors)?;
+    let policy = sql::Policy {
+        table: &args.owner.table,
+        column: &args.owner.column,
+        unguarded: &args.unguarded,
+    };
+    let ctx = expand::SiteCtx::new(args.deny);
+    let mut walker = body::Walker::new(&model.guard.ident, model.dialect, policy, &ctx);
+    walker.visit_block_mut(&mut item.block);
+    let found = std::mem::take(&mut walker.found);
+    errors.append(&mut walker.errors);
+    if !errors.is_empty() {
+        return None;
+    }
+    Some(expand::function(&item, args, &model, &found, &ctx).into_token_stream())
+}
+
+fn combine(errors: Vec<syn::Error>) -> Option<syn::Error> {
+    errors.into_iter().reduce(|mut all, e| {
+        all.combine(e);
+        all
+    })
+}

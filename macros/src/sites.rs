@@ -1,0 +1,240 @@
+//! Recognising SQL sites in the body: `sqlx::query*(LIT).bind(..)...EXEC(executor)` chains and
+//! `sqlx::query*!(...)` macros.
+
+use syn::parse::ParseStream;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprCall, ExprMacro, ExprMethodCall, Lit, LitStr, Path, Token};
+
+/// Builder fns whose SQL the guard rewrites.
+const QUERY_FNS: &[&str] = &["query", "query_as", "query_scalar"];
+/// Fns that take SQL but hide their arguments or run several statements: always refused.
+const OPAQUE_FNS: &[&str] = &["query_with", "query_as_with", "query_scalar_with", "raw_sql"];
+/// Macros whose SQL the guard rewrites.
+const QUERY_MACROS: &[&str] = &[
+    "query",
+    "query_as",
+    "query_scalar",
+    "query_unchecked",
+    "query_as_unchecked",
+    "query_scalar_unchecked",
+];
+/// Macros that read SQL from a file the guard does not see.
+const FILE_MACROS: &[&str] = &[
+    "query_file",
+    "query_file_as",
+    "query_file_scalar",
+    "query_file_unchecked",
+    "query_file_as_unchecked",
+    "query_file_scalar_unchecked",
+];
+/// Whether `name` is a SQL entry point of sqlx: a query fn or macro, or one we refuse.
+pub fn is_entry_name(name: &str) -> bool {
+    [QUERY_FNS, OPAQUE_FNS, QUERY_MACROS, FILE_MACROS]
+        .iter()
+        .any(|names| names.contains(&name))
+}
+
+/// Methods that run a statement.
+pub const EXEC_METHODS: &[&str] = &["execute", "fetch", "fetch_all", "fetch_one", "fetch_optional"];
+/// Builder methods that may sit between the root and the executor call.
+const BUILDER_METHODS: &[&str] = &["bind", "persistent", "map", "try_map"];
+
+/// Where a statement's SQL comes from.
+pub enum Root {
+    /// `sqlx::query(LIT)` and friends.
+    Call { call: ExprCall, sql: LitStr },
+    /// `sqlx::query!(LIT, args...)` and friends; `ty` is `query_as!`'s record type.
+    Macro {
+        mac: ExprMacro,
+        ty: Option<Path>,
+        sql: LitStr,
+        args: Vec<Expr>,
+    },
+}
+
+impl Root {
+    pub fn sql(&self) -> &LitStr {
+        match self {
+            Self::Call { sql, .. } | Self::Macro { sql, .. } => sql,
+        }
+    }
+}
+
+/// What a candidate root turned out to be.
+pub enum RootKind {
+    Site(Root),
+    /// A SQL entry point the guard cannot rewrite; the message says what to write instead.
+    Refused(syn::Error),
+    NotSql,
+}
+
+/// A method applied to the root between it and the executor call.
+pub struct Method {
+    pub call: ExprMethodCall,
+}
+
+impl Method {
+    pub fn is_bind(&self) -> bool {
+        self.call.method == "bind"
+    }
+}
+
+/// A whole chain: root, builder methods (binds in order), executor call.
+pub struct Chain {
+    pub root: Root,
+    pub methods: Vec<Method>,
+    pub exec: ExprMethodCall,
+}
+
+fn last_ident(path: &Path) -> Option<String> {
+    path.segments.last().map(|s| s.ident.to_string())
+}
+
+fn str_lit(expr: &Expr) -> Option<&LitStr> {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Str(s) => Some(s),
+            _ => None,
+        },
+        Expr::Group(g) => str_lit(&g.expr),
+        Expr::Paren(p) => str_lit(&p.expr),
+        _ => None,
+    }
+}
+
+fn not_literal(span: proc_macro2::Span) -> syn::Error {
+    syn::Error::new(
+        span,
+        "SQL in a #[guarded] fn must be a string literal, so the guard can prove it guarded; \
+         write the statement inline and pass values with .bind(..)",
+    )
+}
+
+/// Classifies an expression that may start a statement.
+pub fn root_kind(expr: &Expr) -> RootKind {
+    match expr {
+        Expr::Call(call) => call_kind(call),
+        Expr::Macro(mac) => macro_kind(mac),
+        _ => RootKind::NotSql,
+    }
+}
+
+fn call_kind(call: &ExprCall) -> RootKind {
+    let Expr::Path(func) = &*call.func else {
+        return RootKind::NotSql;
+    };
+    let Some(name) = last_ident(&func.path) else {
+        return RootKind::NotSql;
+    };
+    if OPAQUE_FNS.contains(&name.as_str()) {
+        return RootKind::Refused(syn::Error::new_spanned(
+            func,
+            format!(
+                "`{name}` hides its arguments from the guard; use `sqlx::query(\"...\")` \
+                 with `.bind(..)` for each value"
+            ),
+        ));
+    }
+    if !QUERY_FNS.contains(&name.as_str()) {
+        return RootKind::NotSql;
+    }
+    match call.args.first().and_then(str_lit) {
+        Some(sql) if call.args.len() == 1 => RootKind::Site(Root::Call {
+            call: call.clone(),
+            sql: sql.clone(),
+        }),
+        _ => RootKind::Refused(not_literal(
+            call.args
+                .first()
+                .map_or_else(|| call.func.span(), Spanned::span),
+        )),
+    }
+}
+
+fn macro_kind(mac: &ExprMacro) -> RootKind {
+    let Some(name) = last_ident(&mac.mac.path) else {
+        return RootKind::NotSql;
+    };
+    if FILE_MACROS.contains(&name.as_str()) {
+        return RootKind::Refused(syn::Error::new_spanned(
+            &mac.mac.path,
+            format!(
+                "`{name}!` reads SQL the guard cannot see; write the statement inline \
+                 with `sqlx::query!(\"...\")`"
+            ),
+        ));
+    }
+    if !QUERY_MACROS.contains(&name.as_str()) {
+        return RootKind::NotSql;
+    }
+    let typed = name.starts_with("query_as");
+    match mac.mac.parse_body_with(|input: ParseStream<'_>| MacroArgs::parse(input, typed)) {
+        Ok(MacroArgs { ty, sql, args }) => RootKind::Site(Root::Macro {
+            mac: mac.clone(),
+            ty,
+            sql,
+            args,
+        }),
+        Err(e) => RootKind::Refused(e),
+    }
+}
+
+struct MacroArgs {
+    ty: Option<Path>,
+    sql: LitStr,
+    args: Vec<Expr>,
+}
+
+impl MacroArgs {
+    fn parse(input: ParseStream<'_>, typed: bool) -> syn::Result<Self> {
+        let ty = if typed {
+            let ty: Path = input.parse()?;
+            input.parse::<Token![,]>()?;
+            Some(ty)
+        } else {
+            None
+        };
+        let first: Expr = input.parse()?;
+        let Some(sql) = str_lit(&first).cloned() else {
+            return Err(not_literal(first.span()));
+        };
+        let mut args = Vec::new();
+        if input.parse::<Option<Token![,]>>()?.is_some() {
+            let rest = Punctuated::<Expr, Token![,]>::parse_terminated(input)?;
+            args.extend(rest);
+        }
+        Ok(Self { ty, sql, args })
+    }
+}
+
+/// Splits `root.m1(..).m2(..).exec(executor)` into its parts; `None` when `expr` is not an
+/// executor call on a recognised root through builder methods only.
+pub fn chain(exec: &ExprMethodCall) -> Option<Result<Chain, syn::Error>> {
+    if !EXEC_METHODS.contains(&exec.method.to_string().as_str()) || exec.args.len() != 1 {
+        return None;
+    }
+    let mut methods = Vec::new();
+    let mut cursor = &*exec.receiver;
+    loop {
+        match cursor {
+            Expr::MethodCall(m) if BUILDER_METHODS.contains(&m.method.to_string().as_str()) => {
+                methods.push(Method { call: m.clone() });
+                cursor = &m.receiver;
+            }
+            Expr::Group(g) => cursor = &g.expr,
+            Expr::Paren(p) => cursor = &p.expr,
+            _ => break,
+        }
+    }
+    methods.reverse();
+    match root_kind(cursor) {
+        RootKind::Site(root) => Some(Ok(Chain {
+            root,
+            methods,
+            exec: exec.clone(),
+        })),
+        RootKind::Refused(e) => Some(Err(e)),
+        RootKind::NotSql => None,
+    }
+}

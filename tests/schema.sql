@@ -1,0 +1,11 @@
+CREATE TABLE IF NOT EXISTS items (
+    id       INTEGER PRIMARY KEY,
+    title    TEXT    NOT NULL,
+    owner_id TEXT    NOT NULL,
+    version  INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id      INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL,
+    note    TEXT    NOT NULL
+);

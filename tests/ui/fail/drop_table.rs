@@ -1,0 +1,10 @@
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+
+#[guarded(owner = "items.owner_id")]
+async fn handler(mut guard: Guard<Sqlite>) -> Result<(), guarded::Error> {
+    sqlx::query("DROP TABLE items").execute(&mut guard).await?;
+    Ok(())
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+
+#[guarded(deny = 404)]
+async fn handler(mut guard: Guard<Sqlite>) -> Result<(), guarded::Error> {
+
+    Ok(())
+}
+
+fn main() {}

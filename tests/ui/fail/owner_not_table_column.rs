@@ -1,0 +1,10 @@
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+
+#[guarded(owner = "owner_id")]
+async fn handler(mut guard: Guard<Sqlite>) -> Result<(), guarded::Error> {
+
+    Ok(())
+}
+
+fn main() {}

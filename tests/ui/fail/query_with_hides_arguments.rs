@@ -1,0 +1,10 @@
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+
+#[guarded(owner = "items.owner_id")]
+async fn handler(mut guard: Guard<Sqlite>, args: sqlx::sqlite::SqliteArguments) -> Result<(), guarded::Error> {
+    sqlx::query_with("DELETE FROM items WHERE id = ?", args).execute(&mut guard).await?;
+    Ok(())
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+
+#[guarded(owner = "items.owner_id")]
+async fn handler(mut guard: Guard<Sqlite>, id: i64) -> Result<(), guarded::Error> {
+    sqlx::query(concat!("DELETE FROM items ", "WHERE id = ?")).bind(id).execute(&mut guard).await?;
+    Ok(())
+}
+
+fn main() {}

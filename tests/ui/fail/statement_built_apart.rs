@@ -1,0 +1,11 @@
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+
+#[guarded(owner = "items.owner_id")]
+async fn handler(mut guard: Guard<Sqlite>, id: i64) -> Result<(), guarded::Error> {
+    let q = sqlx::query("DELETE FROM items WHERE id = ?").bind(id);
+    q.execute(&mut guard).await?;
+    Ok(())
+}
+
+fn main() {}
