@@ -42,10 +42,17 @@ pub fn guarded(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let output = match (expanded, combine(errors)) {
         (Some(tokens), None) => tokens,
-        // The user's fn stays next to the errors so the router and the IDE keep working.
+        // The fn's signature stays next to the errors so the router and the IDE keep working;
+        // its body does not, so the errors are not buried under the ones it would cause.
         (_, errors) => {
             let errors = errors.map(|e| e.to_compile_error());
-            quote::quote!(#errors #item)
+            let ItemFn { attrs, vis, sig, .. } = &item;
+            quote::quote! {
+                #errors
+                #(#attrs)*
+                #[allow(unused_variables, unreachable_code)]
+                #vis #sig { ::core::unreachable!("#[guarded] reported errors") }
+            }
         }
     };
     if std::env::var_os("GUARDED_DEBUG").is_some_and(|v| v == "1") {
