@@ -106,7 +106,7 @@ impl<'a> Walker<'a> {
     /// about to be run by something else (`pool.execute("...")`, a helper fn).
     fn stray_literal(&mut self, lit: &LitStr) {
         let text = lit.value();
-        if !is_statement(&text, self.dialect) {
+        if !sql::is_statement(&text, self.dialect) {
             return;
         }
         let message = match sql::analyse(&text, self.dialect, &self.policy) {
@@ -119,18 +119,6 @@ impl<'a> Walker<'a> {
         };
         self.errors.push(syn::Error::new(lit.span(), message));
     }
-}
-
-/// Whether `text` parses as SQL at all: prose and identifiers do not.
-fn is_statement(text: &str, dialect: Dialect) -> bool {
-    use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
-    use sqlparser::parser::Parser;
-    let parsed = match dialect {
-        Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, text),
-        Dialect::MySql => Parser::parse_sql(&MySqlDialect {}, text),
-        Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, text),
-    };
-    parsed.is_ok_and(|statements| !statements.is_empty())
 }
 
 /// The first SQL entry point named in a token stream, looking into nested groups.

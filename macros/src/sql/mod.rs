@@ -5,6 +5,17 @@
 //! what the expansion needs: the final SQL, the order in which values must be bound, and what
 //! the statement does (reads, writes, whether zero affected rows is a denial).
 
+mod inject;
+mod placeholders;
+#[cfg(test)]
+mod tests;
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{Statement, VisitMut, visit_relations};
+use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::parser::Parser;
+
 /// The SQL dialect of the fn, taken from the `Guard<DB>` type or `dialect = "..."`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -69,6 +80,68 @@ pub struct Analysis {
 /// Analyses and rewrites one SQL statement. The error is a message for the user, saying what
 /// to write instead; the caller spans it on the string literal.
 pub fn analyse(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Analysis, String> {
-    let _ = (sql, dialect, policy);
-    Err("SQL analysis is not built yet".to_owned())
+    if sql.to_ascii_lowercase().contains("__guarded_") {
+        return Err("`__guarded_` is reserved for the guard's own markers".into());
+    }
+    let mut statement = parse(sql, dialect)?;
+    let references = references(&statement, policy.table);
+    let marked = placeholders::mark(&mut statement, dialect)?;
+    let mut injector = inject::Injector::new(policy);
+    if let ControlFlow::Break(message) = statement.visit(&mut injector) {
+        return Err(message);
+    }
+    let done = injector.done;
+    if done.handled != references {
+        return Err(format!(
+            "the guard cannot put its predicate on every reference to `{}` in this statement; \
+             write it with plain FROM/JOIN references to the table",
+            policy.table
+        ));
+    }
+    let (sql, binds) = placeholders::finish(&statement.to_string(), &marked);
+    let classify = done.classify.map(|text| {
+        let (sql, binds) = placeholders::compact(&text, &marked);
+        Classify { sql, binds }
+    });
+    Ok(Analysis {
+        sql,
+        binds,
+        user_params: marked.user_params,
+        guarded: references > 0,
+        writes: done.writes,
+        zero_rows_denies: done.top_mutation,
+        classify,
+    })
+}
+
+/// Parses exactly one statement.
+fn parse(sql: &str, dialect: Dialect) -> Result<Statement, String> {
+    let parsed = match dialect {
+        Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),
+        Dialect::MySql => Parser::parse_sql(&MySqlDialect {}, sql),
+        Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, sql),
+    };
+    let mut statements = parsed.map_err(|e| format!("this SQL does not parse: {e}"))?;
+    match statements.len() {
+        1 => Ok(statements.remove(0)),
+        0 => Err("this SQL holds no statement".into()),
+        _ => Err("one statement per query: the guard rewrites and checks each on its own".into()),
+    }
+}
+
+/// Whether `text` parses as SQL at all: prose and identifiers do not.
+pub fn is_statement(text: &str, dialect: Dialect) -> bool {
+    parse(text, dialect).is_ok()
+}
+
+/// How many times the statement names the guarded table as a relation.
+fn references(statement: &Statement, table: &str) -> usize {
+    let mut count = 0;
+    let _ = visit_relations(statement, |name| {
+        if inject::is_table(name, table) {
+            count += 1;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    count
 }
