@@ -29,7 +29,9 @@ async fn get_item(
             .bind(id)
             .fetch_one(&mut guard)
             .await?;
-    Ok(Json(serde_json::json!({ "id": id, "title": title, "owner": owner })))
+    Ok(Json(
+        serde_json::json!({ "id": id, "title": title, "owner": owner }),
+    ))
 }
 
 #[guarded(owner = "items.owner_id")]
@@ -47,7 +49,10 @@ async fn rename_item(
 }
 
 #[guarded(owner = "items.owner_id")]
-async fn delete_item(mut guard: Guard<Sqlite>, Path(id): Path<i64>) -> Result<StatusCode, guarded::Error> {
+async fn delete_item(
+    mut guard: Guard<Sqlite>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, guarded::Error> {
     sqlx::query("DELETE FROM items WHERE id = ?")
         .bind(id)
         .execute(&mut guard)
@@ -85,12 +90,21 @@ async fn rename_pair(
 fn app(state: AppState) -> Router {
     Router::new()
         .route("/items", post(create_item))
-        .route("/items/{id}", get(get_item).put(rename_item).delete(delete_item))
+        .route(
+            "/items/{id}",
+            get(get_item).put(rename_item).delete(delete_item),
+        )
         .route("/pairs/{a}/{b}", post(rename_pair))
         .with_state(state)
 }
 
-async fn send(app: &Router, method: &str, uri: &str, user: &str, body: Option<&str>) -> (StatusCode, String) {
+async fn send(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    user: &str,
+    body: Option<&str>,
+) -> (StatusCode, String) {
     let mut request = Request::builder()
         .method(method)
         .uri(uri)
@@ -103,7 +117,12 @@ async fn send(app: &Router, method: &str, uri: &str, user: &str, body: Option<&s
         .expect("request");
     let response = app.clone().oneshot(request).await.expect("response");
     let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -117,9 +136,19 @@ async fn owner_reads_updates_and_deletes() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("\"first\""), "{body}");
 
-    let (status, _) = send(&app, "PUT", &format!("/items/{id}"), "alice", Some(r#"{"title":"renamed"}"#)).await;
+    let (status, _) = send(
+        &app,
+        "PUT",
+        &format!("/items/{id}"),
+        "alice",
+        Some(r#"{"title":"renamed"}"#),
+    )
+    .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(row(&state.pool, id).await, Some(("renamed".into(), "alice".into())));
+    assert_eq!(
+        row(&state.pool, id).await,
+        Some(("renamed".into(), "alice".into()))
+    );
 
     let (status, _) = send(&app, "DELETE", &format!("/items/{id}"), "alice", None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -132,13 +161,23 @@ async fn stranger_gets_404_and_changes_nothing() {
     let id = seed(&state.pool, "mine", "alice").await;
     let app = app(state.clone());
 
-    for (method, body) in [("GET", None), ("PUT", Some(r#"{"title":"stolen"}"#)), ("DELETE", None)] {
+    for (method, body) in [
+        ("GET", None),
+        ("PUT", Some(r#"{"title":"stolen"}"#)),
+        ("DELETE", None),
+    ] {
         let (status, text) = send(&app, method, &format!("/items/{id}"), "mallory", body).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{method}: {text}");
         assert!(text.contains("not_found"), "{text}");
-        assert!(!text.to_lowercase().contains("items"), "no SQL in the body: {text}");
+        assert!(
+            !text.to_lowercase().contains("items"),
+            "no SQL in the body: {text}"
+        );
     }
-    assert_eq!(row(&state.pool, id).await, Some(("mine".into(), "alice".into())));
+    assert_eq!(
+        row(&state.pool, id).await,
+        Some(("mine".into(), "alice".into()))
+    );
 }
 
 #[tokio::test]
@@ -148,7 +187,10 @@ async fn insert_sets_the_owner_from_the_token() {
     let (status, body) = send(&app, "POST", "/items", "bob", Some(r#"{"title":"new"}"#)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let id: i64 = body.parse().expect("id");
-    assert_eq!(row(&state.pool, id).await, Some(("new".into(), "bob".into())));
+    assert_eq!(
+        row(&state.pool, id).await,
+        Some(("new".into(), "bob".into()))
+    );
 }
 
 #[tokio::test]
@@ -157,15 +199,38 @@ async fn a_denied_second_statement_rolls_back_the_first() {
     let mine = seed(&state.pool, "mine", "alice").await;
     let theirs = seed(&state.pool, "theirs", "bob").await;
     let app = app(state.clone());
-    let (status, _) = send(&app, "POST", &format!("/pairs/{mine}/{theirs}"), "alice", None).await;
+    let (status, _) = send(
+        &app,
+        "POST",
+        &format!("/pairs/{mine}/{theirs}"),
+        "alice",
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(row(&state.pool, mine).await, Some(("mine".into(), "alice".into())));
-    assert_eq!(row(&state.pool, theirs).await, Some(("theirs".into(), "bob".into())));
+    assert_eq!(
+        row(&state.pool, mine).await,
+        Some(("mine".into(), "alice".into()))
+    );
+    assert_eq!(
+        row(&state.pool, theirs).await,
+        Some(("theirs".into(), "bob".into()))
+    );
 
     let other = seed(&state.pool, "also mine", "alice").await;
-    let (status, _) = send(&app, "POST", &format!("/pairs/{mine}/{other}"), "alice", None).await;
+    let (status, _) = send(
+        &app,
+        "POST",
+        &format!("/pairs/{mine}/{other}"),
+        "alice",
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(row(&state.pool, mine).await, Some(("paired".into(), "alice".into())));
+    assert_eq!(
+        row(&state.pool, mine).await,
+        Some(("paired".into(), "alice".into()))
+    );
 }
 
 #[tokio::test]
@@ -183,6 +248,9 @@ async fn missing_token_is_401_with_a_bearer_challenge() {
         response.headers()[header::WWW_AUTHENTICATE],
         r#"Bearer error="invalid_token""#
     );
-    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/problem+json");
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
     assert!(row(&state.pool, id).await.is_some());
 }

@@ -9,8 +9,9 @@ use guarded::{Claims, Guard, guarded};
 use sqlx::{Sqlite, SqlitePool};
 
 fn guard_for(pool: &SqlitePool, sub: &str) -> Guard<Sqlite> {
-    let claims: Claims = serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
-        .expect("claims");
+    let claims: Claims =
+        serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
+            .expect("claims");
     Guard::trusted(pool.clone(), claims)
 }
 
@@ -49,14 +50,27 @@ async fn a_panic_rolls_back() {
     let id = seed(&pool, "intact", "alice").await;
     let task = tokio::spawn(rename_then_panic(guard_for(&pool, "alice"), id));
     assert!(task.await.expect_err("the fn panics").is_panic());
-    assert_eq!(row(&pool, id).await, Some(("intact".into(), "alice".into())));
+    assert_eq!(
+        row(&pool, id).await,
+        Some(("intact".into(), "alice".into()))
+    );
 }
 
 #[tokio::test]
 async fn a_dropped_future_rolls_back() {
     let pool = sqlite().await;
     let id = seed(&pool, "intact", "alice").await;
-    let outcome = tokio::time::timeout(Duration::from_millis(200), rename_then_hang(guard_for(&pool, "alice"), id)).await;
-    assert!(outcome.is_err(), "the fn never returns; the timeout drops it");
-    assert_eq!(row(&pool, id).await, Some(("intact".into(), "alice".into())));
+    let outcome = tokio::time::timeout(
+        Duration::from_millis(200),
+        rename_then_hang(guard_for(&pool, "alice"), id),
+    )
+    .await;
+    assert!(
+        outcome.is_err(),
+        "the fn never returns; the timeout drops it"
+    );
+    assert_eq!(
+        row(&pool, id).await,
+        Some(("intact".into(), "alice".into()))
+    );
 }

@@ -47,11 +47,23 @@ pub struct RawArgs {
 impl RawArgs {
     /// One `key = value` of the attribute.
     pub fn parse(&mut self, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
-        let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         match key.as_str() {
             OWNER => set(meta, &mut self.owner, parse_owner(&meta.value()?.parse()?)?),
-            UNGUARDED => set(meta, &mut self.unguarded, parse_tables(&meta.value()?.parse()?)?),
-            DIALECT => set(meta, &mut self.dialect, parse_dialect(&meta.value()?.parse()?)?),
+            UNGUARDED => set(
+                meta,
+                &mut self.unguarded,
+                parse_tables(&meta.value()?.parse()?)?,
+            ),
+            DIALECT => set(
+                meta,
+                &mut self.dialect,
+                parse_dialect(&meta.value()?.parse()?)?,
+            ),
             DENY => set(meta, &mut self.deny, parse_deny(&meta.value()?.parse()?)?),
             _ => Err(meta.error(format!("unknown key of #[guarded]; expected one of {KEYS}"))),
         }

@@ -28,8 +28,8 @@ pub fn chain(chain: &Chain, analysis: &Analysis, on_guard: bool) -> Result<(), s
     let executor = &chain.exec.args[0];
     if !on_guard {
         if needs_guard(analysis) {
-            return Err(syn::Error::new(
-                executor.span(),
+            return Err(syn::Error::new_spanned(
+                executor,
                 format!(
                     "this statement {}; execute it on the guard: `.{}(&mut guard)`",
                     what(analysis),

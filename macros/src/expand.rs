@@ -95,7 +95,14 @@ pub fn site(chain: &Chain, analysis: &Analysis, ctx: &SiteCtx) -> Expr {
     };
     let classify = analysis.classify.as_ref().filter(|_| ctx.classify);
     let values = values(&user, classify.is_some());
-    let query = query(chain, &sql, &ordered(analysis, &values, &quote!(&#subject)), subject, analysis, &values);
+    let query = query(
+        chain,
+        &sql,
+        &ordered(analysis, &values, &quote!(&#subject)),
+        subject,
+        analysis,
+        &values,
+    );
     let set_classify = classify.map(|c| {
         let sql = LitStr::new(&c.sql, chain.root.sql().span());
         let binds = c.binds.iter().map(|i| &values.exprs[*i]);
@@ -147,7 +154,11 @@ fn query(
             let args = analysis.binds.iter().map(|bind| match bind {
                 Bind::User(i) => {
                     let e = &values.exprs[*i];
-                    if values.lets.is_empty() { quote!(#e) } else { quote!(*#e) }
+                    if values.lets.is_empty() {
+                        quote!(#e)
+                    } else {
+                        quote!(*#e)
+                    }
                 }
                 Bind::Subject => quote!(#subject),
             });
@@ -163,9 +174,19 @@ fn query(
 }
 
 /// The fn with its body run inside the guard's scope.
-pub fn function(item: &ItemFn, args: &Args, model: &Model, found: &Found, ctx: &SiteCtx) -> TokenStream {
+pub fn function(
+    item: &ItemFn,
+    args: &Args,
+    model: &Model,
+    found: &Found,
+    ctx: &SiteCtx,
+) -> TokenStream {
     let ItemFn {
-        attrs, vis, sig, block, ..
+        attrs,
+        vis,
+        sig,
+        block,
+        ..
     } = item;
     let guard = &model.guard.ident;
     let SiteCtx { scope, subject, .. } = ctx;

@@ -15,8 +15,8 @@ mod sql;
 
 use proc_macro::TokenStream;
 use quote::ToTokens;
-use syn::visit_mut::VisitMut;
 use syn::ItemFn;
+use syn::visit_mut::VisitMut;
 
 /// Puts the ownership predicate into every statement of an async fn taking a `Guard`.
 /// See the `guarded` crate for the full documentation.
@@ -46,11 +46,13 @@ pub fn guarded(attr: TokenStream, item: TokenStream) -> TokenStream {
         // its body does not, so the errors are not buried under the ones it would cause.
         (_, errors) => {
             let errors = errors.map(|e| e.to_compile_error());
-            let ItemFn { attrs, vis, sig, .. } = &item;
+            let ItemFn {
+                attrs, vis, sig, ..
+            } = &item;
             quote::quote! {
                 #errors
                 #(#attrs)*
-                #[allow(unused_variables, unreachable_code)]
+                #[allow(unused_variables, unused_mut, unreachable_code)]
                 #vis #sig { ::core::unreachable!("#[guarded] reported errors") }
             }
         }

@@ -9,7 +9,12 @@ use syn::{Expr, ExprCall, ExprMacro, ExprMethodCall, Lit, LitStr, Path, Token};
 /// Builder fns whose SQL the guard rewrites.
 const QUERY_FNS: &[&str] = &["query", "query_as", "query_scalar"];
 /// Fns that take SQL but hide their arguments or run several statements: always refused.
-const OPAQUE_FNS: &[&str] = &["query_with", "query_as_with", "query_scalar_with", "raw_sql"];
+const OPAQUE_FNS: &[&str] = &[
+    "query_with",
+    "query_as_with",
+    "query_scalar_with",
+    "raw_sql",
+];
 /// Macros whose SQL the guard rewrites.
 const QUERY_MACROS: &[&str] = &[
     "query",
@@ -36,7 +41,13 @@ pub fn is_entry_name(name: &str) -> bool {
 }
 
 /// Methods that run a statement.
-pub const EXEC_METHODS: &[&str] = &["execute", "fetch", "fetch_all", "fetch_one", "fetch_optional"];
+pub const EXEC_METHODS: &[&str] = &[
+    "execute",
+    "fetch",
+    "fetch_all",
+    "fetch_one",
+    "fetch_optional",
+];
 /// Builder methods that may sit between the root and the executor call.
 const BUILDER_METHODS: &[&str] = &["bind", "persistent", "map", "try_map"];
 
@@ -131,7 +142,7 @@ fn call_kind(call: &ExprCall) -> RootKind {
         return RootKind::Refused(syn::Error::new_spanned(
             func,
             format!(
-                "`{name}` hides its arguments from the guard; use `sqlx::query(\"...\")` \
+                "`{name}` hides its arguments or runs several statements unseen; use `sqlx::query(\"...\")` \
                  with `.bind(..)` for each value"
             ),
         ));
@@ -169,7 +180,10 @@ fn macro_kind(mac: &ExprMacro) -> RootKind {
         return RootKind::NotSql;
     }
     let typed = name.starts_with("query_as");
-    match mac.mac.parse_body_with(|input: ParseStream<'_>| MacroArgs::parse(input, typed)) {
+    match mac
+        .mac
+        .parse_body_with(|input: ParseStream<'_>| MacroArgs::parse(input, typed))
+    {
         Ok(MacroArgs { ty, sql, args }) => RootKind::Site(Root::Macro {
             mac: mac.clone(),
             ty,

@@ -6,8 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::FromRef;
 use guarded::Verifier;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 
@@ -50,7 +50,10 @@ pub async fn sqlite() -> SqlitePool {
         .connect_with(options)
         .await
         .expect("open test database");
-    sqlx::raw_sql(SCHEMA).execute(&pool).await.expect("create schema");
+    sqlx::raw_sql(SCHEMA)
+        .execute(&pool)
+        .await
+        .expect("create schema");
     pool
 }
 
@@ -70,7 +73,8 @@ pub fn now() -> u64 {
 
 /// A valid HS256 token for `sub`.
 pub fn token(sub: &str) -> String {
-    let claims = serde_json::json!({ "sub": sub, "exp": now() + 600, "nbf": now() - 5, "iat": now() });
+    let claims =
+        serde_json::json!({ "sub": sub, "exp": now() + 600, "nbf": now() - 5, "iat": now() });
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &claims,

@@ -124,9 +124,11 @@ impl<'a> Injector<'a> {
         };
         let guarded_target = self.is_guarded(&target);
         if guarded_target && update.or.is_some() {
-            return Err("UPDATE OR ... on the guarded table is refused: OR REPLACE can delete \
+            return Err(
+                "UPDATE OR ... on the guarded table is refused: OR REPLACE can delete \
                         rows of other owners; use a plain UPDATE"
-                .into());
+                    .into(),
+            );
         }
         self.write_to(&target)?;
         let simple = update.table.joins.is_empty() && update.from.is_none();
@@ -147,9 +149,11 @@ impl<'a> Injector<'a> {
     fn delete(&mut self, delete: &mut Delete, top: bool) -> Result<(), String> {
         let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &mut delete.from;
         if !delete.tables.is_empty() || from.len() != 1 {
-            return Err("multi-table DELETE is not supported in a guarded fn; delete from \
+            return Err(
+                "multi-table DELETE is not supported in a guarded fn; delete from \
                         one table, with a subquery in WHERE to pick the rows"
-                .into());
+                    .into(),
+            );
         }
         let target = match &from[0].relation {
             TableFactor::Table { name, .. } => name.clone(),
@@ -180,14 +184,18 @@ impl<'a> Injector<'a> {
         }
         let column = self.policy.column;
         if insert.replace_into || matches!(insert.or, Some(SqliteOnConflict::Replace)) {
-            return Err("REPLACE on the guarded table is refused: it deletes a conflicting row \
+            return Err(
+                "REPLACE on the guarded table is refused: it deletes a conflicting row \
                         whoever owns it; use INSERT ... ON CONFLICT (...) DO UPDATE"
-                .into());
+                    .into(),
+            );
         }
         if insert.or.is_some() {
-            return Err("INSERT OR ... on the guarded table is not supported; use INSERT ... \
+            return Err(
+                "INSERT OR ... on the guarded table is not supported; use INSERT ... \
                         ON CONFLICT"
-                .into());
+                    .into(),
+            );
         }
         if insert.columns.is_empty() {
             return Err(format!(
@@ -205,13 +213,16 @@ impl<'a> Injector<'a> {
             return Err("INSERT ... SET is not supported; use INSERT (...) VALUES (...)".into());
         }
         self.insert_source(insert)?;
-        insert.columns.push(ObjectName::from(vec![Ident::new(column)]));
+        insert
+            .columns
+            .push(ObjectName::from(vec![Ident::new(column)]));
         let qualifier = insert
             .table_alias
             .as_ref()
             .map_or_else(|| idents(&target), |a| vec![a.alias.clone()]);
         match &mut insert.on {
-            None | Some(OnInsert::OnConflict(sqlparser::ast::OnConflict {
+            None
+            | Some(OnInsert::OnConflict(sqlparser::ast::OnConflict {
                 action: OnConflictAction::DoNothing,
                 ..
             })) => {}
@@ -220,10 +231,12 @@ impl<'a> Injector<'a> {
                 ..
             })) => add_where(&mut update.selection, vec![self.predicate(qualifier)]),
             Some(OnInsert::DuplicateKeyUpdate(_)) => {
-                return Err("ON DUPLICATE KEY UPDATE cannot carry the ownership predicate, so \
+                return Err(
+                    "ON DUPLICATE KEY UPDATE cannot carry the ownership predicate, so \
                             it would overwrite another owner's row; INSERT, then run a \
                             guarded UPDATE"
-                    .into());
+                        .into(),
+                );
             }
             Some(_) => return Err("this ON clause of INSERT is not supported".into()),
         }
@@ -233,9 +246,11 @@ impl<'a> Injector<'a> {
 
     fn insert_source(&self, insert: &mut Insert) -> Result<(), String> {
         let Some(source) = &mut insert.source else {
-            return Err("this INSERT form is not supported; use INSERT (...) VALUES (...) or \
+            return Err(
+                "this INSERT form is not supported; use INSERT (...) VALUES (...) or \
                         INSERT (...) SELECT ..."
-                .into());
+                    .into(),
+            );
         };
         match &mut *source.body {
             SetExpr::Values(values) => {
@@ -247,9 +262,11 @@ impl<'a> Injector<'a> {
                 select.projection.push(SelectItem::UnnamedExpr(subject()));
             }
             _ => {
-                return Err("INSERT ... SELECT with UNION or similar is not supported; insert \
+                return Err(
+                    "INSERT ... SELECT with UNION or similar is not supported; insert \
                             from a single SELECT"
-                    .into());
+                        .into(),
+                );
             }
         }
         Ok(())
@@ -276,10 +293,12 @@ impl VisitorMut for Injector<'_> {
                 self.done.writes = true;
                 self.delete(delete, top)
             }
-            _ => Err("only SELECT, INSERT, UPDATE and DELETE run in a guarded fn (the guard \
+            _ => Err(
+                "only SELECT, INSERT, UPDATE and DELETE run in a guarded fn (the guard \
                       owns the transaction; schema changes and other statements belong \
                       elsewhere)"
-                .into()),
+                    .into(),
+            ),
         };
         match result {
             Ok(()) => ControlFlow::Continue(()),
@@ -345,7 +364,10 @@ fn idents(name: &ObjectName) -> Vec<Ident> {
 }
 
 fn last_name(name: &ObjectName) -> String {
-    idents(name).last().map(|i| i.value.clone()).unwrap_or_default()
+    idents(name)
+        .last()
+        .map(|i| i.value.clone())
+        .unwrap_or_default()
 }
 
 /// Tables match on their last name part, case-insensitively: `public.items`, `"Items"` and

@@ -169,8 +169,14 @@ fn effects() {
     assert!(insert.guarded && insert.writes && !insert.zero_rows_denies);
     let other = run("SELECT * FROM audit", Sqlite);
     assert!(!other.guarded && !other.writes);
-    let cte = run("WITH d AS (DELETE FROM items RETURNING id) SELECT id FROM d", Postgres);
-    assert!(cte.writes && !cte.zero_rows_denies, "only a top-level mutation decides zero rows");
+    let cte = run(
+        "WITH d AS (DELETE FROM items RETURNING id) SELECT id FROM d",
+        Postgres,
+    );
+    assert!(
+        cte.writes && !cte.zero_rows_denies,
+        "only a top-level mutation decides zero rows"
+    );
 }
 
 #[test]
@@ -179,33 +185,95 @@ fn classify_drops_the_predicate_and_keeps_the_condition() {
     let classify = pg.classify.expect("classify");
     assert_eq!(classify.sql, "SELECT 1 FROM items WHERE (id = $1)");
     assert_eq!(classify.binds, vec![1]);
-    let sqlite = run("DELETE FROM items AS i WHERE i.id = ? AND i.title = ?", Sqlite);
+    let sqlite = run(
+        "DELETE FROM items AS i WHERE i.id = ? AND i.title = ?",
+        Sqlite,
+    );
     let classify = sqlite.classify.expect("classify");
-    assert_eq!(classify.sql, "SELECT 1 FROM items AS i WHERE (i.id = ? AND i.title = ?)");
+    assert_eq!(
+        classify.sql,
+        "SELECT 1 FROM items AS i WHERE (i.id = ? AND i.title = ?)"
+    );
     assert_eq!(classify.binds, vec![0, 1]);
 }
 
 /// (input, dialect) -> a substring of the error
 const REFUSED: &[(&str, Dialect, &str)] = &[
-    ("TRUNCATE items", Postgres, "only SELECT, INSERT, UPDATE and DELETE"),
-    ("DROP TABLE items", Sqlite, "only SELECT, INSERT, UPDATE and DELETE"),
+    (
+        "TRUNCATE items",
+        Postgres,
+        "only SELECT, INSERT, UPDATE and DELETE",
+    ),
+    (
+        "DROP TABLE items",
+        Sqlite,
+        "only SELECT, INSERT, UPDATE and DELETE",
+    ),
     ("ALTER TABLE items ADD COLUMN x TEXT", Sqlite, "only SELECT"),
     ("BEGIN", Sqlite, "only SELECT"),
-    ("MERGE INTO items USING src ON items.id = src.id WHEN MATCHED THEN DELETE", Postgres, "only SELECT"),
-    ("INSERT INTO items (title, owner_id) VALUES (?, ?)", Sqlite, "remove it from the column list"),
-    ("INSERT INTO items VALUES (?, ?)", Sqlite, "name the columns"),
-    ("REPLACE INTO items (id, title) VALUES (?, ?)", MySql, "REPLACE"),
-    ("INSERT OR REPLACE INTO items (id, title) VALUES (?, ?)", Sqlite, "REPLACE"),
+    (
+        "MERGE INTO items USING src ON items.id = src.id WHEN MATCHED THEN DELETE",
+        Postgres,
+        "only SELECT",
+    ),
+    (
+        "INSERT INTO items (title, owner_id) VALUES (?, ?)",
+        Sqlite,
+        "remove it from the column list",
+    ),
+    (
+        "INSERT INTO items VALUES (?, ?)",
+        Sqlite,
+        "name the columns",
+    ),
+    (
+        "REPLACE INTO items (id, title) VALUES (?, ?)",
+        MySql,
+        "REPLACE",
+    ),
+    (
+        "INSERT OR REPLACE INTO items (id, title) VALUES (?, ?)",
+        Sqlite,
+        "REPLACE",
+    ),
     ("UPDATE OR REPLACE items SET id = ?", Sqlite, "OR REPLACE"),
-    ("INSERT INTO items (id, title) VALUES (?, ?) ON DUPLICATE KEY UPDATE title = VALUES(title)", MySql, "ON DUPLICATE KEY"),
-    ("DELETE FROM items; DELETE FROM audit", Sqlite, "one statement per query"),
+    (
+        "INSERT INTO items (id, title) VALUES (?, ?) ON DUPLICATE KEY UPDATE title = VALUES(title)",
+        MySql,
+        "ON DUPLICATE KEY",
+    ),
+    (
+        "DELETE FROM items; DELETE FROM audit",
+        Sqlite,
+        "one statement per query",
+    ),
     ("UPDATE items SET WHERE id = ?", Sqlite, "does not parse"),
-    ("INSERT INTO audit (note) VALUES (?)", Sqlite, "unguarded = \"audit\""),
+    (
+        "INSERT INTO audit (note) VALUES (?)",
+        Sqlite,
+        "unguarded = \"audit\"",
+    ),
     ("DELETE FROM audit", Postgres, "unguarded = \"audit\""),
-    ("SELECT * FROM items WHERE id = ?", Postgres, "does not parse"),
-    ("SELECT * FROM items WHERE id = :id", Sqlite, "no named ones"),
-    ("SELECT * FROM items WHERE id = ? AND title = ?2", Sqlite, "do not mix"),
-    ("DELETE items, audit FROM items JOIN audit ON audit.item_id = items.id", MySql, "multi-table DELETE"),
+    (
+        "SELECT * FROM items WHERE id = ?",
+        Postgres,
+        "does not parse",
+    ),
+    (
+        "SELECT * FROM items WHERE id = :id",
+        Sqlite,
+        "no named ones",
+    ),
+    (
+        "SELECT * FROM items WHERE id = ? AND title = ?2",
+        Sqlite,
+        "do not mix",
+    ),
+    (
+        "DELETE items, audit FROM items JOIN audit ON audit.item_id = items.id",
+        MySql,
+        "multi-table DELETE",
+    ),
     ("SELECT '__guarded_u0__' FROM items", Sqlite, "reserved"),
 ];
 

@@ -1,5 +1,5 @@
 use guarded::{guarded, Guard};
-use sqlx::{Sqlite, SqlitePool};
+use sqlx::Sqlite;
 
 #[guarded(owner = "items.owner_id")]
 async fn handler(mut guard: Guard<Sqlite>) -> Result<(), guarded::Error> {
