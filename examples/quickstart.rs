@@ -73,9 +73,14 @@ async fn rename_as(app: &Router, user: &str, title: &str) -> StatusCode {
         .uri("/items/1")
         .header(header::AUTHORIZATION, format!("Bearer {}", token(user)))
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(serde_json::json!({ "title": title }).to_string()))
+        .body(Body::from(
+            serde_json::json!({ "title": title }).to_string(),
+        ))
         .expect("valid request");
-    app.clone().oneshot(request).await.map_or(StatusCode::INTERNAL_SERVER_ERROR, |r| r.status())
+    app.clone()
+        .oneshot(request)
+        .await
+        .map_or(StatusCode::INTERNAL_SERVER_ERROR, |r| r.status())
 }
 
 #[tokio::main]
@@ -95,12 +100,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         pool: pool.clone(),
         verifier: Verifier::hs256(SECRET)?,
     };
-    let app = Router::new().route("/items/{id}", put(rename_item)).with_state(state);
+    let app = Router::new()
+        .route("/items/{id}", put(rename_item))
+        .with_state(state);
 
-    println!("alice renames her item:   {}", rename_as(&app, "alice", "renamed by alice").await);
-    println!("mallory renames it:       {}", rename_as(&app, "mallory", "stolen").await);
+    println!(
+        "alice renames her item:   {}",
+        rename_as(&app, "alice", "renamed by alice").await
+    );
+    println!(
+        "mallory renames it:       {}",
+        rename_as(&app, "mallory", "stolen").await
+    );
     let (title, owner): (String, String) =
-        sqlx::query_as("SELECT title, owner_id FROM items WHERE id = 1").fetch_one(&pool).await?;
+        sqlx::query_as("SELECT title, owner_id FROM items WHERE id = 1")
+            .fetch_one(&pool)
+            .await?;
     println!("the row now:              title = {title:?}, owner = {owner:?}");
     Ok(())
 }

@@ -80,10 +80,8 @@ impl<'a> Walker<'a> {
     fn detached(&mut self, kind: RootKind) {
         match kind {
             RootKind::Site(root) => {
-                if let Some(analysis) = self.analyse(root.sql()) {
-                    if let Err(e) = check::detached(&root, &analysis) {
-                        self.errors.push(e);
-                    }
+                if let Some(Err(e)) = self.analyse(root.sql()).map(|a| check::detached(&root, &a)) {
+                    self.errors.push(e);
                 }
             }
             RootKind::Refused(e) => self.errors.push(e),

@@ -1,6 +1,5 @@
 //! The fail-closed rules for one statement site, given what the SQL analysis found.
 
-use syn::spanned::Spanned;
 use syn::{Expr, Ident};
 
 use crate::sites::{Chain, Root};

@@ -37,17 +37,14 @@ pub fn read(item: &ItemFn, args: &Args, errors: &mut Vec<syn::Error>) -> Option<
         ));
         return None;
     };
-    let dialect = match (args.dialect, dialect_of(ty)) {
-        (Some((dialect, _)), _) | (None, Some(dialect)) => dialect,
-        (None, None) => {
-            errors.push(syn::Error::new(
-                ty.span(),
-                "cannot tell the database from this type; name it (`Guard<Sqlite>`, \
-                 `Guard<Postgres>`, `Guard<MySql>`) or add `dialect = \"sqlite\"` \
-                 (or \"postgres\", \"mysql\") to #[guarded]",
-            ));
-            return None;
-        }
+    let Some(dialect) = args.dialect.map(|(d, _)| d).or_else(|| dialect_of(ty)) else {
+        errors.push(syn::Error::new(
+            ty.span(),
+            "cannot tell the database from this type; name it (`Guard<Sqlite>`, \
+             `Guard<Postgres>`, `Guard<MySql>`) or add `dialect = \"sqlite\"` \
+             (or \"postgres\", \"mysql\") to #[guarded]",
+        ));
+        return None;
     };
     Some(Model { guard, dialect })
 }
@@ -83,7 +80,7 @@ fn find_guard(item: &ItemFn) -> Option<(GuardParam, &Type)> {
         let FnArg::Typed(pat_type) = input else {
             return None;
         };
-        if !last_segment(&pat_type.ty).is_some_and(|s| s.ident == "Guard") {
+        if last_segment(&pat_type.ty).is_none_or(|s| s.ident != "Guard") {
             return None;
         }
         let Pat::Ident(pat) = &*pat_type.pat else {

@@ -1,7 +1,7 @@
 //! Reading the bearer token from a request (RFC 6750, header transport only).
 
-use http::{HeaderMap, Uri};
 use http::header::AUTHORIZATION;
+use http::{HeaderMap, Uri};
 
 use crate::Error;
 use crate::jwt::TokenError;
@@ -10,10 +10,10 @@ use crate::jwt::TokenError;
 ///
 /// A token in the query string is refused even next to a valid header: URLs end up in logs.
 pub fn bearer_token<'h>(headers: &'h HeaderMap, uri: &Uri) -> Result<&'h str, Error> {
-    if uri
-        .query()
-        .is_some_and(|q| q.split('&').any(|kv| kv.split('=').next() == Some("access_token")))
-    {
+    if uri.query().is_some_and(|q| {
+        q.split('&')
+            .any(|kv| kv.split('=').next() == Some("access_token"))
+    }) {
         return Err(Error::BadRequest("invalid_request"));
     }
     let mut values = headers.get_all(AUTHORIZATION).iter();

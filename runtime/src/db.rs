@@ -7,7 +7,7 @@ use sqlx::Database;
 pub trait GuardedDb: Database {
     /// The statement opening a transaction of a fn that writes.
     ///
-    /// SQLite takes the write lock at BEGIN IMMEDIATE, so a guarded fn never fails half-way
+    /// SQLite takes the write lock at `BEGIN IMMEDIATE`, so a guarded fn never fails half-way
     /// with `SQLITE_BUSY` on its first write after reading (a deferred BEGIN would upgrade
     /// its lock there, which SQLite cannot wait for).
     const BEGIN_WRITE: &'static str = "BEGIN";

@@ -84,7 +84,9 @@ fn is_unavailable(e: &sqlx::Error) -> bool {
 /// reports its (extended) result code: primary codes 5 (`BUSY`) and 6 (`LOCKED`).
 fn unavailable_code(code: &str) -> bool {
     if code.len() == 5 {
-        return ["08", "53", "57"].iter().any(|class| code.starts_with(class));
+        return ["08", "53", "57"]
+            .iter()
+            .any(|class| code.starts_with(class));
     }
     code.parse::<u32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
 }

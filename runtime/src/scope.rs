@@ -16,7 +16,7 @@ pub struct FnMeta {
     pub table: &'static str,
     /// Run the statements in a transaction (several statement sites, a loop, or `deny = 403`).
     pub transactional: bool,
-    /// Some statement writes (SQLite then opens with BEGIN IMMEDIATE).
+    /// Some statement writes (SQLite then opens with `BEGIN IMMEDIATE`).
     pub writes: bool,
     /// How a denial is reported.
     pub deny: Deny,
@@ -60,7 +60,11 @@ where
     ) -> Result<Self, Error> {
         let pool: &Pool<DB> = guard.pool();
         let conn = if meta.transactional {
-            let begin = if meta.writes { DB::BEGIN_WRITE } else { "BEGIN" };
+            let begin = if meta.writes {
+                DB::BEGIN_WRITE
+            } else {
+                "BEGIN"
+            };
             Conn::Tx(pool.begin_with(begin).await?)
         } else {
             Conn::Single(pool.acquire().await?)
@@ -95,7 +99,11 @@ where
         }
         match out {
             Ok(value) => match self.conn {
-                Conn::Tx(tx) => tx.commit().await.map(|()| value).map_err(|e| E::from(e.into())),
+                Conn::Tx(tx) => tx
+                    .commit()
+                    .await
+                    .map(|()| value)
+                    .map_err(|e| E::from(e.into())),
                 Conn::Single(_) => Ok(value),
             },
             Err(e) => {
@@ -113,7 +121,11 @@ where
         };
         let (conn, _) = self.split();
         let exists = conn.fetch_optional(query).await?.is_some();
-        Ok(if exists { Deny::Forbidden } else { Deny::NotFound })
+        Ok(if exists {
+            Deny::Forbidden
+        } else {
+            Deny::NotFound
+        })
     }
 
     async fn rollback(self) {

@@ -61,7 +61,7 @@ impl<'a> Injector<'a> {
 
     /// The guarded references of a FROM list: predicates for WHERE; nullable sides of a LEFT
     /// JOIN get theirs in the ON clause instead, so the join still keeps its other rows.
-    fn from_list(&mut self, from: &mut [TableWithJoins]) -> Result<Vec<Expr>, String> {
+    fn guard_from(&mut self, from: &mut [TableWithJoins]) -> Result<Vec<Expr>, String> {
         let mut wheres = Vec::new();
         for twj in from {
             self.factor(&mut twj.relation, &mut wheres)?;
@@ -95,7 +95,7 @@ impl<'a> Injector<'a> {
             }
             TableFactor::NestedJoin {
                 table_with_joins, ..
-            } => wheres.extend(self.from_list(std::slice::from_mut(table_with_joins))?),
+            } => wheres.extend(self.guard_from(std::slice::from_mut(table_with_joins))?),
             // Derived tables and other subqueries are queries of their own: the visitor
             // reaches their SELECTs.
             _ => {}
@@ -135,11 +135,11 @@ impl<'a> Injector<'a> {
         if top && guarded_target && simple {
             self.done.classify = Some(classify(&update.table.relation, update.selection.as_ref()));
         }
-        let mut wheres = self.from_list(std::slice::from_mut(&mut update.table))?;
+        let mut wheres = self.guard_from(std::slice::from_mut(&mut update.table))?;
         if let Some(UpdateTableFromKind::BeforeSet(from) | UpdateTableFromKind::AfterSet(from)) =
             &mut update.from
         {
-            wheres.extend(self.from_list(from)?);
+            wheres.extend(self.guard_from(from)?);
         }
         add_where(&mut update.selection, wheres);
         self.done.top_mutation |= top && guarded_target;
@@ -164,9 +164,9 @@ impl<'a> Injector<'a> {
         if top && guarded_target && from[0].joins.is_empty() && delete.using.is_none() {
             self.done.classify = Some(classify(&from[0].relation, delete.selection.as_ref()));
         }
-        let mut wheres = self.from_list(from)?;
+        let mut wheres = self.guard_from(from)?;
         if let Some(using) = &mut delete.using {
-            wheres.extend(self.from_list(using)?);
+            wheres.extend(self.guard_from(using)?);
         }
         add_where(&mut delete.selection, wheres);
         self.done.top_mutation |= top && guarded_target;
@@ -212,7 +212,7 @@ impl<'a> Injector<'a> {
         if !insert.assignments.is_empty() {
             return Err("INSERT ... SET is not supported; use INSERT (...) VALUES (...)".into());
         }
-        self.insert_source(insert)?;
+        Self::insert_source(insert)?;
         insert
             .columns
             .push(ObjectName::from(vec![Ident::new(column)]));
@@ -244,7 +244,7 @@ impl<'a> Injector<'a> {
         Ok(())
     }
 
-    fn insert_source(&self, insert: &mut Insert) -> Result<(), String> {
+    fn insert_source(insert: &mut Insert) -> Result<(), String> {
         let Some(source) = &mut insert.source else {
             return Err(
                 "this INSERT form is not supported; use INSERT (...) VALUES (...) or \
@@ -307,7 +307,7 @@ impl VisitorMut for Injector<'_> {
     }
 
     fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<String> {
-        match self.from_list(&mut select.from) {
+        match self.guard_from(&mut select.from) {
             Ok(wheres) => {
                 add_where(&mut select.selection, wheres);
                 ControlFlow::Continue(())

@@ -7,6 +7,7 @@
 //! rendered text means the bind order is the order the database sees, whatever the printer
 //! does with clause order.
 
+use std::fmt::Write as _;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{Statement, Value, ValueWithSpan, VisitMut, VisitorMut};
@@ -55,10 +56,9 @@ pub fn mark(statement: &mut Statement, dialect: Dialect) -> Result<Marked, Strin
         indices.insert((*line, *column), index);
     }
     let _ = statement.visit(&mut Visit(|v: &mut ValueWithSpan| {
-        if matches!(v.value, Value::Placeholder(_)) {
-            if let Some(index) = indices.get(&(v.span.start.line, v.span.start.column)) {
-                v.value = Value::Placeholder(format!("{USER}{index}__"));
-            }
+        let at = (v.span.start.line, v.span.start.column);
+        if let (Value::Placeholder(_), Some(index)) = (&v.value, indices.get(&at)) {
+            v.value = Value::Placeholder(format!("{USER}{index}__"));
         }
     }));
     Ok(Marked { style, user_params })
@@ -164,11 +164,11 @@ pub fn finish(text: &str, marked: &Marked) -> (String, Vec<Bind>) {
                 positional.push(Bind::Subject);
             }
             (Style::Numbered(prefix), Marker::User(i)) => {
-                sql.push_str(&format!("{prefix}{}", i + 1));
+                let _ = write!(sql, "{prefix}{}", i + 1);
             }
             (Style::Numbered(prefix), Marker::Subject) => {
                 subject = true;
-                sql.push_str(&format!("{prefix}{}", marked.user_params + 1));
+                let _ = write!(sql, "{prefix}{}", marked.user_params + 1);
             }
         }
     }
@@ -203,7 +203,7 @@ pub fn compact(text: &str, marked: &Marked) -> (String, Vec<usize>) {
                     binds.push(i);
                     binds.len() - 1
                 });
-                sql.push_str(&format!("{prefix}{}", n + 1));
+                let _ = write!(sql, "{prefix}{}", n + 1);
             }
         }
     }
