@@ -5,16 +5,16 @@
 //! what the expansion needs: the final SQL, the order in which values must be bound, and what
 //! the statement does (reads, writes, whether zero affected rows is a denial).
 
+mod from;
 mod inject;
+mod insert;
+mod mutate;
+mod names;
+mod parse;
 mod placeholders;
+mod predicate;
 #[cfg(test)]
 mod tests;
-
-use std::ops::ControlFlow;
-
-use sqlparser::ast::{Statement, VisitMut, visit_relations};
-use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
-use sqlparser::parser::Parser;
 
 /// The SQL dialect of the fn, taken from the `Guard<DB>` type or `dialect = "..."`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,14 +83,10 @@ pub fn analyse(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Analy
     if sql.to_ascii_lowercase().contains("__guarded_") {
         return Err("`__guarded_` is reserved for the guard's own markers".into());
     }
-    let mut statement = parse(sql, dialect)?;
-    let references = references(&statement, policy.table);
-    let marked = placeholders::mark(&mut statement, dialect)?;
-    let mut injector = inject::Injector::new(policy);
-    if let ControlFlow::Break(message) = statement.visit(&mut injector) {
-        return Err(message);
-    }
-    let done = injector.done;
+    let mut statement = parse::parse(sql, dialect)?;
+    let references = names::references(&statement, policy.table);
+    let marked = placeholders::mark(&mut statement, sql, dialect)?;
+    let done = inject::inject(&mut statement, policy)?;
     if done.handled != references {
         return Err(format!(
             "the guard cannot put its predicate on every reference to `{}` in this statement; \
@@ -98,7 +94,7 @@ pub fn analyse(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Analy
             policy.table
         ));
     }
-    let (sql, binds) = placeholders::finish(&statement.to_string(), &marked);
+    let (sql, binds) = placeholders::finish(&statement.to_string(), &marked, dialect)?;
     let classify = done.classify.map(|text| {
         let (sql, binds) = placeholders::compact(&text, &marked);
         Classify { sql, binds }
@@ -114,34 +110,7 @@ pub fn analyse(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Analy
     })
 }
 
-/// Parses exactly one statement.
-fn parse(sql: &str, dialect: Dialect) -> Result<Statement, String> {
-    let parsed = match dialect {
-        Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),
-        Dialect::MySql => Parser::parse_sql(&MySqlDialect {}, sql),
-        Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, sql),
-    };
-    let mut statements = parsed.map_err(|e| format!("this SQL does not parse: {e}"))?;
-    match statements.len() {
-        1 => Ok(statements.remove(0)),
-        0 => Err("this SQL holds no statement".into()),
-        _ => Err("one statement per query: the guard rewrites and checks each on its own".into()),
-    }
-}
-
 /// Whether `text` parses as SQL at all: prose and identifiers do not.
 pub fn is_statement(text: &str, dialect: Dialect) -> bool {
-    parse(text, dialect).is_ok()
-}
-
-/// How many times the statement names the guarded table as a relation.
-fn references(statement: &Statement, table: &str) -> usize {
-    let mut count = 0;
-    let _ = visit_relations(statement, |name| {
-        if inject::is_table(name, table) {
-            count += 1;
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    count
+    parse::parse(text, dialect).is_ok()
 }

@@ -12,7 +12,7 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{Statement, Value, ValueWithSpan, VisitMut, VisitorMut};
 
-use super::{Bind, Dialect};
+use super::{Bind, Dialect, parse};
 
 pub const SUBJECT: &str = "__guarded_subject__";
 const USER: &str = "__guarded_u";
@@ -32,8 +32,10 @@ pub struct Marked {
     pub user_params: usize,
 }
 
-/// Replaces every user placeholder with a marker of its value's index.
-pub fn mark(statement: &mut Statement, dialect: Dialect) -> Result<Marked, String> {
+/// Replaces every user placeholder with a marker of its value's index. `source` is the text
+/// the statement was parsed from: its lexed placeholders must all be in the AST, so no value
+/// can hide where the markers do not reach.
+pub fn mark(statement: &mut Statement, source: &str, dialect: Dialect) -> Result<Marked, String> {
     let mut found: Vec<(u64, u64, String)> = Vec::new();
     let _ = statement.visit(&mut Visit(|v: &mut ValueWithSpan| {
         if let Value::Placeholder(p) = &v.value {
@@ -41,10 +43,13 @@ pub fn mark(statement: &mut Statement, dialect: Dialect) -> Result<Marked, Strin
         }
     }));
     found.sort();
-    if found.iter().any(|(line, ..)| *line == 0) {
+    let style = style_of(found.iter().map(|(.., p)| p.as_str()), dialect)?;
+    let lexed = parse::placeholders(source, dialect)?;
+    style_of(lexed.iter().map(String::as_str), dialect)?;
+    let located = found.iter().all(|(line, ..)| *line > 0);
+    if !located || lexed.len() != found.len() {
         return Err("cannot locate every placeholder of this statement; simplify it".into());
     }
-    let style = style_of(found.iter().map(|(.., p)| p.as_str()), dialect)?;
     let mut indices = std::collections::HashMap::new();
     let mut user_params = 0;
     for (rank, (line, column, text)) in found.iter().enumerate() {
@@ -145,13 +150,32 @@ fn scan(text: &str) -> Vec<(std::ops::Range<usize>, Marker)> {
     out
 }
 
-/// Puts the dialect's placeholders back and returns the binds in order.
-pub fn finish(text: &str, marked: &Marked) -> (String, Vec<Bind>) {
+/// Puts the dialect's placeholders back and returns the binds in order. The result is lexed
+/// again: every placeholder in it must be one this function wrote.
+pub fn finish(
+    text: &str,
+    marked: &Marked,
+    dialect: Dialect,
+) -> Result<(String, Vec<Bind>), String> {
+    let (sql, binds, written) = render(text, marked);
+    if parse::placeholders(&sql, dialect)?.len() != written {
+        return Err(
+            "the rewritten statement has placeholders the guard did not write; \
+                    simplify the statement"
+                .into(),
+        );
+    }
+    Ok((sql, binds))
+}
+
+fn render(text: &str, marked: &Marked) -> (String, Vec<Bind>, usize) {
     let mut sql = String::with_capacity(text.len());
     let mut positional = Vec::new();
     let mut subject = false;
     let mut last = 0;
-    for (range, marker) in scan(text) {
+    let markers = scan(text);
+    let written = markers.len();
+    for (range, marker) in markers {
         sql.push_str(&text[last..range.start]);
         last = range.end;
         match (marked.style, marker) {
@@ -180,7 +204,7 @@ pub fn finish(text: &str, marked: &Marked) -> (String, Vec<Bind>) {
             .chain(subject.then_some(Bind::Subject))
             .collect(),
     };
-    (sql, binds)
+    (sql, binds, written)
 }
 
 /// Like [`finish`] for a statement binding a subset of the user's values: numbered

@@ -272,7 +272,7 @@ const REFUSED: &[(&str, Dialect, &str)] = &[
     (
         "DELETE items, audit FROM items JOIN audit ON audit.item_id = items.id",
         MySql,
-        "multi-table DELETE",
+        "unguarded = \"audit\"",
     ),
     ("SELECT '__guarded_u0__' FROM items", Sqlite, "reserved"),
 ];

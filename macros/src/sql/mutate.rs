@@ -1,0 +1,207 @@
+//! UPDATE and DELETE: the predicate joins the statement's own WHERE.
+//!
+//! Multi-table forms are guarded when every written table is known: PostgreSQL/SQLite
+//! `UPDATE ... FROM` and `DELETE ... USING` write only their target; MySQL's
+//! `UPDATE a JOIN b SET ...` writes the tables its SET names, and `DELETE a FROM a JOIN b`
+//! the tables listed after DELETE. Every reference to the guarded table anywhere in them
+//! gets the predicate in WHERE, so no row of another owner is matched, let alone written.
+
+use sqlparser::ast::{
+    Assignment, AssignmentTarget, Delete, Expr, FromTable, ObjectName, SqliteOnConflict,
+    TableFactor, TableWithJoins, Update, UpdateTableFromKind,
+};
+
+use super::from::Place;
+use super::inject::{Depth, Injector};
+use super::names::is_table;
+use super::predicate::add_where;
+
+impl Injector<'_> {
+    pub fn update(&mut self, update: &mut Update, depth: Depth) -> Result<(), String> {
+        if !matches!(update.table.relation, TableFactor::Table { .. }) {
+            return Err("UPDATE of something other than a table is not supported".into());
+        }
+        let factors = [std::slice::from_ref(&update.table)];
+        let targets = if update.table.joins.is_empty() {
+            tables(&factors)
+                .into_iter()
+                .take(1)
+                .map(|(n, _)| n.clone())
+                .collect()
+        } else {
+            assigned(&update.assignments, &factors)
+        };
+        let guarded = self.check_targets(&targets)?;
+        if guarded && matches!(update.or, Some(SqliteOnConflict::Replace)) {
+            return Err(
+                "UPDATE OR REPLACE on the guarded table is refused: REPLACE can delete \
+                        rows of other owners; use a plain UPDATE"
+                    .into(),
+            );
+        }
+        let single = update.table.joins.is_empty() && update.from.is_none();
+        self.decide(
+            depth,
+            guarded,
+            single,
+            &update.table.relation,
+            update.selection.as_ref(),
+        );
+        let mut wheres =
+            self.guard_from(std::slice::from_mut(&mut update.table), Place::Mutation)?;
+        if let Some(UpdateTableFromKind::BeforeSet(from) | UpdateTableFromKind::AfterSet(from)) =
+            &mut update.from
+        {
+            wheres.extend(self.guard_from(from, Place::Mutation)?);
+        }
+        add_where(&mut update.selection, wheres);
+        Ok(())
+    }
+
+    pub fn delete(&mut self, delete: &mut Delete, depth: Depth) -> Result<(), String> {
+        let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &mut delete.from;
+        if from
+            .iter()
+            .any(|t| !matches!(t.relation, TableFactor::Table { .. }))
+        {
+            return Err("DELETE from something other than a table is not supported".into());
+        }
+        let using = delete.using.as_deref().unwrap_or_default();
+        let factors = [from.as_slice(), using];
+        let targets: Vec<ObjectName> = if delete.tables.is_empty() {
+            // `DELETE FROM t [USING ...]`: the FROM list names the targets (in MySQL's USING
+            // form, possibly by the aliases the USING list gives them).
+            let named: Vec<ObjectName> = from
+                .iter()
+                .filter_map(|t| table_name(&t.relation))
+                .collect();
+            named.iter().map(|n| resolve(n, &factors)).collect()
+        } else {
+            delete.tables.iter().map(|n| resolve(n, &factors)).collect()
+        };
+        let guarded = self.check_targets(&targets)?;
+        let single = delete.tables.is_empty()
+            && from.len() == 1
+            && from[0].joins.is_empty()
+            && delete.using.is_none();
+        self.decide(
+            depth,
+            guarded,
+            single,
+            &from[0].relation,
+            delete.selection.as_ref(),
+        );
+        let mut wheres = self.guard_from(from, Place::Mutation)?;
+        if let Some(using) = &mut delete.using {
+            wheres.extend(self.guard_from(using, Place::Mutation)?);
+        }
+        add_where(&mut delete.selection, wheres);
+        Ok(())
+    }
+
+    /// Every written table must be allowed; returns whether one is the guarded table.
+    fn check_targets(&self, targets: &[ObjectName]) -> Result<bool, String> {
+        for target in targets {
+            self.write_to(target)?;
+        }
+        Ok(targets.iter().any(|t| self.is_guarded(t)))
+    }
+
+    /// Records the statement's decision and, for a single-table statement at the top, how
+    /// to classify a denial: the existence query is built before the predicate is added.
+    fn decide(
+        &mut self,
+        depth: Depth,
+        guarded: bool,
+        single: bool,
+        target: &TableFactor,
+        selection: Option<&Expr>,
+    ) {
+        if !guarded || depth == Depth::Nested {
+            return;
+        }
+        self.done.top_mutation = true;
+        if depth == Depth::Top && single {
+            self.done.classify = Some(match selection {
+                Some(condition) => format!("SELECT 1 FROM {target} WHERE ({condition})"),
+                None => format!("SELECT 1 FROM {target} LIMIT 1"),
+            });
+        }
+    }
+}
+
+fn table_name(factor: &TableFactor) -> Option<ObjectName> {
+    match factor {
+        TableFactor::Table { name, .. } => Some(name.clone()),
+        _ => None,
+    }
+}
+
+/// Every table factor of some FROM lists, with its alias, nested joins included.
+fn tables<'a>(lists: &[&'a [TableWithJoins]]) -> Vec<(&'a ObjectName, Option<&'a str>)> {
+    fn walk<'a>(factor: &'a TableFactor, out: &mut Vec<(&'a ObjectName, Option<&'a str>)>) {
+        match factor {
+            TableFactor::Table { name, alias, .. } => {
+                out.push((name, alias.as_ref().map(|a| a.name.value.as_str())));
+            }
+            TableFactor::NestedJoin {
+                table_with_joins, ..
+            } => walk_twj(table_with_joins, out),
+            _ => {}
+        }
+    }
+    fn walk_twj<'a>(twj: &'a TableWithJoins, out: &mut Vec<(&'a ObjectName, Option<&'a str>)>) {
+        walk(&twj.relation, out);
+        for join in &twj.joins {
+            walk(&join.relation, out);
+        }
+    }
+    let mut out = Vec::new();
+    for twj in lists.iter().flat_map(|l| l.iter()) {
+        walk_twj(twj, &mut out);
+    }
+    out
+}
+
+/// The table a name refers to: an alias of one of the FROM lists' tables, or itself.
+fn resolve(name: &ObjectName, lists: &[&[TableWithJoins]]) -> ObjectName {
+    if name.0.len() == 1 {
+        let alias = super::names::last_name(name);
+        for (table, given) in tables(lists) {
+            if given.is_some_and(|g| g.eq_ignore_ascii_case(&alias)) {
+                return table.clone();
+            }
+        }
+    }
+    name.clone()
+}
+
+/// The tables a MySQL multi-table UPDATE writes: those its SET columns are qualified with.
+/// An unqualified or unresolvable column could belong to any of them, so all count.
+fn assigned(assignments: &[Assignment], lists: &[&[TableWithJoins]]) -> Vec<ObjectName> {
+    let all: Vec<ObjectName> = tables(lists).into_iter().map(|(n, _)| n.clone()).collect();
+    let mut out = Vec::new();
+    for assignment in assignments {
+        let AssignmentTarget::ColumnName(column) = &assignment.target else {
+            return all;
+        };
+        let Some(qualifier) = column.0.len().checked_sub(1).filter(|n| *n > 0) else {
+            return all;
+        };
+        let owner = ObjectName(column.0[..qualifier].to_vec());
+        let found = tables(lists)
+            .into_iter()
+            .find(|(table, alias)| match alias {
+                Some(alias) => {
+                    owner.0.len() == 1
+                        && super::names::last_name(&owner).eq_ignore_ascii_case(alias)
+                }
+                None => is_table(table, &super::names::last_name(&owner)),
+            });
+        match found {
+            Some((table, _)) => out.push(table.clone()),
+            None => return all,
+        }
+    }
+    out
+}
