@@ -1,0 +1,223 @@
+//! The refusal table: (input, dialect) -> a substring of the error.
+
+use crate::sql::Dialect::{self, MySql, Postgres, Sqlite};
+use crate::sql::analyse;
+
+use super::{policy, strict};
+
+/// Refused with `audit` declared as an unguarded table.
+const REFUSED: &[(&str, Dialect, &str)] = &[
+    (
+        "TRUNCATE items",
+        Postgres,
+        "only SELECT, INSERT, UPDATE and DELETE",
+    ),
+    (
+        "DROP TABLE items",
+        Sqlite,
+        "only SELECT, INSERT, UPDATE and DELETE",
+    ),
+    ("ALTER TABLE items ADD COLUMN x TEXT", Sqlite, "only SELECT"),
+    ("BEGIN", Sqlite, "only SELECT"),
+    (
+        "MERGE INTO items USING src ON items.id = src.id WHEN MATCHED THEN DELETE",
+        Postgres,
+        "only SELECT",
+    ),
+    (
+        "INSERT INTO items (title, owner_id) VALUES (?, ?)",
+        Sqlite,
+        "remove it from the column list",
+    ),
+    (
+        "INSERT INTO items VALUES (?, ?)",
+        Sqlite,
+        "name the columns",
+    ),
+    (
+        "REPLACE INTO items (id, title) VALUES (?, ?)",
+        MySql,
+        "REPLACE",
+    ),
+    (
+        "INSERT OR REPLACE INTO items (id, title) VALUES (?, ?)",
+        Sqlite,
+        "REPLACE",
+    ),
+    ("UPDATE OR REPLACE items SET id = ?", Sqlite, "OR REPLACE"),
+    (
+        "INSERT INTO items (id, title) VALUES (?, ?) ON DUPLICATE KEY UPDATE title = VALUES(title)",
+        MySql,
+        "ON DUPLICATE KEY",
+    ),
+    (
+        "DELETE FROM items; DELETE FROM audit",
+        Sqlite,
+        "one statement per query",
+    ),
+    ("UPDATE items SET WHERE id = ?", Sqlite, "does not parse"),
+    (
+        "SELECT * FROM items WHERE id = ?",
+        Postgres,
+        "does not parse",
+    ),
+    (
+        "SELECT * FROM items WHERE id = :id",
+        Sqlite,
+        "no named ones",
+    ),
+    (
+        "SELECT * FROM items WHERE id = ? AND title = ?2",
+        Sqlite,
+        "do not mix",
+    ),
+    ("SELECT '__guarded_u0__' FROM items", Sqlite, "reserved"),
+    // Statements other than SELECT/INSERT/UPDATE/DELETE, on any table.
+    ("TRUNCATE audit", Postgres, "only SELECT"),
+    (
+        "CREATE TABLE x AS SELECT * FROM items",
+        Sqlite,
+        "only SELECT",
+    ),
+    ("COPY items TO STDOUT", Postgres, "only SELECT"),
+    ("EXPLAIN SELECT * FROM items", Sqlite, "only SELECT"),
+    ("CREATE INDEX i ON items (title)", Postgres, "only SELECT"),
+    ("COMMIT", Postgres, "the guard owns the transaction"),
+    ("ROLLBACK", MySql, "the guard owns the transaction"),
+    ("START TRANSACTION", MySql, "the guard owns the transaction"),
+    (
+        "SET search_path = other",
+        Postgres,
+        "the guard owns the transaction",
+    ),
+    ("SAVEPOINT s", Sqlite, "the guard owns the transaction"),
+    (
+        "MERGE INTO items USING src ON items.id = src.id WHEN MATCHED THEN DELETE",
+        Postgres,
+        "MERGE",
+    ),
+    // Reads that write, or that the predicate cannot reach.
+    ("SELECT * INTO copy FROM items", Postgres, "SELECT ... INTO"),
+    (
+        "SELECT * FROM items AS i PIVOT (count(id) FOR title IN ('x')) AS p",
+        Postgres,
+        "cannot put its predicate on every reference",
+    ),
+    // INSERT forms.
+    (
+        "INSERT INTO items (title, OWNER_ID) VALUES ($1, $2)",
+        Postgres,
+        "remove it from the column list",
+    ),
+    (
+        "INSERT INTO items VALUES ($1, $2)",
+        Postgres,
+        "name the columns",
+    ),
+    ("INSERT INTO items SET title = ?", MySql, "INSERT ... SET"),
+    (
+        "INSERT INTO items (title) SELECT ? UNION SELECT ?",
+        Sqlite,
+        "single SELECT",
+    ),
+    (
+        "INSERT INTO items DEFAULT VALUES",
+        Sqlite,
+        "name the columns",
+    ),
+    (
+        "REPLACE INTO items (id, title) VALUES (?, ?)",
+        Sqlite,
+        "REPLACE",
+    ),
+    (
+        "INSERT INTO items (id, title) VALUES (?, ?) ON DUPLICATE KEY UPDATE title = ?",
+        MySql,
+        "use INSERT ... then a guarded UPDATE",
+    ),
+    (
+        "UPDATE OR REPLACE items SET title = ? WHERE id = ?",
+        Sqlite,
+        "OR REPLACE",
+    ),
+    // Placeholders.
+    (
+        "SELECT * FROM items WHERE id = $1",
+        MySql,
+        "MySQL placeholders are `?`",
+    ),
+    (
+        "SELECT * FROM items WHERE id = ?1",
+        MySql,
+        "MySQL placeholders are `?`",
+    ),
+    (
+        "SELECT * FROM items WHERE id = @id",
+        Sqlite,
+        "no named ones",
+    ),
+    (
+        "SELECT * FROM items WHERE id = $id",
+        Sqlite,
+        "no named ones",
+    ),
+    (
+        "SELECT * FROM items WHERE id = $0",
+        Postgres,
+        "not a valid placeholder number",
+    ),
+    (
+        "SELECT * FROM items WHERE id = ?0",
+        Sqlite,
+        "not a valid placeholder number",
+    ),
+    (
+        "SELECT * FROM items WHERE id = ?1 AND title = ?",
+        Sqlite,
+        "do not mix",
+    ),
+    // Text.
+    ("", Sqlite, "holds no statement"),
+    ("SELECT 1; SELECT 2", Postgres, "one statement per query"),
+    ("DELETE FROM __GUARDED_x", Sqlite, "reserved"),
+];
+
+#[test]
+fn refusals() {
+    for (input, dialect, message) in REFUSED {
+        match analyse(input, *dialect, &policy()) {
+            Ok(a) => panic!("{input} was accepted as {}", a.sql),
+            Err(e) => assert!(e.contains(message), "{input}: {e}"),
+        }
+    }
+}
+
+/// Refused when no table is declared: every write must be accounted for.
+const UNDECLARED: &[(&str, Dialect)] = &[
+    ("INSERT INTO audit (note) VALUES (?)", Sqlite),
+    ("DELETE FROM audit", Postgres),
+    ("UPDATE audit SET note = ?", MySql),
+    ("REPLACE INTO audit (id, note) VALUES (?, ?)", MySql),
+    (
+        "UPDATE items i JOIN audit a ON a.item_id = i.id SET i.title = ?, a.note = ?",
+        MySql,
+    ),
+    (
+        "UPDATE items i JOIN audit a ON a.item_id = i.id SET title = ?",
+        MySql,
+    ),
+    (
+        "WITH u AS (UPDATE items SET title = $1 RETURNING id) INSERT INTO audit (item_id) SELECT id FROM u",
+        Postgres,
+    ),
+];
+
+#[test]
+fn undeclared_writes() {
+    for (input, dialect) in UNDECLARED {
+        match analyse(input, *dialect, &strict()) {
+            Ok(a) => panic!("{input} was accepted as {}", a.sql),
+            Err(e) => assert!(e.contains("unguarded = \"audit\""), "{input}: {e}"),
+        }
+    }
+}
