@@ -35,8 +35,11 @@ fn run(sql: &str, dialect: Dialect) -> Analysis {
     analyse(sql, dialect, &policy()).unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
-/// (input, dialect) -> (guarded, writes, zero_rows_denies, user_params)
-const EFFECTS: &[(&str, Dialect, (bool, bool, bool, usize))] = &[
+/// `(guarded, writes, zero_rows_denies, user_params)`
+type Effects = (bool, bool, bool, usize);
+
+/// (input, dialect) -> effects
+const EFFECTS: &[(&str, Dialect, Effects)] = &[
     (
         "UPDATE items SET title = ? WHERE id = ?",
         Sqlite,
@@ -103,7 +106,9 @@ fn effects() {
 }
 
 /// (input, dialect) -> the classification query and the user values it binds, if any.
-const CLASSIFY: &[(&str, Dialect, Option<(&str, &[usize])>)] = &[
+type Classified = Option<(&'static str, &'static [usize])>;
+
+const CLASSIFY: &[(&str, Dialect, Classified)] = &[
     (
         "UPDATE items SET title = $1 WHERE id = $2",
         Postgres,

@@ -27,6 +27,8 @@ enum Kind {
 }
 
 /// One generated statement, as choices; `render` writes its text.
+// Independent random choices, not states: an enum per flag would only rename them.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone)]
 struct Spec {
     dialect: Dialect,
@@ -507,7 +509,13 @@ fn check(spec: &Spec) -> Result<(), String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    // No regression file: it would land outside this module's directory; a failure prints
+    // the minimal spec, which belongs in the rewrite table once fixed.
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn every_reference_is_guarded(spec in spec()) {
