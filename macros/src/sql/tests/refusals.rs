@@ -103,6 +103,16 @@ const REFUSED: &[(&str, Dialect, &str)] = &[
         Postgres,
         "cannot put its predicate on every reference",
     ),
+    (
+        "SELECT id FROM audit UNION TABLE items",
+        Postgres,
+        "write SELECT * FROM items",
+    ),
+    (
+        "INSERT INTO audit (id) TABLE items",
+        Postgres,
+        "write SELECT * FROM items",
+    ),
     // INSERT forms.
     (
         "INSERT INTO items (title, OWNER_ID) VALUES ($1, $2)",
