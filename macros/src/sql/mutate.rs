@@ -13,7 +13,7 @@ use sqlparser::ast::{
 
 use super::from::Place;
 use super::inject::{Depth, Injector};
-use super::names::is_table;
+use super::names::{is_table, last_name};
 use super::predicate::add_where;
 
 impl Injector<'_> {
@@ -163,45 +163,40 @@ fn tables<'a>(lists: &[&'a [TableWithJoins]]) -> Vec<(&'a ObjectName, Option<&'a
     out
 }
 
-/// The table a name refers to: an alias of one of the FROM lists' tables, or itself.
+/// The table a qualifier names in some FROM lists: by its alias when it has one (MySQL and
+/// PostgreSQL then reject the bare table name), else by its name.
+fn table_of(qualifier: &ObjectName, lists: &[&[TableWithJoins]]) -> Option<ObjectName> {
+    let wanted = last_name(qualifier);
+    let all = tables(lists);
+    // Aliases first: MySQL's `DELETE FROM i USING items AS i` lists the alias `i` as a
+    // table of its own, which must not resolve to itself.
+    let by_alias = all.iter().find(|(_, alias)| {
+        qualifier.0.len() == 1 && alias.is_some_and(|a| a.eq_ignore_ascii_case(&wanted))
+    });
+    let by_name = || {
+        all.iter()
+            .find(|(table, alias)| alias.is_none() && is_table(table, &wanted))
+    };
+    by_alias.or_else(by_name).map(|(table, _)| (*table).clone())
+}
+
+/// The table a DELETE target names: an alias of one of the FROM lists' tables, or itself.
 fn resolve(name: &ObjectName, lists: &[&[TableWithJoins]]) -> ObjectName {
-    if name.0.len() == 1 {
-        let alias = super::names::last_name(name);
-        for (table, given) in tables(lists) {
-            if given.is_some_and(|g| g.eq_ignore_ascii_case(&alias)) {
-                return table.clone();
-            }
-        }
-    }
-    name.clone()
+    table_of(name, lists).unwrap_or_else(|| name.clone())
 }
 
 /// The tables a MySQL multi-table UPDATE writes: those its SET columns are qualified with.
-/// An unqualified or unresolvable column could belong to any of them, so all count.
+/// An unqualified or unresolvable column could belong to any of them, so then all count.
 fn assigned(assignments: &[Assignment], lists: &[&[TableWithJoins]]) -> Vec<ObjectName> {
-    let all: Vec<ObjectName> = tables(lists).into_iter().map(|(n, _)| n.clone()).collect();
-    let mut out = Vec::new();
-    for assignment in assignments {
-        let AssignmentTarget::ColumnName(column) = &assignment.target else {
-            return all;
-        };
-        let Some(qualifier) = column.0.len().checked_sub(1).filter(|n| *n > 0) else {
-            return all;
-        };
-        let owner = ObjectName(column.0[..qualifier].to_vec());
-        let found = tables(lists)
-            .into_iter()
-            .find(|(table, alias)| match alias {
-                Some(alias) => {
-                    owner.0.len() == 1
-                        && super::names::last_name(&owner).eq_ignore_ascii_case(alias)
-                }
-                None => is_table(table, &super::names::last_name(&owner)),
-            });
-        match found {
-            Some((table, _)) => out.push(table.clone()),
-            None => return all,
-        }
-    }
-    out
+    let written: Option<Vec<ObjectName>> = assignments
+        .iter()
+        .map(|assignment| match &assignment.target {
+            AssignmentTarget::ColumnName(column) if column.0.len() > 1 => {
+                let qualifier = ObjectName(column.0[..column.0.len() - 1].to_vec());
+                table_of(&qualifier, lists)
+            }
+            _ => None,
+        })
+        .collect();
+    written.unwrap_or_else(|| tables(lists).into_iter().map(|(n, _)| n.clone()).collect())
 }

@@ -19,12 +19,30 @@ fn grammar(dialect: Dialect) -> Box<dyn dialect::Dialect> {
 pub fn parse(sql: &str, dialect: Dialect) -> Result<Statement, String> {
     let parsed = Parser::parse_sql(&*grammar(dialect), sql);
     let mut statements = parsed.map_err(|e| {
-        format!("this SQL does not parse as {dialect:?}: {e}; check the syntax and placeholders")
+        format!(
+            "this SQL does not parse as {dialect:?}: {e}{}",
+            hint(sql, dialect)
+        )
     })?;
     match statements.len() {
         1 => Ok(statements.remove(0)),
         0 => Err("this SQL holds no statement".into()),
         _ => Err("one statement per query: the guard rewrites and checks each on its own".into()),
+    }
+}
+
+/// `?` is an operator to PostgreSQL, so `WHERE id = ?` fails to parse rather than naming a
+/// wrong placeholder: say what the parser cannot.
+fn hint(sql: &str, dialect: Dialect) -> &'static str {
+    let question = || {
+        Tokenizer::new(&*grammar(dialect), sql)
+            .tokenize()
+            .is_ok_and(|tokens| tokens.contains(&Token::Question))
+    };
+    if dialect == Dialect::Postgres && question() {
+        "; PostgreSQL placeholders are `$1`, `$2`, ..., not `?`"
+    } else {
+        ""
     }
 }
 

@@ -187,3 +187,20 @@ fn an_owner_table_may_be_given_with_its_schema() {
     let a = analyse("SELECT * FROM items", Postgres, &policy).expect("guarded");
     assert_eq!(a.sql, "SELECT * FROM items WHERE items.owner_id = $1");
 }
+
+/// Multi-table statements that write only the guarded table need no declaration: the
+/// written tables are read off SET qualifiers and DELETE targets, aliases resolved.
+#[test]
+fn multi_table_writes_resolve_their_targets() {
+    let accepted = [
+        "UPDATE items i JOIN audit a ON a.item_id = i.id SET i.title = a.note WHERE a.id = ?",
+        "UPDATE audit a JOIN items ON a.item_id = items.id SET items.title = a.note",
+        "DELETE i FROM items i JOIN audit a ON a.item_id = i.id WHERE a.note = ?",
+        "DELETE FROM i USING items AS i JOIN audit AS a ON a.item_id = i.id",
+    ];
+    for sql in accepted {
+        let a = analyse(sql, MySql, &strict()).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert!(a.guarded && a.writes && a.zero_rows_denies, "{sql}");
+        assert!(a.sql.contains("owner_id = ?"), "{}", a.sql);
+    }
+}

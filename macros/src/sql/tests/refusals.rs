@@ -59,7 +59,7 @@ const REFUSED: &[(&str, Dialect, &str)] = &[
     (
         "SELECT * FROM items WHERE id = ?",
         Postgres,
-        "does not parse",
+        "PostgreSQL placeholders are `$1`, `$2`, ..., not `?`",
     ),
     (
         "SELECT * FROM items WHERE id = :id",
