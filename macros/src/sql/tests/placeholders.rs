@@ -20,8 +20,7 @@ fn a_placeholder_the_guard_did_not_write_is_refused() {
     let marked = placeholders::mark(&mut statement, "SELECT ? FROM t", MySql).expect("marks");
     // A rendering with one marker and one stray `?` must not yield one bind for two values.
     let error = placeholders::finish(&format!("{statement} WHERE x = ?"), &marked, MySql)
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(error.contains("did not write"), "{error}");
 }
 
