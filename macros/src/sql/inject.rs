@@ -165,26 +165,13 @@ impl Injector<'_> {
     }
 }
 
-/// The refusal for a statement kind the guard does not run. A dispatch table of messages.
-fn refuse(statement: &Statement) -> String {
-    match statement {
-        Statement::StartTransaction { .. }
-        | Statement::Commit { .. }
-        | Statement::Rollback { .. }
-        | Statement::Savepoint { .. }
-        | Statement::ReleaseSavepoint { .. }
-        | Statement::Set(_) => "transaction control and session settings are not allowed in a \
-            guarded fn: the guard owns the transaction (only SELECT, INSERT, UPDATE and DELETE \
-            run here)"
-            .into(),
-        Statement::Merge(_) => "MERGE is not supported in a guarded fn (only SELECT, INSERT, \
-            UPDATE and DELETE run here); write an INSERT ... ON CONFLICT or a guarded UPDATE"
-            .into(),
-        _ => "only SELECT, INSERT, UPDATE and DELETE run in a guarded fn (schema changes, \
-            TRUNCATE, COPY and other statements belong elsewhere: the guard cannot prove them \
-            safe)"
-            .into(),
-    }
+/// The refusal for every statement kind the guard does not run: schema changes, TRUNCATE,
+/// COPY, MERGE, transaction control, session settings, and whatever a newer parser adds.
+/// The wording is pinned by the ui tests of the macro.
+fn refuse(_: &Statement) -> String {
+    "only SELECT, INSERT, UPDATE and DELETE run in a guarded fn (the guard owns the \
+     transaction; schema changes and other statements belong elsewhere)"
+        .into()
 }
 
 impl VisitorMut for Injector<'_> {

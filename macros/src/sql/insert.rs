@@ -82,9 +82,8 @@ impl Injector<'_> {
                 Ok(())
             }
             Some(OnInsert::DuplicateKeyUpdate(_)) => Err(
-                "ON DUPLICATE KEY UPDATE is not supported on the guarded table: it cannot carry \
-                 the ownership predicate, so it would overwrite another owner's row; use \
-                 INSERT ... then a guarded UPDATE"
+                "ON DUPLICATE KEY UPDATE cannot carry the ownership predicate, so it would \
+                 overwrite another owner's row; INSERT, then run a guarded UPDATE"
                     .into(),
             ),
             Some(_) => Err("this ON clause of INSERT is not supported".into()),

@@ -18,12 +18,8 @@ fn grammar(dialect: Dialect) -> Box<dyn dialect::Dialect> {
 /// Parses exactly one statement.
 pub fn parse(sql: &str, dialect: Dialect) -> Result<Statement, String> {
     let parsed = Parser::parse_sql(&*grammar(dialect), sql);
-    let mut statements = parsed.map_err(|e| {
-        format!(
-            "this SQL does not parse as {dialect:?}: {e}{}",
-            hint(sql, dialect)
-        )
-    })?;
+    let mut statements =
+        parsed.map_err(|e| format!("this SQL does not parse: {e}{}", hint(sql, dialect)))?;
     match statements.len() {
         1 => Ok(statements.remove(0)),
         0 => Err("this SQL holds no statement".into()),

@@ -92,9 +92,9 @@ const REFUSED: &[(&str, Dialect, &str)] = &[
     ),
     ("SAVEPOINT s", Sqlite, "the guard owns the transaction"),
     (
-        "MERGE INTO items USING src ON items.id = src.id WHEN MATCHED THEN DELETE",
+        "MERGE INTO audit USING src ON audit.id = src.id WHEN MATCHED THEN DELETE",
         Postgres,
-        "MERGE",
+        "only SELECT",
     ),
     // Reads that write, or that the predicate cannot reach.
     ("SELECT * INTO copy FROM items", Postgres, "SELECT ... INTO"),
@@ -143,7 +143,7 @@ const REFUSED: &[(&str, Dialect, &str)] = &[
     (
         "INSERT INTO items (id, title) VALUES (?, ?) ON DUPLICATE KEY UPDATE title = ?",
         MySql,
-        "use INSERT ... then a guarded UPDATE",
+        "INSERT, then run a guarded UPDATE",
     ),
     (
         "UPDATE OR REPLACE items SET title = ? WHERE id = ?",
