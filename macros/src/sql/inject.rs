@@ -118,7 +118,7 @@ impl Injector<'_> {
             Statement::Insert(insert) => self.insert(insert)?,
             Statement::Update(update) => self.update(update, depth)?,
             Statement::Delete(delete) => self.delete(delete, depth)?,
-            other => return Err(refuse(other)),
+            _ => return Err(REFUSED.into()),
         }
         self.done.writes = true;
         Ok(())
@@ -168,11 +168,9 @@ impl Injector<'_> {
 /// The refusal for every statement kind the guard does not run: schema changes, TRUNCATE,
 /// COPY, MERGE, transaction control, session settings, and whatever a newer parser adds.
 /// The wording is pinned by the ui tests of the macro.
-fn refuse(_: &Statement) -> String {
-    "only SELECT, INSERT, UPDATE and DELETE run in a guarded fn (the guard owns the \
-     transaction; schema changes and other statements belong elsewhere)"
-        .into()
-}
+const REFUSED: &str = "only SELECT, INSERT, UPDATE and DELETE run in a guarded fn (the guard \
+                       owns the transaction; schema changes and other statements belong \
+                       elsewhere)";
 
 impl VisitorMut for Injector<'_> {
     type Break = String;

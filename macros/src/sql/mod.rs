@@ -4,6 +4,12 @@
 //! injects the ownership predicate into every reference to the guarded table, and reports
 //! what the expansion needs: the final SQL, the order in which values must be bound, and what
 //! the statement does (reads, writes, whether zero affected rows is a denial).
+//!
+//! One file per step: `parse` (one statement; lexing) -> `placeholders` (user values marked
+//! by position) -> `inject` (the visitor and the write policy; `from` for FROM lists and
+//! joins, `mutate` for UPDATE/DELETE, `insert` for INSERT and upserts, `predicate` builds the
+//! condition, `names` matches tables) -> `placeholders` again (the final numbering and bind
+//! order, read off the rendered text).
 
 mod from;
 mod inject;

@@ -231,3 +231,36 @@ fn undeclared_writes() {
         }
     }
 }
+
+/// The ui tests of the macro pin these messages; a change here must update their `.stderr`.
+#[test]
+fn messages_pinned_by_ui_tests() {
+    let pinned = [
+        (
+            "BEGIN",
+            "only SELECT, INSERT, UPDATE and DELETE run in a guarded fn (the guard owns the \
+             transaction; schema changes and other statements belong elsewhere)",
+        ),
+        (
+            "UPDATE items SET WHERE id = ?",
+            "this SQL does not parse: sql parser error: Expected: =, found: id at Line: 1, \
+             Column: 24",
+        ),
+        (
+            "INSERT INTO items (id, title) VALUES (?, ?) ON DUPLICATE KEY UPDATE title = ?",
+            "ON DUPLICATE KEY UPDATE cannot carry the ownership predicate, so it would \
+             overwrite another owner's row; INSERT, then run a guarded UPDATE",
+        ),
+    ];
+    for (input, message) in pinned {
+        let dialect = if input.contains("DUPLICATE") {
+            MySql
+        } else {
+            Sqlite
+        };
+        assert_eq!(
+            analyse(input, dialect, &policy()).err().as_deref(),
+            Some(message)
+        );
+    }
+}
