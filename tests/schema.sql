@@ -1,8 +1,10 @@
 CREATE TABLE IF NOT EXISTS items (
-    id       INTEGER PRIMARY KEY,
-    title    TEXT    NOT NULL,
-    owner_id TEXT    NOT NULL,
-    version  INTEGER NOT NULL DEFAULT 1
+    id            INTEGER PRIMARY KEY,
+    title         TEXT    NOT NULL,
+    owner_id      TEXT    NOT NULL,
+    version       INTEGER NOT NULL DEFAULT 1,
+    -- The owner the database saw when it last changed the title: the race suite's ground truth.
+    written_under TEXT
 );
 CREATE TABLE IF NOT EXISTS audit (
     id      INTEGER PRIMARY KEY,

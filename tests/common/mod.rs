@@ -1,67 +1,65 @@
-//! Shared test fixtures: a SQLite database per test, tokens, and an axum app state.
+//! Shared test fixtures: an isolated database per test on each backend, tokens, and an axum
+//! app state.
 #![allow(dead_code, missing_docs)]
 
-use std::sync::atomic::{AtomicU32, Ordering};
+pub mod backend;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::FromRef;
 use guarded::Verifier;
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{Database, Pool, Sqlite};
+
+pub use backend::{Backend, row, seed, sqlite};
 
 pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 
-pub const SCHEMA: &str = include_str!("../schema.sql");
-
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: SqlitePool,
+/// The router state of the test apps: a pool of one backend and the verifier.
+pub struct AppState<DB: Database = Sqlite> {
+    pub pool: Pool<DB>,
     pub verifier: Verifier,
 }
 
-impl FromRef<AppState> for SqlitePool {
-    fn from_ref(state: &AppState) -> Self {
+// Written out: a derive would ask `DB: Clone`, which the database marker types are not.
+impl<DB: Database> Clone for AppState<DB> {
+    fn clone(&self) -> Self {
+        Self {
+            pool: self.pool.clone(),
+            verifier: self.verifier.clone(),
+        }
+    }
+}
+
+impl<DB: Database> FromRef<AppState<DB>> for Pool<DB> {
+    fn from_ref(state: &AppState<DB>) -> Self {
         state.pool.clone()
     }
 }
 
-impl FromRef<AppState> for Verifier {
-    fn from_ref(state: &AppState) -> Self {
+impl<DB: Database> FromRef<AppState<DB>> for Verifier {
+    fn from_ref(state: &AppState<DB>) -> Self {
         state.verifier.clone()
     }
 }
 
-/// A fresh SQLite file database with the schema, unique to this test.
-pub async fn sqlite() -> SqlitePool {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "guarded-test-{}-{}.db",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_file(&path);
-    let options = SqliteConnectOptions::new()
-        .filename(&path)
-        .create_if_missing(true)
-        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-        .busy_timeout(std::time::Duration::from_secs(10));
-    let pool = SqlitePoolOptions::new()
-        .max_connections(4)
-        .connect_with(options)
-        .await
-        .expect("open test database");
-    sqlx::raw_sql(SCHEMA)
-        .execute(&pool)
-        .await
-        .expect("create schema");
-    pool
-}
-
+/// The state over a fresh SQLite database.
 pub async fn state() -> AppState {
     AppState {
         pool: sqlite().await,
-        verifier: Verifier::hs256(SECRET).expect("verifier"),
+        verifier: verifier(),
     }
+}
+
+/// The state over a fresh database of `DB`; `None` when its server variable is unset.
+pub async fn state_of<DB: Backend>() -> Option<AppState<DB>> {
+    Some(AppState {
+        pool: DB::fresh().await?,
+        verifier: verifier(),
+    })
+}
+
+pub fn verifier() -> Verifier {
+    Verifier::hs256(SECRET).expect("verifier")
 }
 
 pub fn now() -> u64 {
@@ -81,23 +79,4 @@ pub fn token(sub: &str) -> String {
         &jsonwebtoken::EncodingKey::from_secret(SECRET),
     )
     .expect("sign token")
-}
-
-/// Inserts an item owned by `owner` directly (not through a guard) and returns its id.
-pub async fn seed(pool: &SqlitePool, title: &str, owner: &str) -> i64 {
-    sqlx::query_scalar("INSERT INTO items (title, owner_id) VALUES (?, ?) RETURNING id")
-        .bind(title)
-        .bind(owner)
-        .fetch_one(pool)
-        .await
-        .expect("seed item")
-}
-
-/// The item's (title, owner) as stored, or `None` when it is gone.
-pub async fn row(pool: &SqlitePool, id: i64) -> Option<(String, String)> {
-    sqlx::query_as("SELECT title, owner_id FROM items WHERE id = ?")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-        .expect("read item")
 }
