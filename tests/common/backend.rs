@@ -24,7 +24,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A backend the suites run on.
 pub trait Backend: GuardedDb {
     /// Shown in test output and in the race report.
-    const NAME: &'static str;
+    const LABEL: &'static str;
 
     /// A fresh, isolated database with the test schema; `None` when the server's variable is
     /// unset (the tests of this backend then skip).
@@ -100,7 +100,7 @@ where
 }
 
 impl Backend for Sqlite {
-    const NAME: &'static str = "sqlite";
+    const LABEL: &'static str = "sqlite";
 
     async fn fresh() -> Option<SqlitePool> {
         let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
@@ -146,7 +146,7 @@ impl Backend for Sqlite {
 }
 
 impl Backend for Postgres {
-    const NAME: &'static str = "postgres";
+    const LABEL: &'static str = "postgres";
 
     async fn fresh() -> Option<PgPool> {
         let url = server_url("GUARDED_TEST_PG")?;
@@ -217,7 +217,7 @@ impl Backend for Postgres {
 }
 
 impl Backend for MySql {
-    const NAME: &'static str = "mariadb";
+    const LABEL: &'static str = "mariadb";
 
     async fn fresh() -> Option<MySqlPool> {
         let url = server_url("GUARDED_TEST_MYSQL")?;

@@ -1,6 +1,6 @@
 //! Shared test fixtures: an isolated database per test on each backend, tokens, and an axum
 //! app state.
-#![allow(dead_code, missing_docs)]
+#![allow(dead_code, unused_imports, missing_docs)]
 
 pub mod backend;
 
