@@ -1,0 +1,263 @@
+//! The statement forms beyond plain UPDATE/DELETE/SELECT, run on each backend that has them:
+//! INSERT ... SELECT and JOINs everywhere, upserts on SQLite and PostgreSQL, data-modifying
+//! CTEs on PostgreSQL. Each is run by the owner and by a stranger, and the rows are checked.
+
+mod common;
+
+use common::Backend;
+use guarded::{Claims, Guard};
+use sqlx::Pool;
+
+fn guard<DB: Backend>(pool: &Pool<DB>, sub: &str) -> Guard<DB> {
+    let claims: Claims =
+        serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
+            .expect("claims");
+    Guard::trusted(pool.clone(), claims)
+}
+
+fn item(title: &str, owner: &str) -> Option<(String, String)> {
+    Some((title.to_owned(), owner.to_owned()))
+}
+
+/// INSERT ... SELECT and a JOIN, stamped out per dialect.
+macro_rules! common_forms {
+    ($module:ident, $db:ident, copy = $copy:tt, note = $note:tt, notes = $notes:tt) => {
+        mod $module {
+            use guarded::{Guard, guarded};
+            use sqlx::$db;
+
+            use super::{guard, item};
+            use crate::common::{row, seed, state_of};
+
+            /// Copies an item: the SELECT reads only the caller's rows, the INSERT writes the
+            /// caller as owner.
+            #[guarded(owner = "items.owner_id")]
+            async fn copy(mut guard: Guard<$db>, id: i64) -> Result<u64, guarded::Error> {
+                let done = sqlx::query($copy).bind(id).execute(&mut guard).await?;
+                Ok(done.rows_affected())
+            }
+
+            /// The notes of an item, through a JOIN on the guarded table.
+            #[guarded(owner = "items.owner_id", unguarded = "audit")]
+            async fn notes(mut guard: Guard<$db>, id: i64) -> Result<Vec<String>, guarded::Error> {
+                sqlx::query($note).bind(id).execute(&mut guard).await?;
+                let notes: Vec<String> = sqlx::query_scalar($notes)
+                    .bind(id)
+                    .fetch_all(&mut guard)
+                    .await?;
+                Ok(notes)
+            }
+
+            #[tokio::test]
+            async fn insert_select_reads_and_writes_only_the_callers_rows() {
+                let Some(state) = state_of::<$db>().await else {
+                    return;
+                };
+                let pool = &state.pool;
+                let mine = seed(pool, "mine", "alice").await;
+                let theirs = seed(pool, "theirs", "bob").await;
+                assert_eq!(copy(guard(pool, "alice"), mine).await.expect("copy"), 1);
+                assert_eq!(copy(guard(pool, "alice"), theirs).await.expect("copy"), 0);
+                let copies: i64 =
+                    sqlx::query_scalar("SELECT count(*) FROM items WHERE title = 'mine'")
+                        .fetch_one(pool)
+                        .await
+                        .expect("count");
+                assert_eq!(copies, 2);
+                assert_eq!(row(pool, theirs).await, item("theirs", "bob"));
+                let stolen: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM items WHERE owner_id = 'alice' AND title = 'theirs'",
+                )
+                .fetch_one(pool)
+                .await
+                .expect("count");
+                assert_eq!(stolen, 0);
+            }
+
+            #[tokio::test]
+            async fn a_join_sees_only_the_callers_items() {
+                let Some(state) = state_of::<$db>().await else {
+                    return;
+                };
+                let pool = &state.pool;
+                let theirs = seed(pool, "theirs", "bob").await;
+                assert_eq!(
+                    notes(guard(pool, "bob"), theirs).await.expect("notes"),
+                    ["noted"]
+                );
+                // The audit insert is not guarded (declared), but the JOIN is: nothing shows.
+                assert_eq!(
+                    notes(guard(pool, "alice"), theirs).await.expect("notes"),
+                    Vec::<String>::new()
+                );
+            }
+        }
+    };
+}
+
+common_forms!(
+    sqlite,
+    Sqlite,
+    copy = "INSERT INTO items (title) SELECT title FROM items WHERE id = ?",
+    note = "INSERT INTO audit (item_id, note) VALUES (?, 'noted')",
+    notes =
+        "SELECT a.note FROM items i JOIN audit a ON a.item_id = i.id WHERE i.id = ? ORDER BY a.id"
+);
+common_forms!(
+    postgres,
+    Postgres,
+    copy = "INSERT INTO items (title) SELECT title FROM items WHERE id = $1",
+    note = "INSERT INTO audit (item_id, note) VALUES ($1, 'noted')",
+    notes =
+        "SELECT a.note FROM items i JOIN audit a ON a.item_id = i.id WHERE i.id = $1 ORDER BY a.id"
+);
+common_forms!(
+    mariadb,
+    MySql,
+    copy = "INSERT INTO items (title) SELECT title FROM items WHERE id = ?",
+    note = "INSERT INTO audit (item_id, note) VALUES (?, 'noted')",
+    notes =
+        "SELECT a.note FROM items i JOIN audit a ON a.item_id = i.id WHERE i.id = ? ORDER BY a.id"
+);
+
+mod upsert {
+    use guarded::{Guard, guarded};
+    use sqlx::{Postgres, Sqlite};
+
+    use super::{guard, item};
+    use crate::common::{row, seed, state_of};
+
+    #[guarded(owner = "items.owner_id")]
+    async fn upsert_sqlite(
+        mut guard: Guard<Sqlite>,
+        id: i64,
+        title: &str,
+    ) -> Result<u64, guarded::Error> {
+        let done = sqlx::query("INSERT INTO items (id, title) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title")
+            .bind(id)
+            .bind(title)
+            .execute(&mut guard)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    #[guarded(owner = "items.owner_id")]
+    async fn upsert_postgres(
+        mut guard: Guard<Postgres>,
+        id: i64,
+        title: &str,
+    ) -> Result<u64, guarded::Error> {
+        let done = sqlx::query("INSERT INTO items (id, title) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET title = excluded.title")
+            .bind(id)
+            .bind(title)
+            .execute(&mut guard)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// An upsert that meets another owner's row changes nothing (0 rows); on the caller's own
+    /// row it updates; on a free key it inserts with the caller as owner.
+    #[tokio::test]
+    async fn upsert_updates_only_the_callers_row_on_sqlite() {
+        let state = state_of::<Sqlite>().await.expect("SQLite needs no server");
+        let pool = &state.pool;
+        let mine = seed(pool, "mine", "alice").await;
+        let theirs = seed(pool, "theirs", "bob").await;
+        assert_eq!(
+            upsert_sqlite(guard(pool, "alice"), mine, "updated")
+                .await
+                .expect("upsert"),
+            1
+        );
+        assert_eq!(
+            upsert_sqlite(guard(pool, "alice"), theirs, "stolen")
+                .await
+                .expect("upsert"),
+            0
+        );
+        assert_eq!(
+            upsert_sqlite(guard(pool, "alice"), 1000, "fresh")
+                .await
+                .expect("upsert"),
+            1
+        );
+        assert_eq!(row(pool, mine).await, item("updated", "alice"));
+        assert_eq!(row(pool, theirs).await, item("theirs", "bob"));
+        assert_eq!(row(pool, 1000).await, item("fresh", "alice"));
+    }
+
+    #[tokio::test]
+    async fn upsert_updates_only_the_callers_row_on_postgres() {
+        let Some(state) = state_of::<Postgres>().await else {
+            return;
+        };
+        let pool = &state.pool;
+        let mine = seed(pool, "mine", "alice").await;
+        let theirs = seed(pool, "theirs", "bob").await;
+        assert_eq!(
+            upsert_postgres(guard(pool, "alice"), mine, "updated")
+                .await
+                .expect("upsert"),
+            1
+        );
+        assert_eq!(
+            upsert_postgres(guard(pool, "alice"), theirs, "stolen")
+                .await
+                .expect("upsert"),
+            0
+        );
+        assert_eq!(
+            upsert_postgres(guard(pool, "alice"), 1000, "fresh")
+                .await
+                .expect("upsert"),
+            1
+        );
+        assert_eq!(row(pool, mine).await, item("updated", "alice"));
+        assert_eq!(row(pool, theirs).await, item("theirs", "bob"));
+        assert_eq!(row(pool, 1000).await, item("fresh", "alice"));
+    }
+}
+
+mod cte {
+    use guarded::{Guard, guarded};
+    use sqlx::Postgres;
+
+    use super::{guard, item};
+    use crate::common::{row, seed, state_of};
+
+    /// A data-modifying CTE: its DELETE carries the predicate, and its count is the decision.
+    #[guarded(owner = "items.owner_id")]
+    async fn delete_counted(mut guard: Guard<Postgres>, id: i64) -> Result<i64, guarded::Error> {
+        let n: i64 = sqlx::query_scalar(
+            "WITH d AS (DELETE FROM items WHERE id = $1 RETURNING id) SELECT count(*) FROM d",
+        )
+        .bind(id)
+        .fetch_one(&mut guard)
+        .await?;
+        Ok(n)
+    }
+
+    #[tokio::test]
+    async fn a_cte_delete_removes_only_the_callers_row_on_postgres() {
+        let Some(state) = state_of::<Postgres>().await else {
+            return;
+        };
+        let pool = &state.pool;
+        let mine = seed(pool, "mine", "alice").await;
+        let theirs = seed(pool, "theirs", "bob").await;
+        assert_eq!(
+            delete_counted(guard(pool, "alice"), theirs)
+                .await
+                .expect("runs"),
+            0
+        );
+        assert_eq!(row(pool, theirs).await, item("theirs", "bob"));
+        assert_eq!(
+            delete_counted(guard(pool, "alice"), mine)
+                .await
+                .expect("runs"),
+            1
+        );
+        assert_eq!(row(pool, mine).await, None);
+    }
+}
