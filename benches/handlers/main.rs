@@ -1,0 +1,264 @@
+//! What a guarded handler costs next to the alternatives, as ratios from one run.
+//!
+//! ```sh
+//! cargo bench --bench handlers                    # SQLite
+//! GUARDED_TEST_PG=postgres://... cargo bench --bench handlers   # and PostgreSQL
+//! ```
+//!
+//! Every alternative updates one item by id for the same subject, in the dialect of the
+//! backend; throughput is measured with 1 task, 32 tasks each on its own row and 32 tasks on
+//! one row, in interleaved rounds
+//! (see `timing.rs`), and each ratio is the median over rounds. Nothing here asserts a time:
+//! the goals are printed next to the ratios. `GUARDED_BENCH_ROUNDS` and `GUARDED_BENCH_MS`
+//! change the number of rounds and the slice per alternative; arguments select sections
+//! (`sqlite`, `postgres`, `postgres-nosync`; all by default). Run without `--bench` (as
+//! `cargo test --benches` does) it is a one-round smoke test.
+
+mod postgres;
+mod sqlite;
+mod timing;
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use timing::{Alt, BoxFuture, Load, Plan, Samples};
+
+/// The subject every alternative acts for; it owns every item.
+pub(crate) const SUBJECT: &str = "alice";
+/// The title every update writes.
+pub(crate) const TITLE: &str = "benchmarked";
+/// Items seeded, one per task, so concurrent tasks need not wait on each other's row.
+pub(crate) const ITEMS: i64 = 32;
+/// One task; 32 tasks on rows of their own (round trips and server work); 32 tasks on one
+/// row (how long each alternative holds its row lock).
+const LOADS: &[Load] = &[
+    Load {
+        tasks: 1,
+        one_row: false,
+    },
+    Load {
+        tasks: 32,
+        one_row: false,
+    },
+    Load {
+        tasks: 32,
+        one_row: true,
+    },
+];
+
+/// Keys of the alternatives, shared by both backends and the ratio rows.
+pub(crate) mod keys {
+    pub(crate) const GUARDED: &str = "guarded";
+    pub(crate) const HAND: &str = "hand";
+    pub(crate) const HAND_TX: &str = "hand_tx";
+    pub(crate) const CHECK_THEN_ACT: &str = "check_then_act";
+    pub(crate) const LOCK: &str = "lock";
+    pub(crate) const RLS: &str = "rls";
+    pub(crate) const GUARDED3: &str = "guarded3";
+    pub(crate) const HAND3: &str = "hand3";
+}
+
+/// One row of the ratio table: `num / den`, and the goal the issue sets for it.
+struct Ratio {
+    num: &'static str,
+    den: &'static str,
+    label: &'static str,
+    /// Minimum, and the concurrency it applies to (`None`: every concurrency).
+    goal: Option<(f64, Option<usize>)>,
+}
+
+const RATIOS: &[Ratio] = &[
+    Ratio {
+        num: keys::GUARDED,
+        den: keys::HAND,
+        label: "guarded / hand-written",
+        goal: Some((0.97, None)),
+    },
+    Ratio {
+        num: keys::GUARDED,
+        den: keys::HAND_TX,
+        label: "guarded / same in BEGIN..COMMIT",
+        goal: None,
+    },
+    Ratio {
+        num: keys::GUARDED,
+        den: keys::CHECK_THEN_ACT,
+        label: "guarded / check-then-act",
+        goal: None,
+    },
+    Ratio {
+        num: keys::GUARDED,
+        den: keys::LOCK,
+        label: "guarded / FOR UPDATE",
+        goal: Some((2.0, Some(32))),
+    },
+    Ratio {
+        num: keys::GUARDED,
+        den: keys::RLS,
+        label: "guarded / RLS-style",
+        goal: Some((2.0, None)),
+    },
+    Ratio {
+        num: keys::GUARDED3,
+        den: keys::HAND3,
+        label: "guarded 3 stmts / hand-written tx",
+        goal: Some((0.97, None)),
+    },
+];
+
+/// The claims of [`SUBJECT`], as a verified token would carry them.
+pub(crate) fn claims() -> guarded::Claims {
+    serde_json::from_value(serde_json::json!({ "sub": SUBJECT, "exp": u64::MAX / 2 }))
+        .expect("claims")
+}
+
+/// An alternative from an async fn; an error or a denial panics (the benchmark is wrong).
+pub(crate) fn alt<F, Fut>(key: &'static str, label: &'static str, f: F) -> Alt
+where
+    F: Fn(i64) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), guarded::Error>> + Send + 'static,
+{
+    Alt {
+        key,
+        label,
+        call: Box::new(move |id| -> BoxFuture {
+            let fut = f(id);
+            Box::pin(async move {
+                if let Err(e) = fut.await {
+                    panic!("{key}: {e:?}");
+                }
+            })
+        }),
+    }
+}
+
+fn plan() -> Plan {
+    let full = std::env::args().any(|a| a == "--bench");
+    let var = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let (rounds, ms) = if full { (15, 200) } else { (1, 20) };
+    Plan {
+        rounds: usize::try_from(var("GUARDED_BENCH_ROUNDS", rounds)).expect("rounds"),
+        slice: Duration::from_millis(var("GUARDED_BENCH_MS", ms)),
+        loads: LOADS,
+    }
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let plan = plan();
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    println!(
+        "guarded handler benchmark: {cores} cores, {profile} profile, {} rounds x {} ms \
+         per alternative, interleaved; ratios are medians of per-round ratios [min..max]",
+        plan.rounds,
+        plan.slice.as_millis()
+    );
+
+    let wanted = |name: &str| {
+        let filters: Vec<String> = std::env::args()
+            .skip(1)
+            .filter(|a| !a.starts_with("--"))
+            .collect();
+        filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
+    };
+
+    if wanted("sqlite") {
+        let (version, alts, path) = sqlite::setup(sqlite::CONNECTIONS).await;
+        let alts = Arc::new(alts);
+        let samples = timing::run(&alts, &items(), plan).await;
+        let title = format!("sqlite: SQLite {version} (bundled), WAL, synchronous = NORMAL");
+        report(&title, &alts, &samples, plan);
+        sqlite::teardown(alts, path).await;
+    }
+
+    let url = std::env::var("GUARDED_TEST_PG")
+        .ok()
+        .filter(|u| !u.is_empty());
+    for (name, durable, what) in [
+        ("postgres", true, "synchronous_commit = on (default)"),
+        ("postgres-nosync", false, "synchronous_commit = off"),
+    ] {
+        if !wanted(name) {
+            continue;
+        }
+        let Some(url) = &url else {
+            println!("\n{name}: GUARDED_TEST_PG is unset, skipped");
+            continue;
+        };
+        let db = postgres::Db::create(url, durable).await;
+        let alts = Arc::new(db.alts());
+        let samples = timing::run(&alts, &items(), plan).await;
+        let title = format!("{name}: PostgreSQL {}, {what}", db.version);
+        report(&title, &alts, &samples, plan);
+        drop(alts);
+        db.drop_all().await;
+    }
+}
+
+fn items() -> Vec<i64> {
+    (1..=ITEMS).collect()
+}
+
+fn report(backend: &str, alts: &[Alt], samples: &Samples, plan: Plan) {
+    let levels = plan.loads;
+    let mut out = format!("\n{backend}\n  {:<42}", "calls/s (median)");
+    let mut head = String::new();
+    for load in levels {
+        let _ = write!(head, "{:>22}", load.label());
+    }
+    let _ = writeln!(out, "{head}");
+    for (i, alt) in alts.iter().enumerate() {
+        let _ = write!(out, "  {:<42}", alt.label);
+        for l in 0..levels.len() {
+            let _ = write!(out, "{:>22.0}", samples.median(l, i));
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "  {:<42}{head}   goal", "ratio (median [min..max])");
+    let index = |key: &str| alts.iter().position(|a| a.key == key);
+    for ratio in RATIOS {
+        let _ = write!(out, "  {:<42}", ratio.label);
+        let (Some(num), Some(den)) = (index(ratio.num), index(ratio.den)) else {
+            let _ = writeln!(out, "{:>22}", "n/a");
+            continue;
+        };
+        let mut missed = false;
+        for (l, load) in levels.iter().enumerate() {
+            let (med, lo, hi) = samples.ratio(l, num, den);
+            if let Some((min, at)) = ratio.goal {
+                missed |= at.is_none_or(|at| at == load.tasks) && med < min;
+            }
+            let _ = write!(out, "{:>22}", format!("{med:.2} [{lo:.2}..{hi:.2}]"));
+        }
+        let verdict = if missed { " MISSED" } else { "" };
+        match ratio.goal {
+            Some((min, None)) => {
+                let _ = write!(out, "   >= {min}{verdict}");
+            }
+            Some((min, Some(at))) => {
+                let _ = write!(out, "   >= {min} at {at}{verdict}");
+            }
+            None => {}
+        }
+        out.push('\n');
+    }
+    print!("{out}");
+}

@@ -1,0 +1,425 @@
+//! The alternatives on PostgreSQL, in a schema of their own (`guarded_bench_<time>_<pid>`),
+//! created and dropped by the benchmark.
+//!
+//! The RLS-style alternative runs under a real policy: the table has row-level security
+//! enabled with `USING (owner_id = current_setting('app.subject'))`, and its pool connects
+//! with `role` set to a role of its own, which is neither a superuser nor the table's owner
+//! (both would bypass the policy). The other alternatives connect as the URL's user, the
+//! table's owner, to whom the policy does not apply.
+
+use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use guarded::{Deny, Guard, guarded};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, Executor, PgPool, Postgres};
+
+use crate::timing::Alt;
+use crate::{ITEMS, SUBJECT, TITLE, alt, claims, keys};
+
+/// Connections per pool; the 32 tasks share them, as handlers share an application's pool.
+const CONNECTIONS: u32 = 16;
+
+const PREFIX: &str = "guarded_bench_";
+
+/// The benchmark's schema and role, and the pools on them.
+pub(crate) struct Db {
+    pub(crate) version: String,
+    admin: PgPool,
+    name: String,
+    pool: PgPool,
+    rls: PgPool,
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
+}
+
+async fn run(executor: &PgPool, sql: String) {
+    executor
+        .execute(AssertSqlSafe(sql.clone()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}: {sql}"));
+}
+
+impl Db {
+    /// Creates the schema, the table with its policy, the role, and seeds the items. With
+    /// `durable` false every connection sets `synchronous_commit = off`: a commit then does not
+    /// wait for its WAL flush, which leaves round trips and server work to be measured.
+    pub(crate) async fn create(url: &str, durable: bool) -> Self {
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("GUARDED_TEST_PG is set, but its server does not answer: {e}")
+            });
+        drop_stale(&admin).await;
+        let version: String = sqlx::query_scalar("SHOW server_version")
+            .fetch_one(&admin)
+            .await
+            .expect("version");
+        let name = format!("{PREFIX}{}_{}", now(), std::process::id());
+        run(&admin, format!("CREATE SCHEMA {name}")).await;
+        run(&admin, format!("CREATE ROLE {name} NOLOGIN")).await;
+        let sync = if durable { "on" } else { "off" };
+        let options = PgConnectOptions::from_str(url)
+            .expect("GUARDED_TEST_PG is a PostgreSQL URL")
+            .options([("synchronous_commit", sync)]);
+        let pool = PgPoolOptions::new()
+            .max_connections(CONNECTIONS)
+            .connect_with(options.clone().options([("search_path", name.as_str())]))
+            .await
+            .expect("connect to the benchmark schema");
+        for statement in include_str!("../../tests/schema_postgres.sql").split(';') {
+            if !statement.trim().is_empty() {
+                pool.execute(statement).await.expect("schema");
+            }
+        }
+        for sql in [
+            "ALTER TABLE items ENABLE ROW LEVEL SECURITY".to_owned(),
+            "CREATE POLICY owner_only ON items USING (owner_id = current_setting('app.subject'))"
+                .to_owned(),
+            format!("GRANT USAGE ON SCHEMA {name} TO {name}"),
+            format!("GRANT SELECT, UPDATE ON items TO {name}"),
+            format!(
+                "INSERT INTO items (id, title, owner_id) \
+                 SELECT i, 'seed', '{SUBJECT}' FROM generate_series(1, {ITEMS}) AS i"
+            ),
+        ] {
+            run(&pool, sql).await;
+        }
+        let rls = PgPoolOptions::new()
+            .max_connections(CONNECTIONS)
+            .connect_with(
+                options.options([("search_path", name.as_str()), ("role", name.as_str())]),
+            )
+            .await
+            .expect("connect as the benchmark's role");
+        let db = Self {
+            version,
+            admin,
+            name,
+            pool,
+            rls,
+        };
+        db.check_policy().await;
+        db
+    }
+
+    /// The policy must be what the RLS-style row pays for: someone else sees no row.
+    async fn check_policy(&self) {
+        let mut tx = self.rls.begin().await.expect("begin");
+        sqlx::query("SELECT set_config('app.subject', 'mallory', true)")
+            .execute(&mut *tx)
+            .await
+            .expect("set subject");
+        let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM items")
+            .fetch_one(&mut *tx)
+            .await
+            .expect("count");
+        assert_eq!(seen, 0, "row-level security does not apply to the RLS pool");
+    }
+
+    /// The alternatives, each on its own pool.
+    pub(crate) fn alts(&self) -> Vec<Alt> {
+        let guard = Guard::<Postgres>::trusted(self.pool.clone(), claims());
+        let pool = &self.pool;
+        let on = |pool: &PgPool| pool.clone();
+        vec![
+            {
+                let guard = guard.clone();
+                alt(keys::GUARDED, "guarded fn", move |id| {
+                    rename(guard.clone(), id, TITLE)
+                })
+            },
+            {
+                let pool = on(pool);
+                alt(keys::HAND, "hand-written statement", move |id| {
+                    let pool = pool.clone();
+                    async move { rename_by_hand(&pool, SUBJECT, id, TITLE).await }
+                })
+            },
+            {
+                let pool = on(pool);
+                alt(
+                    keys::HAND_TX,
+                    "hand-written statement in BEGIN/COMMIT",
+                    move |id| {
+                        let pool = pool.clone();
+                        async move { rename_by_hand_in_tx(&pool, SUBJECT, id, TITLE).await }
+                    },
+                )
+            },
+            {
+                let pool = on(pool);
+                alt(
+                    keys::CHECK_THEN_ACT,
+                    "check-then-act, no transaction",
+                    move |id| {
+                        let pool = pool.clone();
+                        async move { rename_check_then_act(&pool, SUBJECT, id, TITLE).await }
+                    },
+                )
+            },
+            {
+                let pool = on(pool);
+                alt(
+                    keys::LOCK,
+                    "BEGIN + SELECT FOR UPDATE + UPDATE",
+                    move |id| {
+                        let pool = pool.clone();
+                        async move { rename_locked(&pool, SUBJECT, id, TITLE).await }
+                    },
+                )
+            },
+            {
+                let pool = on(&self.rls);
+                alt(
+                    keys::RLS,
+                    "BEGIN + set_config + UPDATE under RLS",
+                    move |id| {
+                        let pool = pool.clone();
+                        async move { rename_rls(&pool, SUBJECT, id, TITLE).await }
+                    },
+                )
+            },
+            {
+                let guard = guard.clone();
+                alt(keys::GUARDED3, "guarded fn, 3 statements", move |id| {
+                    retitle_logged(guard.clone(), id, TITLE)
+                })
+            },
+            {
+                let pool = on(pool);
+                alt(
+                    keys::HAND3,
+                    "hand-written transaction, 3 statements",
+                    move |id| {
+                        let pool = pool.clone();
+                        async move { retitle_logged_by_hand(&pool, SUBJECT, id, TITLE).await }
+                    },
+                )
+            },
+        ]
+    }
+
+    /// Drops the schema and the role.
+    pub(crate) async fn drop_all(self) {
+        self.pool.close().await;
+        self.rls.close().await;
+        drop_named(&self.admin, &self.name).await;
+        self.admin.close().await;
+    }
+}
+
+async fn drop_named(admin: &PgPool, name: &str) {
+    for sql in [
+        format!("DROP SCHEMA IF EXISTS {name} CASCADE"),
+        format!("DROP ROLE IF EXISTS {name}"),
+    ] {
+        if let Err(e) = admin.execute(AssertSqlSafe(sql.clone())).await {
+            eprintln!("cleanup: {e}: {sql}");
+        }
+    }
+}
+
+/// Schemas and roles of runs that died more than an hour ago.
+async fn drop_stale(admin: &PgPool) {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'guarded\\_bench\\_%' \
+         UNION SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'guarded\\_bench\\_%'",
+    )
+    .fetch_all(admin)
+    .await
+    .expect("list leftovers");
+    for name in names {
+        let born = name
+            .strip_prefix(PREFIX)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|s| s.parse::<u64>().ok());
+        if born.is_some_and(|t| t + 3600 < now()) {
+            drop_named(admin, &name).await;
+        }
+    }
+}
+
+#[guarded(owner = "items.owner_id")]
+async fn rename(mut guard: Guard<Postgres>, id: i64, title: &str) -> Result<(), guarded::Error> {
+    sqlx::query("UPDATE items SET title = $1 WHERE id = $2")
+        .bind(title)
+        .bind(id)
+        .execute(&mut guard)
+        .await?;
+    Ok(())
+}
+
+/// What `rename` runs, written by hand: the limit, one round trip.
+async fn rename_by_hand(
+    pool: &PgPool,
+    who: &str,
+    id: i64,
+    title: &str,
+) -> Result<(), guarded::Error> {
+    let done = sqlx::query("UPDATE items SET title = $1 WHERE (id = $2) AND items.owner_id = $3")
+        .bind(title)
+        .bind(id)
+        .bind(who)
+        .execute(pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(guarded::Error::Denied(Deny::NotFound));
+    }
+    Ok(())
+}
+
+/// The same statement in a transaction: what a single-statement body would cost if the guard
+/// opened one.
+async fn rename_by_hand_in_tx(
+    pool: &PgPool,
+    who: &str,
+    id: i64,
+    title: &str,
+) -> Result<(), guarded::Error> {
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query("UPDATE items SET title = $1 WHERE (id = $2) AND items.owner_id = $3")
+        .bind(title)
+        .bind(id)
+        .bind(who)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(guarded::Error::Denied(Deny::NotFound));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The bug `guarded` exists for, timed: the owner read first, the write by key afterwards.
+async fn rename_check_then_act(
+    pool: &PgPool,
+    who: &str,
+    id: i64,
+    title: &str,
+) -> Result<(), guarded::Error> {
+    let owner: Option<String> = sqlx::query_scalar("SELECT owner_id FROM items WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    if owner.as_deref() != Some(who) {
+        return Err(guarded::Error::Denied(Deny::NotFound));
+    }
+    sqlx::query("UPDATE items SET title = $1 WHERE id = $2")
+        .bind(title)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Check-then-act made safe by locking the row until the write commits.
+async fn rename_locked(
+    pool: &PgPool,
+    who: &str,
+    id: i64,
+    title: &str,
+) -> Result<(), guarded::Error> {
+    let mut tx = pool.begin().await?;
+    let owner: Option<String> =
+        sqlx::query_scalar("SELECT owner_id FROM items WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if owner.as_deref() != Some(who) {
+        return Err(guarded::Error::Denied(Deny::NotFound));
+    }
+    sqlx::query("UPDATE items SET title = $1 WHERE id = $2")
+        .bind(title)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The predicate left to a row-level security policy: the subject set per transaction.
+async fn rename_rls(pool: &PgPool, who: &str, id: i64, title: &str) -> Result<(), guarded::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT set_config('app.subject', $1, true)")
+        .bind(who)
+        .execute(&mut *tx)
+        .await?;
+    let done = sqlx::query("UPDATE items SET title = $1 WHERE id = $2")
+        .bind(title)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(guarded::Error::Denied(Deny::NotFound));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Three statements: read the old title, write the new one, log the old one.
+#[guarded(owner = "items.owner_id", unguarded = "audit")]
+async fn retitle_logged(
+    mut guard: Guard<Postgres>,
+    id: i64,
+    title: &str,
+) -> Result<(), guarded::Error> {
+    let old: String = sqlx::query_scalar("SELECT title FROM items WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut guard)
+        .await?;
+    sqlx::query("UPDATE items SET title = $1 WHERE id = $2")
+        .bind(title)
+        .bind(id)
+        .execute(&mut guard)
+        .await?;
+    sqlx::query("INSERT INTO audit (item_id, note) VALUES ($1, $2)")
+        .bind(id)
+        .bind(old)
+        .execute(&mut guard)
+        .await?;
+    Ok(())
+}
+
+/// What `retitle_logged` runs, written by hand.
+async fn retitle_logged_by_hand(
+    pool: &PgPool,
+    who: &str,
+    id: i64,
+    title: &str,
+) -> Result<(), guarded::Error> {
+    let mut tx = pool.begin().await?;
+    let old: Option<String> =
+        sqlx::query_scalar("SELECT title FROM items WHERE (id = $1) AND items.owner_id = $2")
+            .bind(id)
+            .bind(who)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(old) = old else {
+        return Err(guarded::Error::Denied(Deny::NotFound));
+    };
+    let done = sqlx::query("UPDATE items SET title = $1 WHERE (id = $2) AND items.owner_id = $3")
+        .bind(title)
+        .bind(id)
+        .bind(who)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(guarded::Error::Denied(Deny::NotFound));
+    }
+    sqlx::query("INSERT INTO audit (item_id, note) VALUES ($1, $2)")
+        .bind(id)
+        .bind(old)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
