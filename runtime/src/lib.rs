@@ -16,7 +16,9 @@ pub use bearer::bearer_token;
 pub use db::GuardedDb;
 pub use error::{Deny, Error};
 pub use guard::Guard;
-pub use jwt::{Claims, GuardClaims, Subject, TokenError, Verifier, VerifierError};
+pub use jwt::{
+    Alg, Claims, GuardClaims, Key, Subject, TokenError, Verifier, VerifierBuilder, VerifierError,
+};
 
 #[cfg(all(feature = "rust-crypto", feature = "aws-lc-rs"))]
 compile_error!("enable one crypto backend of `guarded`: `rust-crypto` or `aws-lc-rs`, not both");

@@ -26,6 +26,16 @@ impl Subject for i64 {
     }
 }
 
+impl Subject for uuid::Uuid {
+    fn parse_sub(sub: &str) -> Option<Self> {
+        // Only the hyphenated lowercase form: braces, `urn:uuid:` or upper case would let two
+        // spellings name one subject.
+        let id = uuid::Uuid::try_parse(sub).ok()?;
+        let mut buf = uuid::Uuid::encode_buffer();
+        (id.hyphenated().encode_lower(&mut buf) == sub).then_some(id)
+    }
+}
+
 /// Claims a [`Guard`](crate::Guard) can carry: anything deserializable with a typed subject.
 pub trait GuardClaims: DeserializeOwned + Send + Sync + 'static {
     /// The subject's type, bound as the owner value.
@@ -34,7 +44,11 @@ pub trait GuardClaims: DeserializeOwned + Send + Sync + 'static {
     fn subject(&self) -> &Self::Subject;
 }
 
-/// The default claims: registered claims with a typed subject (a `String` unless chosen).
+/// The default claims: registered claims with a typed subject (a `String` unless chosen;
+/// `Claims<i64>` and `Claims<uuid::Uuid>` parse `sub` into those).
+///
+/// On a token that [`Verifier::verify`](super::Verifier::verify) returned, `exp`, `nbf` and
+/// `sub` were present and valid, and `iss`/`aud` equal what the verifier was configured with.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Claims<S: Subject = String> {
     /// Subject, parsed into `S`.
@@ -42,7 +56,8 @@ pub struct Claims<S: Subject = String> {
     pub sub: S,
     /// Expiry, seconds since the epoch.
     pub exp: u64,
-    /// Not before, seconds since the epoch.
+    /// Not before, seconds since the epoch (always present on a verified token; optional here
+    /// so that [`Guard::trusted`](crate::Guard::trusted) callers need not invent one).
     #[serde(default)]
     pub nbf: Option<u64>,
     /// Issued at, seconds since the epoch.
@@ -54,7 +69,7 @@ pub struct Claims<S: Subject = String> {
     /// Audience.
     #[serde(default)]
     pub aud: Option<String>,
-    /// Token id, for revocation.
+    /// Token id, for revocation (`NOT EXISTS (SELECT 1 FROM revoked WHERE jti = ...)`).
     #[serde(default)]
     pub jti: Option<String>,
 }
@@ -70,4 +85,31 @@ impl<S: Subject> GuardClaims for Claims<S> {
 pub fn parse_subject<'de, D: Deserializer<'de>, S: Subject>(d: D) -> Result<S, D::Error> {
     let raw = String::deserialize(d)?;
     S::parse_sub(&raw).ok_or_else(|| serde::de::Error::custom("sub is not a valid subject"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_are_canonical() {
+        assert_eq!(i64::parse_sub("42"), Some(42));
+        assert_eq!(i64::parse_sub("-7"), Some(-7));
+        for bad in ["+1", "01", " 1", "1.0", "", "9223372036854775808"] {
+            assert_eq!(i64::parse_sub(bad), None, "{bad}");
+        }
+        let id = "67e55044-10b1-426f-9247-bb680e5fe0c8";
+        assert!(uuid::Uuid::parse_sub(id).is_some());
+        for bad in [
+            "67E55044-10B1-426F-9247-BB680E5FE0C8",
+            "67e5504410b1426f9247bb680e5fe0c8",
+            "{67e55044-10b1-426f-9247-bb680e5fe0c8}",
+            "urn:uuid:67e55044-10b1-426f-9247-bb680e5fe0c8",
+            "",
+        ] {
+            assert_eq!(uuid::Uuid::parse_sub(bad), None, "{bad}");
+        }
+        assert_eq!(String::parse_sub(""), None);
+        assert_eq!(String::parse_sub("a"), Some("a".to_owned()));
+    }
 }
