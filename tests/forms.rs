@@ -15,10 +15,6 @@ fn guard<DB: Backend>(pool: &Pool<DB>, sub: &str) -> Guard<DB> {
     Guard::trusted(pool.clone(), claims)
 }
 
-fn item(title: &str, owner: &str) -> Option<(String, String)> {
-    Some((title.to_owned(), owner.to_owned()))
-}
-
 /// INSERT ... SELECT and a JOIN, stamped out per dialect.
 macro_rules! common_forms {
     ($module:ident, $db:ident, copy = $copy:tt, note = $note:tt, notes = $notes:tt) => {
@@ -26,7 +22,8 @@ macro_rules! common_forms {
             use guarded::{Guard, guarded};
             use sqlx::$db;
 
-            use super::{guard, item};
+            use super::guard;
+            use crate::common::item;
             use crate::common::{row, seed, state_of};
 
             /// Copies an item: the SELECT reads only the caller's rows, the INSERT writes the
@@ -64,7 +61,7 @@ macro_rules! common_forms {
                         .await
                         .expect("count");
                 assert_eq!(copies, 2);
-                assert_eq!(row(pool, theirs).await, item("theirs", "bob"));
+                assert_eq!(row(pool, theirs).await, Some(item("theirs", "bob")));
                 let stolen: i64 = sqlx::query_scalar(
                     "SELECT count(*) FROM items WHERE owner_id = 'alice' AND title = 'theirs'",
                 )
@@ -124,7 +121,8 @@ mod upsert {
     use guarded::{Guard, guarded};
     use sqlx::{Postgres, Sqlite};
 
-    use super::{guard, item};
+    use super::guard;
+    use crate::common::item;
     use crate::common::{row, seed, state_of};
 
     #[guarded(owner = "items.owner_id")]
@@ -181,9 +179,9 @@ mod upsert {
                 .expect("upsert"),
             1
         );
-        assert_eq!(row(pool, mine).await, item("updated", "alice"));
-        assert_eq!(row(pool, theirs).await, item("theirs", "bob"));
-        assert_eq!(row(pool, 1000).await, item("fresh", "alice"));
+        assert_eq!(row(pool, mine).await, Some(item("updated", "alice")));
+        assert_eq!(row(pool, theirs).await, Some(item("theirs", "bob")));
+        assert_eq!(row(pool, 1000).await, Some(item("fresh", "alice")));
     }
 
     #[tokio::test]
@@ -212,9 +210,9 @@ mod upsert {
                 .expect("upsert"),
             1
         );
-        assert_eq!(row(pool, mine).await, item("updated", "alice"));
-        assert_eq!(row(pool, theirs).await, item("theirs", "bob"));
-        assert_eq!(row(pool, 1000).await, item("fresh", "alice"));
+        assert_eq!(row(pool, mine).await, Some(item("updated", "alice")));
+        assert_eq!(row(pool, theirs).await, Some(item("theirs", "bob")));
+        assert_eq!(row(pool, 1000).await, Some(item("fresh", "alice")));
     }
 }
 
@@ -222,7 +220,8 @@ mod cte {
     use guarded::{Guard, guarded};
     use sqlx::Postgres;
 
-    use super::{guard, item};
+    use super::guard;
+    use crate::common::item;
     use crate::common::{row, seed, state_of};
 
     /// A data-modifying CTE: its DELETE carries the predicate, and its count is the decision.
@@ -251,7 +250,7 @@ mod cte {
                 .expect("runs"),
             0
         );
-        assert_eq!(row(pool, theirs).await, item("theirs", "bob"));
+        assert_eq!(row(pool, theirs).await, Some(item("theirs", "bob")));
         assert_eq!(
             delete_counted(guard(pool, "alice"), mine)
                 .await

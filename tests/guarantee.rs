@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{Backend, row, seed, token};
+use common::{Backend, item, row, seed, token};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -283,10 +283,6 @@ async fn send(
         .expect("body")
         .to_bytes();
     (status, String::from_utf8_lossy(&bytes).into_owned())
-}
-
-fn item(title: &str, owner: &str) -> (String, String) {
-    (title.to_owned(), owner.to_owned())
 }
 
 async fn owner_reads_updates_and_deletes<DB: Backend>(app: &Router, pool: &sqlx::Pool<DB>) {

@@ -80,3 +80,8 @@ pub fn token(sub: &str) -> String {
     )
     .expect("sign token")
 }
+
+/// An item as `row` reports it.
+pub fn item(title: &str, owner: &str) -> (String, String) {
+    (title.to_owned(), owner.to_owned())
+}
