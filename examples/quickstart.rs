@@ -61,7 +61,8 @@ fn token(sub: &str) -> String {
         + 300;
     jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),
-        &serde_json::json!({ "sub": sub, "exp": exp }),
+        // `exp`, `nbf` and `sub` are required: the verifier refuses a token without them.
+        &serde_json::json!({ "sub": sub, "nbf": exp - 300, "exp": exp }),
         &jsonwebtoken::EncodingKey::from_secret(SECRET),
     )
     .expect("signing with an HMAC key cannot fail")
@@ -104,18 +105,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/items/{id}", put(rename_item))
         .with_state(state);
 
-    println!(
-        "alice renames her item:   {}",
-        rename_as(&app, "alice", "renamed by alice").await
-    );
-    println!(
-        "mallory renames it:       {}",
-        rename_as(&app, "mallory", "stolen").await
-    );
+    let alice = rename_as(&app, "alice", "renamed by alice").await;
+    println!("alice renames her item:   {alice}");
+    let mallory = rename_as(&app, "mallory", "stolen").await;
+    println!("mallory renames it:       {mallory}");
     let (title, owner): (String, String) =
         sqlx::query_as("SELECT title, owner_id FROM items WHERE id = 1")
             .fetch_one(&pool)
             .await?;
     println!("the row now:              title = {title:?}, owner = {owner:?}");
+    // The demo is also a check: `tests/demos.rs` runs it and relies on this exit status.
+    if (alice, mallory, title.as_str())
+        != (
+            StatusCode::NO_CONTENT,
+            StatusCode::NOT_FOUND,
+            "renamed by alice",
+        )
+    {
+        return Err("the demo did not behave as documented".into());
+    }
     Ok(())
 }

@@ -12,24 +12,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod common;
+
 const SECRET: &str = "e2e-secret-e2e-secret-e2e-secret-e2e!";
 
-/// The example binary, next to this test's own `deps/` directory.
 fn example() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target profile directory");
-    let path = dir
-        .join("examples")
-        .join(format!("items_api{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build --example items_api` (plain `cargo test` builds it)",
-        path.display()
-    );
-    path
+    common::example_binary("items_api")
 }
 
 /// The server process; killed when the test ends, however it ends.

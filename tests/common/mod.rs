@@ -85,3 +85,22 @@ pub fn token(sub: &str) -> String {
 pub fn item(title: &str, owner: &str) -> (String, String) {
     (title.to_owned(), owner.to_owned())
 }
+
+/// A built example, next to the test binary's own `deps/` directory. Plain `cargo test`
+/// builds the examples before running tests; with `--test NAME` alone, build them first.
+pub fn example_binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target profile directory");
+    let path = dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --example {name}` (plain `cargo test` builds it)",
+        path.display()
+    );
+    path
+}
