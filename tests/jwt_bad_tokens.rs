@@ -586,6 +586,103 @@ fn transport_cases() -> Vec<Case> {
     ]
 }
 
+/// The short code each refusal must carry: proves every case is refused for the reason it was
+/// crafted for (a typo in the crafting would otherwise be refused for another, and pass).
+const CODES: &[(&str, &str)] = &[
+    ("alg none, no signature", "malformed"),
+    ("alg None, no signature", "malformed"),
+    ("alg NONE, no signature", "malformed"),
+    ("alg nOnE, no signature", "malformed"),
+    ("alg none, HS256 signature kept", "bad_algorithm"),
+    ("signature stripped", "malformed"),
+    ("signature truncated", "bad_signature"),
+    ("signature altered", "bad_signature"),
+    ("payload edited after signing", "bad_signature"),
+    (
+        "RS256 -> HS256 with the public key as secret (single key)",
+        "bad_algorithm",
+    ),
+    (
+        "RS256 -> HS256 with the public key as secret (kid rs)",
+        "bad_algorithm",
+    ),
+    ("RS512 with the rs key (same family)", "bad_algorithm"),
+    ("PS256 with the rs key (same family)", "bad_algorithm"),
+    ("HS384 with the hs key (same family)", "bad_algorithm"),
+    ("HS512 with the hs key (same family)", "bad_algorithm"),
+    ("PS256 on an RS256-only verifier", "bad_algorithm"),
+    ("unknown kid", "unknown_kid"),
+    ("no kid with a key set", "kid_required"),
+    (
+        "kid path traversal, signed with an empty key",
+        "unknown_kid",
+    ),
+    ("kid SQL text", "unknown_kid"),
+    ("jwk header with the attacker's key", "key_in_header"),
+    ("jwk header, signed with our key", "key_in_header"),
+    ("jku header, signed with our key", "key_in_header"),
+    ("x5u header, signed with our key", "key_in_header"),
+    ("x5c header, signed with our key", "key_in_header"),
+    ("typ other than configured", "bad_type"),
+    ("crit unknown", "crit"),
+    ("b64: false", "crit"),
+    ("duplicate alg in header", "duplicate_member"),
+    ("expired an hour ago", "expired"),
+    ("expired 45 s ago (inside jsonwebtoken's 60 s)", "expired"),
+    ("nbf in the future", "not_yet_valid"),
+    ("iat in the future", "not_yet_valid"),
+    ("exp as a string", "bad_claim"),
+    ("exp as a boolean", "bad_claim"),
+    ("exp as a fraction", "bad_claim"),
+    ("nbf as a string", "bad_claim"),
+    ("nbf as a boolean", "bad_claim"),
+    ("exp ten years out", "lifetime_too_long"),
+    ("exp missing", "missing_claim"),
+    ("nbf missing", "missing_claim"),
+    ("sub missing", "missing_claim"),
+    ("sub empty", "bad_subject"),
+    ("sub numeric", "bad_subject"),
+    ("aud missing", "missing_claim"),
+    ("aud wrong", "bad_audience"),
+    ("aud array", "bad_audience"),
+    ("aud number", "bad_audience"),
+    ("iss missing", "missing_claim"),
+    ("iss wrong", "bad_issuer"),
+    ("iss array", "bad_issuer"),
+    ("jti a number", "bad_claim"),
+    ("duplicate sub", "duplicate_member"),
+    ("duplicate member, nested", "duplicate_member"),
+    ("payload is an array", "not_an_object"),
+    ("payload is a string", "not_an_object"),
+    ("payload is empty", "malformed"),
+    ("payload is not JSON", "malformed"),
+    ("payload starts with a BOM", "malformed"),
+    ("JSON nested 100000 deep", "too_long"),
+    ("JSON nested 10000 deep, under a 64 KiB cap", "malformed"),
+    ("padding in the payload", "malformed"),
+    ("padding in the signature", "malformed"),
+    ("whitespace in the payload", "malformed"),
+    ("tab in the header", "malformed"),
+    ("two segments", "malformed"),
+    ("four segments", "malformed"),
+    ("trailing dot", "malformed"),
+    ("an 8 MiB token", "too_long"),
+    ("+ or / in the payload", "malformed"),
+    ("no Authorization header", "missing"),
+    ("Token scheme", "malformed"),
+    ("Basic scheme", "malformed"),
+    ("BOM before the token", "malformed"),
+    ("two Authorization headers", "invalid_request"),
+    ("token in the query string too", "invalid_request"),
+];
+
+fn expected_code(name: &str) -> &'static str {
+    CODES.iter().find(|(case, _)| *case == name).map_or_else(
+        || panic!("no expected code for case {name:?}"),
+        |(_, code)| *code,
+    )
+}
+
 fn split3(token: &str) -> (String, String, String) {
     let mut parts = token.split('.').map(str::to_owned);
     let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else {
@@ -684,6 +781,15 @@ async fn bad_tokens_are_refused_and_change_nothing() {
         let stored = row(&state.pool, id).await;
 
         let mut wrong = Vec::new();
+        if !case.expect.is_success() {
+            let code = serde_json::from_str::<Value>(&body)
+                .ok()
+                .and_then(|v| v["code"].as_str().map(str::to_owned));
+            let want = expected_code(&case.name);
+            if code.as_deref() != Some(want) {
+                wrong.push(format!("code {code:?}, want {want:?}"));
+            }
+        }
         if status != case.expect {
             wrong.push(format!(
                 "status {status}, want {} (body {body})",
