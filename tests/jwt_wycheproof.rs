@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/testdata/wycheproof/json_web_signature_test.json"
+    "/tests/data/wycheproof/json_web_signature_test.json"
 );
 
 /// Where our verdict differs from the label, on purpose.
