@@ -153,8 +153,8 @@ mod upsert {
         Ok(done.rows_affected())
     }
 
-    /// An upsert that meets another owner's row changes nothing (0 rows); on the caller's own
-    /// row it updates; on a free key it inserts with the caller as owner.
+    /// An upsert that meets another owner's row changes nothing and ends with a denial; on the
+    /// caller's own row it updates; on a free key it inserts with the caller as owner.
     #[tokio::test]
     async fn upsert_updates_only_the_callers_row_on_sqlite() {
         let state = state_of::<Sqlite>().await.expect("SQLite needs no server");
@@ -167,11 +167,10 @@ mod upsert {
                 .expect("upsert"),
             1
         );
-        assert_eq!(
-            upsert_sqlite(guard(pool, "alice"), theirs, "stolen")
-                .await
-                .expect("upsert"),
-            0
+        let stolen = upsert_sqlite(guard(pool, "alice"), theirs, "stolen").await;
+        assert!(
+            matches!(stolen, Err(guarded::Error::Denied(_))),
+            "another owner's row: a denial, got {stolen:?}"
         );
         assert_eq!(
             upsert_sqlite(guard(pool, "alice"), 1000, "fresh")
@@ -198,11 +197,10 @@ mod upsert {
                 .expect("upsert"),
             1
         );
-        assert_eq!(
-            upsert_postgres(guard(pool, "alice"), theirs, "stolen")
-                .await
-                .expect("upsert"),
-            0
+        let stolen = upsert_postgres(guard(pool, "alice"), theirs, "stolen").await;
+        assert!(
+            matches!(stolen, Err(guarded::Error::Denied(_))),
+            "another owner's row: a denial, got {stolen:?}"
         );
         assert_eq!(
             upsert_postgres(guard(pool, "alice"), 1000, "fresh")

@@ -25,8 +25,8 @@ pub struct Injected {
     pub handled: usize,
     /// Some part of the statement inserts, updates or deletes.
     pub writes: bool,
-    /// The statement's own UPDATE/DELETE (top level, or the body of a `WITH`) writes the
-    /// guarded table: its affected-row count is the guard's decision.
+    /// The statement's own UPDATE/DELETE, or an upsert's `DO UPDATE` (top level, or the body
+    /// of a `WITH`), writes the guarded table: its affected-row count is the guard's decision.
     pub top_mutation: bool,
     /// For a single-table top-level UPDATE/DELETE: `SELECT 1 FROM <target> [WHERE (...)]`.
     pub classify: Option<String>,
@@ -115,7 +115,7 @@ impl Injector<'_> {
         let depth = self.depth(statement);
         match statement {
             Statement::Query(_) => return Ok(()),
-            Statement::Insert(insert) => self.insert(insert)?,
+            Statement::Insert(insert) => self.insert(insert, depth)?,
             Statement::Update(update) => self.update(update, depth)?,
             Statement::Delete(delete) => self.delete(delete, depth)?,
             _ => return Err(REFUSED.into()),

@@ -5,12 +5,12 @@ use sqlparser::ast::{
     SqliteOnConflict, TableObject,
 };
 
-use super::inject::Injector;
+use super::inject::{Depth, Injector};
 use super::names::{idents, is_table};
 use super::predicate::{add_where, subject};
 
 impl Injector<'_> {
-    pub fn insert(&mut self, insert: &mut Insert) -> Result<(), String> {
+    pub fn insert(&mut self, insert: &mut Insert, depth: Depth) -> Result<(), String> {
         let TableObject::TableName(target) = &insert.table else {
             return Err("INSERT into a table function is not supported".into());
         };
@@ -25,7 +25,11 @@ impl Injector<'_> {
         insert
             .columns
             .push(ObjectName::from(vec![Ident::new(column)]));
-        self.guard_upsert(insert, &target)?;
+        if self.guard_upsert(insert, &target)? && depth != Depth::Nested {
+            // Zero rows from `DO UPDATE` means the conflicting row is another owner's: the
+            // write was refused, exactly as a guarded UPDATE that matched nothing.
+            self.done.top_mutation = true;
+        }
         self.done.handled += 1;
         Ok(())
     }
@@ -61,7 +65,8 @@ impl Injector<'_> {
     }
 
     /// `ON CONFLICT ... DO UPDATE` would otherwise update the conflicting row of any owner.
-    fn guard_upsert(&self, insert: &mut Insert, target: &ObjectName) -> Result<(), String> {
+    /// Returns whether the INSERT is such an upsert.
+    fn guard_upsert(&self, insert: &mut Insert, target: &ObjectName) -> Result<bool, String> {
         // Inside DO UPDATE the existing row is named by the alias, else by the bare table
         // name (PostgreSQL does not accept a schema there).
         let qualifier = insert.table_alias.as_ref().map_or_else(
@@ -73,13 +78,13 @@ impl Injector<'_> {
             | Some(OnInsert::OnConflict(OnConflict {
                 action: OnConflictAction::DoNothing,
                 ..
-            })) => Ok(()),
+            })) => Ok(false),
             Some(OnInsert::OnConflict(OnConflict {
                 action: OnConflictAction::DoUpdate(update),
                 ..
             })) => {
                 add_where(&mut update.selection, vec![self.predicate(qualifier)]);
-                Ok(())
+                Ok(true)
             }
             Some(OnInsert::DuplicateKeyUpdate(_)) => Err(
                 "ON DUPLICATE KEY UPDATE cannot carry the ownership predicate, so it would \

@@ -61,6 +61,22 @@ const EFFECTS: &[(&str, Dialect, Effects)] = &[
         Sqlite,
         (true, true, false, 1),
     ),
+    // An upsert's DO UPDATE decides like an UPDATE; DO NOTHING decides nothing.
+    (
+        "INSERT INTO items (id, title) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+        Sqlite,
+        (true, true, true, 2),
+    ),
+    (
+        "INSERT INTO items (id, title) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+        Postgres,
+        (true, true, false, 2),
+    ),
+    (
+        "WITH n AS (INSERT INTO items (id, title) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET title = $2 RETURNING id) SELECT id FROM n",
+        Postgres,
+        (true, true, false, 2),
+    ),
     ("SELECT * FROM audit", Sqlite, (false, false, false, 0)),
     (
         "INSERT INTO audit (note) VALUES (?)",
