@@ -258,3 +258,40 @@ mod cte {
         assert_eq!(row(pool, mine).await, None);
     }
 }
+
+mod swallowed_denial {
+    use guarded::{Guard, guarded};
+    use sqlx::Sqlite;
+
+    use super::guard;
+    use crate::common::{item, row, seed, state_of};
+
+    /// A single-statement body (no transaction) that ignores the statement's denial and leaves
+    /// through an early `return`: the denial must still be what the fn returns.
+    #[guarded(owner = "items.owner_id")]
+    async fn rename_ignoring_denial(
+        mut guard: Guard<Sqlite>,
+        id: i64,
+    ) -> Result<&'static str, guarded::Error> {
+        let done = sqlx::query("UPDATE items SET title = 'renamed' WHERE id = ?")
+            .bind(id)
+            .execute(&mut guard)
+            .await;
+        if done.is_err() {
+            return Ok("swallowed");
+        }
+        Ok("written")
+    }
+
+    #[tokio::test]
+    async fn an_ignored_denial_still_ends_the_fn() {
+        let state = state_of::<Sqlite>().await.expect("SQLite needs no server");
+        let pool = &state.pool;
+        let theirs = seed(pool, "theirs", "bob").await;
+        let out = rename_ignoring_denial(guard(pool, "alice"), theirs).await;
+        assert!(matches!(out, Err(guarded::Error::Denied(_))), "{out:?}");
+        assert_eq!(row(pool, theirs).await, Some(item("theirs", "bob")));
+        let out = rename_ignoring_denial(guard(pool, "bob"), theirs).await;
+        assert_eq!(out.expect("the owner's write"), "written");
+    }
+}

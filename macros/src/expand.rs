@@ -201,6 +201,13 @@ pub fn function(
         Deny::NotFound => quote!(NotFound),
         Deny::Forbidden => quote!(Forbidden),
     };
+    // Without a transaction there is nothing to commit: the body runs in the fn itself,
+    // its returns rewritten to end through the scope (see `returns.rs`).
+    let inline = !transactional && crate::returns::rewritable(block);
+    let mut block = block.clone();
+    if inline {
+        crate::returns::through_finish(&mut block, scope);
+    }
     // `impl Trait` cannot annotate a let; the tail call then carries the type instead.
     let body = match &sig.output {
         ReturnType::Type(_, ty) if !contains_impl(ty) => quote! {
@@ -209,6 +216,14 @@ pub fn function(
             #ret
         },
         _ => quote!(#block),
+    };
+    let (out_expr, finish) = if inline {
+        (quote!({ #body }), quote!(#scope.finish_single(#out)))
+    } else {
+        (
+            quote!(async { #body }.await),
+            quote!(#scope.finish(#out).await),
+        )
     };
     quote! {
         #(#attrs)*
@@ -230,8 +245,9 @@ pub fn function(
                     return ::guarded::__private::Err(::guarded::__private::From::from(error));
                 }
             };
-            let #out = async { #body }.await;
-            #scope.finish(#out).await
+            let #out = #out_expr;
+            #[allow(unreachable_code)]
+            #finish
         }
     }
 }

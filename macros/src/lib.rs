@@ -10,6 +10,7 @@ mod body;
 mod check;
 mod expand;
 mod model;
+mod returns;
 mod sites;
 mod sql;
 

@@ -113,6 +113,20 @@ where
         }
     }
 
+    /// Ends a call that runs without a transaction (one statement site, no loop, no
+    /// `deny = 403`): nothing to commit or roll back, so no await, which keeps the generated
+    /// fn a single small state machine. A denial wins over whatever the body returned.
+    pub fn finish_single<T, E: From<Error>>(self, out: Result<T, E>) -> Result<T, E> {
+        debug_assert!(
+            matches!(self.conn, Conn::Single(_)),
+            "a transaction must be finished"
+        );
+        if self.outcome.denied {
+            return Err(E::from(Error::Denied(Deny::NotFound)));
+        }
+        out
+    }
+
     /// Tells "not yours" from "not there" inside the same transaction, after the statement
     /// already decided atomically; only `deny = 403` asks.
     async fn classify(&mut self) -> Result<Deny, Error> {
