@@ -155,62 +155,40 @@ mod upsert {
 
     /// An upsert that meets another owner's row changes nothing and ends with a denial; on the
     /// caller's own row it updates; on a free key it inserts with the caller as owner.
-    #[tokio::test]
-    async fn upsert_updates_only_the_callers_row_on_sqlite() {
-        let state = state_of::<Sqlite>().await.expect("SQLite needs no server");
-        let pool = &state.pool;
+    async fn upsert_updates_only_the_callers_row<DB, F, Fut>(pool: &sqlx::Pool<DB>, upsert: F)
+    where
+        DB: crate::common::Backend,
+        F: Fn(Guard<DB>, i64, &'static str) -> Fut,
+        Fut: Future<Output = Result<u64, guarded::Error>>,
+    {
         let mine = seed(pool, "mine", "alice").await;
         let theirs = seed(pool, "theirs", "bob").await;
-        assert_eq!(
-            upsert_sqlite(guard(pool, "alice"), mine, "updated")
-                .await
-                .expect("upsert"),
-            1
-        );
-        let stolen = upsert_sqlite(guard(pool, "alice"), theirs, "stolen").await;
+        let updated = upsert(guard(pool, "alice"), mine, "updated").await;
+        assert_eq!(updated.expect("upsert of the caller's row"), 1);
+        let stolen = upsert(guard(pool, "alice"), theirs, "stolen").await;
         assert!(
             matches!(stolen, Err(guarded::Error::Denied(_))),
             "another owner's row: a denial, got {stolen:?}"
         );
-        assert_eq!(
-            upsert_sqlite(guard(pool, "alice"), 1000, "fresh")
-                .await
-                .expect("upsert"),
-            1
-        );
+        let fresh = upsert(guard(pool, "alice"), 1000, "fresh").await;
+        assert_eq!(fresh.expect("upsert of a free key"), 1);
         assert_eq!(row(pool, mine).await, Some(item("updated", "alice")));
         assert_eq!(row(pool, theirs).await, Some(item("theirs", "bob")));
         assert_eq!(row(pool, 1000).await, Some(item("fresh", "alice")));
     }
 
     #[tokio::test]
-    async fn upsert_updates_only_the_callers_row_on_postgres() {
+    async fn upsert_on_sqlite() {
+        let state = state_of::<Sqlite>().await.expect("SQLite needs no server");
+        upsert_updates_only_the_callers_row(&state.pool, upsert_sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn upsert_on_postgres() {
         let Some(state) = state_of::<Postgres>().await else {
             return;
         };
-        let pool = &state.pool;
-        let mine = seed(pool, "mine", "alice").await;
-        let theirs = seed(pool, "theirs", "bob").await;
-        assert_eq!(
-            upsert_postgres(guard(pool, "alice"), mine, "updated")
-                .await
-                .expect("upsert"),
-            1
-        );
-        let stolen = upsert_postgres(guard(pool, "alice"), theirs, "stolen").await;
-        assert!(
-            matches!(stolen, Err(guarded::Error::Denied(_))),
-            "another owner's row: a denial, got {stolen:?}"
-        );
-        assert_eq!(
-            upsert_postgres(guard(pool, "alice"), 1000, "fresh")
-                .await
-                .expect("upsert"),
-            1
-        );
-        assert_eq!(row(pool, mine).await, Some(item("updated", "alice")));
-        assert_eq!(row(pool, theirs).await, Some(item("theirs", "bob")));
-        assert_eq!(row(pool, 1000).await, Some(item("fresh", "alice")));
+        upsert_updates_only_the_callers_row(&state.pool, upsert_postgres).await;
     }
 }
 
