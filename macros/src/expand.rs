@@ -128,7 +128,9 @@ pub fn site(chain: &Chain, analysis: &Analysis, ctx: &SiteCtx) -> Expr {
         #set_classify
         #run
     }};
-    syn::parse2(tokens).expect("site expansion is an expression")
+    // Verbatim: parsing the tokens back into an `Expr` would only cost compile time; they are
+    // printed into the fn unchanged.
+    Expr::Verbatim(tokens)
 }
 
 /// The statement with the rewritten SQL, its values in order, and the user's other methods.
@@ -175,7 +177,7 @@ fn query(
 
 /// The fn with its body run inside the guard's scope.
 pub fn function(
-    item: &ItemFn,
+    item: ItemFn,
     args: &Args,
     model: &Model,
     found: &Found,
@@ -203,8 +205,8 @@ pub fn function(
     };
     // Without a transaction there is nothing to commit: the body runs in the fn itself,
     // its returns rewritten to end through the scope (see `returns.rs`).
-    let inline = !transactional && crate::returns::rewritable(block);
-    let mut block = block.clone();
+    let inline = !transactional && crate::returns::rewritable(&block);
+    let mut block = *block;
     if inline {
         crate::returns::through_finish(&mut block, scope);
     }
@@ -225,26 +227,27 @@ pub fn function(
             quote!(#scope.finish(#out).await),
         )
     };
+    let meta = quote! {
+        &::guarded::__private::FnMeta {
+            name: #name,
+            table: #table,
+            writes: #writes,
+            deny: ::guarded::__private::Deny::#deny,
+        }
+    };
+    // A transaction is opened before the body; a single statement acquires its connection
+    // from the pool as it runs, like a hand-written one, so the fn awaits nothing extra.
+    let scope_init = if transactional {
+        quote!(::guarded::__private::Scope::begin(&#guard, #meta).await?)
+    } else {
+        quote!(::guarded::__private::Single::new(&#guard, #meta))
+    };
     quote! {
         #(#attrs)*
         #vis #sig {
             #touch
             let #subject = ::guarded::__private::subject(&#guard);
-            let mut #scope = match ::guarded::__private::Scope::begin(
-                &#guard,
-                &::guarded::__private::FnMeta {
-                    name: #name,
-                    table: #table,
-                    transactional: #transactional,
-                    writes: #writes,
-                    deny: ::guarded::__private::Deny::#deny,
-                },
-            ).await {
-                ::guarded::__private::Ok(scope) => scope,
-                ::guarded::__private::Err(error) => {
-                    return ::guarded::__private::Err(::guarded::__private::From::from(error));
-                }
-            };
+            let mut #scope = #scope_init;
             let #out = #out_expr;
             #[allow(unreachable_code)]
             #finish

@@ -15,7 +15,6 @@ mod sites;
 mod sql;
 
 use proc_macro::TokenStream;
-use quote::ToTokens;
 use syn::ItemFn;
 use syn::visit_mut::VisitMut;
 
@@ -34,8 +33,13 @@ pub fn guarded(attr: TokenStream, item: TokenStream) -> TokenStream {
         .into_iter()
         .next()
         .map_or_else(proc_macro2::Span::call_site, |tt| tt.span());
+    // The body is not cloned: only the signature is needed again, next to errors.
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = &item;
+    let fallback = quote::quote!(#(#attrs)* #vis #sig);
     let expanded = match raw.finish(span) {
-        Ok(args) => expand_fn(item.clone(), &args, &mut errors),
+        Ok(args) => expand_fn(item, &args, &mut errors),
         Err(e) => {
             errors.push(e);
             None
@@ -47,14 +51,10 @@ pub fn guarded(attr: TokenStream, item: TokenStream) -> TokenStream {
         // its body does not, so the errors are not buried under the ones it would cause.
         (_, errors) => {
             let errors = errors.map(|e| e.to_compile_error());
-            let ItemFn {
-                attrs, vis, sig, ..
-            } = &item;
             quote::quote! {
                 #errors
-                #(#attrs)*
                 #[allow(unused_variables, unused_mut, unreachable_code)]
-                #vis #sig { ::core::unreachable!("#[guarded] reported errors") }
+                #fallback { ::core::unreachable!("#[guarded] reported errors") }
             }
         }
     };
@@ -83,7 +83,7 @@ fn expand_fn(
     if !errors.is_empty() {
         return None;
     }
-    Some(expand::function(&item, args, &model, &found, &ctx).into_token_stream())
+    Some(expand::function(item, args, &model, &found, &ctx))
 }
 
 fn combine(errors: Vec<syn::Error>) -> Option<syn::Error> {

@@ -15,12 +15,20 @@ use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, Item, Macro};
 
-/// Whether `return`s in `block` can all be rewritten: none hides inside a macro call.
+/// Whether `return`s in `block` can all be rewritten: none hides inside a macro call or
+/// inside a statement site already expanded to tokens (a `return` in a `.bind(..)`).
 pub fn rewritable(block: &Block) -> bool {
     struct Hidden(bool);
     impl Visit<'_> for Hidden {
         fn visit_macro(&mut self, mac: &Macro) {
             self.0 |= mentions_return(mac.tokens.clone());
+        }
+        fn visit_expr(&mut self, expr: &Expr) {
+            if let Expr::Verbatim(tokens) = expr {
+                self.0 |= mentions_return(tokens.clone());
+            } else {
+                syn::visit::visit_expr(self, expr);
+            }
         }
     }
     fn mentions_return(tokens: TokenStream) -> bool {
@@ -59,7 +67,7 @@ impl VisitMut for ThroughFinish<'_> {
                 let rewritten = quote_spanned! {value.span()=>
                     return #scope.finish_single(#value)
                 };
-                *expr = syn::parse2(rewritten).expect("a return expression");
+                *expr = Expr::Verbatim(rewritten);
             }
             _ => visit_mut::visit_expr_mut(self, expr),
         }

@@ -9,7 +9,8 @@ pub use ::core::result::Result::{self, Err, Ok};
 pub use ::sqlx;
 
 pub use crate::error::Deny;
-pub use crate::scope::{FnMeta, Outcome, Scope, Site};
+pub use crate::outcome::Outcome;
+pub use crate::scope::{FnMeta, Scope, Single, Site};
 
 use crate::jwt::GuardClaims;
 use crate::{Guard, GuardedDb};

@@ -7,6 +7,7 @@ mod db;
 mod error;
 mod guard;
 pub mod jwt;
+mod outcome;
 mod scope;
 
 #[doc(hidden)]
