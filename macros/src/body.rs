@@ -56,7 +56,7 @@ impl<'a> Walker<'a> {
     /// An executor call on a recognised root: checked, and rewritten when run on the guard.
     fn chain(&mut self, expr: &mut Expr, mut chain: sites::Chain) {
         for method in &mut chain.methods {
-            for arg in &mut method.call.args {
+            for arg in &mut method.args {
                 self.visit_expr_mut(arg);
             }
         }

@@ -89,7 +89,7 @@ pub fn site(chain: &Chain, analysis: &Analysis, ctx: &SiteCtx) -> Expr {
             .methods
             .iter()
             .filter(|m| m.is_bind())
-            .map(|m| &m.call.args[0])
+            .map(|m| &m.args[0])
             .collect(),
         Root::Macro { args, .. } => args.iter().collect(),
     };
@@ -146,7 +146,7 @@ fn query(
         Root::Call { call, .. } => {
             let func = &call.func;
             let others = chain.methods.iter().filter(|m| !m.is_bind()).map(|m| {
-                let (method, turbofish, args) = (&m.call.method, &m.call.turbofish, &m.call.args);
+                let (method, turbofish, args) = (&m.method, &m.turbofish, &m.args);
                 quote!(.#method #turbofish (#args))
             });
             quote!(#func(#sql) #(.bind(#ordered))* #(#others)*)
@@ -167,7 +167,7 @@ fn query(
             let path = &mac.mac.path;
             let ty = ty.as_ref().map(|ty| quote!(#ty,));
             let others = chain.methods.iter().map(|m| {
-                let (method, turbofish, args) = (&m.call.method, &m.call.turbofish, &m.call.args);
+                let (method, turbofish, args) = (&m.method, &m.turbofish, &m.args);
                 quote!(.#method #turbofish (#args))
             });
             quote!(#path!(#ty #sql #(, #args)*) #(#others)*)

@@ -33,28 +33,28 @@ pub fn guarded(attr: TokenStream, item: TokenStream) -> TokenStream {
         .into_iter()
         .next()
         .map_or_else(proc_macro2::Span::call_site, |tt| tt.span());
-    // The body is not cloned: only the signature is needed again, next to errors.
-    let ItemFn {
-        attrs, vis, sig, ..
-    } = &item;
-    let fallback = quote::quote!(#(#attrs)* #vis #sig);
     let expanded = match raw.finish(span) {
         Ok(args) => expand_fn(item, &args, &mut errors),
         Err(e) => {
             errors.push(e);
-            None
+            Err(item)
         }
     };
     let output = match (expanded, combine(errors)) {
-        (Some(tokens), None) => tokens,
+        (Ok(tokens), None) => tokens,
         // The fn's signature stays next to the errors so the router and the IDE keep working;
         // its body does not, so the errors are not buried under the ones it would cause.
-        (_, errors) => {
+        (Ok(_), Some(errors)) => errors.to_compile_error(),
+        (Err(item), errors) => {
             let errors = errors.map(|e| e.to_compile_error());
+            let ItemFn {
+                attrs, vis, sig, ..
+            } = &item;
             quote::quote! {
                 #errors
+                #(#attrs)*
                 #[allow(unused_variables, unused_mut, unreachable_code)]
-                #fallback { ::core::unreachable!("#[guarded] reported errors") }
+                #vis #sig { ::core::unreachable!("#[guarded] reported errors") }
             }
         }
     };
@@ -64,12 +64,16 @@ pub fn guarded(attr: TokenStream, item: TokenStream) -> TokenStream {
     output.into()
 }
 
+/// The expansion, or on errors the fn back (its body is not cloned up front: on the path
+/// every build takes, only the expansion needs it).
 fn expand_fn(
     mut item: ItemFn,
     args: &args::Args,
     errors: &mut Vec<syn::Error>,
-) -> Option<proc_macro2::TokenStream> {
-    let model = model::read(&item, args, errors)?;
+) -> Result<proc_macro2::TokenStream, ItemFn> {
+    let Some(model) = model::read(&item, args, errors) else {
+        return Err(item);
+    };
     let policy = sql::Policy {
         table: &args.owner.table,
         column: &args.owner.column,
@@ -81,9 +85,9 @@ fn expand_fn(
     let found = std::mem::take(&mut walker.found);
     errors.append(&mut walker.errors);
     if !errors.is_empty() {
-        return None;
+        return Err(item);
     }
-    Some(expand::function(item, args, &model, &found, &ctx))
+    Ok(expand::function(item, args, &model, &found, &ctx))
 }
 
 fn combine(errors: Vec<syn::Error>) -> Option<syn::Error> {

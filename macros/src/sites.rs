@@ -4,7 +4,10 @@
 use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Expr, ExprCall, ExprMacro, ExprMethodCall, Lit, LitStr, Path, Token};
+use syn::{
+    AngleBracketedGenericArguments, Expr, ExprCall, ExprMacro, ExprMethodCall, Ident, Lit, LitStr,
+    Path, Token,
+};
 
 /// Builder fns whose SQL the guard rewrites.
 const QUERY_FNS: &[&str] = &["query", "query_as", "query_scalar"];
@@ -80,14 +83,25 @@ pub enum RootKind {
     NotSql,
 }
 
-/// A method applied to the root between it and the executor call.
+/// A method call of a chain, without its receiver: each is taken once, not with the whole
+/// chain before it.
 pub struct Method {
-    pub call: ExprMethodCall,
+    pub method: Ident,
+    pub turbofish: Option<AngleBracketedGenericArguments>,
+    pub args: Punctuated<Expr, Token![,]>,
 }
 
 impl Method {
+    fn of(call: &ExprMethodCall) -> Self {
+        Self {
+            method: call.method.clone(),
+            turbofish: call.turbofish.clone(),
+            args: call.args.clone(),
+        }
+    }
+
     pub fn is_bind(&self) -> bool {
-        self.call.method == "bind"
+        self.method == "bind"
     }
 }
 
@@ -95,7 +109,7 @@ impl Method {
 pub struct Chain {
     pub root: Root,
     pub methods: Vec<Method>,
-    pub exec: ExprMethodCall,
+    pub exec: Method,
 }
 
 fn last_ident(path: &Path) -> Option<String> {
@@ -233,7 +247,7 @@ pub fn chain(exec: &ExprMethodCall) -> Option<Result<Chain, syn::Error>> {
     loop {
         match cursor {
             Expr::MethodCall(m) if BUILDER_METHODS.contains(&m.method.to_string().as_str()) => {
-                methods.push(Method { call: m.clone() });
+                methods.push(m);
                 cursor = &m.receiver;
             }
             Expr::Group(g) => cursor = &g.expr,
@@ -241,12 +255,11 @@ pub fn chain(exec: &ExprMethodCall) -> Option<Result<Chain, syn::Error>> {
             _ => break,
         }
     }
-    methods.reverse();
     match root_kind(cursor) {
         RootKind::Site(root) => Some(Ok(Chain {
             root,
-            methods,
-            exec: exec.clone(),
+            methods: methods.into_iter().rev().map(Method::of).collect(),
+            exec: Method::of(exec),
         })),
         RootKind::Refused(e) => Some(Err(e)),
         RootKind::NotSql => None,

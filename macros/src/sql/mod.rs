@@ -89,9 +89,9 @@ pub fn analyse(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Analy
     if sql.to_ascii_lowercase().contains("__guarded_") {
         return Err("`__guarded_` is reserved for the guard's own markers".into());
     }
-    let mut statement = parse::parse(sql, dialect)?;
+    let (mut statement, lexed) = parse::parse_lexed(sql, dialect)?;
     let references = names::references(&statement, policy.table);
-    let marked = placeholders::mark(&mut statement, sql, dialect)?;
+    let marked = placeholders::mark(&mut statement, &lexed, dialect)?;
     let done = inject::inject(&mut statement, policy)?;
     if done.handled != references {
         return Err(format!(

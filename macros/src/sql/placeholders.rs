@@ -32,10 +32,14 @@ pub struct Marked {
     pub user_params: usize,
 }
 
-/// Replaces every user placeholder with a marker of its value's index. `source` is the text
-/// the statement was parsed from: its lexed placeholders must all be in the AST, so no value
-/// can hide where the markers do not reach.
-pub fn mark(statement: &mut Statement, source: &str, dialect: Dialect) -> Result<Marked, String> {
+/// Replaces every user placeholder with a marker of its value's index. `lexed` are the
+/// placeholders of the text the statement was parsed from: they must all be in the AST, so no
+/// value can hide where the markers do not reach.
+pub fn mark(
+    statement: &mut Statement,
+    lexed: &[String],
+    dialect: Dialect,
+) -> Result<Marked, String> {
     let mut found: Vec<(u64, u64, String)> = Vec::new();
     let _ = statement.visit(&mut Visit(|v: &mut ValueWithSpan| {
         if let Value::Placeholder(p) = &v.value {
@@ -44,7 +48,6 @@ pub fn mark(statement: &mut Statement, source: &str, dialect: Dialect) -> Result
     }));
     found.sort();
     let style = style_of(found.iter().map(|(.., p)| p.as_str()), dialect)?;
-    let lexed = parse::placeholders(source, dialect)?;
     style_of(lexed.iter().map(String::as_str), dialect)?;
     let located = found.iter().all(|(line, ..)| *line > 0);
     if !located || lexed.len() != found.len() {
