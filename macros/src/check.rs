@@ -32,7 +32,7 @@ pub fn chain(chain: &Chain, analysis: &Analysis, on_guard: bool) -> Result<(), s
                 format!(
                     "this statement {}; execute it on the guard: `.{}(&mut guard)`",
                     what(analysis),
-                    chain.exec.method
+                    chain.exec.name
                 ),
             ));
         }
@@ -52,9 +52,9 @@ pub fn chain(chain: &Chain, analysis: &Analysis, on_guard: bool) -> Result<(), s
             ),
         ));
     }
-    if analysis.zero_rows_denies && chain.exec.method == "fetch" {
+    if analysis.zero_rows_denies && chain.exec.name == "fetch" {
         return Err(syn::Error::new(
-            chain.exec.method.span(),
+            chain.exec.name.span(),
             "a guarded UPDATE/DELETE must be run with `execute`, `fetch_one`, `fetch_optional` \
              or `fetch_all`, so that zero rows can end the fn with a denial",
         ));

@@ -108,7 +108,7 @@ pub fn site(chain: &Chain, analysis: &Analysis, ctx: &SiteCtx) -> Expr {
         let binds = c.binds.iter().map(|i| &values.exprs[*i]);
         quote!(#outcome.set_classify(::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*);)
     });
-    let method = &chain.exec.method;
+    let method = &chain.exec.name;
     let lets = &values.lets;
     let zero_rows_denies = analysis.zero_rows_denies;
     let run = if method == "fetch" {
@@ -146,7 +146,7 @@ fn query(
         Root::Call { call, .. } => {
             let func = &call.func;
             let others = chain.methods.iter().filter(|m| !m.is_bind()).map(|m| {
-                let (method, turbofish, args) = (&m.method, &m.turbofish, &m.args);
+                let (method, turbofish, args) = (&m.name, &m.turbofish, &m.args);
                 quote!(.#method #turbofish (#args))
             });
             quote!(#func(#sql) #(.bind(#ordered))* #(#others)*)
@@ -167,7 +167,7 @@ fn query(
             let path = &mac.mac.path;
             let ty = ty.as_ref().map(|ty| quote!(#ty,));
             let others = chain.methods.iter().map(|m| {
-                let (method, turbofish, args) = (&m.method, &m.turbofish, &m.args);
+                let (method, turbofish, args) = (&m.name, &m.turbofish, &m.args);
                 quote!(.#method #turbofish (#args))
             });
             quote!(#path!(#ty #sql #(, #args)*) #(#others)*)

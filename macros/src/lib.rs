@@ -37,7 +37,7 @@ pub fn guarded(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(args) => expand_fn(item, &args, &mut errors),
         Err(e) => {
             errors.push(e);
-            Err(item)
+            Err(Box::new(item))
         }
     };
     let output = match (expanded, combine(errors)) {
@@ -49,7 +49,7 @@ pub fn guarded(attr: TokenStream, item: TokenStream) -> TokenStream {
             let errors = errors.map(|e| e.to_compile_error());
             let ItemFn {
                 attrs, vis, sig, ..
-            } = &item;
+            } = &*item;
             quote::quote! {
                 #errors
                 #(#attrs)*
@@ -70,9 +70,9 @@ fn expand_fn(
     mut item: ItemFn,
     args: &args::Args,
     errors: &mut Vec<syn::Error>,
-) -> Result<proc_macro2::TokenStream, ItemFn> {
+) -> Result<proc_macro2::TokenStream, Box<ItemFn>> {
     let Some(model) = model::read(&item, args, errors) else {
-        return Err(item);
+        return Err(Box::new(item));
     };
     let policy = sql::Policy {
         table: &args.owner.table,
@@ -85,7 +85,7 @@ fn expand_fn(
     let found = std::mem::take(&mut walker.found);
     errors.append(&mut walker.errors);
     if !errors.is_empty() {
-        return Err(item);
+        return Err(Box::new(item));
     }
     Ok(expand::function(item, args, &model, &found, &ctx))
 }

@@ -86,7 +86,7 @@ pub enum RootKind {
 /// A method call of a chain, without its receiver: each is taken once, not with the whole
 /// chain before it.
 pub struct Method {
-    pub method: Ident,
+    pub name: Ident,
     pub turbofish: Option<AngleBracketedGenericArguments>,
     pub args: Punctuated<Expr, Token![,]>,
 }
@@ -94,14 +94,14 @@ pub struct Method {
 impl Method {
     fn of(call: &ExprMethodCall) -> Self {
         Self {
-            method: call.method.clone(),
+            name: call.method.clone(),
             turbofish: call.turbofish.clone(),
             args: call.args.clone(),
         }
     }
 
     pub fn is_bind(&self) -> bool {
-        self.method == "bind"
+        self.name == "bind"
     }
 }
 
