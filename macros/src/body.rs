@@ -18,6 +18,9 @@ pub struct Found {
     pub repeated: bool,
     /// Some guard site writes.
     pub writes: bool,
+    /// Some guard site's values hold a `return` of the fn, which its expansion (tokens by
+    /// then) would hide from the rewriting of returns.
+    pub returns_in_site: bool,
 }
 
 pub struct Walker<'a> {
@@ -72,6 +75,7 @@ impl<'a> Walker<'a> {
             self.found.guard_sites += 1;
             self.found.repeated |= self.depth > 0;
             self.found.writes |= analysis.writes;
+            self.found.returns_in_site |= crate::returns::leaves_fn(chain.user_exprs());
             *expr = expand::site(&chain, &analysis, self.ctx);
         }
     }

@@ -205,7 +205,7 @@ pub fn function(
     };
     // Without a transaction there is nothing to commit: the body runs in the fn itself,
     // its returns rewritten to end through the scope (see `returns.rs`).
-    let inline = !transactional && crate::returns::rewritable(&block);
+    let inline = !transactional && !found.returns_in_site && crate::returns::rewritable(&block);
     let mut block = *block;
     if inline {
         crate::returns::through_finish(&mut block, scope);

@@ -15,32 +15,52 @@ use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, Item, Macro};
 
-/// Whether `return`s in `block` can all be rewritten: none hides inside a macro call or
-/// inside a statement site already expanded to tokens (a `return` in a `.bind(..)`).
+/// Whether `return`s in `block` can all be rewritten: none hides inside a macro call.
+/// Statement sites are already tokens by then; the walker asks [`leaves_fn`] of each.
 pub fn rewritable(block: &Block) -> bool {
-    struct Hidden(bool);
-    impl Visit<'_> for Hidden {
-        fn visit_macro(&mut self, mac: &Macro) {
-            self.0 |= mentions_return(mac.tokens.clone());
-        }
-        fn visit_expr(&mut self, expr: &Expr) {
-            if let Expr::Verbatim(tokens) = expr {
-                self.0 |= mentions_return(tokens.clone());
-            } else {
-                syn::visit::visit_expr(self, expr);
-            }
-        }
-    }
-    fn mentions_return(tokens: TokenStream) -> bool {
-        tokens.into_iter().any(|tt| match tt {
-            TokenTree::Ident(i) => i == "return",
-            TokenTree::Group(g) => mentions_return(g.stream()),
-            _ => false,
-        })
-    }
-    let mut hidden = Hidden(false);
+    let mut hidden = Returns::default();
     hidden.visit_block(block);
-    !hidden.0
+    !hidden.in_macro
+}
+
+/// Whether some expression holds a `return` of the fn (not of a closure or an async block)
+/// or a macro call that may hide one.
+pub fn leaves_fn<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> bool {
+    let mut found = Returns::default();
+    for expr in exprs {
+        found.visit_expr(expr);
+    }
+    found.plain || found.in_macro
+}
+
+#[derive(Default)]
+struct Returns {
+    plain: bool,
+    in_macro: bool,
+}
+
+impl Visit<'_> for Returns {
+    fn visit_macro(&mut self, mac: &Macro) {
+        self.in_macro |= mentions_return(mac.tokens.clone());
+    }
+
+    fn visit_expr(&mut self, expr: &Expr) {
+        match expr {
+            Expr::Closure(_) | Expr::Async(_) => {}
+            Expr::Return(_) => self.plain = true,
+            _ => syn::visit::visit_expr(self, expr),
+        }
+    }
+
+    fn visit_item(&mut self, _: &Item) {}
+}
+
+fn mentions_return(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(i) => i == "return",
+        TokenTree::Group(g) => mentions_return(g.stream()),
+        _ => false,
+    })
 }
 
 /// Rewrites every `return value` of the fn's own body (not of closures, async blocks or
@@ -106,5 +126,19 @@ mod tests {
         assert!(!rewritable(&hidden));
         let plain: Block = syn::parse_str("{ println!(\"x\"); Ok(()) }").expect("block");
         assert!(rewritable(&plain));
+    }
+
+    #[test]
+    fn a_return_in_a_statement_value_is_found() {
+        let expr = |text: &str| -> Expr { syn::parse_str(text).expect("expr") };
+        let leaving = expr("match v { Some(v) => v, None => return Err(e) }");
+        assert!(leaves_fn([&leaving]));
+        assert!(leaves_fn([&expr("bail!(return x)")]));
+        let staying = [
+            expr("|| return 1"),
+            expr("async { return 2 }"),
+            expr("a + b"),
+        ];
+        assert!(!leaves_fn(&staying));
     }
 }

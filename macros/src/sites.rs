@@ -112,6 +112,22 @@ pub struct Chain {
     pub exec: Method,
 }
 
+impl Chain {
+    /// Every expression of the user's in the chain: method arguments, macro arguments and
+    /// the executor.
+    pub fn user_exprs(&self) -> impl Iterator<Item = &Expr> {
+        let macro_args = match &self.root {
+            Root::Macro { args, .. } => args.as_slice(),
+            Root::Call { .. } => &[],
+        };
+        self.methods
+            .iter()
+            .chain(std::iter::once(&self.exec))
+            .flat_map(|m| m.args.iter())
+            .chain(macro_args)
+    }
+}
+
 fn last_ident(path: &Path) -> Option<String> {
     path.segments.last().map(|s| s.ident.to_string())
 }
