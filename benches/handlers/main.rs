@@ -3,6 +3,7 @@
 //! ```sh
 //! cargo bench --bench handlers                    # SQLite
 //! GUARDED_TEST_PG=postgres://... cargo bench --bench handlers   # and PostgreSQL
+//! GUARDED_TEST_PG=postgres://... cargo bench --bench handlers -- postgres-link
 //! ```
 //!
 //! Every alternative updates one item by id for the same subject, in the dialect of the
@@ -11,9 +12,20 @@
 //! (see `timing.rs`), and each ratio is the median over rounds. Nothing here asserts a time:
 //! the goals are printed next to the ratios. `GUARDED_BENCH_ROUNDS` and `GUARDED_BENCH_MS`
 //! change the number of rounds and the slice per alternative; arguments select sections
-//! (`sqlite`, `postgres`, `postgres-nosync`; all by default). Run without `--bench` (as
+//! (`sqlite`, `postgres`, `postgres-nosync`, `postgres-link`; all by default; a section runs
+//! if its name contains an argument, so `postgres` runs all three). Run without `--bench` (as
 //! `cargo test --benches` does) it is a one-round smoke test.
+//!
+//! `postgres-link` is `postgres` with the database one network hop away: its pools connect
+//! through an in-process proxy (`link.rs`) that delays every chunk by `GUARDED_BENCH_LINK_US`
+//! each way (100 µs by default, a round trip of 0.2 ms inside one datacenter). On loopback a
+//! round trip is nearly free, so the other PostgreSQL sections measure the CPU each
+//! alternative costs on a machine that client and server share; the goals are about round
+//! trips, which a deployment pays over a network. The section prints the round trip the link
+//! really adds (a `SELECT 1`, through it and direct), which exceeds the configured delay by
+//! the proxy's thread wake-ups; the proxy's CPU is spent on the same cores as the rest.
 
+mod link;
 mod postgres;
 mod sqlite;
 mod timing;
@@ -192,9 +204,11 @@ async fn run() {
     let url = std::env::var("GUARDED_TEST_PG")
         .ok()
         .filter(|u| !u.is_empty());
-    for (name, durable, what) in [
-        ("postgres", true, "synchronous_commit = on (default)"),
-        ("postgres-nosync", false, "synchronous_commit = off"),
+    let durable = "synchronous_commit = on (default)";
+    for (name, sync, linked, what) in [
+        ("postgres", true, false, durable),
+        ("postgres-nosync", false, false, "synchronous_commit = off"),
+        ("postgres-link", true, true, durable),
     ] {
         if !wanted(name) {
             continue;
@@ -203,14 +217,51 @@ async fn run() {
             println!("\n{name}: GUARDED_TEST_PG is unset, skipped");
             continue;
         };
-        let db = postgres::Db::create(url, durable).await;
+        let mut note = String::new();
+        let link = if linked {
+            let Some(upstream) = postgres::upstream(url) else {
+                println!("\n{name}: GUARDED_TEST_PG names no TCP host and port, skipped");
+                continue;
+            };
+            let one_way = link_delay();
+            let link = link::Link::start(upstream, one_way);
+            let direct = postgres::round_trip(url, None).await;
+            let through = postgres::round_trip(url, Some(link.addr)).await;
+            let _ = write!(
+                note,
+                ", pools through a link of {} µs each way\n  SELECT 1 on one connection \
+                 (median of 200): {} µs through the link, {} µs direct; the link adds {} µs \
+                 per round trip",
+                one_way.as_micros(),
+                through.as_micros(),
+                direct.as_micros(),
+                through.saturating_sub(direct).as_micros(),
+            );
+            Some(link)
+        } else {
+            None
+        };
+        let db = postgres::Db::create(url, sync, link.as_ref().map(|l| l.addr)).await;
         let alts = Arc::new(db.alts());
         let samples = timing::run(&alts, &items(), plan).await;
-        let title = format!("{name}: PostgreSQL {}, {what}", db.version);
+        let title = format!("{name}: PostgreSQL {}, {what}{note}", db.version);
         report(&title, &alts, &samples, plan);
         drop(alts);
         db.drop_all().await;
+        // After the pools have closed their connections through it.
+        drop(link);
     }
+}
+
+/// One-way delay of the `postgres-link` section: `GUARDED_BENCH_LINK_US`, 100 µs by default
+/// (a round trip of 0.2 ms, a hop inside one datacenter).
+fn link_delay() -> Duration {
+    let us = std::env::var("GUARDED_BENCH_LINK_US")
+        .ok()
+        .map_or(100, |v| {
+            v.parse().expect("GUARDED_BENCH_LINK_US is a number of µs")
+        });
+    Duration::from_micros(us)
 }
 
 fn items() -> Vec<i64> {

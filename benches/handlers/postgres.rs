@@ -6,13 +6,17 @@
 //! with `role` set to a role of its own, which is neither a superuser nor the table's owner
 //! (both would bypass the policy). The other alternatives connect as the URL's user, the
 //! table's owner, to whom the policy does not apply.
+//!
+//! The pools can connect through a [`Link`](crate::link::Link) (`via`); the schema and role
+//! work goes direct.
 
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use guarded::{Deny, Guard, guarded};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{AssertSqlSafe, Executor, PgPool, Postgres};
+use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool, Postgres};
 
 use crate::timing::Alt;
 use crate::{ITEMS, SUBJECT, TITLE, alt, claims, keys};
@@ -48,8 +52,9 @@ async fn run(executor: &PgPool, sql: String) {
 impl Db {
     /// Creates the schema, the table with its policy, the role, and seeds the items. With
     /// `durable` false every connection sets `synchronous_commit = off`: a commit then does not
-    /// wait for its WAL flush, which leaves round trips and server work to be measured.
-    pub(crate) async fn create(url: &str, durable: bool) -> Self {
+    /// wait for its WAL flush, which leaves round trips and server work to be measured. With
+    /// `via`, the pools connect to that address instead of the URL's host and port.
+    pub(crate) async fn create(url: &str, durable: bool, via: Option<SocketAddr>) -> Self {
         let admin = PgPoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(5))
@@ -67,9 +72,7 @@ impl Db {
         run(&admin, format!("CREATE SCHEMA {name}")).await;
         run(&admin, format!("CREATE ROLE {name} NOLOGIN")).await;
         let sync = if durable { "on" } else { "off" };
-        let options = PgConnectOptions::from_str(url)
-            .expect("GUARDED_TEST_PG is a PostgreSQL URL")
-            .options([("synchronous_commit", sync)]);
+        let options = through(options(url), via).options([("synchronous_commit", sync)]);
         let pool = PgPoolOptions::new()
             .max_connections(CONNECTIONS)
             .connect_with(options.clone().options([("search_path", name.as_str())]))
@@ -215,6 +218,53 @@ impl Db {
         drop_named(&self.admin, &self.name).await;
         self.admin.close().await;
     }
+}
+
+fn options(url: &str) -> PgConnectOptions {
+    PgConnectOptions::from_str(url).expect("GUARDED_TEST_PG is a PostgreSQL URL")
+}
+
+fn through(options: PgConnectOptions, via: Option<SocketAddr>) -> PgConnectOptions {
+    match via {
+        Some(addr) => options.host(&addr.ip().to_string()).port(addr.port()),
+        None => options,
+    }
+}
+
+/// The server's TCP address, for a [`Link`](crate::link::Link) to forward to; `None` for a
+/// Unix socket or a host that does not resolve.
+pub(crate) fn upstream(url: &str) -> Option<SocketAddr> {
+    let options = options(url);
+    if options.get_socket().is_some() {
+        return None;
+    }
+    (options.get_host(), options.get_port())
+        .to_socket_addrs()
+        .ok()?
+        .next()
+}
+
+/// Median time of `SELECT 1` on one connection (no pool, so no pings around it), direct or
+/// `via` a link: what one round trip costs.
+pub(crate) async fn round_trip(url: &str, via: Option<SocketAddr>) -> Duration {
+    let mut conn = PgConnection::connect_with(&through(options(url), via))
+        .await
+        .expect("connect for the round trip");
+    let mut times = Vec::with_capacity(200);
+    for i in 0..220 {
+        let start = Instant::now();
+        sqlx::query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .expect("SELECT 1");
+        // The first ones prepare the statement and warm the caches.
+        if i >= 20 {
+            times.push(start.elapsed());
+        }
+    }
+    conn.close().await.expect("close");
+    times.sort();
+    times[times.len() / 2]
 }
 
 async fn drop_named(admin: &PgPool, name: &str) {
