@@ -24,6 +24,8 @@
 //! trips, which a deployment pays over a network. The section prints the round trip the link
 //! really adds (a `SELECT 1`, through it and direct), which exceeds the configured delay by
 //! the proxy's thread wake-ups; the proxy's CPU is spent on the same cores as the rest.
+//! `GUARDED_BENCH_ACQUIRE_PING=0` builds every PostgreSQL pool without sqlx's ping on acquire
+//! (one round trip per call that every alternative pays alike).
 
 mod link;
 mod postgres;
@@ -244,7 +246,12 @@ async fn run() {
         let db = postgres::Db::create(url, sync, link.as_ref().map(|l| l.addr)).await;
         let alts = Arc::new(db.alts());
         let samples = timing::run(&alts, &items(), plan).await;
-        let title = format!("{name}: PostgreSQL {}, {what}{note}", db.version);
+        let ping = if postgres::acquire_ping() {
+            ""
+        } else {
+            ", pools without the ping on acquire"
+        };
+        let title = format!("{name}: PostgreSQL {}, {what}{ping}{note}", db.version);
         report(&title, &alts, &samples, plan);
         drop(alts);
         db.drop_all().await;

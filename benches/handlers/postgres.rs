@@ -26,6 +26,20 @@ const CONNECTIONS: u32 = 16;
 
 const PREFIX: &str = "guarded_bench_";
 
+/// Whether the pools ping a connection before handing it out: sqlx's default, and a round trip
+/// every alternative pays per acquire. `GUARDED_BENCH_ACQUIRE_PING=0` turns it off, as a
+/// latency-minded service may (the ping sqlx sends on release stays: it is not an option).
+pub(crate) fn acquire_ping() -> bool {
+    std::env::var("GUARDED_BENCH_ACQUIRE_PING").map_or(true, |v| v != "0")
+}
+
+/// The options of the alternatives' pools, the same for every one of them.
+fn pool_options() -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(CONNECTIONS)
+        .test_before_acquire(acquire_ping())
+}
+
 /// The benchmark's schema and role, and the pools on them.
 pub(crate) struct Db {
     pub(crate) version: String,
@@ -73,8 +87,7 @@ impl Db {
         run(&admin, format!("CREATE ROLE {name} NOLOGIN")).await;
         let sync = if durable { "on" } else { "off" };
         let options = through(options(url), via).options([("synchronous_commit", sync)]);
-        let pool = PgPoolOptions::new()
-            .max_connections(CONNECTIONS)
+        let pool = pool_options()
             .connect_with(options.clone().options([("search_path", name.as_str())]))
             .await
             .expect("connect to the benchmark schema");
@@ -96,8 +109,7 @@ impl Db {
         ] {
             run(&pool, sql).await;
         }
-        let rls = PgPoolOptions::new()
-            .max_connections(CONNECTIONS)
+        let rls = pool_options()
             .connect_with(
                 options.options([("search_path", name.as_str()), ("role", name.as_str())]),
             )
