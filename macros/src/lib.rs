@@ -40,13 +40,13 @@ pub fn guarded(attr: TokenStream, item: TokenStream) -> TokenStream {
             Err(Box::new(item))
         }
     };
-    let output = match (expanded, combine(errors)) {
-        (Ok(tokens), None) => tokens,
+    // `expand_fn` answers `Ok` only when no error was found, the attribute's included.
+    let output = match expanded {
+        Ok(tokens) => tokens,
         // The fn's signature stays next to the errors so the router and the IDE keep working;
         // its body does not, so the errors are not buried under the ones it would cause.
-        (Ok(_), Some(errors)) => errors.to_compile_error(),
-        (Err(item), errors) => {
-            let errors = errors.map(|e| e.to_compile_error());
+        Err(item) => {
+            let errors = combine(errors).map(|e| e.to_compile_error());
             let ItemFn {
                 attrs, vis, sig, ..
             } = &*item;
