@@ -64,11 +64,8 @@ impl<DB: GuardedDb> Outcome<DB> {
         fut: impl Future<Output = Result<DB::QueryResult, sqlx::Error>>,
     ) -> Result<DB::QueryResult, Error> {
         let result = fut.await?;
-        if site.zero_rows_denies && DB::rows_affected(&result) == 0 {
-            return Err(self.deny());
-        }
-        self.classify = None;
-        Ok(result)
+        let none = DB::rows_affected(&result) == 0;
+        self.settle(site, none, result)
     }
 
     /// Settles a `.fetch_one(...)`.
@@ -96,11 +93,7 @@ impl<DB: GuardedDb> Outcome<DB> {
         fut: impl Future<Output = Result<Option<R>, sqlx::Error>>,
     ) -> Result<Option<R>, Error> {
         let row = fut.await?;
-        if site.zero_rows_denies && row.is_none() {
-            return Err(self.deny());
-        }
-        self.classify = None;
-        Ok(row)
+        self.settle(site, row.is_none(), row)
     }
 
     /// Settles a `.fetch_all(...)`.
@@ -110,10 +103,16 @@ impl<DB: GuardedDb> Outcome<DB> {
         fut: impl Future<Output = Result<Vec<R>, sqlx::Error>>,
     ) -> Result<Vec<R>, Error> {
         let rows = fut.await?;
-        if site.zero_rows_denies && rows.is_empty() {
+        self.settle(site, rows.is_empty(), rows)
+    }
+
+    /// The one rule every statement ends by: no row where the site says zero rows deny is a
+    /// denial; anything else passes, and its site's existence check is no longer needed.
+    fn settle<T>(&mut self, site: &Site, no_row: bool, value: T) -> Result<T, Error> {
+        if site.zero_rows_denies && no_row {
             return Err(self.deny());
         }
         self.classify = None;
-        Ok(rows)
+        Ok(value)
     }
 }
