@@ -79,6 +79,9 @@ pub struct Analysis {
     pub writes: bool,
     /// A top-level UPDATE/DELETE of the guarded table: zero affected rows is a denial.
     pub zero_rows_denies: bool,
+    /// The statement yields rows: a query, or a mutation with RETURNING. A mutation without
+    /// RETURNING fetched as rows always yields none.
+    pub returns_rows: bool,
     /// For UPDATE/DELETE of the guarded table: how to classify a denial.
     pub classify: Option<Classify>,
 }
@@ -90,6 +93,7 @@ pub fn analyse(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Analy
         return Err("`__guarded_` is reserved for the guard's own markers".into());
     }
     let (mut statement, lexed) = parse::parse_lexed(sql, dialect)?;
+    let returns_rows = returns_rows(&statement);
     let references = names::references(&statement, policy.table);
     let marked = placeholders::mark(&mut statement, &lexed, dialect)?;
     let done = inject::inject(&mut statement, policy)?;
@@ -112,8 +116,26 @@ pub fn analyse(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Analy
         guarded: references > 0,
         writes: done.writes,
         zero_rows_denies: done.top_mutation,
+        returns_rows,
         classify,
     })
+}
+
+/// Whether the statement yields rows (`WITH ... DELETE` is decided by its body).
+fn returns_rows(statement: &sqlparser::ast::Statement) -> bool {
+    use sqlparser::ast::{SetExpr, Statement};
+    match statement {
+        Statement::Query(query) => match &*query.body {
+            SetExpr::Insert(inner) | SetExpr::Update(inner) | SetExpr::Delete(inner) => {
+                returns_rows(inner)
+            }
+            _ => true,
+        },
+        Statement::Insert(insert) => insert.returning.is_some(),
+        Statement::Update(update) => update.returning.is_some(),
+        Statement::Delete(delete) => delete.returning.is_some(),
+        _ => false,
+    }
 }
 
 /// Whether `text` parses as SQL at all: prose and identifiers do not.
