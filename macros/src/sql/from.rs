@@ -98,7 +98,6 @@ impl Injector<'_> {
     fn factor(&mut self, factor: &mut TableFactor, place: Place) -> Result<Vec<Pred>, String> {
         match factor {
             TableFactor::Table { name, alias, .. } => {
-                refuse_only(name)?;
                 if !self.is_guarded(name) {
                     return Ok(Vec::new());
                 }
@@ -110,15 +109,12 @@ impl Injector<'_> {
                         self.policy.table, self.policy.column
                     ));
                 }
-                let (qualifier, text) = match alias {
-                    Some(alias) => {
-                        let span = self.source.range_of(&alias.name).ok_or_else(unlocated)?;
-                        (vec![alias.name.clone()], span)
-                    }
-                    None => (idents(name), self.name_range(name)?),
+                let qualifier = match alias {
+                    Some(alias) => self.source.range_of(&alias.name).ok_or_else(unlocated)?,
+                    None => self.name_range(name)?,
                 };
                 self.done.handled += 1;
-                Ok(vec![self.predicate(qualifier, text)])
+                Ok(vec![self.predicate(qualifier)?])
             }
             TableFactor::NestedJoin {
                 table_with_joins, ..
@@ -140,23 +136,6 @@ impl Injector<'_> {
             _ => Err(unlocated()),
         }
     }
-}
-
-/// PostgreSQL reads `FROM ONLY items` as the table `items` without its inheritance
-/// children; the parser reads a table `ONLY` aliased `items`. Neither reading may pass.
-pub fn refuse_only(name: &ObjectName) -> Result<(), String> {
-    let parts = idents(name);
-    if parts.len() == 1
-        && parts[0].quote_style.is_none()
-        && parts[0].value.eq_ignore_ascii_case("only")
-    {
-        return Err(
-            "`ONLY` is not supported in a guarded fn (the parser does not read it as \
-                    PostgreSQL does); name the table alone"
-                .into(),
-        );
-    }
-    Ok(())
 }
 
 fn unlocated() -> String {

@@ -12,13 +12,13 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{Ident, ObjectName, Query, Select, SetExpr, Statement, VisitMut, VisitorMut};
 use sqlparser::tokenizer::Span;
 
-use super::Policy;
 use super::from::Place;
 use super::lex::Source;
 use super::locate::Clause;
 use super::names::{is_table, last_name};
 use super::predicate::{Pred, add_where, owner_eq};
 use super::splice::Edits;
+use super::{Dialect, Policy};
 
 /// What injection found and did.
 #[derive(Default)]
@@ -57,6 +57,7 @@ pub enum Depth {
 
 pub struct Injector<'a> {
     pub policy: &'a Policy<'a>,
+    pub dialect: Dialect,
     pub source: &'a Source<'a>,
     /// The subject's placeholder text.
     pub subject: &'a str,
@@ -73,11 +74,13 @@ pub fn inject(
     policy: &Policy<'_>,
     source: &Source<'_>,
     subject: &str,
+    dialect: Dialect,
 ) -> Result<Injected, String> {
     let top = keyword(statement).and_then(|span| source.offset(span.start));
     let decisive = decisive(statement).and_then(|span| source.offset(span.start));
     let mut injector = Injector {
         policy,
+        dialect,
         source,
         subject,
         done: Injected::default(),
@@ -116,13 +119,14 @@ impl Injector<'_> {
         is_table(name, self.policy.table)
     }
 
-    /// The predicate on a reference qualified by `qualifier`, whose text is `text`.
-    pub fn predicate(&self, qualifier: Vec<Ident>, text: (usize, usize)) -> Pred {
+    /// The predicate on a reference whose qualifier (table name or alias) is the text at
+    /// `qualifier`.
+    pub fn predicate(&self, qualifier: (usize, usize)) -> Result<Pred, String> {
         owner_eq(
-            qualifier,
-            &self.source.text[text.0..text.1],
+            &self.source.text[qualifier.0..qualifier.1],
             self.policy.column,
             self.subject,
+            self.dialect,
         )
     }
 

@@ -75,10 +75,6 @@ impl Injector<'_> {
     fn guard_upsert(&mut self, insert: &mut Insert, target: &ObjectName) -> Result<bool, String> {
         // Inside DO UPDATE the existing row is named by the alias, else by the bare table
         // name (PostgreSQL does not accept a schema there).
-        let qualifier = insert.table_alias.as_ref().map_or_else(
-            || idents(target).into_iter().last().into_iter().collect(),
-            |a| vec![a.alias.clone()],
-        );
         let qualifier_text = match &insert.table_alias {
             Some(alias) => self.source.range_of(&alias.alias),
             None => idents(target)
@@ -106,7 +102,7 @@ impl Injector<'_> {
                         self.source
                             .where_site(d + 1, Clause::Mutation, update.selection.is_some())
                     })?;
-                let pred = self.predicate(qualifier, qualifier_text);
+                let pred = self.predicate(qualifier_text)?;
                 add_where(
                     &mut update.selection,
                     site,

@@ -96,7 +96,9 @@ pub fn lex(text: &str, dialect: Dialect) -> Result<Source<'_>, String> {
     };
     let shape = source.shape(&spanned)?;
     for other in lexed {
-        if source.shape(&other?)? != shape {
+        // Text another mode cannot even lex reads differently in that mode.
+        let other = other.map_err(|_| AMBIGUOUS.to_owned())?;
+        if source.shape(&other)? != shape {
             return Err(AMBIGUOUS.into());
         }
     }

@@ -1,7 +1,8 @@
 //! SQL analysis and rewriting: plain functions from text to text plus bind positions.
 //!
 //! Nothing here knows about proc macros. `analyse` lexes one statement the way the database
-//! will (`lex`), parses it (`parse`), finds every reference to the guarded table and builds
+//! will (`lex`), parses it (`parse`), refuses the forms the parser and the database read
+//! differently (`hazards`), finds every reference to the guarded table and builds
 //! the guarded statement twice: as a syntax tree with the predicates added (`inject`: `from`
 //! for FROM lists and joins, `mutate` for UPDATE/DELETE, `insert` for INSERT and upserts,
 //! `predicate` builds the condition, `names` matches tables), and as insertions into the
@@ -10,6 +11,7 @@
 //! the guarded tree, so the database runs the statement the guard analysed.
 
 mod from;
+mod hazards;
 mod inject;
 mod insert;
 mod lex;
@@ -107,12 +109,13 @@ struct Rewrite {
 
 fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, String> {
     let (source, mut statement) = parse::parse(sql, dialect)?;
+    hazards::refuse(&statement)?;
     let params = placeholders::read(&source, dialect)?;
     verify::placeholders_parsed(&statement, params.at.len())?;
     let returns_rows = returns_rows(&statement);
     let references = names::references(&statement, policy.table);
     let subject = params.subject();
-    let done = inject::inject(&mut statement, policy, &source, &subject)?;
+    let done = inject::inject(&mut statement, policy, &source, &subject, dialect)?;
     if done.handled != references {
         return Err(format!(
             "the guard cannot put its predicate on every reference to `{}` in this statement; \

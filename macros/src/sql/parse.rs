@@ -8,7 +8,7 @@ use sqlparser::tokenizer::Token;
 use super::Dialect;
 use super::lex::{self, Source};
 
-fn grammar(dialect: Dialect) -> &'static dyn dialect::Dialect {
+pub fn grammar(dialect: Dialect) -> &'static dyn dialect::Dialect {
     match dialect {
         Dialect::Postgres => &PostgreSqlDialect {},
         Dialect::MySql => &MySqlDialect {},
@@ -32,8 +32,8 @@ pub fn statement(source: &Source<'_>, dialect: Dialect) -> Result<Statement, Str
         };
         format!(
             "this SQL does not parse, so the guard cannot prove it guarded ({}){}",
-            message.trim_end_matches(|c: char| c == '.' || c.is_whitespace()),
-            hint(source, dialect)
+            readable(&message),
+            hint(source, dialect, &message)
         )
     };
     let mut statements = Parser::new(grammar(dialect))
@@ -47,11 +47,29 @@ pub fn statement(source: &Source<'_>, dialect: Dialect) -> Result<Statement, Str
     }
 }
 
-/// `?` is an operator to PostgreSQL, so `WHERE id = ?` fails to parse rather than naming a
-/// wrong placeholder: say what the parser cannot.
-fn hint(source: &Source<'_>, dialect: Dialect) -> &'static str {
+/// The parser's message in the user's terms: where, and what it found; its list of what it
+/// expected is grammar, shown only when short.
+fn readable(message: &str) -> String {
+    let message = message.trim_end_matches(|c: char| c == '.' || c.is_whitespace());
+    let Some(rest) = message.strip_prefix("Expected: ") else {
+        return message.to_owned();
+    };
+    match rest.rsplit_once(", found: ") {
+        Some((expected, found)) if expected.len() <= 40 => {
+            format!("expected {expected}, found {found}")
+        }
+        Some((_, found)) => format!("unexpected {found}"),
+        None => message.to_owned(),
+    }
+}
+
+/// What the parser cannot say: `?` is an operator to PostgreSQL, so `WHERE id = ?` fails to
+/// parse rather than naming a wrong placeholder; SQLite's `a IS b` is beyond the parser.
+fn hint(source: &Source<'_>, dialect: Dialect, message: &str) -> &'static str {
     if dialect == Dialect::Postgres && source.toks.iter().any(|t| t.token == Token::Question) {
         "; PostgreSQL placeholders are `$1`, `$2`, ..., not `?`"
+    } else if dialect == Dialect::Sqlite && message.contains("after IS") {
+        "; write SQLite's `a IS b` as `a IS NOT DISTINCT FROM b`"
     } else {
         ""
     }

@@ -1,8 +1,10 @@
 //! Building the ownership predicate — as syntax and as the text spliced in — and AND-ing it
 //! into a condition.
 
-use sqlparser::ast::{BinaryOperator, Expr, Ident, Value};
+use sqlparser::ast::{BinaryOperator, Expr, Value};
+use sqlparser::parser::Parser;
 
+use super::Dialect;
 use super::locate::Site;
 use super::splice::{Edits, Piece};
 
@@ -13,20 +15,40 @@ pub struct Pred {
     pub text: Vec<Piece>,
 }
 
-/// `<qualifier>.<column> = <subject>`; `qualifier_text` is the qualifier as the user wrote it.
-pub fn owner_eq(qualifier: Vec<Ident>, qualifier_text: &str, column: &str, subject: &str) -> Pred {
-    let mut path = qualifier;
-    path.push(Ident::new(column));
-    let expr = Expr::BinaryOp {
-        left: Box::new(Expr::CompoundIdentifier(path)),
-        op: BinaryOperator::Eq,
-        right: Box::new(subject_expr(subject)),
+/// `<qualifier>.<column> = <subject>`, compared byte for byte; `qualifier` is the text the
+/// user wrote for the table or its alias.
+///
+/// A string subject must match only itself. MySQL's default collations ignore case and
+/// trailing spaces (`ALICE` and `alice ` would match `alice`), so the subject is compared as a
+/// binary string there; SQLite compares with the column's collation (`NOCASE`, say) unless
+/// the comparison names one. Both forms keep using the owner column's index. PostgreSQL's
+/// collations compare bytes unless created nondeterministic, and `COLLATE` would be an error
+/// on a non-text owner column, so it gets the plain comparison (a documented limit).
+pub fn owner_eq(
+    qualifier: &str,
+    column: &str,
+    subject: &str,
+    dialect: Dialect,
+) -> Result<Pred, String> {
+    let (before, after) = match dialect {
+        Dialect::Postgres => ("", ""),
+        Dialect::MySql => ("CAST(", " AS BINARY)"),
+        Dialect::Sqlite => ("", " COLLATE BINARY"),
     };
-    let text = vec![
-        Piece::Text(format!("{qualifier_text}.{column} = ")),
-        Piece::Subject,
-    ];
-    Pred { expr, text }
+    let prefix = format!("{qualifier}.{column} = {before}");
+    let whole = format!("{prefix}{subject}{after}");
+    // The tree is what the parser makes of the text, so the two cannot disagree.
+    let expr = Parser::new(super::parse::grammar(dialect))
+        .try_with_sql(&whole)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|_| {
+            format!("the guard cannot qualify the owner column as `{qualifier}.{column}` here")
+        })?;
+    let mut text = vec![Piece::Text(prefix), Piece::Subject];
+    if !after.is_empty() {
+        text.push(Piece::Text(after.into()));
+    }
+    Ok(Pred { expr, text })
 }
 
 /// The subject's placeholder as the parser reads it.

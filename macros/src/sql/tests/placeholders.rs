@@ -36,7 +36,8 @@ fn positional_placeholders_bind_in_the_order_of_the_spliced_text() {
     .expect("guarded");
     assert_eq!(
         a.sql,
-        "SELECT ? FROM items WHERE (id = ?) AND items.owner_id = ? ORDER BY ? LIMIT ?"
+        "SELECT ? FROM items WHERE (id = ?) AND items.owner_id = ? COLLATE BINARY ORDER BY ? \
+         LIMIT ?"
     );
     assert_eq!(
         a.binds,

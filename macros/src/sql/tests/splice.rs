@@ -74,7 +74,7 @@ fn tables(dialect: Dialect) -> Vec<&'static str> {
     let mut names = vec!["items", "items AS i", "items i", "ITEMS"];
     match dialect {
         Dialect::Postgres => {
-            names.extend(["\"items\"", "public.items", "items AS \"Odd \"\" alias\""])
+            names.extend(["\"items\"", "public.items", "items AS \"Odd \"\" alias\""]);
         }
         Dialect::MySql => names.extend(["`items`", "test.items", "items AS `a``b`"]),
         Dialect::Sqlite => names.extend(["\"items\"", "[items]", "`items`", "main.items"]),
@@ -196,7 +196,7 @@ fn the_predicate_follows_the_condition_the_database_reads() {
     assert_eq!(
         r.analysis.sql,
         "SELECT id FROM items WHERE (title <> '\\''' AND title <> ') OR ? IS NOT NULL --') \
-         AND items.owner_id = ?"
+         AND items.owner_id = ? COLLATE BINARY"
     );
     assert_eq!(r.analysis.binds, [crate::sql::Bind::Subject]);
 }
