@@ -13,18 +13,9 @@
 
 use sqlparser::ast::{JoinConstraint, JoinOperator, ObjectName, TableFactor, TableWithJoins};
 
-use super::inject::Injector;
+use super::inject::{Injector, Place};
 use super::names::idents;
 use super::predicate::{Pred, add_on};
-
-/// What the FROM list belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Place {
-    /// A SELECT: outer joins keep their meaning.
-    Query,
-    /// An UPDATE/DELETE: every predicate goes to WHERE, so no written row escapes it.
-    Mutation,
-}
 
 /// Which side of a join the ON clause protects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

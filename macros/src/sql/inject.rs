@@ -12,7 +12,6 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{Ident, ObjectName, Query, Select, SetExpr, Statement, VisitMut, VisitorMut};
 use sqlparser::tokenizer::Span;
 
-use super::from::Place;
 use super::lex::Source;
 use super::locate::Clause;
 use super::names::{is_table, last_name};
@@ -41,6 +40,15 @@ pub struct Injected {
 pub struct Target {
     pub relation: (usize, usize),
     pub condition: Option<(usize, usize)>,
+}
+
+/// What the FROM list belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A SELECT: outer joins keep their meaning.
+    Query,
+    /// An UPDATE/DELETE: every predicate goes to WHERE, so no written row escapes it.
+    Mutation,
 }
 
 /// Where a mutation sits in the statement.

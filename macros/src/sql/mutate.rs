@@ -12,8 +12,7 @@ use sqlparser::ast::{
 };
 use sqlparser::tokenizer::Span;
 
-use super::from::Place;
-use super::inject::{Depth, Injector, Target};
+use super::inject::{Depth, Injector, Place, Target};
 use super::locate::{Clause, Site};
 use super::names::{is_table, last_name};
 use super::predicate::{Pred, add_where};
