@@ -32,8 +32,9 @@ pub struct Source<'a> {
     pub spanned: Vec<TokenWithSpan>,
     /// The tokens that are not whitespace or comments, with byte ranges.
     pub toks: Vec<Tok>,
-    /// Byte offset of each line's start (line 1 at index 0).
-    line_starts: Vec<usize>,
+    /// Byte offset of each line's start (line 1 at index 0), and whether the line is ASCII
+    /// (then a column is a byte count, and finding it costs nothing).
+    line_starts: Vec<(usize, bool)>,
 }
 
 /// How the database may read the text: the default mode first.
@@ -79,10 +80,32 @@ fn modes(dialect: Dialect) -> Vec<Mode> {
 /// Lexes `text` in every mode of `dialect`; refuses text the modes read differently and the
 /// comments some database executes.
 pub fn lex(text: &str, dialect: Dialect) -> Result<Source<'_>, String> {
-    let line_starts: Vec<usize> = std::iter::once(0)
+    let mut modes = modes(dialect);
+    // The modes differ only in how they read a backslash and a `"`: without either, they
+    // read the text alike, and lexing it again would only cost compile time.
+    if !text.contains(['\\', '"']) {
+        modes.truncate(1);
+    }
+    lex_in(text, dialect, modes)
+}
+
+/// Lexes the guard's own splice of a text `lex` accepted, in the default mode only: its
+/// insertions sit between tokens every mode reads alike and are made of tokens no mode reads
+/// differently (names, `.`, `=`, parentheses, placeholders), so the other modes would only
+/// repeat the default's reading.
+pub fn lex_spliced(text: &str, dialect: Dialect) -> Result<Source<'_>, String> {
+    lex_in(text, dialect, modes(dialect).into_iter().take(1).collect())
+}
+
+fn lex_in(text: &str, dialect: Dialect, modes: Vec<Mode>) -> Result<Source<'_>, String> {
+    let line_starts: Vec<(usize, bool)> = std::iter::once(0)
         .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .map(|start| {
+            let line = text[start..].split('\n').next().unwrap_or_default();
+            (start, line.is_ascii())
+        })
         .collect();
-    let mut lexed = modes(dialect).into_iter().map(|mode| {
+    let mut lexed = modes.into_iter().map(|mode| {
         Tokenizer::new(&mode, text)
             .tokenize_with_location()
             .map_err(|e| format!("this SQL does not lex: {}", e.message))
@@ -94,7 +117,11 @@ pub fn lex(text: &str, dialect: Dialect) -> Result<Source<'_>, String> {
         toks: Vec::new(),
         line_starts,
     };
-    let shape = source.shape(&spanned)?;
+    let mut lexed = lexed.peekable();
+    let shape = match lexed.peek() {
+        Some(_) => source.shape(&spanned)?,
+        None => Vec::new(),
+    };
     for other in lexed {
         // Text another mode cannot even lex reads differently in that mode.
         let other = other.map_err(|_| AMBIGUOUS.to_owned())?;
@@ -140,10 +167,15 @@ impl Source<'_> {
     pub fn offset(&self, at: Location) -> Option<usize> {
         let line = usize::try_from(at.line).ok()?.checked_sub(1)?;
         let column = usize::try_from(at.column).ok()?.checked_sub(1)?;
-        let start = *self.line_starts.get(line)?;
+        let (start, ascii) = *self.line_starts.get(line)?;
         let rest = &self.text[start..];
         if column == 0 {
             return Some(start);
+        }
+        if ascii {
+            // A column one past the line's end is the newline's offset (or the text's end).
+            let line_len = rest.find('\n').unwrap_or(rest.len());
+            return (column <= line_len).then_some(start + column);
         }
         rest.char_indices()
             .nth(column)

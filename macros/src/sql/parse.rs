@@ -23,6 +23,13 @@ pub fn parse(sql: &str, dialect: Dialect) -> Result<(Source<'_>, Statement), Str
     Ok((source, statement))
 }
 
+/// Lexes (default mode) and parses the guard's own splice of an accepted statement.
+pub fn parse_spliced(sql: &str, dialect: Dialect) -> Result<(Source<'_>, Statement), String> {
+    let source = lex::lex_spliced(sql, dialect)?;
+    let statement = statement(&source, dialect)?;
+    Ok((source, statement))
+}
+
 /// Parses the one statement of some lexed text.
 pub fn statement(source: &Source<'_>, dialect: Dialect) -> Result<Statement, String> {
     let not_parsed = |e: ParserError| {

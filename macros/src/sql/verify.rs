@@ -51,7 +51,8 @@ pub fn spliced(
     expected: &Statement,
     dialect: Dialect,
 ) -> Result<(), String> {
-    let (source, statement) = parse::parse(&spliced.sql, dialect).map_err(|_| NOT_SPLICED)?;
+    let (source, statement) =
+        parse::parse_spliced(&spliced.sql, dialect).map_err(|_| NOT_SPLICED)?;
     if statement != *expected {
         return Err(NOT_SPLICED.into());
     }
