@@ -100,12 +100,15 @@ impl Injector<'_> {
                         self.policy.table, self.policy.column
                     ));
                 }
-                let qualifier = match alias {
-                    Some(alias) => self.source.range_of(&alias.name).ok_or_else(unlocated)?,
-                    None => self.name_range(name)?,
+                let (qualifier, text) = match alias {
+                    Some(alias) => {
+                        let text = self.source.range_of(&alias.name).ok_or_else(unlocated)?;
+                        (vec![alias.name.clone()], text)
+                    }
+                    None => (idents(name), self.name_range(name)?),
                 };
                 self.done.handled += 1;
-                Ok(vec![self.predicate(qualifier)?])
+                Ok(vec![self.predicate(qualifier, text)])
             }
             TableFactor::NestedJoin {
                 table_with_joins, ..

@@ -127,11 +127,12 @@ impl Injector<'_> {
         is_table(name, self.policy.table)
     }
 
-    /// The predicate on a reference whose qualifier (table name or alias) is the text at
-    /// `qualifier`.
-    pub fn predicate(&self, qualifier: (usize, usize)) -> Result<Pred, String> {
+    /// The predicate on a reference qualified by `qualifier` (the table name or alias),
+    /// written as the text at `text`.
+    pub fn predicate(&self, qualifier: Vec<Ident>, text: (usize, usize)) -> Pred {
         owner_eq(
-            &self.source.text[qualifier.0..qualifier.1],
+            qualifier,
+            &self.source.text[text.0..text.1],
             self.policy.column,
             self.subject,
             self.dialect,

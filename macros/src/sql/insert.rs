@@ -75,13 +75,16 @@ impl Injector<'_> {
     fn guard_upsert(&mut self, insert: &mut Insert, target: &ObjectName) -> Result<bool, String> {
         // Inside DO UPDATE the existing row is named by the alias, else by the bare table
         // name (PostgreSQL does not accept a schema there).
-        let qualifier_text = match &insert.table_alias {
-            Some(alias) => self.source.range_of(&alias.alias),
+        let qualifier = match &insert.table_alias {
+            Some(alias) => alias.alias.clone(),
             None => idents(target)
-                .last()
-                .and_then(|last| self.source.range_of(last)),
-        }
-        .ok_or_else(|| "cannot locate the table of this INSERT".to_owned())?;
+                .pop()
+                .ok_or_else(|| "cannot locate the table of this INSERT".to_owned())?,
+        };
+        let qualifier_text = self
+            .source
+            .range_of(&qualifier)
+            .ok_or_else(|| "cannot locate the table of this INSERT".to_owned())?;
         let keyword = self.token(insert.insert_token.0.span)?;
         match &mut insert.on {
             None
@@ -102,7 +105,7 @@ impl Injector<'_> {
                         self.source
                             .where_site(d + 1, Clause::Mutation, update.selection.is_some())
                     })?;
-                let pred = self.predicate(qualifier_text)?;
+                let pred = self.predicate(vec![qualifier], qualifier_text);
                 add_where(
                     &mut update.selection,
                     site,

@@ -1,8 +1,7 @@
 //! Building the ownership predicate — as syntax and as the text spliced in — and AND-ing it
 //! into a condition.
 
-use sqlparser::ast::{BinaryOperator, Expr, Value};
-use sqlparser::parser::Parser;
+use sqlparser::ast::{BinaryOperator, CastKind, DataType, Expr, Ident, ObjectName, Value};
 
 use super::Dialect;
 use super::locate::Site;
@@ -15,8 +14,8 @@ pub struct Pred {
     pub text: Vec<Piece>,
 }
 
-/// `<qualifier>.<column> = <subject>`, compared byte for byte; `qualifier` is the text the
-/// user wrote for the table or its alias.
+/// `<qualifier>.<column> = <subject>`, compared byte for byte; `qualifier` is the table name
+/// or alias as parsed, `qualifier_text` as the user wrote it.
 ///
 /// A string subject must match only itself. MySQL's default collations ignore case and
 /// trailing spaces (`ALICE` and `alice ` would match `alice`), so the subject is compared as a
@@ -25,30 +24,49 @@ pub struct Pred {
 /// collations compare bytes unless created nondeterministic, and `COLLATE` would be an error
 /// on a non-text owner column, so it gets the plain comparison (a documented limit).
 pub fn owner_eq(
-    qualifier: &str,
+    qualifier: Vec<Ident>,
+    qualifier_text: &str,
     column: &str,
     subject: &str,
     dialect: Dialect,
-) -> Result<Pred, String> {
-    let (before, after) = match dialect {
-        Dialect::Postgres => ("", ""),
-        Dialect::MySql => ("CAST(", " AS BINARY)"),
-        Dialect::Sqlite => ("", " COLLATE BINARY"),
+) -> Pred {
+    let mut path = qualifier;
+    path.push(Ident::new(column));
+    let placeholder = Box::new(subject_expr(subject));
+    let (right, before, after) = match dialect {
+        Dialect::Postgres => (*placeholder, "", ""),
+        Dialect::MySql => (
+            Expr::Cast {
+                kind: CastKind::Cast,
+                expr: placeholder,
+                data_type: DataType::Binary(None),
+                format: None,
+            },
+            "CAST(",
+            " AS BINARY)",
+        ),
+        Dialect::Sqlite => (
+            Expr::Collate {
+                expr: placeholder,
+                collation: ObjectName::from(vec![Ident::new("BINARY")]),
+            },
+            "",
+            " COLLATE BINARY",
+        ),
     };
-    let prefix = format!("{qualifier}.{column} = {before}");
-    let whole = format!("{prefix}{subject}{after}");
-    // The tree is what the parser makes of the text, so the two cannot disagree.
-    let expr = Parser::new(super::parse::grammar(dialect))
-        .try_with_sql(&whole)
-        .and_then(|mut p| p.parse_expr())
-        .map_err(|_| {
-            format!("the guard cannot qualify the owner column as `{qualifier}.{column}` here")
-        })?;
-    let mut text = vec![Piece::Text(prefix), Piece::Subject];
+    let expr = Expr::BinaryOp {
+        left: Box::new(Expr::CompoundIdentifier(path)),
+        op: BinaryOperator::Eq,
+        right: Box::new(right),
+    };
+    let mut text = vec![
+        Piece::Text(format!("{qualifier_text}.{column} = {before}")),
+        Piece::Subject,
+    ];
     if !after.is_empty() {
         text.push(Piece::Text(after.into()));
     }
-    Ok(Pred { expr, text })
+    Pred { expr, text }
 }
 
 /// The subject's placeholder as the parser reads it.
