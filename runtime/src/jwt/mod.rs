@@ -4,18 +4,52 @@
 //! [`Verifier::verify`] runs, in this order and on the token text only:
 //!
 //! 1. the length cap ([`DEFAULT_MAX_TOKEN_LEN`] unless configured), before any decoding;
-//! 2. the compact form: exactly three segments of base64url without padding ([`token`]);
-//! 3. the protected header ([`header`]): a JSON object without duplicate members, an `alg` that
+//! 2. the compact form: exactly three segments of base64url without padding (`token.rs`);
+//! 3. the protected header (`header.rs`): a JSON object without duplicate members, an `alg` that
 //!    is exactly the algorithm of the key chosen by `kid` (a map lookup, never a search over the
 //!    keys), no `crit`, no `b64`, no key carried in the header (`jwk`, `jku`, `x5u`, `x5c`),
 //!    `typ` when configured;
 //! 4. the signature, by jsonwebtoken's `crypto::verify` (the primitive its own `decode` calls)
 //!    with that key and its one algorithm;
 //! 5. the payload, decoded once: a JSON object without duplicate members whose registered claims
-//!    pass [`rules`] (`exp`, `nbf`, `sub` required; `iss`/`aud` as configured);
+//!    pass the rules below (`rules.rs`) (`exp`, `nbf`, `sub` required; `iss`/`aud` as configured);
 //! 6. the caller's claims type, deserialized from those same verified bytes.
 //!
 //! Nothing here fetches anything: keys come from the builder, never from a token.
+//!
+//! # The rules
+//!
+//! What a token must be (anything else is a 401 with `WWW-Authenticate: Bearer
+//! error="invalid_token"` and a short code such as `expired` or `bad_signature` in the problem
+//! body; the token itself is never echoed nor logged):
+//!
+//! - **Transport:** one `Authorization: Bearer <token>` header (scheme case-insensitive). A token
+//!   in the query string or two `Authorization` headers is a 400 `invalid_request` (RFC 6750).
+//! - **Size:** at most 8 KiB (`max_token_len`, 256 B to 64 KiB), checked before any decoding.
+//! - **Form:** three segments of base64url without padding; `=`, `+`, `/`, whitespace or a BOM
+//!   refuse it; non-canonical trailing bits too.
+//! - **Header:** a JSON object with no member twice; `alg` exactly the algorithm of the key (each
+//!   key has one, fixed when it is made: `none`, another casing or another algorithm of the same
+//!   family is refused); `kid` is only a map key: an unknown `kid` is refused, a token without
+//!   `kid` is refused when several keys are configured, and keys are never tried one after another
+//!   (a single key added with `key()` is used whatever `kid` says); `crit` and `b64` are refused
+//!   (no extension is implemented); keys or key locations in the header (`jwk`, `jku`, `x5u`,
+//!   `x5c`) are refused, never fetched: the verifier does no network I/O; `typ` when configured.
+//! - **Keys:** HMAC secrets of at least the hash size (32 bytes for HS256, 48, 64), RSA (RS/PS,
+//!   moduli of 2048 bits and more from a JWK), P-256/P-384, Ed25519. From a JWK set, keys whose
+//!   `use`/`key_ops` do not allow verifying, and algorithms we do not verify (P-521, Ed448), are
+//!   left out; a key without `kid`, a duplicate `kid`, an RSA or `oct` key without `alg`, or a key
+//!   with private members fails the build.
+//! - **Payload:** a JSON object, no member twice at any depth, nesting bounded.
+//! - **Claims:** `exp`, `nbf` and `sub` always required; times are integers (a string, boolean or
+//!   fraction is refused); `now < exp + leeway`, `nbf <= now + leeway`, `iat` (optional) not in the
+//!   future; `exp` at most `max_lifetime` (default 24 h, at most 30 days) ahead; leeway 30 s by
+//!   default, at most 60 s; `sub` a non-empty string that parses as the claims' subject type
+//!   (`String`, `i64` or `Uuid`, canonical spelling only); `iss` a string, equal when configured;
+//!   `aud` a single string equal to the configured audience, and absent when none is configured
+//!   (RFC 7519 §4.1.3). **An `aud` array is refused** even if it contains ours: a token minted for
+//!   several services can be replayed from any of them. `jti`, when present, is a string and is
+//!   exposed on `Claims` for revocation.
 
 mod builder;
 mod claims;
