@@ -119,8 +119,8 @@ fn owned_by(items: &[Item], who: &str) -> BTreeSet<i64> {
 }
 
 /// Every row of `before` not owned by `caller` is still there, unchanged; every new row is
-/// the caller's and carries no text of other owners' rows (an INSERT ... SELECT that read them
-/// would copy it); notes of other owners' items are unchanged.
+/// the caller's and carries no other owner's name (seeded titles do: an INSERT ... SELECT that
+/// read their rows would copy it); notes of other owners' items are unchanged.
 fn assert_only_own_rows_changed(
     case: &str,
     caller: &str,
@@ -141,10 +141,11 @@ fn assert_only_own_rows_changed(
             item.2, caller,
             "{case}: {caller} wrote {item:?} owned by someone else"
         );
+        // Seeded titles carry their owner's name.
         let copied = items_before
             .iter()
             .filter(|other| other.2 != caller)
-            .any(|other| item.1.contains(&other.1));
+            .any(|other| item.1.contains(other.2.as_str()));
         assert!(!copied, "{case}: {caller} copied another owner's title into {item:?}");
     }
     let theirs = |note: &&Note| !mine_before.contains(&note.1);
@@ -187,7 +188,7 @@ where
 
 /// A write: the stranger changes none of another owner's rows (a denial is fine, any other
 /// error is not); the owner's call succeeds, changes only their own rows, and leaves the target
-/// deleted, retitled `new...`, or next to a new `new...` row of theirs.
+/// deleted, retitled `new...`, or next to a new `new...` row of theirs, or changes a note.
 pub async fn writes<DB, F, Fut, T>(case: &str, world: World<DB>, handler: F)
 where
     DB: Dump,
@@ -216,7 +217,7 @@ where
         .any(|i| i.2 == OWNER && i.1.starts_with("new") && !before.0.contains(i));
     let done = match target {
         None => true,
-        Some((_, title, _)) => title.starts_with("new") || fresh,
+        Some((_, title, _)) => title.starts_with("new") || fresh || after.1 != before.1,
     };
     assert!(
         done,
