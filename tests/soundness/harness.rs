@@ -189,20 +189,28 @@ where
 /// A write: the stranger changes none of another owner's rows (a denial is fine, any other
 /// error is not); the owner's call succeeds, changes only their own rows, and leaves the target
 /// deleted, retitled `new...`, or next to a new `new...` row of theirs, or changes a note.
-pub async fn writes<DB, F, Fut, T>(case: &str, world: World<DB>, handler: F)
+/// `returned` reads the item ids a RETURNING gave back, checked like a read.
+pub async fn writes<DB, F, Fut, T>(case: &str, world: World<DB>, handler: F, returned: fn(T) -> Vec<i64>)
 where
     DB: Dump,
     F: Fn(Guard<DB>, i64) -> Fut,
     Fut: Future<Output = Result<T, guarded::Error>>,
-    T: std::fmt::Debug,
 {
     let before = world.dump().await;
-    match handler(guard(&world.pool, STRANGER), world.target).await {
-        Ok(_) | Err(guarded::Error::Denied(_)) => {}
+    let ids = match handler(guard(&world.pool, STRANGER), world.target).await {
+        Ok(out) => returned(out),
+        Err(guarded::Error::Denied(_)) => Vec::new(),
         Err(e) => panic!("{case}: the stranger's write failed: {e:?}"),
-    }
+    };
     let after = world.dump().await;
     assert_only_own_rows_changed(case, STRANGER, &before, &after);
+    // RETURNING may name rows the stranger deleted or created, and nothing else.
+    let theirs = owned_by(&before.0, STRANGER);
+    let theirs_now = owned_by(&after.0, STRANGER);
+    assert!(
+        ids.iter().all(|id| theirs.contains(id) || theirs_now.contains(id)),
+        "{case}: the stranger's statement returned {ids:?}; theirs are {theirs_now:?}"
+    );
 
     let before = after;
     if let Err(e) = handler(guard(&world.pool, OWNER), world.target).await {
@@ -271,7 +279,7 @@ macro_rules! writes {
             }
             $(let _: &str = $why; if !$crate::harness::pending_enabled() { return; })?
             let Some(world) = $crate::harness::World::<sqlx::$db>::new().await else { return };
-            $crate::harness::writes(stringify!($name), world, handler).await;
+            $crate::harness::writes(stringify!($name), world, handler, |_| Vec::new()).await;
         }
     )*};
 }
@@ -295,7 +303,8 @@ macro_rules! returning {
             }
             $(let _: &str = $why; if !$crate::harness::pending_enabled() { return; })?
             let Some(world) = $crate::harness::World::<sqlx::$db>::new().await else { return };
-            $crate::harness::writes(stringify!($name), world, handler).await;
+            let returned = |ids: Vec<Option<i64>>| ids.into_iter().flatten().collect();
+            $crate::harness::writes(stringify!($name), world, handler, returned).await;
         }
     )*};
 }
@@ -340,6 +349,6 @@ mod baseline {
                 Ok::<_, guarded::Error>(done.rows_affected())
             }
         };
-        super::writes("baseline", world, handler).await;
+        super::writes("baseline", world, handler, |_| Vec::new()).await;
     }
 }

@@ -48,6 +48,8 @@ mod postgres {
         unicode_next_to_where(id) "SELECT id FROM items WHERE title <> 'ünïcødé ☃ 𝄞 ''' AND id = $1" [.bind(id)];
         placeholder_spelled_in_string(id) "SELECT id FROM items WHERE id = $1 AND title <> 'items.owner_id = $2'" [.bind(id)];
         double_quoted_names(id) r#"SELECT "id" FROM "items" WHERE "items"."id" = $1"# [.bind(id)];
+        unicode_escape_string(id) r"SELECT id FROM items WHERE title <> U&'7' AND id = $1" [.bind(id)];
+        escape_string_lowercase_e(id) r"SELECT id FROM items WHERE id = $1 AND title <> e'' OR true --'" [.bind(id)];
     }
     writes! { Postgres;
         update_to_an_escaped_backslash(id) r"UPDATE items SET title = E'new\\' WHERE id = $1" [.bind(id)];
@@ -73,6 +75,15 @@ mod mariadb {
         unicode_next_to_where(id) r"SELECT id FROM items WHERE title <> 'ünïcødé ☃ \'' AND id = ?" [.bind(id)];
         backquoted_names(id) "SELECT `id` FROM `items` WHERE `items`.`id` = ?" [.bind(id)];
         question_mark_in_string(id) "SELECT id FROM items WHERE title <> '?' AND id = ?" [.bind(id)];
+        /// MySQL runs the text of `/*! ... */`: it is code, not a comment.
+        executable_comment(id) "SELECT id FROM items WHERE id = ? /*! OR 1 = 1 */" [.bind(id)];
+        versioned_executable_comment(id) "SELECT id FROM items WHERE id = ? /*!50000 OR 1 = 1 */" [.bind(id)];
+        mariadb_executable_comment(id) "SELECT id FROM items WHERE id = ? /*M! OR 1 = 1 */" [.bind(id)];
+        /// `--` not followed by a space is two minus signs to MySQL, not a comment.
+        double_minus_without_space(id) "SELECT id FROM items WHERE id = ?--1" [.bind(id - 1)];
+        national_string(id) r"SELECT id FROM items WHERE title <> N'\'' AND id = ?" [.bind(id)];
+        charset_introducer(id) r"SELECT id FROM items WHERE title <> _utf8mb4'\'' AND id = ?" [.bind(id)];
+        hex_literal(id) "SELECT id FROM items WHERE title <> X'27' AND id = ?" [.bind(id)];
     }
     writes! { MySql;
         update_to_an_escaped_quote(id) r"UPDATE items SET title = 'new\'' WHERE id = ?" [.bind(id)];

@@ -23,6 +23,10 @@ mod sqlite {
         case_in_where(id) "SELECT id FROM items WHERE CASE WHEN id = ? THEN 1 ELSE 0 END = 1" [.bind(id)];
         limit_without_where(_id) "SELECT id FROM items ORDER BY id LIMIT 100" [];
         no_where(_id) "SELECT id FROM items" [];
+        union_second_branch_without_where(id) "SELECT id FROM items WHERE id = ? UNION SELECT id FROM items" [.bind(id)];
+        recursive_cte(id) "WITH RECURSIVE t(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM t WHERE n < 0) SELECT id FROM items, t WHERE id = t.n" [.bind(id)];
+        group_by_having(id) "SELECT id FROM items WHERE id = ? GROUP BY id HAVING count(*) > ?" [.bind(id).bind(0_i64)];
+        window_function(id) "SELECT min(id) OVER () FROM items WHERE id >= ?" [.bind(id)];
     }
     writes! { Sqlite;
         update_or_without_parentheses(id) "UPDATE items SET title = 'new' WHERE id = ? OR title = 'alice-secret'" [.bind(id)];
@@ -39,6 +43,12 @@ mod sqlite {
         upsert_with_where(id) "INSERT INTO items (id, title) VALUES (?, 'new') ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE items.title <> ''" [.bind(id)];
         update_without_where(_id) "UPDATE items SET title = 'new'" [];
         delete_without_where(_id) "DELETE FROM items" [];
+        /// A read inside SET: the stranger's own row must not receive alice's title.
+        update_set_from_subquery(id) "UPDATE items SET title = (SELECT 'new' || coalesce(max(title), '') FROM items WHERE id = ?)" [.bind(id)];
+    }
+    returning! { Sqlite;
+        /// RETURNING can hold a subquery that reads the guarded table.
+        insert_returning_a_subquery(id) "INSERT INTO items (title) VALUES ('new') RETURNING (SELECT max(id) FROM items WHERE id = ?)" [.bind(id)];
     }
 }
 
@@ -62,6 +72,11 @@ mod postgres {
         between(id) "SELECT id FROM items WHERE id BETWEEN $1 AND $1" [.bind(id)];
         case_in_where(id) "SELECT id FROM items WHERE CASE WHEN id = $1 THEN true ELSE false END" [.bind(id)];
         limit_without_where(_id) "SELECT id FROM items ORDER BY id LIMIT 100" [];
+        values_with_subquery(id) "VALUES ((SELECT id FROM items WHERE id = $1))" [.bind(id)];
+        for_update(id) "SELECT id FROM items WHERE id = $1 FOR UPDATE" [.bind(id)];
+        recursive_cte(id) "WITH RECURSIVE t(n) AS (SELECT $1::bigint UNION ALL SELECT n + 1 FROM t WHERE n < 0) SELECT id FROM items, t WHERE id = t.n" [.bind(id)];
+        group_by_having(id) "SELECT id FROM items WHERE id = $1 GROUP BY id HAVING count(*) > $2" [.bind(id).bind(0_i64)];
+        union_second_branch_without_where(id) "SELECT id FROM items WHERE id = $1 UNION SELECT id FROM items" [.bind(id)];
     }
     writes! { Postgres;
         update_or_without_parentheses(id) "UPDATE items SET title = 'new' WHERE id = $1 OR title = 'alice-secret'" [.bind(id)];
@@ -76,8 +91,11 @@ mod postgres {
         cte_select_then_update(id) "WITH x AS (SELECT id FROM items WHERE id = $1) UPDATE items SET title = 'new' WHERE id IN (SELECT id FROM x)" [.bind(id)];
         update_without_where(_id) "UPDATE items SET title = 'new'" [];
         delete_without_where(_id) "DELETE FROM items" [];
+        update_set_from_subquery(id) "UPDATE items SET title = (SELECT 'new' || coalesce(max(title), '') FROM items WHERE id = $1)" [.bind(id)];
+        upsert_do_nothing(_id) "INSERT INTO items (title) VALUES ('new') ON CONFLICT DO NOTHING" [];
     }
     returning! { Postgres;
+        insert_returning_a_subquery(id) "INSERT INTO items (title) VALUES ('new') RETURNING (SELECT max(id) FROM items WHERE id = $1)" [.bind(id)];
         cte_delete(id) "WITH d AS (DELETE FROM items WHERE id = $1 RETURNING id) SELECT id FROM d" [.bind(id)];
         cte_update(id) "WITH u AS (UPDATE items SET title = 'new' WHERE id = $1 RETURNING id) SELECT id FROM u" [.bind(id)];
         cte_insert_select(id) "WITH n AS (INSERT INTO items (title) SELECT 'new' || title FROM items WHERE id = $1 RETURNING id) SELECT id FROM n" [.bind(id)];
@@ -102,6 +120,9 @@ mod mariadb {
         between(id) "SELECT id FROM items WHERE id BETWEEN ? AND ?" [.bind(id).bind(id)];
         case_in_where(id) "SELECT id FROM items WHERE CASE WHEN id = ? THEN 1 ELSE 0 END = 1" [.bind(id)];
         limit_without_where(_id) "SELECT id FROM items ORDER BY id LIMIT 100" [];
+        for_update(id) "SELECT id FROM items WHERE id = ? FOR UPDATE" [.bind(id)];
+        group_by_having(id) "SELECT id FROM items WHERE id = ? GROUP BY id HAVING count(*) > ?" [.bind(id).bind(0_i64)];
+        union_second_branch_without_where(id) "SELECT id FROM items WHERE id = ? UNION SELECT id FROM items" [.bind(id)];
     }
     writes! { MySql;
         update_or_without_parentheses(id) "UPDATE items SET title = 'new' WHERE id = ? OR title = 'alice-secret'" [.bind(id)];
