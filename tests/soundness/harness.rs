@@ -91,7 +91,11 @@ impl<DB: Dump> World<DB> {
 
     /// Items with the given (title, owner), in order; the first is the target.
     pub async fn with(items: &[(&str, &str)]) -> Option<Self> {
-        let pool = DB::fresh().await?;
+        Some(Self::on(DB::fresh().await?, items).await)
+    }
+
+    /// `with`, on a database the caller prepared.
+    pub async fn on(pool: Pool<DB>, items: &[(&str, &str)]) -> Self {
         let mut ids = Vec::new();
         for (title, owner) in items {
             ids.push(seed(&pool, title, owner).await);
@@ -99,10 +103,10 @@ impl<DB: Dump> World<DB> {
         for id in &ids {
             DB::note(&pool, *id).await;
         }
-        Some(Self {
+        Self {
             pool,
             target: ids[0],
-        })
+        }
     }
 
     pub async fn dump(&self) -> (Vec<Item>, Vec<Note>) {
@@ -162,16 +166,26 @@ where
     F: Fn(Guard<DB>, i64) -> Fut,
     Fut: Future<Output = Result<Vec<Option<i64>>, guarded::Error>>,
 {
+    reads_as(case, STRANGER, world, handler).await;
+}
+
+/// `reads` with the given stranger.
+pub async fn reads_as<DB, F, Fut>(case: &str, stranger: &str, world: World<DB>, handler: F)
+where
+    DB: Dump,
+    F: Fn(Guard<DB>, i64) -> Fut,
+    Fut: Future<Output = Result<Vec<Option<i64>>, guarded::Error>>,
+{
     let before = world.dump().await;
-    let got = handler(guard(&world.pool, STRANGER), world.target)
+    let got = handler(guard(&world.pool, stranger), world.target)
         .await
         .unwrap_or_else(|e| panic!("{case}: the stranger's read failed: {e:?}"));
     // A NULL (an outer join's missing side, an empty scalar subquery) reads nothing.
     let got: Vec<i64> = got.into_iter().flatten().collect();
-    let theirs = owned_by(&before.0, STRANGER);
+    let theirs = owned_by(&before.0, stranger);
     assert!(
         got.iter().all(|id| theirs.contains(id)),
-        "{case}: the stranger read {got:?}; theirs are {theirs:?}"
+        "{case}: the stranger {stranger:?} read {got:?}; theirs are {theirs:?}"
     );
     let got = handler(guard(&world.pool, OWNER), world.target)
         .await
@@ -190,26 +204,45 @@ where
 /// error is not); the owner's call succeeds, changes only their own rows, and leaves the target
 /// deleted, retitled `new...`, or next to a new `new...` row of theirs, or changes a note.
 /// `returned` reads the item ids a RETURNING gave back, checked like a read.
-pub async fn writes<DB, F, Fut, T>(case: &str, world: World<DB>, handler: F, returned: fn(T) -> Vec<i64>)
-where
+pub async fn writes<DB, F, Fut, T>(
+    case: &str,
+    world: World<DB>,
+    handler: F,
+    returned: fn(T) -> Vec<i64>,
+) where
+    DB: Dump,
+    F: Fn(Guard<DB>, i64) -> Fut,
+    Fut: Future<Output = Result<T, guarded::Error>>,
+{
+    writes_as(case, STRANGER, world, handler, returned).await;
+}
+
+/// `writes` with the given stranger.
+pub async fn writes_as<DB, F, Fut, T>(
+    case: &str,
+    stranger: &str,
+    world: World<DB>,
+    handler: F,
+    returned: fn(T) -> Vec<i64>,
+) where
     DB: Dump,
     F: Fn(Guard<DB>, i64) -> Fut,
     Fut: Future<Output = Result<T, guarded::Error>>,
 {
     let before = world.dump().await;
-    let ids = match handler(guard(&world.pool, STRANGER), world.target).await {
+    let ids = match handler(guard(&world.pool, stranger), world.target).await {
         Ok(out) => returned(out),
         Err(guarded::Error::Denied(_)) => Vec::new(),
         Err(e) => panic!("{case}: the stranger's write failed: {e:?}"),
     };
     let after = world.dump().await;
-    assert_only_own_rows_changed(case, STRANGER, &before, &after);
+    assert_only_own_rows_changed(case, stranger, &before, &after);
     // RETURNING may name rows the stranger deleted or created, and nothing else.
-    let theirs = owned_by(&before.0, STRANGER);
-    let theirs_now = owned_by(&after.0, STRANGER);
+    let theirs = owned_by(&before.0, stranger);
+    let theirs_now = owned_by(&after.0, stranger);
     assert!(
         ids.iter().all(|id| theirs.contains(id) || theirs_now.contains(id)),
-        "{case}: the stranger's statement returned {ids:?}; theirs are {theirs_now:?}"
+        "{case}: the stranger {stranger:?} got back {ids:?}; theirs are {theirs_now:?}"
     );
 
     let before = after;
@@ -317,7 +350,7 @@ mod baseline {
     use super::World;
 
     #[tokio::test]
-    #[should_panic(expected = "the stranger read")]
+    #[should_panic(expected = "the stranger \"mallory\" read")]
     async fn an_unguarded_read_is_caught() {
         let world = World::<Sqlite>::new().await.expect("SQLite needs no server");
         let pool = world.pool.clone();
