@@ -1,6 +1,7 @@
 //! Tests of the rewriter: the rewrite and refusal tables, effects, classification, and a
 //! property test over generated statements.
 
+mod differential;
 mod placeholders;
 mod property;
 mod refusals;
