@@ -53,6 +53,7 @@
 
 mod builder;
 mod claims;
+mod error;
 mod header;
 mod jwks;
 mod keys;
@@ -66,56 +67,12 @@ pub use builder::{
     VerifierBuilder,
 };
 pub use claims::{Claims, GuardClaims, Subject};
+pub use error::{TokenCode, TokenError, VerifierError};
 pub use keys::{Alg, Key, MIN_HMAC_SECRET};
 
 use std::sync::Arc;
 
 use builder::{KeyRing, Policy};
-
-/// Why a token was refused. The code is short and safe to show; the token never is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenError {
-    code: &'static str,
-}
-
-impl TokenError {
-    pub(crate) const fn new(code: &'static str) -> Self {
-        Self { code }
-    }
-
-    /// A short machine-readable reason, e.g. `expired`, `bad_signature`, `missing`.
-    #[must_use]
-    pub const fn code(&self) -> &'static str {
-        self.code
-    }
-}
-
-impl std::fmt::Display for TokenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invalid bearer token ({})", self.code)
-    }
-}
-
-impl std::error::Error for TokenError {}
-
-/// Why a verifier could not be built: a weak secret, a key that does not load, a policy out of
-/// bounds, or a crypto backend that failed its self-test.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifierError(String);
-
-impl VerifierError {
-    pub(crate) fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
-    }
-}
-
-impl std::fmt::Display for VerifierError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for VerifierError {}
 
 /// Verifies bearer tokens. Cheap to clone; put it in the router state.
 ///
@@ -169,7 +126,7 @@ impl Verifier {
     pub fn verify<C: GuardClaims>(&self, token: &str) -> Result<C, TokenError> {
         let signed = self.verify_signature(token)?;
         rules::check::<C::Subject>(&signed.payload, &self.inner.policy, rules::now())?;
-        serde_json::from_slice(&signed.payload).map_err(|_| TokenError::new("bad_claims"))
+        serde_json::from_slice(&signed.payload).map_err(|_| TokenError::new(TokenCode::ClaimsType))
     }
 
     /// Steps 1 to 4 of [`Verifier::verify`]: everything up to and including the signature.
@@ -180,7 +137,7 @@ impl Verifier {
         let key = self.inner.keys.select(header.kid.as_deref())?;
         header.check(key.alg(), policy.typ.as_deref())?;
         if !key.verifies(parts.signature, parts.signing_input)? {
-            return Err(TokenError::new("bad_signature"));
+            return Err(TokenError::new(TokenCode::BadSignature));
         }
         Ok(Signed {
             payload: token::decode_segment(parts.payload)?,
