@@ -61,6 +61,8 @@ mod rules;
 mod selftest;
 mod strict_json;
 mod token;
+#[cfg(test)]
+mod wycheproof;
 
 pub use builder::{
     DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, MAX_LIFETIME_CEILING,
@@ -144,12 +146,11 @@ impl Verifier {
         })
     }
 
-    /// The signature layer alone, for the Wycheproof conformance test (feature `conformance`):
-    /// the same code `verify` runs up to and including the signature, returning the verified
-    /// payload **without any claim check**. Never authorize anything with it.
-    #[cfg(feature = "conformance")]
-    #[doc(hidden)]
-    pub fn signature_layer(&self, token: &str) -> Result<Vec<u8>, TokenError> {
+    /// The signature layer alone, for the Wycheproof conformance test: the same code `verify`
+    /// runs up to and including the signature, returning the verified payload **without any
+    /// claim check**. Test builds only, so nothing can authorize with it.
+    #[cfg(test)]
+    pub(crate) fn signature_layer(&self, token: &str) -> Result<Vec<u8>, TokenError> {
         self.verify_signature(token).map(|signed| signed.payload)
     }
 }
