@@ -3,7 +3,7 @@
 
 pub use guarded_macros::guarded;
 pub use guarded_runtime::{
-    Alg, Claims, Deny, Error, Guard, GuardClaims, GuardedDb, Key, Subject, TokenError, Verifier,
+    Alg, Claims, Deny, Error, Guard, GuardClaims, GuardRef, GuardedDb, Key, Subject, TokenError, Verifier,
     VerifierBuilder, VerifierError, bearer_token, jwt,
 };
 

@@ -5,6 +5,7 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprMacro, Ident, LitStr};
 
 use crate::check;
+use crate::executors::Judged;
 use crate::expand::{self, SiteCtx};
 use crate::sites::{self, RootKind};
 use crate::sql::{self, Analysis, Dialect, Policy};
@@ -93,41 +94,26 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Another macro's tokens are opaque to the walk: refuse SQL entry points inside them.
-    fn foreign_macro(&mut self, mac: &ExprMacro) {
-        if let Some(ident) = sql_entry_in(mac.mac.tokens.clone()) {
+    /// Another macro's tokens are opaque to the walk: refuse anything in them that could
+    /// run SQL.
+    fn foreign_macro(&mut self, mac: &syn::Macro) {
+        if let Some(ident) = sql_name_in(mac.tokens.clone()) {
             self.errors.push(syn::Error::new(
                 ident.span(),
-                "the guard cannot see statements inside another macro; run the statement \
-                 in its own expression outside it",
+                format!(
+                    "the guard cannot see what `{ident}` does inside another macro; run the \
+                     statement in its own expression outside it"
+                ),
             ));
         }
     }
-
-    /// A string literal outside any site: if it is SQL the guard would have to run, it is
-    /// about to be run by something else (`pool.execute("...")`, a helper fn).
-    fn stray_literal(&mut self, lit: &LitStr) {
-        let text = lit.value();
-        if !sql::is_statement(&text, self.dialect) {
-            return;
-        }
-        let message = match sql::analyse(&text, self.dialect, &self.policy) {
-            Ok(analysis) if !check::needs_guard(&analysis) => return,
-            Ok(_) => "this SQL touches the guarded table or writes, but is not run by the \
-                      guard; pass it to `sqlx::query(\"...\")` inline and execute that on the \
-                      guard"
-                .to_owned(),
-            Err(message) => message,
-        };
-        self.errors.push(syn::Error::new(lit.span(), message));
-    }
 }
 
-/// The first SQL entry point named in a token stream, looking into nested groups.
-fn sql_entry_in(tokens: proc_macro2::TokenStream) -> Option<Ident> {
+/// The first token naming something that runs SQL, looking into nested groups.
+fn sql_name_in(tokens: proc_macro2::TokenStream) -> Option<Ident> {
     tokens.into_iter().find_map(|tt| match tt {
-        proc_macro2::TokenTree::Ident(i) if sites::is_entry_name(&i.to_string()) => Some(i),
-        proc_macro2::TokenTree::Group(g) => sql_entry_in(g.stream()),
+        proc_macro2::TokenTree::Ident(i) if sites::names_sql(&i.to_string()) => Some(i),
+        proc_macro2::TokenTree::Group(g) => sql_name_in(g.stream()),
         _ => None,
     })
 }
@@ -143,24 +129,38 @@ impl VisitMut for Walker<'_> {
                     }
                     return;
                 }
-            }
-            Expr::Call(_) | Expr::Macro(_) => match sites::root_kind(expr) {
-                RootKind::NotSql => {
-                    if let Expr::Macro(mac) = expr {
-                        self.foreign_macro(mac);
-                        return;
+                if let Judged::Refused = self.run_call(call) {
+                    for arg in &mut call.args {
+                        self.visit_expr_mut(arg);
                     }
+                    return;
                 }
-                kind => return self.detached(kind),
-            },
-            Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(lit),
-                ..
-            }) => {
-                let lit = lit.clone();
-                self.stray_literal(&lit);
+            }
+            Expr::Call(call) => {
+                // Its path names the method; only the arguments are the user's values.
+                if self.ufcs_call(call) {
+                    for arg in &mut call.args {
+                        self.visit_expr_mut(arg);
+                    }
+                    return;
+                }
+                match sites::root_kind(expr) {
+                    RootKind::NotSql => {}
+                    kind => return self.detached(kind),
+                }
+            }
+            Expr::Macro(_) => {
+                match sites::root_kind(expr) {
+                    RootKind::NotSql => {
+                        if let Expr::Macro(mac) = expr {
+                            self.foreign_macro(&mac.mac);
+                        }
+                    }
+                    kind => self.detached(kind),
+                }
                 return;
             }
+            Expr::Path(path) => self.sql_path(path),
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) | Expr::Closure(_) => {
                 self.depth += 1;
                 visit_mut::visit_expr_mut(self, expr);
@@ -178,17 +178,26 @@ impl VisitMut for Walker<'_> {
             mac: mac.mac.clone(),
         });
         match sites::root_kind(&expr) {
-            RootKind::NotSql => {
-                if let Expr::Macro(m) = &expr {
-                    self.foreign_macro(m);
-                }
-            }
+            RootKind::NotSql => self.foreign_macro(&mac.mac),
             kind => self.detached(kind),
         }
     }
 
-    fn visit_item_mut(&mut self, _: &mut syn::Item) {
-        // Nested items (fns, impls) are not part of this fn's call: they get their own
-        // #[guarded] if they take a guard.
+    fn visit_item_mut(&mut self, item: &mut syn::Item) {
+        // Nested items (fns, impls, consts) are not part of this fn's call: they get their own
+        // #[guarded] if they take a guard, and a `const` holding SQL is refused where it is
+        // run. A macro defined here is different: the walk cannot see what its calls expand
+        // to, and they expand inside this fn.
+        if let syn::Item::Macro(item) = item {
+            if item.ident.is_some() {
+                self.errors.push(syn::Error::new_spanned(
+                    &item.mac.path,
+                    "a macro defined inside a #[guarded] fn expands to code the guard cannot \
+                     see; define it outside the fn, or write its statements inline",
+                ));
+            } else {
+                self.foreign_macro(&item.mac);
+            }
+        }
     }
 }

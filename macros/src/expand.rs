@@ -143,15 +143,20 @@ fn query(
     values: &Values,
 ) -> TokenStream {
     match &chain.root {
-        Root::Call { call, .. } => {
+        Root::Call { call, name, .. } => {
+            // The user's path and sqlx's fn must be the same fn item: a name alone never gets
+            // the guard's connection (see `same_fn`).
             let func = &call.func;
+            let constructor = quote_spanned! {func.span()=>
+                ::guarded::__private::same_fn(#func, ::guarded::__private::sqlx::#name)
+            };
             let others = chain.methods.iter().filter(|m| !m.is_bind()).map(|m| {
                 let (method, turbofish, args) = (&m.name, &m.turbofish, &m.args);
                 quote!(.#method #turbofish (#args))
             });
-            quote!(#func(#sql) #(.bind(#ordered))* #(#others)*)
+            quote!(#constructor(#sql) #(.bind(#ordered))* #(#others)*)
         }
-        Root::Macro { mac, ty, .. } => {
+        Root::Macro { name, ty, .. } => {
             // The query macros take their arguments by reference themselves.
             let args = analysis.binds.iter().map(|bind| match bind {
                 Bind::User(i) => {
@@ -164,7 +169,9 @@ fn query(
                 }
                 Bind::Subject => quote!(#subject),
             });
-            let path = &mac.mac.path;
+            // sqlx's macro, whatever the user's path names: a macro of the same name in scope
+            // never sees the guard's statement.
+            let path = quote_spanned!(name.span()=> ::guarded::__private::sqlx::#name);
             let ty = ty.as_ref().map(|ty| quote!(#ty,));
             let others = chain.methods.iter().map(|m| {
                 let (method, turbofish, args) = (&m.name, &m.turbofish, &m.args);
@@ -192,7 +199,6 @@ pub fn function(
     } = item;
     let guard = &model.guard.ident;
     let SiteCtx { scope, subject, .. } = ctx;
-    let out = format_ident!("__guarded_out", span = Span::mixed_site());
     let ret = format_ident!("__guarded_ret", span = Span::mixed_site());
     let touch = model.guard.mutable.then(|| quote!(let _ = &mut #guard;));
     let name = sig.ident.to_string();
@@ -219,12 +225,24 @@ pub fn function(
         },
         _ => quote!(#block),
     };
+    // Spanned on the return type: a fn that does not return `Result<T, E>` with
+    // `E: From<guarded::Error>` is told so under its return type.
+    let ret_span = match &sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => sig.ident.span(),
+    };
+    // `__guarded_` names are the macro's own; this one carries the return type's span so
+    // that rustc reports a wrong return type there (a mixed-site span shows the attribute).
+    let out = Ident::new("__guarded_out", ret_span);
     let (out_expr, finish) = if inline {
-        (quote!({ #body }), quote!(#scope.finish_single(#out)))
+        (
+            quote!({ #body }),
+            quote_spanned!(ret_span=> #scope.finish_single(#out)),
+        )
     } else {
         (
             quote!(async { #body }.await),
-            quote!(#scope.finish(#out).await),
+            quote_spanned!(ret_span=> #scope.finish(#out).await),
         )
     };
     let meta = quote! {
@@ -238,16 +256,32 @@ pub fn function(
     // A transaction is opened before the body; a single statement acquires its connection
     // from the pool as it runs, like a hand-written one, so the fn awaits nothing extra.
     let scope_init = if transactional {
-        quote!(::guarded::__private::Scope::begin(&#guard, #meta).await?)
+        quote_spanned! {ret_span=>
+            match ::guarded::__private::Scope::begin(&#guard, #meta).await {
+                ::guarded::__private::Ok(scope) => scope,
+                ::guarded::__private::Err(e) => return ::guarded::__private::fail(e),
+            }
+        }
     } else {
         quote!(::guarded::__private::Single::new(&#guard, #meta))
     };
+    // A `dialect` given next to a guard whose database the macro could not read (an alias) is
+    // confirmed by type: statements written for one database never run on another.
+    // The body sees a view of the guard, not the `Guard`: handed on to another guarded fn, a
+    // `Guard` would open a second scope that waits on this one's locks (see `GuardRef`).
+    let same_db = args.dialect.map(|(dialect, span)| {
+        let db = Ident::new(crate::model::name(dialect), span);
+        quote_spanned!(span=> ::guarded::__private::same_db::<::guarded::__private::sqlx::#db, _>(&#guard);)
+    });
     quote! {
         #(#attrs)*
         #vis #sig {
             #touch
+            #same_db
             let #subject = ::guarded::__private::subject(&#guard);
             let mut #scope = #scope_init;
+            #[allow(unused_variables, unused_mut)]
+            let mut #guard = ::guarded::__private::view(&#guard);
             let #out = #out_expr;
             #[allow(unreachable_code)]
             #finish
