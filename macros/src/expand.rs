@@ -271,6 +271,8 @@ pub fn function(
     // `Guard` would open a second scope that waits on this one's locks (see `GuardRef`).
     let same_db = args.dialect.map(|(dialect, span)| {
         let db = Ident::new(crate::model::name(dialect), span);
+        // The user's name at the dialect's place: the error sits under the dialect alone.
+        let guard = Ident::new(&guard.to_string(), span);
         quote_spanned!(span=> ::guarded::__private::same_db::<::guarded::__private::sqlx::#db, _>(&#guard);)
     });
     quote! {

@@ -1,0 +1,13 @@
+// SQL the parser cannot read is not trusted on another executor, even when the database runs it.
+#![allow(unused_imports)]
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+use sqlx::Executor;
+
+#[guarded(owner = "items.owner_id")]
+async fn handler(mut guard: Guard<Sqlite>, pool: SqlitePool, id: i64) -> Result<(), guarded::Error> {
+    pool.execute("DELETE FROM items NOT INDEXED WHERE id = 1").await?;
+    Ok(())
+}
+
+fn main() {}
