@@ -98,12 +98,7 @@ impl Walker<'_> {
     }
 
     /// The SQL given to a call that does not run on the guard.
-    fn judge_sql(
-        &self,
-        sql: &Expr,
-        call: &dyn ToTokens,
-        name: &str,
-    ) -> Result<(), syn::Error> {
+    fn judge_sql(&self, sql: &Expr, call: &dyn ToTokens, name: &str) -> Result<(), syn::Error> {
         if let Some(lit) = sites::literal_arg(sql) {
             let analysis = crate::sql::analyse(&lit.value(), self.dialect, &self.policy)
                 .map_err(|message| syn::Error::new(lit.span(), message))?;

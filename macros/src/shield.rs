@@ -16,15 +16,12 @@ pub fn catching(
     let span = first_span(&attr);
     // Unwind safety: nothing `expand` touches outlives the call; its tokens are dropped.
     let kept = item.clone();
-    match catch_unwind(AssertUnwindSafe(|| expand(attr, item))) {
-        Ok(tokens) => tokens,
-        Err(_) => {
-            let error = syn::Error::new(span, "#[guarded] failed on this fn (please report it)");
-            let fallback = syn::parse2::<ItemFn>(kept).ok().map(|item| fallback(&item));
-            let error = error.to_compile_error();
-            quote!(#error #fallback)
-        }
-    }
+    catch_unwind(AssertUnwindSafe(|| expand(attr, item))).unwrap_or_else(|_| {
+        let error = syn::Error::new(span, "#[guarded] failed on this fn (please report it)")
+            .to_compile_error();
+        let fallback = syn::parse2::<ItemFn>(kept).ok().map(|item| fallback(&item));
+        quote!(#error #fallback)
+    })
 }
 
 /// The attribute's first token, else the call site.
@@ -56,7 +53,11 @@ mod tests {
     fn a_panic_is_an_error_next_to_the_signature() {
         let out = catching(
             quote!(owner = "items.owner_id"),
-            quote!(async fn handler(id: i64) -> Result<(), E> { body() }),
+            quote!(
+                async fn handler(id: i64) -> Result<(), E> {
+                    body()
+                }
+            ),
             |_, _| panic!("a bug"),
         )
         .to_string();
@@ -67,7 +68,14 @@ mod tests {
 
     #[test]
     fn without_a_panic_the_expansion_is_unchanged() {
-        let out = catching(quote!(), quote!(fn f() {}), |_, item| item).to_string();
+        let out = catching(
+            quote!(),
+            quote!(
+                fn f() {}
+            ),
+            |_, item| item,
+        )
+        .to_string();
         assert_eq!(out, "fn f () { }");
     }
 }
