@@ -76,6 +76,13 @@ impl Walker<'_> {
             .find(|s| sites::DYNAMIC_BUILDERS.contains(&s.ident.to_string().as_str()))
         {
             self.errors.push(dynamic_builder(&segment.ident));
+        } else if is_guard_trusted(path) {
+            self.errors.push(syn::Error::new_spanned(
+                path,
+                "a guarded fn cannot make a new `Guard`: handed to another guarded fn, its \
+                 statements would wait on this fn's locks; write those statements here, or \
+                 call the other fn from the handler that calls this one",
+            ));
         } else if let Some(name) = run_method_path(path) {
             self.errors.push(syn::Error::new_spanned(
                 path,
@@ -141,6 +148,14 @@ fn run_method_path(path: &ExprPath) -> Option<String> {
     }
     let name = path.path.segments.last()?.ident.to_string();
     sites::RUN_METHODS.contains(&name.as_str()).then_some(name)
+}
+
+/// `Guard::trusted`, `guarded::Guard::<Sqlite>::trusted`, ...
+fn is_guard_trusted(path: &ExprPath) -> bool {
+    let segments: Vec<_> = path.path.segments.iter().map(|s| &s.ident).collect();
+    segments
+        .windows(2)
+        .any(|pair| pair[0] == "Guard" && pair[1] == "trusted")
 }
 
 /// The method a guarded site would use in place of `name`.

@@ -24,10 +24,12 @@ pub struct SiteCtx {
 }
 
 impl SiteCtx {
-    pub fn new(deny: Deny) -> Self {
+    /// `guard` is the user's guard parameter: the scope takes its name (with the macro's own
+    /// hygiene, so the body cannot reach it), and a borrow error then speaks of the guard.
+    pub fn new(deny: Deny, guard: &Ident) -> Self {
         let name = |n: &str| Ident::new(n, Span::mixed_site());
         Self {
-            scope: name("__guarded_scope"),
+            scope: name(&guard.to_string()),
             subject: name("__guarded_subject"),
             conn: name("__guarded_conn"),
             outcome: name("__guarded_outcome"),
@@ -108,6 +110,11 @@ pub fn site(chain: &Chain, analysis: &Analysis, ctx: &SiteCtx) -> Expr {
         let binds = c.binds.iter().map(|i| &values.exprs[*i]);
         quote!(#outcome.set_classify(::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*);)
     });
+    // Under the user's executor, so that using the guard for two statements at once is
+    // reported there.
+    let executor = chain.exec.args[0].span();
+    let scope = Ident::new(&scope.to_string(), Span::mixed_site().located_at(executor));
+    let split = quote_spanned!(executor=> #scope.split());
     let method = &chain.exec.name;
     let lets = &values.lets;
     let zero_rows_denies = analysis.zero_rows_denies;
@@ -124,7 +131,7 @@ pub fn site(chain: &Chain, analysis: &Analysis, ctx: &SiteCtx) -> Expr {
     let tokens = quote! {{
         #(#lets)*
         #[allow(unused_variables)]
-        let (#conn, #outcome) = #scope.split();
+        let (#conn, #outcome) = #split;
         #set_classify
         #run
     }};

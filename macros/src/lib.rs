@@ -90,7 +90,7 @@ fn expand_fn(
         column: &args.owner.column,
         unguarded: &args.unguarded,
     };
-    let ctx = expand::SiteCtx::new(args.deny);
+    let ctx = expand::SiteCtx::new(args.deny, &model.guard.ident);
     let mut walker = body::Walker::new(&model.guard.ident, model.dialect, policy, &ctx);
     walker.visit_block_mut(&mut item.block);
     let found = std::mem::take(&mut walker.found);
