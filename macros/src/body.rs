@@ -32,6 +32,8 @@ pub struct Walker<'a> {
     pub found: Found,
     pub errors: Vec<syn::Error>,
     depth: usize,
+    /// The `move` of the innermost `move` closure or `async move` block around the walk.
+    moved: Option<proc_macro2::Span>,
 }
 
 impl<'a> Walker<'a> {
@@ -44,6 +46,7 @@ impl<'a> Walker<'a> {
             found: Found::default(),
             errors: Vec::new(),
             depth: 0,
+            moved: None,
         }
     }
 
@@ -68,6 +71,17 @@ impl<'a> Walker<'a> {
             return;
         };
         let on_guard = check::is_guard(&chain.exec.args[0], self.guard);
+        if let (true, Some(span)) = (on_guard, self.moved) {
+            // The fn ends its scope after the body; a block or closure that took it could
+            // not give it back.
+            self.errors.push(syn::Error::new(
+                span,
+                "a statement on the guard cannot run inside a `move` closure or block: the \
+                 guard stays with the fn; drop `move` (capture values by reference) or run \
+                 the statement outside it",
+            ));
+            return;
+        }
         if let Err(e) = check::chain(&chain, &analysis, on_guard) {
             self.errors.push(e);
             return;
@@ -162,9 +176,27 @@ impl VisitMut for Walker<'_> {
             }
             Expr::Path(path) => self.sql_path(path),
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) | Expr::Closure(_) => {
+                let outer = self.moved;
+                if let Expr::Closure(syn::ExprClosure {
+                    capture: Some(token),
+                    ..
+                }) = expr
+                {
+                    self.moved = Some(token.span);
+                }
                 self.depth += 1;
                 visit_mut::visit_expr_mut(self, expr);
                 self.depth -= 1;
+                self.moved = outer;
+                return;
+            }
+            Expr::Async(syn::ExprAsync {
+                capture: Some(token),
+                ..
+            }) => {
+                let outer = self.moved.replace(token.span);
+                visit_mut::visit_expr_mut(self, expr);
+                self.moved = outer;
                 return;
             }
             _ => {}
