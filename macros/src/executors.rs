@@ -189,3 +189,77 @@ fn dynamic_builder(name: &syn::Ident) -> syn::Error {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::Span;
+    use syn::visit_mut::VisitMut;
+
+    use crate::args::Deny;
+    use crate::body::Walker;
+    use crate::expand::SiteCtx;
+    use crate::sql::{Dialect, Policy};
+
+    fn errors(body: &str) -> Vec<String> {
+        let mut block: syn::Block = syn::parse_str(body).expect("block");
+        let guard = syn::Ident::new("guard", Span::call_site());
+        let unguarded = Vec::new();
+        let policy = Policy {
+            table: "items",
+            column: "owner_id",
+            unguarded: &unguarded,
+        };
+        let ctx = SiteCtx::new(Deny::NotFound, &guard);
+        let mut walker = Walker::new(&guard, Dialect::Sqlite, policy, &ctx);
+        walker.visit_block_mut(&mut block);
+        walker.errors.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn every_way_of_running_unseen_sql_is_refused_once() {
+        let refused = [
+            r#"{ pool.execute("DELETE FROM items"); }"#,
+            r#"{ (&pool).fetch_all("SELECT title FROM items"); }"#,
+            r#"{ pool.execute(SQL); }"#,
+            r#"{ pool.execute(concat!("DELETE ", "FROM items")); }"#,
+            r#"{ pool.execute(sqlx::AssertSqlSafe(format!("DELETE FROM items"))); }"#,
+            r#"{ q("DELETE FROM items").execute(&pool); }"#,
+            r#"{ q("DELETE FROM items").execute(&mut guard); }"#,
+            r#"{ let q = sqlx::query("SELECT 1"); q.fetch_all(&pool); }"#,
+            r#"{ sqlx::Executor::execute(&pool, "DELETE FROM items"); }"#,
+            r#"{ <&Pool as Executor>::fetch_all(&pool, "SELECT id FROM items"); }"#,
+            r#"{ sqlx::Executor::execute(&mut guard, "SELECT 1"); }"#,
+            r#"{ let f = sqlx::Executor::execute; }"#,
+            r#"{ let qb = sqlx::QueryBuilder::<Sqlite>::new("SELECT 1"); }"#,
+            r#"{ qb.build_query_scalar(); }"#,
+            r#"{ guard.execute("SELECT 1"); }"#,
+            r#"{ sqlx::query("SELECT 1").fetch_many(&mut guard); }"#,
+            r#"{ conn.prepare("DELETE FROM items"); }"#,
+            r#"{ macro_rules! m { () => {} } }"#,
+            r#"{ dbg!(pool.fetch_one("SELECT 1")); }"#,
+            r#"{ let g = Guard::trusted(pool, claims); }"#,
+            r#"{ async move { sqlx::query("DELETE FROM items").execute(&mut guard).await }; }"#,
+            r#"{ sqlx::query("UPDATE items SET title = 'x'").fetch_optional(&mut guard); }"#,
+        ];
+        for body in refused {
+            assert_eq!(errors(body).len(), 1, "{body}: {:?}", errors(body));
+        }
+    }
+
+    #[test]
+    fn data_strings_and_reads_elsewhere_are_allowed() {
+        let allowed = [
+            r#"{ let words = ["begin", "commit", "end", "analyze", "explain"]; }"#,
+            r#"{ let s = "DELETE FROM items"; println!("{s}"); }"#,
+            r#"{ pool.execute("SELECT 1"); }"#,
+            r#"{ pool.fetch_all(sqlx::query("SELECT note FROM audit").bind(1)); }"#,
+            r#"{ sqlx::Executor::fetch_all(&pool, "SELECT note FROM audit"); }"#,
+            r#"{ cache.fetch(); error.describe(); }"#,
+            r#"{ sqlx::query("DELETE FROM items WHERE id = ?").bind(1).execute(&mut guard); }"#,
+            r#"{ async { sqlx::query("DELETE FROM items").execute(&mut guard).await }; }"#,
+        ];
+        for body in allowed {
+            assert!(errors(body).is_empty(), "{body}: {:?}", errors(body));
+        }
+    }
+}
