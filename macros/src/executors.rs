@@ -34,7 +34,17 @@ impl Walker<'_> {
         }
         let on_guard = check::is_guard(&call.receiver, self.guard)
             || call.args.iter().any(|a| check::is_guard(a, self.guard));
-        let verdict = if on_guard {
+        let verdict = if on_guard && sites::is_query(&call.receiver) {
+            Err(syn::Error::new(
+                call.method.span(),
+                format!(
+                    "the guard runs a statement with `.execute`, `.fetch`, `.fetch_one`, \
+                     `.fetch_optional` or `.fetch_all`; `.{name}` is not one of them: use \
+                     `.{}(&mut guard)`",
+                    site_method(&name)
+                ),
+            ))
+        } else if on_guard {
             Err(unseen_on_guard(call, &name))
         } else {
             self.judge_sql(&call.args[0], call, &name)
