@@ -160,12 +160,11 @@ fn run_method_path(path: &ExprPath) -> Option<String> {
     sites::RUN_METHODS.contains(&name.as_str()).then_some(name)
 }
 
-/// `Guard::trusted`, `guarded::Guard::<Sqlite>::trusted`, ...
+/// `Guard::trusted`, `guarded::Guard::<Sqlite>::from_request_parts`, ...: any associated fn
+/// of `Guard`, each a way to a new one.
 fn is_guard_trusted(path: &ExprPath) -> bool {
     let segments: Vec<_> = path.path.segments.iter().map(|s| &s.ident).collect();
-    segments
-        .windows(2)
-        .any(|pair| pair[0] == "Guard" && pair[1] == "trusted")
+    segments.windows(2).any(|pair| pair[0] == "Guard")
 }
 
 /// The method a guarded site would use in place of `name`.

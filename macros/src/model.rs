@@ -126,9 +126,16 @@ fn find_guard<'a>(
         }
         return found;
     }
-    let found = typed
-        .filter(|p| last_segment(&p.ty).is_some_and(|s| s.ident == "Guard"))
-        .find_map(|p| Some((param(p)?, &*p.ty)));
+    let mut guards = typed.filter(|p| last_segment(&p.ty).is_some_and(|s| s.ident == "Guard"));
+    let found = guards.next().and_then(|p| Some((param(p)?, &*p.ty)));
+    // A second guard could be handed on to another guarded fn, whose statements would wait
+    // on this fn's locks.
+    for extra in guards {
+        errors.push(syn::Error::new_spanned(
+            &extra.ty,
+            "a #[guarded] fn takes one guard; read the subject and claims from the first",
+        ));
+    }
     if found.is_none() {
         errors.push(syn::Error::new(
             item.sig.ident.span(),
