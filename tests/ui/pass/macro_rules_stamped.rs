@@ -15,4 +15,19 @@ macro_rules! handlers {
 handlers!(delete_sqlite, sqlx::Sqlite, "DELETE FROM items WHERE id = ?");
 handlers!(delete_postgres, sqlx::Postgres, "DELETE FROM items WHERE id = $1");
 
+
+// The whole guard type as `$g:ty`.
+macro_rules! handler_with_guard_type {
+    ($name:ident, $g:ty) => {
+        #[guarded(owner = "items.owner_id")]
+        #[allow(dead_code)]
+        async fn $name(mut guard: $g, id: i64) -> Result<(), guarded::Error> {
+            sqlx::query("DELETE FROM items WHERE id = ?").bind(id).execute(&mut guard).await?;
+            Ok(())
+        }
+    };
+}
+
+handler_with_guard_type!(delete_with_guard_type, Guard<sqlx::Sqlite>);
+
 fn main() {}
