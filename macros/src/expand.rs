@@ -29,13 +29,20 @@ impl SiteCtx {
     pub fn new(deny: Deny, guard: &Ident) -> Self {
         let name = |n: &str| Ident::new(n, Span::mixed_site());
         Self {
-            scope: name(&guard.to_string()),
+            scope: respan(guard, Span::mixed_site()),
             subject: name("__guarded_subject"),
             conn: name("__guarded_conn"),
             outcome: name("__guarded_outcome"),
             classify: deny == Deny::Forbidden,
         }
     }
+}
+
+/// The same name (raw or not) with another span: another place, or another hygiene.
+fn respan(ident: &Ident, span: Span) -> Ident {
+    let mut ident = ident.clone();
+    ident.set_span(span);
+    ident
 }
 
 /// The user's values, hoisted into locals when the denial check binds them a second time.
@@ -113,7 +120,7 @@ pub fn site(chain: &Chain, analysis: &Analysis, ctx: &SiteCtx) -> Expr {
     // Under the user's executor, so that using the guard for two statements at once is
     // reported there.
     let executor = chain.exec.args[0].span();
-    let scope = Ident::new(&scope.to_string(), Span::mixed_site().located_at(executor));
+    let scope = respan(scope, Span::mixed_site().located_at(executor));
     let split = quote_spanned!(executor=> #scope.split());
     let method = &chain.exec.name;
     let lets = &values.lets;
@@ -279,7 +286,7 @@ pub fn function(
     let same_db = args.dialect.map(|(dialect, span)| {
         let db = Ident::new(crate::model::name(dialect), span);
         // The user's name at the dialect's place: the error sits under the dialect alone.
-        let guard = Ident::new(&guard.to_string(), span);
+        let guard = respan(guard, span);
         quote_spanned!(span=> ::guarded::__private::same_db::<::guarded::__private::sqlx::#db, _>(&#guard);)
     });
     quote! {
