@@ -62,15 +62,21 @@ impl<'a> Walker<'a> {
 
     /// An executor call on a recognised root: checked, and rewritten when run on the guard.
     fn chain(&mut self, expr: &mut Expr, mut chain: sites::Chain) {
-        for method in &mut chain.methods {
-            for arg in &mut method.args {
-                self.visit_expr_mut(arg);
+        let on_guard = check::is_guard(&chain.exec.args[0], self.guard);
+        // On the guard the expansion is built from the chain's parts, so those are visited;
+        // off it the user's expression stays, so it is visited in place.
+        if on_guard {
+            for method in &mut chain.methods {
+                for arg in &mut method.args {
+                    self.visit_expr_mut(arg);
+                }
             }
+        } else {
+            self.visit_chain_args(expr);
         }
         let Some(analysis) = self.analyse(chain.root.sql()) else {
             return;
         };
-        let on_guard = check::is_guard(&chain.exec.args[0], self.guard);
         if let (true, Some(span)) = (on_guard, self.moved) {
             // The fn ends its scope after the body; a block or closure that took it could
             // not give it back.
@@ -86,25 +92,53 @@ impl<'a> Walker<'a> {
             self.errors.push(e);
             return;
         }
-        if on_guard {
-            self.found.guard_sites += 1;
-            self.found.repeated |= self.depth > 0;
-            self.found.writes |= analysis.writes;
-            self.found.returns_in_site |= crate::returns::leaves_fn(chain.user_exprs());
-            *expr = expand::site(&chain, &analysis, self.ctx);
+        if !on_guard {
+            expand::confirm_root(expr);
+            return;
+        }
+        self.found.guard_sites += 1;
+        self.found.repeated |= self.depth > 0;
+        self.found.writes |= analysis.writes;
+        self.found.returns_in_site |= crate::returns::leaves_fn(chain.user_exprs());
+        *expr = expand::site(&chain, &analysis, self.ctx);
+    }
+
+    /// The arguments of every method call of a chain, in place.
+    fn visit_chain_args(&mut self, expr: &mut Expr) {
+        let mut cursor = expr;
+        loop {
+            cursor = match cursor {
+                Expr::MethodCall(m) => {
+                    for arg in &mut m.args {
+                        self.visit_expr_mut(arg);
+                    }
+                    &mut m.receiver
+                }
+                Expr::Group(g) => &mut g.expr,
+                Expr::Paren(p) => &mut p.expr,
+                _ => return,
+            };
         }
     }
 
-    /// A root that is not run in the same expression.
-    fn detached(&mut self, kind: RootKind) {
+    /// A root that is not run in the same expression; `true` when it is allowed.
+    fn detached(&mut self, kind: RootKind) -> bool {
         match kind {
-            RootKind::Site(root) => {
-                if let Some(Err(e)) = self.analyse(root.sql()).map(|a| check::detached(&root, &a)) {
-                    self.errors.push(e);
-                }
+            RootKind::Site(root) => match self.analyse(root.sql()) {
+                Some(analysis) => match check::detached(&root, &analysis) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        self.errors.push(e);
+                        false
+                    }
+                },
+                None => false,
+            },
+            RootKind::Refused(e) => {
+                self.errors.push(e);
+                false
             }
-            RootKind::Refused(e) => self.errors.push(e),
-            RootKind::NotSql => {}
+            RootKind::NotSql => false,
         }
     }
 
@@ -160,7 +194,12 @@ impl VisitMut for Walker<'_> {
                 }
                 match sites::root_kind(expr) {
                     RootKind::NotSql => {}
-                    kind => return self.detached(kind),
+                    kind => {
+                        if self.detached(kind) {
+                            expand::confirm_root(expr);
+                        }
+                        return;
+                    }
                 }
             }
             Expr::Macro(_) => {
@@ -170,7 +209,11 @@ impl VisitMut for Walker<'_> {
                             self.foreign_macro(&mac.mac);
                         }
                     }
-                    kind => self.detached(kind),
+                    kind => {
+                        if self.detached(kind) {
+                            expand::confirm_root(expr);
+                        }
+                    }
                 }
                 return;
             }
@@ -211,7 +254,10 @@ impl VisitMut for Walker<'_> {
         });
         match sites::root_kind(&expr) {
             RootKind::NotSql => self.foreign_macro(&mac.mac),
-            kind => self.detached(kind),
+            // A statement macro's value is dropped: nothing runs.
+            kind => {
+                self.detached(kind);
+            }
         }
     }
 

@@ -160,10 +160,7 @@ fn query(
         Root::Call { call, name, .. } => {
             // The user's path and sqlx's fn must be the same fn item: a name alone never gets
             // the guard's connection (see `same_fn`).
-            let func = &call.func;
-            let constructor = quote_spanned! {func.span()=>
-                ::guarded::__private::same_fn(#func, ::guarded::__private::sqlx::#name)
-            };
+            let constructor = sqlx_fn(&call.func, name);
             let others = chain.methods.iter().filter(|m| !m.is_bind()).map(|m| {
                 let (method, turbofish, args) = (&m.name, &m.turbofish, &m.args);
                 quote!(.#method #turbofish (#args))
@@ -185,7 +182,7 @@ fn query(
             });
             // sqlx's macro, whatever the user's path names: a macro of the same name in scope
             // never sees the guard's statement.
-            let path = quote_spanned!(name.span()=> ::guarded::__private::sqlx::#name);
+            let path = sqlx_macro(name);
             let ty = ty.as_ref().map(|ty| quote!(#ty,));
             let others = chain.methods.iter().map(|m| {
                 let (method, turbofish, args) = (&m.name, &m.turbofish, &m.args);
@@ -193,6 +190,49 @@ fn query(
             });
             quote!(#path!(#ty #sql #(, #args)*) #(#others)*)
         }
+    }
+}
+
+/// `func` confirmed by type to be sqlx's fn `name`, spanned on the user's path so that a fn
+/// that only shares the name is reported there (see `same_fn`).
+fn sqlx_fn(func: &Expr, name: &Ident) -> TokenStream {
+    quote_spanned! {func.span()=>
+        ::guarded::__private::same_fn(#func, ::guarded::__private::sqlx::#name)
+    }
+}
+
+/// sqlx's own macro `name`, whatever the user's path names.
+fn sqlx_macro(name: &Ident) -> syn::Path {
+    syn::parse_quote_spanned!(name.span()=> ::guarded::__private::sqlx::#name)
+}
+
+/// A recognised statement that stays off the guard (a read of another table, judged allowed)
+/// still runs through sqlx's own constructor: `expr` is the statement or a chain on it, whose
+/// root is replaced in place.
+pub fn confirm_root(expr: &mut Expr) {
+    let mut cursor = expr;
+    loop {
+        cursor = match cursor {
+            Expr::MethodCall(m) => &mut m.receiver,
+            Expr::Group(g) => &mut g.expr,
+            Expr::Paren(p) => &mut p.expr,
+            Expr::Reference(r) => &mut r.expr,
+            Expr::Call(call) => {
+                if let Expr::Path(func) = &*call.func {
+                    if let Some(name) = func.path.segments.last().map(|s| s.ident.clone()) {
+                        *call.func = Expr::Verbatim(sqlx_fn(&call.func, &name));
+                    }
+                }
+                return;
+            }
+            Expr::Macro(mac) => {
+                if let Some(name) = mac.mac.path.segments.last().map(|s| s.ident.clone()) {
+                    mac.mac.path = sqlx_macro(&name);
+                }
+                return;
+            }
+            _ => return,
+        };
     }
 }
 
