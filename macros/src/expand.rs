@@ -218,10 +218,10 @@ pub fn confirm_root(expr: &mut Expr) {
             Expr::Paren(p) => &mut p.expr,
             Expr::Reference(r) => &mut r.expr,
             Expr::Call(call) => {
-                if let Expr::Path(func) = &*call.func {
-                    if let Some(name) = func.path.segments.last().map(|s| s.ident.clone()) {
-                        *call.func = Expr::Verbatim(sqlx_fn(&call.func, &name));
-                    }
+                if let Expr::Path(func) = &*call.func
+                    && let Some(name) = func.path.segments.last().map(|s| s.ident.clone())
+                {
+                    *call.func = Expr::Verbatim(sqlx_fn(&call.func, &name));
                 }
                 return;
             }
