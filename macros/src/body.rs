@@ -145,6 +145,15 @@ impl<'a> Walker<'a> {
     /// Another macro's tokens are opaque to the walk: refuse anything in them that could
     /// run SQL.
     fn foreign_macro(&mut self, mac: &syn::Macro) {
+        if let Some(name) = mac
+            .path
+            .segments
+            .last()
+            .filter(|s| sites::MIGRATIONS.contains(&s.ident.to_string().as_str()))
+        {
+            self.errors.push(crate::executors::migrations(&name.ident));
+            return;
+        }
         if let Some(ident) = sql_name_in(mac.tokens.clone()) {
             self.errors.push(syn::Error::new(
                 ident.span(),

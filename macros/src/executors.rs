@@ -86,6 +86,13 @@ impl Walker<'_> {
             .find(|s| sites::DYNAMIC_BUILDERS.contains(&s.ident.to_string().as_str()))
         {
             self.errors.push(dynamic_builder(&segment.ident));
+        } else if let Some(segment) = path
+            .path
+            .segments
+            .iter()
+            .find(|s| sites::MIGRATIONS.contains(&s.ident.to_string().as_str()))
+        {
+            self.errors.push(migrations(&segment.ident));
         } else if is_guard_trusted(path) {
             self.errors.push(syn::Error::new_spanned(
                 path,
@@ -188,6 +195,14 @@ fn unseen_on_guard(call: &dyn ToTokens, name: &str) -> syn::Error {
     )
 }
 
+pub fn migrations(name: &syn::Ident) -> syn::Error {
+    syn::Error::new(
+        name.span(),
+        "migrations run SQL from files the guard never sees; run them at start-up, outside \
+         any #[guarded] fn",
+    )
+}
+
 fn dynamic_builder(name: &syn::Ident) -> syn::Error {
     syn::Error::new(
         name.span(),
@@ -247,6 +262,8 @@ mod tests {
             "{ macro_rules! m { () => {} } }",
             r#"{ dbg!(pool.fetch_one("SELECT 1")); }"#,
             "{ let g = Guard::trusted(pool, claims); }",
+            r#"{ sqlx::migrate!("./m").run(&pool); }"#,
+            "{ let m = sqlx::migrate::Migrator::new(path); }",
             r#"{ async move { sqlx::query("DELETE FROM items").execute(&mut guard).await }; }"#,
             r#"{ sqlx::query("UPDATE items SET title = 'x'").fetch_optional(&mut guard); }"#,
         ];

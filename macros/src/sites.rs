@@ -68,6 +68,8 @@ pub const RUN_METHODS: &[&str] = &[
 ];
 /// sqlx's builders of SQL assembled at run time: nothing they run can be proven guarded.
 pub const DYNAMIC_BUILDERS: &[&str] = &["QueryBuilder", "build_query_as", "build_query_scalar"];
+/// sqlx's migrations: SQL read from files at build or run time, which the guard never sees.
+pub const MIGRATIONS: &[&str] = &["migrate", "Migrator"];
 /// Builder methods that may sit between the root and the executor call.
 const BUILDER_METHODS: &[&str] = &["bind", "persistent", "map", "try_map"];
 
@@ -337,5 +339,8 @@ pub fn literal_arg(expr: &Expr) -> Option<&LitStr> {
 /// Whether a token names something that runs SQL: a sqlx entry point, a method that runs a
 /// statement, or a dynamic builder.
 pub fn names_sql(name: &str) -> bool {
-    is_entry_name(name) || RUN_METHODS.contains(&name) || DYNAMIC_BUILDERS.contains(&name)
+    is_entry_name(name)
+        || RUN_METHODS.contains(&name)
+        || DYNAMIC_BUILDERS.contains(&name)
+        || MIGRATIONS.contains(&name)
 }
