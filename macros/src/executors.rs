@@ -66,7 +66,8 @@ impl Walker<'_> {
             return true;
         }
         // `Executor::execute(executor, sql)` or `Query::execute(query, executor)`: the SQL is
-        // whichever argument is a literal or a query.
+        // whichever argument is a literal or a query; with neither, the call's own path
+        // stands for SQL of unknown origin, which `judge_sql` refuses.
         let sql = call
             .args
             .iter()
