@@ -263,6 +263,8 @@ mod tests {
             "{ macro_rules! m { () => {} } }",
             r#"{ dbg!(pool.fetch_one("SELECT 1")); }"#,
             "{ let g = Guard::trusted(pool, claims); }",
+            // Valid SQLite the parser cannot read: never trusted off the guard.
+            r#"{ pool.execute("DELETE FROM items NOT INDEXED WHERE id = 1"); }"#,
             r#"{ sqlx::migrate!("./m").run(&pool); }"#,
             "{ let m = sqlx::migrate::Migrator::new(path); }",
             r#"{ async move { sqlx::query("DELETE FROM items").execute(&mut guard).await }; }"#,
