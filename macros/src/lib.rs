@@ -15,10 +15,6 @@ mod model;
 mod returns;
 mod shield;
 mod sites;
-// The SQL analysis is reworked on its own (splicing); until it lands here: `is_statement`
-// has no caller left (only literals that reach a constructor or an executor are SQL), and
-// `Analysis` carries one flag per fact the front-end reads.
-#[allow(dead_code, clippy::struct_excessive_bools)]
 mod sql;
 
 use proc_macro::TokenStream;

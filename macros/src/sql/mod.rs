@@ -188,8 +188,3 @@ fn returns_rows(statement: &sqlparser::ast::Statement) -> bool {
         _ => false,
     }
 }
-
-/// Whether `text` parses as SQL at all: prose and identifiers do not.
-pub fn is_statement(text: &str, dialect: Dialect) -> bool {
-    parse::parse(text, dialect).is_ok()
-}
