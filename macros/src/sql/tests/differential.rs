@@ -58,7 +58,11 @@ const SQLITE_LITERALS: &[Form] = &[
     (r"'\'", None),
     (r"'\\'", None),
     (r"'a\nb'", None),
-    (r"'\'''", None),
+    // SQLite has no backslash escapes: this is the two characters `\'`.
+    (
+        r"'\'''",
+        Some("class 1: printed back as '\'', whose quote SQLite reads as the string's end"),
+    ),
     ("'?'", None),
     ("'?1'", None),
     ("'$1'", None),
