@@ -48,7 +48,10 @@ mod sqlite {
     use sqlx::Sqlite;
 
     #[guarded(owner = "items.owner_id")]
-    pub async fn read(mut guard: Guard<Sqlite>, id: i64) -> Result<Vec<Option<i64>>, guarded::Error> {
+    pub async fn read(
+        mut guard: Guard<Sqlite>,
+        id: i64,
+    ) -> Result<Vec<Option<i64>>, guarded::Error> {
         let ids: Vec<Option<i64>> = sqlx::query_scalar("SELECT id FROM items WHERE id >= ?")
             .bind(id)
             .fetch_all(&mut guard)
@@ -71,7 +74,10 @@ mod postgres {
     use sqlx::Postgres;
 
     #[guarded(owner = "items.owner_id")]
-    pub async fn read(mut guard: Guard<Postgres>, id: i64) -> Result<Vec<Option<i64>>, guarded::Error> {
+    pub async fn read(
+        mut guard: Guard<Postgres>,
+        id: i64,
+    ) -> Result<Vec<Option<i64>>, guarded::Error> {
         let ids: Vec<Option<i64>> = sqlx::query_scalar("SELECT id FROM items WHERE id >= $1")
             .bind(id)
             .fetch_all(&mut guard)
@@ -94,7 +100,10 @@ mod mariadb {
     use sqlx::MySql;
 
     #[guarded(owner = "items.owner_id")]
-    pub async fn read(mut guard: Guard<MySql>, id: i64) -> Result<Vec<Option<i64>>, guarded::Error> {
+    pub async fn read(
+        mut guard: Guard<MySql>,
+        id: i64,
+    ) -> Result<Vec<Option<i64>>, guarded::Error> {
         let ids: Vec<Option<i64>> = sqlx::query_scalar("SELECT id FROM items WHERE id >= ?")
             .bind(id)
             .fetch_all(&mut guard)

@@ -150,12 +150,18 @@ fn assert_only_own_rows_changed(
             .iter()
             .filter(|other| other.2 != caller)
             .any(|other| item.1.contains(other.2.as_str()));
-        assert!(!copied, "{case}: {caller} copied another owner's title into {item:?}");
+        assert!(
+            !copied,
+            "{case}: {caller} copied another owner's title into {item:?}"
+        );
     }
     let theirs = |note: &&Note| !mine_before.contains(&note.1);
     let kept: Vec<&Note> = notes_before.iter().filter(theirs).collect();
     let now: Vec<&Note> = notes_after.iter().filter(theirs).collect();
-    assert_eq!(kept, now, "{case}: {caller} changed notes of other owners' items");
+    assert_eq!(
+        kept, now,
+        "{case}: {caller} changed notes of other owners' items"
+    );
 }
 
 /// A read: the stranger gets none of another owner's rows, the owner gets the target and only
@@ -241,7 +247,8 @@ pub async fn writes_as<DB, F, Fut, T>(
     let theirs = owned_by(&before.0, stranger);
     let theirs_now = owned_by(&after.0, stranger);
     assert!(
-        ids.iter().all(|id| theirs.contains(id) || theirs_now.contains(id)),
+        ids.iter()
+            .all(|id| theirs.contains(id) || theirs_now.contains(id)),
         "{case}: the stranger {stranger:?} got back {ids:?}; theirs are {theirs_now:?}"
     );
 
@@ -352,7 +359,9 @@ mod baseline {
     #[tokio::test]
     #[should_panic(expected = "the stranger \"mallory\" read")]
     async fn an_unguarded_read_is_caught() {
-        let world = World::<Sqlite>::new().await.expect("SQLite needs no server");
+        let world = World::<Sqlite>::new()
+            .await
+            .expect("SQLite needs no server");
         let pool = world.pool.clone();
         let handler = move |_guard, id: i64| {
             let pool = pool.clone();
@@ -370,7 +379,9 @@ mod baseline {
     #[tokio::test]
     #[should_panic(expected = "changed or deleted")]
     async fn an_unguarded_write_is_caught() {
-        let world = World::<Sqlite>::new().await.expect("SQLite needs no server");
+        let world = World::<Sqlite>::new()
+            .await
+            .expect("SQLite needs no server");
         let pool = world.pool.clone();
         let handler = move |_guard, id: i64| {
             let pool = pool.clone();

@@ -30,7 +30,7 @@ mod sqlite {
 
 mod postgres {
     reads! { Postgres;
-        /// With standard_conforming_strings (the default) `'\'` is one backslash.
+        /// With `standard_conforming_strings` (the default) `'\'` is one backslash.
         plain_backslash_string(id) r"SELECT id FROM items WHERE title <> '\' AND id = $1" [.bind(id)];
         escape_string_quote(id) r"SELECT id FROM items WHERE title <> E'\'' AND id = $1" [.bind(id)];
         escape_string_backslash(id) r"SELECT id FROM items WHERE title <> E'\\' AND id = $1" [.bind(id)];

@@ -28,7 +28,14 @@ const SUBJECT: &str = "alice";
 
 /// Titles of the seeded rows: every quoting character a statement's literal could meet.
 const TITLES: &[&str] = &[
-    "plain", "it's", r"back\slash", "--dash", "/*star*/", "ünï ☃", "$$", "q\"d",
+    "plain",
+    "it's",
+    r"back\slash",
+    "--dash",
+    "/*star*/",
+    "ünï ☃",
+    "$$",
+    "q\"d",
 ];
 
 /// (owner, whether it only looks like alice to a folding collation). Lookalikes are seeded on
@@ -111,11 +118,7 @@ const MYSQL_LITERALS: &[Form] = &[
 ];
 
 /// Comments before a condition.
-const BLOCK_COMMENTS: &[Form] = &[
-    ("", None),
-    ("/* c */ ", None),
-    ("/* ' -- ? */ ", None),
-];
+const BLOCK_COMMENTS: &[Form] = &[("", None), ("/* c */ ", None), ("/* ' -- ? */ ", None)];
 
 /// PostgreSQL nests block comments.
 const POSTGRES_NESTED: Form = ("/* a /* b */ ' */ ", None);
@@ -195,7 +198,11 @@ impl Gen<'_> {
 
     fn placeholder(&mut self, value: Value) -> String {
         let numbered = matches!(self.dialect, Dialect::Postgres) || self.numbered;
-        let prefix = if matches!(self.dialect, Dialect::Postgres) { "$" } else { "?" };
+        let prefix = if matches!(self.dialect, Dialect::Postgres) {
+            "$"
+        } else {
+            "?"
+        };
         if !numbered {
             self.binds.push(value);
             return "?".into();
@@ -286,7 +293,11 @@ impl Gen<'_> {
         }
         match self.dialect {
             Dialect::Sqlite => {
-                forms.extend([("\"items\"", "\"items\""), ("ITEMS", "ITEMS"), ("[items]", "[items]")]);
+                forms.extend([
+                    ("\"items\"", "\"items\""),
+                    ("ITEMS", "ITEMS"),
+                    ("[items]", "[items]"),
+                ]);
                 forms.extend([("`items`", "`items`"), ("items AS \"I\"", "\"I\"")]);
             }
             Dialect::Postgres => {
@@ -373,17 +384,25 @@ impl Gen<'_> {
         if self.rng.chance(30) {
             let cond = self.cond(q, 0);
             return (
-                format!("SELECT {q}.id, a.note FROM {r}, audit a WHERE a.item_id = {q}.id AND {cond}"),
+                format!(
+                    "SELECT {q}.id, a.note FROM {r}, audit a WHERE a.item_id = {q}.id AND {cond}"
+                ),
                 format!(
                     "SELECT {q}.id, a.note FROM {r}, audit a WHERE (a.item_id = {q}.id AND {cond}) AND {pred}"
                 ),
                 false,
             );
         }
-        let kind = if self.rng.chance(50) { "JOIN" } else { "INNER JOIN" };
+        let kind = if self.rng.chance(50) {
+            "JOIN"
+        } else {
+            "INNER JOIN"
+        };
         let cond = self.cond(q, 0);
         (
-            format!("SELECT {q}.id, a.note FROM {r} {kind} audit a ON a.item_id = {q}.id WHERE {cond}"),
+            format!(
+                "SELECT {q}.id, a.note FROM {r} {kind} audit a ON a.item_id = {q}.id WHERE {cond}"
+            ),
             format!(
                 "SELECT {q}.id, a.note FROM {r} {kind} audit a ON a.item_id = {q}.id WHERE ({cond}) AND {pred}"
             ),
@@ -398,7 +417,9 @@ impl Gen<'_> {
         let id = self.id();
         if self.rng.chance(50) {
             (
-                format!("SELECT a.id, {q}.title FROM audit a LEFT JOIN {r} ON a.item_id = {q}.id WHERE a.id <> {id}"),
+                format!(
+                    "SELECT a.id, {q}.title FROM audit a LEFT JOIN {r} ON a.item_id = {q}.id WHERE a.id <> {id}"
+                ),
                 format!(
                     "SELECT a.id, {q}.title FROM audit a LEFT JOIN {r} ON (a.item_id = {q}.id) AND {pred} WHERE a.id <> {id}"
                 ),
@@ -406,7 +427,9 @@ impl Gen<'_> {
             )
         } else {
             (
-                format!("SELECT a.id, {q}.title FROM {r} RIGHT JOIN audit a ON a.item_id = {q}.id WHERE a.id <> {id}"),
+                format!(
+                    "SELECT a.id, {q}.title FROM {r} RIGHT JOIN audit a ON a.item_id = {q}.id WHERE a.id <> {id}"
+                ),
                 format!(
                     "SELECT a.id, {q}.title FROM {r} RIGHT JOIN audit a ON (a.item_id = {q}.id) AND {pred} WHERE a.id <> {id}"
                 ),
@@ -433,7 +456,9 @@ impl Gen<'_> {
         let cond = self.cond(q, 0);
         if self.rng.chance(50) {
             (
-                format!("SELECT a.id, a.note FROM audit a WHERE a.item_id IN (SELECT {q}.id FROM {r} WHERE {cond})"),
+                format!(
+                    "SELECT a.id, a.note FROM audit a WHERE a.item_id IN (SELECT {q}.id FROM {r} WHERE {cond})"
+                ),
                 format!(
                     "SELECT a.id, a.note FROM audit a WHERE a.item_id IN (SELECT {q}.id FROM {r} WHERE ({cond}) AND {pred})"
                 ),
@@ -458,7 +483,9 @@ impl Gen<'_> {
         let pred = self.pred(q);
         match self.rng.below(3) {
             0 => (
-                format!("SELECT a.id, (SELECT {q}.title FROM {r} WHERE {q}.id = a.item_id) FROM audit a"),
+                format!(
+                    "SELECT a.id, (SELECT {q}.title FROM {r} WHERE {q}.id = a.item_id) FROM audit a"
+                ),
                 format!(
                     "SELECT a.id, (SELECT {q}.title FROM {r} WHERE ({q}.id = a.item_id) AND {pred}) FROM audit a"
                 ),
@@ -467,7 +494,9 @@ impl Gen<'_> {
             1 => {
                 let cond = self.cond(q, 0);
                 (
-                    format!("SELECT t.id, t.title FROM (SELECT {q}.id, {q}.title FROM {r} WHERE {cond}) AS t"),
+                    format!(
+                        "SELECT t.id, t.title FROM (SELECT {q}.id, {q}.title FROM {r} WHERE {cond}) AS t"
+                    ),
                     format!(
                         "SELECT t.id, t.title FROM (SELECT {q}.id, {q}.title FROM {r} WHERE ({cond}) AND {pred}) AS t"
                     ),
@@ -477,7 +506,9 @@ impl Gen<'_> {
             _ => {
                 let cond = self.cond(q, 0);
                 (
-                    format!("WITH t AS (SELECT {q}.id, {q}.title FROM {r} WHERE {cond}) SELECT t.id, t.title FROM t"),
+                    format!(
+                        "WITH t AS (SELECT {q}.id, {q}.title FROM {r} WHERE {cond}) SELECT t.id, t.title FROM t"
+                    ),
                     format!(
                         "WITH t AS (SELECT {q}.id, {q}.title FROM {r} WHERE ({cond}) AND {pred}) SELECT t.id, t.title FROM t"
                     ),
@@ -624,12 +655,12 @@ impl Db {
             .await)
         } else {
             on_each!(self, conn => bind_all!(sqlx::query_as(sql), values)
-                .fetch_all(&mut *conn)
-                .await
-                .map(|mut rows: Vec<Row>| {
-                    rows.sort();
-                    Outcome::Rows(rows)
-                }))
+            .fetch_all(&mut *conn)
+            .await
+            .map(|mut rows: Vec<Row>| {
+                rows.sort();
+                Outcome::Rows(rows)
+            }))
         };
         result.unwrap_or_else(|e: sqlx::Error| Outcome::Failed(e.to_string()))
     }
@@ -672,12 +703,16 @@ async fn open(dialect: Dialect) -> Option<(Db, Option<String>)> {
     let name = scratch_name();
     let (mut db, cleanup) = match dialect {
         Dialect::Sqlite => {
-            let conn = SqliteConnection::connect("sqlite::memory:").await.expect("SQLite");
+            let conn = SqliteConnection::connect("sqlite::memory:")
+                .await
+                .expect("SQLite");
             (Db::Sqlite(conn), None)
         }
         Dialect::Postgres => {
             let url = server("GUARDED_TEST_PG")?;
-            let mut admin = PgConnection::connect(&url).await.expect("GUARDED_TEST_PG answers");
+            let mut admin = PgConnection::connect(&url)
+                .await
+                .expect("GUARDED_TEST_PG answers");
             admin
                 .execute(AssertSqlSafe(format!("CREATE SCHEMA {name}")))
                 .await
@@ -686,11 +721,16 @@ async fn open(dialect: Dialect) -> Option<(Db, Option<String>)> {
                 .expect("a PostgreSQL URL")
                 .options([("search_path", name.as_str())]);
             let conn = PgConnection::connect_with(&options).await.expect("connect");
-            (Db::Postgres(conn), Some(format!("DROP SCHEMA {name} CASCADE")))
+            (
+                Db::Postgres(conn),
+                Some(format!("DROP SCHEMA {name} CASCADE")),
+            )
         }
         Dialect::MySql => {
             let url = server("GUARDED_TEST_MYSQL")?;
-            let mut admin = MySqlConnection::connect(&url).await.expect("GUARDED_TEST_MYSQL answers");
+            let mut admin = MySqlConnection::connect(&url)
+                .await
+                .expect("GUARDED_TEST_MYSQL answers");
             admin
                 .execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .await
@@ -698,7 +738,9 @@ async fn open(dialect: Dialect) -> Option<(Db, Option<String>)> {
             let options = MySqlConnectOptions::from_str(&url)
                 .expect("a MySQL URL")
                 .database(&name);
-            let conn = MySqlConnection::connect_with(&options).await.expect("connect");
+            let conn = MySqlConnection::connect_with(&options)
+                .await
+                .expect("connect");
             (Db::MySql(conn), Some(format!("DROP DATABASE {name}")))
         }
     };
@@ -719,13 +761,21 @@ async fn open(dialect: Dialect) -> Option<(Db, Option<String>)> {
     let mut n = 0;
     for (title, (owner, lookalike)) in TITLES.iter().zip(OWNERS) {
         n += 1;
-        let owner = if *lookalike && !lookalikes { "carol" } else { owner };
+        let owner = if *lookalike && !lookalikes {
+            "carol"
+        } else {
+            owner
+        };
         let ph = |k: usize| match dialect {
             Dialect::Postgres => format!("${k}"),
             _ => "?".into(),
         };
         let insert = format!("INSERT INTO items VALUES ({}, {}, {})", ph(1), ph(2), ph(3));
-        let values = [Value::Int(n), Value::Text((*title).into()), Value::Text(owner.into())];
+        let values = [
+            Value::Int(n),
+            Value::Text((*title).into()),
+            Value::Text(owner.into()),
+        ];
         db.commit(&insert, &values).await;
         db.execute(format!(
             "INSERT INTO audit VALUES ({n}, {}, 'note {n}')",
@@ -737,20 +787,19 @@ async fn open(dialect: Dialect) -> Option<(Db, Option<String>)> {
 }
 
 fn seed() -> u64 {
-    match std::env::var("GUARDED_DIFF_SEED") {
-        Ok(seed) => seed.parse().expect("GUARDED_DIFF_SEED is a u64"),
-        Err(_) => {
-            let nanos = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .expect("clock after 1970")
-                .subsec_nanos();
-            u64::from(nanos)
-        }
+    if let Ok(seed) = std::env::var("GUARDED_DIFF_SEED") {
+        return seed.parse().expect("GUARDED_DIFF_SEED is a u64");
     }
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .subsec_nanos();
+    u64::from(nanos)
 }
 
 fn case_count() -> usize {
-    std::env::var("GUARDED_DIFF_CASES").map_or(200, |n| n.parse().expect("GUARDED_DIFF_CASES is a count"))
+    std::env::var("GUARDED_DIFF_CASES")
+        .map_or(200, |n| n.parse().expect("GUARDED_DIFF_CASES is a count"))
 }
 
 async fn differential(dialect: Dialect, label: &str) {
