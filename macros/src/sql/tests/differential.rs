@@ -174,6 +174,12 @@ struct Case {
     writes: bool,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Update,
+    Delete,
+}
+
 /// Builds one statement and its twin, left to right, so positional binds follow the text.
 struct Gen<'a> {
     rng: &'a mut Rng,
@@ -285,11 +291,14 @@ impl Gen<'_> {
         }
     }
 
-    /// A reference to `items` in a FROM list and the qualifier its columns take.
-    fn item_ref(&mut self, deletable: bool) -> (&'static str, &'static str) {
+    /// A reference to `items` and the qualifier its columns take. An UPDATE or DELETE target
+    /// takes an alias only with `AS` on SQLite, and none in a MySQL DELETE.
+    fn item_ref(&mut self, target: Option<Write>) -> (&'static str, &'static str) {
         let mut forms: Vec<(&str, &str)> = vec![("items", "items")];
-        if !(deletable && matches!(self.dialect, Dialect::MySql)) {
-            forms.extend([("items AS i", "i"), ("items i", "i")]);
+        match (self.dialect, target) {
+            (Dialect::MySql, Some(Write::Delete)) => {}
+            (Dialect::Sqlite, Some(_)) => forms.push(("items AS i", "i")),
+            _ => forms.extend([("items AS i", "i"), ("items i", "i")]),
         }
         match self.dialect {
             Dialect::Sqlite => {
@@ -306,7 +315,7 @@ impl Gen<'_> {
             }
             Dialect::MySql => {
                 forms.push(("`items`", "`items`"));
-                if !deletable {
+                if target != Some(Write::Delete) {
                     forms.push(("items AS `i`", "`i`"));
                 }
             }
@@ -323,7 +332,7 @@ impl Gen<'_> {
     }
 
     fn case(mut self) -> Case {
-        let (sql, twin, writes) = match self.rng.below(14) {
+        let (sql, twin, writes) = match self.rng.below(15) {
             0..=2 => self.select_where(),
             3 => self.select_all(),
             4 => self.join(),
@@ -333,7 +342,8 @@ impl Gen<'_> {
             8 => self.subquery_elsewhere(),
             9 => self.union(),
             10 | 11 => self.update(),
-            _ => self.delete(),
+            12 => self.delete(),
+            _ => self.insert(),
         };
         Case {
             sql,
@@ -344,7 +354,7 @@ impl Gen<'_> {
     }
 
     fn select_where(&mut self) -> (String, String, bool) {
-        let (r, q) = self.item_ref(false);
+        let (r, q) = self.item_ref(None);
         let lit = self.literal();
         let c0 = self.block_comment();
         let cond = self.cond(q, 0);
@@ -363,7 +373,7 @@ impl Gen<'_> {
     }
 
     fn select_all(&mut self) -> (String, String, bool) {
-        let (r, q) = self.item_ref(false);
+        let (r, q) = self.item_ref(None);
         let limit = if self.rng.chance(50) {
             format!(" ORDER BY {q}.id LIMIT {}", self.placeholder(Value::Int(3)))
         } else {
@@ -379,7 +389,7 @@ impl Gen<'_> {
     }
 
     fn join(&mut self) -> (String, String, bool) {
-        let (r, q) = self.item_ref(false);
+        let (r, q) = self.item_ref(None);
         let pred = self.pred(q);
         if self.rng.chance(30) {
             let cond = self.cond(q, 0);
@@ -412,7 +422,7 @@ impl Gen<'_> {
 
     /// The guarded side of an outer join is the optional one: its predicate goes in the ON.
     fn outer_join(&mut self) -> (String, String, bool) {
-        let (r, q) = self.item_ref(false);
+        let (r, q) = self.item_ref(None);
         let pred = self.pred(q);
         let id = self.id();
         if self.rng.chance(50) {
@@ -451,7 +461,7 @@ impl Gen<'_> {
     }
 
     fn subquery_in_where(&mut self) -> (String, String, bool) {
-        let (r, q) = self.item_ref(false);
+        let (r, q) = self.item_ref(None);
         let pred = self.pred(q);
         let cond = self.cond(q, 0);
         if self.rng.chance(50) {
@@ -479,7 +489,7 @@ impl Gen<'_> {
 
     /// A scalar subquery in the SELECT list, a derived table, or a CTE.
     fn subquery_elsewhere(&mut self) -> (String, String, bool) {
-        let (r, q) = self.item_ref(false);
+        let (r, q) = self.item_ref(None);
         let pred = self.pred(q);
         match self.rng.below(3) {
             0 => (
@@ -519,7 +529,7 @@ impl Gen<'_> {
     }
 
     fn union(&mut self) -> (String, String, bool) {
-        let (r, q) = self.item_ref(false);
+        let (r, q) = self.item_ref(None);
         let pred = self.pred(q);
         let cond = self.cond(q, 0);
         let all = if self.rng.chance(50) { " ALL" } else { "" };
@@ -536,7 +546,7 @@ impl Gen<'_> {
     }
 
     fn update(&mut self) -> (String, String, bool) {
-        let (r, q) = self.item_ref(false);
+        let (r, q) = self.item_ref(Some(Write::Update));
         let pred = self.pred(q);
         let value = if self.rng.chance(50) {
             self.literal().to_owned()
@@ -565,8 +575,55 @@ impl Gen<'_> {
         )
     }
 
+    /// INSERT ... VALUES (several rows), INSERT ... SELECT, and an upsert where the dialect
+    /// has `ON CONFLICT`. New ids start at 100, clear of the seeded ones.
+    fn insert(&mut self) -> (String, String, bool) {
+        let owner = format!("'{SUBJECT}'");
+        match self.rng.below(3) {
+            0 => {
+                let (a, b) = (self.literal(), self.title());
+                let c0 = self.block_comment();
+                (
+                    format!("INSERT INTO items (id, title) VALUES (100, {a}), {c0}(101, {b})"),
+                    format!(
+                        "INSERT INTO items (id, title, owner_id) VALUES (100, {a}, {owner}), {c0}(101, {b}, {owner})"
+                    ),
+                    true,
+                )
+            }
+            1 => {
+                let (r, q) = self.item_ref(None);
+                let pred = self.pred(q);
+                let cond = self.cond(q, 0);
+                (
+                    format!(
+                        "INSERT INTO items (id, title) SELECT {q}.id + 100, {q}.title FROM {r} WHERE {cond}"
+                    ),
+                    format!(
+                        "INSERT INTO items (id, title, owner_id) SELECT {q}.id + 100, {q}.title, {owner} FROM {r} WHERE ({cond}) AND {pred}"
+                    ),
+                    true,
+                )
+            }
+            _ if matches!(self.dialect, Dialect::MySql) => self.update(),
+            _ => {
+                let (id, lit) = (self.id(), self.literal());
+                let pred = self.pred("items");
+                (
+                    format!(
+                        "INSERT INTO items (id, title) VALUES ({id}, {lit}) ON CONFLICT (id) DO UPDATE SET title = excluded.title"
+                    ),
+                    format!(
+                        "INSERT INTO items (id, title, owner_id) VALUES ({id}, {lit}, {owner}) ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE {pred}"
+                    ),
+                    true,
+                )
+            }
+        }
+    }
+
     fn delete(&mut self) -> (String, String, bool) {
-        let (r, q) = self.item_ref(true);
+        let (r, q) = self.item_ref(Some(Write::Delete));
         let pred = self.pred(q);
         if self.rng.chance(15) {
             return (
