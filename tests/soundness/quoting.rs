@@ -18,6 +18,9 @@ mod sqlite {
         backquoted_names(id) "SELECT `id` FROM `items` WHERE `id` = ?" [.bind(id)];
         bracketed_names(id) "SELECT [id] FROM [items] WHERE [id] = ?" [.bind(id)];
         blob_literal(id) "SELECT id FROM items WHERE title <> x'27' AND id = ?" [.bind(id)];
+        /// SQLite has no backslash escapes: `'\'''` is `\'`. Printed back as `'\''`, SQLite
+        /// reads the quote after the backslash as doubled with the next and the string runs on.
+        backslash_quote_in_select_list_and_where(id) r"SELECT id, '\''' FROM items WHERE title <> '\''' AND id = ?" [.bind(id)] pending "class 1";
     }
     writes! { Sqlite;
         update_to_a_trailing_backslash(id) r"UPDATE items SET title = 'new\' WHERE id = ?" [.bind(id)];
