@@ -567,10 +567,41 @@ impl Gen<'_> {
         } else {
             String::new()
         };
+        let returning = self.returning(Write::Update);
         let tail = self.tail_comment();
         (
-            format!("UPDATE {r} SET title = {value} WHERE {c0}{cond}{limit}{tail}"),
-            format!("UPDATE {r} SET title = {value} WHERE {c0}({cond}) AND {pred}{limit}{tail}"),
+            format!("UPDATE {r} SET title = {value} WHERE {c0}{cond}{limit}{returning}{tail}"),
+            format!(
+                "UPDATE {r} SET title = {value} WHERE {c0}({cond}) AND {pred}{limit}{returning}{tail}"
+            ),
+            true,
+        )
+    }
+
+    /// A RETURNING with a placeholder of its own, bound after the subject's, where the
+    /// dialect has one (MariaDB: DELETE only).
+    fn returning(&mut self, write: Write) -> String {
+        let has = !(matches!(self.dialect, Dialect::MySql) && write == Write::Update);
+        if has && self.rng.chance(25) {
+            // Unqualified: SQLite's RETURNING does not see the alias.
+            format!(" RETURNING id + {}", self.placeholder(Value::Int(0)))
+        } else {
+            String::new()
+        }
+    }
+
+    /// PostgreSQL: the DELETE inside a data-modifying CTE.
+    fn delete_in_cte(&mut self) -> (String, String, bool) {
+        let (r, q) = self.item_ref(Some(Write::Delete));
+        let pred = self.pred(q);
+        let cond = self.cond(q, 0);
+        (
+            format!(
+                "WITH d AS (DELETE FROM {r} WHERE {cond} RETURNING {q}.id) SELECT count(*) FROM d"
+            ),
+            format!(
+                "WITH d AS (DELETE FROM {r} WHERE ({cond}) AND {pred} RETURNING {q}.id) SELECT count(*) FROM d"
+            ),
             true,
         )
     }
@@ -623,6 +654,9 @@ impl Gen<'_> {
     }
 
     fn delete(&mut self) -> (String, String, bool) {
+        if matches!(self.dialect, Dialect::Postgres) && self.rng.chance(20) {
+            return self.delete_in_cte();
+        }
         let (r, q) = self.item_ref(Some(Write::Delete));
         let pred = self.pred(q);
         if self.rng.chance(15) {
@@ -639,10 +673,11 @@ impl Gen<'_> {
         } else {
             String::new()
         };
+        let returning = self.returning(Write::Delete);
         let tail = self.tail_comment();
         (
-            format!("DELETE FROM {r} WHERE {c0}{cond}{limit}{tail}"),
-            format!("DELETE FROM {r} WHERE {c0}({cond}) AND {pred}{limit}{tail}"),
+            format!("DELETE FROM {r} WHERE {c0}{cond}{limit}{returning}{tail}"),
+            format!("DELETE FROM {r} WHERE {c0}({cond}) AND {pred}{limit}{returning}{tail}"),
             true,
         )
     }
