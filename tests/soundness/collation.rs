@@ -2,10 +2,10 @@
 //! collation folds onto `alice` (case, trailing space, accents) must see and delete nothing of
 //! hers, and alice must not see theirs.
 //!
-//! The defaults that already compare bytes (SQLite's BINARY, PostgreSQL's deterministic
-//! collations) run always. MariaDB's default collation, SQLite's `COLLATE NOCASE` and a
-//! PostgreSQL nondeterministic collation fold subjects today: those run only with
-//! `GUARDED_SOUNDNESS_PENDING=1`.
+//! The defaults that compare bytes (SQLite's BINARY, PostgreSQL's deterministic collations)
+//! run always. MariaDB's default collation, SQLite's `COLLATE NOCASE` and a PostgreSQL
+//! nondeterministic collation fold subjects, and a plain `=` predicate folds with them: those
+//! run only with `GUARDED_SOUNDNESS_PENDING=1` until the predicate compares bytes.
 
 use sqlx::{Executor, MySql, Pool, Postgres, Sqlite};
 
