@@ -10,7 +10,8 @@ const OWNER: &str = "owner";
 const UNGUARDED: &str = "unguarded";
 const DIALECT: &str = "dialect";
 const DENY: &str = "deny";
-const KEYS: &str = "`owner`, `unguarded`, `dialect`, `deny`";
+const GUARD: &str = "guard";
+const KEYS: &str = "`owner`, `unguarded`, `dialect`, `deny`, `guard`";
 
 /// How a denial is reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +34,8 @@ pub struct Args {
     pub unguarded: Vec<String>,
     pub dialect: Option<(Dialect, Span)>,
     pub deny: Deny,
+    /// `guard = "name"`: the guard parameter, for a `Guard` behind a type alias.
+    pub guard: Option<LitStr>,
 }
 
 /// The attribute as read, before the required keys are checked.
@@ -42,6 +45,7 @@ pub struct RawArgs {
     unguarded: Option<Vec<String>>,
     dialect: Option<(Dialect, Span)>,
     deny: Option<Deny>,
+    guard: Option<LitStr>,
 }
 
 impl RawArgs {
@@ -65,8 +69,14 @@ impl RawArgs {
                 parse_dialect(&meta.value()?.parse()?)?,
             ),
             DENY => set(meta, &mut self.deny, parse_deny(&meta.value()?.parse()?)?),
+            GUARD => set(meta, &mut self.guard, parse_param(meta.value()?.parse()?)?),
             _ => Err(meta.error(format!("unknown key of #[guarded]; expected one of {KEYS}"))),
         }
+    }
+
+    /// Whether `owner` was read.
+    pub fn has_owner(&self) -> bool {
+        self.owner.is_some()
     }
 
     /// Checks the required keys; `span` is the attribute's, for a missing `owner`.
@@ -82,6 +92,7 @@ impl RawArgs {
             unguarded: self.unguarded.unwrap_or_default(),
             dialect: self.dialect,
             deny: self.deny.unwrap_or(Deny::NotFound),
+            guard: self.guard,
         })
     }
 }
@@ -146,6 +157,17 @@ fn parse_dialect(lit: &LitStr) -> syn::Result<(Dialect, Span)> {
         }
     };
     Ok((dialect, lit.span()))
+}
+
+fn parse_param(lit: LitStr) -> syn::Result<LitStr> {
+    if is_identifier(&lit.value()) {
+        Ok(lit)
+    } else {
+        Err(syn::Error::new(
+            lit.span(),
+            "guard must name the guard parameter, e.g. guard = \"auth\"",
+        ))
+    }
 }
 
 fn parse_deny(lit: &LitInt) -> syn::Result<Deny> {

@@ -5,6 +5,7 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprMacro, Ident, LitStr};
 
 use crate::check;
+use crate::executors::Judged;
 use crate::expand::{self, SiteCtx};
 use crate::sites::{self, RootKind};
 use crate::sql::{self, Analysis, Dialect, Policy};
@@ -31,6 +32,8 @@ pub struct Walker<'a> {
     pub found: Found,
     pub errors: Vec<syn::Error>,
     depth: usize,
+    /// The `move` of the innermost `move` closure or `async move` block around the walk.
+    moved: Option<proc_macro2::Span>,
 }
 
 impl<'a> Walker<'a> {
@@ -43,6 +46,7 @@ impl<'a> Walker<'a> {
             found: Found::default(),
             errors: Vec::new(),
             depth: 0,
+            moved: None,
         }
     }
 
@@ -58,76 +62,115 @@ impl<'a> Walker<'a> {
 
     /// An executor call on a recognised root: checked, and rewritten when run on the guard.
     fn chain(&mut self, expr: &mut Expr, mut chain: sites::Chain) {
-        for method in &mut chain.methods {
-            for arg in &mut method.args {
-                self.visit_expr_mut(arg);
+        let on_guard = check::is_guard(&chain.exec.args[0], self.guard);
+        // On the guard the expansion is built from the chain's parts, so those are visited;
+        // off it the user's expression stays, so it is visited in place.
+        if on_guard {
+            for method in &mut chain.methods {
+                for arg in &mut method.args {
+                    self.visit_expr_mut(arg);
+                }
             }
+        } else {
+            self.visit_chain_args(expr);
         }
         let Some(analysis) = self.analyse(chain.root.sql()) else {
             return;
         };
-        let on_guard = check::is_guard(&chain.exec.args[0], self.guard);
+        if let (true, Some(span)) = (on_guard, self.moved) {
+            // The fn ends its scope after the body; a block or closure that took it could
+            // not give it back.
+            self.errors.push(syn::Error::new(
+                span,
+                "a statement on the guard cannot run inside a `move` closure or block: the \
+                 guard stays with the fn; drop `move` (capture values by reference) or run \
+                 the statement outside it",
+            ));
+            return;
+        }
         if let Err(e) = check::chain(&chain, &analysis, on_guard) {
             self.errors.push(e);
             return;
         }
-        if on_guard {
-            self.found.guard_sites += 1;
-            self.found.repeated |= self.depth > 0;
-            self.found.writes |= analysis.writes;
-            self.found.returns_in_site |= crate::returns::leaves_fn(chain.user_exprs());
-            *expr = expand::site(&chain, &analysis, self.ctx);
+        if !on_guard {
+            expand::confirm_root(expr);
+            return;
         }
+        self.found.guard_sites += 1;
+        self.found.repeated |= self.depth > 0;
+        self.found.writes |= analysis.writes;
+        self.found.returns_in_site |= crate::returns::leaves_fn(chain.user_exprs());
+        *expr = expand::site(&chain, &analysis, self.ctx);
     }
 
-    /// A root that is not run in the same expression.
-    fn detached(&mut self, kind: RootKind) {
-        match kind {
-            RootKind::Site(root) => {
-                if let Some(Err(e)) = self.analyse(root.sql()).map(|a| check::detached(&root, &a)) {
-                    self.errors.push(e);
+    /// The arguments of every method call of a chain, in place.
+    fn visit_chain_args(&mut self, expr: &mut Expr) {
+        let mut cursor = expr;
+        loop {
+            cursor = match cursor {
+                Expr::MethodCall(m) => {
+                    for arg in &mut m.args {
+                        self.visit_expr_mut(arg);
+                    }
+                    &mut m.receiver
                 }
-            }
-            RootKind::Refused(e) => self.errors.push(e),
-            RootKind::NotSql => {}
+                Expr::Group(g) => &mut g.expr,
+                Expr::Paren(p) => &mut p.expr,
+                _ => return,
+            };
         }
     }
 
-    /// Another macro's tokens are opaque to the walk: refuse SQL entry points inside them.
-    fn foreign_macro(&mut self, mac: &ExprMacro) {
-        if let Some(ident) = sql_entry_in(mac.mac.tokens.clone()) {
+    /// A root that is not run in the same expression; `true` when it is allowed.
+    fn detached(&mut self, kind: RootKind) -> bool {
+        match kind {
+            RootKind::Site(root) => match self.analyse(root.sql()) {
+                Some(analysis) => match check::detached(&root, &analysis) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        self.errors.push(e);
+                        false
+                    }
+                },
+                None => false,
+            },
+            RootKind::Refused(e) => {
+                self.errors.push(e);
+                false
+            }
+            RootKind::NotSql => false,
+        }
+    }
+
+    /// Another macro's tokens are opaque to the walk: refuse anything in them that could
+    /// run SQL.
+    fn foreign_macro(&mut self, mac: &syn::Macro) {
+        if let Some(name) = mac
+            .path
+            .segments
+            .last()
+            .filter(|s| sites::MIGRATIONS.contains(&s.ident.to_string().as_str()))
+        {
+            self.errors.push(crate::executors::migrations(&name.ident));
+            return;
+        }
+        if let Some(ident) = sql_name_in(mac.tokens.clone()) {
             self.errors.push(syn::Error::new(
                 ident.span(),
-                "the guard cannot see statements inside another macro; run the statement \
-                 in its own expression outside it",
+                format!(
+                    "the guard cannot see what `{ident}` does inside another macro; run the \
+                     statement in its own expression outside it"
+                ),
             ));
         }
     }
-
-    /// A string literal outside any site: if it is SQL the guard would have to run, it is
-    /// about to be run by something else (`pool.execute("...")`, a helper fn).
-    fn stray_literal(&mut self, lit: &LitStr) {
-        let text = lit.value();
-        if !sql::is_statement(&text, self.dialect) {
-            return;
-        }
-        let message = match sql::analyse(&text, self.dialect, &self.policy) {
-            Ok(analysis) if !check::needs_guard(&analysis) => return,
-            Ok(_) => "this SQL touches the guarded table or writes, but is not run by the \
-                      guard; pass it to `sqlx::query(\"...\")` inline and execute that on the \
-                      guard"
-                .to_owned(),
-            Err(message) => message,
-        };
-        self.errors.push(syn::Error::new(lit.span(), message));
-    }
 }
 
-/// The first SQL entry point named in a token stream, looking into nested groups.
-fn sql_entry_in(tokens: proc_macro2::TokenStream) -> Option<Ident> {
+/// The first token naming something that runs SQL, looking into nested groups.
+fn sql_name_in(tokens: proc_macro2::TokenStream) -> Option<Ident> {
     tokens.into_iter().find_map(|tt| match tt {
-        proc_macro2::TokenTree::Ident(i) if sites::is_entry_name(&i.to_string()) => Some(i),
-        proc_macro2::TokenTree::Group(g) => sql_entry_in(g.stream()),
+        proc_macro2::TokenTree::Ident(i) if sites::names_sql(&i.to_string()) => Some(i),
+        proc_macro2::TokenTree::Group(g) => sql_name_in(g.stream()),
         _ => None,
     })
 }
@@ -143,28 +186,69 @@ impl VisitMut for Walker<'_> {
                     }
                     return;
                 }
+                if let Judged::Refused = self.run_call(call) {
+                    for arg in &mut call.args {
+                        self.visit_expr_mut(arg);
+                    }
+                    return;
+                }
             }
-            Expr::Call(_) | Expr::Macro(_) => match sites::root_kind(expr) {
-                RootKind::NotSql => {
-                    if let Expr::Macro(mac) = expr {
-                        self.foreign_macro(mac);
+            Expr::Call(call) => {
+                // Its path names the method; only the arguments are the user's values.
+                if self.ufcs_call(call) {
+                    for arg in &mut call.args {
+                        self.visit_expr_mut(arg);
+                    }
+                    return;
+                }
+                match sites::root_kind(expr) {
+                    RootKind::NotSql => {}
+                    kind => {
+                        if self.detached(kind) {
+                            expand::confirm_root(expr);
+                        }
                         return;
                     }
                 }
-                kind => return self.detached(kind),
-            },
-            Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(lit),
-                ..
-            }) => {
-                let lit = lit.clone();
-                self.stray_literal(&lit);
+            }
+            Expr::Macro(_) => {
+                match sites::root_kind(expr) {
+                    RootKind::NotSql => {
+                        if let Expr::Macro(mac) = expr {
+                            self.foreign_macro(&mac.mac);
+                        }
+                    }
+                    kind => {
+                        if self.detached(kind) {
+                            expand::confirm_root(expr);
+                        }
+                    }
+                }
                 return;
             }
+            Expr::Path(path) => self.sql_path(path),
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) | Expr::Closure(_) => {
+                let outer = self.moved;
+                if let Expr::Closure(syn::ExprClosure {
+                    capture: Some(token),
+                    ..
+                }) = expr
+                {
+                    self.moved = Some(token.span);
+                }
                 self.depth += 1;
                 visit_mut::visit_expr_mut(self, expr);
                 self.depth -= 1;
+                self.moved = outer;
+                return;
+            }
+            Expr::Async(syn::ExprAsync {
+                capture: Some(token),
+                ..
+            }) => {
+                let outer = self.moved.replace(token.span);
+                visit_mut::visit_expr_mut(self, expr);
+                self.moved = outer;
                 return;
             }
             _ => {}
@@ -178,17 +262,29 @@ impl VisitMut for Walker<'_> {
             mac: mac.mac.clone(),
         });
         match sites::root_kind(&expr) {
-            RootKind::NotSql => {
-                if let Expr::Macro(m) = &expr {
-                    self.foreign_macro(m);
-                }
+            RootKind::NotSql => self.foreign_macro(&mac.mac),
+            // A statement macro's value is dropped: nothing runs.
+            kind => {
+                self.detached(kind);
             }
-            kind => self.detached(kind),
         }
     }
 
-    fn visit_item_mut(&mut self, _: &mut syn::Item) {
-        // Nested items (fns, impls) are not part of this fn's call: they get their own
-        // #[guarded] if they take a guard.
+    fn visit_item_mut(&mut self, item: &mut syn::Item) {
+        // Nested items (fns, impls, consts) are not part of this fn's call: they get their own
+        // #[guarded] if they take a guard, and a `const` holding SQL is refused where it is
+        // run. A macro defined here is different: the walk cannot see what its calls expand
+        // to, and they expand inside this fn.
+        if let syn::Item::Macro(item) = item {
+            if item.ident.is_some() {
+                self.errors.push(syn::Error::new_spanned(
+                    &item.mac.path,
+                    "a macro defined inside a #[guarded] fn expands to code the guard cannot \
+                     see; define it outside the fn, or write its statements inline",
+                ));
+            } else {
+                self.foreign_macro(&item.mac);
+            }
+        }
     }
 }

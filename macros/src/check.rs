@@ -24,6 +24,7 @@ pub fn needs_guard(analysis: &Analysis) -> bool {
 
 /// A whole chain executed on `executor`.
 pub fn chain(chain: &Chain, analysis: &Analysis, on_guard: bool) -> Result<(), syn::Error> {
+    fetches_rows(chain, analysis)?;
     let executor = &chain.exec.args[0];
     if !on_guard {
         if needs_guard(analysis) {
@@ -62,6 +63,22 @@ pub fn chain(chain: &Chain, analysis: &Analysis, on_guard: bool) -> Result<(), s
     Ok(())
 }
 
+/// Fetching rows of a statement that yields none always sees zero rows: a guarded mutation
+/// would then be denied although it ran, and anything else is a mistake.
+fn fetches_rows(chain: &Chain, analysis: &Analysis) -> Result<(), syn::Error> {
+    let method = &chain.exec.name;
+    if method == "execute" || analysis.returns_rows {
+        return Ok(());
+    }
+    Err(syn::Error::new(
+        method.span(),
+        format!(
+            "this statement yields no rows, so `.{method}` would never see one; add a \
+             RETURNING clause to fetch what it changed, or run it with `.execute(..)`"
+        ),
+    ))
+}
+
 /// A statement built but not executed in the same expression.
 pub fn detached(root: &Root, analysis: &Analysis) -> Result<(), syn::Error> {
     if needs_guard(analysis) {
@@ -78,7 +95,7 @@ pub fn detached(root: &Root, analysis: &Analysis) -> Result<(), syn::Error> {
     Ok(())
 }
 
-fn what(analysis: &Analysis) -> &'static str {
+pub fn what(analysis: &Analysis) -> &'static str {
     if analysis.guarded {
         "touches the guarded table"
     } else {

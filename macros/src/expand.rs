@@ -24,16 +24,25 @@ pub struct SiteCtx {
 }
 
 impl SiteCtx {
-    pub fn new(deny: Deny) -> Self {
+    /// `guard` is the user's guard parameter: the scope takes its name (with the macro's own
+    /// hygiene, so the body cannot reach it), and a borrow error then speaks of the guard.
+    pub fn new(deny: Deny, guard: &Ident) -> Self {
         let name = |n: &str| Ident::new(n, Span::mixed_site());
         Self {
-            scope: name("__guarded_scope"),
+            scope: respan(guard, Span::mixed_site()),
             subject: name("__guarded_subject"),
             conn: name("__guarded_conn"),
             outcome: name("__guarded_outcome"),
             classify: deny == Deny::Forbidden,
         }
     }
+}
+
+/// The same name (raw or not) with another span: another place, or another hygiene.
+fn respan(ident: &Ident, span: Span) -> Ident {
+    let mut ident = ident.clone();
+    ident.set_span(span);
+    ident
 }
 
 /// The user's values, hoisted into locals when the denial check binds them a second time.
@@ -108,6 +117,11 @@ pub fn site(chain: &Chain, analysis: &Analysis, ctx: &SiteCtx) -> Expr {
         let binds = c.binds.iter().map(|i| &values.exprs[*i]);
         quote!(#outcome.set_classify(::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*);)
     });
+    // Under the user's executor, so that using the guard for two statements at once is
+    // reported there.
+    let executor = chain.exec.args[0].span();
+    let scope = respan(scope, Span::mixed_site().located_at(executor));
+    let split = quote_spanned!(executor=> #scope.split());
     let method = &chain.exec.name;
     let lets = &values.lets;
     let zero_rows_denies = analysis.zero_rows_denies;
@@ -124,7 +138,7 @@ pub fn site(chain: &Chain, analysis: &Analysis, ctx: &SiteCtx) -> Expr {
     let tokens = quote! {{
         #(#lets)*
         #[allow(unused_variables)]
-        let (#conn, #outcome) = #scope.split();
+        let (#conn, #outcome) = #split;
         #set_classify
         #run
     }};
@@ -143,15 +157,17 @@ fn query(
     values: &Values,
 ) -> TokenStream {
     match &chain.root {
-        Root::Call { call, .. } => {
-            let func = &call.func;
+        Root::Call { call, name, .. } => {
+            // The user's path and sqlx's fn must be the same fn item: a name alone never gets
+            // the guard's connection (see `same_fn`).
+            let constructor = sqlx_fn(&call.func, name);
             let others = chain.methods.iter().filter(|m| !m.is_bind()).map(|m| {
                 let (method, turbofish, args) = (&m.name, &m.turbofish, &m.args);
                 quote!(.#method #turbofish (#args))
             });
-            quote!(#func(#sql) #(.bind(#ordered))* #(#others)*)
+            quote!(#constructor(#sql) #(.bind(#ordered))* #(#others)*)
         }
-        Root::Macro { mac, ty, .. } => {
+        Root::Macro { name, ty, .. } => {
             // The query macros take their arguments by reference themselves.
             let args = analysis.binds.iter().map(|bind| match bind {
                 Bind::User(i) => {
@@ -164,7 +180,9 @@ fn query(
                 }
                 Bind::Subject => quote!(#subject),
             });
-            let path = &mac.mac.path;
+            // sqlx's macro, whatever the user's path names: a macro of the same name in scope
+            // never sees the guard's statement.
+            let path = sqlx_macro(name);
             let ty = ty.as_ref().map(|ty| quote!(#ty,));
             let others = chain.methods.iter().map(|m| {
                 let (method, turbofish, args) = (&m.name, &m.turbofish, &m.args);
@@ -172,6 +190,49 @@ fn query(
             });
             quote!(#path!(#ty #sql #(, #args)*) #(#others)*)
         }
+    }
+}
+
+/// `func` confirmed by type to be sqlx's fn `name`, spanned on the user's path so that a fn
+/// that only shares the name is reported there (see `same_fn`).
+fn sqlx_fn(func: &Expr, name: &Ident) -> TokenStream {
+    quote_spanned! {func.span()=>
+        ::guarded::__private::same_fn(#func, ::guarded::__private::sqlx::#name)
+    }
+}
+
+/// sqlx's own macro `name`, whatever the user's path names.
+fn sqlx_macro(name: &Ident) -> syn::Path {
+    syn::parse_quote_spanned!(name.span()=> ::guarded::__private::sqlx::#name)
+}
+
+/// A recognised statement that stays off the guard (a read of another table, judged allowed)
+/// still runs through sqlx's own constructor: `expr` is the statement or a chain on it, whose
+/// root is replaced in place.
+pub fn confirm_root(expr: &mut Expr) {
+    let mut cursor = expr;
+    loop {
+        cursor = match cursor {
+            Expr::MethodCall(m) => &mut m.receiver,
+            Expr::Group(g) => &mut g.expr,
+            Expr::Paren(p) => &mut p.expr,
+            Expr::Reference(r) => &mut r.expr,
+            Expr::Call(call) => {
+                if let Expr::Path(func) = &*call.func
+                    && let Some(name) = func.path.segments.last().map(|s| s.ident.clone())
+                {
+                    *call.func = Expr::Verbatim(sqlx_fn(&call.func, &name));
+                }
+                return;
+            }
+            Expr::Macro(mac) => {
+                if let Some(name) = mac.mac.path.segments.last().map(|s| s.ident.clone()) {
+                    mac.mac.path = sqlx_macro(&name);
+                }
+                return;
+            }
+            _ => return,
+        };
     }
 }
 
@@ -192,7 +253,6 @@ pub fn function(
     } = item;
     let guard = &model.guard.ident;
     let SiteCtx { scope, subject, .. } = ctx;
-    let out = format_ident!("__guarded_out", span = Span::mixed_site());
     let ret = format_ident!("__guarded_ret", span = Span::mixed_site());
     let touch = model.guard.mutable.then(|| quote!(let _ = &mut #guard;));
     let name = sig.ident.to_string();
@@ -219,12 +279,24 @@ pub fn function(
         },
         _ => quote!(#block),
     };
+    // Spanned on the return type: a fn that does not return `Result<T, E>` with
+    // `E: From<guarded::Error>` is told so under its return type.
+    let ret_span = match &sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => sig.ident.span(),
+    };
+    // `__guarded_` names are the macro's own; this one carries the return type's span so
+    // that rustc reports a wrong return type there (a mixed-site span shows the attribute).
+    let out = Ident::new("__guarded_out", ret_span);
     let (out_expr, finish) = if inline {
-        (quote!({ #body }), quote!(#scope.finish_single(#out)))
+        (
+            quote!({ #body }),
+            quote_spanned!(ret_span=> #scope.finish_single(#out)),
+        )
     } else {
         (
             quote!(async { #body }.await),
-            quote!(#scope.finish(#out).await),
+            quote_spanned!(ret_span=> #scope.finish(#out).await),
         )
     };
     let meta = quote! {
@@ -238,16 +310,34 @@ pub fn function(
     // A transaction is opened before the body; a single statement acquires its connection
     // from the pool as it runs, like a hand-written one, so the fn awaits nothing extra.
     let scope_init = if transactional {
-        quote!(::guarded::__private::Scope::begin(&#guard, #meta).await?)
+        quote_spanned! {ret_span=>
+            match ::guarded::__private::Scope::begin(&#guard, #meta).await {
+                ::guarded::__private::Ok(scope) => scope,
+                ::guarded::__private::Err(e) => return ::guarded::__private::fail(e),
+            }
+        }
     } else {
         quote!(::guarded::__private::Single::new(&#guard, #meta))
     };
+    // A `dialect` given next to a guard whose database the macro could not read (an alias) is
+    // confirmed by type: statements written for one database never run on another.
+    // The body sees a view of the guard, not the `Guard`: handed on to another guarded fn, a
+    // `Guard` would open a second scope that waits on this one's locks (see `GuardRef`).
+    let same_db = args.dialect.map(|(dialect, span)| {
+        let db = Ident::new(crate::model::name(dialect), span);
+        // The user's name at the dialect's place: the error sits under the dialect alone.
+        let guard = respan(guard, span);
+        quote_spanned!(span=> ::guarded::__private::same_db::<::guarded::__private::sqlx::#db, _>(&#guard);)
+    });
     quote! {
         #(#attrs)*
         #vis #sig {
             #touch
+            #same_db
             let #subject = ::guarded::__private::subject(&#guard);
             let mut #scope = #scope_init;
+            #[allow(unused_variables, unused_mut)]
+            let mut #guard = ::guarded::__private::view(&#guard);
             let #out = #out_expr;
             #[allow(unreachable_code)]
             #finish

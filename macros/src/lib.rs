@@ -2,19 +2,27 @@
 //! describes what it guarantees; this crate is its implementation.
 //!
 //! Stages, one file each: `args` (the attribute) -> `model` (the fn and its guard parameter)
-//! -> `body` (finds the SQL sites; `sites` recognises them) -> `sql` (parses and rewrites one
-//! statement) -> `check` (fail-closed rules) -> `expand` (generated code).
+//! -> `body` (finds the SQL sites; `sites` recognises them, `executors` judges every other
+//! call that runs SQL) -> `sql` (parses and rewrites one statement) -> `check` (fail-closed
+//! rules) -> `expand` (generated code). `shield` turns a panic into a compile error.
 
 mod args;
 mod body;
 mod check;
+mod executors;
 mod expand;
 mod model;
 mod returns;
+mod shield;
 mod sites;
+// The SQL analysis is reworked on its own (splicing); until it lands here: `is_statement`
+// has no caller left (only literals that reach a constructor or an executor are SQL), and
+// `Analysis` carries one flag per fact the front-end reads.
+#[allow(dead_code, clippy::struct_excessive_bools)]
 mod sql;
 
 use proc_macro::TokenStream;
+use proc_macro2::TokenStream as Tokens;
 use syn::ItemFn;
 use syn::visit_mut::VisitMut;
 
@@ -22,46 +30,49 @@ use syn::visit_mut::VisitMut;
 /// See the `guarded` crate for the full documentation.
 #[proc_macro_attribute]
 pub fn guarded(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let item = syn::parse_macro_input!(item as ItemFn);
+    let output = shield::catching(attr.into(), item.into(), expand_attr);
+    if std::env::var_os("GUARDED_DEBUG").is_some_and(|v| v == "1") {
+        eprintln!("#[guarded] expansion:\n{output}");
+    }
+    output.into()
+}
+
+fn expand_attr(attr: Tokens, item: Tokens) -> Tokens {
+    let item: ItemFn = match syn::parse2(item) {
+        Ok(item) => item,
+        Err(e) => return e.to_compile_error(),
+    };
     let mut raw = args::RawArgs::default();
     let parser = syn::meta::parser(|meta| raw.parse(&meta));
     let mut errors = Vec::new();
-    if let Err(e) = syn::parse::Parser::parse(parser, attr.clone()) {
+    let span = shield::first_span(&attr);
+    if let Err(e) = syn::parse::Parser::parse2(parser, attr) {
         errors.push(e);
     }
-    let span = proc_macro2::TokenStream::from(attr)
-        .into_iter()
-        .next()
-        .map_or_else(proc_macro2::Span::call_site, |tt| tt.span());
-    let expanded = match raw.finish(span) {
-        Ok(args) => expand_fn(item, &args, &mut errors),
-        Err(e) => {
-            errors.push(e);
-            Err(Box::new(item))
+    // After a malformed attribute the owner may be missing only because parsing stopped:
+    // saying so would be a second error about the same mistake.
+    let expanded = if errors.is_empty() || raw.has_owner() {
+        match raw.finish(span) {
+            Ok(args) => expand_fn(item, &args, &mut errors),
+            Err(e) => {
+                errors.push(e);
+                Err(Box::new(item))
+            }
         }
+    } else {
+        Err(Box::new(item))
     };
     // `expand_fn` answers `Ok` only when no error was found, the attribute's included.
-    let output = match expanded {
+    match expanded {
         Ok(tokens) => tokens,
         // The fn's signature stays next to the errors so the router and the IDE keep working;
         // its body does not, so the errors are not buried under the ones it would cause.
         Err(item) => {
             let errors = combine(errors).map(|e| e.to_compile_error());
-            let ItemFn {
-                attrs, vis, sig, ..
-            } = &*item;
-            quote::quote! {
-                #errors
-                #(#attrs)*
-                #[allow(unused_variables, unused_mut, unreachable_code)]
-                #vis #sig { ::core::unreachable!("#[guarded] reported errors") }
-            }
+            let fallback = shield::fallback(&item);
+            quote::quote!(#errors #fallback)
         }
-    };
-    if std::env::var_os("GUARDED_DEBUG").is_some_and(|v| v == "1") {
-        eprintln!("#[guarded] expansion:\n{output}");
     }
-    output.into()
 }
 
 /// The expansion, or on errors the fn back (its body is not cloned up front: on the path
@@ -70,7 +81,7 @@ fn expand_fn(
     mut item: ItemFn,
     args: &args::Args,
     errors: &mut Vec<syn::Error>,
-) -> Result<proc_macro2::TokenStream, Box<ItemFn>> {
+) -> Result<Tokens, Box<ItemFn>> {
     let Some(model) = model::read(&item, args, errors) else {
         return Err(Box::new(item));
     };
@@ -79,7 +90,7 @@ fn expand_fn(
         column: &args.owner.column,
         unguarded: &args.unguarded,
     };
-    let ctx = expand::SiteCtx::new(args.deny);
+    let ctx = expand::SiteCtx::new(args.deny, &model.guard.ident);
     let mut walker = body::Walker::new(&model.guard.ident, model.dialect, policy, &ctx);
     walker.visit_block_mut(&mut item.block);
     let found = std::mem::take(&mut walker.found);

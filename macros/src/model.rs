@@ -1,8 +1,10 @@
-//! The annotated fn: its guard parameter, its dialect and its return type.
+//! The annotated fn: its guard parameter and its dialect.
+//!
+//! The return type is not read: the expansion ends the fn with `Result<T, E>` and
+//! `E: From<guarded::Error>`, which the type system checks through any alias.
 
-use proc_macro2::Span;
 use syn::spanned::Spanned;
-use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, ReturnType, Type};
+use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, Type};
 
 use crate::args::Args;
 use crate::sql::Dialect;
@@ -28,70 +30,121 @@ pub fn read(item: &ItemFn, args: &Args, errors: &mut Vec<syn::Error>) -> Option<
             "#[guarded] fns must be `async fn`: their statements run on a database connection",
         ));
     }
-    check_return(&sig.output, sig.ident.span(), errors);
-    let Some((guard, ty)) = find_guard(item) else {
-        errors.push(syn::Error::new(
-            sig.ident.span(),
-            "#[guarded] fn needs a guard parameter: add `guard: guarded::Guard<Sqlite>` \
-             (or Postgres, MySql) and execute statements on it",
-        ));
-        return None;
-    };
-    let Some(dialect) = args.dialect.map(|(d, _)| d).or_else(|| dialect_of(ty)) else {
-        errors.push(syn::Error::new(
-            ty.span(),
-            "cannot tell the database from this type; name it (`Guard<Sqlite>`, \
-             `Guard<Postgres>`, `Guard<MySql>`) or add `dialect = \"sqlite\"` \
-             (or \"postgres\", \"mysql\") to #[guarded]",
-        ));
-        return None;
+    let (guard, ty) = find_guard(item, args, errors)?;
+    let from_type = dialect_of(ty);
+    let dialect = match (args.dialect, from_type) {
+        (Some((given, span)), Some(typed)) if given != typed => {
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "this dialect is not the guard's database ({}); remove `dialect`, the \
+                     guard's type already says it",
+                    name(typed)
+                ),
+            ));
+            return None;
+        }
+        (Some((given, _)), _) => given,
+        (None, Some(typed)) => typed,
+        (None, None) => {
+            errors.push(syn::Error::new(
+                ty.span(),
+                "cannot tell the database from this type; name it (`Guard<Sqlite>`, \
+                 `Guard<Postgres>`, `Guard<MySql>`) or add `dialect = \"sqlite\"` \
+                 (or \"postgres\", \"mysql\") to #[guarded]",
+            ));
+            return None;
+        }
     };
     Some(Model { guard, dialect })
 }
 
-/// A denial ends the fn with `Err(From::from(guarded::Error))`, so it must return a Result.
-fn check_return(output: &ReturnType, name: Span, errors: &mut Vec<syn::Error>) {
-    let is_result = match output {
-        ReturnType::Type(_, ty) => last_segment(ty).is_some_and(|s| s.ident == "Result"),
-        ReturnType::Default => false,
-    };
-    if !is_result {
-        let span = match output {
-            ReturnType::Type(_, ty) => ty.span(),
-            ReturnType::Default => name,
-        };
-        errors.push(syn::Error::new(
-            span,
-            "#[guarded] fns return `Result<T, E>` with `E: From<guarded::Error>`, \
-             so a denied statement can end them",
-        ));
+/// The sqlx database type of a dialect.
+pub fn name(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "Sqlite",
+        Dialect::Postgres => "Postgres",
+        Dialect::MySql => "MySql",
+    }
+}
+
+/// A type as written, through the invisible groups of a `macro_rules!` `$t:ty` and
+/// parentheses.
+fn unwrap(ty: &Type) -> &Type {
+    match ty {
+        Type::Group(g) => unwrap(&g.elem),
+        Type::Paren(p) => unwrap(&p.elem),
+        _ => ty,
     }
 }
 
 fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
-    match ty {
+    match unwrap(ty) {
         Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
         _ => None,
     }
 }
 
-fn find_guard(item: &ItemFn) -> Option<(GuardParam, &Type)> {
-    item.sig.inputs.iter().find_map(|input| {
-        let FnArg::Typed(pat_type) = input else {
-            return None;
-        };
-        if last_segment(&pat_type.ty).is_none_or(|s| s.ident != "Guard") {
-            return None;
-        }
-        let Pat::Ident(pat) = &*pat_type.pat else {
-            return None;
-        };
-        let param = GuardParam {
-            ident: pat.ident.clone(),
-            mutable: pat.mutability.is_some(),
-        };
-        Some((param, &*pat_type.ty))
+fn param(pat_type: &syn::PatType) -> Option<GuardParam> {
+    let mut pat = &*pat_type.pat;
+    while let Pat::Paren(p) = pat {
+        pat = &p.pat;
+    }
+    let Pat::Ident(pat) = pat else {
+        return None;
+    };
+    Some(GuardParam {
+        ident: pat.ident.clone(),
+        mutable: pat.mutability.is_some(),
     })
+}
+
+/// The parameter named by `guard = "..."`, or else the one whose type is `Guard<..>`.
+fn find_guard<'a>(
+    item: &'a ItemFn,
+    args: &Args,
+    errors: &mut Vec<syn::Error>,
+) -> Option<(GuardParam, &'a Type)> {
+    let typed = item.sig.inputs.iter().filter_map(|input| match input {
+        FnArg::Typed(pat_type) => Some(pat_type),
+        FnArg::Receiver(_) => None,
+    });
+    if let Some(wanted) = &args.guard {
+        let found = typed
+            .filter_map(|p| Some((param(p)?, &*p.ty)))
+            .find(|(param, _)| param.ident == wanted.value().as_str());
+        if found.is_none() {
+            errors.push(syn::Error::new(
+                wanted.span(),
+                format!(
+                    "no parameter named `{}`; name the guard parameter, written as \
+                     `{}: guarded::Guard<Sqlite>` or an alias of it",
+                    wanted.value(),
+                    wanted.value()
+                ),
+            ));
+        }
+        return found;
+    }
+    let mut guards = typed.filter(|p| last_segment(&p.ty).is_some_and(|s| s.ident == "Guard"));
+    let found = guards.next().and_then(|p| Some((param(p)?, &*p.ty)));
+    // A second guard could be handed on to another guarded fn, whose statements would wait
+    // on this fn's locks.
+    for extra in guards {
+        errors.push(syn::Error::new_spanned(
+            &extra.ty,
+            "a #[guarded] fn takes one guard; read the subject and claims from the first",
+        ));
+    }
+    if found.is_none() {
+        errors.push(syn::Error::new(
+            item.sig.ident.span(),
+            "#[guarded] fn needs a guard parameter: add `guard: guarded::Guard<Sqlite>` \
+             (or Postgres, MySql) and execute statements on it; for a `Guard` behind a type \
+             alias, name the parameter with `guard = \"...\"` in #[guarded]",
+        ));
+    }
+    found
 }
 
 /// `Guard<Sqlite>`, `Guard<sqlx::Postgres, MyClaims>`, ...: the first type argument's name.

@@ -43,24 +43,48 @@ pub fn is_entry_name(name: &str) -> bool {
         .any(|names| names.contains(&name))
 }
 
-/// Methods that run a statement.
-pub const EXEC_METHODS: &[&str] = &[
+/// Methods that run a statement built by a recognised root: what a guarded site runs with.
+const SITE_METHODS: &[&str] = &[
     "execute",
     "fetch",
     "fetch_all",
     "fetch_one",
     "fetch_optional",
 ];
+/// Every method of sqlx that runs or prepares SQL, on a query (`query.execute(executor)`) or
+/// on an executor (`pool.execute(sql)`): each call of one of these names is judged, whatever
+/// its receiver, because the receiver's type is unknown to the macro.
+pub const RUN_METHODS: &[&str] = &[
+    "execute",
+    "execute_many",
+    "fetch",
+    "fetch_all",
+    "fetch_one",
+    "fetch_optional",
+    "fetch_many",
+    "prepare",
+    "prepare_with",
+    "describe",
+];
+/// sqlx's builders of SQL assembled at run time: nothing they run can be proven guarded.
+pub const DYNAMIC_BUILDERS: &[&str] = &["QueryBuilder", "build_query_as", "build_query_scalar"];
+/// sqlx's migrations: SQL read from files at build or run time, which the guard never sees.
+pub const MIGRATIONS: &[&str] = &["migrate", "Migrator"];
 /// Builder methods that may sit between the root and the executor call.
 const BUILDER_METHODS: &[&str] = &["bind", "persistent", "map", "try_map"];
 
 /// Where a statement's SQL comes from.
 pub enum Root {
-    /// `sqlx::query(LIT)` and friends.
-    Call { call: ExprCall, sql: LitStr },
-    /// `sqlx::query!(LIT, args...)` and friends; `ty` is `query_as!`'s record type.
+    /// `sqlx::query(LIT)` and friends; `name` is the fn's name as sqlx spells it.
+    Call {
+        call: ExprCall,
+        name: Ident,
+        sql: LitStr,
+    },
+    /// `sqlx::query!(LIT, args...)` and friends; `ty` is `query_as!`'s record type, `name` the
+    /// macro's name as sqlx spells it.
     Macro {
-        mac: ExprMacro,
+        name: Ident,
         ty: Option<Path>,
         sql: LitStr,
         args: Vec<Expr>,
@@ -128,8 +152,8 @@ impl Chain {
     }
 }
 
-fn last_ident(path: &Path) -> Option<String> {
-    path.segments.last().map(|s| s.ident.to_string())
+fn last_ident(path: &Path) -> Option<&Ident> {
+    path.segments.last().map(|s| &s.ident)
 }
 
 fn str_lit(expr: &Expr) -> Option<&LitStr> {
@@ -165,9 +189,10 @@ fn call_kind(call: &ExprCall) -> RootKind {
     let Expr::Path(func) = &*call.func else {
         return RootKind::NotSql;
     };
-    let Some(name) = last_ident(&func.path) else {
+    let Some(ident) = last_ident(&func.path) else {
         return RootKind::NotSql;
     };
+    let name = ident.to_string();
     if OPAQUE_FNS.contains(&name.as_str()) {
         return RootKind::Refused(syn::Error::new_spanned(
             func,
@@ -183,6 +208,7 @@ fn call_kind(call: &ExprCall) -> RootKind {
     match call.args.first().and_then(str_lit) {
         Some(sql) if call.args.len() == 1 => RootKind::Site(Root::Call {
             call: call.clone(),
+            name: ident.clone(),
             sql: sql.clone(),
         }),
         _ => RootKind::Refused(not_literal(
@@ -194,9 +220,10 @@ fn call_kind(call: &ExprCall) -> RootKind {
 }
 
 fn macro_kind(mac: &ExprMacro) -> RootKind {
-    let Some(name) = last_ident(&mac.mac.path) else {
+    let Some(ident) = last_ident(&mac.mac.path) else {
         return RootKind::NotSql;
     };
+    let name = ident.to_string();
     if FILE_MACROS.contains(&name.as_str()) {
         return RootKind::Refused(syn::Error::new_spanned(
             &mac.mac.path,
@@ -215,7 +242,7 @@ fn macro_kind(mac: &ExprMacro) -> RootKind {
         .parse_body_with(|input: ParseStream<'_>| MacroArgs::parse(input, typed))
     {
         Ok(MacroArgs { ty, sql, args }) => RootKind::Site(Root::Macro {
-            mac: mac.clone(),
+            name: ident.clone(),
             ty,
             sql,
             args,
@@ -255,7 +282,7 @@ impl MacroArgs {
 /// Splits `root.m1(..).m2(..).exec(executor)` into its parts; `None` when `expr` is not an
 /// executor call on a recognised root through builder methods only.
 pub fn chain(exec: &ExprMethodCall) -> Option<Result<Chain, syn::Error>> {
-    if !EXEC_METHODS.contains(&exec.method.to_string().as_str()) || exec.args.len() != 1 {
+    if !SITE_METHODS.contains(&exec.method.to_string().as_str()) || exec.args.len() != 1 {
         return None;
     }
     let mut methods = Vec::new();
@@ -280,4 +307,40 @@ pub fn chain(exec: &ExprMethodCall) -> Option<Result<Chain, syn::Error>> {
         RootKind::Refused(e) => Some(Err(e)),
         RootKind::NotSql => None,
     }
+}
+
+/// Whether `expr` is a statement not run yet: a recognised (or refused) root under builder
+/// methods, e.g. the argument of `pool.fetch_all(sqlx::query("..."))`. The walk judges the
+/// root itself when it visits it.
+pub fn is_query(expr: &Expr) -> bool {
+    let mut cursor = expr;
+    loop {
+        match cursor {
+            Expr::MethodCall(m) if BUILDER_METHODS.contains(&m.method.to_string().as_str()) => {
+                cursor = &m.receiver;
+            }
+            Expr::Group(g) => cursor = &g.expr,
+            Expr::Paren(p) => cursor = &p.expr,
+            Expr::Reference(r) => cursor = &r.expr,
+            _ => return !matches!(root_kind(cursor), RootKind::NotSql),
+        }
+    }
+}
+
+/// The string literal an executor call is given, looking through `&`, parentheses and
+/// macro-argument groups.
+pub fn literal_arg(expr: &Expr) -> Option<&LitStr> {
+    match expr {
+        Expr::Reference(r) => literal_arg(&r.expr),
+        _ => str_lit(expr),
+    }
+}
+
+/// Whether a token names something that runs SQL: a sqlx entry point, a method that runs a
+/// statement, or a dynamic builder.
+pub fn names_sql(name: &str) -> bool {
+    is_entry_name(name)
+        || RUN_METHODS.contains(&name)
+        || DYNAMIC_BUILDERS.contains(&name)
+        || MIGRATIONS.contains(&name)
 }

@@ -8,14 +8,35 @@ pub use ::core::option::Option::{self, None, Some};
 pub use ::core::result::Result::{self, Err, Ok};
 pub use ::sqlx;
 
+pub use crate::ending::Ending;
 pub use crate::error::Deny;
 pub use crate::outcome::Outcome;
 pub use crate::scope::{FnMeta, Scope, Single, Site};
 
 use crate::jwt::GuardClaims;
-use crate::{Guard, GuardedDb};
+use crate::{Guard, GuardRef, GuardedDb};
 
 /// The subject to bind, owned so the guard stays free for the body.
 pub fn subject<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> C::Subject {
     guard.subject().clone()
+}
+
+/// What the body sees of the guard: see [`GuardRef`] for why it is not the `Guard`.
+pub fn view<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> GuardRef<'_, DB, C> {
+    GuardRef::new(guard)
+}
+
+/// Confirms by type that the query fn the user named is sqlx's: both arguments must be the
+/// same fn item, so a fn of another crate or of the user's that happens to share the name
+/// does not compile, and sqlx's own is what runs.
+pub fn same_fn<F>(_user: F, sqlx: F) -> F {
+    sqlx
+}
+
+/// Confirms by type that the guard's database is the one `dialect = "..."` names.
+pub fn same_db<DB: GuardedDb, C: GuardClaims>(_guard: &Guard<DB, C>) {}
+
+/// The fn ends with `error` before its body runs (the transaction could not open).
+pub fn fail<R: Ending>(error: crate::Error) -> R {
+    R::fail(error)
 }

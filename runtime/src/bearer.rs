@@ -4,7 +4,7 @@ use http::header::AUTHORIZATION;
 use http::{HeaderMap, Uri};
 
 use crate::Error;
-use crate::jwt::TokenError;
+use crate::jwt::{TokenCode, TokenError};
 
 /// The token of the single `Authorization: Bearer <token>` header.
 ///
@@ -18,19 +18,19 @@ pub fn bearer_token<'h>(headers: &'h HeaderMap, uri: &Uri) -> Result<&'h str, Er
     }
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let Some(value) = values.next() else {
-        return Err(Error::Unauthorized(TokenError::new("missing")));
+        return Err(Error::Unauthorized(TokenError::new(TokenCode::Missing)));
     };
     if values.next().is_some() {
         return Err(Error::BadRequest("invalid_request"));
     }
     let value = value
         .to_str()
-        .map_err(|_| Error::Unauthorized(TokenError::new("malformed")))?;
+        .map_err(|_| Error::Unauthorized(TokenError::new(TokenCode::Malformed)))?;
     let (scheme, token) = value
         .split_once(' ')
-        .ok_or(Error::Unauthorized(TokenError::new("malformed")))?;
+        .ok_or(Error::Unauthorized(TokenError::new(TokenCode::Malformed)))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
-        return Err(Error::Unauthorized(TokenError::new("malformed")));
+        return Err(Error::Unauthorized(TokenError::new(TokenCode::Malformed)));
     }
     Ok(token)
 }

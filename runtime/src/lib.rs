@@ -4,8 +4,10 @@
 
 mod bearer;
 mod db;
+mod ending;
 mod error;
 mod guard;
+mod guard_ref;
 pub mod jwt;
 mod outcome;
 mod scope;
@@ -17,6 +19,7 @@ pub use bearer::bearer_token;
 pub use db::GuardedDb;
 pub use error::{Deny, Error};
 pub use guard::Guard;
+pub use guard_ref::GuardRef;
 pub use jwt::{
     Alg, Claims, GuardClaims, Key, Subject, TokenError, Verifier, VerifierBuilder, VerifierError,
 };

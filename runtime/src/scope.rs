@@ -8,6 +8,7 @@
 
 use sqlx::{Executor, IntoArguments, Pool, Transaction};
 
+use crate::ending::Ending;
 use crate::error::Deny;
 use crate::jwt::GuardClaims;
 use crate::outcome::Outcome;
@@ -56,9 +57,9 @@ impl<DB: GuardedDb> Single<DB> {
 
     /// Ends the call; a denial wins over whatever the body returned, so a swallowed denial
     /// still ends the fn. A plain fn: the handler stays one small state machine.
-    pub fn finish_single<T, E: From<Error>>(self, out: Result<T, E>) -> Result<T, E> {
+    pub fn finish_single<R: Ending>(self, out: R) -> R {
         if self.outcome.denied() {
-            return Err(E::from(Error::Denied(Deny::NotFound)));
+            return R::fail(Error::Denied(Deny::NotFound));
         }
         out
     }
@@ -66,7 +67,7 @@ impl<DB: GuardedDb> Single<DB> {
     /// [`Self::finish_single`] for a body that runs in an `async` block of its own (one whose
     /// `return`s the macro cannot rewrite).
     #[allow(clippy::unused_async)] // the same call shape as `Scope::finish`
-    pub async fn finish<T, E: From<Error>>(self, out: Result<T, E>) -> Result<T, E> {
+    pub async fn finish<R: Ending>(self, out: R) -> R {
         self.finish_single(out)
     }
 }
@@ -106,24 +107,27 @@ where
 
     /// Ends the call: commits on `Ok`, rolls back on `Err` or after a denial. A denial wins
     /// over whatever the body returned, so a swallowed denial still ends the fn.
-    pub async fn finish<T, E: From<Error>>(mut self, out: Result<T, E>) -> Result<T, E> {
+    pub async fn finish<R: Ending>(mut self, out: R) -> R {
         if self.outcome.denied() {
-            let deny = self.classify().await.map_err(E::from)?;
+            let deny = match self.classify().await {
+                Ok(deny) => deny,
+                Err(e) => return R::fail(e),
+            };
             self.rollback().await;
-            return Err(E::from(Error::Denied(deny)));
+            return R::fail(Error::Denied(deny));
         }
-        match out {
+        R::from_result(match out.into_result() {
             Ok(value) => self
                 .tx
                 .commit()
                 .await
                 .map(|()| value)
-                .map_err(|e| E::from(e.into())),
+                .map_err(|e| R::Failure::from(e.into())),
             Err(e) => {
                 self.rollback().await;
                 Err(e)
             }
-        }
+        })
     }
 
     /// Tells "not yours" from "not there" inside the same transaction, after the statement

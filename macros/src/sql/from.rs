@@ -11,44 +11,30 @@
 //!   nothing; putting it in the ON of a FULL JOIN would keep the caller's non-matching rows
 //!   and everyone else's too.
 
-use sqlparser::ast::{Expr, JoinConstraint, JoinOperator, TableFactor, TableWithJoins};
+use sqlparser::ast::{JoinConstraint, JoinOperator, ObjectName, TableFactor, TableWithJoins};
 
-use super::inject::Injector;
+use super::inject::{Injector, Place};
 use super::names::idents;
-use super::predicate::conjoin;
-
-/// What the FROM list belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Place {
-    /// A SELECT: outer joins keep their meaning.
-    Query,
-    /// An UPDATE/DELETE: every predicate goes to WHERE, so no written row escapes it.
-    Mutation,
-}
+use super::predicate::{Pred, add_on};
 
 /// Which side of a join the ON clause protects.
-enum Nullable<'a> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Nullable {
     /// `LEFT JOIN r ON c`: r's rows are optional.
-    Right(&'a mut Expr),
+    Right,
     /// `l RIGHT JOIN r ON c`: l's rows are optional.
-    Left(&'a mut Expr),
+    Left,
     /// No ON to use.
     Neither,
 }
 
-fn nullable(operator: &mut JoinOperator) -> Nullable<'_> {
+fn nullable(operator: &JoinOperator) -> Nullable {
     match operator {
-        JoinOperator::Left(JoinConstraint::On(on))
-        | JoinOperator::LeftOuter(JoinConstraint::On(on)) => Nullable::Right(on),
-        JoinOperator::Right(JoinConstraint::On(on))
-        | JoinOperator::RightOuter(JoinConstraint::On(on)) => Nullable::Left(on),
+        JoinOperator::Left(JoinConstraint::On(_))
+        | JoinOperator::LeftOuter(JoinConstraint::On(_)) => Nullable::Right,
+        JoinOperator::Right(JoinConstraint::On(_))
+        | JoinOperator::RightOuter(JoinConstraint::On(_)) => Nullable::Left,
         _ => Nullable::Neither,
-    }
-}
-
-fn push_on(on: &mut Expr, predicates: Vec<Expr>) {
-    if let Some(joined) = conjoin(Some(on.clone()), predicates) {
-        *on = joined;
     }
 }
 
@@ -58,7 +44,7 @@ impl Injector<'_> {
         &mut self,
         from: &mut [TableWithJoins],
         place: Place,
-    ) -> Result<Vec<Expr>, String> {
+    ) -> Result<Vec<Pred>, String> {
         let mut wheres = Vec::new();
         for twj in from {
             wheres.extend(self.guard_joins(twj, place)?);
@@ -66,16 +52,16 @@ impl Injector<'_> {
         Ok(wheres)
     }
 
-    fn guard_joins(&mut self, twj: &mut TableWithJoins, place: Place) -> Result<Vec<Expr>, String> {
+    fn guard_joins(&mut self, twj: &mut TableWithJoins, place: Place) -> Result<Vec<Pred>, String> {
         // Predicates of the tables joined so far that still wait for a place.
         let mut pending = self.factor(&mut twj.relation, place)?;
         for join in &mut twj.joins {
             let mine = self.factor(&mut join.relation, place)?;
-            match (place, nullable(&mut join.join_operator)) {
-                (Place::Query, Nullable::Right(on)) => push_on(on, mine),
-                (Place::Query, Nullable::Left(on)) => {
-                    push_on(on, std::mem::take(&mut pending));
-                    pending = mine;
+            match (place, nullable(&join.join_operator)) {
+                (Place::Query, Nullable::Right) => self.push_on(&mut join.join_operator, mine)?,
+                (Place::Query, Nullable::Left) => {
+                    let before = std::mem::replace(&mut pending, mine);
+                    self.push_on(&mut join.join_operator, before)?;
                 }
                 _ => pending.extend(mine),
             }
@@ -83,14 +69,46 @@ impl Injector<'_> {
         Ok(pending)
     }
 
-    fn factor(&mut self, factor: &mut TableFactor, place: Place) -> Result<Vec<Expr>, String> {
+    fn push_on(&mut self, operator: &mut JoinOperator, preds: Vec<Pred>) -> Result<(), String> {
+        if preds.is_empty() {
+            return Ok(());
+        }
+        let (JoinOperator::Left(JoinConstraint::On(on))
+        | JoinOperator::LeftOuter(JoinConstraint::On(on))
+        | JoinOperator::Right(JoinConstraint::On(on))
+        | JoinOperator::RightOuter(JoinConstraint::On(on))) = operator
+        else {
+            return Err("internal: an ON predicate without ON".into());
+        };
+        let start = self.source.start_of(&*on).ok_or_else(unlocated)?;
+        let site = self.source.on_site(start)?;
+        add_on(on, site, preds, &mut self.done.edits);
+        Ok(())
+    }
+
+    fn factor(&mut self, factor: &mut TableFactor, place: Place) -> Result<Vec<Pred>, String> {
         match factor {
-            TableFactor::Table { name, alias, .. } if self.is_guarded(name) => {
-                let qualifier = alias
-                    .as_ref()
-                    .map_or_else(|| idents(name), |a| vec![a.name.clone()]);
+            TableFactor::Table { name, alias, .. } => {
+                if !self.is_guarded(name) {
+                    return Ok(Vec::new());
+                }
+                if alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
+                    return Err(format!(
+                        "a column alias list on `{}` can rename another column to `{}`, so \
+                         the guard's predicate would compare the wrong one; alias the \
+                         columns in the SELECT list instead",
+                        self.policy.table, self.policy.column
+                    ));
+                }
+                let (qualifier, text) = match alias {
+                    Some(alias) => {
+                        let text = self.source.range_of(&alias.name).ok_or_else(unlocated)?;
+                        (vec![alias.name.clone()], text)
+                    }
+                    None => (idents(name), self.name_range(name)?),
+                };
                 self.done.handled += 1;
-                Ok(vec![self.predicate(qualifier)])
+                Ok(vec![self.predicate(qualifier, text)])
             }
             TableFactor::NestedJoin {
                 table_with_joins, ..
@@ -101,4 +119,21 @@ impl Injector<'_> {
             _ => Ok(Vec::new()),
         }
     }
+
+    /// The text of a table name, first part to last.
+    pub fn name_range(&self, name: &ObjectName) -> Result<(usize, usize), String> {
+        let parts = idents(name);
+        let first = parts.first().and_then(|i| self.source.range_of(i));
+        let last = parts.last().and_then(|i| self.source.range_of(i));
+        match (first, last) {
+            (Some((start, _)), Some((_, end))) => Ok((start, end)),
+            _ => Err(unlocated()),
+        }
+    }
+}
+
+fn unlocated() -> String {
+    "cannot locate a table reference of this statement; write it more plainly (please \
+     report it)"
+        .into()
 }

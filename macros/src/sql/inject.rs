@@ -9,14 +9,15 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{
-    Expr, Ident, ObjectName, Query, Select, SetExpr, Statement, VisitMut, VisitorMut,
-};
+use sqlparser::ast::{Ident, ObjectName, Query, Select, SetExpr, Statement, VisitMut, VisitorMut};
+use sqlparser::tokenizer::Span;
 
-use super::Policy;
-use super::from::Place;
+use super::lex::Source;
+use super::locate::Clause;
 use super::names::{is_table, last_name};
-use super::predicate::{add_where, owner_eq};
+use super::predicate::{Pred, add_where, owner_eq};
+use super::splice::Edits;
+use super::{Dialect, Policy};
 
 /// What injection found and did.
 #[derive(Default)]
@@ -28,8 +29,26 @@ pub struct Injected {
     /// The statement's own UPDATE/DELETE, or an upsert's `DO UPDATE` (top level, or the body
     /// of a `WITH`), writes the guarded table: its affected-row count is the guard's decision.
     pub top_mutation: bool,
-    /// For a single-table top-level UPDATE/DELETE: `SELECT 1 FROM <target> [WHERE (...)]`.
-    pub classify: Option<String>,
+    /// For a single-table top-level UPDATE/DELETE: the target's and the condition's text.
+    pub classify: Option<Target>,
+    /// The insertions that put the predicates into the text.
+    pub edits: Edits,
+}
+
+/// The text of a single-table UPDATE/DELETE's target (`items AS i`) and condition.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub relation: (usize, usize),
+    pub condition: Option<(usize, usize)>,
+}
+
+/// What the FROM list belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A SELECT: outer joins keep their meaning.
+    Query,
+    /// An UPDATE/DELETE: every predicate goes to WHERE, so no written row escapes it.
+    Mutation,
 }
 
 /// Where a mutation sits in the statement.
@@ -46,19 +65,35 @@ pub enum Depth {
 
 pub struct Injector<'a> {
     pub policy: &'a Policy<'a>,
+    pub dialect: Dialect,
+    pub source: &'a Source<'a>,
+    /// The subject's placeholder text.
+    pub subject: &'a str,
     pub done: Injected,
-    /// The statement whose row count decides, found before visiting (see `decisive`).
-    decisive: *const Statement,
-    top: *const Statement,
+    /// Where the statement's own keyword sits, and the keyword of the statement whose row
+    /// count decides (see `decisive`): statements are told apart by where they start.
+    top: Option<usize>,
+    decisive: Option<usize>,
 }
 
 /// Runs the injector over a statement.
-pub fn inject(statement: &mut Statement, policy: &Policy<'_>) -> Result<Injected, String> {
+pub fn inject(
+    statement: &mut Statement,
+    policy: &Policy<'_>,
+    source: &Source<'_>,
+    subject: &str,
+    dialect: Dialect,
+) -> Result<Injected, String> {
+    let top = keyword(statement).and_then(|span| source.offset(span.start));
+    let decisive = decisive(statement).and_then(|span| source.offset(span.start));
     let mut injector = Injector {
         policy,
+        dialect,
+        source,
+        subject,
         done: Injected::default(),
-        decisive: decisive(statement),
-        top: std::ptr::from_ref(statement),
+        top,
+        decisive,
     };
     match statement.visit(&mut injector) {
         ControlFlow::Continue(()) => Ok(injector.done),
@@ -66,16 +101,25 @@ pub fn inject(statement: &mut Statement, policy: &Policy<'_>) -> Result<Injected
     }
 }
 
+/// The span of a data-modifying statement's first keyword.
+pub fn keyword(statement: &Statement) -> Option<Span> {
+    match statement {
+        Statement::Insert(insert) => Some(insert.insert_token.0.span),
+        Statement::Update(update) => Some(update.update_token.0.span),
+        Statement::Delete(delete) => Some(delete.delete_token.0.span),
+        _ => None,
+    }
+}
+
 /// `WITH x AS (...) DELETE ...` parses as a query whose body is the DELETE; that DELETE, not
-/// the query, is what the caller's row count reports. The visitor hands statements by
-/// reference, so identity is the address (nothing is moved while visiting).
-fn decisive(statement: &Statement) -> *const Statement {
+/// the query, is what the caller's row count reports.
+fn decisive(statement: &Statement) -> Option<Span> {
     if let Statement::Query(query) = statement
         && let SetExpr::Update(inner) | SetExpr::Delete(inner) = &*query.body
     {
-        return std::ptr::from_ref(inner);
+        return keyword(inner);
     }
-    std::ptr::from_ref(statement)
+    keyword(statement)
 }
 
 impl Injector<'_> {
@@ -83,8 +127,24 @@ impl Injector<'_> {
         is_table(name, self.policy.table)
     }
 
-    pub fn predicate(&self, qualifier: Vec<Ident>) -> Expr {
-        owner_eq(qualifier, self.policy.column)
+    /// The predicate on a reference qualified by `qualifier` (the table name or alias),
+    /// written as the text at `text`.
+    pub fn predicate(&self, qualifier: Vec<Ident>, text: (usize, usize)) -> Pred {
+        owner_eq(
+            qualifier,
+            &self.source.text[text.0..text.1],
+            self.policy.column,
+            self.subject,
+            self.dialect,
+        )
+    }
+
+    /// The token index where a statement or clause keyword sits.
+    pub fn token(&self, span: Span) -> Result<usize, String> {
+        self.source.token_at(span).ok_or_else(|| {
+            "cannot locate a clause of this statement; write it more plainly (please report it)"
+                .to_owned()
+        })
     }
 
     /// A table the statement writes must be the guarded one or declared `unguarded`.
@@ -103,8 +163,11 @@ impl Injector<'_> {
     }
 
     fn depth(&self, statement: &Statement) -> Depth {
-        let at = std::ptr::from_ref(statement);
-        match (at == self.decisive, at == self.top) {
+        let at = keyword(statement).and_then(|span| self.source.offset(span.start));
+        match (
+            at.is_some() && at == self.decisive,
+            at.is_some() && at == self.top,
+        ) {
             (true, true) => Depth::Top,
             (true, false) => Depth::WithBody,
             _ => Depth::Nested,
@@ -133,7 +196,14 @@ impl Injector<'_> {
             );
         }
         let wheres = self.guard_from(&mut select.from, Place::Query)?;
-        add_where(&mut select.selection, wheres);
+        if wheres.is_empty() {
+            return Ok(());
+        }
+        let at = self.token(select.select_token.0.span)?;
+        let site = self
+            .source
+            .where_site(at, Clause::Select, select.selection.is_some())?;
+        add_where(&mut select.selection, site, wheres, &mut self.done.edits);
         Ok(())
     }
 

@@ -5,9 +5,13 @@ use sqlparser::ast::{
     SqliteOnConflict, TableObject,
 };
 
+use sqlparser::tokenizer::Token;
+
 use super::inject::{Depth, Injector};
+use super::locate::Clause;
 use super::names::{idents, is_table};
-use super::predicate::{add_where, subject};
+use super::predicate::{add_where, subject_expr};
+use super::splice::Piece;
 
 impl Injector<'_> {
     pub fn insert(&mut self, insert: &mut Insert, depth: Depth) -> Result<(), String> {
@@ -21,7 +25,9 @@ impl Injector<'_> {
         }
         self.refuse_forms(insert)?;
         let column = self.policy.column;
-        append_subject(insert.source.as_deref_mut())?;
+        let keyword = self.token(insert.insert_token.0.span)?;
+        self.add_owner_column(insert)?;
+        self.append_subject(insert.source.as_deref_mut(), keyword)?;
         insert
             .columns
             .push(ObjectName::from(vec![Ident::new(column)]));
@@ -66,13 +72,20 @@ impl Injector<'_> {
 
     /// `ON CONFLICT ... DO UPDATE` would otherwise update the conflicting row of any owner.
     /// Returns whether the INSERT is such an upsert.
-    fn guard_upsert(&self, insert: &mut Insert, target: &ObjectName) -> Result<bool, String> {
+    fn guard_upsert(&mut self, insert: &mut Insert, target: &ObjectName) -> Result<bool, String> {
         // Inside DO UPDATE the existing row is named by the alias, else by the bare table
         // name (PostgreSQL does not accept a schema there).
-        let qualifier = insert.table_alias.as_ref().map_or_else(
-            || idents(target).into_iter().last().into_iter().collect(),
-            |a| vec![a.alias.clone()],
-        );
+        let qualifier = match &insert.table_alias {
+            Some(alias) => alias.alias.clone(),
+            None => idents(target)
+                .pop()
+                .ok_or_else(|| "cannot locate the table of this INSERT".to_owned())?,
+        };
+        let qualifier_text = self
+            .source
+            .range_of(&qualifier)
+            .ok_or_else(|| "cannot locate the table of this INSERT".to_owned())?;
+        let keyword = self.token(insert.insert_token.0.span)?;
         match &mut insert.on {
             None
             | Some(OnInsert::OnConflict(OnConflict {
@@ -83,7 +96,22 @@ impl Injector<'_> {
                 action: OnConflictAction::DoUpdate(update),
                 ..
             })) => {
-                add_where(&mut update.selection, vec![self.predicate(qualifier)]);
+                let site = self
+                    .source
+                    .find(keyword, "DO", Clause::Brackets)
+                    .filter(|d| self.source.is(d + 1, "UPDATE"))
+                    .ok_or_else(|| "cannot locate DO UPDATE in this INSERT".to_owned())
+                    .and_then(|d| {
+                        self.source
+                            .where_site(d + 1, Clause::Mutation, update.selection.is_some())
+                    })?;
+                let pred = self.predicate(vec![qualifier], qualifier_text);
+                add_where(
+                    &mut update.selection,
+                    site,
+                    vec![pred],
+                    &mut self.done.edits,
+                );
                 Ok(true)
             }
             Some(OnInsert::DuplicateKeyUpdate(_)) => Err(
@@ -96,30 +124,87 @@ impl Injector<'_> {
     }
 }
 
-/// Adds the subject as the last value of every row the INSERT writes.
-fn append_subject(source: Option<&mut Query>) -> Result<(), String> {
-    let Some(source) = source else {
-        return Err(
-            "this INSERT form is not supported on the guarded table; use \
-                    INSERT INTO t (...) VALUES (...) or INSERT INTO t (...) SELECT ..."
-                .into(),
-        );
-    };
-    match &mut *source.body {
-        SetExpr::Values(values) => {
-            for row in &mut values.rows {
-                row.push(subject());
+impl Injector<'_> {
+    /// `, owner_id` after the last named column.
+    fn add_owner_column(&mut self, insert: &Insert) -> Result<(), String> {
+        let last = insert
+            .columns
+            .last()
+            .and_then(|c| idents(c).last().cloned())
+            .and_then(|i| self.source.range_of(&i))
+            .ok_or_else(|| "cannot locate the column list of this INSERT".to_owned())?;
+        let column = self.policy.column;
+        self.done.edits.text(last.1, format!(", {column}"));
+        Ok(())
+    }
+
+    /// Adds the subject as the last value of every row the INSERT writes.
+    fn append_subject(&mut self, source: Option<&mut Query>, keyword: usize) -> Result<(), String> {
+        let Some(source) = source else {
+            return Err(
+                "this INSERT form is not supported on the guarded table; use \
+                        INSERT INTO t (...) VALUES (...) or INSERT INTO t (...) SELECT ..."
+                    .into(),
+            );
+        };
+        let subject = vec![Piece::Text(", ".into()), Piece::Subject];
+        match &mut *source.body {
+            SetExpr::Values(values) => {
+                let ends = self.row_ends(keyword)?;
+                if ends.len() != values.rows.len() {
+                    return Err("cannot locate every row of this INSERT's VALUES".into());
+                }
+                for (row, end) in values.rows.iter_mut().zip(ends) {
+                    row.push(subject_expr(self.subject));
+                    self.done.edits.insert(end, subject.clone());
+                }
+                Ok(())
             }
-            Ok(())
-        }
-        SetExpr::Select(select) => {
-            select.projection.push(SelectItem::UnnamedExpr(subject()));
-            Ok(())
-        }
-        _ => Err(
-            "INSERT ... SELECT with UNION or a parenthesised query is not supported on \
+            SetExpr::Select(select) => {
+                let at = self.token(select.select_token.0.span)?;
+                let end = self
+                    .source
+                    .before(at, "FROM", Clause::Select)
+                    .ok_or_else(|| "cannot locate the SELECT list of this INSERT".to_owned())?;
+                select
+                    .projection
+                    .push(SelectItem::UnnamedExpr(subject_expr(self.subject)));
+                self.done.edits.insert(end, subject);
+                Ok(())
+            }
+            _ => Err(
+                "INSERT ... SELECT with UNION or a parenthesised query is not supported on \
                   the guarded table; insert from a single SELECT"
-                .into(),
-        ),
+                    .into(),
+            ),
+        }
+    }
+
+    /// The end offset of each VALUES row's last value (before its closing parenthesis).
+    fn row_ends(&self, keyword: usize) -> Result<Vec<usize>, String> {
+        let source = self.source;
+        let values = source
+            .find(keyword, "VALUES", Clause::Brackets)
+            .or_else(|| source.find(keyword, "VALUE", Clause::Brackets))
+            .ok_or_else(|| "cannot locate VALUES in this INSERT".to_owned())?;
+        let mut ends = Vec::new();
+        let mut i = values + 1;
+        loop {
+            if source.is(i, "ROW") {
+                i += 1;
+            }
+            if !source.is_token(i, &Token::LParen) {
+                break;
+            }
+            let close = source
+                .closing(i)
+                .ok_or_else(|| "cannot locate a row of this INSERT's VALUES".to_owned())?;
+            ends.push(source.toks[close - 1].end);
+            if !source.is_token(close + 1, &Token::Comma) {
+                break;
+            }
+            i = close + 2;
+        }
+        Ok(ends)
     }
 }

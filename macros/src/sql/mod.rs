@@ -1,26 +1,30 @@
 //! SQL analysis and rewriting: plain functions from text to text plus bind positions.
 //!
-//! Nothing here knows about proc macros. `analyse` parses one statement in the fn's dialect,
-//! injects the ownership predicate into every reference to the guarded table, and reports
-//! what the expansion needs: the final SQL, the order in which values must be bound, and what
-//! the statement does (reads, writes, whether zero affected rows is a denial).
-//!
-//! One file per step: `parse` (one statement; lexing) -> `placeholders` (user values marked
-//! by position) -> `inject` (the visitor and the write policy; `from` for FROM lists and
-//! joins, `mutate` for UPDATE/DELETE, `insert` for INSERT and upserts, `predicate` builds the
-//! condition, `names` matches tables) -> `placeholders` again (the final numbering and bind
-//! order, read off the rendered text).
+//! Nothing here knows about proc macros. `analyse` lexes one statement the way the database
+//! will (`lex`), parses it (`parse`), refuses the forms the parser and the database read
+//! differently (`hazards`), finds every reference to the guarded table and builds
+//! the guarded statement twice: as a syntax tree with the predicates added (`inject`: `from`
+//! for FROM lists and joins, `mutate` for UPDATE/DELETE, `insert` for INSERT and upserts,
+//! `predicate` builds the condition, `names` matches tables), and as insertions into the
+//! user's text at offsets the parser reported (`locate`, `splice`). The statement that runs
+//! is the user's text plus those insertions; `verify` parses it again and requires exactly
+//! the guarded tree, so the database runs the statement the guard analysed.
 
 mod from;
+mod hazards;
 mod inject;
 mod insert;
+mod lex;
+mod locate;
 mod mutate;
 mod names;
 mod parse;
 mod placeholders;
 mod predicate;
+mod splice;
 #[cfg(test)]
 mod tests;
+mod verify;
 
 /// The SQL dialect of the fn, taken from the `Guard<DB>` type or `dialect = "..."`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +69,8 @@ pub struct Classify {
 }
 
 /// The result of analysing one statement.
+// Independent facts about one statement, each read by a different part of the expansion.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Analysis {
     /// The statement to run, with the predicate injected.
@@ -89,14 +95,27 @@ pub struct Analysis {
 /// Analyses and rewrites one SQL statement. The error is a message for the user, saying what
 /// to write instead; the caller spans it on the string literal.
 pub fn analyse(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Analysis, String> {
-    if sql.to_ascii_lowercase().contains("__guarded_") {
-        return Err("`__guarded_` is reserved for the guard's own markers".into());
-    }
-    let (mut statement, lexed) = parse::parse_lexed(sql, dialect)?;
+    rewrite(sql, dialect, policy).map(|r| r.analysis)
+}
+
+/// An analysis with the insertions it made, for the tests that undo them.
+struct Rewrite {
+    analysis: Analysis,
+    #[cfg_attr(not(test), allow(dead_code))]
+    edits: splice::Edits,
+    #[cfg_attr(not(test), allow(dead_code))]
+    subject: String,
+}
+
+fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, String> {
+    let (source, mut statement) = parse::parse(sql, dialect)?;
+    hazards::refuse(&statement)?;
+    let params = placeholders::read(&source, dialect)?;
+    verify::placeholders_parsed(&statement, params.at.len())?;
     let returns_rows = returns_rows(&statement);
     let references = names::references(&statement, policy.table);
-    let marked = placeholders::mark(&mut statement, &lexed, dialect)?;
-    let done = inject::inject(&mut statement, policy)?;
+    let subject = params.subject();
+    let done = inject::inject(&mut statement, policy, &source, &subject, dialect)?;
     if done.handled != references {
         return Err(format!(
             "the guard cannot put its predicate on every reference to `{}` in this statement; \
@@ -104,21 +123,53 @@ pub fn analyse(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Analy
             policy.table
         ));
     }
-    let (sql, binds) = placeholders::finish(&statement.to_string(), &marked, dialect)?;
-    let classify = done.classify.map(|text| {
-        let (sql, binds) = placeholders::compact(&text, &marked);
-        Classify { sql, binds }
-    });
-    Ok(Analysis {
-        sql,
-        binds,
-        user_params: marked.user_params,
+    let spliced = done.edits.apply(sql, &subject);
+    let binds = binds(&params, &done.edits, &spliced, &subject);
+    verify::spliced(&spliced, &binds, &statement, dialect)?;
+    let classify = done
+        .classify
+        .map(|target| verify::classify(sql, &params, target));
+    let analysis = Analysis {
+        sql: spliced.sql,
+        binds: binds.into_iter().map(|(_, b)| b).collect(),
+        user_params: params.count,
         guarded: references > 0,
         writes: done.writes,
         zero_rows_denies: done.top_mutation,
         returns_rows,
         classify,
+    };
+    Ok(Rewrite {
+        analysis,
+        edits: done.edits,
+        subject,
     })
+}
+
+/// The values in the order the spliced statement binds them, each with the offset of its
+/// placeholder (positional style; numbered placeholders bind by number).
+fn binds(
+    params: &placeholders::Params,
+    edits: &splice::Edits,
+    spliced: &splice::Spliced,
+    subject: &str,
+) -> Vec<(Option<usize>, Bind)> {
+    match params.style {
+        placeholders::Style::Positional => {
+            let mut all: Vec<(Option<usize>, Bind)> = params
+                .at
+                .iter()
+                .map(|(offset, index)| (Some(edits.shifted(*offset, subject)), Bind::User(*index)))
+                .chain(spliced.subjects.iter().map(|at| (Some(*at), Bind::Subject)))
+                .collect();
+            all.sort_by_key(|(at, _)| *at);
+            all
+        }
+        placeholders::Style::Numbered(_) => (0..params.count)
+            .map(|i| (None, Bind::User(i)))
+            .chain((!spliced.subjects.is_empty()).then_some((None, Bind::Subject)))
+            .collect(),
+    }
 }
 
 /// Whether the statement yields rows (`WITH ... DELETE` is decided by its body).

@@ -7,14 +7,15 @@
 //! gets the predicate in WHERE, so no row of another owner is matched, let alone written.
 
 use sqlparser::ast::{
-    Assignment, AssignmentTarget, Delete, Expr, FromTable, ObjectName, SqliteOnConflict,
-    TableFactor, TableWithJoins, Update, UpdateTableFromKind,
+    Assignment, AssignmentTarget, Delete, FromTable, ObjectName, SqliteOnConflict, TableFactor,
+    TableWithJoins, Update, UpdateTableFromKind,
 };
+use sqlparser::tokenizer::Span;
 
-use super::from::Place;
-use super::inject::{Depth, Injector};
+use super::inject::{Depth, Injector, Place, Target};
+use super::locate::{Clause, Site};
 use super::names::{is_table, last_name};
-use super::predicate::add_where;
+use super::predicate::{Pred, add_where};
 
 impl Injector<'_> {
     pub fn update(&mut self, update: &mut Update, depth: Depth) -> Result<(), String> {
@@ -40,13 +41,6 @@ impl Injector<'_> {
             );
         }
         let single = update.table.joins.is_empty() && update.from.is_none();
-        self.decide(
-            depth,
-            guarded,
-            single,
-            &update.table.relation,
-            update.selection.as_ref(),
-        );
         let mut wheres =
             self.guard_from(std::slice::from_mut(&mut update.table), Place::Mutation)?;
         if let Some(UpdateTableFromKind::BeforeSet(from) | UpdateTableFromKind::AfterSet(from)) =
@@ -54,7 +48,12 @@ impl Injector<'_> {
         {
             wheres.extend(self.guard_from(from, Place::Mutation)?);
         }
-        add_where(&mut update.selection, wheres);
+        let exists = update.selection.is_some();
+        let site = self.mutation_site(update.update_token.0.span, exists, &wheres)?;
+        self.decide(depth, guarded, single, &update.table.relation, site)?;
+        if let Some(site) = site {
+            add_where(&mut update.selection, site, wheres, &mut self.done.edits);
+        }
         Ok(())
     }
 
@@ -84,18 +83,17 @@ impl Injector<'_> {
             && from.len() == 1
             && from[0].joins.is_empty()
             && delete.using.is_none();
-        self.decide(
-            depth,
-            guarded,
-            single,
-            &from[0].relation,
-            delete.selection.as_ref(),
-        );
         let mut wheres = self.guard_from(from, Place::Mutation)?;
         if let Some(using) = &mut delete.using {
             wheres.extend(self.guard_from(using, Place::Mutation)?);
         }
-        add_where(&mut delete.selection, wheres);
+        let exists = delete.selection.is_some();
+        let site = self.mutation_site(delete.delete_token.0.span, exists, &wheres)?;
+        let target = from[0].relation.clone();
+        self.decide(depth, guarded, single, &target, site)?;
+        if let Some(site) = site {
+            add_where(&mut delete.selection, site, wheres, &mut self.done.edits);
+        }
         Ok(())
     }
 
@@ -107,26 +105,54 @@ impl Injector<'_> {
         Ok(targets.iter().any(|t| self.is_guarded(t)))
     }
 
-    /// Records the statement's decision and, for a single-table statement at the top, how
-    /// to classify a denial: the existence query is built before the predicate is added.
+    /// Where the WHERE of the UPDATE/DELETE starting at `keyword` is, when predicates go
+    /// there.
+    fn mutation_site(
+        &self,
+        keyword: Span,
+        exists: bool,
+        wheres: &[Pred],
+    ) -> Result<Option<Site>, String> {
+        if wheres.is_empty() {
+            return Ok(None);
+        }
+        let at = self.token(keyword)?;
+        self.source
+            .where_site(at, Clause::Mutation, exists)
+            .map(Some)
+    }
+
+    /// Records the statement's decision and, for a single-table statement at the top, the
+    /// text an existence check for `deny = 403` is made of.
     fn decide(
         &mut self,
         depth: Depth,
         guarded: bool,
         single: bool,
         target: &TableFactor,
-        selection: Option<&Expr>,
-    ) {
+        site: Option<Site>,
+    ) -> Result<(), String> {
         if !guarded || depth == Depth::Nested {
-            return;
+            return Ok(());
         }
         self.done.top_mutation = true;
         if depth == Depth::Top && single {
-            self.done.classify = Some(match selection {
-                Some(condition) => format!("SELECT 1 FROM {target} WHERE ({condition})"),
-                None => format!("SELECT 1 FROM {target} LIMIT 1"),
+            let TableFactor::Table { name, alias, .. } = target else {
+                return Ok(());
+            };
+            let (start, mut end) = self.name_range(name)?;
+            if let Some(alias) = alias {
+                end = self.source.range_of(&alias.name).map_or(end, |(_, e)| e);
+            }
+            self.done.classify = Some(Target {
+                relation: (start, end),
+                condition: match site {
+                    Some(Site::Existing { start, end }) => Some((start, end)),
+                    _ => None,
+                },
             });
         }
+        Ok(())
     }
 }
 

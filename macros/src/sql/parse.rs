@@ -1,78 +1,83 @@
-//! Parsing one statement, and lexing SQL text in the fn's dialect.
+//! Parsing one statement from the tokens `lex` read.
 
 use sqlparser::ast::Statement;
 use sqlparser::dialect::{self, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::tokenizer::Token;
 
 use super::Dialect;
+use super::lex::{self, Source};
 
-fn grammar(dialect: Dialect) -> Box<dyn dialect::Dialect> {
+pub fn grammar(dialect: Dialect) -> &'static dyn dialect::Dialect {
     match dialect {
-        Dialect::Postgres => Box::new(PostgreSqlDialect {}),
-        Dialect::MySql => Box::new(MySqlDialect {}),
-        Dialect::Sqlite => Box::new(SQLiteDialect {}),
+        Dialect::Postgres => &PostgreSqlDialect {},
+        Dialect::MySql => &MySqlDialect {},
+        Dialect::Sqlite => &SQLiteDialect {},
     }
 }
 
-/// Parses exactly one statement.
-pub fn parse(sql: &str, dialect: Dialect) -> Result<Statement, String> {
-    parse_lexed(sql, dialect).map(|(statement, _)| statement)
+/// Lexes and parses exactly one statement.
+pub fn parse(sql: &str, dialect: Dialect) -> Result<(Source<'_>, Statement), String> {
+    let source = lex::lex(sql, dialect)?;
+    let statement = statement(&source, dialect)?;
+    Ok((source, statement))
 }
 
-/// Parses exactly one statement, and returns the placeholders its text lexes to (as
-/// [`placeholders`] does) from the same pass of the lexer: lexing is a third of the work.
-pub fn parse_lexed(sql: &str, dialect: Dialect) -> Result<(Statement, Vec<String>), String> {
-    let grammar = grammar(dialect);
-    let not_parsed = |e: ParserError| format!("this SQL does not parse: {e}{}", hint(sql, dialect));
-    let tokens = Tokenizer::new(&*grammar, sql)
-        .tokenize_with_location()
-        .map_err(|e| not_parsed(e.into()))?;
-    let placeholders = placeholders_of(tokens.iter().map(|t| &t.token));
-    let mut statements = Parser::new(&*grammar)
-        .with_tokens_with_locations(tokens)
+/// Lexes (default mode) and parses the guard's own splice of an accepted statement.
+pub fn parse_spliced(sql: &str, dialect: Dialect) -> Result<(Source<'_>, Statement), String> {
+    let source = lex::lex_spliced(sql, dialect)?;
+    let statement = statement(&source, dialect)?;
+    Ok((source, statement))
+}
+
+/// Parses the one statement of some lexed text.
+pub fn statement(source: &Source<'_>, dialect: Dialect) -> Result<Statement, String> {
+    let not_parsed = |e: ParserError| {
+        let message = match e {
+            ParserError::ParserError(m) | ParserError::TokenizerError(m) => m,
+            ParserError::RecursionLimitExceeded => "it nests too deeply".into(),
+        };
+        format!(
+            "this SQL does not parse, so the guard cannot prove it guarded ({}){}",
+            readable(&message),
+            hint(source, dialect, &message)
+        )
+    };
+    let mut statements = Parser::new(grammar(dialect))
+        .with_tokens_with_locations(source.spanned.clone())
         .parse_statements()
         .map_err(not_parsed)?;
     match statements.len() {
-        1 => Ok((statements.remove(0), placeholders)),
+        1 => Ok(statements.remove(0)),
         0 => Err("this SQL holds no statement".into()),
         _ => Err("one statement per query: the guard rewrites and checks each on its own".into()),
     }
 }
 
-/// `?` is an operator to PostgreSQL, so `WHERE id = ?` fails to parse rather than naming a
-/// wrong placeholder: say what the parser cannot.
-fn hint(sql: &str, dialect: Dialect) -> &'static str {
-    let question = || {
-        Tokenizer::new(&*grammar(dialect), sql)
-            .tokenize()
-            .is_ok_and(|tokens| tokens.contains(&Token::Question))
+/// The parser's message in the user's terms: where, and what it found; its list of what it
+/// expected is grammar, shown only when short.
+fn readable(message: &str) -> String {
+    let message = message.trim_end_matches(|c: char| c == '.' || c.is_whitespace());
+    let Some(rest) = message.strip_prefix("Expected: ") else {
+        return message.to_owned();
     };
-    if dialect == Dialect::Postgres && question() {
-        "; PostgreSQL placeholders are `$1`, `$2`, ..., not `?`"
-    } else {
-        ""
+    match rest.rsplit_once(", found: ") {
+        Some((expected, found)) if expected.len() <= 40 => {
+            format!("expected {expected}, found {found}")
+        }
+        Some((_, found)) => format!("unexpected {found}"),
+        None => message.to_owned(),
     }
 }
 
-/// The placeholders of some SQL text in lexical order, skipping string literals, quoted
-/// identifiers and comments the way the database does.
-pub fn placeholders(sql: &str, dialect: Dialect) -> Result<Vec<String>, String> {
-    let tokens = Tokenizer::new(&*grammar(dialect), sql)
-        .tokenize()
-        .map_err(|e| format!("this SQL does not lex: {e}"))?;
-    Ok(placeholders_of(tokens.iter()))
-}
-
-fn placeholders_of<'a>(tokens: impl Iterator<Item = &'a Token>) -> Vec<String> {
-    tokens
-        .filter_map(|token| match token {
-            Token::Placeholder(p) => Some(p.clone()),
-            // MySQL lexes `$1` as an identifier; the user meant a PostgreSQL placeholder.
-            Token::Word(word) if word.quote_style.is_none() && word.value.starts_with('$') => {
-                Some(word.value.clone())
-            }
-            _ => None,
-        })
-        .collect()
+/// What the parser cannot say: `?` is an operator to PostgreSQL, so `WHERE id = ?` fails to
+/// parse rather than naming a wrong placeholder; SQLite's `a IS b` is beyond the parser.
+fn hint(source: &Source<'_>, dialect: Dialect, message: &str) -> &'static str {
+    if dialect == Dialect::Postgres && source.toks.iter().any(|t| t.token == Token::Question) {
+        "; PostgreSQL placeholders are `$1`, `$2`, ..., not `?`"
+    } else if dialect == Dialect::Sqlite && message.contains("after IS") {
+        "; write SQLite's `a IS b` as `a IS NOT DISTINCT FROM b`"
+    } else {
+        ""
+    }
 }

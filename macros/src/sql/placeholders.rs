@@ -1,21 +1,10 @@
-//! Placeholders: numbering the user's values by their position in the source, and numbering
-//! the final statement after the predicate is injected.
-//!
-//! Each user placeholder is replaced in the AST by a marker naming its value's index, and the
-//! subject by another marker; after rendering, one scan of the text puts the dialect's
-//! placeholders back and reads off the order in which values must be bound. Working on the
-//! rendered text means the bind order is the order the database sees, whatever the printer
-//! does with clause order.
+//! Placeholders: which value each of the user's placeholders takes, the subject's own, and
+//! the order in which the final statement binds them.
 
-use std::fmt::Write as _;
-use std::ops::ControlFlow;
+use sqlparser::tokenizer::Token;
 
-use sqlparser::ast::{Statement, Value, ValueWithSpan, VisitMut, VisitorMut};
-
-use super::{Bind, Dialect, parse};
-
-pub const SUBJECT: &str = "__guarded_subject__";
-const USER: &str = "__guarded_u";
+use super::Dialect;
+use super::lex::Source;
 
 /// How the statement numbers its values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,68 +15,80 @@ pub enum Style {
     Numbered(char),
 }
 
-/// What marking found.
-pub struct Marked {
+/// The user's placeholders.
+#[derive(Debug)]
+pub struct Params {
     pub style: Style,
-    pub user_params: usize,
+    /// How many values the statement expects.
+    pub count: usize,
+    /// Each placeholder's byte offset in the text and the index of its value (0-based).
+    pub at: Vec<(usize, usize)>,
 }
 
-/// Replaces every user placeholder with a marker of its value's index. `lexed` are the
-/// placeholders of the text the statement was parsed from: they must all be in the AST, so no
-/// value can hide where the markers do not reach.
-pub fn mark(
-    statement: &mut Statement,
-    lexed: &[String],
-    dialect: Dialect,
-) -> Result<Marked, String> {
-    let mut found: Vec<(u64, u64, String)> = Vec::new();
-    let _ = statement.visit(&mut Visit(|v: &mut ValueWithSpan| {
-        if let Value::Placeholder(p) = &v.value {
-            found.push((v.span.start.line, v.span.start.column, p.clone()));
+impl Params {
+    /// The subject's placeholder text: the next number, or `?`.
+    pub fn subject(&self) -> String {
+        match self.style {
+            Style::Positional => "?".into(),
+            Style::Numbered(prefix) => format!("{prefix}{}", self.count + 1),
         }
-    }));
-    found.sort();
-    let style = style_of(found.iter().map(|(.., p)| p.as_str()), dialect)?;
-    style_of(lexed.iter().map(String::as_str), dialect)?;
-    let located = found.iter().all(|(line, ..)| *line > 0);
-    if !located || lexed.len() != found.len() {
-        return Err("cannot locate every placeholder of this statement; simplify it".into());
     }
-    let mut indices = std::collections::HashMap::new();
-    let mut user_params = 0;
-    for (rank, (line, column, text)) in found.iter().enumerate() {
+}
+
+/// Reads the user's placeholders off the lexed text.
+pub fn read(source: &Source<'_>, dialect: Dialect) -> Result<Params, String> {
+    refuse_named(source, dialect)?;
+    let found: Vec<(usize, &str)> = source
+        .toks
+        .iter()
+        .filter_map(|t| match &t.token {
+            Token::Placeholder(p) => Some((t.start, p.as_str())),
+            // MySQL lexes `$1` as an identifier; the user meant a PostgreSQL placeholder.
+            Token::Word(word) if word.quote_style.is_none() && word.value.starts_with('$') => {
+                Some((t.start, word.value.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    let style = style_of(found.iter().map(|(_, p)| *p), dialect)?;
+    let mut at = Vec::with_capacity(found.len());
+    let mut count = 0;
+    for (rank, (offset, text)) in found.iter().enumerate() {
         let index = match style {
             Style::Positional => rank,
             Style::Numbered(_) => number(text)? - 1,
         };
-        user_params = user_params.max(index + 1);
-        indices.insert((*line, *column), index);
+        count = count.max(index + 1);
+        at.push((*offset, index));
     }
-    let _ = statement.visit(&mut Visit(|v: &mut ValueWithSpan| {
-        let at = (v.span.start.line, v.span.start.column);
-        if let (Value::Placeholder(_), Some(index)) = (&v.value, indices.get(&at)) {
-            v.value = Value::Placeholder(format!("{USER}{index}__"));
-        }
-    }));
-    Ok(Marked { style, user_params })
+    Ok(Params { style, count, at })
 }
 
-/// Calls a closure on every value of a statement.
-struct Visit<F>(F);
-
-impl<F: FnMut(&mut ValueWithSpan)> VisitorMut for Visit<F> {
-    type Break = ();
-    fn pre_visit_value(&mut self, value: &mut ValueWithSpan) -> ControlFlow<()> {
-        (self.0)(value);
-        ControlFlow::Continue(())
+/// SQLite binds `:name`, `@name` and `$name` as parameters of their own, numbered among the
+/// `?`s: a value the guard would not know it shifts.
+fn refuse_named(source: &Source<'_>, dialect: Dialect) -> Result<(), String> {
+    if dialect != Dialect::Sqlite {
+        return Ok(());
     }
+    let named = source.toks.windows(2).any(|pair| {
+        matches!(pair[0].token, Token::Colon | Token::AtSign)
+            && matches!(&pair[1].token, Token::Word(w) if w.quote_style.is_none())
+            && pair[0].end == pair[1].start
+    }) || source
+        .toks
+        .iter()
+        .any(|t| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && w.value.starts_with(['@', ':'])));
+    if named {
+        return Err(wrong_placeholder(":name", dialect));
+    }
+    Ok(())
 }
 
 fn number(text: &str) -> Result<usize, String> {
     text[1..]
         .parse::<usize>()
         .ok()
-        .filter(|n| *n >= 1)
+        .filter(|n| (1..=32_767).contains(n))
         .ok_or_else(|| format!("`{text}` is not a valid placeholder number"))
 }
 
@@ -122,118 +123,4 @@ fn wrong_placeholder(text: &str, dialect: Dialect) -> String {
         Dialect::Sqlite => "SQLite placeholders here are `?` or `?1`, `?2`, ... (no named ones)",
     };
     format!("placeholder `{text}` is not supported: {expected}")
-}
-
-/// One marker found in rendered text.
-enum Marker {
-    User(usize),
-    Subject,
-}
-
-/// Splits rendered text around its markers.
-fn scan(text: &str) -> Vec<(std::ops::Range<usize>, Marker)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while let Some(offset) = text[at..].find("__guarded_") {
-        let start = at + offset;
-        let rest = &text[start..];
-        if rest.starts_with(SUBJECT) {
-            out.push((start..start + SUBJECT.len(), Marker::Subject));
-            at = start + SUBJECT.len();
-        } else if let Some(tail) = rest.strip_prefix(USER) {
-            let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
-            let index = tail[..digits].parse().unwrap_or(usize::MAX);
-            let end = start + USER.len() + digits + "__".len();
-            out.push((start..end, Marker::User(index)));
-            at = end;
-        } else {
-            at = start + 1;
-        }
-    }
-    out
-}
-
-/// Puts the dialect's placeholders back and returns the binds in order. The result is lexed
-/// again: every placeholder in it must be one this function wrote.
-pub fn finish(
-    text: &str,
-    marked: &Marked,
-    dialect: Dialect,
-) -> Result<(String, Vec<Bind>), String> {
-    let (sql, binds, written) = render(text, marked);
-    if parse::placeholders(&sql, dialect)?.len() != written {
-        return Err(
-            "the rewritten statement has placeholders the guard did not write; \
-                    simplify the statement"
-                .into(),
-        );
-    }
-    Ok((sql, binds))
-}
-
-fn render(text: &str, marked: &Marked) -> (String, Vec<Bind>, usize) {
-    let mut sql = String::with_capacity(text.len());
-    let mut positional = Vec::new();
-    let mut subject = false;
-    let mut last = 0;
-    let markers = scan(text);
-    let written = markers.len();
-    for (range, marker) in markers {
-        sql.push_str(&text[last..range.start]);
-        last = range.end;
-        match (marked.style, marker) {
-            (Style::Positional, Marker::User(i)) => {
-                sql.push('?');
-                positional.push(Bind::User(i));
-            }
-            (Style::Positional, Marker::Subject) => {
-                sql.push('?');
-                positional.push(Bind::Subject);
-            }
-            (Style::Numbered(prefix), Marker::User(i)) => {
-                let _ = write!(sql, "{prefix}{}", i + 1);
-            }
-            (Style::Numbered(prefix), Marker::Subject) => {
-                subject = true;
-                let _ = write!(sql, "{prefix}{}", marked.user_params + 1);
-            }
-        }
-    }
-    sql.push_str(&text[last..]);
-    let binds = match marked.style {
-        Style::Positional => positional,
-        Style::Numbered(_) => (0..marked.user_params)
-            .map(Bind::User)
-            .chain(subject.then_some(Bind::Subject))
-            .collect(),
-    };
-    (sql, binds, written)
-}
-
-/// Like [`finish`] for a statement binding a subset of the user's values: numbered
-/// placeholders are renumbered from 1, and the returned indices say which values to bind.
-pub fn compact(text: &str, marked: &Marked) -> (String, Vec<usize>) {
-    let mut sql = String::with_capacity(text.len());
-    let mut binds: Vec<usize> = Vec::new();
-    let mut last = 0;
-    for (range, marker) in scan(text) {
-        sql.push_str(&text[last..range.start]);
-        last = range.end;
-        let Marker::User(i) = marker else { continue };
-        match marked.style {
-            Style::Positional => {
-                sql.push('?');
-                binds.push(i);
-            }
-            Style::Numbered(prefix) => {
-                let n = binds.iter().position(|b| *b == i).unwrap_or_else(|| {
-                    binds.push(i);
-                    binds.len() - 1
-                });
-                let _ = write!(sql, "{prefix}{}", n + 1);
-            }
-        }
-    }
-    sql.push_str(&text[last..]);
-    (sql, binds)
 }

@@ -1,24 +1,77 @@
-//! Building the ownership predicate and AND-ing it into a condition.
+//! Building the ownership predicate — as syntax and as the text spliced in — and AND-ing it
+//! into a condition.
 
-use sqlparser::ast::{BinaryOperator, Expr, Ident, Value};
+use sqlparser::ast::{BinaryOperator, CastKind, DataType, Expr, Ident, ObjectName, Value};
 
-use super::placeholders::SUBJECT;
+use super::Dialect;
+use super::locate::Site;
+use super::splice::{Edits, Piece};
 
-/// The subject's placeholder: a marker that `placeholders::finish` turns into the dialect's
-/// own placeholder once the statement is rendered.
-pub fn subject() -> Expr {
-    Expr::Value(Value::Placeholder(SUBJECT.to_owned()).into())
+/// One predicate: the expression the statement must contain, and the text that says it.
+#[derive(Debug, Clone)]
+pub struct Pred {
+    pub expr: Expr,
+    pub text: Vec<Piece>,
 }
 
-/// `<qualifier>.<column> = <subject>`.
-pub fn owner_eq(qualifier: Vec<Ident>, column: &str) -> Expr {
+/// `<qualifier>.<column> = <subject>`, compared byte for byte; `qualifier` is the table name
+/// or alias as parsed, `qualifier_text` as the user wrote it.
+///
+/// A string subject must match only itself. MySQL's default collations ignore case and
+/// trailing spaces (`ALICE` and `alice ` would match `alice`), so the subject is compared as a
+/// binary string there; SQLite compares with the column's collation (`NOCASE`, say) unless
+/// the comparison names one. Both forms keep using the owner column's index. PostgreSQL's
+/// collations compare bytes unless created nondeterministic, and `COLLATE` would be an error
+/// on a non-text owner column, so it gets the plain comparison (a documented limit).
+pub fn owner_eq(
+    qualifier: Vec<Ident>,
+    qualifier_text: &str,
+    column: &str,
+    subject: &str,
+    dialect: Dialect,
+) -> Pred {
     let mut path = qualifier;
     path.push(Ident::new(column));
-    Expr::BinaryOp {
+    let placeholder = Box::new(subject_expr(subject));
+    let (right, before, after) = match dialect {
+        Dialect::Postgres => (*placeholder, "", ""),
+        Dialect::MySql => (
+            Expr::Cast {
+                kind: CastKind::Cast,
+                expr: placeholder,
+                data_type: DataType::Binary(None),
+                format: None,
+            },
+            "CAST(",
+            " AS BINARY)",
+        ),
+        Dialect::Sqlite => (
+            Expr::Collate {
+                expr: placeholder,
+                collation: ObjectName::from(vec![Ident::new("BINARY")]),
+            },
+            "",
+            " COLLATE BINARY",
+        ),
+    };
+    let expr = Expr::BinaryOp {
         left: Box::new(Expr::CompoundIdentifier(path)),
         op: BinaryOperator::Eq,
-        right: Box::new(subject()),
+        right: Box::new(right),
+    };
+    let mut text = vec![
+        Piece::Text(format!("{qualifier_text}.{column} = {before}")),
+        Piece::Subject,
+    ];
+    if !after.is_empty() {
+        text.push(Piece::Text(after.into()));
     }
+    Pred { expr, text }
+}
+
+/// The subject's placeholder as the parser reads it.
+pub fn subject_expr(subject: &str) -> Expr {
+    Expr::Value(Value::Placeholder(subject.to_owned()).into())
 }
 
 fn and(left: Expr, right: Expr) -> Expr {
@@ -31,7 +84,7 @@ fn and(left: Expr, right: Expr) -> Expr {
 
 /// `(original) AND p1 AND p2 ...`: the original condition parenthesised once, so an `OR`
 /// in it cannot escape the predicates.
-pub fn conjoin(existing: Option<Expr>, predicates: Vec<Expr>) -> Option<Expr> {
+fn conjoin(existing: Option<Expr>, predicates: impl IntoIterator<Item = Expr>) -> Option<Expr> {
     let mut predicates = predicates.into_iter();
     let first = predicates.next();
     let start = match (existing, first) {
@@ -42,7 +95,39 @@ pub fn conjoin(existing: Option<Expr>, predicates: Vec<Expr>) -> Option<Expr> {
     Some(predicates.fold(start, and))
 }
 
-/// Adds predicates to a WHERE (or ON) condition, creating it when there is none.
-pub fn add_where(selection: &mut Option<Expr>, predicates: Vec<Expr>) {
-    *selection = conjoin(selection.take(), predicates);
+/// Adds predicates to a WHERE (or ON) condition, creating it when there is none: in the
+/// syntax tree, and as insertions at `site` in the text.
+pub fn add_where(selection: &mut Option<Expr>, site: Site, preds: Vec<Pred>, edits: &mut Edits) {
+    if preds.is_empty() {
+        return;
+    }
+    let mut text = Vec::new();
+    match site {
+        Site::Existing { start, .. } => {
+            edits.text(start, "(");
+            text.push(Piece::Text(")".into()));
+        }
+        Site::Missing { .. } => text.push(Piece::Text(" WHERE ".into())),
+    }
+    for (i, pred) in preds.iter().enumerate() {
+        if i > 0 || matches!(site, Site::Existing { .. }) {
+            text.push(Piece::Text(" AND ".into()));
+        }
+        text.extend(pred.text.iter().cloned());
+    }
+    let at = match site {
+        Site::Existing { end, .. } => end,
+        Site::Missing { at } => at,
+    };
+    edits.insert(at, text);
+    *selection = conjoin(selection.take(), preds.into_iter().map(|p| p.expr));
+}
+
+/// Adds predicates to an ON condition that exists.
+pub fn add_on(on: &mut Expr, site: Site, preds: Vec<Pred>, edits: &mut Edits) {
+    let mut slot = Some(on.clone());
+    add_where(&mut slot, site, preds, edits);
+    if let Some(joined) = slot {
+        *on = joined;
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::keys::Key;
-use super::{TokenError, Verifier, VerifierError, jwks, selftest};
+use super::{TokenCode, TokenError, Verifier, VerifierError, jwks, selftest};
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat` unless configured.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
@@ -70,11 +70,13 @@ impl KeyRing {
     pub(crate) fn select(&self, kid: Option<&str>) -> Result<&Key, TokenError> {
         match (self, kid) {
             (Self::Single(key), _) => Ok(key),
-            (Self::ByKid(keys), Some(kid)) => keys.get(kid).ok_or(TokenError::new("unknown_kid")),
+            (Self::ByKid(keys), Some(kid)) => {
+                keys.get(kid).ok_or(TokenError::new(TokenCode::UnknownKid))
+            }
             (Self::ByKid(keys), None) if keys.len() == 1 => {
                 Ok(keys.values().next().expect("one key"))
             }
-            (Self::ByKid(_), None) => Err(TokenError::new("kid_required")),
+            (Self::ByKid(_), None) => Err(TokenError::new(TokenCode::KidRequired)),
         }
     }
 }

@@ -5,7 +5,7 @@ use serde::de::Deserializer;
 
 use super::keys::Alg;
 use super::strict_json::{self, Unique};
-use super::{TokenError, token};
+use super::{TokenCode, TokenError, token};
 
 /// The header members the verifier looks at. Others (`cty`, `x5t`, private names) are allowed
 /// and ignored, but still checked for duplicates.
@@ -37,8 +37,8 @@ pub(crate) struct Header {
 /// Decodes and parses the header segment: a JSON object, no member twice.
 pub(crate) fn parse(segment: &str) -> Result<Header, TokenError> {
     let json = token::decode_segment(segment)?;
-    strict_json::check_object(&json).map_err(|r| TokenError::new(r.code()))?;
-    serde_json::from_slice(&json).map_err(|_| TokenError::new("malformed"))
+    strict_json::check_object(&json).map_err(|r| TokenError::new(r.token_code()))?;
+    serde_json::from_slice(&json).map_err(|_| TokenError::new(TokenCode::Malformed))
 }
 
 impl Header {
@@ -47,26 +47,29 @@ impl Header {
         // Exact, case-sensitive: `none`, `None`, `NONE`, `hs256` and every other spelling of
         // anything but the key's one algorithm is refused here.
         if self.alg != alg.name() {
-            return Err(TokenError::new("bad_algorithm"));
+            return Err(TokenError::new(TokenCode::BadAlgorithm));
         }
         if self.crit {
-            return Err(TokenError::new("crit"));
+            return Err(TokenError::new(TokenCode::Crit));
         }
         if self.b64 {
-            return Err(TokenError::new("unsupported_header"));
+            return Err(TokenError::new(TokenCode::UnsupportedHeader));
         }
         if self.jwk || self.jku || self.x5u || self.x5c {
-            return Err(TokenError::new("key_in_header"));
+            return Err(TokenError::new(TokenCode::KeyInHeader));
         }
         if let Some(expected) = typ {
             // Media type names compare case-insensitively (RFC 7515 §4.1.9).
-            let actual = self.typ.as_deref().ok_or(TokenError::new("bad_type"))?;
+            let actual = self
+                .typ
+                .as_deref()
+                .ok_or(TokenError::new(TokenCode::BadType))?;
             let actual = actual
                 .strip_prefix("application/")
                 .filter(|rest| !rest.contains('/'))
                 .unwrap_or(actual);
             if !actual.eq_ignore_ascii_case(expected) {
-                return Err(TokenError::new("bad_type"));
+                return Err(TokenError::new(TokenCode::BadType));
             }
         }
         Ok(())

@@ -2,7 +2,7 @@
 
 use jsonwebtoken::{Algorithm, DecodingKey};
 
-use super::{TokenError, VerifierError};
+use super::{TokenCode, TokenError, VerifierError};
 
 /// HMAC secrets shorter than this are refused: HS256 needs at least its hash size. HS384 and
 /// HS512 need 48 and 64 bytes (RFC 7518 §3.2).
@@ -262,7 +262,7 @@ impl Key {
         signing_input: &[u8],
     ) -> Result<bool, TokenError> {
         jsonwebtoken::crypto::verify(signature, signing_input, &self.key, self.alg.jsonwebtoken())
-            .map_err(|_| TokenError::new("bad_signature"))
+            .map_err(|_| TokenError::new(TokenCode::BadSignature))
     }
 }
 

@@ -4,21 +4,56 @@
 //! [`Verifier::verify`] runs, in this order and on the token text only:
 //!
 //! 1. the length cap ([`DEFAULT_MAX_TOKEN_LEN`] unless configured), before any decoding;
-//! 2. the compact form: exactly three segments of base64url without padding ([`token`]);
-//! 3. the protected header ([`header`]): a JSON object without duplicate members, an `alg` that
+//! 2. the compact form: exactly three segments of base64url without padding (`token.rs`);
+//! 3. the protected header (`header.rs`): a JSON object without duplicate members, an `alg` that
 //!    is exactly the algorithm of the key chosen by `kid` (a map lookup, never a search over the
 //!    keys), no `crit`, no `b64`, no key carried in the header (`jwk`, `jku`, `x5u`, `x5c`),
 //!    `typ` when configured;
 //! 4. the signature, by jsonwebtoken's `crypto::verify` (the primitive its own `decode` calls)
 //!    with that key and its one algorithm;
 //! 5. the payload, decoded once: a JSON object without duplicate members whose registered claims
-//!    pass [`rules`] (`exp`, `nbf`, `sub` required; `iss`/`aud` as configured);
+//!    pass the rules below (`rules.rs`) (`exp`, `nbf`, `sub` required; `iss`/`aud` as configured);
 //! 6. the caller's claims type, deserialized from those same verified bytes.
 //!
 //! Nothing here fetches anything: keys come from the builder, never from a token.
+//!
+//! # The rules
+//!
+//! What a token must be (anything else is a 401 with `WWW-Authenticate: Bearer
+//! error="invalid_token"` and a short code such as `expired` or `bad_signature` in the problem
+//! body; the token itself is never echoed nor logged):
+//!
+//! - **Transport:** one `Authorization: Bearer <token>` header (scheme case-insensitive). A token
+//!   in the query string or two `Authorization` headers is a 400 `invalid_request` (RFC 6750).
+//! - **Size:** at most 8 KiB (`max_token_len`, 256 B to 64 KiB), checked before any decoding.
+//! - **Form:** three segments of base64url without padding; `=`, `+`, `/`, whitespace or a BOM
+//!   refuse it; non-canonical trailing bits too.
+//! - **Header:** a JSON object with no member twice; `alg` exactly the algorithm of the key (each
+//!   key has one, fixed when it is made: `none`, another casing or another algorithm of the same
+//!   family is refused); `kid` is only a map key: an unknown `kid` is refused, a token without
+//!   `kid` is refused when several keys are configured, and keys are never tried one after another
+//!   (a single key added with `key()` is used whatever `kid` says); `crit` and `b64` are refused
+//!   (no extension is implemented); keys or key locations in the header (`jwk`, `jku`, `x5u`,
+//!   `x5c`) are refused, never fetched: the verifier does no network I/O; `typ` when configured.
+//! - **Keys:** HMAC secrets of at least the hash size (32 bytes for HS256, 48, 64), RSA (RS/PS,
+//!   moduli of 2048 bits and more from a JWK), P-256/P-384, Ed25519. From a JWK set, keys whose
+//!   `use`/`key_ops` do not allow verifying, and algorithms we do not verify (P-521, Ed448), are
+//!   left out; a key without `kid`, a duplicate `kid`, an RSA or `oct` key without `alg`, or a key
+//!   with private members fails the build.
+//! - **Payload:** a JSON object, no member twice at any depth, nesting bounded.
+//! - **Claims:** `exp`, `nbf` and `sub` always required; times are integers (a string, boolean or
+//!   fraction is refused); `now < exp + leeway`, `nbf <= now + leeway`, `iat` (optional) not in the
+//!   future; `exp` at most `max_lifetime` (default 24 h, at most 30 days) ahead; leeway 30 s by
+//!   default, at most 60 s; `sub` a non-empty string that parses as the claims' subject type
+//!   (`String`, `i64` or `Uuid`, canonical spelling only); `iss` a string, equal when configured;
+//!   `aud` a single string equal to the configured audience, and absent when none is configured
+//!   (RFC 7519 §4.1.3). **An `aud` array is refused** even if it contains ours: a token minted for
+//!   several services can be replayed from any of them. `jti`, when present, is a string and is
+//!   exposed on `Claims` for revocation.
 
 mod builder;
 mod claims;
+mod error;
 mod header;
 mod jwks;
 mod keys;
@@ -26,62 +61,20 @@ mod rules;
 mod selftest;
 mod strict_json;
 mod token;
+#[cfg(test)]
+mod wycheproof;
 
 pub use builder::{
     DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, MAX_LIFETIME_CEILING,
     VerifierBuilder,
 };
 pub use claims::{Claims, GuardClaims, Subject};
+pub use error::{TokenCode, TokenError, VerifierError};
 pub use keys::{Alg, Key, MIN_HMAC_SECRET};
 
 use std::sync::Arc;
 
 use builder::{KeyRing, Policy};
-
-/// Why a token was refused. The code is short and safe to show; the token never is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenError {
-    code: &'static str,
-}
-
-impl TokenError {
-    pub(crate) const fn new(code: &'static str) -> Self {
-        Self { code }
-    }
-
-    /// A short machine-readable reason, e.g. `expired`, `bad_signature`, `missing`.
-    #[must_use]
-    pub const fn code(&self) -> &'static str {
-        self.code
-    }
-}
-
-impl std::fmt::Display for TokenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invalid bearer token ({})", self.code)
-    }
-}
-
-impl std::error::Error for TokenError {}
-
-/// Why a verifier could not be built: a weak secret, a key that does not load, a policy out of
-/// bounds, or a crypto backend that failed its self-test.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifierError(String);
-
-impl VerifierError {
-    pub(crate) fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
-    }
-}
-
-impl std::fmt::Display for VerifierError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for VerifierError {}
 
 /// Verifies bearer tokens. Cheap to clone; put it in the router state.
 ///
@@ -135,7 +128,7 @@ impl Verifier {
     pub fn verify<C: GuardClaims>(&self, token: &str) -> Result<C, TokenError> {
         let signed = self.verify_signature(token)?;
         rules::check::<C::Subject>(&signed.payload, &self.inner.policy, rules::now())?;
-        serde_json::from_slice(&signed.payload).map_err(|_| TokenError::new("bad_claims"))
+        serde_json::from_slice(&signed.payload).map_err(|_| TokenError::new(TokenCode::ClaimsType))
     }
 
     /// Steps 1 to 4 of [`Verifier::verify`]: everything up to and including the signature.
@@ -146,19 +139,18 @@ impl Verifier {
         let key = self.inner.keys.select(header.kid.as_deref())?;
         header.check(key.alg(), policy.typ.as_deref())?;
         if !key.verifies(parts.signature, parts.signing_input)? {
-            return Err(TokenError::new("bad_signature"));
+            return Err(TokenError::new(TokenCode::BadSignature));
         }
         Ok(Signed {
             payload: token::decode_segment(parts.payload)?,
         })
     }
 
-    /// The signature layer alone, for the Wycheproof conformance test (feature `conformance`):
-    /// the same code `verify` runs up to and including the signature, returning the verified
-    /// payload **without any claim check**. Never authorize anything with it.
-    #[cfg(feature = "conformance")]
-    #[doc(hidden)]
-    pub fn signature_layer(&self, token: &str) -> Result<Vec<u8>, TokenError> {
+    /// The signature layer alone, for the Wycheproof conformance test: the same code `verify`
+    /// runs up to and including the signature, returning the verified payload **without any
+    /// claim check**. Test builds only, so nothing can authorize with it.
+    #[cfg(test)]
+    pub(crate) fn signature_layer(&self, token: &str) -> Result<Vec<u8>, TokenError> {
         self.verify_signature(token).map(|signed| signed.payload)
     }
 }

@@ -20,10 +20,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Deserializer;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
-use super::TokenError;
 use super::builder::Policy;
 use super::claims::Subject;
 use super::strict_json::{self, Members, Unique};
+use super::{TokenCode, TokenError};
 
 /// Seconds since the epoch, now.
 pub(crate) fn now() -> u64 {
@@ -39,7 +39,7 @@ pub(crate) fn check<S: Subject>(
     now: u64,
 ) -> Result<(), TokenError> {
     let mut claims = Registered::default();
-    strict_json::scan_object(payload, &mut claims).map_err(|r| TokenError::new(r.code()))?;
+    strict_json::scan_object(payload, &mut claims).map_err(|r| TokenError::new(r.token_code()))?;
     claims.check::<S>(policy, now)
 }
 
@@ -63,7 +63,7 @@ struct Registered {
     jti: Found<String>,
 }
 
-const fn err(code: &'static str) -> TokenError {
+const fn err(code: TokenCode) -> TokenError {
     TokenError::new(code)
 }
 
@@ -72,47 +72,49 @@ impl Registered {
         let leeway = policy.leeway;
         let exp = required(&self.exp)?;
         if now >= exp.saturating_add(leeway) {
-            return Err(err("expired"));
+            return Err(err(TokenCode::Expired));
         }
         if exp
             > now
                 .saturating_add(policy.max_lifetime)
                 .saturating_add(leeway)
         {
-            return Err(err("lifetime_too_long"));
+            return Err(err(TokenCode::LifetimeTooLong));
         }
         let nbf = required(&self.nbf)?;
         if nbf > now.saturating_add(leeway) {
-            return Err(err("not_yet_valid"));
+            return Err(err(TokenCode::NotYetValid));
         }
         match self.iat {
-            Found::WrongType => return Err(err("bad_claim")),
+            Found::WrongType => return Err(err(TokenCode::BadClaim)),
             Found::Ok(iat) if iat > now.saturating_add(leeway) => {
-                return Err(err("not_yet_valid"));
+                return Err(err(TokenCode::NotYetValid));
             }
             _ => {}
         }
         match &self.sub {
-            Found::Absent => return Err(err("missing_claim")),
-            Found::WrongType => return Err(err("bad_subject")),
-            Found::Ok(sub) if S::parse_sub(sub).is_none() => return Err(err("bad_subject")),
+            Found::Absent => return Err(err(TokenCode::MissingClaim)),
+            Found::WrongType => return Err(err(TokenCode::BadSubject)),
+            Found::Ok(sub) if S::parse_sub(sub).is_none() => {
+                return Err(err(TokenCode::BadSubject));
+            }
             Found::Ok(_) => {}
         }
         expect(
             &self.iss,
             policy.issuer.as_deref(),
             Unconfigured::Allowed,
-            "bad_issuer",
+            TokenCode::BadIssuer,
         )?;
         // RFC 7519 §4.1.3: a token naming an audience is refused by a service that has none.
         expect(
             &self.aud,
             policy.audience.as_deref(),
             Unconfigured::Refused,
-            "bad_audience",
+            TokenCode::BadAudience,
         )?;
         if self.jti == Found::WrongType {
-            return Err(err("bad_claim"));
+            return Err(err(TokenCode::BadClaim));
         }
         Ok(())
     }
@@ -121,8 +123,8 @@ impl Registered {
 fn required(found: &Found<u64>) -> Result<u64, TokenError> {
     match found {
         Found::Ok(n) => Ok(*n),
-        Found::Absent => Err(err("missing_claim")),
-        Found::WrongType => Err(err("bad_claim")),
+        Found::Absent => Err(err(TokenCode::MissingClaim)),
+        Found::WrongType => Err(err(TokenCode::BadClaim)),
     }
 }
 
@@ -141,11 +143,11 @@ fn expect(
     found: &Found<String>,
     configured: Option<&str>,
     otherwise: Unconfigured,
-    code: &'static str,
+    code: TokenCode,
 ) -> Result<(), TokenError> {
     match (found, configured) {
         (Found::Absent, None) => Ok(()),
-        (Found::Absent, Some(_)) => Err(err("missing_claim")),
+        (Found::Absent, Some(_)) => Err(err(TokenCode::MissingClaim)),
         (Found::Ok(actual), Some(expected)) if actual == expected => Ok(()),
         (Found::Ok(_), None) if otherwise == Unconfigured::Allowed => Ok(()),
         _ => Err(err(code)),
@@ -357,23 +359,30 @@ mod tests {
         for (extra, expected) in [
             (
                 r#","iss":"https://evil.example","aud":"items""#,
-                "bad_issuer",
+                TokenCode::BadIssuer,
             ),
             (
                 r#","iss":["https://id.example"],"aud":"items""#,
-                "bad_issuer",
+                TokenCode::BadIssuer,
             ),
             (
                 r#","iss":"https://id.example","aud":"other""#,
-                "bad_audience",
+                TokenCode::BadAudience,
             ),
             (
                 r#","iss":"https://id.example","aud":["items"]"#,
-                "bad_audience",
+                TokenCode::BadAudience,
             ),
-            (r#","iss":"https://id.example","aud":7"#, "bad_audience"),
+            (
+                r#","iss":"https://id.example","aud":7"#,
+                TokenCode::BadAudience,
+            ),
         ] {
-            assert_eq!(code_with(&p, &claims(extra)), Some(expected), "{extra}");
+            assert_eq!(
+                code_with(&p, &claims(extra)),
+                Some(expected.code()),
+                "{extra}"
+            );
         }
         assert_eq!(code(&claims(r#","aud":"items""#)), Some("bad_audience"));
         assert_eq!(code(&claims(r#","iss":"anyone""#)), None);

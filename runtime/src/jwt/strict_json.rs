@@ -26,6 +26,15 @@ pub(crate) enum Refusal {
 }
 
 impl Refusal {
+    /// The token code of a header or payload refused for this reason.
+    pub(crate) const fn token_code(self) -> super::TokenCode {
+        match self {
+            Self::Malformed => super::TokenCode::Malformed,
+            Self::NotAnObject => super::TokenCode::NotAnObject,
+            Self::Duplicate => super::TokenCode::DuplicateMember,
+        }
+    }
+
     pub(crate) const fn code(self) -> &'static str {
         match self {
             Self::Malformed => "malformed",

@@ -3,7 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::TokenError;
+use super::{TokenCode, TokenError};
 
 /// The three segments of a compact JWS, still encoded.
 pub(crate) struct Parts<'t> {
@@ -21,11 +21,11 @@ pub(crate) struct Parts<'t> {
 /// gets to be lenient about them.
 pub(crate) fn split(token: &str, max_len: usize) -> Result<Parts<'_>, TokenError> {
     if token.len() > max_len {
-        return Err(TokenError::new("too_long"));
+        return Err(TokenError::new(TokenCode::TooLong));
     }
     let bytes = token.as_bytes();
     if !bytes.iter().all(|&b| b == b'.' || is_base64url(b)) {
-        return Err(TokenError::new("malformed"));
+        return Err(TokenError::new(TokenCode::Malformed));
     }
     let mut segments = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) = (
@@ -34,12 +34,12 @@ pub(crate) fn split(token: &str, max_len: usize) -> Result<Parts<'_>, TokenError
         segments.next(),
         segments.next(),
     ) else {
-        return Err(TokenError::new("malformed"));
+        return Err(TokenError::new(TokenCode::Malformed));
     };
     // An empty payload is a valid JWS (the claims check refuses it later); an empty header or
     // signature never is.
     if header.is_empty() || signature.is_empty() {
-        return Err(TokenError::new("malformed"));
+        return Err(TokenError::new(TokenCode::Malformed));
     }
     Ok(Parts {
         header,
@@ -53,7 +53,7 @@ pub(crate) fn split(token: &str, max_len: usize) -> Result<Parts<'_>, TokenError
 pub(crate) fn decode_segment(segment: &str) -> Result<Vec<u8>, TokenError> {
     URL_SAFE_NO_PAD
         .decode(segment)
-        .map_err(|_| TokenError::new("malformed"))
+        .map_err(|_| TokenError::new(TokenCode::Malformed))
 }
 
 const fn is_base64url(b: u8) -> bool {

@@ -6,6 +6,7 @@ mod placeholders;
 mod property;
 mod refusals;
 mod rewrites;
+mod splice;
 
 use super::{Analysis, Bind, Dialect, Policy, analyse};
 
@@ -130,14 +131,14 @@ const CLASSIFY: &[(&str, Dialect, Classified)] = &[
     (
         "UPDATE items SET title = $1 WHERE id = $2",
         Postgres,
-        Some(("SELECT 1 FROM items WHERE (id = $1)", &[1])),
+        Some(("SELECT 1 FROM items WHERE (id = $2)", &[0, 1])),
     ),
     (
         "UPDATE items SET a = $1 WHERE id = $3 AND b = $2 AND c = $3",
         Postgres,
         Some((
-            "SELECT 1 FROM items WHERE (id = $1 AND b = $2 AND c = $1)",
-            &[2, 1],
+            "SELECT 1 FROM items WHERE (id = $3 AND b = $2 AND c = $3)",
+            &[0, 1, 2],
         )),
     ),
     (
@@ -218,6 +219,6 @@ fn multi_table_writes_resolve_their_targets() {
     for sql in accepted {
         let a = analyse(sql, MySql, &strict()).unwrap_or_else(|e| panic!("{sql}: {e}"));
         assert!(a.guarded && a.writes && a.zero_rows_denies, "{sql}");
-        assert!(a.sql.contains("owner_id = ?"), "{}", a.sql);
+        assert!(a.sql.contains("owner_id = CAST(? AS BINARY)"), "{}", a.sql);
     }
 }

@@ -2,18 +2,16 @@
 //!
 //! Each group's JWK becomes a verifier through the public builder (`jwk_set`), exactly as an
 //! application would load it. The vectors' payloads are not JWT claims (`foo`, empty, binary),
-//! so the test calls `Verifier::signature_layer` (feature `conformance`): the very code
+//! so the test calls `Verifier::signature_layer` (test builds only): the very code
 //! `Verifier::verify` runs, up to and including the signature, without the claim rules after
 //! it. Every `invalid` case must be refused and every `valid` case whose algorithm we support
 //! accepted, except the cases in `DEVIATIONS`, each of which the test proves is what it says.
 //! The vector file is required: without it the test fails.
-#![allow(missing_docs)]
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use guarded::Verifier;
-use guarded::jwt::Alg;
 use serde_json::{Value, json};
+
+use super::{Alg, Verifier};
 
 const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -77,7 +75,7 @@ fn wycheproof_json_web_signature() {
         let set = json!({ "keys": [jwk] }).to_string();
         let verifier = Verifier::builder()
             .jwk_set(&set)
-            .and_then(guarded::VerifierBuilder::build);
+            .and_then(super::VerifierBuilder::build);
         for case in group["tests"].as_array().expect("tests") {
             seen += 1;
             let id = case["tcId"].as_u64().expect("tcId");

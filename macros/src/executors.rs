@@ -1,0 +1,294 @@
+//! Calls that run SQL outside a recognised chain: `pool.execute("...")`, `q.fetch_all(&pool)`,
+//! `sqlx::Executor::execute(&pool, ..)`, `QueryBuilder`.
+//!
+//! The macro cannot know a receiver's type, so every call of a method that runs SQL is judged
+//! by what it is given. The guard runs only chains the walker rewrote; anything else may run
+//! only a string literal written in the call (or a recognised `sqlx::query("...")`, judged
+//! where it stands) that writes nothing and reads no guarded table. A value of unknown origin
+//! (a variable, a `const`, `concat!`, a query built apart) is refused: what it holds is unknown.
+
+use quote::ToTokens;
+use syn::{Expr, ExprCall, ExprMethodCall, ExprPath};
+
+use crate::body::Walker;
+use crate::{check, sites};
+
+/// What the walk does after judging a call.
+pub enum Judged {
+    /// Visit the call's parts as usual.
+    Visit,
+    /// Refused: visit only its arguments, so one mistake gives one error.
+    Refused,
+}
+
+impl Walker<'_> {
+    /// `receiver.method(args)` with a method that runs SQL, not on a recognised chain.
+    pub fn run_call(&mut self, call: &ExprMethodCall) -> Judged {
+        let name = call.method.to_string();
+        if sites::DYNAMIC_BUILDERS.contains(&name.as_str()) {
+            self.errors.push(dynamic_builder(&call.method));
+            return Judged::Refused;
+        }
+        if !sites::RUN_METHODS.contains(&name.as_str()) || call.args.is_empty() {
+            return Judged::Visit;
+        }
+        let on_guard = check::is_guard(&call.receiver, self.guard)
+            || call.args.iter().any(|a| check::is_guard(a, self.guard));
+        let verdict = if on_guard && sites::is_query(&call.receiver) {
+            Err(syn::Error::new(
+                call.method.span(),
+                format!(
+                    "the guard runs a statement with `.execute`, `.fetch`, `.fetch_one`, \
+                     `.fetch_optional` or `.fetch_all`; `.{name}` is not one of them: use \
+                     `.{}(&mut guard)`",
+                    site_method(&name)
+                ),
+            ))
+        } else if on_guard {
+            Err(unseen_on_guard(call, &name))
+        } else {
+            self.judge_sql(&call.args[0], call, &name)
+        };
+        self.verdict(verdict)
+    }
+
+    /// `Trait::method(args)` or `<T as Trait>::method(args)` with a method that runs SQL;
+    /// `false` when the call is not one.
+    pub fn ufcs_call(&mut self, call: &ExprCall) -> bool {
+        let Expr::Path(func) = &*call.func else {
+            return false;
+        };
+        let Some(name) = run_method_path(func) else {
+            return false;
+        };
+        if call.args.iter().any(|a| check::is_guard(a, self.guard)) {
+            self.verdict(Err(unseen_on_guard(call, &name)));
+            return true;
+        }
+        // `Executor::execute(executor, sql)` or `Query::execute(query, executor)`: the SQL is
+        // whichever argument is a literal or a query; with neither, the call's own path
+        // stands for SQL of unknown origin, which `judge_sql` refuses.
+        let sql = call
+            .args
+            .iter()
+            .find(|a| sites::literal_arg(a).is_some() || sites::is_query(a))
+            .unwrap_or(&call.func);
+        let verdict = self.judge_sql(sql, call, &name);
+        self.verdict(verdict);
+        true
+    }
+
+    /// A path naming a dynamic builder, or a method that runs SQL taken as a value.
+    pub fn sql_path(&mut self, path: &ExprPath) {
+        if let Some(segment) = path
+            .path
+            .segments
+            .iter()
+            .find(|s| sites::DYNAMIC_BUILDERS.contains(&s.ident.to_string().as_str()))
+        {
+            self.errors.push(dynamic_builder(&segment.ident));
+        } else if let Some(segment) = path
+            .path
+            .segments
+            .iter()
+            .find(|s| sites::MIGRATIONS.contains(&s.ident.to_string().as_str()))
+        {
+            self.errors.push(migrations(&segment.ident));
+        } else if is_guard_trusted(path) {
+            self.errors.push(syn::Error::new_spanned(
+                path,
+                "a guarded fn cannot make a new `Guard`: handed to another guarded fn, its \
+                 statements would wait on this fn's locks; write those statements here, or \
+                 call the other fn from the handler that calls this one",
+            ));
+        } else if let Some(name) = run_method_path(path) {
+            self.errors.push(syn::Error::new_spanned(
+                path,
+                format!(
+                    "`{name}` taken as a value runs SQL the guard cannot follow; call it on \
+                     its statement directly: `sqlx::query(\"...\").{name}(&mut guard)`"
+                ),
+            ));
+        }
+    }
+
+    fn verdict(&mut self, verdict: Result<(), syn::Error>) -> Judged {
+        match verdict {
+            Ok(()) => Judged::Visit,
+            Err(e) => {
+                self.errors.push(e);
+                Judged::Refused
+            }
+        }
+    }
+
+    /// The SQL given to a call that does not run on the guard.
+    fn judge_sql(&self, sql: &Expr, call: &dyn ToTokens, name: &str) -> Result<(), syn::Error> {
+        if let Some(lit) = sites::literal_arg(sql) {
+            let analysis = crate::sql::analyse(&lit.value(), self.dialect, &self.policy)
+                .map_err(|message| syn::Error::new(lit.span(), message))?;
+            if check::needs_guard(&analysis) {
+                return Err(syn::Error::new(
+                    lit.span(),
+                    format!(
+                        "this statement {} but does not run on the guard; write it as \
+                         `sqlx::query(\"...\").bind(..).{}(&mut guard)`",
+                        check::what(&analysis),
+                        site_method(name)
+                    ),
+                ));
+            }
+            return Ok(());
+        }
+        if sites::is_query(sql) {
+            return Ok(());
+        }
+        Err(syn::Error::new_spanned(
+            call.to_token_stream(),
+            format!(
+                "the guard cannot see the SQL this `{name}` runs; off the guard, write the \
+                 statement as a string literal in the call (`pool.{name}(\"SELECT ...\")`) or \
+                 as `sqlx::query(\"...\")`, and it may write nothing and read no guarded \
+                 table; on the guard, write `sqlx::query(\"...\").bind(..).{}(&mut guard)` \
+                 in one expression",
+                site_method(name)
+            ),
+        ))
+    }
+}
+
+/// `sqlx::Executor::execute`, `<T as Executor>::fetch_all`, ...: the method's name when the
+/// path names a method that runs SQL through a type or trait (a plain `execute(..)` is a fn
+/// of the user's).
+fn run_method_path(path: &ExprPath) -> Option<String> {
+    if path.path.segments.len() < 2 && path.qself.is_none() {
+        return None;
+    }
+    let name = path.path.segments.last()?.ident.to_string();
+    sites::RUN_METHODS.contains(&name.as_str()).then_some(name)
+}
+
+/// `Guard::trusted`, `guarded::Guard::<Sqlite>::from_request_parts`, ...: any associated fn
+/// of `Guard`, each a way to a new one.
+fn is_guard_trusted(path: &ExprPath) -> bool {
+    let segments: Vec<_> = path.path.segments.iter().map(|s| &s.ident).collect();
+    segments.windows(2).any(|pair| pair[0] == "Guard")
+}
+
+/// The method a guarded site would use in place of `name`.
+fn site_method(name: &str) -> &str {
+    match name {
+        "fetch" | "fetch_all" | "fetch_one" | "fetch_optional" => name,
+        "fetch_many" => "fetch",
+        _ => "execute",
+    }
+}
+
+fn unseen_on_guard(call: &dyn ToTokens, name: &str) -> syn::Error {
+    syn::Error::new_spanned(
+        call.to_token_stream(),
+        format!(
+            "the guard runs only a statement it can see, written in one expression: \
+             `sqlx::query(\"...\").bind(..).{}(&mut guard)` (or `query_as`, `query_scalar`, \
+             `query!`); build the statement right there, not apart or through another name",
+            site_method(name)
+        ),
+    )
+}
+
+pub fn migrations(name: &syn::Ident) -> syn::Error {
+    syn::Error::new(
+        name.span(),
+        "migrations run SQL from files the guard never sees; run them at start-up, outside \
+         any #[guarded] fn",
+    )
+}
+
+fn dynamic_builder(name: &syn::Ident) -> syn::Error {
+    syn::Error::new(
+        name.span(),
+        format!(
+            "`{name}` assembles SQL at run time, which the guard cannot prove guarded; write \
+             each statement as a literal in `sqlx::query(\"...\")` and pass values with \
+             `.bind(..)`"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::Span;
+    use syn::visit_mut::VisitMut;
+
+    use crate::args::Deny;
+    use crate::body::Walker;
+    use crate::expand::SiteCtx;
+    use crate::sql::{Dialect, Policy};
+
+    fn errors(body: &str) -> Vec<String> {
+        let mut block: syn::Block = syn::parse_str(body).expect("block");
+        let guard = syn::Ident::new("guard", Span::call_site());
+        let unguarded = Vec::new();
+        let policy = Policy {
+            table: "items",
+            column: "owner_id",
+            unguarded: &unguarded,
+        };
+        let ctx = SiteCtx::new(Deny::NotFound, &guard);
+        let mut walker = Walker::new(&guard, Dialect::Sqlite, policy, &ctx);
+        walker.visit_block_mut(&mut block);
+        walker.errors.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn every_way_of_running_unseen_sql_is_refused_once() {
+        let refused = [
+            r#"{ pool.execute("DELETE FROM items"); }"#,
+            r#"{ (&pool).fetch_all("SELECT title FROM items"); }"#,
+            "{ pool.execute(SQL); }",
+            r#"{ pool.execute(concat!("DELETE ", "FROM items")); }"#,
+            r#"{ pool.execute(sqlx::AssertSqlSafe(format!("DELETE FROM items"))); }"#,
+            r#"{ q("DELETE FROM items").execute(&pool); }"#,
+            r#"{ q("DELETE FROM items").execute(&mut guard); }"#,
+            r#"{ let q = sqlx::query("SELECT 1"); q.fetch_all(&pool); }"#,
+            r#"{ sqlx::Executor::execute(&pool, "DELETE FROM items"); }"#,
+            r#"{ <&Pool as Executor>::fetch_all(&pool, "SELECT id FROM items"); }"#,
+            r#"{ sqlx::Executor::execute(&mut guard, "SELECT 1"); }"#,
+            "{ let f = sqlx::Executor::execute; }",
+            r#"{ let qb = sqlx::QueryBuilder::<Sqlite>::new("SELECT 1"); }"#,
+            "{ qb.build_query_scalar(); }",
+            r#"{ guard.execute("SELECT 1"); }"#,
+            r#"{ sqlx::query("SELECT 1").fetch_many(&mut guard); }"#,
+            r#"{ conn.prepare("DELETE FROM items"); }"#,
+            "{ macro_rules! m { () => {} } }",
+            r#"{ dbg!(pool.fetch_one("SELECT 1")); }"#,
+            "{ let g = Guard::trusted(pool, claims); }",
+            // Valid SQLite the parser cannot read: never trusted off the guard.
+            r#"{ pool.execute("DELETE FROM items NOT INDEXED WHERE id = 1"); }"#,
+            r#"{ sqlx::migrate!("./m").run(&pool); }"#,
+            "{ let m = sqlx::migrate::Migrator::new(path); }",
+            r#"{ async move { sqlx::query("DELETE FROM items").execute(&mut guard).await }; }"#,
+            r#"{ sqlx::query("UPDATE items SET title = 'x'").fetch_optional(&mut guard); }"#,
+        ];
+        for body in refused {
+            assert_eq!(errors(body).len(), 1, "{body}: {:?}", errors(body));
+        }
+    }
+
+    #[test]
+    fn data_strings_and_reads_elsewhere_are_allowed() {
+        let allowed = [
+            r#"{ let words = ["begin", "commit", "end", "analyze", "explain"]; }"#,
+            r#"{ let s = "DELETE FROM items"; println!("{s}"); }"#,
+            r#"{ pool.execute("SELECT 1"); }"#,
+            r#"{ pool.fetch_all(sqlx::query("SELECT note FROM audit").bind(1)); }"#,
+            r#"{ sqlx::Executor::fetch_all(&pool, "SELECT note FROM audit"); }"#,
+            "{ cache.fetch(); error.describe(); }",
+            r#"{ sqlx::query("DELETE FROM items WHERE id = ?").bind(1).execute(&mut guard); }"#,
+            r#"{ async { sqlx::query("DELETE FROM items").execute(&mut guard).await }; }"#,
+        ];
+        for body in allowed {
+            assert!(errors(body).is_empty(), "{body}: {:?}", errors(body));
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! Lexing SQL text the way the database will, in every mode the database may be in.
+//!
+//! The statement that runs is the user's text plus insertions (see `splice`), so the one thing
+//! the guard must get right about the text is where its tokens begin and end: an insertion
+//! that the database reads as part of a string or a comment guards nothing. A server's
+//! settings change that reading — MySQL's `NO_BACKSLASH_ESCAPES` and `ANSI_QUOTES`,
+//! PostgreSQL's `standard_conforming_strings` — and the macro cannot know them. So the text is
+//! lexed once per mode, and a statement whose token boundaries differ between modes is
+//! refused: whatever the server's settings, it reads the tokens the guard placed its
+//! insertions between.
+
+use std::any::TypeId;
+
+use sqlparser::dialect::{self, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
+
+use super::Dialect;
+
+/// One token of the text, with its byte range.
+#[derive(Debug, Clone)]
+pub struct Tok {
+    pub token: Token,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A statement's text and its tokens, as the database reads them.
+pub struct Source<'a> {
+    pub text: &'a str,
+    /// Every token, whitespace and comments included, in the default mode: what the parser
+    /// reads.
+    pub spanned: Vec<TokenWithSpan>,
+    /// The tokens that are not whitespace or comments, with byte ranges.
+    pub toks: Vec<Tok>,
+    /// Byte offset of each line's start (line 1 at index 0), and whether the line is ASCII
+    /// (then a column is a byte count, and finding it costs nothing).
+    line_starts: Vec<(usize, bool)>,
+}
+
+/// How the database may read the text: the default mode first.
+fn modes(dialect: Dialect) -> Vec<Mode> {
+    let base = Mode {
+        dialect,
+        backslash: false,
+        double_quote_ident: true,
+    };
+    match dialect {
+        // `standard_conforming_strings` on (the default since 9.1), then off.
+        Dialect::Postgres => vec![
+            base,
+            Mode {
+                backslash: true,
+                ..base
+            },
+        ],
+        // Backslash escapes on and `"` a string (the defaults), then NO_BACKSLASH_ESCAPES,
+        // then ANSI_QUOTES (`"` quotes an identifier, which has no escapes).
+        Dialect::MySql => {
+            let default = Mode {
+                backslash: true,
+                double_quote_ident: false,
+                ..base
+            };
+            vec![
+                default,
+                Mode {
+                    backslash: false,
+                    ..default
+                },
+                Mode {
+                    double_quote_ident: true,
+                    ..default
+                },
+            ]
+        }
+        Dialect::Sqlite => vec![base],
+    }
+}
+
+/// Lexes `text` in every mode of `dialect`; refuses text the modes read differently and the
+/// comments some database executes.
+pub fn lex(text: &str, dialect: Dialect) -> Result<Source<'_>, String> {
+    let mut modes = modes(dialect);
+    // The modes differ only in how they read a backslash and a `"`: without either, they
+    // read the text alike, and lexing it again would only cost compile time.
+    if !text.contains(['\\', '"']) {
+        modes.truncate(1);
+    }
+    lex_in(text, dialect, modes)
+}
+
+/// Lexes the guard's own splice of a text `lex` accepted, in the default mode only: its
+/// insertions sit between tokens every mode reads alike and are made of tokens no mode reads
+/// differently (names, `.`, `=`, parentheses, placeholders), so the other modes would only
+/// repeat the default's reading.
+pub fn lex_spliced(text: &str, dialect: Dialect) -> Result<Source<'_>, String> {
+    lex_in(text, dialect, modes(dialect).into_iter().take(1).collect())
+}
+
+fn lex_in(text: &str, dialect: Dialect, modes: Vec<Mode>) -> Result<Source<'_>, String> {
+    let line_starts: Vec<(usize, bool)> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .map(|start| {
+            let line = text[start..].split('\n').next().unwrap_or_default();
+            (start, line.is_ascii())
+        })
+        .collect();
+    let mut lexed = modes.into_iter().map(|mode| {
+        Tokenizer::new(&mode, text)
+            .tokenize_with_location()
+            .map_err(|e| format!("this SQL does not lex: {}", e.message))
+    });
+    let spanned = lexed.next().expect("every dialect has a default mode")?;
+    let mut source = Source {
+        text,
+        spanned: Vec::new(),
+        toks: Vec::new(),
+        line_starts,
+    };
+    let mut lexed = lexed.peekable();
+    let shape = match lexed.peek() {
+        Some(_) => source.shape(&spanned)?,
+        None => Vec::new(),
+    };
+    for other in lexed {
+        // Text another mode cannot even lex reads differently in that mode.
+        let other = other.map_err(|_| AMBIGUOUS.to_owned())?;
+        if source.shape(&other)? != shape {
+            return Err(AMBIGUOUS.into());
+        }
+    }
+    refuse_executable_comments(&spanned, dialect)?;
+    source.toks = source.significant(&spanned)?;
+    source.spanned = spanned;
+    Ok(source)
+}
+
+const AMBIGUOUS: &str = "this SQL reads differently depending on the server's settings (a \
+    backslash in a string: MySQL's NO_BACKSLASH_ESCAPES, PostgreSQL's \
+    standard_conforming_strings; or `\"` under ANSI_QUOTES), so the guard cannot tell where \
+    its strings end; double a quote to escape it (`''`), or use E'...' on PostgreSQL";
+
+/// Where each token starts and ends, and of what kind: what must not depend on the mode.
+type Shape = Vec<(usize, usize, Kind)>;
+
+/// What a token is to the guard. A quoted string and a quoted identifier are alike here:
+/// MySQL's `ANSI_QUOTES` turns one into the other without moving any boundary, and the parser
+/// refuses a string where a table name must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Blank,
+    Quoted,
+    Other(std::mem::Discriminant<Token>),
+}
+
+fn kind(token: &Token) -> Kind {
+    match token {
+        Token::Whitespace(_) => Kind::Blank,
+        Token::Word(w) if w.quote_style.is_some() => Kind::Quoted,
+        Token::SingleQuotedString(_) | Token::DoubleQuotedString(_) => Kind::Quoted,
+        other => Kind::Other(std::mem::discriminant(other)),
+    }
+}
+
+impl Source<'_> {
+    /// The byte offset of a location the lexer or the parser reported.
+    pub fn offset(&self, at: Location) -> Option<usize> {
+        let line = usize::try_from(at.line).ok()?.checked_sub(1)?;
+        let column = usize::try_from(at.column).ok()?.checked_sub(1)?;
+        let (start, ascii) = *self.line_starts.get(line)?;
+        let rest = &self.text[start..];
+        if column == 0 {
+            return Some(start);
+        }
+        if ascii {
+            // A column one past the line's end is the newline's offset (or the text's end).
+            let line_len = rest.find('\n').unwrap_or(rest.len());
+            return (column <= line_len).then_some(start + column);
+        }
+        rest.char_indices()
+            .nth(column)
+            .map(|(i, _)| start + i)
+            .or_else(|| (rest.chars().count() == column).then_some(self.text.len()))
+    }
+
+    fn range(&self, token: &TokenWithSpan) -> Result<(usize, usize), String> {
+        match (self.offset(token.span.start), self.offset(token.span.end)) {
+            (Some(start), Some(end)) if start <= end => Ok((start, end)),
+            _ => Err("cannot locate a token of this statement; simplify it".into()),
+        }
+    }
+
+    fn shape(&self, tokens: &[TokenWithSpan]) -> Result<Shape, String> {
+        tokens
+            .iter()
+            .filter(|t| !matches!(t.token, Token::EOF))
+            .map(|t| {
+                let (start, end) = self.range(t)?;
+                Ok((start, end, kind(&t.token)))
+            })
+            .collect()
+    }
+
+    fn significant(&self, tokens: &[TokenWithSpan]) -> Result<Vec<Tok>, String> {
+        tokens
+            .iter()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
+            .map(|t| {
+                let (start, end) = self.range(t)?;
+                Ok(Tok {
+                    token: t.token.clone(),
+                    start,
+                    end,
+                })
+            })
+            .collect()
+    }
+}
+
+/// MySQL runs the text of `/*! ... */` (MariaDB also `/*M! ... */`) as SQL: a predicate the
+/// guard did not see, or one it placed, could hide there.
+fn refuse_executable_comments(tokens: &[TokenWithSpan], dialect: Dialect) -> Result<(), String> {
+    if dialect != Dialect::MySql {
+        return Ok(());
+    }
+    let executable = tokens.iter().any(|t| {
+        matches!(&t.token, Token::Whitespace(Whitespace::MultiLineComment(c))
+            if c.starts_with('!') || c.starts_with("M!"))
+    });
+    if executable {
+        return Err(
+            "MySQL runs the text of `/*! ... */` comments as SQL; write it as plain \
+                    SQL or remove the comment"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// One way the database may lex: a dialect with its settings.
+#[derive(Debug, Clone, Copy)]
+struct Mode {
+    dialect: Dialect,
+    /// A backslash escapes the next character in a `'...'` string.
+    backslash: bool,
+    /// `"..."` quotes an identifier (else a string).
+    double_quote_ident: bool,
+}
+
+impl Mode {
+    fn inner(self) -> &'static dyn dialect::Dialect {
+        match self.dialect {
+            Dialect::Postgres => &PostgreSqlDialect {},
+            Dialect::MySql => &MySqlDialect {},
+            Dialect::Sqlite => &SQLiteDialect {},
+        }
+    }
+}
+
+/// Everything the tokenizer asks of a dialect, answered by the real one except the settings
+/// this mode changes.
+impl dialect::Dialect for Mode {
+    fn dialect(&self) -> TypeId {
+        self.inner().dialect()
+    }
+    fn is_identifier_start(&self, ch: char) -> bool {
+        self.inner().is_identifier_start(ch)
+    }
+    fn is_identifier_part(&self, ch: char) -> bool {
+        self.inner().is_identifier_part(ch)
+    }
+    fn is_delimited_identifier_start(&self, ch: char) -> bool {
+        if ch == '"' {
+            return self.double_quote_ident;
+        }
+        self.inner().is_delimited_identifier_start(ch)
+    }
+    fn supports_string_literal_backslash_escape(&self) -> bool {
+        self.backslash
+    }
+    fn ignores_wildcard_escapes(&self) -> bool {
+        self.inner().ignores_wildcard_escapes()
+    }
+    fn is_custom_operator_part(&self, ch: char) -> bool {
+        self.inner().is_custom_operator_part(ch)
+    }
+    fn requires_single_line_comment_whitespace(&self) -> bool {
+        self.inner().requires_single_line_comment_whitespace()
+    }
+    fn supports_dollar_as_money_prefix(&self) -> bool {
+        self.inner().supports_dollar_as_money_prefix()
+    }
+    fn supports_dollar_placeholder(&self) -> bool {
+        self.inner().supports_dollar_placeholder()
+    }
+    fn supports_geometric_types(&self) -> bool {
+        self.inner().supports_geometric_types()
+    }
+    // `/*! ... */` stays one comment token, which `lex` refuses.
+    fn supports_multiline_comment_hints(&self) -> bool {
+        false
+    }
+    fn supports_nested_comments(&self) -> bool {
+        self.inner().supports_nested_comments()
+    }
+    fn supports_numeric_literal_underscores(&self) -> bool {
+        self.inner().supports_numeric_literal_underscores()
+    }
+    fn supports_numeric_prefix(&self) -> bool {
+        self.inner().supports_numeric_prefix()
+    }
+    fn supports_pipe_operator(&self) -> bool {
+        self.inner().supports_pipe_operator()
+    }
+    fn supports_quote_delimited_string(&self) -> bool {
+        self.inner().supports_quote_delimited_string()
+    }
+    fn supports_string_escape_constant(&self) -> bool {
+        self.inner().supports_string_escape_constant()
+    }
+    fn supports_triple_quoted_string(&self) -> bool {
+        self.inner().supports_triple_quoted_string()
+    }
+    fn supports_unicode_string_literal(&self) -> bool {
+        self.inner().supports_unicode_string_literal()
+    }
+}

@@ -1,0 +1,12 @@
+#![allow(unused_imports)]
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+use sqlx::Executor;
+
+#[guarded(owner = "items.owner_id")]
+async fn handler(mut guard: Guard<Sqlite>, pool: SqlitePool, id: i64) -> Result<(), guarded::Error> {
+    let _ = pool.execute_many("DELETE FROM items; SELECT 1");
+    Ok(())
+}
+
+fn main() {}

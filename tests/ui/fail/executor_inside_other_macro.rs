@@ -1,0 +1,13 @@
+// Another macro's tokens are opaque: an executor method inside is refused.
+#![allow(unused_imports)]
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+use sqlx::Executor;
+
+#[guarded(owner = "items.owner_id")]
+async fn handler(mut guard: Guard<Sqlite>, pool: SqlitePool, id: i64) -> Result<(), guarded::Error> {
+    dbg!(pool.execute("SELECT 1"));
+    Ok(())
+}
+
+fn main() {}

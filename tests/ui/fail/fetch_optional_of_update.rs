@@ -1,0 +1,11 @@
+#![allow(unused_imports)]
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+
+#[guarded(owner = "items.owner_id")]
+async fn handler(mut guard: Guard<Sqlite>, id: i64) -> Result<(), guarded::Error> {
+    let _: Option<(i64,)> = sqlx::query_as("UPDATE items SET title = 'x' WHERE id = ?").bind(id).fetch_optional(&mut guard).await?;
+    Ok(())
+}
+
+fn main() {}

@@ -1,0 +1,18 @@
+// The inner call would wait on the outer scope: a guarded fn cannot hand its guard on.
+#![allow(unused_imports)]
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+
+#[guarded(owner = "items.owner_id")]
+async fn rename(mut guard: Guard<Sqlite>, id: i64) -> Result<(), guarded::Error> {
+    sqlx::query("UPDATE items SET title = 'x' WHERE id = ?").bind(id).execute(&mut guard).await?;
+    Ok(())
+}
+
+#[guarded(owner = "items.owner_id")]
+async fn handler(guard: Guard<Sqlite>, id: i64) -> Result<(), guarded::Error> {
+    rename(guard.clone(), id).await?;
+    Ok(())
+}
+
+fn main() {}

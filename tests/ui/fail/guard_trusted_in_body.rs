@@ -1,0 +1,18 @@
+// A new Guard made in the body would be handed on like a clone.
+#![allow(unused_imports)]
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+
+#[guarded(owner = "items.owner_id")]
+async fn rename(mut guard: Guard<Sqlite>, id: i64) -> Result<(), guarded::Error> {
+    sqlx::query("UPDATE items SET title = 'x' WHERE id = ?").bind(id).execute(&mut guard).await?;
+    Ok(())
+}
+
+#[guarded(owner = "items.owner_id")]
+async fn handler(guard: Guard<Sqlite>, pool: SqlitePool, id: i64) -> Result<(), guarded::Error> {
+    rename(Guard::trusted(pool, guard.claims().clone()), id).await?;
+    Ok(())
+}
+
+fn main() {}

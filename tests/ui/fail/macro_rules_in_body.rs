@@ -1,0 +1,17 @@
+#![allow(unused_imports)]
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+use sqlx::Executor;
+
+#[guarded(owner = "items.owner_id")]
+async fn handler(mut guard: Guard<Sqlite>, pool: SqlitePool, id: i64) -> Result<(), guarded::Error> {
+    macro_rules! wipe {
+        ($p:expr) => {
+            $p.execute("DELETE FROM items")
+        };
+    }
+    wipe!(&pool).await?;
+    Ok(())
+}
+
+fn main() {}

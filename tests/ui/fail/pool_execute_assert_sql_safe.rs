@@ -1,0 +1,12 @@
+#![allow(unused_imports)]
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+use sqlx::Executor;
+
+#[guarded(owner = "items.owner_id")]
+async fn handler(mut guard: Guard<Sqlite>, pool: SqlitePool, id: i64) -> Result<(), guarded::Error> {
+    pool.execute(sqlx::AssertSqlSafe(format!("DELETE FROM items WHERE id = {id}"))).await?;
+    Ok(())
+}
+
+fn main() {}

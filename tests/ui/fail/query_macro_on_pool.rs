@@ -1,0 +1,11 @@
+#![allow(unused_imports)]
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+
+#[guarded(owner = "items.owner_id")]
+async fn handler(mut guard: Guard<Sqlite>, pool: SqlitePool, id: i64) -> Result<(), guarded::Error> {
+    sqlx::query!("DELETE FROM items WHERE id = ?", id).execute(&pool).await?;
+    Ok(())
+}
+
+fn main() {}

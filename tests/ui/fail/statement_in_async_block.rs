@@ -1,0 +1,13 @@
+#![allow(unused_imports)]
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+use sqlx::Executor;
+
+#[guarded(owner = "items.owner_id")]
+async fn handler(mut guard: Guard<Sqlite>, pool: SqlitePool, id: i64) -> Result<(), guarded::Error> {
+    let wipe = async move { pool.execute("DELETE FROM items").await };
+    wipe.await?;
+    Ok(())
+}
+
+fn main() {}

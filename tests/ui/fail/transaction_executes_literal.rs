@@ -1,0 +1,14 @@
+#![allow(unused_imports)]
+use guarded::{guarded, Guard};
+use sqlx::{Sqlite, SqlitePool};
+use sqlx::Executor;
+
+#[guarded(owner = "items.owner_id")]
+async fn handler(mut guard: Guard<Sqlite>, pool: SqlitePool, id: i64) -> Result<(), guarded::Error> {
+    let mut tx = pool.begin().await?;
+    (&mut *tx).execute("UPDATE items SET title = 'mine'").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn main() {}
