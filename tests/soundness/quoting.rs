@@ -11,6 +11,9 @@ mod sqlite {
         dash_dash_in_string(id) r"SELECT id FROM items WHERE id = ? AND title <> '--'" [.bind(id)];
         comment_open_in_string(id) r"SELECT id FROM items WHERE id = ? AND title <> '/*'" [.bind(id)];
         line_comment_after_where(id) "SELECT id FROM items WHERE id = ? -- OR 1 = 1" [.bind(id)];
+        /// A line comment ends at a newline only, to SQLite: a predicate after the `\r` is
+        /// still inside the comment.
+        line_comment_ended_by_carriage_return(id) "SELECT id FROM items WHERE id = ? -- note\r" [.bind(id)];
         block_comment_inside_where(id) "SELECT id FROM items WHERE /* OR 1 = 1 */ id = ? /* the end */" [.bind(id)];
         unicode_next_to_where(id) "SELECT id FROM items WHERE title <> 'ünïcødé ☃ 𝄞 ''' AND id = ?" [.bind(id)];
         string_spelling_the_predicate(id) "SELECT id FROM items WHERE id = ? AND title <> 'items.owner_id = ?'" [.bind(id)];
@@ -27,6 +30,7 @@ mod sqlite {
         update_with_doubled_quotes_and_dashes(id) r"UPDATE items SET title = 'new''--' WHERE id = ?" [.bind(id)];
         update_then_line_comment(id) "UPDATE items SET title = 'new' WHERE id = ? -- mine" [.bind(id)];
         delete_then_block_comment(id) "DELETE FROM items WHERE id = ? /* mine */" [.bind(id)];
+        delete_then_comment_ended_by_carriage_return(id) "DELETE FROM items WHERE id = ? -- mine\r" [.bind(id)];
         update_with_comment_marks_in_strings(id) "UPDATE items SET title = 'new' || '/*' WHERE id = ? AND title <> '*/'" [.bind(id)];
     }
 }
@@ -44,6 +48,9 @@ mod postgres {
         dash_dash_in_string(id) r"SELECT id FROM items WHERE id = $1 AND title <> '--'" [.bind(id)];
         comment_open_in_string(id) r"SELECT id FROM items WHERE id = $1 AND title <> '/*'" [.bind(id)];
         line_comment_after_where(id) "SELECT id FROM items WHERE id = $1 -- OR true" [.bind(id)];
+        line_comment_ended_by_carriage_return(id) "SELECT id FROM items WHERE id = $1 -- note\r" [.bind(id)];
+        /// PostgreSQL ends a `--` comment at `\r` too: `OR true` is code to it.
+        code_after_carriage_return(id) "SELECT id FROM items WHERE id = $1 -- note\r OR true" [.bind(id)];
         /// PostgreSQL nests block comments: the first `*/` does not end this one.
         nested_block_comment(id) "SELECT id FROM items WHERE id = $1 /* outer /* inner */ OR true */" [.bind(id)];
         unicode_next_to_where(id) "SELECT id FROM items WHERE title <> 'ünïcødé ☃ 𝄞 ''' AND id = $1" [.bind(id)];
@@ -58,6 +65,7 @@ mod postgres {
         delete_after_escape_string(id) r"DELETE FROM items WHERE id = $1 AND title <> E'\''" [.bind(id)];
         update_then_line_comment(id) "UPDATE items SET title = 'new' WHERE id = $1 -- mine" [.bind(id)];
         delete_then_nested_comment(id) "DELETE FROM items WHERE id = $1 /* a /* b */ c */" [.bind(id)];
+        delete_with_code_after_carriage_return(id) "DELETE FROM items WHERE id = $1 -- mine\r OR true" [.bind(id)];
     }
 }
 
@@ -65,6 +73,9 @@ mod mariadb {
     reads! { MySql;
         doubled_quote(id) r"SELECT id FROM items WHERE title <> '''' AND id = ?" [.bind(id)];
         hash_comment_after_where(id) "SELECT id FROM items WHERE id = ? # OR 1 = 1" [.bind(id)];
+        /// MySQL ends `#` and `-- ` comments at a newline only.
+        hash_comment_ended_by_carriage_return(id) "SELECT id FROM items WHERE id = ? # note\r" [.bind(id)];
+        dash_comment_ended_by_carriage_return(id) "SELECT id FROM items WHERE id = ? -- note\r" [.bind(id)];
         dash_dash_comment_after_where(id) "SELECT id FROM items WHERE id = ? -- OR 1 = 1" [.bind(id)];
         block_comment_inside_where(id) "SELECT id FROM items WHERE /* OR 1 = 1 */ id = ?" [.bind(id)];
         hash_in_string(id) "SELECT id FROM items WHERE id = ? AND title <> '#'" [.bind(id)];
@@ -81,6 +92,7 @@ mod mariadb {
     }
     writes! { MySql;
         update_then_hash_comment(id) "UPDATE items SET title = 'new' WHERE id = ? # mine" [.bind(id)];
+        delete_then_hash_comment_ended_by_carriage_return(id) "DELETE FROM items WHERE id = ? # mine\r" [.bind(id)];
         update_to_a_doubled_quote(id) "UPDATE items SET title = 'new''' WHERE id = ?" [.bind(id)];
         update_to_a_double_quoted_string(id) r#"UPDATE items SET title = "new""" WHERE id = ?"# [.bind(id)];
         delete_next_to_a_dash_dash_string(id) "DELETE FROM items WHERE id = ? AND title <> ' OR 1 = 1 -- '" [.bind(id)];

@@ -23,6 +23,7 @@ mod sqlite {
         case_in_where(id) "SELECT id FROM items WHERE CASE WHEN id = ? THEN 1 ELSE 0 END = 1" [.bind(id)];
         limit_without_where(_id) "SELECT id FROM items ORDER BY id LIMIT 100" [];
         no_where(_id) "SELECT id FROM items" [];
+        trailing_semicolon_and_comment(id) "SELECT id FROM items WHERE id = ?; -- done" [.bind(id)];
         union_second_branch_without_where(id) "SELECT id FROM items WHERE id = ? UNION SELECT id FROM items" [.bind(id)];
         recursive_cte(id) "WITH RECURSIVE t(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM t WHERE n < 0) SELECT id FROM items, t WHERE id = t.n" [.bind(id)];
         group_by_having(id) "SELECT id FROM items WHERE id = ? GROUP BY id HAVING count(*) > ?" [.bind(id).bind(0_i64)];
