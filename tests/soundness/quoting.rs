@@ -45,6 +45,8 @@ mod postgres {
         dollar_quote(id) r"SELECT id FROM items WHERE title <> $$'$$ AND id = $1" [.bind(id)];
         tagged_dollar_quote(id) r"SELECT id FROM items WHERE title <> $t$ $$ ' -- $t$ AND id = $1" [.bind(id)];
         dollar_quote_last(id) r"SELECT id FROM items WHERE id = $1 AND title <> $$--$$" [.bind(id)];
+        dollar_quote_holding_a_placeholder(id) "SELECT id FROM items WHERE id = $1 AND title <> $a$$1$a$" [.bind(id)];
+        dollar_in_identifier(id) "SELECT id AS a$b FROM items WHERE id = $1" [.bind(id)];
         dash_dash_in_string(id) r"SELECT id FROM items WHERE id = $1 AND title <> '--'" [.bind(id)];
         comment_open_in_string(id) r"SELECT id FROM items WHERE id = $1 AND title <> '/*'" [.bind(id)];
         line_comment_after_where(id) "SELECT id FROM items WHERE id = $1 -- OR true" [.bind(id)];
@@ -84,6 +86,8 @@ mod mariadb {
         question_mark_in_string(id) "SELECT id FROM items WHERE title <> '?' AND id = ?" [.bind(id)];
         /// `--` not followed by a space is two minus signs to MySQL, not a comment.
         double_minus_without_space(id) "SELECT id FROM items WHERE id = ?--1" [.bind(id - 1)];
+        double_minus_then_or(id) "SELECT id FROM items WHERE id = ?--1 OR 1 = 1" [.bind(id)];
+        quote_inside_backquotes(id) "SELECT id AS `it's` FROM items WHERE id = ? AND title <> '`'" [.bind(id)];
         hex_literal(id) "SELECT id FROM items WHERE title <> X'27' AND id = ?" [.bind(id)];
         double_quoted_string(id) r#"SELECT id FROM items WHERE title <> "it's ""quoted""" AND id = ?"# [.bind(id)];
         unicode_next_to_where(id) "SELECT id FROM items WHERE title <> 'ünïcødé ☃ ''' AND id = ?" [.bind(id)];
