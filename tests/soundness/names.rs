@@ -14,6 +14,11 @@ mod sqlite {
         schema_qualified(id) "SELECT id FROM main.items WHERE id = ?" [.bind(id)];
         schema_qualified_and_aliased(id) "SELECT m.id FROM main.items m WHERE m.id = ?" [.bind(id)];
         quoted_table_unquoted_column(id) r#"SELECT "items".id FROM "items" WHERE items.id = ?"# [.bind(id)];
+        /// SQLite compares names without case, quoted or not: `"ITEMS"` is `items`.
+        quoted_upper_case_table(id) r#"SELECT id FROM "ITEMS" WHERE id = ?"# [.bind(id)];
+        bracketed_upper_case_table(id) "SELECT id FROM [Items] WHERE id = ?" [.bind(id)];
+        backquoted_upper_case_table(id) "SELECT id FROM `ITEMS` WHERE id = ?" [.bind(id)];
+        quoted_schema_and_table(id) r#"SELECT id FROM "main"."Items" WHERE id = ?"# [.bind(id)];
         self_join(id) "SELECT b.id FROM items a JOIN items b ON a.id = b.id WHERE a.id = ?" [.bind(id)];
         self_join_comma(id) "SELECT b.id FROM items a, items b WHERE a.id = ? AND b.id = a.id" [.bind(id)];
         self_join_unaliased_first(id) "SELECT x.id FROM items JOIN items x ON x.id = items.id WHERE items.id = ?" [.bind(id)];

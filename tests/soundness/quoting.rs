@@ -11,6 +11,9 @@ mod sqlite {
         dash_dash_in_string(id) r"SELECT id FROM items WHERE id = ? AND title <> '--'" [.bind(id)];
         comment_open_in_string(id) r"SELECT id FROM items WHERE id = ? AND title <> '/*'" [.bind(id)];
         line_comment_after_where(id) "SELECT id FROM items WHERE id = ? -- OR 1 = 1" [.bind(id)];
+        /// A line comment ends at a newline only, to SQLite: a predicate after the `\r` is
+        /// still inside the comment.
+        line_comment_ended_by_carriage_return(id) "SELECT id FROM items WHERE id = ? -- note\r" [.bind(id)];
         block_comment_inside_where(id) "SELECT id FROM items WHERE /* OR 1 = 1 */ id = ? /* the end */" [.bind(id)];
         unicode_next_to_where(id) "SELECT id FROM items WHERE title <> 'ünïcødé ☃ 𝄞 ''' AND id = ?" [.bind(id)];
         string_spelling_the_predicate(id) "SELECT id FROM items WHERE id = ? AND title <> 'items.owner_id = ?'" [.bind(id)];
@@ -18,20 +21,22 @@ mod sqlite {
         backquoted_names(id) "SELECT `id` FROM `items` WHERE `id` = ?" [.bind(id)];
         bracketed_names(id) "SELECT [id] FROM [items] WHERE [id] = ?" [.bind(id)];
         blob_literal(id) "SELECT id FROM items WHERE title <> x'27' AND id = ?" [.bind(id)];
+        /// SQLite has no backslash escapes: `'\'''` is `\'`. Printed back as `'\''`, SQLite
+        /// reads that quote as doubled with the next, and the string runs on over the predicate.
+        backslash_quote_in_select_list_and_where(id) r"SELECT id, '\''' FROM items WHERE title <> '\''' AND id = ?" [.bind(id)];
     }
     writes! { Sqlite;
         update_to_a_trailing_backslash(id) r"UPDATE items SET title = 'new\' WHERE id = ?" [.bind(id)];
         update_with_doubled_quotes_and_dashes(id) r"UPDATE items SET title = 'new''--' WHERE id = ?" [.bind(id)];
         update_then_line_comment(id) "UPDATE items SET title = 'new' WHERE id = ? -- mine" [.bind(id)];
         delete_then_block_comment(id) "DELETE FROM items WHERE id = ? /* mine */" [.bind(id)];
+        delete_then_comment_ended_by_carriage_return(id) "DELETE FROM items WHERE id = ? -- mine\r" [.bind(id)];
         update_with_comment_marks_in_strings(id) "UPDATE items SET title = 'new' || '/*' WHERE id = ? AND title <> '*/'" [.bind(id)];
     }
 }
 
 mod postgres {
     reads! { Postgres;
-        /// With standard_conforming_strings (the default) `'\'` is one backslash.
-        plain_backslash_string(id) r"SELECT id FROM items WHERE title <> '\' AND id = $1" [.bind(id)];
         escape_string_quote(id) r"SELECT id FROM items WHERE title <> E'\'' AND id = $1" [.bind(id)];
         escape_string_backslash(id) r"SELECT id FROM items WHERE title <> E'\\' AND id = $1" [.bind(id)];
         /// Read without the `E`, this string ends after the backslash and `OR true` is code.
@@ -40,9 +45,14 @@ mod postgres {
         dollar_quote(id) r"SELECT id FROM items WHERE title <> $$'$$ AND id = $1" [.bind(id)];
         tagged_dollar_quote(id) r"SELECT id FROM items WHERE title <> $t$ $$ ' -- $t$ AND id = $1" [.bind(id)];
         dollar_quote_last(id) r"SELECT id FROM items WHERE id = $1 AND title <> $$--$$" [.bind(id)];
+        dollar_quote_holding_a_placeholder(id) "SELECT id FROM items WHERE id = $1 AND title <> $a$$1$a$" [.bind(id)];
+        dollar_in_identifier(id) "SELECT id AS a$b FROM items WHERE id = $1" [.bind(id)];
         dash_dash_in_string(id) r"SELECT id FROM items WHERE id = $1 AND title <> '--'" [.bind(id)];
         comment_open_in_string(id) r"SELECT id FROM items WHERE id = $1 AND title <> '/*'" [.bind(id)];
         line_comment_after_where(id) "SELECT id FROM items WHERE id = $1 -- OR true" [.bind(id)];
+        line_comment_ended_by_carriage_return(id) "SELECT id FROM items WHERE id = $1 -- note\r" [.bind(id)];
+        /// PostgreSQL ends a `--` comment at `\r` too: `OR true` is code to it.
+        code_after_carriage_return(id) "SELECT id FROM items WHERE id = $1 -- note\r OR true" [.bind(id)];
         /// PostgreSQL nests block comments: the first `*/` does not end this one.
         nested_block_comment(id) "SELECT id FROM items WHERE id = $1 /* outer /* inner */ OR true */" [.bind(id)];
         unicode_next_to_where(id) "SELECT id FROM items WHERE title <> 'ünïcødé ☃ 𝄞 ''' AND id = $1" [.bind(id)];
@@ -57,38 +67,38 @@ mod postgres {
         delete_after_escape_string(id) r"DELETE FROM items WHERE id = $1 AND title <> E'\''" [.bind(id)];
         update_then_line_comment(id) "UPDATE items SET title = 'new' WHERE id = $1 -- mine" [.bind(id)];
         delete_then_nested_comment(id) "DELETE FROM items WHERE id = $1 /* a /* b */ c */" [.bind(id)];
+        delete_with_code_after_carriage_return(id) "DELETE FROM items WHERE id = $1 -- mine\r OR true" [.bind(id)];
     }
 }
 
 mod mariadb {
     reads! { MySql;
-        /// MySQL reads `\'` as a quote inside the string: this is one string ` OR 1 = 1 -- `.
-        backslash_quote_hiding_an_or(id) r"SELECT id FROM items WHERE id = ? AND title <> '\' OR 1 = 1 -- '" [.bind(id)];
-        backslash_quote(id) r"SELECT id FROM items WHERE title <> '\'' AND id = ?" [.bind(id)];
         doubled_quote(id) r"SELECT id FROM items WHERE title <> '''' AND id = ?" [.bind(id)];
-        double_quoted_string(id) r#"SELECT id FROM items WHERE title <> "it's \"quoted\"" AND id = ?"# [.bind(id)];
         hash_comment_after_where(id) "SELECT id FROM items WHERE id = ? # OR 1 = 1" [.bind(id)];
+        /// MySQL ends `#` and `-- ` comments at a newline only.
+        hash_comment_ended_by_carriage_return(id) "SELECT id FROM items WHERE id = ? # note\r" [.bind(id)];
+        dash_comment_ended_by_carriage_return(id) "SELECT id FROM items WHERE id = ? -- note\r" [.bind(id)];
         dash_dash_comment_after_where(id) "SELECT id FROM items WHERE id = ? -- OR 1 = 1" [.bind(id)];
         block_comment_inside_where(id) "SELECT id FROM items WHERE /* OR 1 = 1 */ id = ?" [.bind(id)];
         hash_in_string(id) "SELECT id FROM items WHERE id = ? AND title <> '#'" [.bind(id)];
         like_escape(id) r"SELECT id FROM items WHERE title NOT LIKE '%\_%' AND id = ?" [.bind(id)];
-        unicode_next_to_where(id) r"SELECT id FROM items WHERE title <> 'ünïcødé ☃ \'' AND id = ?" [.bind(id)];
         backquoted_names(id) "SELECT `id` FROM `items` WHERE `items`.`id` = ?" [.bind(id)];
         question_mark_in_string(id) "SELECT id FROM items WHERE title <> '?' AND id = ?" [.bind(id)];
-        /// MySQL runs the text of `/*! ... */`: it is code, not a comment.
-        executable_comment(id) "SELECT id FROM items WHERE id = ? /*! OR 1 = 1 */" [.bind(id)];
-        versioned_executable_comment(id) "SELECT id FROM items WHERE id = ? /*!50000 OR 1 = 1 */" [.bind(id)];
-        mariadb_executable_comment(id) "SELECT id FROM items WHERE id = ? /*M! OR 1 = 1 */" [.bind(id)];
         /// `--` not followed by a space is two minus signs to MySQL, not a comment.
         double_minus_without_space(id) "SELECT id FROM items WHERE id = ?--1" [.bind(id - 1)];
-        national_string(id) r"SELECT id FROM items WHERE title <> N'\'' AND id = ?" [.bind(id)];
-        charset_introducer(id) r"SELECT id FROM items WHERE title <> _utf8mb4'\'' AND id = ?" [.bind(id)];
+        double_minus_then_or(id) "SELECT id FROM items WHERE id = ?--1 OR 1 = 1" [.bind(id)];
+        quote_inside_backquotes(id) "SELECT id AS `it's` FROM items WHERE id = ? AND title <> '`'" [.bind(id)];
         hex_literal(id) "SELECT id FROM items WHERE title <> X'27' AND id = ?" [.bind(id)];
+        double_quoted_string(id) r#"SELECT id FROM items WHERE title <> "it's ""quoted""" AND id = ?"# [.bind(id)];
+        unicode_next_to_where(id) "SELECT id FROM items WHERE title <> 'ünïcødé ☃ ''' AND id = ?" [.bind(id)];
+        national_string(id) "SELECT id FROM items WHERE title <> N'it''s' AND id = ?" [.bind(id)];
+        charset_introducer(id) "SELECT id FROM items WHERE title <> _utf8mb4'it''s' AND id = ?" [.bind(id)];
     }
     writes! { MySql;
-        update_to_an_escaped_quote(id) r"UPDATE items SET title = 'new\'' WHERE id = ?" [.bind(id)];
-        delete_after_backslash_quote(id) r"DELETE FROM items WHERE id = ? AND title <> '\' OR 1 = 1 -- '" [.bind(id)];
         update_then_hash_comment(id) "UPDATE items SET title = 'new' WHERE id = ? # mine" [.bind(id)];
-        update_to_a_double_quoted_string(id) r#"UPDATE items SET title = "new\"" WHERE id = ?"# [.bind(id)];
+        delete_then_hash_comment_ended_by_carriage_return(id) "DELETE FROM items WHERE id = ? # mine\r" [.bind(id)];
+        update_to_a_doubled_quote(id) "UPDATE items SET title = 'new''' WHERE id = ?" [.bind(id)];
+        update_to_a_double_quoted_string(id) r#"UPDATE items SET title = "new""" WHERE id = ?"# [.bind(id)];
+        delete_next_to_a_dash_dash_string(id) "DELETE FROM items WHERE id = ? AND title <> ' OR 1 = 1 -- '" [.bind(id)];
     }
 }

@@ -14,6 +14,7 @@ mod sqlite {
         scalar_subquery_in_select(id) "SELECT (SELECT i.id FROM items i WHERE i.id = ?)" [.bind(id)];
         subquery_in_from(id) "SELECT t.id FROM (SELECT id FROM items) AS t WHERE t.id = ?" [.bind(id)];
         cte(id) "WITH t AS (SELECT id FROM items) SELECT id FROM t WHERE id = ?" [.bind(id)];
+        derived_table_with_a_forged_owner(id) "SELECT t.id FROM (SELECT id, 'mallory' AS owner_id FROM items) AS t WHERE t.id = ?" [.bind(id)];
         union_with_items(id) "SELECT id FROM items WHERE id = ? UNION SELECT id FROM items WHERE title = 'alice-other'" [.bind(id)];
         union_with_audit(id) "SELECT item_id FROM audit WHERE 1 = 0 UNION ALL SELECT id FROM items WHERE id = ?" [.bind(id)];
         or_without_parentheses(id) "SELECT id FROM items WHERE id = ? OR title = 'alice-secret'" [.bind(id)];
@@ -23,6 +24,7 @@ mod sqlite {
         case_in_where(id) "SELECT id FROM items WHERE CASE WHEN id = ? THEN 1 ELSE 0 END = 1" [.bind(id)];
         limit_without_where(_id) "SELECT id FROM items ORDER BY id LIMIT 100" [];
         no_where(_id) "SELECT id FROM items" [];
+        trailing_semicolon_and_comment(id) "SELECT id FROM items WHERE id = ?; -- done" [.bind(id)];
         union_second_branch_without_where(id) "SELECT id FROM items WHERE id = ? UNION SELECT id FROM items" [.bind(id)];
         recursive_cte(id) "WITH RECURSIVE t(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM t WHERE n < 0) SELECT id FROM items, t WHERE id = t.n" [.bind(id)];
         group_by_having(id) "SELECT id FROM items WHERE id = ? GROUP BY id HAVING count(*) > ?" [.bind(id).bind(0_i64)];
@@ -63,6 +65,10 @@ mod postgres {
         lateral_subquery(id) "SELECT t.id FROM audit a, LATERAL (SELECT id FROM items WHERE id = a.item_id) t WHERE a.item_id = $1" [.bind(id)];
         subquery_in_from(id) "SELECT t.id FROM (SELECT id FROM items) AS t WHERE t.id = $1" [.bind(id)];
         cte(id) "WITH t AS (SELECT id FROM items) SELECT id FROM t WHERE id = $1" [.bind(id)];
+        /// A CTE named like the guarded table, over it, with a forged owner column: the inner
+        /// reference is the real table, the outer one the CTE, which has no owner to check.
+        cte_shadowing_the_table(id) "WITH items AS (SELECT id, title, 'mallory' AS owner_id FROM items) SELECT id FROM items WHERE id = $1" [.bind(id)] pending "class 2";
+        derived_table_with_a_forged_owner(id) "SELECT t.id FROM (SELECT id, 'mallory' AS owner_id FROM items) AS t WHERE t.id = $1" [.bind(id)];
         union_with_items(id) "SELECT id FROM items WHERE id = $1 UNION SELECT id FROM items WHERE title = 'alice-other'" [.bind(id)];
         union_with_audit(id) "SELECT item_id FROM audit WHERE false UNION ALL SELECT id FROM items WHERE id = $1" [.bind(id)];
         or_without_parentheses(id) "SELECT id FROM items WHERE id = $1 OR title = 'alice-secret'" [.bind(id)];
@@ -111,6 +117,10 @@ mod mariadb {
         scalar_subquery_in_select(id) "SELECT (SELECT i.id FROM items i WHERE i.id = ?)" [.bind(id)];
         subquery_in_from(id) "SELECT t.id FROM (SELECT id FROM items) AS t WHERE t.id = ?" [.bind(id)];
         cte(id) "WITH t AS (SELECT id FROM items) SELECT id FROM t WHERE id = ?" [.bind(id)];
+        /// A CTE named like the guarded table, over it, with a forged owner column: the inner
+        /// reference is the real table, the outer one the CTE, which has no owner to check.
+        cte_shadowing_the_table(id) "WITH items AS (SELECT id, title, 'mallory' AS owner_id FROM items) SELECT id FROM items WHERE id = ?" [.bind(id)] pending "class 2";
+        derived_table_with_a_forged_owner(id) "SELECT t.id FROM (SELECT id, 'mallory' AS owner_id FROM items) AS t WHERE t.id = ?" [.bind(id)];
         union_with_items(id) "SELECT id FROM items WHERE id = ? UNION SELECT id FROM items WHERE title = 'alice-other'" [.bind(id)];
         union_with_audit(id) "SELECT item_id FROM audit WHERE 1 = 0 UNION ALL SELECT id FROM items WHERE id = ?" [.bind(id)];
         or_without_parentheses(id) "SELECT id FROM items WHERE id = ? OR title = 'alice-secret'" [.bind(id)];
