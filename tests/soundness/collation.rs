@@ -4,14 +4,12 @@
 //!
 //! Each backend runs with its default collation and with one that folds: MariaDB's default
 //! (`utf8mb4_general_ci`, PAD SPACE), SQLite's `COLLATE NOCASE` on the owner column, and a
-//! PostgreSQL nondeterministic ICU collation on it. The PostgreSQL one still matches folded
-//! subjects (the predicate compares under the column's collation), so it runs only with
-//! `GUARDED_SOUNDNESS_PENDING=1`.
+//! PostgreSQL nondeterministic ICU collation on it.
 
 use sqlx::{Executor, MySql, Pool, Postgres, Sqlite};
 
 use crate::common::Backend;
-use crate::harness::{Dump, World, pending_enabled, reads_as, writes_as};
+use crate::harness::{Dump, World, reads_as, writes_as};
 
 /// Subjects a case- or pad-insensitive or accent-folding collation reads as `alice`.
 const LOOKALIKES: &[&str] = &["ALICE", "alice ", "Alice", "alicé"];
@@ -160,9 +158,6 @@ async fn mariadb_default_collation() {
 /// ignores case.
 #[tokio::test]
 async fn postgres_nondeterministic_owner_column() {
-    if !pending_enabled() {
-        return;
-    }
     let prepare = async || {
         let pool = Postgres::fresh().await?;
         for statement in [

@@ -58,11 +58,6 @@ macro_rules! dump_impl {
 }
 dump_impl!(Sqlite, Postgres, MySql);
 
-/// Whether the cases that fail on the current rewriter should run.
-pub fn pending_enabled() -> bool {
-    std::env::var("GUARDED_SOUNDNESS_PENDING").is_ok_and(|v| v == "1")
-}
-
 pub fn guard<DB: Backend>(pool: &Pool<DB>, sub: &str) -> Guard<DB> {
     let claims: Claims =
         serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
@@ -274,10 +269,9 @@ pub async fn writes_as<DB, F, Fut, T>(
 }
 
 /// One guarded read per case: `name(id) "SQL" [.bind(...)...]`, the fn binding what the case
-/// says and returning the item ids it fetched. `pending "class"` runs the case only with
-/// `GUARDED_SOUNDNESS_PENDING=1`.
+/// says and returning the item ids it fetched.
 macro_rules! reads {
-    ($db:ident; $($(#[$doc:meta])* $name:ident($id:ident) $sql:tt [$($chain:tt)*] $(pending $why:literal)?;)*) => {$(
+    ($db:ident; $($(#[$doc:meta])* $name:ident($id:ident) $sql:tt [$($chain:tt)*];)*) => {$(
         $(#[$doc])*
         #[tokio::test]
         async fn $name() {
@@ -292,7 +286,6 @@ macro_rules! reads {
                     .await?;
                 Ok(ids)
             }
-            $(let _: &str = $why; if !$crate::harness::pending_enabled() { return; })?
             let Some(world) = $crate::harness::World::<sqlx::$db>::new().await else { return };
             $crate::harness::reads(stringify!($name), world, handler).await;
         }
@@ -300,9 +293,9 @@ macro_rules! reads {
 }
 
 /// One guarded write per case: `name(id) "SQL" [.bind(...)...]`, executed; `audit` may be
-/// written. `pending "class"` as for `reads!`.
+/// written.
 macro_rules! writes {
-    ($db:ident; $($(#[$doc:meta])* $name:ident($id:ident) $sql:tt [$($chain:tt)*] $(pending $why:literal)?;)*) => {$(
+    ($db:ident; $($(#[$doc:meta])* $name:ident($id:ident) $sql:tt [$($chain:tt)*];)*) => {$(
         $(#[$doc])*
         #[tokio::test]
         async fn $name() {
@@ -317,7 +310,6 @@ macro_rules! writes {
                     .await?;
                 Ok(done.rows_affected())
             }
-            $(let _: &str = $why; if !$crate::harness::pending_enabled() { return; })?
             let Some(world) = $crate::harness::World::<sqlx::$db>::new().await else { return };
             $crate::harness::writes(stringify!($name), world, handler, |_| Vec::new()).await;
         }
@@ -326,7 +318,7 @@ macro_rules! writes {
 
 /// A write whose RETURNING rows are fetched: `name(id) "SQL" [...]`, as for `writes!`.
 macro_rules! returning {
-    ($db:ident; $($(#[$doc:meta])* $name:ident($id:ident) $sql:tt [$($chain:tt)*] $(pending $why:literal)?;)*) => {$(
+    ($db:ident; $($(#[$doc:meta])* $name:ident($id:ident) $sql:tt [$($chain:tt)*];)*) => {$(
         $(#[$doc])*
         #[tokio::test]
         async fn $name() {
@@ -341,7 +333,6 @@ macro_rules! returning {
                     .await?;
                 Ok(ids)
             }
-            $(let _: &str = $why; if !$crate::harness::pending_enabled() { return; })?
             let Some(world) = $crate::harness::World::<sqlx::$db>::new().await else { return };
             let returned = |ids: Vec<Option<i64>>| ids.into_iter().flatten().collect();
             $crate::harness::writes(stringify!($name), world, handler, returned).await;

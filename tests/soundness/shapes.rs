@@ -65,9 +65,6 @@ mod postgres {
         lateral_subquery(id) "SELECT t.id FROM audit a, LATERAL (SELECT id FROM items WHERE id = a.item_id) t WHERE a.item_id = $1" [.bind(id)];
         subquery_in_from(id) "SELECT t.id FROM (SELECT id FROM items) AS t WHERE t.id = $1" [.bind(id)];
         cte(id) "WITH t AS (SELECT id FROM items) SELECT id FROM t WHERE id = $1" [.bind(id)];
-        /// A CTE named like the guarded table, over it, with a forged owner column: the inner
-        /// reference is the real table, the outer one the CTE, which has no owner to check.
-        cte_shadowing_the_table(id) "WITH items AS (SELECT id, title, 'mallory' AS owner_id FROM items) SELECT id FROM items WHERE id = $1" [.bind(id)] pending "class 2";
         derived_table_with_a_forged_owner(id) "SELECT t.id FROM (SELECT id, 'mallory' AS owner_id FROM items) AS t WHERE t.id = $1" [.bind(id)];
         union_with_items(id) "SELECT id FROM items WHERE id = $1 UNION SELECT id FROM items WHERE title = 'alice-other'" [.bind(id)];
         union_with_audit(id) "SELECT item_id FROM audit WHERE false UNION ALL SELECT id FROM items WHERE id = $1" [.bind(id)];
@@ -117,9 +114,6 @@ mod mariadb {
         scalar_subquery_in_select(id) "SELECT (SELECT i.id FROM items i WHERE i.id = ?)" [.bind(id)];
         subquery_in_from(id) "SELECT t.id FROM (SELECT id FROM items) AS t WHERE t.id = ?" [.bind(id)];
         cte(id) "WITH t AS (SELECT id FROM items) SELECT id FROM t WHERE id = ?" [.bind(id)];
-        /// A CTE named like the guarded table, over it, with a forged owner column: the inner
-        /// reference is the real table, the outer one the CTE, which has no owner to check.
-        cte_shadowing_the_table(id) "WITH items AS (SELECT id, title, 'mallory' AS owner_id FROM items) SELECT id FROM items WHERE id = ?" [.bind(id)] pending "class 2";
         derived_table_with_a_forged_owner(id) "SELECT t.id FROM (SELECT id, 'mallory' AS owner_id FROM items) AS t WHERE t.id = ?" [.bind(id)];
         union_with_items(id) "SELECT id FROM items WHERE id = ? UNION SELECT id FROM items WHERE title = 'alice-other'" [.bind(id)];
         union_with_audit(id) "SELECT item_id FROM audit WHERE 1 = 0 UNION ALL SELECT id FROM items WHERE id = ?" [.bind(id)];

@@ -5,9 +5,9 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, ObjectName, Statement, Visit, Visitor};
+use sqlparser::ast::{Cte, Expr, ObjectName, Query, Statement, Visit, Visitor};
 
-use super::names::{idents, last_name};
+use super::names::{idents, is_table, last_name};
 
 /// Functions that run SQL given as text, or read a table given by name, or change settings
 /// that decide which table a name means: what they read never passes through the guard.
@@ -42,18 +42,38 @@ const OPAQUE_FUNCTIONS: &[&str] = &[
     "load_extension",
 ];
 
-/// Refuses the forms of this module anywhere in the statement.
-pub fn refuse(statement: &Statement) -> Result<(), String> {
-    match statement.visit(&mut Hazards) {
+/// Refuses the forms of this module anywhere in the statement; `table` is the guarded one.
+pub fn refuse(statement: &Statement, table: &str) -> Result<(), String> {
+    match statement.visit(&mut Hazards { table }) {
         ControlFlow::Continue(()) => Ok(()),
         ControlFlow::Break(message) => Err(message),
     }
 }
 
-struct Hazards;
+struct Hazards<'a> {
+    table: &'a str,
+}
 
-impl Visitor for Hazards {
+impl Visitor for Hazards<'_> {
     type Break = String;
+
+    /// A CTE named like the guarded table stands in for it wherever the name is read, with
+    /// whatever owner column it makes up: the predicate would then compare the CTE's column,
+    /// not the table's.
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<String> {
+        let ctes = query.with.iter().flat_map(|with| &with.cte_tables);
+        match ctes
+            .map(|cte: &Cte| &cte.alias.name)
+            .find(|name| is_table(&ObjectName::from(vec![(*name).clone()]), self.table))
+        {
+            Some(name) => ControlFlow::Break(format!(
+                "the CTE `{name}` is named like the guarded table `{}` and would stand in for \
+                 it; give the CTE another name",
+                self.table
+            )),
+            None => ControlFlow::Continue(()),
+        }
+    }
 
     fn pre_visit_relation(&mut self, name: &ObjectName) -> ControlFlow<String> {
         only(name)?;

@@ -109,7 +109,7 @@ struct Rewrite {
 
 fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, String> {
     let (source, mut statement) = parse::parse(sql, dialect)?;
-    hazards::refuse(&statement)?;
+    hazards::refuse(&statement, policy.table)?;
     let params = placeholders::read(&source, dialect)?;
     verify::placeholders_parsed(&statement, params.at.len())?;
     let returns_rows = returns_rows(&statement);

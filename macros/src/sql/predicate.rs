@@ -20,9 +20,10 @@ pub struct Pred {
 /// A string subject must match only itself. MySQL's default collations ignore case and
 /// trailing spaces (`ALICE` and `alice ` would match `alice`), so the subject is compared as a
 /// binary string there; SQLite compares with the column's collation (`NOCASE`, say) unless
-/// the comparison names one. Both forms keep using the owner column's index. PostgreSQL's
-/// collations compare bytes unless created nondeterministic, and `COLLATE` would be an error
-/// on a non-text owner column, so it gets the plain comparison (a documented limit).
+/// the comparison names one. On PostgreSQL a nondeterministic collation on the owner column
+/// folds case too, and `COLLATE` on a non-text column is an error, so the plain comparison
+/// (which the index serves) is AND-ed with the two compared as text under `"C"`, whatever the
+/// column's type. Every form keeps using the owner column's index.
 pub fn owner_eq(
     qualifier: Vec<Ident>,
     qualifier_text: &str,
@@ -30,11 +31,14 @@ pub fn owner_eq(
     subject: &str,
     dialect: Dialect,
 ) -> Pred {
+    if dialect == Dialect::Postgres {
+        return postgres_eq(qualifier, qualifier_text, column, subject);
+    }
     let mut path = qualifier;
     path.push(Ident::new(column));
     let placeholder = Box::new(subject_expr(subject));
     let (right, before, after) = match dialect {
-        Dialect::Postgres => (*placeholder, "", ""),
+        Dialect::Postgres => unreachable!("handled above"),
         Dialect::MySql => (
             Expr::Cast {
                 kind: CastKind::Cast,
@@ -66,6 +70,43 @@ pub fn owner_eq(
     if !after.is_empty() {
         text.push(Piece::Text(after.into()));
     }
+    Pred { expr, text }
+}
+
+/// `(q.col = $n AND CAST(q.col AS TEXT) COLLATE "C" = CAST($n AS TEXT))`; see [`owner_eq`].
+fn postgres_eq(qualifier: Vec<Ident>, qualifier_text: &str, column: &str, subject: &str) -> Pred {
+    let mut path = qualifier;
+    path.push(Ident::new(column));
+    let owner = Expr::CompoundIdentifier(path);
+    let as_text = |expr: Expr| Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(expr),
+        data_type: DataType::Text,
+        format: None,
+    };
+    let eq = |left: Expr, right: Expr| Expr::BinaryOp {
+        left: Box::new(left),
+        op: BinaryOperator::Eq,
+        right: Box::new(right),
+    };
+    let bytes = eq(
+        Expr::Collate {
+            expr: Box::new(as_text(owner.clone())),
+            collation: ObjectName::from(vec![Ident::with_quote('"', "C")]),
+        },
+        as_text(subject_expr(subject)),
+    );
+    let expr = Expr::Nested(Box::new(and(eq(owner, subject_expr(subject)), bytes)));
+    let owner_text = format!("{qualifier_text}.{column}");
+    let text = vec![
+        Piece::Text(format!("({owner_text} = ")),
+        Piece::Subject,
+        Piece::Text(format!(
+            " AND CAST({owner_text} AS TEXT) COLLATE \"C\" = CAST("
+        )),
+        Piece::Subject,
+        Piece::Text(" AS TEXT))".into()),
+    ];
     Pred { expr, text }
 }
 

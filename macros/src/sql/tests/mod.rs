@@ -203,7 +203,11 @@ fn an_owner_table_may_be_given_with_its_schema() {
         ..policy()
     };
     let a = analyse("SELECT * FROM items", Postgres, &policy).expect("guarded");
-    assert_eq!(a.sql, "SELECT * FROM items WHERE items.owner_id = $1");
+    assert_eq!(
+        a.sql,
+        "SELECT * FROM items WHERE (items.owner_id = $1 AND CAST(items.owner_id AS TEXT) \
+         COLLATE \"C\" = CAST($1 AS TEXT))"
+    );
 }
 
 /// Multi-table statements that write only the guarded table need no declaration: the

@@ -22,7 +22,11 @@ fn a_named_sqlite_parameter_is_refused() {
 #[test]
 fn numbered_placeholders_keep_their_numbers() {
     let a = analyse("SELECT $2, $1 FROM items", Postgres, &policy()).expect("guarded");
-    assert_eq!(a.sql, "SELECT $2, $1 FROM items WHERE items.owner_id = $3");
+    assert_eq!(
+        a.sql,
+        "SELECT $2, $1 FROM items WHERE (items.owner_id = $3 AND CAST(items.owner_id AS TEXT) \
+         COLLATE \"C\" = CAST($3 AS TEXT))"
+    );
     assert_eq!(a.binds, [Bind::User(0), Bind::User(1), Bind::Subject]);
 }
 

@@ -293,6 +293,22 @@ fn conjuncts(expr: Option<&Expr>) -> Vec<&Expr> {
     out
 }
 
+/// PostgreSQL's predicate is `(<owner> = <subject> AND <the same as text under "C">)`: its
+/// first half is the comparison the checker looks for.
+fn postgres_first(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Nested(inner) => match &**inner {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                ..
+            } => left,
+            _ => expr,
+        },
+        _ => expr,
+    }
+}
+
 /// The subject inside the byte-for-byte comparison of MySQL (`CAST(? AS BINARY)`) and SQLite
 /// (`? COLLATE BINARY`).
 fn strict(expr: &Expr) -> &Expr {
@@ -316,20 +332,23 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn has_predicate(&self, condition: Option<&Expr>, qualifier: &str) -> bool {
-        conjuncts(condition).into_iter().any(|c| match c {
-            Expr::BinaryOp {
-                left,
-                op: BinaryOperator::Eq,
-                right,
-            } => {
-                matches!(&**left, Expr::CompoundIdentifier(path)
+        conjuncts(condition)
+            .into_iter()
+            .map(postgres_first)
+            .any(|c| match c {
+                Expr::BinaryOp {
+                    left,
+                    op: BinaryOperator::Eq,
+                    right,
+                } => {
+                    matches!(&**left, Expr::CompoundIdentifier(path)
                     if path.len() == 2
                         && path[0].value.eq_ignore_ascii_case(qualifier)
                         && path[1].value == "owner_id")
-                    && self.subjects.is_subject(strict(right))
-            }
-            _ => false,
-        })
+                        && self.subjects.is_subject(strict(right))
+                }
+                _ => false,
+            })
     }
 
     fn require(&mut self, factor: &TableFactor, condition: Option<&Expr>, place: &str) {

@@ -21,7 +21,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE items SET title = $2 WHERE id = $1",
         Postgres,
-        "UPDATE items SET title = $2 WHERE (id = $1) AND items.owner_id = $3",
+        "UPDATE items SET title = $2 WHERE (id = $1) AND (items.owner_id = $3 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT))",
         &[U(0), U(1), S],
     ),
     (
@@ -39,13 +39,13 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "DELETE FROM items AS i WHERE i.id = $1",
         Postgres,
-        "DELETE FROM items AS i WHERE (i.id = $1) AND i.owner_id = $2",
+        "DELETE FROM items AS i WHERE (i.id = $1) AND (i.owner_id = $2 AND CAST(i.owner_id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT))",
         &[U(0), S],
     ),
     (
         "DELETE FROM items",
         Postgres,
-        "DELETE FROM items WHERE items.owner_id = $1",
+        "DELETE FROM items WHERE (items.owner_id = $1 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($1 AS TEXT))",
         &[S],
     ),
     (
@@ -69,13 +69,13 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "SELECT a.note, i.title FROM audit a LEFT JOIN items i ON i.id = a.item_id",
         Postgres,
-        "SELECT a.note, i.title FROM audit a LEFT JOIN items i ON (i.id = a.item_id) AND i.owner_id = $1",
+        "SELECT a.note, i.title FROM audit a LEFT JOIN items i ON (i.id = a.item_id) AND (i.owner_id = $1 AND CAST(i.owner_id AS TEXT) COLLATE \"C\" = CAST($1 AS TEXT))",
         &[S],
     ),
     (
         "SELECT count(*) FROM audit WHERE item_id IN (SELECT id FROM items WHERE title = $1)",
         Postgres,
-        "SELECT count(*) FROM audit WHERE item_id IN (SELECT id FROM items WHERE (title = $1) AND items.owner_id = $2)",
+        "SELECT count(*) FROM audit WHERE item_id IN (SELECT id FROM items WHERE (title = $1) AND (items.owner_id = $2 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT)))",
         &[U(0), S],
     ),
     (
@@ -111,7 +111,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "INSERT INTO items (id, title) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET title = excluded.title",
         Postgres,
-        "INSERT INTO items (id, title, owner_id) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE items.owner_id = $3",
+        "INSERT INTO items (id, title, owner_id) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE (items.owner_id = $3 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT))",
         &[U(0), U(1), S],
     ),
     (
@@ -123,7 +123,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "WITH d AS (DELETE FROM items WHERE id = $1 RETURNING id) SELECT id FROM d",
         Postgres,
-        "WITH d AS (DELETE FROM items WHERE (id = $1) AND items.owner_id = $2 RETURNING id) SELECT id FROM d",
+        "WITH d AS (DELETE FROM items WHERE (id = $1) AND (items.owner_id = $2 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT)) RETURNING id) SELECT id FROM d",
         &[U(0), S],
     ),
     (
@@ -135,7 +135,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE items SET title = $1 WHERE id = $2 RETURNING id, title",
         Postgres,
-        "UPDATE items SET title = $1 WHERE (id = $2) AND items.owner_id = $3 RETURNING id, title",
+        "UPDATE items SET title = $1 WHERE (id = $2) AND (items.owner_id = $3 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT)) RETURNING id, title",
         &[U(0), U(1), S],
     ),
     (
@@ -165,13 +165,13 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE public.items SET title = $1 WHERE id = $2",
         Postgres,
-        "UPDATE public.items SET title = $1 WHERE (id = $2) AND public.items.owner_id = $3",
+        "UPDATE public.items SET title = $1 WHERE (id = $2) AND (public.items.owner_id = $3 AND CAST(public.items.owner_id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT))",
         &[U(0), U(1), S],
     ),
     (
         "UPDATE \"Items\" SET title = $1",
         Postgres,
-        "UPDATE \"Items\" SET title = $1 WHERE \"Items\".owner_id = $2",
+        "UPDATE \"Items\" SET title = $1 WHERE (\"Items\".owner_id = $2 AND CAST(\"Items\".owner_id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT))",
         &[U(0), S],
     ),
     (
@@ -183,7 +183,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE items SET title = a.note FROM audit a WHERE a.item_id = items.id AND a.id = $1",
         Postgres,
-        "UPDATE items SET title = a.note FROM audit a WHERE (a.item_id = items.id AND a.id = $1) AND items.owner_id = $2",
+        "UPDATE items SET title = a.note FROM audit a WHERE (a.item_id = items.id AND a.id = $1) AND (items.owner_id = $2 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT))",
         &[U(0), S],
     ),
     (
@@ -237,7 +237,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "DELETE FROM items USING audit a WHERE a.item_id = items.id AND a.id = $1",
         Postgres,
-        "DELETE FROM items USING audit a WHERE (a.item_id = items.id AND a.id = $1) AND items.owner_id = $2",
+        "DELETE FROM items USING audit a WHERE (a.item_id = items.id AND a.id = $1) AND (items.owner_id = $2 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT))",
         &[U(0), S],
     ),
     (
@@ -255,7 +255,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "WITH old AS (SELECT id FROM items WHERE title = $1) DELETE FROM items WHERE id IN (SELECT id FROM old)",
         Postgres,
-        "WITH old AS (SELECT id FROM items WHERE (title = $1) AND items.owner_id = $2) DELETE FROM items WHERE (id IN (SELECT id FROM old)) AND items.owner_id = $2",
+        "WITH old AS (SELECT id FROM items WHERE (title = $1) AND (items.owner_id = $2 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT))) DELETE FROM items WHERE (id IN (SELECT id FROM old)) AND (items.owner_id = $2 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT))",
         &[U(0), S],
     ),
     (
@@ -267,19 +267,19 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "SELECT * FROM audit a FULL JOIN items i ON a.item_id = i.id",
         Postgres,
-        "SELECT * FROM audit a FULL JOIN items i ON a.item_id = i.id WHERE i.owner_id = $1",
+        "SELECT * FROM audit a FULL JOIN items i ON a.item_id = i.id WHERE (i.owner_id = $1 AND CAST(i.owner_id AS TEXT) COLLATE \"C\" = CAST($1 AS TEXT))",
         &[S],
     ),
     (
         "SELECT * FROM audit a LEFT JOIN items i USING (id)",
         Postgres,
-        "SELECT * FROM audit a LEFT JOIN items i USING (id) WHERE i.owner_id = $1",
+        "SELECT * FROM audit a LEFT JOIN items i USING (id) WHERE (i.owner_id = $1 AND CAST(i.owner_id AS TEXT) COLLATE \"C\" = CAST($1 AS TEXT))",
         &[S],
     ),
     (
         "SELECT * FROM audit a LEFT JOIN (items i JOIN tags t ON t.item_id = i.id) ON i.id = a.item_id",
         Postgres,
-        "SELECT * FROM audit a LEFT JOIN (items i JOIN tags t ON t.item_id = i.id) ON (i.id = a.item_id) AND i.owner_id = $1",
+        "SELECT * FROM audit a LEFT JOIN (items i JOIN tags t ON t.item_id = i.id) ON (i.id = a.item_id) AND (i.owner_id = $1 AND CAST(i.owner_id AS TEXT) COLLATE \"C\" = CAST($1 AS TEXT))",
         &[S],
     ),
     (
@@ -303,7 +303,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "WITH mine AS (SELECT * FROM items) SELECT * FROM mine WHERE id = $1",
         Postgres,
-        "WITH mine AS (SELECT * FROM items WHERE items.owner_id = $2) SELECT * FROM mine WHERE id = $1",
+        "WITH mine AS (SELECT * FROM items WHERE (items.owner_id = $2 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT))) SELECT * FROM mine WHERE id = $1",
         &[U(0), S],
     ),
     (
@@ -315,13 +315,13 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "SELECT * FROM public.items WHERE id = $1",
         Postgres,
-        "SELECT * FROM public.items WHERE (id = $1) AND public.items.owner_id = $2",
+        "SELECT * FROM public.items WHERE (id = $1) AND (public.items.owner_id = $2 AND CAST(public.items.owner_id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT))",
         &[U(0), S],
     ),
     (
         "SELECT * FROM items WHERE id = $1 OFFSET $2 LIMIT $3",
         Postgres,
-        "SELECT * FROM items WHERE (id = $1) AND items.owner_id = $4 OFFSET $2 LIMIT $3",
+        "SELECT * FROM items WHERE (id = $1) AND (items.owner_id = $4 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($4 AS TEXT)) OFFSET $2 LIMIT $3",
         &[U(0), U(1), U(2), S],
     ),
     (
@@ -375,7 +375,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "INSERT INTO items AS t (id, title) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET title = $2",
         Postgres,
-        "INSERT INTO items AS t (id, title, owner_id) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET title = $2 WHERE t.owner_id = $3",
+        "INSERT INTO items AS t (id, title, owner_id) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET title = $2 WHERE (t.owner_id = $3 AND CAST(t.owner_id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT))",
         &[U(0), U(1), S],
     ),
     (
@@ -405,13 +405,13 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "INSERT INTO public.items (id, title) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET title = $2",
         Postgres,
-        "INSERT INTO public.items (id, title, owner_id) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET title = $2 WHERE items.owner_id = $3",
+        "INSERT INTO public.items (id, title, owner_id) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET title = $2 WHERE (items.owner_id = $3 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT))",
         &[U(0), U(1), S],
     ),
     (
         "WITH u AS (UPDATE items SET title = $1 WHERE id = $2 RETURNING id) SELECT count(*) FROM u",
         Postgres,
-        "WITH u AS (UPDATE items SET title = $1 WHERE (id = $2) AND items.owner_id = $3 RETURNING id) SELECT count(*) FROM u",
+        "WITH u AS (UPDATE items SET title = $1 WHERE (id = $2) AND (items.owner_id = $3 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT)) RETURNING id) SELECT count(*) FROM u",
         &[U(0), U(1), S],
     ),
     (
