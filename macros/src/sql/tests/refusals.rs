@@ -197,6 +197,16 @@ const REFUSED: &[(&str, Dialect, &str)] = &[
         "column alias list",
     ),
     ("SELECT * FROM items i(x, y)", Postgres, "column alias list"),
+    (
+        "WITH items AS (SELECT id, 'x' AS owner_id FROM items) SELECT id FROM items",
+        Postgres,
+        "named like the guarded table",
+    ),
+    (
+        "WITH \"ITEMS\" AS (SELECT id FROM audit) DELETE FROM items WHERE id IN (SELECT id FROM \"ITEMS\")",
+        Postgres,
+        "named like the guarded table",
+    ),
     // SQL or a table name as text, and settings that change what a name means.
     (
         "SELECT query_to_xml('select * from items', true, true, '')",
