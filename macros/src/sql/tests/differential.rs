@@ -686,7 +686,7 @@ enum Outcome {
     Failed(String),
 }
 
-enum Db {
+pub(super) enum Db {
     Sqlite(SqliteConnection),
     Postgres(PgConnection),
     MySql(MySqlConnection),
@@ -718,6 +718,24 @@ macro_rules! bind_all {
 }
 
 impl Db {
+    /// The text of every row the statement returns, its text columns joined: a query plan.
+    pub(super) async fn text_rows(&mut self, sql: &str, subject: &str) -> String {
+        use sqlx::Row;
+        let sql = AssertSqlSafe(sql.to_owned());
+        let rows: Vec<String> = on_each!(self, conn => sqlx::query(sql)
+            .bind(subject)
+            .fetch_all(&mut *conn)
+            .await
+            .map(|rows| rows.iter().map(|row| {
+                (0..row.len())
+                    .filter_map(|i| row.try_get::<Option<String>, _>(i).ok().flatten())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }).collect()))
+        .unwrap_or_else(|e| panic!("{e}"));
+        rows.join("\n")
+    }
+
     async fn run(&mut self, sql: &str, values: &[Value], writes: bool) -> Outcome {
         let sql = AssertSqlSafe(sql.to_owned());
         let result = if writes {
@@ -754,7 +772,7 @@ impl Db {
             .unwrap_or_else(|e| panic!("seeding the differential database: {e}"));
     }
 
-    async fn execute(&mut self, sql: String) {
+    pub(super) async fn execute(&mut self, sql: String) {
         let sql = AssertSqlSafe(sql);
         on_each!(self, conn => conn.execute(sql).await.map(drop))
             .unwrap_or_else(|e| panic!("setting up the differential database: {e}"));
@@ -781,7 +799,7 @@ fn scratch_name() -> String {
 
 /// A connection to a fresh database with the two tables and their rows, and the statement that
 /// drops that database afterwards.
-async fn open(dialect: Dialect) -> Option<(Db, Option<String>)> {
+pub(super) async fn open(dialect: Dialect) -> Option<(Db, Option<String>)> {
     let name = scratch_name();
     let (mut db, cleanup) = match dialect {
         Dialect::Sqlite => {

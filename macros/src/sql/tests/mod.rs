@@ -3,6 +3,7 @@
 
 mod differential;
 mod placeholders;
+mod plans;
 mod property;
 mod refusals;
 mod rewrites;
