@@ -36,8 +36,9 @@ struct Rename {
     title: String,
 }
 
-/// Runs as `UPDATE items SET title = ? WHERE (id = ?) AND items.owner_id = ?`, the subject
-/// bound from the verified token: the database decides "yours?" and "write" at once.
+/// Runs as `UPDATE items SET title = ? WHERE (id = ?) AND items.owner_id = ? COLLATE BINARY`,
+/// the subject bound from the verified token: the database decides "yours?" and "write" at
+/// once.
 #[guarded(owner = "items.owner_id")]
 async fn rename_item(
     mut guard: Guard<Sqlite>,
