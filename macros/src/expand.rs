@@ -259,10 +259,6 @@ pub fn function(
     let table = &args.owner.table;
     let transactional = found.guard_sites > 1 || found.repeated || ctx.classify;
     let writes = found.writes;
-    let deny = match args.deny {
-        Deny::NotFound => quote!(NotFound),
-        Deny::Forbidden => quote!(Forbidden),
-    };
     // Without a transaction there is nothing to commit: the body runs in the fn itself,
     // its returns rewritten to end through the scope (see `returns.rs`).
     let inline = !transactional && !found.returns_in_site && crate::returns::rewritable(&block);
@@ -304,7 +300,6 @@ pub fn function(
             name: #name,
             table: #table,
             writes: #writes,
-            deny: ::guarded::__private::Deny::#deny,
         }
     };
     // A transaction is opened before the body; a single statement acquires its connection

@@ -23,8 +23,6 @@ pub struct FnMeta {
     pub table: &'static str,
     /// Some statement writes (SQLite then opens with `BEGIN IMMEDIATE`).
     pub writes: bool,
-    /// How a denial is reported.
-    pub deny: Deny,
 }
 
 /// What the macro knows about one statement site.
