@@ -71,14 +71,24 @@ fn values(user: &[&Expr], hoist: bool) -> Values {
     }
 }
 
-/// The values in the order the rewritten statement binds them.
-fn ordered(analysis: &Analysis, values: &Values, subject: &TokenStream) -> Vec<TokenStream> {
+/// The values in the order the rewritten statement binds them: the one place the analysis's
+/// bind order becomes code. `.bind(..)` takes each value as written (or a reference to its
+/// hoisted local) and a reference to the subject; the query macros take references
+/// themselves, so they get the values.
+fn ordered(analysis: &Analysis, values: &Values, subject: &Ident, root: &Root) -> Vec<TokenStream> {
+    let by_macro = matches!(root, Root::Macro { .. });
+    let hoisted = !values.lets.is_empty();
     analysis
         .binds
         .iter()
-        .map(|bind| match bind {
-            Bind::User(i) => values.exprs[*i].clone(),
-            Bind::Subject => subject.clone(),
+        .map(|bind| match (bind, by_macro) {
+            (Bind::User(i), true) if hoisted => {
+                let local = &values.exprs[*i];
+                quote!(*#local)
+            }
+            (Bind::User(i), _) => values.exprs[*i].clone(),
+            (Bind::Subject, false) => quote!(&#subject),
+            (Bind::Subject, true) => quote!(#subject),
         })
         .collect()
 }
@@ -107,10 +117,7 @@ pub fn site(chain: &Chain, analysis: &Analysis, ctx: &SiteCtx) -> Expr {
     let query = query(
         chain,
         &sql,
-        &ordered(analysis, &values, &quote!(&#subject)),
-        subject,
-        analysis,
-        &values,
+        &ordered(analysis, &values, subject, &chain.root),
     );
     let set_classify = classify.map(|c| {
         let sql = LitStr::new(&c.sql, chain.root.sql().span());
@@ -148,47 +155,31 @@ pub fn site(chain: &Chain, analysis: &Analysis, ctx: &SiteCtx) -> Expr {
 }
 
 /// The statement with the rewritten SQL, its values in order, and the user's other methods.
-fn query(
-    chain: &Chain,
-    sql: &LitStr,
-    ordered: &[TokenStream],
-    subject: &Ident,
-    analysis: &Analysis,
-    values: &Values,
-) -> TokenStream {
+fn query(chain: &Chain, sql: &LitStr, ordered: &[TokenStream]) -> TokenStream {
+    // A call's binds are replaced by the ordered ones; a macro's chain keeps every method
+    // (its values are the macro's arguments).
+    let by_call = matches!(chain.root, Root::Call { .. });
+    let others = chain
+        .methods
+        .iter()
+        .filter(|m| !(by_call && m.is_bind()))
+        .map(|m| {
+            let (method, turbofish, args) = (&m.name, &m.turbofish, &m.args);
+            quote!(.#method #turbofish (#args))
+        });
     match &chain.root {
         Root::Call { call, name, .. } => {
             // The user's path and sqlx's fn must be the same fn item: a name alone never gets
             // the guard's connection (see `same_fn`).
             let constructor = sqlx_fn(&call.func, name);
-            let others = chain.methods.iter().filter(|m| !m.is_bind()).map(|m| {
-                let (method, turbofish, args) = (&m.name, &m.turbofish, &m.args);
-                quote!(.#method #turbofish (#args))
-            });
             quote!(#constructor(#sql) #(.bind(#ordered))* #(#others)*)
         }
         Root::Macro { name, ty, .. } => {
-            // The query macros take their arguments by reference themselves.
-            let args = analysis.binds.iter().map(|bind| match bind {
-                Bind::User(i) => {
-                    let e = &values.exprs[*i];
-                    if values.lets.is_empty() {
-                        quote!(#e)
-                    } else {
-                        quote!(*#e)
-                    }
-                }
-                Bind::Subject => quote!(#subject),
-            });
             // sqlx's macro, whatever the user's path names: a macro of the same name in scope
             // never sees the guard's statement.
             let path = sqlx_macro(name);
             let ty = ty.as_ref().map(|ty| quote!(#ty,));
-            let others = chain.methods.iter().map(|m| {
-                let (method, turbofish, args) = (&m.name, &m.turbofish, &m.args);
-                quote!(.#method #turbofish (#args))
-            });
-            quote!(#path!(#ty #sql #(, #args)*) #(#others)*)
+            quote!(#path!(#ty #sql #(, #ordered)*) #(#others)*)
         }
     }
 }
