@@ -15,9 +15,10 @@ use sqlparser::tokenizer::Span;
 use super::lex::Source;
 use super::locate::Clause;
 use super::names::{is_table, last_name};
+use super::placeholders::{Params, Style};
 use super::predicate::{Pred, add_where, owner_eq};
 use super::splice::Edits;
-use super::{Dialect, Policy};
+use super::{Classify, Dialect, Policy};
 
 /// What injection found and did.
 #[derive(Default)]
@@ -49,6 +50,33 @@ pub enum Place {
     Query,
     /// An UPDATE/DELETE: every predicate goes to WHERE, so no written row escapes it.
     Mutation,
+}
+
+impl Target {
+    /// The existence check of `deny = 403`: `SELECT 1 FROM <target> WHERE (<condition>)`,
+    /// made of the user's own text `sql`, binding the user's values its condition uses. It
+    /// needs no parse of its own: the condition is exactly the text the verified splice
+    /// parenthesised, and the relation is the target's name and alias.
+    pub fn existence_check(self, sql: &str, params: &Params) -> Classify {
+        let relation = &sql[self.relation.0..self.relation.1];
+        let Some((start, end)) = self.condition else {
+            return Classify {
+                sql: format!("SELECT 1 FROM {relation} LIMIT 1"),
+                binds: Vec::new(),
+            };
+        };
+        let used = params.at.iter().filter(|(at, _)| (start..end).contains(at));
+        let binds = match params.style {
+            Style::Positional => used.map(|(_, index)| *index).collect(),
+            // Numbered placeholders keep their numbers: bind every value up to the highest
+            // the condition uses.
+            Style::Numbered(_) => (0..used.map(|(_, i)| i + 1).max().unwrap_or(0)).collect(),
+        };
+        Classify {
+            sql: format!("SELECT 1 FROM {relation} WHERE ({})", &sql[start..end]),
+            binds,
+        }
+    }
 }
 
 /// Where a mutation sits in the statement.

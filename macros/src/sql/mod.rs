@@ -128,7 +128,7 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
     verify::spliced(&spliced, &binds, &statement, dialect)?;
     let classify = done
         .classify
-        .map(|target| verify::classify(sql, &params, target));
+        .map(|target| target.existence_check(sql, &params));
     let analysis = Analysis {
         sql: spliced.sql,
         binds: binds.into_iter().map(|(_, b)| b).collect(),

@@ -7,10 +7,9 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{Statement, Value, ValueWithSpan, Visit, Visitor};
 
-use super::inject::Target;
-use super::placeholders::{self, Params, Style};
+use super::placeholders::{self, Style};
 use super::splice::Spliced;
-use super::{Bind, Classify, Dialect, parse};
+use super::{Bind, Dialect, parse};
 
 const NOT_SPLICED: &str = "the guard could not place its predicate in this statement as \
     written (please report it); write the statement more plainly";
@@ -69,29 +68,4 @@ pub fn spliced(
         return Err(NOT_SPLICED.into());
     }
     Ok(())
-}
-
-/// The existence check of `deny = 403`: `SELECT 1 FROM <target> WHERE (<condition>)`, made
-/// of the user's own text, binding the user's values its condition uses.
-pub fn classify(sql: &str, params: &Params, target: Target) -> Classify {
-    let relation = &sql[target.relation.0..target.relation.1];
-    let (text, binds) = match target.condition {
-        Some((start, end)) => {
-            let used = params.at.iter().filter(|(at, _)| (start..end).contains(at));
-            let binds = match params.style {
-                Style::Positional => used.map(|(_, index)| *index).collect(),
-                // Numbered placeholders keep their numbers: bind every value up to the
-                // highest the condition uses.
-                Style::Numbered(_) => (0..used.map(|(_, i)| i + 1).max().unwrap_or(0)).collect(),
-            };
-            (
-                format!("SELECT 1 FROM {relation} WHERE ({})", &sql[start..end]),
-                binds,
-            )
-        }
-        None => (format!("SELECT 1 FROM {relation} LIMIT 1"), Vec::new()),
-    };
-    // No parse of its own: the condition is exactly the text `spliced` found parenthesised
-    // in the verified statement, and the relation is the target's name and alias.
-    Classify { sql: text, binds }
 }
