@@ -1,10 +1,11 @@
 //! `#[guarded(...)]`: the attribute's arguments, parsed with `syn::meta::parser`.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
 use syn::{LitInt, LitStr};
 
-use crate::sql::Dialect;
+use crate::ctxt::Ctxt;
+use crate::sql::{Dialect, Policy};
 
 const OWNER: &str = "owner";
 const UNGUARDED: &str = "unguarded";
@@ -12,13 +13,6 @@ const DIALECT: &str = "dialect";
 const DENY: &str = "deny";
 const GUARD: &str = "guard";
 const KEYS: &str = "`owner`, `unguarded`, `dialect`, `deny`, `guard`";
-
-/// How a denial is reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deny {
-    NotFound,
-    Forbidden,
-}
 
 /// `table.column` of the owner predicate.
 #[derive(Debug, Clone)]
@@ -33,24 +27,59 @@ pub struct Args {
     pub owner: Owner,
     pub unguarded: Vec<String>,
     pub dialect: Option<(Dialect, Span)>,
-    pub deny: Deny,
+    /// `deny = 403`: a denial tells "it exists, not yours" (403) from "not there" (404), by
+    /// an existence check after the statement decided.
+    pub tells_forbidden: bool,
     /// `guard = "name"`: the guard parameter, for a `Guard` behind a type alias.
     pub guard: Option<LitStr>,
 }
 
+impl Args {
+    /// The owner predicate the SQL analysis applies.
+    pub fn policy(&self) -> Policy<'_> {
+        Policy {
+            table: &self.owner.table,
+            column: &self.owner.column,
+            unguarded: &self.unguarded,
+        }
+    }
+}
+
+/// Reads the attribute; every problem found is reported to `cx`.
+pub fn parse(attr: TokenStream, cx: &Ctxt) -> Option<Args> {
+    let span = attribute_span(&attr);
+    let mut raw = RawArgs::default();
+    let parser = syn::meta::parser(|meta| raw.parse(&meta));
+    if let Err(e) = syn::parse::Parser::parse2(parser, attr) {
+        cx.push(e);
+        // The owner may be missing only because parsing stopped: saying so would be a
+        // second error about the same mistake.
+        raw.owner.as_ref()?;
+    }
+    raw.finish(span).map_err(|e| cx.push(e)).ok()
+}
+
+/// Where errors about the attribute as a whole go: its first token, else the call site.
+pub fn attribute_span(attr: &TokenStream) -> Span {
+    attr.clone()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |tt| tt.span())
+}
+
 /// The attribute as read, before the required keys are checked.
 #[derive(Default)]
-pub struct RawArgs {
+struct RawArgs {
     owner: Option<Owner>,
     unguarded: Option<Vec<String>>,
     dialect: Option<(Dialect, Span)>,
-    deny: Option<Deny>,
+    deny: Option<bool>,
     guard: Option<LitStr>,
 }
 
 impl RawArgs {
     /// One `key = value` of the attribute.
-    pub fn parse(&mut self, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    fn parse(&mut self, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
         let key = meta
             .path
             .get_ident()
@@ -74,13 +103,8 @@ impl RawArgs {
         }
     }
 
-    /// Whether `owner` was read.
-    pub fn has_owner(&self) -> bool {
-        self.owner.is_some()
-    }
-
     /// Checks the required keys; `span` is the attribute's, for a missing `owner`.
-    pub fn finish(self, span: Span) -> syn::Result<Args> {
+    fn finish(self, span: Span) -> syn::Result<Args> {
         let owner = self.owner.ok_or_else(|| {
             syn::Error::new(
                 span,
@@ -91,7 +115,7 @@ impl RawArgs {
             owner,
             unguarded: self.unguarded.unwrap_or_default(),
             dialect: self.dialect,
-            deny: self.deny.unwrap_or(Deny::NotFound),
+            tells_forbidden: self.deny.unwrap_or(false),
             guard: self.guard,
         })
     }
@@ -170,10 +194,11 @@ fn parse_param(lit: LitStr) -> syn::Result<LitStr> {
     }
 }
 
-fn parse_deny(lit: &LitInt) -> syn::Result<Deny> {
+/// Whether a denial tells 403 from 404.
+fn parse_deny(lit: &LitInt) -> syn::Result<bool> {
     match lit.base10_parse::<u16>()? {
-        404 => Ok(Deny::NotFound),
-        403 => Ok(Deny::Forbidden),
+        404 => Ok(false),
+        403 => Ok(true),
         _ => Err(syn::Error::new(
             lit.span(),
             "deny must be 404 (the default: no existence leak) or 403",

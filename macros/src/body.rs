@@ -1,161 +1,155 @@
-//! Walks a guarded fn's body: finds every SQL site, applies the fail-closed rules and
-//! replaces each guarded chain with its expansion.
+//! The walk of a guarded fn's body: finds every statement, judges every call that can run
+//! SQL, and records what it found in the model. It reads the body and changes nothing; the
+//! expansion (`replace.rs`) meets the same statements in the same order.
 
-use syn::visit_mut::{self, VisitMut};
-use syn::{Expr, ExprMacro, Ident, LitStr};
+use proc_macro2::Span;
+use syn::visit::{self, Visit};
+use syn::{Block, Expr, ExprMethodCall, Macro};
 
 use crate::check;
-use crate::executors::Judged;
-use crate::expand::{self, SiteCtx};
-use crate::sites::{self, RootKind};
-use crate::sql::{self, Analysis, Dialect, Policy};
+use crate::ctxt::Ctxt;
+use crate::executors::{self, Judge, Judged};
+use crate::model::{Env, OnGuard, Runs, Statement};
+use crate::returns;
+use crate::sites::{self, Chain, Root, RootKind};
 
-/// What the walk found, besides the rewritten body.
-#[derive(Default)]
-pub struct Found {
-    /// Statement sites run on the guard.
-    pub guard_sites: usize,
-    /// Some guard site sits in a loop or closure (it may run more than once).
-    pub repeated: bool,
-    /// Some guard site writes.
-    pub writes: bool,
-    /// Some guard site's values hold a `return` of the fn, which its expansion (tokens by
-    /// then) would hide from the rewriting of returns.
-    pub returns_in_site: bool,
+/// What the walk found.
+pub struct Walked {
+    pub statements: Vec<Statement>,
+    pub hidden_return: bool,
 }
 
-pub struct Walker<'a> {
-    pub guard: &'a Ident,
-    pub dialect: Dialect,
-    pub policy: Policy<'a>,
-    pub ctx: &'a SiteCtx,
-    pub found: Found,
-    pub errors: Vec<syn::Error>,
-    depth: usize,
+/// Walks `block`; every error goes to `cx`.
+pub fn walk(block: &Block, env: &Env<'_>, cx: &Ctxt) -> Walked {
+    let mut walker = Walker {
+        judge: Judge { env, cx },
+        found: Walked {
+            statements: Vec::new(),
+            hidden_return: false,
+        },
+        repeated: 0,
+        closures: 0,
+        moved: None,
+    };
+    walker.visit_block(block);
+    walker.found
+}
+
+struct Walker<'a> {
+    judge: Judge<'a>,
+    found: Walked,
+    /// Loops and closures around the walk: a statement there may run more than once.
+    repeated: usize,
+    /// Closures and `async` blocks around the walk: a `return` there is not the fn's.
+    closures: usize,
     /// The `move` of the innermost `move` closure or `async move` block around the walk.
-    moved: Option<proc_macro2::Span>,
+    moved: Option<Span>,
 }
 
-impl<'a> Walker<'a> {
-    pub fn new(guard: &'a Ident, dialect: Dialect, policy: Policy<'a>, ctx: &'a SiteCtx) -> Self {
-        Self {
-            guard,
-            dialect,
-            policy,
-            ctx,
-            found: Found::default(),
-            errors: Vec::new(),
-            depth: 0,
-            moved: None,
-        }
+impl Walker<'_> {
+    fn env(&self) -> &Env<'_> {
+        self.judge.env
     }
 
-    fn analyse(&mut self, sql: &LitStr) -> Option<Analysis> {
-        match sql::analyse(&sql.value(), self.dialect, &self.policy) {
-            Ok(analysis) => Some(analysis),
-            Err(message) => {
-                self.errors.push(syn::Error::new(sql.span(), message));
-                None
-            }
-        }
+    fn cx(&self) -> &Ctxt {
+        self.judge.cx
     }
 
-    /// An executor call on a recognised root: checked, and rewritten when run on the guard.
-    fn chain(&mut self, expr: &mut Expr, mut chain: sites::Chain) {
-        let on_guard = check::is_guard(&chain.exec.args[0], self.guard);
-        // On the guard the expansion is built from the chain's parts, so those are visited;
-        // off it the user's expression stays, so it is visited in place.
-        if on_guard {
-            for method in &mut chain.methods {
-                for arg in &mut method.args {
-                    self.visit_expr_mut(arg);
-                }
-            }
-        } else {
-            self.visit_chain_args(expr);
+    /// An executor call on a recognised root: judged, and recorded when allowed.
+    fn statement(&mut self, call: &ExprMethodCall, chain: &Chain) {
+        let on_guard = self.env().is_guard(chain.executor());
+        // On the guard the expansion rebuilds the statement from its values, so those are
+        // walked; off it the user's whole expression stays, executor included.
+        self.visit_values(call, on_guard);
+        if !on_guard {
+            // Off the guard the macro's arguments stay inside its tokens.
+            self.note_macro_args(&chain.root);
         }
-        let Some(analysis) = self.analyse(chain.root.sql()) else {
-            return;
+        let analysis = match self.env().analyse(chain.root.sql()) {
+            Ok(analysis) => analysis,
+            Err(e) => return self.cx().push(e),
         };
         if let (true, Some(span)) = (on_guard, self.moved) {
             // The fn ends its scope after the body; a block or closure that took it could
             // not give it back.
-            self.errors.push(syn::Error::new(
+            return self.cx().push(syn::Error::new(
                 span,
                 "a statement on the guard cannot run inside a `move` closure or block: the \
                  guard stays with the fn; drop `move` (capture values by reference) or run \
                  the statement outside it",
             ));
-            return;
         }
-        if let Err(e) = check::chain(&chain, &analysis, on_guard) {
-            self.errors.push(e);
-            return;
+        if let Err(e) = check::statement(chain, &analysis, on_guard) {
+            return self.cx().push(e);
         }
-        if !on_guard {
-            expand::confirm_root(expr);
-            return;
-        }
-        self.found.guard_sites += 1;
-        self.found.repeated |= self.depth > 0;
-        self.found.writes |= analysis.writes;
-        self.found.returns_in_site |= crate::returns::leaves_fn(chain.user_exprs());
-        *expr = expand::site(&chain, &analysis, self.ctx);
+        let runs = if on_guard {
+            Runs::OnGuard(Box::new(OnGuard {
+                returns: returns::leaves_fn(chain.user_exprs()),
+                repeated: self.repeated > 0,
+                analysis,
+            }))
+        } else {
+            Runs::Elsewhere
+        };
+        self.record(chain.root.sql(), runs);
     }
 
-    /// The arguments of every method call of a chain, in place.
-    fn visit_chain_args(&mut self, expr: &mut Expr) {
-        let mut cursor = expr;
-        loop {
-            cursor = match cursor {
-                Expr::MethodCall(m) => {
-                    for arg in &mut m.args {
-                        self.visit_expr_mut(arg);
-                    }
-                    &mut m.receiver
+    fn record(&mut self, sql: &syn::LitStr, runs: Runs) {
+        self.found.statements.push(Statement {
+            sql: sql.clone(),
+            runs,
+        });
+    }
+
+    /// The arguments of the method calls of a chain; the executor call's too unless the
+    /// statement runs on the guard.
+    fn visit_values(&mut self, call: &ExprMethodCall, on_guard: bool) {
+        let mut cursor = Some(call);
+        let mut first = true;
+        while let Some(call) = cursor {
+            if !(first && on_guard) {
+                for arg in &call.args {
+                    self.visit_expr(arg);
                 }
-                Expr::Group(g) => &mut g.expr,
-                Expr::Paren(p) => &mut p.expr,
-                _ => return,
-            };
+            }
+            first = false;
+            cursor = sites::inner_call(&call.receiver);
         }
     }
 
-    /// A root that is not run in the same expression; `true` when it is allowed.
-    fn detached(&mut self, kind: RootKind) -> bool {
+    /// A root that is not run in the same expression: recorded when allowed.
+    fn detached(&mut self, kind: RootKind) {
         match kind {
-            RootKind::Site(root) => match self.analyse(root.sql()) {
-                Some(analysis) => match check::detached(&root, &analysis) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        self.errors.push(e);
-                        false
-                    }
-                },
-                None => false,
-            },
-            RootKind::Refused(e) => {
-                self.errors.push(e);
-                false
+            RootKind::Site(root) => {
+                self.note_macro_args(&root);
+                let verdict = self
+                    .env()
+                    .analyse(root.sql())
+                    .and_then(|analysis| check::detached(&root, &analysis));
+                match verdict {
+                    Ok(()) => self.record(root.sql(), Runs::Elsewhere),
+                    Err(e) => self.cx().push(e),
+                }
             }
-            RootKind::NotSql => false,
+            RootKind::Refused(e) => self.cx().push(e),
+            RootKind::NotSql => {}
         }
     }
 
     /// Another macro's tokens are opaque to the walk: refuse anything in them that could
     /// run SQL.
-    fn foreign_macro(&mut self, mac: &syn::Macro) {
+    fn foreign_macro(&mut self, mac: &Macro) {
+        self.note_macro_tokens(mac.tokens.clone());
         if let Some(name) = mac
             .path
             .segments
             .last()
             .filter(|s| sites::MIGRATIONS.contains(&s.ident.to_string().as_str()))
         {
-            self.errors.push(crate::executors::migrations(&name.ident));
-            return;
+            return self.cx().push(executors::migrations(&name.ident));
         }
         if let Some(ident) = sql_name_in(mac.tokens.clone()) {
-            self.errors.push(syn::Error::new(
+            self.cx().push(syn::Error::new(
                 ident.span(),
                 format!(
                     "the guard cannot see what `{ident}` does inside another macro; run the \
@@ -164,10 +158,41 @@ impl<'a> Walker<'a> {
             ));
         }
     }
+
+    /// A `return` of the fn inside macro tokens cannot be rewritten to end through the scope.
+    fn note_macro_tokens(&mut self, tokens: proc_macro2::TokenStream) {
+        if self.closures == 0 && returns::mentions_return(tokens) {
+            self.found.hidden_return = true;
+        }
+    }
+
+    /// A `return` of the fn among a query macro's arguments, which stay inside its tokens.
+    fn note_macro_args(&mut self, root: &Root) {
+        if let Root::Macro { args, .. } = root
+            && self.closures == 0
+            && returns::leaves_fn(args)
+        {
+            self.found.hidden_return = true;
+        }
+    }
+
+    /// Walks `expr` inside a loop, closure or block; `moved` is its `move` token, if any.
+    fn nested(&mut self, expr: &Expr, repeats: bool, closure: bool, moved: Option<Span>) {
+        let outer = self.moved;
+        if moved.is_some() {
+            self.moved = moved;
+        }
+        self.repeated += usize::from(repeats);
+        self.closures += usize::from(closure);
+        visit::visit_expr(self, expr);
+        self.repeated -= usize::from(repeats);
+        self.closures -= usize::from(closure);
+        self.moved = outer;
+    }
 }
 
 /// The first token naming something that runs SQL, looking into nested groups.
-fn sql_name_in(tokens: proc_macro2::TokenStream) -> Option<Ident> {
+fn sql_name_in(tokens: proc_macro2::TokenStream) -> Option<proc_macro2::Ident> {
     tokens.into_iter().find_map(|tt| match tt {
         proc_macro2::TokenTree::Ident(i) if sites::names_sql(&i.to_string()) => Some(i),
         proc_macro2::TokenTree::Group(g) => sql_name_in(g.stream()),
@@ -175,113 +200,100 @@ fn sql_name_in(tokens: proc_macro2::TokenStream) -> Option<Ident> {
     })
 }
 
-impl VisitMut for Walker<'_> {
-    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+impl<'ast> Visit<'ast> for Walker<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
         match expr {
             Expr::MethodCall(call) => {
-                if let Some(found) = sites::chain(call) {
+                if let Some(found) = Chain::of(call) {
                     match found {
-                        Ok(chain) => self.chain(expr, chain),
-                        Err(e) => self.errors.push(e),
+                        Ok(chain) => self.statement(call, &chain),
+                        Err(e) => self.cx().push(e),
                     }
                     return;
                 }
-                if let Judged::Refused = self.run_call(call) {
-                    for arg in &mut call.args {
-                        self.visit_expr_mut(arg);
+                if let Judged::Refused = self.judge.method_call(call) {
+                    // One mistake, one error: only the arguments are walked further.
+                    for arg in &call.args {
+                        self.visit_expr(arg);
                     }
                     return;
                 }
             }
             Expr::Call(call) => {
                 // Its path names the method; only the arguments are the user's values.
-                if self.ufcs_call(call) {
-                    for arg in &mut call.args {
-                        self.visit_expr_mut(arg);
+                if self.judge.ufcs_call(call) {
+                    for arg in &call.args {
+                        self.visit_expr(arg);
                     }
                     return;
                 }
                 match sites::root_kind(expr) {
                     RootKind::NotSql => {}
-                    kind => {
-                        if self.detached(kind) {
-                            expand::confirm_root(expr);
-                        }
-                        return;
-                    }
+                    kind => return self.detached(kind),
                 }
             }
-            Expr::Macro(_) => {
-                match sites::root_kind(expr) {
-                    RootKind::NotSql => {
-                        if let Expr::Macro(mac) = expr {
-                            self.foreign_macro(&mac.mac);
-                        }
-                    }
-                    kind => {
-                        if self.detached(kind) {
-                            expand::confirm_root(expr);
-                        }
-                    }
-                }
-                return;
+            Expr::Macro(mac) => {
+                return match sites::root_kind(expr) {
+                    RootKind::NotSql => self.foreign_macro(&mac.mac),
+                    kind => self.detached(kind),
+                };
             }
-            Expr::Path(path) => self.sql_path(path),
-            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) | Expr::Closure(_) => {
-                let outer = self.moved;
-                if let Expr::Closure(syn::ExprClosure {
-                    capture: Some(token),
-                    ..
-                }) = expr
-                {
-                    self.moved = Some(token.span);
-                }
-                self.depth += 1;
-                visit_mut::visit_expr_mut(self, expr);
-                self.depth -= 1;
-                self.moved = outer;
-                return;
+            Expr::Path(path) => self.judge.path(path),
+            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
+                return self.nested(expr, true, false, None);
             }
-            Expr::Async(syn::ExprAsync {
-                capture: Some(token),
-                ..
-            }) => {
-                let outer = self.moved.replace(token.span);
-                visit_mut::visit_expr_mut(self, expr);
-                self.moved = outer;
-                return;
+            Expr::Closure(closure) => {
+                let moved = closure.capture.map(|token| token.span);
+                return self.nested(expr, true, true, moved);
+            }
+            Expr::Async(block) => {
+                let moved = block.capture.map(|token| token.span);
+                return self.nested(expr, false, true, moved);
             }
             _ => {}
         }
-        visit_mut::visit_expr_mut(self, expr);
+        visit::visit_expr(self, expr);
     }
 
-    fn visit_stmt_macro_mut(&mut self, mac: &mut syn::StmtMacro) {
-        let expr = Expr::Macro(ExprMacro {
+    fn visit_stmt_macro(&mut self, mac: &'ast syn::StmtMacro) {
+        self.note_macro_tokens(mac.mac.tokens.clone());
+        let expr = Expr::Macro(syn::ExprMacro {
             attrs: mac.attrs.clone(),
             mac: mac.mac.clone(),
         });
         match sites::root_kind(&expr) {
             RootKind::NotSql => self.foreign_macro(&mac.mac),
-            // A statement macro's value is dropped: nothing runs.
-            kind => {
-                self.detached(kind);
+            // A statement macro's value is dropped: nothing runs, so nothing is recorded.
+            RootKind::Site(root) => {
+                if let Err(e) = self
+                    .env()
+                    .analyse(root.sql())
+                    .and_then(|analysis| check::detached(&root, &analysis))
+                {
+                    self.cx().push(e);
+                }
             }
+            RootKind::Refused(e) => self.cx().push(e),
         }
     }
 
-    fn visit_item_mut(&mut self, item: &mut syn::Item) {
+    fn visit_macro(&mut self, mac: &'ast Macro) {
+        // A macro in a type or pattern: its tokens may still hide a `return`.
+        self.note_macro_tokens(mac.tokens.clone());
+    }
+
+    fn visit_item(&mut self, item: &'ast syn::Item) {
         // Nested items (fns, impls, consts) are not part of this fn's call: they get their own
         // #[guarded] if they take a guard, and a `const` holding SQL is refused where it is
         // run. A macro defined here is different: the walk cannot see what its calls expand
         // to, and they expand inside this fn.
         if let syn::Item::Macro(item) = item {
             if item.ident.is_some() {
-                self.errors.push(syn::Error::new_spanned(
+                self.cx().spanned(
                     &item.mac.path,
                     "a macro defined inside a #[guarded] fn expands to code the guard cannot \
                      see; define it outside the fn, or write its statements inline",
-                ));
+                );
             } else {
                 self.foreign_macro(&item.mac);
             }

@@ -1,39 +1,27 @@
-//! The fail-closed rules for one statement site, given what the SQL analysis found.
+//! The fail-closed rules: for one statement, given what the SQL analysis found, and for the
+//! whole fn, the shape its expansion takes.
 
-use syn::{Expr, Ident};
-
+use crate::exec::Exec;
+use crate::model::Model;
 use crate::sites::{Chain, Root};
 use crate::sql::Analysis;
-
-/// Whether an executor argument is the guard: `&mut guard`, `&guard`, `guard`, `&mut *guard`.
-pub fn is_guard(expr: &Expr, guard: &Ident) -> bool {
-    match expr {
-        Expr::Reference(r) => is_guard(&r.expr, guard),
-        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => is_guard(&u.expr, guard),
-        Expr::Paren(p) => is_guard(&p.expr, guard),
-        Expr::Group(g) => is_guard(&g.expr, guard),
-        Expr::Path(p) => p.qself.is_none() && p.path.is_ident(guard),
-        _ => false,
-    }
-}
 
 /// Statements the guard must run: they read the guarded table or write anything.
 pub fn needs_guard(analysis: &Analysis) -> bool {
     analysis.guarded || analysis.writes
 }
 
-/// A whole chain executed on `executor`.
-pub fn chain(chain: &Chain, analysis: &Analysis, on_guard: bool) -> Result<(), syn::Error> {
+/// A whole chain run on its executor; `on_guard` when that is the guard.
+pub fn statement(chain: &Chain, analysis: &Analysis, on_guard: bool) -> Result<(), syn::Error> {
     fetches_rows(chain, analysis)?;
-    let executor = &chain.exec.args[0];
     if !on_guard {
         if needs_guard(analysis) {
             return Err(syn::Error::new_spanned(
-                executor,
+                chain.executor(),
                 format!(
                     "this statement {}; execute it on the guard: `.{}(&mut guard)`",
                     what(analysis),
-                    chain.exec.name
+                    chain.exec.name()
                 ),
             ));
         }
@@ -53,9 +41,9 @@ pub fn chain(chain: &Chain, analysis: &Analysis, on_guard: bool) -> Result<(), s
             ),
         ));
     }
-    if analysis.zero_rows_denies && chain.exec.name == "fetch" {
+    if analysis.zero_rows_denies && chain.exec.kind().is_none() {
         return Err(syn::Error::new(
-            chain.exec.name.span(),
+            chain.run.name.span(),
             "a guarded UPDATE/DELETE must be run with `execute`, `fetch_one`, `fetch_optional` \
              or `fetch_all`, so that zero rows can end the fn with a denial",
         ));
@@ -66,10 +54,10 @@ pub fn chain(chain: &Chain, analysis: &Analysis, on_guard: bool) -> Result<(), s
 /// Fetching rows of a statement that yields none always sees zero rows: a guarded mutation
 /// would then be denied although it ran, and anything else is a mistake.
 fn fetches_rows(chain: &Chain, analysis: &Analysis) -> Result<(), syn::Error> {
-    let method = &chain.exec.name;
-    if method == "execute" || analysis.returns_rows {
+    if chain.exec == Exec::Execute || analysis.returns_rows {
         return Ok(());
     }
+    let method = &chain.run.name;
     Err(syn::Error::new(
         method.span(),
         format!(
@@ -101,4 +89,28 @@ pub fn what(analysis: &Analysis) -> &'static str {
     } else {
         "writes"
     }
+}
+
+/// How a guarded fn runs, decided once for the whole fn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// One statement, run once, on the pool like a hand-written one: no transaction.
+    /// `inline` when the body runs in the fn itself, its `return`s rewritten to end through
+    /// the scope (see `replace.rs`).
+    Single { inline: bool },
+    /// Everything else: one transaction, committed at the end.
+    Transaction,
+}
+
+/// The shape of `model`'s expansion; `tells_forbidden` for `deny = 403`, whose existence
+/// check must run in the transaction of the denied statement.
+pub fn shape(model: &Model, tells_forbidden: bool) -> Shape {
+    let on_guard: Vec<_> = model.on_guard().collect();
+    if on_guard.len() > 1 || on_guard.iter().any(|s| s.repeated) || tells_forbidden {
+        return Shape::Transaction;
+    }
+    // A `return` inside a statement's values would run while the statement holds the scope,
+    // and one inside another macro cannot be rewritten: those bodies keep an `async` block.
+    let inline = !model.hidden_return && !on_guard.iter().any(|s| s.returns);
+    Shape::Single { inline }
 }

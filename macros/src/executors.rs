@@ -10,7 +10,9 @@
 use quote::ToTokens;
 use syn::{Expr, ExprCall, ExprMethodCall, ExprPath};
 
-use crate::body::Walker;
+use crate::ctxt::Ctxt;
+use crate::exec::Exec;
+use crate::model::Env;
 use crate::{check, sites};
 
 /// What the walk does after judging a call.
@@ -21,26 +23,32 @@ pub enum Judged {
     Refused,
 }
 
-impl Walker<'_> {
+/// The executor rule, for the calls that run SQL outside a recognised chain.
+pub struct Judge<'a> {
+    pub env: &'a Env<'a>,
+    pub cx: &'a Ctxt,
+}
+
+impl Judge<'_> {
     /// `receiver.method(args)` with a method that runs SQL, not on a recognised chain.
-    pub fn run_call(&mut self, call: &ExprMethodCall) -> Judged {
+    pub fn method_call(&self, call: &ExprMethodCall) -> Judged {
         let name = call.method.to_string();
         if sites::DYNAMIC_BUILDERS.contains(&name.as_str()) {
-            self.errors.push(dynamic_builder(&call.method));
+            self.cx.push(dynamic_builder(&call.method));
             return Judged::Refused;
         }
-        if !sites::RUN_METHODS.contains(&name.as_str()) || call.args.is_empty() {
+        if !sites::runs_sql(&name) || call.args.is_empty() {
             return Judged::Visit;
         }
-        let on_guard = check::is_guard(&call.receiver, self.guard)
-            || call.args.iter().any(|a| check::is_guard(a, self.guard));
+        let on_guard =
+            self.env.is_guard(&call.receiver) || call.args.iter().any(|a| self.env.is_guard(a));
         let verdict = if on_guard && sites::is_query(&call.receiver) {
             Err(syn::Error::new(
                 call.method.span(),
                 format!(
-                    "the guard runs a statement with `.execute`, `.fetch`, `.fetch_one`, \
-                     `.fetch_optional` or `.fetch_all`; `.{name}` is not one of them: use \
+                    "the guard runs a statement with {}; `.{name}` is not one of them: use \
                      `.{}(&mut guard)`",
+                    Exec::listed(),
                     site_method(&name)
                 ),
             ))
@@ -54,14 +62,14 @@ impl Walker<'_> {
 
     /// `Trait::method(args)` or `<T as Trait>::method(args)` with a method that runs SQL;
     /// `false` when the call is not one.
-    pub fn ufcs_call(&mut self, call: &ExprCall) -> bool {
+    pub fn ufcs_call(&self, call: &ExprCall) -> bool {
         let Expr::Path(func) = &*call.func else {
             return false;
         };
         let Some(name) = run_method_path(func) else {
             return false;
         };
-        if call.args.iter().any(|a| check::is_guard(a, self.guard)) {
+        if call.args.iter().any(|a| self.env.is_guard(a)) {
             self.verdict(Err(unseen_on_guard(call, &name)));
             return true;
         }
@@ -79,30 +87,30 @@ impl Walker<'_> {
     }
 
     /// A path naming a dynamic builder, or a method that runs SQL taken as a value.
-    pub fn sql_path(&mut self, path: &ExprPath) {
+    pub fn path(&self, path: &ExprPath) {
         if let Some(segment) = path
             .path
             .segments
             .iter()
             .find(|s| sites::DYNAMIC_BUILDERS.contains(&s.ident.to_string().as_str()))
         {
-            self.errors.push(dynamic_builder(&segment.ident));
+            self.cx.push(dynamic_builder(&segment.ident));
         } else if let Some(segment) = path
             .path
             .segments
             .iter()
             .find(|s| sites::MIGRATIONS.contains(&s.ident.to_string().as_str()))
         {
-            self.errors.push(migrations(&segment.ident));
+            self.cx.push(migrations(&segment.ident));
         } else if is_guard_trusted(path) {
-            self.errors.push(syn::Error::new_spanned(
+            self.cx.push(syn::Error::new_spanned(
                 path,
                 "a guarded fn cannot make a new `Guard`: handed to another guarded fn, its \
                  statements would wait on this fn's locks; write those statements here, or \
                  call the other fn from the handler that calls this one",
             ));
         } else if let Some(name) = run_method_path(path) {
-            self.errors.push(syn::Error::new_spanned(
+            self.cx.push(syn::Error::new_spanned(
                 path,
                 format!(
                     "`{name}` taken as a value runs SQL the guard cannot follow; call it on \
@@ -112,11 +120,11 @@ impl Walker<'_> {
         }
     }
 
-    fn verdict(&mut self, verdict: Result<(), syn::Error>) -> Judged {
+    fn verdict(&self, verdict: Result<(), syn::Error>) -> Judged {
         match verdict {
             Ok(()) => Judged::Visit,
             Err(e) => {
-                self.errors.push(e);
+                self.cx.push(e);
                 Judged::Refused
             }
         }
@@ -125,8 +133,7 @@ impl Walker<'_> {
     /// The SQL given to a call that does not run on the guard.
     fn judge_sql(&self, sql: &Expr, call: &dyn ToTokens, name: &str) -> Result<(), syn::Error> {
         if let Some(lit) = sites::literal_arg(sql) {
-            let analysis = crate::sql::analyse(&lit.value(), self.dialect, &self.policy)
-                .map_err(|message| syn::Error::new(lit.span(), message))?;
+            let analysis = self.env.analyse(lit)?;
             if check::needs_guard(&analysis) {
                 return Err(syn::Error::new(
                     lit.span(),
@@ -165,7 +172,7 @@ fn run_method_path(path: &ExprPath) -> Option<String> {
         return None;
     }
     let name = path.path.segments.last()?.ident.to_string();
-    sites::RUN_METHODS.contains(&name.as_str()).then_some(name)
+    sites::runs_sql(&name).then_some(name)
 }
 
 /// `Guard::trusted`, `guarded::Guard::<Sqlite>::from_request_parts`, ...: any associated fn
@@ -176,11 +183,11 @@ fn is_guard_trusted(path: &ExprPath) -> bool {
 }
 
 /// The method a guarded site would use in place of `name`.
-fn site_method(name: &str) -> &str {
-    match name {
-        "fetch" | "fetch_all" | "fetch_one" | "fetch_optional" => name,
-        "fetch_many" => "fetch",
-        _ => "execute",
+fn site_method(name: &str) -> &'static str {
+    match (Exec::named(name), name) {
+        (Some(exec), _) => exec.name(),
+        (None, "fetch_many") => Exec::Fetch.name(),
+        (None, _) => Exec::Execute.name(),
     }
 }
 
@@ -218,26 +225,31 @@ fn dynamic_builder(name: &syn::Ident) -> syn::Error {
 #[cfg(test)]
 mod tests {
     use proc_macro2::Span;
-    use syn::visit_mut::VisitMut;
 
-    use crate::args::Deny;
-    use crate::body::Walker;
-    use crate::expand::SiteCtx;
+    use crate::body;
+    use crate::ctxt::Ctxt;
+    use crate::model::Env;
     use crate::sql::{Dialect, Policy};
 
     fn errors(body: &str) -> Vec<String> {
-        let mut block: syn::Block = syn::parse_str(body).expect("block");
+        let block: syn::Block = syn::parse_str(body).expect("block");
         let guard = syn::Ident::new("guard", Span::call_site());
         let unguarded = Vec::new();
-        let policy = Policy {
-            table: "items",
-            column: "owner_id",
-            unguarded: &unguarded,
+        let env = Env {
+            guard: &guard,
+            dialect: Dialect::Sqlite,
+            policy: Policy {
+                table: "items",
+                column: "owner_id",
+                unguarded: &unguarded,
+            },
         };
-        let ctx = SiteCtx::new(Deny::NotFound, &guard);
-        let mut walker = Walker::new(&guard, Dialect::Sqlite, policy, &ctx);
-        walker.visit_block_mut(&mut block);
-        walker.errors.iter().map(ToString::to_string).collect()
+        let cx = Ctxt::new();
+        body::walk(&block, &env, &cx);
+        match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
     }
 
     #[test]

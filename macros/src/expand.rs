@@ -1,4 +1,4 @@
-//! Code generation: the wrapped fn, and each statement site run through the guard's scope.
+//! The pipeline, and the code around the body: the wrapped fn.
 //!
 //! Generated code names only `::guarded::__private::...` and `__guarded_*` locals with
 //! mixed-site hygiene, so nothing in the user's scope can change its meaning.
@@ -6,235 +6,53 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Expr, Ident, ItemFn, LitStr, ReturnType};
+use syn::{Ident, ItemFn, ReturnType};
 
-use crate::args::{Args, Deny};
-use crate::body::Found;
-use crate::model::Model;
-use crate::sites::{Chain, Root};
-use crate::sql::{Analysis, Bind};
+use crate::args::{self, Args};
+use crate::check::{self, Shape};
+use crate::ctxt::Ctxt;
+use crate::model::{self, Env, Model};
+use crate::replace::{self, Replace};
+use crate::site::{Names, respan};
+use crate::{body, fallback, signature};
 
-/// Names shared by the fn wrapper and its sites.
-pub struct SiteCtx {
-    scope: Ident,
-    subject: Ident,
-    conn: Ident,
-    outcome: Ident,
-    classify: bool,
-}
-
-impl SiteCtx {
-    /// `guard` is the user's guard parameter: the scope takes its name (with the macro's own
-    /// hygiene, so the body cannot reach it), and a borrow error then speaks of the guard.
-    pub fn new(deny: Deny, guard: &Ident) -> Self {
-        let name = |n: &str| Ident::new(n, Span::mixed_site());
-        Self {
-            scope: respan(guard, Span::mixed_site()),
-            subject: name("__guarded_subject"),
-            conn: name("__guarded_conn"),
-            outcome: name("__guarded_outcome"),
-            classify: deny == Deny::Forbidden,
-        }
-    }
-}
-
-/// The same name (raw or not) with another span: another place, or another hygiene.
-fn respan(ident: &Ident, span: Span) -> Ident {
-    let mut ident = ident.clone();
-    ident.set_span(span);
-    ident
-}
-
-/// The user's values, hoisted into locals when the denial check binds them a second time.
-struct Values {
-    lets: Vec<TokenStream>,
-    exprs: Vec<TokenStream>,
-}
-
-fn values(user: &[&Expr], hoist: bool) -> Values {
-    if !hoist {
-        return Values {
-            lets: Vec::new(),
-            exprs: user.iter().map(|e| quote!(#e)).collect(),
-        };
-    }
-    let idents: Vec<Ident> = (0..user.len())
-        .map(|i| Ident::new(&format!("__guarded_v{i}"), Span::mixed_site()))
-        .collect();
-    Values {
-        lets: user
-            .iter()
-            .zip(&idents)
-            .map(|(e, i)| quote_spanned!(e.span()=> let #i = #e;))
-            .collect(),
-        exprs: idents.iter().map(|i| quote!(&#i)).collect(),
-    }
-}
-
-/// The values in the order the rewritten statement binds them: the one place the analysis's
-/// bind order becomes code. `.bind(..)` takes each value as written (or a reference to its
-/// hoisted local) and a reference to the subject; the query macros take references
-/// themselves, so they get the values.
-fn ordered(analysis: &Analysis, values: &Values, subject: &Ident, root: &Root) -> Vec<TokenStream> {
-    let by_macro = matches!(root, Root::Macro { .. });
-    let hoisted = !values.lets.is_empty();
-    analysis
-        .binds
-        .iter()
-        .map(|bind| match (bind, by_macro) {
-            (Bind::User(i), true) if hoisted => {
-                let local = &values.exprs[*i];
-                quote!(*#local)
-            }
-            (Bind::User(i), _) => values.exprs[*i].clone(),
-            (Bind::Subject, false) => quote!(&#subject),
-            (Bind::Subject, true) => quote!(#subject),
-        })
-        .collect()
-}
-
-/// One site run on the guard.
-pub fn site(chain: &Chain, analysis: &Analysis, ctx: &SiteCtx) -> Expr {
-    let SiteCtx {
-        scope,
-        subject,
-        conn,
-        outcome,
-        ..
-    } = ctx;
-    let sql = LitStr::new(&analysis.sql, chain.root.sql().span());
-    let user: Vec<&Expr> = match &chain.root {
-        Root::Call { .. } => chain
-            .methods
-            .iter()
-            .filter(|m| m.is_bind())
-            .map(|m| &m.args[0])
-            .collect(),
-        Root::Macro { args, .. } => args.iter().collect(),
+/// `#[guarded(attr)] item`: read, check, expand; on errors, every error next to the fn's
+/// signature.
+pub fn attribute(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item: ItemFn = match syn::parse2(item) {
+        Ok(item) => item,
+        Err(e) => return e.to_compile_error(),
     };
-    let classify = analysis.classify.as_ref().filter(|_| ctx.classify);
-    let values = values(&user, classify.is_some());
-    let query = query(
-        chain,
-        &sql,
-        &ordered(analysis, &values, subject, &chain.root),
-    );
-    let set_classify = classify.map(|c| {
-        let sql = LitStr::new(&c.sql, chain.root.sql().span());
-        let binds = c.binds.iter().map(|i| &values.exprs[*i]);
-        quote!(#outcome.set_classify(::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*);)
-    });
-    // Under the user's executor, so that using the guard for two statements at once is
-    // reported there.
-    let executor = chain.exec.args[0].span();
-    let scope = respan(scope, Span::mixed_site().located_at(executor));
-    let split = quote_spanned!(executor=> #scope.split());
-    let method = &chain.exec.name;
-    let lets = &values.lets;
-    let zero_rows_denies = analysis.zero_rows_denies;
-    let run = if method == "fetch" {
-        quote!(#query.#method(#conn))
-    } else {
-        quote_spanned! {method.span()=>
-            #outcome.#method(
-                &::guarded::__private::Site { zero_rows_denies: #zero_rows_denies },
-                #query.#method(#conn),
-            )
-        }
+    let cx = Ctxt::new();
+    let args = args::parse(attr, &cx);
+    let model = args.as_ref().and_then(|args| read(&item, args, &cx));
+    if let Err(errors) = cx.check() {
+        return fallback::with_errors(&errors, &item);
+    }
+    match (args, model) {
+        (Some(args), Some(model)) => function(item, &args, model),
+        _ => unreachable!("a stage that read nothing reported an error"),
+    }
+}
+
+/// The model of `item`: its signature, then its body.
+fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
+    let (guard, dialect) = signature::read(item, args, cx)?;
+    let env = Env {
+        guard: &guard.ident,
+        dialect,
+        policy: args.policy(),
     };
-    let tokens = quote! {{
-        #(#lets)*
-        #[allow(unused_variables)]
-        let (#conn, #outcome) = #split;
-        #set_classify
-        #run
-    }};
-    // Verbatim: parsing the tokens back into an `Expr` would only cost compile time; they are
-    // printed into the fn unchanged.
-    Expr::Verbatim(tokens)
+    let walked = body::walk(&item.block, &env, cx);
+    Some(Model {
+        guard,
+        statements: walked.statements,
+        hidden_return: walked.hidden_return,
+    })
 }
 
-/// The statement with the rewritten SQL, its values in order, and the user's other methods.
-fn query(chain: &Chain, sql: &LitStr, ordered: &[TokenStream]) -> TokenStream {
-    // A call's binds are replaced by the ordered ones; a macro's chain keeps every method
-    // (its values are the macro's arguments).
-    let by_call = matches!(chain.root, Root::Call { .. });
-    let others = chain
-        .methods
-        .iter()
-        .filter(|m| !(by_call && m.is_bind()))
-        .map(|m| {
-            let (method, turbofish, args) = (&m.name, &m.turbofish, &m.args);
-            quote!(.#method #turbofish (#args))
-        });
-    match &chain.root {
-        Root::Call { call, name, .. } => {
-            // The user's path and sqlx's fn must be the same fn item: a name alone never gets
-            // the guard's connection (see `same_fn`).
-            let constructor = sqlx_fn(&call.func, name);
-            quote!(#constructor(#sql) #(.bind(#ordered))* #(#others)*)
-        }
-        Root::Macro { name, ty, .. } => {
-            // sqlx's macro, whatever the user's path names: a macro of the same name in scope
-            // never sees the guard's statement.
-            let path = sqlx_macro(name);
-            let ty = ty.as_ref().map(|ty| quote!(#ty,));
-            quote!(#path!(#ty #sql #(, #ordered)*) #(#others)*)
-        }
-    }
-}
-
-/// `func` confirmed by type to be sqlx's fn `name`, spanned on the user's path so that a fn
-/// that only shares the name is reported there (see `same_fn`).
-fn sqlx_fn(func: &Expr, name: &Ident) -> TokenStream {
-    quote_spanned! {func.span()=>
-        ::guarded::__private::same_fn(#func, ::guarded::__private::sqlx::#name)
-    }
-}
-
-/// sqlx's own macro `name`, whatever the user's path names.
-fn sqlx_macro(name: &Ident) -> syn::Path {
-    syn::parse_quote_spanned!(name.span()=> ::guarded::__private::sqlx::#name)
-}
-
-/// A recognised statement that stays off the guard (a read of another table, judged allowed)
-/// still runs through sqlx's own constructor: `expr` is the statement or a chain on it, whose
-/// root is replaced in place.
-pub fn confirm_root(expr: &mut Expr) {
-    let mut cursor = expr;
-    loop {
-        cursor = match cursor {
-            Expr::MethodCall(m) => &mut m.receiver,
-            Expr::Group(g) => &mut g.expr,
-            Expr::Paren(p) => &mut p.expr,
-            Expr::Reference(r) => &mut r.expr,
-            Expr::Call(call) => {
-                if let Expr::Path(func) = &*call.func
-                    && let Some(name) = func.path.segments.last().map(|s| s.ident.clone())
-                {
-                    *call.func = Expr::Verbatim(sqlx_fn(&call.func, &name));
-                }
-                return;
-            }
-            Expr::Macro(mac) => {
-                if let Some(name) = mac.mac.path.segments.last().map(|s| s.ident.clone()) {
-                    mac.mac.path = sqlx_macro(&name);
-                }
-                return;
-            }
-            _ => return,
-        };
-    }
-}
-
-/// The fn with its body run inside the guard's scope.
-pub fn function(
-    item: ItemFn,
-    args: &Args,
-    model: &Model,
-    found: &Found,
-    ctx: &SiteCtx,
-) -> TokenStream {
+/// The fn with its body expanded and run inside the guard's scope.
+fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     let ItemFn {
         attrs,
         vis,
@@ -243,20 +61,29 @@ pub fn function(
         ..
     } = item;
     let guard = &model.guard.ident;
-    let SiteCtx { scope, subject, .. } = ctx;
+    let names = Names::new(guard);
+    let shape = check::shape(&model, args.tells_forbidden);
+    let writes = model.writes();
+    let mut block = *block;
+    replace::body(
+        &mut block,
+        model.statements,
+        &Replace {
+            guard,
+            names: &names,
+            shape,
+            tells_forbidden: args.tells_forbidden,
+        },
+    );
+    let Names { scope, subject, .. } = &names;
     let ret = format_ident!("__guarded_ret", span = Span::mixed_site());
     let touch = model.guard.mutable.then(|| quote!(let _ = &mut #guard;));
     let name = sig.ident.to_string();
     let table = &args.owner.table;
-    let transactional = found.guard_sites > 1 || found.repeated || ctx.classify;
-    let writes = found.writes;
-    // Without a transaction there is nothing to commit: the body runs in the fn itself,
-    // its returns rewritten to end through the scope (see `returns.rs`).
-    let inline = !transactional && !found.returns_in_site && crate::returns::rewritable(&block);
-    let mut block = *block;
-    if inline {
-        crate::returns::through_finish(&mut block, scope);
-    }
+    let (transactional, inline) = match shape {
+        Shape::Transaction => (true, false),
+        Shape::Single { inline } => (false, inline),
+    };
     // `impl Trait` cannot annotate a let; the tail call then carries the type instead.
     let body = match &sig.output {
         ReturnType::Type(_, ty) if !contains_impl(ty) => quote! {
@@ -310,7 +137,7 @@ pub fn function(
     // The body sees a view of the guard, not the `Guard`: handed on to another guarded fn, a
     // `Guard` would open a second scope that waits on this one's locks (see `GuardRef`).
     let same_db = args.dialect.map(|(dialect, span)| {
-        let db = Ident::new(crate::model::name(dialect), span);
+        let db = Ident::new(model::db_type(dialect), span);
         // The user's name at the dialect's place: the error sits under the dialect alone.
         let guard = respan(guard, span);
         quote_spanned!(span=> ::guarded::__private::same_db::<::guarded::__private::sqlx::#db, _>(&#guard);)

@@ -1,13 +1,10 @@
-//! The annotated fn: its guard parameter and its dialect.
-//!
-//! The return type is not read: the expansion ends the fn with `Result<T, E>` and
-//! `E: From<guarded::Error>`, which the type system checks through any alias.
+//! The guarded fn as data: its guard parameter, its dialect, and every statement of its body
+//! with what the SQL analysis found. `signature` and `body` build it, `check` decides its
+//! shape, `expand` turns it into code.
 
-use syn::spanned::Spanned;
-use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, Type};
+use syn::{Expr, Ident, LitStr};
 
-use crate::args::Args;
-use crate::sql::Dialect;
+use crate::sql::{self, Analysis, Dialect, Policy};
 
 /// The `Guard<DB, C>` parameter of the fn.
 pub struct GuardParam {
@@ -15,150 +12,94 @@ pub struct GuardParam {
     pub mutable: bool,
 }
 
-/// What the expansion needs to know about the fn, besides its body.
+/// A guarded fn, read.
 pub struct Model {
     pub guard: GuardParam,
-    pub dialect: Dialect,
+    /// Every recognised statement of the body, in the order the walk met them (the order in
+    /// which the expansion meets them too).
+    pub statements: Vec<Statement>,
+    /// A `return` of the fn sits inside another macro's tokens, where it cannot be rewritten.
+    pub hidden_return: bool,
 }
 
-/// Reads the fn's signature; every problem found is pushed to `errors`.
-pub fn read(item: &ItemFn, args: &Args, errors: &mut Vec<syn::Error>) -> Option<Model> {
-    let sig = &item.sig;
-    if sig.asyncness.is_none() {
-        errors.push(syn::Error::new(
-            sig.fn_token.span,
-            "#[guarded] fns must be `async fn`: their statements run on a database connection",
-        ));
+impl Model {
+    /// The statements run on the guard.
+    pub fn on_guard(&self) -> impl Iterator<Item = &OnGuard> {
+        self.statements.iter().filter_map(|s| match &s.runs {
+            Runs::OnGuard(site) => Some(&**site),
+            Runs::Elsewhere => None,
+        })
     }
-    let (guard, ty) = find_guard(item, args, errors)?;
-    let from_type = dialect_of(ty);
-    let dialect = match (args.dialect, from_type) {
-        (Some((given, span)), Some(typed)) if given != typed => {
-            errors.push(syn::Error::new(
-                span,
-                format!(
-                    "this dialect is not the guard's database ({}); remove `dialect`, the \
-                     guard's type already says it",
-                    name(typed)
-                ),
-            ));
-            return None;
-        }
-        (Some((given, _)), _) => given,
-        (None, Some(typed)) => typed,
-        (None, None) => {
-            errors.push(syn::Error::new(
-                ty.span(),
-                "cannot tell the database from this type; name it (`Guard<Sqlite>`, \
-                 `Guard<Postgres>`, `Guard<MySql>`) or add `dialect = \"sqlite\"` \
-                 (or \"postgres\", \"mysql\") to #[guarded]",
-            ));
-            return None;
-        }
-    };
-    Some(Model { guard, dialect })
+
+    /// Whether some statement run on the guard writes.
+    pub fn writes(&self) -> bool {
+        self.on_guard().any(|site| site.analysis.writes)
+    }
+}
+
+/// A recognised statement: a `sqlx::query*` call or macro with a literal the macro parsed.
+pub struct Statement {
+    /// The user's literal, which the expansion checks it meets in the same order.
+    pub sql: LitStr,
+    pub runs: Runs,
+}
+
+/// Where a statement runs.
+pub enum Runs {
+    /// On the guard: rewritten, and settled by the guard's outcome.
+    OnGuard(Box<OnGuard>),
+    /// On another executor, or built and run apart: it writes nothing and reads no guarded
+    /// table, and runs unchanged through sqlx's own constructor.
+    Elsewhere,
+}
+
+/// A statement run on the guard.
+pub struct OnGuard {
+    pub analysis: Analysis,
+    /// It sits in a loop or a closure: it may run more than once.
+    pub repeated: bool,
+    /// Its values hold a `return` of the fn, which runs while the statement holds the guard's
+    /// scope.
+    pub returns: bool,
+}
+
+/// What judging a statement needs: the guard's name, the database and the owner policy.
+pub struct Env<'a> {
+    pub guard: &'a Ident,
+    pub dialect: Dialect,
+    pub policy: Policy<'a>,
+}
+
+impl Env<'_> {
+    /// The statement's analysis, or an error under its literal.
+    pub fn analyse(&self, sql: &LitStr) -> Result<Analysis, syn::Error> {
+        sql::analyse(&sql.value(), self.dialect, &self.policy)
+            .map_err(|message| syn::Error::new(sql.span(), message))
+    }
+
+    /// Whether an executor argument is the guard (see [`is_guard`]).
+    pub fn is_guard(&self, expr: &Expr) -> bool {
+        is_guard(expr, self.guard)
+    }
+}
+
+/// Whether an executor argument is the guard: `&mut guard`, `&guard`, `guard`, `&mut *guard`.
+pub fn is_guard(expr: &Expr, guard: &Ident) -> bool {
+    match expr {
+        Expr::Reference(r) => is_guard(&r.expr, guard),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => is_guard(&u.expr, guard),
+        Expr::Paren(p) => is_guard(&p.expr, guard),
+        Expr::Group(g) => is_guard(&g.expr, guard),
+        Expr::Path(p) => p.qself.is_none() && p.path.is_ident(guard),
+        _ => false,
+    }
 }
 
 /// The sqlx database type of a dialect.
-pub fn name(dialect: Dialect) -> &'static str {
+pub fn db_type(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => "Sqlite",
         Dialect::Postgres => "Postgres",
         Dialect::MySql => "MySql",
-    }
-}
-
-/// A type as written, through the invisible groups of a `macro_rules!` `$t:ty` and
-/// parentheses.
-fn unwrap(ty: &Type) -> &Type {
-    match ty {
-        Type::Group(g) => unwrap(&g.elem),
-        Type::Paren(p) => unwrap(&p.elem),
-        _ => ty,
-    }
-}
-
-fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
-    match unwrap(ty) {
-        Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
-        _ => None,
-    }
-}
-
-fn param(pat_type: &syn::PatType) -> Option<GuardParam> {
-    let mut pat = &*pat_type.pat;
-    while let Pat::Paren(p) = pat {
-        pat = &p.pat;
-    }
-    let Pat::Ident(pat) = pat else {
-        return None;
-    };
-    Some(GuardParam {
-        ident: pat.ident.clone(),
-        mutable: pat.mutability.is_some(),
-    })
-}
-
-/// The parameter named by `guard = "..."`, or else the one whose type is `Guard<..>`.
-fn find_guard<'a>(
-    item: &'a ItemFn,
-    args: &Args,
-    errors: &mut Vec<syn::Error>,
-) -> Option<(GuardParam, &'a Type)> {
-    let typed = item.sig.inputs.iter().filter_map(|input| match input {
-        FnArg::Typed(pat_type) => Some(pat_type),
-        FnArg::Receiver(_) => None,
-    });
-    if let Some(wanted) = &args.guard {
-        let found = typed
-            .filter_map(|p| Some((param(p)?, &*p.ty)))
-            .find(|(param, _)| param.ident == wanted.value().as_str());
-        if found.is_none() {
-            errors.push(syn::Error::new(
-                wanted.span(),
-                format!(
-                    "no parameter named `{}`; name the guard parameter, written as \
-                     `{}: guarded::Guard<Sqlite>` or an alias of it",
-                    wanted.value(),
-                    wanted.value()
-                ),
-            ));
-        }
-        return found;
-    }
-    let mut guards = typed.filter(|p| last_segment(&p.ty).is_some_and(|s| s.ident == "Guard"));
-    let found = guards.next().and_then(|p| Some((param(p)?, &*p.ty)));
-    // A second guard could be handed on to another guarded fn, whose statements would wait
-    // on this fn's locks.
-    for extra in guards {
-        errors.push(syn::Error::new_spanned(
-            &extra.ty,
-            "a #[guarded] fn takes one guard; read the subject and claims from the first",
-        ));
-    }
-    if found.is_none() {
-        errors.push(syn::Error::new(
-            item.sig.ident.span(),
-            "#[guarded] fn needs a guard parameter: add `guard: guarded::Guard<Sqlite>` \
-             (or Postgres, MySql) and execute statements on it; for a `Guard` behind a type \
-             alias, name the parameter with `guard = \"...\"` in #[guarded]",
-        ));
-    }
-    found
-}
-
-/// `Guard<Sqlite>`, `Guard<sqlx::Postgres, MyClaims>`, ...: the first type argument's name.
-fn dialect_of(ty: &Type) -> Option<Dialect> {
-    let PathArguments::AngleBracketed(args) = &last_segment(ty)?.arguments else {
-        return None;
-    };
-    let GenericArgument::Type(db) = args.args.first()? else {
-        return None;
-    };
-    match last_segment(db)?.ident.to_string().as_str() {
-        "Sqlite" => Some(Dialect::Sqlite),
-        "Postgres" => Some(Dialect::Postgres),
-        "MySql" => Some(Dialect::MySql),
-        _ => None,
     }
 }

@@ -3,9 +3,11 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ItemFn;
+
+use crate::{args, fallback};
 
 /// Runs `expand`; a panic in it becomes an error on the attribute next to the fn's signature.
 pub fn catching(
@@ -13,36 +15,17 @@ pub fn catching(
     item: TokenStream,
     expand: fn(TokenStream, TokenStream) -> TokenStream,
 ) -> TokenStream {
-    let span = first_span(&attr);
+    let span = args::attribute_span(&attr);
     // Unwind safety: nothing `expand` touches outlives the call; its tokens are dropped.
     let kept = item.clone();
     catch_unwind(AssertUnwindSafe(|| expand(attr, item))).unwrap_or_else(|_| {
         let error = syn::Error::new(span, "#[guarded] failed on this fn (please report it)")
             .to_compile_error();
-        let fallback = syn::parse2::<ItemFn>(kept).ok().map(|item| fallback(&item));
+        let fallback = syn::parse2::<ItemFn>(kept)
+            .ok()
+            .map(|item| fallback::signature(&item));
         quote!(#error #fallback)
     })
-}
-
-/// The attribute's first token, else the call site.
-pub fn first_span(attr: &TokenStream) -> Span {
-    attr.clone()
-        .into_iter()
-        .next()
-        .map_or_else(Span::call_site, |tt| tt.span())
-}
-
-/// The fn's signature with a body that never runs: the fn stays in scope next to the errors,
-/// and its body does not add errors of its own that would bury them.
-pub fn fallback(item: &ItemFn) -> TokenStream {
-    let ItemFn {
-        attrs, vis, sig, ..
-    } = item;
-    quote! {
-        #(#attrs)*
-        #[allow(unused_variables, unused_mut, unreachable_code)]
-        #vis #sig { ::core::unreachable!("#[guarded] reported errors") }
-    }
 }
 
 #[cfg(test)]

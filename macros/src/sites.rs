@@ -9,6 +9,8 @@ use syn::{
     Path, Token,
 };
 
+use crate::exec::Exec;
+
 /// Builder fns whose SQL the guard rewrites.
 const QUERY_FNS: &[&str] = &["query", "query_as", "query_scalar"];
 /// Fns that take SQL but hide their arguments or run several statements: always refused.
@@ -43,29 +45,22 @@ pub fn is_entry_name(name: &str) -> bool {
         .any(|names| names.contains(&name))
 }
 
-/// Methods that run a statement built by a recognised root: what a guarded site runs with.
-const SITE_METHODS: &[&str] = &[
-    "execute",
-    "fetch",
-    "fetch_all",
-    "fetch_one",
-    "fetch_optional",
-];
-/// Every method of sqlx that runs or prepares SQL, on a query (`query.execute(executor)`) or
-/// on an executor (`pool.execute(sql)`): each call of one of these names is judged, whatever
-/// its receiver, because the receiver's type is unknown to the macro.
-pub const RUN_METHODS: &[&str] = &[
-    "execute",
+/// sqlx's methods that run or prepare SQL besides those a guarded site runs with ([`Exec`]).
+const OTHER_RUN_METHODS: &[&str] = &[
     "execute_many",
-    "fetch",
-    "fetch_all",
-    "fetch_one",
-    "fetch_optional",
     "fetch_many",
     "prepare",
     "prepare_with",
     "describe",
 ];
+
+/// Whether `name` is a method of sqlx that runs or prepares SQL, on a query
+/// (`query.execute(executor)`) or on an executor (`pool.execute(sql)`): each call of one of
+/// these names is judged, whatever its receiver, because the receiver's type is unknown to
+/// the macro.
+pub fn runs_sql(name: &str) -> bool {
+    Exec::named(name).is_some() || OTHER_RUN_METHODS.contains(&name)
+}
 /// sqlx's builders of SQL assembled at run time: nothing they run can be proven guarded.
 pub const DYNAMIC_BUILDERS: &[&str] = &["QueryBuilder", "build_query_as", "build_query_scalar"];
 /// sqlx's migrations: SQL read from files at build or run time, which the guard never sees.
@@ -133,10 +128,50 @@ impl Method {
 pub struct Chain {
     pub root: Root,
     pub methods: Vec<Method>,
-    pub exec: Method,
+    /// The executor call: `.execute(executor)`.
+    pub run: Method,
+    /// Its method.
+    pub exec: Exec,
 }
 
 impl Chain {
+    /// Splits `root.m1(..).m2(..).exec(executor)` into its parts; `None` when `call` is not
+    /// an executor call on a recognised root through builder methods only.
+    pub fn of(call: &ExprMethodCall) -> Option<Result<Self, syn::Error>> {
+        let exec = Exec::named(&call.method.to_string())?;
+        if call.args.len() != 1 {
+            return None;
+        }
+        let mut methods = Vec::new();
+        let mut cursor = &*call.receiver;
+        loop {
+            match cursor {
+                Expr::MethodCall(m) if BUILDER_METHODS.contains(&m.method.to_string().as_str()) => {
+                    methods.push(m);
+                    cursor = &m.receiver;
+                }
+                Expr::Group(g) => cursor = &g.expr,
+                Expr::Paren(p) => cursor = &p.expr,
+                _ => break,
+            }
+        }
+        match root_kind(cursor) {
+            RootKind::Site(root) => Some(Ok(Self {
+                root,
+                methods: methods.into_iter().rev().map(Method::of).collect(),
+                run: Method::of(call),
+                exec,
+            })),
+            RootKind::Refused(e) => Some(Err(e)),
+            RootKind::NotSql => None,
+        }
+    }
+
+    /// The executor the statement runs on.
+    pub fn executor(&self) -> &Expr {
+        &self.run.args[0]
+    }
+
     /// Every expression of the user's in the chain: method arguments, macro arguments and
     /// the executor.
     pub fn user_exprs(&self) -> impl Iterator<Item = &Expr> {
@@ -146,7 +181,7 @@ impl Chain {
         };
         self.methods
             .iter()
-            .chain(std::iter::once(&self.exec))
+            .chain(std::iter::once(&self.run))
             .flat_map(|m| m.args.iter())
             .chain(macro_args)
     }
@@ -176,7 +211,7 @@ fn not_literal(span: proc_macro2::Span) -> syn::Error {
     )
 }
 
-/// Classifies an expression that may start a statement.
+/// What an expression that may start a statement is.
 pub fn root_kind(expr: &Expr) -> RootKind {
     match expr {
         Expr::Call(call) => call_kind(call),
@@ -279,33 +314,24 @@ impl MacroArgs {
     }
 }
 
-/// Splits `root.m1(..).m2(..).exec(executor)` into its parts; `None` when `expr` is not an
-/// executor call on a recognised root through builder methods only.
-pub fn chain(exec: &ExprMethodCall) -> Option<Result<Chain, syn::Error>> {
-    if !SITE_METHODS.contains(&exec.method.to_string().as_str()) || exec.args.len() != 1 {
-        return None;
+/// The method call a chain continues with below `receiver`, through parentheses and the
+/// invisible groups of `macro_rules!`.
+pub fn inner_call(receiver: &Expr) -> Option<&ExprMethodCall> {
+    match receiver {
+        Expr::MethodCall(m) => Some(m),
+        Expr::Group(g) => inner_call(&g.expr),
+        Expr::Paren(p) => inner_call(&p.expr),
+        _ => None,
     }
-    let mut methods = Vec::new();
-    let mut cursor = &*exec.receiver;
-    loop {
-        match cursor {
-            Expr::MethodCall(m) if BUILDER_METHODS.contains(&m.method.to_string().as_str()) => {
-                methods.push(m);
-                cursor = &m.receiver;
-            }
-            Expr::Group(g) => cursor = &g.expr,
-            Expr::Paren(p) => cursor = &p.expr,
-            _ => break,
-        }
-    }
-    match root_kind(cursor) {
-        RootKind::Site(root) => Some(Ok(Chain {
-            root,
-            methods: methods.into_iter().rev().map(Method::of).collect(),
-            exec: Method::of(exec),
-        })),
-        RootKind::Refused(e) => Some(Err(e)),
-        RootKind::NotSql => None,
+}
+
+/// [`inner_call`], to change it.
+pub fn inner_call_mut(receiver: &mut Expr) -> Option<&mut ExprMethodCall> {
+    match receiver {
+        Expr::MethodCall(m) => Some(m),
+        Expr::Group(g) => inner_call_mut(&mut g.expr),
+        Expr::Paren(p) => inner_call_mut(&mut p.expr),
+        _ => None,
     }
 }
 
@@ -340,7 +366,7 @@ pub fn literal_arg(expr: &Expr) -> Option<&LitStr> {
 /// statement, or a dynamic builder.
 pub fn names_sql(name: &str) -> bool {
     is_entry_name(name)
-        || RUN_METHODS.contains(&name)
+        || runs_sql(name)
         || DYNAMIC_BUILDERS.contains(&name)
         || MIGRATIONS.contains(&name)
 }

@@ -7,7 +7,8 @@ pub use ::core::result::Result::{Err, Ok};
 pub use ::sqlx;
 
 pub use crate::ending::Ending;
-pub use crate::scope::{FnMeta, Scope, Single, Site};
+pub use crate::outcome::{FnMeta, Site, exec};
+pub use crate::scope::{Scope, Single};
 
 use crate::jwt::GuardClaims;
 use crate::{Guard, GuardRef, GuardedDb};

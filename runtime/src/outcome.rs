@@ -2,19 +2,114 @@
 //! denial recorded here ends the call whatever the body does next.
 
 use crate::error::Deny;
-use crate::scope::{FnMeta, Site};
 use crate::{Error, GuardedDb};
+
+/// What the macro knows about a guarded fn, fixed at compile time.
+#[derive(Debug)]
+pub struct FnMeta {
+    /// The fn's name, for tracing.
+    pub name: &'static str,
+    /// The guarded table, for tracing.
+    pub table: &'static str,
+    /// Some statement writes (SQLite then opens with `BEGIN IMMEDIATE`).
+    pub writes: bool,
+}
+
+/// What the macro knows about one statement site.
+#[derive(Debug)]
+pub struct Site {
+    /// Zero rows affected (or returned, for a mutation with RETURNING) is a denial.
+    pub zero_rows_denies: bool,
+}
+
+/// The executor methods whose result a site settles, one kind each. The macro passes the kind
+/// of the user's method to [`Outcome::settle`]; a method without a kind here does not compile,
+/// so the macro's list and this one cannot drift apart.
+pub mod exec {
+    use super::Rows;
+    use crate::GuardedDb;
+
+    /// How a method's result shows "no row".
+    pub trait Exec<DB, T> {
+        /// The result, sorted by whether it holds a row.
+        fn rows(result: Result<T, sqlx::Error>) -> Result<Rows<T>, sqlx::Error>;
+    }
+
+    /// `.execute(..)`: no row changed.
+    pub struct Execute;
+    /// `.fetch_one(..)`: sqlx's `RowNotFound`.
+    pub struct FetchOne;
+    /// `.fetch_optional(..)`: `None`.
+    pub struct FetchOptional;
+    /// `.fetch_all(..)`: an empty `Vec`.
+    pub struct FetchAll;
+
+    impl<DB: GuardedDb> Exec<DB, DB::QueryResult> for Execute {
+        fn rows(
+            result: Result<DB::QueryResult, sqlx::Error>,
+        ) -> Result<Rows<DB::QueryResult>, sqlx::Error> {
+            let done = result?;
+            Ok(if DB::rows_affected(&done) == 0 {
+                Rows::Empty(done)
+            } else {
+                Rows::Some(done)
+            })
+        }
+    }
+
+    impl<DB, R> Exec<DB, R> for FetchOne {
+        fn rows(result: Result<R, sqlx::Error>) -> Result<Rows<R>, sqlx::Error> {
+            match result {
+                Ok(row) => Ok(Rows::Some(row)),
+                Err(sqlx::Error::RowNotFound) => Ok(Rows::Missing),
+                Err(e) => Err(e),
+            }
+        }
+    }
+
+    impl<DB, R> Exec<DB, Option<R>> for FetchOptional {
+        fn rows(result: Result<Option<R>, sqlx::Error>) -> Result<Rows<Option<R>>, sqlx::Error> {
+            let row = result?;
+            Ok(if row.is_none() {
+                Rows::Empty(row)
+            } else {
+                Rows::Some(row)
+            })
+        }
+    }
+
+    impl<DB, R> Exec<DB, Vec<R>> for FetchAll {
+        fn rows(result: Result<Vec<R>, sqlx::Error>) -> Result<Rows<Vec<R>>, sqlx::Error> {
+            let rows = result?;
+            Ok(if rows.is_empty() {
+                Rows::Empty(rows)
+            } else {
+                Rows::Some(rows)
+            })
+        }
+    }
+}
+
+/// A statement's result, sorted by whether it holds a row.
+pub enum Rows<T> {
+    /// At least one row.
+    Some(T),
+    /// No row, with the (empty) result the body gets when zero rows do not deny.
+    Empty(T),
+    /// No row and nothing to hand back (`fetch_one`).
+    Missing,
+}
 
 /// What the statements of a call decided so far.
 pub struct Outcome<DB: GuardedDb> {
     meta: &'static FnMeta,
     subject: String,
     denied: bool,
-    classify: Option<Classify<DB>>,
+    existence_check: Option<ExistenceCheck<DB>>,
 }
 
-/// The existence check kept for `deny = 403`.
-type Classify<DB> = sqlx::query::Query<'static, DB, <DB as sqlx::Database>::Arguments>;
+/// The query kept for `deny = 403`: the denied statement's condition without the predicate.
+type ExistenceCheck<DB> = sqlx::query::Query<'static, DB, <DB as sqlx::Database>::Arguments>;
 
 impl<DB: GuardedDb> Outcome<DB> {
     pub(crate) fn new(meta: &'static FnMeta, subject: String) -> Self {
@@ -22,7 +117,7 @@ impl<DB: GuardedDb> Outcome<DB> {
             meta,
             subject,
             denied: false,
-            classify: None,
+            existence_check: None,
         }
     }
 
@@ -32,8 +127,36 @@ impl<DB: GuardedDb> Outcome<DB> {
     }
 
     /// The existence check of the first denied site, for `deny = 403`.
-    pub(crate) fn take_classify(&mut self) -> Option<Classify<DB>> {
-        self.classify.take()
+    pub(crate) fn take_existence_check(&mut self) -> Option<ExistenceCheck<DB>> {
+        self.existence_check.take()
+    }
+
+    /// Keeps the existence check of the site that is about to run, for `deny = 403`.
+    pub fn keep_existence_check(&mut self, query: ExistenceCheck<DB>) {
+        // After a denial the first denied site's check is the one that tells.
+        if !self.denied {
+            self.existence_check = Some(query);
+        }
+    }
+
+    /// The one rule every statement run on the guard ends by: no row where the site says
+    /// zero rows deny is a denial; anything else passes, and its site's existence check is
+    /// no longer needed. `_exec` names the user's method (see [`exec`]).
+    pub async fn settle<T, E: exec::Exec<DB, T>>(
+        &mut self,
+        _exec: E,
+        site: &'static Site,
+        run: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, Error> {
+        match E::rows(run.await)? {
+            Rows::Empty(_) | Rows::Missing if site.zero_rows_denies => Err(self.deny()),
+            // A guarded read that finds nothing is "not yours or not there" as well.
+            Rows::Missing => Err(Error::Denied(Deny::NotFound)),
+            Rows::Some(value) | Rows::Empty(value) => {
+                self.existence_check = None;
+                Ok(value)
+            }
+        }
     }
 
     /// Records a denial; the call will end with it whatever the body does next.
@@ -47,72 +170,5 @@ impl<DB: GuardedDb> Outcome<DB> {
             "guarded: denied"
         );
         Error::Denied(Deny::NotFound)
-    }
-
-    /// Keeps the existence check of the site that is about to run, for `deny = 403`.
-    pub fn set_classify(&mut self, query: Classify<DB>) {
-        // After a denial the first denied site's check is the one that classifies it.
-        if !self.denied {
-            self.classify = Some(query);
-        }
-    }
-
-    /// Settles an `.execute(...)`.
-    pub async fn execute(
-        &mut self,
-        site: &'static Site,
-        fut: impl Future<Output = Result<DB::QueryResult, sqlx::Error>>,
-    ) -> Result<DB::QueryResult, Error> {
-        let result = fut.await?;
-        let none = DB::rows_affected(&result) == 0;
-        self.settle(site, none, result)
-    }
-
-    /// Settles a `.fetch_one(...)`.
-    pub async fn fetch_one<R>(
-        &mut self,
-        site: &'static Site,
-        fut: impl Future<Output = Result<R, sqlx::Error>>,
-    ) -> Result<R, Error> {
-        match fut.await {
-            Ok(row) => {
-                self.classify = None;
-                Ok(row)
-            }
-            Err(sqlx::Error::RowNotFound) if site.zero_rows_denies => Err(self.deny()),
-            // A guarded read that finds nothing is "not yours or not there" as well.
-            Err(sqlx::Error::RowNotFound) => Err(Error::Denied(Deny::NotFound)),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Settles a `.fetch_optional(...)`.
-    pub async fn fetch_optional<R>(
-        &mut self,
-        site: &'static Site,
-        fut: impl Future<Output = Result<Option<R>, sqlx::Error>>,
-    ) -> Result<Option<R>, Error> {
-        let row = fut.await?;
-        self.settle(site, row.is_none(), row)
-    }
-
-    /// Settles a `.fetch_all(...)`.
-    pub async fn fetch_all<R>(
-        &mut self,
-        site: &'static Site,
-        fut: impl Future<Output = Result<Vec<R>, sqlx::Error>>,
-    ) -> Result<Vec<R>, Error> {
-        let rows = fut.await?;
-        self.settle(site, rows.is_empty(), rows)
-    }
-
-    /// The one rule every statement ends by: no row where the site says zero rows deny is a
-    /// denial; anything else passes, and its site's existence check is no longer needed.
-    fn settle<T>(&mut self, site: &Site, no_row: bool, value: T) -> Result<T, Error> {
-        if site.zero_rows_denies && no_row {
-            return Err(self.deny());
-        }
-        self.classify = None;
-        Ok(value)
     }
 }

@@ -11,26 +11,8 @@ use sqlx::{Executor, IntoArguments, Pool, Transaction};
 use crate::ending::Ending;
 use crate::error::Deny;
 use crate::jwt::GuardClaims;
-use crate::outcome::Outcome;
+use crate::outcome::{FnMeta, Outcome};
 use crate::{Error, Guard, GuardedDb};
-
-/// What the macro knows about a guarded fn, fixed at compile time.
-#[derive(Debug)]
-pub struct FnMeta {
-    /// The fn's name, for tracing.
-    pub name: &'static str,
-    /// The guarded table, for tracing.
-    pub table: &'static str,
-    /// Some statement writes (SQLite then opens with `BEGIN IMMEDIATE`).
-    pub writes: bool,
-}
-
-/// What the macro knows about one statement site.
-#[derive(Debug)]
-pub struct Site {
-    /// Zero rows affected (or returned, for a mutation with RETURNING) is a denial.
-    pub zero_rows_denies: bool,
-}
 
 /// A call whose one statement runs on the pool, with nothing to commit or roll back.
 pub struct Single<DB: GuardedDb> {
@@ -107,7 +89,7 @@ where
     /// over whatever the body returned, so a swallowed denial still ends the fn.
     pub async fn finish<R: Ending>(mut self, out: R) -> R {
         if self.outcome.denied() {
-            let deny = match self.classify().await {
+            let deny = match self.denial().await {
                 Ok(deny) => deny,
                 Err(e) => return R::fail(e),
             };
@@ -130,8 +112,8 @@ where
 
     /// Tells "not yours" from "not there" inside the same transaction, after the statement
     /// already decided atomically; only `deny = 403` asks.
-    async fn classify(&mut self) -> Result<Deny, Error> {
-        let Some(query) = self.outcome.take_classify() else {
+    async fn denial(&mut self) -> Result<Deny, Error> {
+        let Some(query) = self.outcome.take_existence_check() else {
             return Ok(Deny::NotFound);
         };
         let exists = self.tx.fetch_optional(query).await?.is_some();

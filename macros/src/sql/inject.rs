@@ -18,7 +18,7 @@ use super::names::{is_table, last_name};
 use super::placeholders::{Params, Style};
 use super::predicate::{Pred, add_where, owner_eq};
 use super::splice::Edits;
-use super::{Classify, Dialect, Policy};
+use super::{Dialect, ExistenceCheck, Policy};
 
 /// What injection found and did.
 #[derive(Default)]
@@ -31,7 +31,7 @@ pub struct Injected {
     /// of a `WITH`), writes the guarded table: its affected-row count is the guard's decision.
     pub top_mutation: bool,
     /// For a single-table top-level UPDATE/DELETE: the target's and the condition's text.
-    pub classify: Option<Target>,
+    pub existence_check: Option<Target>,
     /// The insertions that put the predicates into the text.
     pub edits: Edits,
 }
@@ -57,10 +57,10 @@ impl Target {
     /// made of the user's own text `sql`, binding the user's values its condition uses. It
     /// needs no parse of its own: the condition is exactly the text the verified splice
     /// parenthesised, and the relation is the target's name and alias.
-    pub fn existence_check(self, sql: &str, params: &Params) -> Classify {
+    pub fn existence_check(self, sql: &str, params: &Params) -> ExistenceCheck {
         let relation = &sql[self.relation.0..self.relation.1];
         let Some((start, end)) = self.condition else {
-            return Classify {
+            return ExistenceCheck {
                 sql: format!("SELECT 1 FROM {relation} LIMIT 1"),
                 binds: Vec::new(),
             };
@@ -72,7 +72,7 @@ impl Target {
             // the condition uses.
             Style::Numbered(_) => (0..used.map(|(_, i)| i + 1).max().unwrap_or(0)).collect(),
         };
-        Classify {
+        ExistenceCheck {
             sql: format!("SELECT 1 FROM {relation} WHERE ({})", &sql[start..end]),
             binds,
         }
@@ -82,9 +82,9 @@ impl Target {
 /// Where a mutation sits in the statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Depth {
-    /// The statement itself: its row count decides, and it can be classified.
+    /// The statement itself: its row count decides, and an existence check can tell a denial from absence.
     Top,
-    /// The body of a top-level `WITH`: its row count decides, but the classification query
+    /// The body of a top-level `WITH`: its row count decides, but the existence check
     /// would need the CTEs, which may write; none is offered.
     WithBody,
     /// Inside a CTE or an INSERT source: the statement's row count is not this part's.

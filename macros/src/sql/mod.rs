@@ -61,7 +61,7 @@ pub enum Bind {
 /// The existence check used by `deny = 403`: the statement's own condition without the
 /// ownership predicate, run after a denial to tell "not yours" from "not there".
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Classify {
+pub struct ExistenceCheck {
     /// A query returning one row when the target exists regardless of its owner.
     pub sql: String,
     /// The user values it binds, in order (indices into the user's binds).
@@ -88,8 +88,8 @@ pub struct Analysis {
     /// The statement yields rows: a query, or a mutation with RETURNING. A mutation without
     /// RETURNING fetched as rows always yields none.
     pub returns_rows: bool,
-    /// For UPDATE/DELETE of the guarded table: how to classify a denial.
-    pub classify: Option<Classify>,
+    /// For UPDATE/DELETE of the guarded table: how `deny = 403` tells a denial from absence.
+    pub existence_check: Option<ExistenceCheck>,
 }
 
 /// Analyses and rewrites one SQL statement. The error is a message for the user, saying what
@@ -126,8 +126,8 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
     let spliced = done.edits.apply(sql, &subject);
     let binds = binds(&params, &done.edits, &spliced, &subject);
     verify::spliced(&spliced, &binds, &statement, dialect)?;
-    let classify = done
-        .classify
+    let existence_check = done
+        .existence_check
         .map(|target| target.existence_check(sql, &params));
     let analysis = Analysis {
         sql: spliced.sql,
@@ -137,7 +137,7 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
         writes: done.writes,
         zero_rows_denies: done.top_mutation,
         returns_rows,
-        classify,
+        existence_check,
     };
     Ok(Rewrite {
         analysis,

@@ -144,7 +144,7 @@ impl Injector<'_> {
             if let Some(alias) = alias {
                 end = self.source.range_of(&alias.name).map_or(end, |(_, e)| e);
             }
-            self.done.classify = Some(Target {
+            self.done.existence_check = Some(Target {
                 relation: (start, end),
                 condition: match site {
                     Some(Site::Existing { start, end }) => Some((start, end)),

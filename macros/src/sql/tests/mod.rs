@@ -1,4 +1,4 @@
-//! Tests of the rewriter: the rewrite and refusal tables, effects, classification, and a
+//! Tests of the rewriter: the rewrite and refusal tables, effects, existence checks, and a
 //! property test over generated statements.
 
 mod differential;
@@ -125,10 +125,10 @@ fn effects() {
     }
 }
 
-/// (input, dialect) -> the classification query and the user values it binds, if any.
-type Classified = Option<(&'static str, &'static [usize])>;
+/// (input, dialect) -> the existence check and the user values it binds, if any.
+type Expected = Option<(&'static str, &'static [usize])>;
 
-const CLASSIFY: &[(&str, Dialect, Classified)] = &[
+const EXISTENCE_CHECKS: &[(&str, Dialect, Expected)] = &[
     (
         "UPDATE items SET title = $1 WHERE id = $2",
         Postgres,
@@ -181,9 +181,9 @@ const CLASSIFY: &[(&str, Dialect, Classified)] = &[
 ];
 
 #[test]
-fn classify_drops_the_predicate_and_keeps_the_condition() {
-    for (input, dialect, expected) in CLASSIFY {
-        let got = run(input, *dialect).classify;
+fn the_existence_check_drops_the_predicate_and_keeps_the_condition() {
+    for (input, dialect, expected) in EXISTENCE_CHECKS {
+        let got = run(input, *dialect).existence_check;
         let got = got.as_ref().map(|c| (c.sql.as_str(), c.binds.as_slice()));
         assert_eq!(got, *expected, "{input}");
     }

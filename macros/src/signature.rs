@@ -1,0 +1,141 @@
+//! The fn's signature: its guard parameter and its dialect.
+//!
+//! The return type is not read: the expansion ends the fn with `Result<T, E>` and
+//! `E: From<guarded::Error>`, which the type system checks through any alias.
+
+use syn::spanned::Spanned;
+use syn::{FnArg, GenericArgument, ItemFn, Pat, PathArguments, Type};
+
+use crate::args::Args;
+use crate::ctxt::Ctxt;
+use crate::model::{GuardParam, db_type};
+use crate::sql::Dialect;
+
+/// The guard parameter and the dialect; every problem found is reported to `cx`.
+pub fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<(GuardParam, Dialect)> {
+    let sig = &item.sig;
+    if sig.asyncness.is_none() {
+        cx.push(syn::Error::new(
+            sig.fn_token.span,
+            "#[guarded] fns must be `async fn`: their statements run on a database connection",
+        ));
+    }
+    let (guard, ty) = find_guard(item, args, cx)?;
+    let from_type = dialect_of(ty);
+    let dialect = match (args.dialect, from_type) {
+        (Some((given, span)), Some(typed)) if given != typed => {
+            cx.push(syn::Error::new(
+                span,
+                format!(
+                    "this dialect is not the guard's database ({}); remove `dialect`, the \
+                     guard's type already says it",
+                    db_type(typed)
+                ),
+            ));
+            return None;
+        }
+        (Some((given, _)), _) => given,
+        (None, Some(typed)) => typed,
+        (None, None) => {
+            cx.push(syn::Error::new(
+                ty.span(),
+                "cannot tell the database from this type; name it (`Guard<Sqlite>`, \
+                 `Guard<Postgres>`, `Guard<MySql>`) or add `dialect = \"sqlite\"` \
+                 (or \"postgres\", \"mysql\") to #[guarded]",
+            ));
+            return None;
+        }
+    };
+    Some((guard, dialect))
+}
+
+/// A type as written, through the invisible groups of a `macro_rules!` `$t:ty` and
+/// parentheses.
+fn unwrap(ty: &Type) -> &Type {
+    match ty {
+        Type::Group(g) => unwrap(&g.elem),
+        Type::Paren(p) => unwrap(&p.elem),
+        _ => ty,
+    }
+}
+
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match unwrap(ty) {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+        _ => None,
+    }
+}
+
+fn param(pat_type: &syn::PatType) -> Option<GuardParam> {
+    let mut pat = &*pat_type.pat;
+    while let Pat::Paren(p) = pat {
+        pat = &p.pat;
+    }
+    let Pat::Ident(pat) = pat else {
+        return None;
+    };
+    Some(GuardParam {
+        ident: pat.ident.clone(),
+        mutable: pat.mutability.is_some(),
+    })
+}
+
+/// The parameter named by `guard = "..."`, or else the one whose type is `Guard<..>`.
+fn find_guard<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<(GuardParam, &'a Type)> {
+    let typed = item.sig.inputs.iter().filter_map(|input| match input {
+        FnArg::Typed(pat_type) => Some(pat_type),
+        FnArg::Receiver(_) => None,
+    });
+    if let Some(wanted) = &args.guard {
+        let found = typed
+            .filter_map(|p| Some((param(p)?, &*p.ty)))
+            .find(|(param, _)| param.ident == wanted.value().as_str());
+        if found.is_none() {
+            cx.push(syn::Error::new(
+                wanted.span(),
+                format!(
+                    "no parameter named `{}`; name the guard parameter, written as \
+                     `{}: guarded::Guard<Sqlite>` or an alias of it",
+                    wanted.value(),
+                    wanted.value()
+                ),
+            ));
+        }
+        return found;
+    }
+    let mut guards = typed.filter(|p| last_segment(&p.ty).is_some_and(|s| s.ident == "Guard"));
+    let found = guards.next().and_then(|p| Some((param(p)?, &*p.ty)));
+    // A second guard could be handed on to another guarded fn, whose statements would wait
+    // on this fn's locks.
+    for extra in guards {
+        cx.push(syn::Error::new_spanned(
+            &extra.ty,
+            "a #[guarded] fn takes one guard; read the subject and claims from the first",
+        ));
+    }
+    if found.is_none() {
+        cx.push(syn::Error::new(
+            item.sig.ident.span(),
+            "#[guarded] fn needs a guard parameter: add `guard: guarded::Guard<Sqlite>` \
+             (or Postgres, MySql) and execute statements on it; for a `Guard` behind a type \
+             alias, name the parameter with `guard = \"...\"` in #[guarded]",
+        ));
+    }
+    found
+}
+
+/// `Guard<Sqlite>`, `Guard<sqlx::Postgres, MyClaims>`, ...: the first type argument's name.
+fn dialect_of(ty: &Type) -> Option<Dialect> {
+    let PathArguments::AngleBracketed(args) = &last_segment(ty)?.arguments else {
+        return None;
+    };
+    let GenericArgument::Type(db) = args.args.first()? else {
+        return None;
+    };
+    match last_segment(db)?.ident.to_string().as_str() {
+        "Sqlite" => Some(Dialect::Sqlite),
+        "Postgres" => Some(Dialect::Postgres),
+        "MySql" => Some(Dialect::MySql),
+        _ => None,
+    }
+}

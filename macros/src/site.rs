@@ -1,0 +1,233 @@
+//! The code of one statement: run on the guard through its scope, or, off the guard, run
+//! through sqlx's own constructor confirmed by type.
+//!
+//! Generated code names only `::guarded::__private::...` and `__guarded_*` locals with
+//! mixed-site hygiene, so nothing in the user's scope can change its meaning.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, LitStr};
+
+use crate::model::OnGuard;
+use crate::sites::{Chain, Root};
+use crate::sql::{Analysis, Bind};
+
+/// The macro's own names, shared by the fn wrapper and its statements; mixed-site hygiene, so
+/// the body cannot reach them.
+pub struct Names {
+    pub scope: Ident,
+    pub subject: Ident,
+    conn: Ident,
+    outcome: Ident,
+}
+
+impl Names {
+    /// `guard` is the user's guard parameter: the scope takes its name, and a borrow error
+    /// then speaks of the guard.
+    pub fn new(guard: &Ident) -> Self {
+        let name = |n: &str| Ident::new(n, Span::mixed_site());
+        Self {
+            scope: respan(guard, Span::mixed_site()),
+            subject: name("__guarded_subject"),
+            conn: name("__guarded_conn"),
+            outcome: name("__guarded_outcome"),
+        }
+    }
+}
+
+/// The same name (raw or not) with another span: another place, or another hygiene.
+pub fn respan(ident: &Ident, span: Span) -> Ident {
+    let mut ident = ident.clone();
+    ident.set_span(span);
+    ident
+}
+
+/// The user's values, hoisted into locals when the denial check binds them a second time.
+struct Values {
+    lets: Vec<TokenStream>,
+    exprs: Vec<TokenStream>,
+}
+
+fn values(user: &[&Expr], hoist: bool) -> Values {
+    if !hoist {
+        return Values {
+            lets: Vec::new(),
+            exprs: user.iter().map(|e| quote!(#e)).collect(),
+        };
+    }
+    let idents: Vec<Ident> = (0..user.len())
+        .map(|i| Ident::new(&format!("__guarded_v{i}"), Span::mixed_site()))
+        .collect();
+    Values {
+        lets: user
+            .iter()
+            .zip(&idents)
+            .map(|(e, i)| quote_spanned!(e.span()=> let #i = #e;))
+            .collect(),
+        exprs: idents.iter().map(|i| quote!(&#i)).collect(),
+    }
+}
+
+/// The values in the order the rewritten statement binds them: the one place the analysis's
+/// bind order becomes code. `.bind(..)` takes each value as written (or a reference to its
+/// hoisted local) and a reference to the subject; the query macros take references
+/// themselves, so they get the values.
+fn ordered(analysis: &Analysis, values: &Values, subject: &Ident, root: &Root) -> Vec<TokenStream> {
+    let by_macro = matches!(root, Root::Macro { .. });
+    let hoisted = !values.lets.is_empty();
+    analysis
+        .binds
+        .iter()
+        .map(|bind| match (bind, by_macro) {
+            (Bind::User(i), true) if hoisted => {
+                let local = &values.exprs[*i];
+                quote!(*#local)
+            }
+            (Bind::User(i), _) => values.exprs[*i].clone(),
+            (Bind::Subject, false) => quote!(&#subject),
+            (Bind::Subject, true) => quote!(#subject),
+        })
+        .collect()
+}
+
+/// A statement run on the guard; `tells_forbidden` for `deny = 403`, which keeps the
+/// statement's existence check.
+pub fn on_guard(chain: &Chain, site: &OnGuard, names: &Names, tells_forbidden: bool) -> Expr {
+    let Names {
+        scope,
+        subject,
+        conn,
+        outcome,
+    } = names;
+    let analysis = &site.analysis;
+    let sql = LitStr::new(&analysis.sql, chain.root.sql().span());
+    let user: Vec<&Expr> = match &chain.root {
+        Root::Call { .. } => chain
+            .methods
+            .iter()
+            .filter(|m| m.is_bind())
+            .map(|m| &m.args[0])
+            .collect(),
+        Root::Macro { args, .. } => args.iter().collect(),
+    };
+    let check = analysis
+        .existence_check
+        .as_ref()
+        .filter(|_| tells_forbidden);
+    let values = values(&user, check.is_some());
+    let query = query(
+        chain,
+        &sql,
+        &ordered(analysis, &values, subject, &chain.root),
+    );
+    let keep_check = check.map(|c| {
+        let sql = LitStr::new(&c.sql, chain.root.sql().span());
+        let binds = c.binds.iter().map(|i| &values.exprs[*i]);
+        quote!(#outcome.keep_existence_check(::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*);)
+    });
+    // Under the user's executor, so that using the guard for two statements at once is
+    // reported there.
+    let executor = chain.executor().span();
+    let scope = respan(scope, Span::mixed_site().located_at(executor));
+    let split = quote_spanned!(executor=> #scope.split());
+    let method = &chain.run.name;
+    let lets = &values.lets;
+    let zero_rows_denies = analysis.zero_rows_denies;
+    let run = match chain.exec.kind() {
+        None => quote!(#query.#method(#conn)),
+        Some(kind) => {
+            let kind = Ident::new(kind, method.span());
+            quote_spanned! {method.span()=>
+                #outcome.settle(
+                    ::guarded::__private::exec::#kind,
+                    &::guarded::__private::Site { zero_rows_denies: #zero_rows_denies },
+                    #query.#method(#conn),
+                )
+            }
+        }
+    };
+    let tokens = quote! {{
+        #(#lets)*
+        #[allow(unused_variables)]
+        let (#conn, #outcome) = #split;
+        #keep_check
+        #run
+    }};
+    // Verbatim: parsing the tokens back into an `Expr` would only cost compile time; they are
+    // printed into the fn unchanged.
+    Expr::Verbatim(tokens)
+}
+
+/// The statement with the rewritten SQL, its values in order, and the user's other methods.
+fn query(chain: &Chain, sql: &LitStr, ordered: &[TokenStream]) -> TokenStream {
+    // A call's binds are replaced by the ordered ones; a macro's chain keeps every method
+    // (its values are the macro's arguments).
+    let by_call = matches!(chain.root, Root::Call { .. });
+    let others = chain
+        .methods
+        .iter()
+        .filter(|m| !(by_call && m.is_bind()))
+        .map(|m| {
+            let (method, turbofish, args) = (&m.name, &m.turbofish, &m.args);
+            quote!(.#method #turbofish (#args))
+        });
+    match &chain.root {
+        Root::Call { call, name, .. } => {
+            // The user's path and sqlx's fn must be the same fn item: a name alone never gets
+            // the guard's connection (see `same_fn`).
+            let constructor = sqlx_fn(&call.func, name);
+            quote!(#constructor(#sql) #(.bind(#ordered))* #(#others)*)
+        }
+        Root::Macro { name, ty, .. } => {
+            // sqlx's macro, whatever the user's path names: a macro of the same name in scope
+            // never sees the guard's statement.
+            let path = sqlx_macro(name);
+            let ty = ty.as_ref().map(|ty| quote!(#ty,));
+            quote!(#path!(#ty #sql #(, #ordered)*) #(#others)*)
+        }
+    }
+}
+
+/// `func` confirmed by type to be sqlx's fn `name`, spanned on the user's path so that a fn
+/// that only shares the name is reported there (see `same_fn`).
+fn sqlx_fn(func: &Expr, name: &Ident) -> TokenStream {
+    quote_spanned! {func.span()=>
+        ::guarded::__private::same_fn(#func, ::guarded::__private::sqlx::#name)
+    }
+}
+
+/// sqlx's own macro `name`, whatever the user's path names.
+fn sqlx_macro(name: &Ident) -> syn::Path {
+    syn::parse_quote_spanned!(name.span()=> ::guarded::__private::sqlx::#name)
+}
+
+/// A recognised statement that stays off the guard (a read of another table, judged allowed)
+/// still runs through sqlx's own constructor: `expr` is the statement or a chain on it, whose
+/// root is replaced in place.
+pub fn confirm_root(expr: &mut Expr) {
+    let mut cursor = expr;
+    loop {
+        cursor = match cursor {
+            Expr::MethodCall(m) => &mut m.receiver,
+            Expr::Group(g) => &mut g.expr,
+            Expr::Paren(p) => &mut p.expr,
+            Expr::Reference(r) => &mut r.expr,
+            Expr::Call(call) => {
+                if let Expr::Path(func) = &*call.func
+                    && let Some(name) = func.path.segments.last().map(|s| s.ident.clone())
+                {
+                    *call.func = Expr::Verbatim(sqlx_fn(&call.func, &name));
+                }
+                return;
+            }
+            Expr::Macro(mac) => {
+                if let Some(name) = mac.mac.path.segments.last().map(|s| s.ident.clone()) {
+                    mac.mac.path = sqlx_macro(&name);
+                }
+                return;
+            }
+            _ => return,
+        };
+    }
+}
