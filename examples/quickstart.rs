@@ -115,7 +115,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .fetch_one(&pool)
             .await?;
     println!("the row now:              title = {title:?}, owner = {owner:?}");
-    // The demo is also a check: `tests/demos.rs` runs it and relies on this exit status.
+    // The demo is also a check: `tests/it/demos.rs` runs it and relies on this exit status.
     if (alice, mallory, title.as_str())
         != (
             StatusCode::NO_CONTENT,

@@ -286,8 +286,8 @@ macro_rules! reads {
                     .await?;
                 Ok(ids)
             }
-            let Some(world) = $crate::harness::World::<sqlx::$db>::new().await else { return };
-            $crate::harness::reads(stringify!($name), world, handler).await;
+            let Some(world) = $crate::soundness::harness::World::<sqlx::$db>::new().await else { return };
+            $crate::soundness::harness::reads(stringify!($name), world, handler).await;
         }
     )*};
 }
@@ -310,8 +310,8 @@ macro_rules! writes {
                     .await?;
                 Ok(done.rows_affected())
             }
-            let Some(world) = $crate::harness::World::<sqlx::$db>::new().await else { return };
-            $crate::harness::writes(stringify!($name), world, handler, |_| Vec::new()).await;
+            let Some(world) = $crate::soundness::harness::World::<sqlx::$db>::new().await else { return };
+            $crate::soundness::harness::writes(stringify!($name), world, handler, |_| Vec::new()).await;
         }
     )*};
 }
@@ -333,9 +333,9 @@ macro_rules! returning {
                     .await?;
                 Ok(ids)
             }
-            let Some(world) = $crate::harness::World::<sqlx::$db>::new().await else { return };
+            let Some(world) = $crate::soundness::harness::World::<sqlx::$db>::new().await else { return };
             let returned = |ids: Vec<Option<i64>>| ids.into_iter().flatten().collect();
-            $crate::harness::writes(stringify!($name), world, handler, returned).await;
+            $crate::soundness::harness::writes(stringify!($name), world, handler, returned).await;
         }
     )*};
 }

@@ -1,6 +1,6 @@
 //! End to end: `examples/items_api` as a separate process on a free port, driven over HTTP.
 //!
-//! Plain `cargo test` builds the example before running this; with `--test items_api_e2e`
+//! Plain `cargo test` builds the example before running this; with `--test it`
 //! alone, build it first (`cargo build --example items_api`).
 
 use std::fmt::Write as _;
@@ -12,12 +12,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-mod common;
-
 const SECRET: &str = "e2e-secret-e2e-secret-e2e-secret-e2e!";
 
 fn example() -> PathBuf {
-    common::example_binary("items_api")
+    crate::common::example_binary("items_api")
 }
 
 /// The server process; killed when the test ends, however it ends.

@@ -5,9 +5,6 @@
 //! 6750 names), that the row is exactly as seeded, and that the response body echoes no part of
 //! the token. Positive controls run in the same table: a good token must get through and change
 //! its row, so a handler that refused everything would fail this test.
-#![allow(missing_docs)]
-
-mod common;
 
 use std::fmt::Write as _;
 
@@ -28,17 +25,17 @@ use serde_json::{Value, json};
 use sqlx::Sqlite;
 use tower::ServiceExt;
 
-use common::{AppState, SECRET, now, row, seed};
+use crate::common::{AppState, SECRET, now, row, seed};
 
 const ISS: &str = "https://id.example";
 const AUD: &str = "items-api";
-const RSA_PRIVATE: &str = include_str!("keys/rsa_private.pem");
-const RSA_PUBLIC: &str = include_str!("keys/rsa_public.pem");
-const EC_PRIVATE: &str = include_str!("keys/ec_private.pem");
-const EC_PUBLIC: &str = include_str!("keys/ec_public.pem");
-const ED_PRIVATE: &str = include_str!("keys/ed25519_private.pem");
-const ED_PUBLIC: &str = include_str!("keys/ed25519_public.pem");
-const ATTACKER_RSA_PRIVATE: &str = include_str!("keys/attacker_rsa_private.pem");
+const RSA_PRIVATE: &str = include_str!("../keys/rsa_private.pem");
+const RSA_PUBLIC: &str = include_str!("../keys/rsa_public.pem");
+const EC_PRIVATE: &str = include_str!("../keys/ec_private.pem");
+const EC_PUBLIC: &str = include_str!("../keys/ec_public.pem");
+const ED_PRIVATE: &str = include_str!("../keys/ed25519_private.pem");
+const ED_PUBLIC: &str = include_str!("../keys/ed25519_public.pem");
+const ATTACKER_RSA_PRIVATE: &str = include_str!("../keys/attacker_rsa_private.pem");
 
 #[derive(Deserialize)]
 struct Title {
@@ -747,7 +744,7 @@ async fn bad_tokens_are_refused_and_change_nothing() {
     let mut apps = Vec::new();
     for config in [Config::KeySet, Config::Rs256Only, Config::Roomy] {
         let state = AppState {
-            pool: common::sqlite().await,
+            pool: crate::common::sqlite().await,
             verifier: verifier(config),
         };
         let app = Router::new()

@@ -15,7 +15,7 @@ use sqlx::Pool;
 use sqlx::pool::PoolOptions;
 use tokio::task::JoinSet;
 
-use crate::claims;
+use super::claims;
 use crate::common::Backend;
 
 /// The writer: owns every item when its trial starts.

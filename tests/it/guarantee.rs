@@ -4,16 +4,15 @@
 //! The handlers are written once per dialect by `backend_suite!` (only their placeholders
 //! differ); the tests are written once, generic over the backend.
 
-mod common;
-
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{Backend, item, row, seed, token};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+
+use crate::common::{Backend, item, row, seed, token};
 
 /// Defines, for one backend, the guarded handlers, their router, and one `#[tokio::test]` per
 /// shared test. SQL arrives as `tt` and the database as `ident` so the attribute sees plain
@@ -201,7 +200,7 @@ macro_rules! backend_suite {
             #[tokio::test]
             async fn $test() {
                 let Some(state) = state_of::<$db>().await else { return };
-                crate::$test(&app(state.clone()), &state.pool).await;
+                super::$test(&app(state.clone()), &state.pool).await;
             }
         )*
     };
@@ -210,7 +209,7 @@ macro_rules! backend_suite {
             #[tokio::test]
             async fn $test() {
                 let Some(state) = state_of::<$db>().await else { return };
-                crate::$test(
+                super::$test(
                     &state.pool,
                     |id| touch_then_panic(guard_for(&state, "alice"), id),
                     |id| touch_then_hang(guard_for(&state, "alice"), id),

@@ -1,6 +1,5 @@
 //! Shared test fixtures: an isolated database per test on each backend, tokens, and an axum
 //! app state.
-#![allow(dead_code, unused_imports, missing_docs)]
 
 pub mod backend;
 
@@ -8,14 +7,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::FromRef;
 use guarded::Verifier;
-use sqlx::{Database, Pool, Sqlite};
+use sqlx::{Database, Pool};
 
 pub use backend::{Backend, row, seed, sqlite};
 
 pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 
 /// The router state of the test apps: a pool of one backend and the verifier.
-pub struct AppState<DB: Database = Sqlite> {
+pub struct AppState<DB: Database> {
     pub pool: Pool<DB>,
     pub verifier: Verifier,
 }
@@ -39,14 +38,6 @@ impl<DB: Database> FromRef<AppState<DB>> for Pool<DB> {
 impl<DB: Database> FromRef<AppState<DB>> for Verifier {
     fn from_ref(state: &AppState<DB>) -> Self {
         state.verifier.clone()
-    }
-}
-
-/// The state over a fresh SQLite database.
-pub async fn state() -> AppState {
-    AppState {
-        pool: sqlite().await,
-        verifier: verifier(),
     }
 }
 

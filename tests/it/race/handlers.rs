@@ -11,7 +11,7 @@ macro_rules! race_handlers {
             use guarded::{Guard, guarded};
             use sqlx::{Pool, $db};
 
-            use crate::harness::{Handlers, yields};
+            use crate::race::harness::{Handlers, yields};
 
             pub static HANDLERS: Handlers<$db> = Handlers {
                 guarded_update: |g, id| Box::pin(guarded_update(g, id)),

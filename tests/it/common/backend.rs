@@ -114,7 +114,7 @@ impl Backend for Sqlite {
             .connect_with(options)
             .await
             .expect("open test database");
-        run_script(&pool, include_str!("../schema.sql")).await;
+        run_script(&pool, include_str!("../../schema.sql")).await;
         Some(pool)
     }
 
@@ -185,7 +185,7 @@ impl Backend for Postgres {
             .connect_with(options)
             .await
             .expect("connect to the test schema");
-        run_script(&pool, include_str!("../schema_postgres.sql")).await;
+        run_script(&pool, include_str!("../../schema_postgres.sql")).await;
         Some(pool)
     }
 
@@ -254,7 +254,7 @@ impl Backend for MySql {
             .connect_with(options)
             .await
             .expect("connect to the test database");
-        run_script(&pool, include_str!("../schema_mysql.sql")).await;
+        run_script(&pool, include_str!("../../schema_mysql.sql")).await;
         Some(pool)
     }
 

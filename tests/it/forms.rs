@@ -2,9 +2,7 @@
 //! INSERT ... SELECT and JOINs everywhere, upserts on SQLite and PostgreSQL, data-modifying
 //! CTEs on PostgreSQL. Each is run by the owner and by a stranger, and the rows are checked.
 
-mod common;
-
-use common::Backend;
+use crate::common::Backend;
 use guarded::{Claims, Guard};
 use sqlx::Pool;
 

@@ -1,12 +1,10 @@
 //! The README's demos run and show what it says they show.
 
-mod common;
-
 use std::process::Command;
 
 #[test]
 fn quickstart_shows_the_owner_write_and_the_stranger_refused() {
-    let out = Command::new(common::example_binary("quickstart"))
+    let out = Command::new(crate::common::example_binary("quickstart"))
         .output()
         .expect("run quickstart");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -33,7 +31,7 @@ fn unauthorized(table: &str, handler: &str) -> u32 {
 
 #[test]
 fn race_demo_shows_violations_only_for_the_naive_handler() {
-    let out = Command::new(common::example_binary("race_demo"))
+    let out = Command::new(crate::common::example_binary("race_demo"))
         .arg("300")
         .env_remove("DATABASE_URL")
         .output()

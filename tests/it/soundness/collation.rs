@@ -9,7 +9,7 @@
 use sqlx::{Executor, MySql, Pool, Postgres, Sqlite};
 
 use crate::common::Backend;
-use crate::harness::{Dump, World, reads_as, writes_as};
+use crate::soundness::harness::{Dump, World, reads_as, writes_as};
 
 /// Subjects a case- or pad-insensitive or accent-folding collation reads as `alice`.
 const LOOKALIKES: &[&str] = &["ALICE", "alice ", "Alice", "alicé"];

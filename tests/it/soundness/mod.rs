@@ -4,10 +4,7 @@
 //! by the owner, and the tables are read back on the pool: rows are checked, not status codes.
 //!
 //! Forms the macro must refuse are trybuild cases (`tests/ui/fail/`), not here: a refusal is a
-//! compile error, which would stop this whole binary.
-
-#[path = "../common/mod.rs"]
-mod common;
+//! compile error, which would stop the whole integration binary, every suite with it.
 
 #[macro_use]
 mod harness;

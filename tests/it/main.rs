@@ -1,0 +1,15 @@
+//! The integration tests, one binary with one module per suite: SQLite always, PostgreSQL and
+//! MariaDB when `GUARDED_TEST_PG` / `GUARDED_TEST_MYSQL` are set. One binary links axum, sqlx
+//! and the three drivers once, instead of once per suite. `tests/ui.rs` (trybuild) stays its
+//! own binary.
+//!
+//! Run one suite with a filter: `cargo test --test it soundness::`.
+
+mod common;
+mod demos;
+mod forms;
+mod guarantee;
+mod items_api;
+mod jwt;
+mod race;
+mod soundness;
