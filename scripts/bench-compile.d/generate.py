@@ -11,7 +11,6 @@ handler shape; see workspace/guarded_handlers/src/lib.rs.
 """
 
 import re
-import shutil
 import sys
 from pathlib import Path
 
