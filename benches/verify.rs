@@ -32,22 +32,10 @@ use sqlx::{Sqlite, SqlitePool};
 
 const GOAL: f64 = 1.10;
 
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 struct State {
     pool: SqlitePool,
     verifier: Verifier,
-}
-
-impl FromRef<State> for SqlitePool {
-    fn from_ref(state: &State) -> Self {
-        state.pool.clone()
-    }
-}
-
-impl FromRef<State> for Verifier {
-    fn from_ref(state: &State) -> Self {
-        state.verifier.clone()
-    }
 }
 
 /// One algorithm's fixture: the same key for both alternatives.

@@ -13,22 +13,10 @@ use serde::Deserialize;
 use sqlx::{Sqlite, SqlitePool};
 use tower::ServiceExt;
 
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 struct AppState {
     pool: SqlitePool,
     verifier: Verifier,
-}
-
-impl FromRef<AppState> for SqlitePool {
-    fn from_ref(state: &AppState) -> Self {
-        state.pool.clone()
-    }
-}
-
-impl FromRef<AppState> for Verifier {
-    fn from_ref(state: &AppState) -> Self {
-        state.verifier.clone()
-    }
 }
 
 #[derive(Deserialize)]
