@@ -9,55 +9,29 @@
 //! Tokens are HS256 with `JWT_SECRET` (generated and printed when unset), issuer
 //! `guarded-demo`, audience `items-api`, and a `jti`.
 
-#[macro_use]
 mod api;
 mod http;
 mod schema;
 
 use std::error::Error;
 use std::fmt::Write as _;
-use std::str::FromStr;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::FromRef;
 use guarded::Verifier;
 use guarded::jwt::Key;
-use sqlx::mysql::MySqlPoolOptions;
-use sqlx::postgres::PgPoolOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{Database, Pool};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
 
 const ISSUER: &str = "guarded-demo";
 const AUDIENCE: &str = "items-api";
-const DEFAULT_DATABASE: &str = "sqlite://items_api.db";
+const DEFAULT_DATABASE: &str = "sqlite://items_api.db?mode=rwc";
 
-/// The router state: the pool of the chosen backend and the token verifier.
-pub struct AppState<DB: Database> {
-    pool: Pool<DB>,
+/// The router state: the pool and the token verifier, each handed to the `Guard` extractor.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pool: AnyPool,
     verifier: Verifier,
-}
-
-// Written out: a derive would ask `DB: Clone`, which the database marker types are not.
-impl<DB: Database> Clone for AppState<DB> {
-    fn clone(&self) -> Self {
-        Self {
-            pool: self.pool.clone(),
-            verifier: self.verifier.clone(),
-        }
-    }
-}
-
-impl<DB: Database> FromRef<AppState<DB>> for Pool<DB> {
-    fn from_ref(state: &AppState<DB>) -> Self {
-        state.pool.clone()
-    }
-}
-
-impl<DB: Database> FromRef<AppState<DB>> for Verifier {
-    fn from_ref(state: &AppState<DB>) -> Self {
-        state.verifier.clone()
-    }
 }
 
 #[tokio::main]
@@ -139,29 +113,24 @@ async fn serve() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// Connects to the database `url` names, creates the table, and builds that backend's routes.
-async fn router(url: &str, verifier: Verifier) -> Result<Router, Box<dyn Error>> {
-    let scheme = url.split(':').next().unwrap_or_default();
-    Ok(match scheme {
-        "sqlite" => {
-            let options = SqliteConnectOptions::from_str(url)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(5));
-            let pool = SqlitePoolOptions::new().connect_with(options).await?;
-            schema::sqlite(&pool).await?;
-            api::sqlite::router(AppState { pool, verifier })
-        }
-        "postgres" | "postgresql" => {
-            let pool = PgPoolOptions::new().connect(url).await?;
-            schema::postgres(&pool).await?;
-            api::postgres::router(AppState { pool, verifier })
-        }
-        "mysql" | "mariadb" => {
-            let pool = MySqlPoolOptions::new().connect(url).await?;
-            schema::mysql(&pool).await?;
-            api::mysql::router(AppState { pool, verifier })
-        }
-        _ => return Err(format!("DATABASE_URL: unknown scheme {scheme:?}").into()),
-    })
+/// Connects to the database `url` names, creates the table, and builds the routes.
+async fn router(url: &str, verifier: Verifier) -> Result<axum::Router, Box<dyn Error>> {
+    sqlx::any::install_default_drivers();
+    let scheme = url.split(':').next().unwrap_or_default().to_owned();
+    let sqlite = scheme == "sqlite";
+    let pool = AnyPoolOptions::new()
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                // Readers do not wait on the writer (sqlx's SQLite busy timeout is 5 s).
+                if sqlite {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                }
+                Ok(())
+            })
+        })
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(url)
+        .await?;
+    schema::create(&pool, &scheme).await?;
+    Ok(api::router(AppState { pool, verifier }))
 }

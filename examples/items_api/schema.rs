@@ -1,6 +1,7 @@
-//! The demo's one table, created at start when it is missing.
+//! The demo's one table, created at start when it is missing: the one place the backends'
+//! SQL differs.
 
-use sqlx::{Executor, MySqlPool, PgPool, SqlitePool};
+use sqlx::{AnyPool, Executor};
 
 const SQLITE: &str = "CREATE TABLE IF NOT EXISTS items (
     id       INTEGER PRIMARY KEY,
@@ -23,14 +24,14 @@ const MYSQL: &str = "CREATE TABLE IF NOT EXISTS items (
     version  BIGINT       NOT NULL DEFAULT 1
 ) ENGINE = InnoDB";
 
-pub async fn sqlite(pool: &SqlitePool) -> sqlx::Result<()> {
-    pool.execute(SQLITE).await.map(drop)
-}
-
-pub async fn postgres(pool: &PgPool) -> sqlx::Result<()> {
-    pool.execute(POSTGRES).await.map(drop)
-}
-
-pub async fn mysql(pool: &MySqlPool) -> sqlx::Result<()> {
-    pool.execute(MYSQL).await.map(drop)
+/// Creates the table in the database of `scheme` (the `DATABASE_URL`'s).
+pub async fn create(pool: &AnyPool, scheme: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let ddl = match scheme {
+        "sqlite" => SQLITE,
+        "postgres" | "postgresql" => POSTGRES,
+        "mysql" | "mariadb" => MYSQL,
+        _ => return Err(format!("DATABASE_URL: unknown scheme {scheme:?}").into()),
+    };
+    pool.execute(ddl).await?;
+    Ok(())
 }

@@ -5,7 +5,7 @@ use syn::meta::ParseNestedMeta;
 use syn::{LitInt, LitStr};
 
 use crate::ctxt::Ctxt;
-use crate::sql::{Dialect, Policy};
+use crate::sql::{Backends, Dialect, Policy};
 
 const OWNER: &str = "owner";
 const UNGUARDED: &str = "unguarded";
@@ -26,7 +26,7 @@ pub struct Owner {
 pub struct Args {
     pub owner: Owner,
     pub unguarded: Vec<String>,
-    pub dialect: Option<(Dialect, Span)>,
+    pub dialect: Option<(Backends, Span)>,
     /// `deny = 403`: a denial tells "it exists, not yours" (403) from "not there" (404), by
     /// an existence check after the statement decided.
     pub tells_forbidden: bool,
@@ -72,7 +72,7 @@ pub fn attribute_span(attr: &TokenStream) -> Span {
 struct RawArgs {
     owner: Option<Owner>,
     unguarded: Option<Vec<String>>,
-    dialect: Option<(Dialect, Span)>,
+    dialect: Option<(Backends, Span)>,
     deny: Option<bool>,
     guard: Option<LitStr>,
 }
@@ -168,15 +168,16 @@ fn parse_tables(lit: &LitStr) -> syn::Result<Vec<String>> {
     }
 }
 
-fn parse_dialect(lit: &LitStr) -> syn::Result<(Dialect, Span)> {
+fn parse_dialect(lit: &LitStr) -> syn::Result<(Backends, Span)> {
     let dialect = match lit.value().to_ascii_lowercase().as_str() {
-        "postgres" | "postgresql" => Dialect::Postgres,
-        "mysql" | "mariadb" => Dialect::MySql,
-        "sqlite" => Dialect::Sqlite,
+        "postgres" | "postgresql" => Backends::One(Dialect::Postgres),
+        "mysql" | "mariadb" => Backends::One(Dialect::MySql),
+        "sqlite" => Backends::One(Dialect::Sqlite),
+        "any" => Backends::Every,
         _ => {
             return Err(syn::Error::new(
                 lit.span(),
-                "dialect must be \"postgres\", \"mysql\" or \"sqlite\"",
+                "dialect must be \"postgres\", \"mysql\", \"sqlite\" or \"any\"",
             ));
         }
     };

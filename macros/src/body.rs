@@ -65,8 +65,8 @@ impl Walker<'_> {
             // Off the guard the macro's arguments stay inside its tokens.
             self.note_macro_args(&chain.root);
         }
-        let analysis = match self.env().analyse(chain.root.sql()) {
-            Ok(analysis) => analysis,
+        let analyses = match self.env().analyse(chain.root.sql()) {
+            Ok(analyses) => analyses,
             Err(e) => return self.cx().push(e),
         };
         if let (true, Some(span)) = (on_guard, self.moved) {
@@ -79,14 +79,14 @@ impl Walker<'_> {
                  the statement outside it",
             ));
         }
-        if let Err(e) = check::statement(chain, &analysis, on_guard) {
+        if let Err(e) = check::statement(chain, &analyses, on_guard) {
             return self.cx().push(e);
         }
         let runs = if on_guard {
             Runs::OnGuard(Box::new(OnGuard {
                 returns: returns::leaves_fn(chain.user_exprs()),
                 repeated: self.repeated > 0,
-                analysis,
+                analyses,
             }))
         } else {
             Runs::Elsewhere
@@ -125,7 +125,7 @@ impl Walker<'_> {
                 let verdict = self
                     .env()
                     .analyse(root.sql())
-                    .and_then(|analysis| check::detached(&root, &analysis));
+                    .and_then(|analyses| check::detached(&root, analyses.facts()));
                 match verdict {
                     Ok(()) => self.record(root.sql(), Runs::Elsewhere),
                     Err(e) => self.cx().push(e),
@@ -268,7 +268,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 if let Err(e) = self
                     .env()
                     .analyse(root.sql())
-                    .and_then(|analysis| check::detached(&root, &analysis))
+                    .and_then(|analyses| check::detached(&root, analyses.facts()))
                 {
                     self.cx().push(e);
                 }

@@ -4,7 +4,7 @@
 use crate::exec::Exec;
 use crate::model::Model;
 use crate::sites::{Chain, Root};
-use crate::sql::Analysis;
+use crate::sql::{Analyses, Analysis};
 
 /// Statements the guard must run: they read the guarded table or write anything.
 pub fn needs_guard(analysis: &Analysis) -> bool {
@@ -12,7 +12,8 @@ pub fn needs_guard(analysis: &Analysis) -> bool {
 }
 
 /// A whole chain run on its executor; `on_guard` when that is the guard.
-pub fn statement(chain: &Chain, analysis: &Analysis, on_guard: bool) -> Result<(), syn::Error> {
+pub fn statement(chain: &Chain, analyses: &Analyses, on_guard: bool) -> Result<(), syn::Error> {
+    let analysis = analyses.facts();
     fetches_rows(chain, analysis)?;
     if !on_guard {
         if needs_guard(analysis) {
@@ -26,6 +27,16 @@ pub fn statement(chain: &Chain, analysis: &Analysis, on_guard: bool) -> Result<(
             ));
         }
         return Ok(());
+    }
+    if let (Root::Macro { name, .. }, true) = (&chain.root, analyses.each().len() > 1) {
+        return Err(syn::Error::new(
+            name.span(),
+            format!(
+                "`{name}!` checks its statement against one database, and this fn runs on \
+                 every backend (`Guard<Any>`); write `sqlx::{}(\"...\")` with `.bind(..)`",
+                name.to_string().trim_end_matches("_unchecked")
+            ),
+        ));
     }
     let given = match &chain.root {
         Root::Call { .. } => chain.methods.iter().filter(|m| m.is_bind()).count(),

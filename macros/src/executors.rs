@@ -133,14 +133,15 @@ impl Judge<'_> {
     /// The SQL given to a call that does not run on the guard.
     fn judge_sql(&self, sql: &Expr, call: &dyn ToTokens, name: &str) -> Result<(), syn::Error> {
         if let Some(lit) = sites::literal_arg(sql) {
-            let analysis = self.env.analyse(lit)?;
-            if check::needs_guard(&analysis) {
+            let analyses = self.env.analyse(lit)?;
+            let analysis = analyses.facts();
+            if check::needs_guard(analysis) {
                 return Err(syn::Error::new(
                     lit.span(),
                     format!(
                         "this statement {} but does not run on the guard; write it as \
                          `sqlx::query(\"...\").bind(..).{}(&mut guard)`",
-                        check::what(&analysis),
+                        check::what(analysis),
                         site_method(name)
                     ),
                 ));
@@ -229,7 +230,7 @@ mod tests {
     use crate::body;
     use crate::ctxt::Ctxt;
     use crate::model::Env;
-    use crate::sql::{Dialect, Policy};
+    use crate::sql::{Backends, Dialect, Policy};
 
     fn errors(body: &str) -> Vec<String> {
         let block: syn::Block = syn::parse_str(body).expect("block");
@@ -237,7 +238,7 @@ mod tests {
         let unguarded = Vec::new();
         let env = Env {
             guard: &guard,
-            dialect: Dialect::Sqlite,
+            backends: Backends::One(Dialect::Sqlite),
             policy: Policy {
                 table: "items",
                 column: "owner_id",

@@ -37,10 +37,10 @@ pub fn attribute(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The model of `item`: its signature, then its body.
 fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
-    let (guard, dialect) = signature::read(item, args, cx)?;
+    let (guard, backends) = signature::read(item, args, cx)?;
     let env = Env {
         guard: &guard.ident,
-        dialect,
+        backends,
         policy: args.policy(),
     };
     let walked = body::walk(&item.block, &env, cx);

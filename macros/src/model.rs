@@ -4,7 +4,7 @@
 
 use syn::{Expr, Ident, LitStr};
 
-use crate::sql::{self, Analysis, Dialect, Policy};
+use crate::sql::{self, Analyses, Backends, Dialect, Policy};
 
 /// The `Guard<DB, C>` parameter of the fn.
 pub struct GuardParam {
@@ -33,7 +33,7 @@ impl Model {
 
     /// Whether some statement run on the guard writes.
     pub fn writes(&self) -> bool {
-        self.on_guard().any(|site| site.analysis.writes)
+        self.on_guard().any(|site| site.analyses.facts().writes)
     }
 }
 
@@ -55,7 +55,7 @@ pub enum Runs {
 
 /// A statement run on the guard.
 pub struct OnGuard {
-    pub analysis: Analysis,
+    pub analyses: Analyses,
     /// It sits in a loop or a closure: it may run more than once.
     pub repeated: bool,
     /// Its values hold a `return` of the fn, which runs while the statement holds the guard's
@@ -66,14 +66,14 @@ pub struct OnGuard {
 /// What judging a statement needs: the guard's name, the database and the owner policy.
 pub struct Env<'a> {
     pub guard: &'a Ident,
-    pub dialect: Dialect,
+    pub backends: Backends,
     pub policy: Policy<'a>,
 }
 
 impl Env<'_> {
-    /// The statement's analysis, or an error under its literal.
-    pub fn analyse(&self, sql: &LitStr) -> Result<Analysis, syn::Error> {
-        sql::analyse(&sql.value(), self.dialect, &self.policy)
+    /// The statement's analysis on each backend, or an error under its literal.
+    pub fn analyse(&self, sql: &LitStr) -> Result<Analyses, syn::Error> {
+        sql::analyse_for(&sql.value(), self.backends, &self.policy)
             .map_err(|message| syn::Error::new(sql.span(), message))
     }
 
@@ -95,11 +95,13 @@ pub fn is_guard(expr: &Expr, guard: &Ident) -> bool {
     }
 }
 
-/// The sqlx database type of a dialect.
-pub fn db_type(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Sqlite => "Sqlite",
-        Dialect::Postgres => "Postgres",
-        Dialect::MySql => "MySql",
+/// The sqlx database type of `backends`; for one, also the name of its
+/// `guarded::__private::Backend`.
+pub fn db_type(backends: Backends) -> &'static str {
+    match backends {
+        Backends::One(Dialect::Sqlite) => "Sqlite",
+        Backends::One(Dialect::Postgres) => "Postgres",
+        Backends::One(Dialect::MySql) => "MySql",
+        Backends::Every => "Any",
     }
 }

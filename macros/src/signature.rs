@@ -9,10 +9,10 @@ use syn::{FnArg, GenericArgument, ItemFn, Pat, PathArguments, Type};
 use crate::args::Args;
 use crate::ctxt::Ctxt;
 use crate::model::{GuardParam, db_type};
-use crate::sql::Dialect;
+use crate::sql::{Backends, Dialect};
 
 /// The guard parameter and the dialect; every problem found is reported to `cx`.
-pub fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<(GuardParam, Dialect)> {
+pub fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<(GuardParam, Backends)> {
     let sig = &item.sig;
     if sig.asyncness.is_none() {
         cx.push(syn::Error::new(
@@ -40,8 +40,8 @@ pub fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<(GuardParam, Dialec
             cx.push(syn::Error::new(
                 ty.span(),
                 "cannot tell the database from this type; name it (`Guard<Sqlite>`, \
-                 `Guard<Postgres>`, `Guard<MySql>`) or add `dialect = \"sqlite\"` \
-                 (or \"postgres\", \"mysql\") to #[guarded]",
+                 `Guard<Postgres>`, `Guard<MySql>`, `Guard<Any>`) or add \
+                 `dialect = \"sqlite\"` (or \"postgres\", \"mysql\", \"any\") to #[guarded]",
             ));
             return None;
         }
@@ -125,7 +125,7 @@ fn find_guard<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<(GuardPara
 }
 
 /// `Guard<Sqlite>`, `Guard<sqlx::Postgres, MyClaims>`, ...: the first type argument's name.
-fn dialect_of(ty: &Type) -> Option<Dialect> {
+fn dialect_of(ty: &Type) -> Option<Backends> {
     let PathArguments::AngleBracketed(args) = &last_segment(ty)?.arguments else {
         return None;
     };
@@ -133,9 +133,10 @@ fn dialect_of(ty: &Type) -> Option<Dialect> {
         return None;
     };
     match last_segment(db)?.ident.to_string().as_str() {
-        "Sqlite" => Some(Dialect::Sqlite),
-        "Postgres" => Some(Dialect::Postgres),
-        "MySql" => Some(Dialect::MySql),
+        "Sqlite" => Some(Backends::One(Dialect::Sqlite)),
+        "Postgres" => Some(Backends::One(Dialect::Postgres)),
+        "MySql" => Some(Backends::One(Dialect::MySql)),
+        "Any" => Some(Backends::Every),
         _ => None,
     }
 }

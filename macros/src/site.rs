@@ -9,9 +9,9 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitStr};
 
-use crate::model::OnGuard;
+use crate::model::{self, OnGuard};
 use crate::sites::{Chain, Root};
-use crate::sql::{Analysis, Bind};
+use crate::sql::{Analysis, Backends, Bind};
 
 /// The macro's own names, shared by the fn wrapper and its statements; mixed-site hygiene, so
 /// the body cannot reach them.
@@ -43,9 +43,11 @@ pub fn respan(ident: &Ident, span: Span) -> Ident {
     ident
 }
 
-/// The user's values, hoisted into locals when the denial check binds them a second time.
+/// The user's values: as written, or hoisted into locals evaluated once when they are bound
+/// more than once (into the existence check too, or in the arm of each backend).
 struct Values {
     lets: Vec<TokenStream>,
+    /// What the statement binds: the expression, or its local, moved.
     exprs: Vec<TokenStream>,
 }
 
@@ -65,25 +67,34 @@ fn values(user: &[&Expr], hoist: bool) -> Values {
             .zip(&idents)
             .map(|(e, i)| quote_spanned!(e.span()=> let #i = #e;))
             .collect(),
-        exprs: idents.iter().map(|i| quote!(&#i)).collect(),
+        exprs: idents.iter().map(|i| quote!(#i)).collect(),
+    }
+}
+
+impl Values {
+    /// What the existence check binds of value `i` before the statement moves it: a
+    /// reference, which the check's arguments encode at once; `owned` for `Any`, whose
+    /// arguments keep what they borrow, so the value is cloned.
+    fn for_check(&self, i: usize, owned: bool) -> TokenStream {
+        let local = &self.exprs[i];
+        if owned {
+            quote!(::core::clone::Clone::clone(&#local))
+        } else {
+            quote!(&#local)
+        }
     }
 }
 
 /// The values in the order the rewritten statement binds them: the one place the analysis's
-/// bind order becomes code. `.bind(..)` takes each value as written (or a reference to its
-/// hoisted local) and a reference to the subject; the query macros take references
-/// themselves, so they get the values.
+/// bind order becomes code. `.bind(..)` takes each value as written (or its hoisted local)
+/// and a reference to the subject; the query macros take references themselves, so they get
+/// the values.
 fn ordered(analysis: &Analysis, values: &Values, subject: &Ident, root: &Root) -> Vec<TokenStream> {
     let by_macro = matches!(root, Root::Macro { .. });
-    let hoisted = !values.lets.is_empty();
     analysis
         .binds
         .iter()
         .map(|bind| match (bind, by_macro) {
-            (Bind::User(i), true) if hoisted => {
-                let local = &values.exprs[*i];
-                quote!(*#local)
-            }
             (Bind::User(i), _) => values.exprs[*i].clone(),
             (Bind::Subject, false) => quote!(&#subject),
             (Bind::Subject, true) => quote!(#subject),
@@ -92,16 +103,17 @@ fn ordered(analysis: &Analysis, values: &Values, subject: &Ident, root: &Root) -
 }
 
 /// A statement run on the guard; `tells_forbidden` for `deny = 403`, which keeps the
-/// statement's existence check.
+/// statement's existence check. A statement for every backend (`Guard<Any>`) runs the text of
+/// its pool's backend, chosen at run time.
 pub fn on_guard(chain: &Chain, site: &OnGuard, names: &Names, tells_forbidden: bool) -> Expr {
     let Names {
         scope,
-        subject,
         conn,
         outcome,
+        ..
     } = names;
-    let analysis = &site.analysis;
-    let sql = LitStr::new(&analysis.sql, chain.root.sql().span());
+    let each = site.analyses.each();
+    let facts = site.analyses.facts();
     let user: Vec<&Expr> = match &chain.root {
         Root::Call { .. } => chain
             .methods
@@ -111,28 +123,77 @@ pub fn on_guard(chain: &Chain, site: &OnGuard, names: &Names, tells_forbidden: b
             .collect(),
         Root::Macro { args, .. } => args.iter().collect(),
     };
-    let check = analysis
-        .existence_check
-        .as_ref()
-        .filter(|_| tells_forbidden);
-    let values = values(&user, check.is_some());
-    let query = query(
-        chain,
-        &sql,
-        &ordered(analysis, &values, subject, &chain.root),
-    );
-    let keep_check = check.map(|c| {
-        let sql = LitStr::new(&c.sql, chain.root.sql().span());
-        let binds = c.binds.iter().map(|i| &values.exprs[*i]);
-        quote!(#outcome.keep_existence_check(::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*);)
-    });
+    // Values bound more than once (into the existence check too, or in the arm of each
+    // backend) are evaluated once, into locals.
+    let checks = tells_forbidden && facts.existence_check.is_some();
+    let values = values(&user, checks || each.len() > 1);
+    let several = each.len() > 1;
+    let run = |analysis: &Analysis| run(chain, analysis, &values, names, tells_forbidden, several);
+    let (backend, body) = match each {
+        [(_, analysis)] => (None, run(analysis)),
+        several => {
+            let backend = Ident::new("__guarded_backend", Span::mixed_site());
+            let arms = several.iter().map(|(dialect, analysis)| {
+                let variant =
+                    Ident::new(model::db_type(Backends::One(*dialect)), Span::call_site());
+                let run = run(analysis);
+                quote!(::guarded::__private::Backend::#variant => { #run })
+            });
+            (
+                Some(quote!(let #backend = #scope.backend();)),
+                quote!(match #backend { #(#arms)* }),
+            )
+        }
+    };
     // Under the user's executor, so that using the guard for two statements at once is
     // reported there.
     let executor = chain.executor().span();
     let scope = respan(scope, Span::mixed_site().located_at(executor));
     let split = quote_spanned!(executor=> #scope.split());
-    let method = &chain.run.name;
     let lets = &values.lets;
+    let tokens = quote! {{
+        #(#lets)*
+        #backend
+        #[allow(unused_variables)]
+        let (#conn, #outcome) = #split;
+        #body
+    }};
+    // Verbatim: parsing the tokens back into an `Expr` would only cost compile time; they are
+    // printed into the fn unchanged.
+    Expr::Verbatim(tokens)
+}
+
+/// The statement as one backend's `analysis` wrote it, run and settled.
+fn run(
+    chain: &Chain,
+    analysis: &Analysis,
+    values: &Values,
+    names: &Names,
+    tells_forbidden: bool,
+    several: bool,
+) -> TokenStream {
+    let Names {
+        subject,
+        conn,
+        outcome,
+        ..
+    } = names;
+    let sql = LitStr::new(&analysis.sql, chain.root.sql().span());
+    let query = query(
+        chain,
+        &sql,
+        &ordered(analysis, values, subject, &chain.root),
+    );
+    let keep_check = analysis
+        .existence_check
+        .as_ref()
+        .filter(|_| tells_forbidden)
+        .map(|c| {
+            let sql = LitStr::new(&c.sql, chain.root.sql().span());
+            let binds = c.binds.iter().map(|i| values.for_check(*i, several));
+            quote!(#outcome.keep_existence_check(::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*);)
+        });
+    let method = &chain.run.name;
     let zero_rows_denies = analysis.zero_rows_denies;
     let run = match chain.exec.kind() {
         None => quote!(#query.#method(#conn)),
@@ -147,16 +208,7 @@ pub fn on_guard(chain: &Chain, site: &OnGuard, names: &Names, tells_forbidden: b
             }
         }
     };
-    let tokens = quote! {{
-        #(#lets)*
-        #[allow(unused_variables)]
-        let (#conn, #outcome) = #split;
-        #keep_check
-        #run
-    }};
-    // Verbatim: parsing the tokens back into an `Expr` would only cost compile time; they are
-    // printed into the fn unchanged.
-    Expr::Verbatim(tokens)
+    quote!(#keep_check #run)
 }
 
 /// The statement with the rewritten SQL, its values in order, and the user's other methods.

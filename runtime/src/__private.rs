@@ -6,6 +6,7 @@
 pub use ::core::result::Result::{Err, Ok};
 pub use ::sqlx;
 
+pub use crate::db::Backend;
 pub use crate::ending::Ending;
 pub use crate::outcome::{FnMeta, Site, exec};
 pub use crate::scope::{Scope, Single};

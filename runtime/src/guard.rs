@@ -6,6 +6,7 @@ use axum_core::extract::{FromRef, FromRequestParts};
 use http::request::Parts;
 use sqlx::Pool;
 
+use crate::db::Backend;
 use crate::jwt::{Claims, GuardClaims, Verifier};
 use crate::{Error, GuardedDb};
 
@@ -16,6 +17,7 @@ use crate::{Error, GuardedDb};
 /// attribute does not compile.
 pub struct Guard<DB: GuardedDb, C: GuardClaims = Claims> {
     pool: Pool<DB>,
+    backend: Backend,
     claims: Arc<C>,
 }
 
@@ -23,6 +25,7 @@ impl<DB: GuardedDb, C: GuardClaims> Clone for Guard<DB, C> {
     fn clone(&self) -> Self {
         Self {
             pool: self.pool.clone(),
+            backend: self.backend,
             claims: Arc::clone(&self.claims),
         }
     }
@@ -39,9 +42,16 @@ impl<DB: GuardedDb, C: GuardClaims + std::fmt::Debug> std::fmt::Debug for Guard<
 impl<DB: GuardedDb, C: GuardClaims> Guard<DB, C> {
     /// A guard for a subject established elsewhere (a background job acting for a user whose
     /// id it read from trusted storage). Handlers get theirs from the request instead.
+    ///
+    /// # Panics
+    ///
+    /// For an `Any` pool whose URL names no backend `guarded` writes statements for (SQLite,
+    /// PostgreSQL, MySQL/MariaDB): a configuration error, found at the first guard.
     pub fn trusted(pool: Pool<DB>, claims: C) -> Self {
+        let backend = DB::backend(&pool).unwrap_or_else(|| panic!("{UNSUPPORTED}"));
         Self {
             pool,
+            backend,
             claims: Arc::new(claims),
         }
     }
@@ -59,7 +69,14 @@ impl<DB: GuardedDb, C: GuardClaims> Guard<DB, C> {
     pub(crate) fn pool(&self) -> &Pool<DB> {
         &self.pool
     }
+
+    pub(crate) fn backend(&self) -> Backend {
+        self.backend
+    }
 }
+
+const UNSUPPORTED: &str = "a Guard<Any> needs a pool of sqlite, postgres or mysql (mariadb): #[guarded] writes its \
+     statements for those";
 
 impl<S, DB, C> FromRequestParts<S> for Guard<DB, C>
 where
@@ -77,8 +94,12 @@ where
             tracing::info!(reason = e.code(), "guarded: bearer token refused");
             Error::Unauthorized(e)
         })?;
+        let pool = Pool::from_ref(state);
+        let backend = DB::backend(&pool)
+            .ok_or_else(|| Error::Database(sqlx::Error::Configuration(UNSUPPORTED.into())))?;
         Ok(Self {
-            pool: Pool::from_ref(state),
+            pool,
+            backend,
             claims: Arc::new(claims),
         })
     }

@@ -8,6 +8,7 @@
 
 use sqlx::{Executor, IntoArguments, Pool, Transaction};
 
+use crate::db::Backend;
 use crate::ending::Ending;
 use crate::error::Deny;
 use crate::jwt::GuardClaims;
@@ -17,6 +18,7 @@ use crate::{Error, Guard, GuardedDb};
 /// A call whose one statement runs on the pool, with nothing to commit or roll back.
 pub struct Single<DB: GuardedDb> {
     pool: Pool<DB>,
+    backend: Backend,
     outcome: Outcome<DB>,
 }
 
@@ -26,8 +28,14 @@ impl<DB: GuardedDb> Single<DB> {
     pub fn new<C: GuardClaims>(guard: &Guard<DB, C>, meta: &'static FnMeta) -> Self {
         Self {
             pool: guard.pool().clone(),
+            backend: guard.backend(),
             outcome: Outcome::new(meta, guard.subject().to_string()),
         }
+    }
+
+    /// The backend whose statement text runs (a `Guard<Any>` fn has one per backend).
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The executor for the statement, and the outcome it reports to.
@@ -56,6 +64,7 @@ impl<DB: GuardedDb> Single<DB> {
 /// transaction back.
 pub struct Scope<DB: GuardedDb> {
     tx: Transaction<'static, DB>,
+    backend: Backend,
     outcome: Outcome<DB>,
 }
 
@@ -69,15 +78,22 @@ where
         guard: &Guard<DB, C>,
         meta: &'static FnMeta,
     ) -> Result<Self, Error> {
+        let backend = guard.backend();
         let begin = if meta.writes {
-            DB::BEGIN_WRITE
+            backend.begin_write()
         } else {
             "BEGIN"
         };
         Ok(Self {
             tx: guard.pool().begin_with(begin).await?,
+            backend,
             outcome: Outcome::new(meta, guard.subject().to_string()),
         })
+    }
+
+    /// The backend whose statement text runs (a `Guard<Any>` fn has one per backend).
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The connection for one statement, and the outcome it reports to.

@@ -5,6 +5,7 @@
 //!
 //! Run one suite with a filter: `cargo test --test it soundness::`.
 
+mod any;
 mod common;
 mod demos;
 mod forms;

@@ -20,6 +20,7 @@ mod mutate;
 mod names;
 mod parse;
 mod placeholders;
+mod portable;
 mod predicate;
 mod splice;
 #[cfg(test)]
@@ -35,6 +36,52 @@ pub enum Dialect {
     MySql,
     /// `?` (textual order) or `?NNN` (numbered) placeholders.
     Sqlite,
+}
+
+impl Dialect {
+    /// The database's name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Postgres => "PostgreSQL",
+            Self::MySql => "MySQL",
+            Self::Sqlite => "SQLite",
+        }
+    }
+}
+
+/// The databases a fn's statements are written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backends {
+    /// The one of `Guard<Sqlite>`, `Guard<Postgres>` or `Guard<MySql>`.
+    One(Dialect),
+    /// Every backend, for `Guard<Any>`: each statement is written once with `?` placeholders
+    /// and analysed for each (see `portable`).
+    Every,
+}
+
+/// A statement's analysis on each database it may run on: one, or every backend for
+/// `Guard<Any>`. The facts the checks read agree between them; the text and binds differ.
+#[derive(Debug)]
+pub struct Analyses(Vec<(Dialect, Analysis)>);
+
+impl Analyses {
+    /// The facts every backend's analysis agrees on (`guarded`, `writes`, the bind count...).
+    pub fn facts(&self) -> &Analysis {
+        &self.0[0].1
+    }
+
+    /// Each backend's analysis.
+    pub fn each(&self) -> &[(Dialect, Analysis)] {
+        &self.0
+    }
+}
+
+/// Analyses one statement for `backends`; see [`analyse`].
+pub fn analyse_for(sql: &str, backends: Backends, policy: &Policy<'_>) -> Result<Analyses, String> {
+    match backends {
+        Backends::One(dialect) => Ok(Analyses(vec![(dialect, analyse(sql, dialect, policy)?)])),
+        Backends::Every => portable::analyse_every(sql, policy).map(Analyses),
+    }
 }
 
 /// What the fn guards: one table and its owner column, plus the tables it may write without
@@ -101,6 +148,8 @@ pub fn analyse(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Analy
 /// An analysis with the insertions it made, for the tests that undo them.
 struct Rewrite {
     analysis: Analysis,
+    /// The user's placeholders, as this dialect read them.
+    params: placeholders::Params,
     #[cfg_attr(not(test), allow(dead_code))]
     edits: splice::Edits,
     #[cfg_attr(not(test), allow(dead_code))]
@@ -141,6 +190,7 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
     };
     Ok(Rewrite {
         analysis,
+        params,
         edits: done.edits,
         subject,
     })

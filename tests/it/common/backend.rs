@@ -26,9 +26,15 @@ pub trait Backend: GuardedDb {
     /// Shown in test output and in the race report.
     const LABEL: &'static str;
 
-    /// A fresh, isolated database with the test schema; `None` when the server's variable is
-    /// unset (the tests of this backend then skip).
-    fn fresh() -> impl Future<Output = Option<Pool<Self>>> + Send;
+    /// A fresh, isolated database with the test schema, and the URL that names it (for an
+    /// `Any` pool on it); `None` when the server's variable is unset (the tests of this
+    /// backend then skip).
+    fn fresh_with_url() -> impl Future<Output = Option<(Pool<Self>, String)>> + Send;
+
+    /// [`Backend::fresh_with_url`], the pool alone.
+    fn fresh() -> impl Future<Output = Option<Pool<Self>>> + Send {
+        async { Self::fresh_with_url().await.map(|(pool, _)| pool) }
+    }
 
     /// Inserts an item owned by `owner` directly (not through a guard); returns its id.
     fn seed(pool: &Pool<Self>, title: &str, owner: &str) -> impl Future<Output = i64> + Send;
@@ -86,6 +92,16 @@ fn server_url(var: &str) -> Option<String> {
     }
 }
 
+/// A MySQL URL without its database and parameters: `mysql://user@host:port`.
+fn server_of(url: &str) -> &str {
+    let url = url.split('?').next().unwrap_or(url);
+    let authority = url.find("://").map_or(0, |i| i + 3);
+    match url[authority..].find('/') {
+        Some(path) => &url[..authority + path],
+        None => url,
+    }
+}
+
 /// Runs each `;`-terminated statement of `script` (MySQL takes one statement per query).
 async fn run_script<'e, E>(executor: E, script: &'static str)
 where
@@ -102,8 +118,9 @@ where
 impl Backend for Sqlite {
     const LABEL: &'static str = "sqlite";
 
-    async fn fresh() -> Option<SqlitePool> {
+    async fn fresh_with_url() -> Option<(SqlitePool, String)> {
         let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
+        let url = format!("sqlite://{}", path.display());
         let options = SqliteConnectOptions::new()
             .filename(&path)
             .create_if_missing(true)
@@ -115,7 +132,7 @@ impl Backend for Sqlite {
             .await
             .expect("open test database");
         run_script(&pool, include_str!("../../schema.sql")).await;
-        Some(pool)
+        Some((pool, url))
     }
 
     async fn seed(pool: &SqlitePool, title: &str, owner: &str) -> i64 {
@@ -148,7 +165,7 @@ impl Backend for Sqlite {
 impl Backend for Postgres {
     const LABEL: &'static str = "postgres";
 
-    async fn fresh() -> Option<PgPool> {
+    async fn fresh_with_url() -> Option<(PgPool, String)> {
         let url = server_url("GUARDED_TEST_PG")?;
         let admin = PgPoolOptions::new()
             .acquire_timeout(CONNECT_TIMEOUT)
@@ -177,16 +194,17 @@ impl Backend for Postgres {
             .await
             .expect("create schema");
         admin.close().await;
-        let options = PgConnectOptions::from_str(&url)
-            .expect("GUARDED_TEST_PG is a PostgreSQL URL")
-            .options([("search_path", schema.as_str())]);
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let url = format!("{url}{separator}options[search_path]={schema}");
+        let options =
+            PgConnectOptions::from_str(&url).expect("GUARDED_TEST_PG is a PostgreSQL URL");
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
             .connect_with(options)
             .await
             .expect("connect to the test schema");
         run_script(&pool, include_str!("../../schema_postgres.sql")).await;
-        Some(pool)
+        Some((pool, url))
     }
 
     async fn seed(pool: &PgPool, title: &str, owner: &str) -> i64 {
@@ -219,7 +237,7 @@ impl Backend for Postgres {
 impl Backend for MySql {
     const LABEL: &'static str = "mariadb";
 
-    async fn fresh() -> Option<MySqlPool> {
+    async fn fresh_with_url() -> Option<(MySqlPool, String)> {
         let url = server_url("GUARDED_TEST_MYSQL")?;
         let admin = MySqlPoolOptions::new()
             .acquire_timeout(CONNECT_TIMEOUT)
@@ -249,13 +267,14 @@ impl Backend for MySql {
         let options = MySqlConnectOptions::from_str(&url)
             .expect("GUARDED_TEST_MYSQL is a MySQL URL")
             .database(&database);
+        let url = format!("{}/{database}", server_of(&url));
         let pool = MySqlPoolOptions::new()
             .max_connections(POOL_SIZE)
             .connect_with(options)
             .await
             .expect("connect to the test database");
         run_script(&pool, include_str!("../../schema_mysql.sql")).await;
-        Some(pool)
+        Some((pool, url))
     }
 
     async fn seed(pool: &MySqlPool, title: &str, owner: &str) -> i64 {

@@ -4,6 +4,7 @@
 mod differential;
 mod placeholders;
 mod plans;
+mod portable;
 mod property;
 mod refusals;
 mod rewrites;
