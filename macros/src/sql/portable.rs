@@ -8,19 +8,22 @@
 //! Each backend's statement is then spliced and verified on its own, as for a fn of that
 //! backend alone.
 
-use super::placeholders::Style;
+use super::placeholders::{self, Style};
+use super::lex;
 use super::{Analysis, Dialect, Policy, Rewrite, rewrite};
 
 /// The statement's analysis for each backend: SQLite, PostgreSQL, MySQL.
 pub fn analyse_every(sql: &str, policy: &Policy<'_>) -> Result<Vec<(Dialect, Analysis)>, String> {
-    let sqlite = on(Dialect::Sqlite, rewrite(sql, Dialect::Sqlite, policy))?;
-    if sqlite.params.style != Style::Positional {
+    // One text binds in order: `$N`, `?NNN` and named placeholders are each one backend's.
+    let source = on(Dialect::Sqlite, lex::lex(sql, Dialect::Sqlite))?;
+    if !placeholders::read(&source, Dialect::Sqlite).is_ok_and(|p| p.style == Style::Positional) {
         return Err(
             "a statement for every backend (`Guard<Any>`) writes its values as `?`, bound in \
              order"
                 .into(),
         );
     }
+    let sqlite = on(Dialect::Sqlite, rewrite(sql, Dialect::Sqlite, policy))?;
     let mysql = on(Dialect::MySql, rewrite(sql, Dialect::MySql, policy))?;
     if mysql.params.at != sqlite.params.at {
         return Err(differs(Dialect::MySql));
@@ -69,7 +72,7 @@ fn number(sql: &str, at: &[(usize, usize)]) -> (String, Vec<(usize, usize)>) {
     (text, moved)
 }
 
-fn on(dialect: Dialect, result: Result<Rewrite, String>) -> Result<Rewrite, String> {
+fn on<T>(dialect: Dialect, result: Result<T, String>) -> Result<T, String> {
     result.map_err(|e| format!("on {}: {e}", dialect.name()))
 }
 
