@@ -57,6 +57,7 @@ mod error;
 mod header;
 mod jwks;
 mod keys;
+mod policy;
 mod rules;
 mod selftest;
 mod strict_json;
@@ -64,17 +65,18 @@ mod token;
 #[cfg(test)]
 mod wycheproof;
 
-pub use builder::{
-    DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, MAX_LIFETIME_CEILING,
-    VerifierBuilder,
-};
+pub use builder::VerifierBuilder;
 pub use claims::{Claims, GuardClaims, Subject};
 pub use error::{TokenCode, TokenError, VerifierError};
 pub use keys::{Alg, Key, MIN_HMAC_SECRET};
+pub use policy::{
+    DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, MAX_LIFETIME_CEILING,
+};
 
 use std::sync::Arc;
 
-use builder::{KeyRing, Policy};
+use builder::KeyRing;
+use policy::Policy;
 
 /// Verifies bearer tokens. Cheap to clone; put it in the router state.
 ///

@@ -20,8 +20,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Deserializer;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
-use super::builder::Policy;
 use super::claims::Subject;
+use super::policy::Policy;
 use super::strict_json::{self, Members, Unique};
 use super::{TokenCode, TokenError};
 
