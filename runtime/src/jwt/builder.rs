@@ -1,45 +1,12 @@
 //! Building a verifier: keys, policy, and the checks that refuse a weak configuration at
 //! start-up.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use super::keys::Key;
+use super::keys::ring::KeyRing;
+use super::keys::{Key, probe};
 use super::policy::{self, Policy};
-use super::{TokenCode, TokenError, Verifier, VerifierError, jwks, selftest};
-
-/// The keys of a verifier and how a token's `kid` picks one.
-pub(crate) enum KeyRing {
-    /// One key configured without a `kid`: every token is checked against it, whatever `kid`
-    /// it names (the `kid` cannot pick anything else).
-    Single(Key),
-    /// Keys by `kid`. A token names one that exists, or carries none while exactly one key is
-    /// configured; nothing else is tried.
-    ByKid(HashMap<String, Key>),
-}
-
-impl KeyRing {
-    pub(crate) fn len(&self) -> usize {
-        match self {
-            Self::Single(_) => 1,
-            Self::ByKid(keys) => keys.len(),
-        }
-    }
-
-    /// The key for a token's `kid`: a map lookup, never a search.
-    pub(crate) fn select(&self, kid: Option<&str>) -> Result<&Key, TokenError> {
-        match (self, kid) {
-            (Self::Single(key), _) => Ok(key),
-            (Self::ByKid(keys), Some(kid)) => {
-                keys.get(kid).ok_or(TokenError::new(TokenCode::UnknownKid))
-            }
-            (Self::ByKid(keys), None) if keys.len() == 1 => {
-                Ok(keys.values().next().expect("one key"))
-            }
-            (Self::ByKid(_), None) => Err(TokenError::new(TokenCode::KidRequired)),
-        }
-    }
-}
+use super::{Verifier, VerifierError, jwks};
 
 /// Configures a [`Verifier`]: keys, then policy, then [`build`](Self::build).
 ///
@@ -135,34 +102,9 @@ impl VerifierBuilder {
     /// Checks the configuration, runs the crypto self-test and returns the verifier.
     pub fn build(self) -> Result<Verifier, VerifierError> {
         let policy = Policy::new(self.policy)?;
-        selftest::run()?;
-        let keys = Self::ring(self.unnamed, self.named)?;
+        probe::backend()?;
+        let keys = KeyRing::new(self.unnamed, self.named)?;
         Ok(Verifier::from_parts(keys, policy))
-    }
-
-    fn ring(mut unnamed: Vec<Key>, named: Vec<(String, Key)>) -> Result<KeyRing, VerifierError> {
-        match (unnamed.len(), named.len()) {
-            (0, 0) => Err(VerifierError::new(
-                "no verification key: add one with `key`, `key_with_kid` or `jwk_set`",
-            )),
-            (1, 0) => Ok(KeyRing::Single(unnamed.remove(0))),
-            (0, _) => {
-                let mut keys = HashMap::with_capacity(named.len());
-                for (kid, key) in named {
-                    if kid.is_empty() {
-                        return Err(VerifierError::new("a kid must not be empty"));
-                    }
-                    if keys.contains_key(&kid) {
-                        return Err(VerifierError::new(format!("kid {kid:?} is given twice")));
-                    }
-                    keys.insert(kid, key);
-                }
-                Ok(KeyRing::ByKid(keys))
-            }
-            _ => Err(VerifierError::new(
-                "with several keys, each needs a kid: use `key_with_kid`",
-            )),
-        }
     }
 }
 
@@ -225,33 +167,5 @@ mod tests {
         assert!(error(with().issuer("")).contains("issuer"));
         assert!(error(with().audience("")).contains("audience"));
         assert!(error(with().typ("")).contains("typ"));
-    }
-
-    #[test]
-    fn kid_selection() {
-        let single = KeyRing::Single(key());
-        assert!(single.select(None).is_ok());
-        assert!(single.select(Some("anything")).is_ok());
-        let mut one = HashMap::new();
-        one.insert("a".to_owned(), key());
-        let one = KeyRing::ByKid(one);
-        assert!(one.select(None).is_ok());
-        assert!(one.select(Some("a")).is_ok());
-        assert_eq!(
-            one.select(Some("b")).err().map(|e| e.code()),
-            Some("unknown_kid")
-        );
-        let mut two = HashMap::new();
-        two.insert("a".to_owned(), key());
-        two.insert("b".to_owned(), key());
-        let two = KeyRing::ByKid(two);
-        assert_eq!(
-            two.select(None).err().map(|e| e.code()),
-            Some("kid_required")
-        );
-        assert_eq!(
-            two.select(Some("../../etc/passwd")).err().map(|e| e.code()),
-            Some("unknown_kid")
-        );
     }
 }

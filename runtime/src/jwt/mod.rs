@@ -59,7 +59,6 @@ mod jwks;
 mod keys;
 mod policy;
 mod rules;
-mod selftest;
 mod strict_json;
 mod token;
 #[cfg(test)]
@@ -75,7 +74,7 @@ pub use policy::{
 
 use std::sync::Arc;
 
-use builder::KeyRing;
+use keys::ring::KeyRing;
 use policy::Policy;
 
 /// Verifies bearer tokens. Cheap to clone; put it in the router state.
