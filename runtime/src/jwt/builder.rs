@@ -1,12 +1,30 @@
-//! Building a verifier: keys, policy, and the checks that refuse a weak configuration at
-//! start-up.
+//! Building a verifier: [`Verifier::hs256`] for the common case, [`Verifier::builder`] for the
+//! rest. The builder collects keys and policy; at start-up, [`build`](VerifierBuilder::build)
+//! refuses a weak configuration through the checks of the policy (`policy.rs`), of the key set
+//! (`keys/ring.rs`) and of the crypto backend (`keys/probe.rs`).
 
 use std::time::Duration;
 
+use super::error::VerifierError;
+use super::jwks;
 use super::keys::ring::KeyRing;
 use super::keys::{Key, probe};
 use super::policy::{self, Policy};
-use super::{Verifier, VerifierError, jwks};
+use super::verifier::Verifier;
+
+impl Verifier {
+    /// A verifier for HS256 tokens signed with `secret` (at least
+    /// [`MIN_HMAC_SECRET`](super::MIN_HMAC_SECRET) bytes), with the default policy. Shortcut for
+    /// `Verifier::builder().key(Key::hs256(secret)?).build()`.
+    pub fn hs256(secret: impl AsRef<[u8]>) -> Result<Self, VerifierError> {
+        Self::builder().key(Key::hs256(secret)?).build()
+    }
+
+    /// Starts a verifier: add keys and policy, then [`VerifierBuilder::build`].
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder::default()
+    }
+}
 
 /// Configures a [`Verifier`]: keys, then policy, then [`build`](Self::build).
 ///
