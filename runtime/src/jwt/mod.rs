@@ -7,10 +7,10 @@
 //! 2. the compact form: exactly three segments of base64url without padding (`token.rs`);
 //! 3. the protected header (`header.rs`): a JSON object without duplicate members, an `alg` that
 //!    is exactly the algorithm of the key chosen by `kid` (a map lookup, never a search over the
-//!    keys), no `crit`, no `b64`, no key carried in the header (`jwk`, `jku`, `x5u`, `x5c`),
-//!    `typ` when configured;
+//!    keys: `keys/ring.rs`), no `crit`, no `b64`, no key carried in the header (`jwk`, `jku`,
+//!    `x5u`, `x5c`), `typ` when configured;
 //! 4. the signature, by jsonwebtoken's `crypto::verify` (the primitive its own `decode` calls)
-//!    with that key and its one algorithm;
+//!    with that key and its one algorithm (`keys/mod.rs`);
 //! 5. the payload, decoded once: a JSON object without duplicate members whose registered claims
 //!    pass the rules below (`rules.rs`) (`exp`, `nbf`, `sub` required; `iss`/`aud` as configured);
 //! 6. the caller's claims type, deserialized from those same verified bytes.
@@ -50,6 +50,25 @@
 //!   (RFC 7519 §4.1.3). **An `aud` array is refused** even if it contains ours: a token minted for
 //!   several services can be replayed from any of them. `jti`, when present, is a string and is
 //!   exposed on `Claims` for revocation.
+//!
+//! # Files
+//!
+//! - `verifier.rs`: [`Verifier`], running the six steps above in that order;
+//! - `builder.rs`: [`Verifier::hs256`], [`Verifier::builder`] and [`VerifierBuilder`];
+//! - `policy.rs`: the verification policy, the one place the rules' parameters live (issuer,
+//!   audience, leeway, maximum lifetime, `typ`, maximum token length), with their defaults and
+//!   bounds;
+//! - `token.rs`: the length cap, the three segments, strict base64url;
+//! - `header.rs`: the protected header;
+//! - `keys/`: [`Key`] and what a key must be to be made (`mod.rs`), [`Alg`] (`alg.rs`), the keys
+//!   of a verifier and how `kid` picks one (`ring.rs`), the start-up checks of the crypto backend
+//!   and of each key (`probe.rs`);
+//! - `jwks.rs`: a JWK set read into keys by `kid`;
+//! - `rules.rs`: the claim rules;
+//! - `claims.rs`: [`Claims`], [`GuardClaims`] and the typed [`Subject`];
+//! - `strict_json.rs`: the JSON scan refusing a member twice, for header and payload;
+//! - `error.rs`: [`TokenCode`], [`TokenError`] and [`VerifierError`];
+//! - `wycheproof.rs` (test builds only): the Wycheproof vectors through the signature layer.
 
 mod builder;
 mod claims;
