@@ -3,9 +3,10 @@
 use serde::Deserialize;
 use serde::de::Deserializer;
 
+use super::error::{TokenCode, TokenError};
 use super::keys::Alg;
 use super::strict_json::{self, Unique};
-use super::{TokenCode, TokenError, token};
+use super::token;
 
 /// The header members the verifier looks at. Others (`cty`, `x5t`, private names) are allowed
 /// and ignored, but still checked for duplicates.

@@ -12,7 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::DecodingKey;
 use serde_json::{Map, Value};
 
-use super::VerifierError;
+use super::error::VerifierError;
 use super::keys::{Alg, Key};
 use super::strict_json;
 

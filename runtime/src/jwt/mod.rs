@@ -7,10 +7,10 @@
 //! 2. the compact form: exactly three segments of base64url without padding (`token.rs`);
 //! 3. the protected header (`header.rs`): a JSON object without duplicate members, an `alg` that
 //!    is exactly the algorithm of the key chosen by `kid` (a map lookup, never a search over the
-//!    keys), no `crit`, no `b64`, no key carried in the header (`jwk`, `jku`, `x5u`, `x5c`),
-//!    `typ` when configured;
+//!    keys: `keys/ring.rs`), no `crit`, no `b64`, no key carried in the header (`jwk`, `jku`,
+//!    `x5u`, `x5c`), `typ` when configured;
 //! 4. the signature, by jsonwebtoken's `crypto::verify` (the primitive its own `decode` calls)
-//!    with that key and its one algorithm;
+//!    with that key and its one algorithm (`keys/mod.rs`);
 //! 5. the payload, decoded once: a JSON object without duplicate members whose registered claims
 //!    pass the rules below (`rules.rs`) (`exp`, `nbf`, `sub` required; `iss`/`aud` as configured);
 //! 6. the caller's claims type, deserialized from those same verified bytes.
@@ -50,6 +50,25 @@
 //!   (RFC 7519 §4.1.3). **An `aud` array is refused** even if it contains ours: a token minted for
 //!   several services can be replayed from any of them. `jti`, when present, is a string and is
 //!   exposed on `Claims` for revocation.
+//!
+//! # Files
+//!
+//! - `verifier.rs`: [`Verifier`], running the six steps above in that order;
+//! - `builder.rs`: [`Verifier::hs256`], [`Verifier::builder`] and [`VerifierBuilder`];
+//! - `policy.rs`: the verification policy, the one place the rules' parameters live (issuer,
+//!   audience, leeway, maximum lifetime, `typ`, maximum token length), with their defaults and
+//!   bounds;
+//! - `token.rs`: the length cap, the three segments, strict base64url;
+//! - `header.rs`: the protected header;
+//! - `keys/`: [`Key`] and what a key must be to be made (`mod.rs`), [`Alg`] (`alg.rs`), the keys
+//!   of a verifier and how `kid` picks one (`ring.rs`), the start-up checks of the crypto backend
+//!   and of each key (`probe.rs`);
+//! - `jwks.rs`: a JWK set read into keys by `kid`;
+//! - `rules.rs`: the claim rules;
+//! - `claims.rs`: [`Claims`], [`GuardClaims`] and the typed [`Subject`];
+//! - `strict_json.rs`: the JSON scan refusing a member twice, for header and payload;
+//! - `error.rs`: [`TokenCode`], [`TokenError`] and [`VerifierError`];
+//! - `wycheproof.rs` (test builds only): the Wycheproof vectors through the signature layer.
 
 mod builder;
 mod claims;
@@ -57,100 +76,19 @@ mod error;
 mod header;
 mod jwks;
 mod keys;
+mod policy;
 mod rules;
-mod selftest;
 mod strict_json;
 mod token;
+mod verifier;
 #[cfg(test)]
 mod wycheproof;
 
-pub use builder::{
-    DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, MAX_LIFETIME_CEILING,
-    VerifierBuilder,
-};
+pub use builder::VerifierBuilder;
 pub use claims::{Claims, GuardClaims, Subject};
 pub use error::{TokenCode, TokenError, VerifierError};
 pub use keys::{Alg, Key, MIN_HMAC_SECRET};
-
-use std::sync::Arc;
-
-use builder::{KeyRing, Policy};
-
-/// Verifies bearer tokens. Cheap to clone; put it in the router state.
-///
-/// Build one with [`Verifier::hs256`] for the common case, or [`Verifier::builder`] for other
-/// keys, a JWK set, issuer, audience and the time policy.
-#[derive(Clone)]
-pub struct Verifier {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    keys: KeyRing,
-    policy: Policy,
-}
-
-impl std::fmt::Debug for Verifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Verifier")
-            .field("keys", &self.inner.keys.len())
-            .field("policy", &self.inner.policy)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What the signature layer hands on: the verified payload bytes.
-pub(crate) struct Signed {
-    payload: Vec<u8>,
-}
-
-impl Verifier {
-    /// A verifier for HS256 tokens signed with `secret` (at least [`MIN_HMAC_SECRET`] bytes),
-    /// with the default policy. Shortcut for `Verifier::builder().key(Key::hs256(secret)?)
-    /// .build()`.
-    pub fn hs256(secret: impl AsRef<[u8]>) -> Result<Self, VerifierError> {
-        Self::builder().key(Key::hs256(secret)?).build()
-    }
-
-    /// Starts a verifier: add keys and policy, then [`VerifierBuilder::build`].
-    pub fn builder() -> VerifierBuilder {
-        VerifierBuilder::default()
-    }
-
-    pub(crate) fn from_parts(keys: KeyRing, policy: Policy) -> Self {
-        Self {
-            inner: Arc::new(Inner { keys, policy }),
-        }
-    }
-
-    /// Verifies `token` and returns its claims. Nothing reads a claim before this returns, and
-    /// the claims returned are parsed from the bytes whose signature was just checked.
-    pub fn verify<C: GuardClaims>(&self, token: &str) -> Result<C, TokenError> {
-        let signed = self.verify_signature(token)?;
-        rules::check::<C::Subject>(&signed.payload, &self.inner.policy, rules::now())?;
-        serde_json::from_slice(&signed.payload).map_err(|_| TokenError::new(TokenCode::ClaimsType))
-    }
-
-    /// Steps 1 to 4 of [`Verifier::verify`]: everything up to and including the signature.
-    fn verify_signature(&self, token: &str) -> Result<Signed, TokenError> {
-        let policy = &self.inner.policy;
-        let parts = token::split(token, policy.max_token_len)?;
-        let header = header::parse(parts.header)?;
-        let key = self.inner.keys.select(header.kid.as_deref())?;
-        header.check(key.alg(), policy.typ.as_deref())?;
-        if !key.verifies(parts.signature, parts.signing_input)? {
-            return Err(TokenError::new(TokenCode::BadSignature));
-        }
-        Ok(Signed {
-            payload: token::decode_segment(parts.payload)?,
-        })
-    }
-
-    /// The signature layer alone, for the Wycheproof conformance test: the same code `verify`
-    /// runs up to and including the signature, returning the verified payload **without any
-    /// claim check**. Test builds only, so nothing can authorize with it.
-    #[cfg(test)]
-    pub(crate) fn signature_layer(&self, token: &str) -> Result<Vec<u8>, TokenError> {
-        self.verify_signature(token).map(|signed| signed.payload)
-    }
-}
+pub use policy::{
+    DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, MAX_LIFETIME_CEILING,
+};
+pub use verifier::Verifier;

@@ -20,10 +20,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Deserializer;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
-use super::builder::Policy;
 use super::claims::Subject;
+use super::error::{TokenCode, TokenError};
+use super::policy::Policy;
 use super::strict_json::{self, Members, Unique};
-use super::{TokenCode, TokenError};
 
 /// Seconds since the epoch, now.
 pub(crate) fn now() -> u64 {

@@ -11,6 +11,8 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::error::TokenCode;
+
 /// The message of the one custom error the scan raises, recognised again in `scan_object`.
 const DUPLICATE: &str = "duplicate member";
 
@@ -27,11 +29,11 @@ pub(crate) enum Refusal {
 
 impl Refusal {
     /// The token code of a header or payload refused for this reason.
-    pub(crate) const fn token_code(self) -> super::TokenCode {
+    pub(crate) const fn token_code(self) -> TokenCode {
         match self {
-            Self::Malformed => super::TokenCode::Malformed,
-            Self::NotAnObject => super::TokenCode::NotAnObject,
-            Self::Duplicate => super::TokenCode::DuplicateMember,
+            Self::Malformed => TokenCode::Malformed,
+            Self::NotAnObject => TokenCode::NotAnObject,
+            Self::Duplicate => TokenCode::DuplicateMember,
         }
     }
 

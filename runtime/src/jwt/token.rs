@@ -3,7 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::{TokenCode, TokenError};
+use super::error::{TokenCode, TokenError};
 
 /// The three segments of a compact JWS, still encoded.
 pub(crate) struct Parts<'t> {

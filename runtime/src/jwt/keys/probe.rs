@@ -8,14 +8,14 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, crypto};
 
-use super::VerifierError;
-use super::keys::Key;
+use super::alg::Alg;
+use crate::jwt::error::VerifierError;
 
 const MESSAGE: &[u8] = b"guarded verifier self-test";
 const SECRET: &[u8; 32] = b"guarded-self-test-secret-32bytes";
 
 /// Signs with HS256 and verifies: the right message must pass, another must not.
-pub(crate) fn run() -> Result<(), VerifierError> {
+pub(crate) fn backend() -> Result<(), VerifierError> {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let signature = crypto::sign(MESSAGE, &EncodingKey::from_secret(SECRET), Algorithm::HS256)?;
         let key = DecodingKey::from_secret(SECRET);
@@ -36,13 +36,12 @@ pub(crate) fn run() -> Result<(), VerifierError> {
     }
 }
 
-/// Loads `key` into the backend for its algorithm with a dummy signature: a key the backend
-/// cannot use is an error now, not a refused token later.
-pub(crate) fn probe(key: &Key) -> Result<(), VerifierError> {
-    run()?;
-    let alg = key.alg();
+/// Loads `key` into the backend for `alg` with a dummy signature: a key the backend cannot use
+/// is an error now, not a refused token later.
+pub(super) fn key(alg: Alg, key: &DecodingKey) -> Result<(), VerifierError> {
+    backend()?;
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        crypto::verify("AAAA", MESSAGE, key.decoding(), alg.jsonwebtoken())
+        crypto::verify("AAAA", MESSAGE, key, alg.jsonwebtoken())
     }));
     match outcome {
         Ok(Ok(false)) => Ok(()),
@@ -60,6 +59,6 @@ pub(crate) fn probe(key: &Key) -> Result<(), VerifierError> {
 mod tests {
     #[test]
     fn backend_passes() {
-        super::run().expect("the default backend is enabled in tests");
+        super::backend().expect("the default backend is enabled in tests");
     }
 }

@@ -1,135 +1,32 @@
 //! Verification keys: each bound to exactly one algorithm when it is made.
+//!
+//! - `alg.rs`: the algorithms a key can be bound to;
+//! - this file: [`Key`], and the rules a key must meet to be made (secret length, a public key
+//!   the backend loads);
+//! - `probe.rs`: the start-up checks of the crypto backend and of each key;
+//! - `ring.rs`: the keys of a verifier and how a token's `kid` picks one.
 
-use jsonwebtoken::{Algorithm, DecodingKey};
+mod alg;
+pub(super) mod probe;
+pub(super) mod ring;
 
-use super::{TokenCode, TokenError, VerifierError};
+pub use alg::Alg;
+
+use jsonwebtoken::DecodingKey;
+
+use super::error::{TokenCode, TokenError, VerifierError};
+use alg::Family;
 
 /// HMAC secrets shorter than this are refused: HS256 needs at least its hash size. HS384 and
 /// HS512 need 48 and 64 bytes (RFC 7518 §3.2).
 pub const MIN_HMAC_SECRET: usize = 32;
 
-/// The algorithms a [`Key`] can be bound to.
-///
-/// `none` is not one of them, and there is no way to allow "any algorithm of a family": the
-/// token's `alg` must be exactly the key's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(clippy::upper_case_acronyms)] // the JOSE names, as tokens spell them
-pub enum Alg {
-    /// HMAC with SHA-256.
-    HS256,
-    /// HMAC with SHA-384.
-    HS384,
-    /// HMAC with SHA-512.
-    HS512,
-    /// RSASSA-PKCS1-v1_5 with SHA-256.
-    RS256,
-    /// RSASSA-PKCS1-v1_5 with SHA-384.
-    RS384,
-    /// RSASSA-PKCS1-v1_5 with SHA-512.
-    RS512,
-    /// RSASSA-PSS with SHA-256.
-    PS256,
-    /// RSASSA-PSS with SHA-384.
-    PS384,
-    /// RSASSA-PSS with SHA-512.
-    PS512,
-    /// ECDSA on P-256 with SHA-256.
-    ES256,
-    /// ECDSA on P-384 with SHA-384.
-    ES384,
-    /// Ed25519.
-    EdDSA,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Family {
-    Hmac,
-    Rsa,
-    Ec,
-    Ed,
-}
-
-impl Alg {
-    /// Every algorithm, in a fixed order.
-    pub const ALL: [Self; 12] = [
-        Self::HS256,
-        Self::HS384,
-        Self::HS512,
-        Self::RS256,
-        Self::RS384,
-        Self::RS512,
-        Self::PS256,
-        Self::PS384,
-        Self::PS512,
-        Self::ES256,
-        Self::ES384,
-        Self::EdDSA,
-    ];
-
-    /// The name tokens carry in `alg`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::HS256 => "HS256",
-            Self::HS384 => "HS384",
-            Self::HS512 => "HS512",
-            Self::RS256 => "RS256",
-            Self::RS384 => "RS384",
-            Self::RS512 => "RS512",
-            Self::PS256 => "PS256",
-            Self::PS384 => "PS384",
-            Self::PS512 => "PS512",
-            Self::ES256 => "ES256",
-            Self::ES384 => "ES384",
-            Self::EdDSA => "EdDSA",
-        }
-    }
-
-    /// The algorithm named `name`, exactly (case-sensitive).
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|alg| alg.name() == name)
-    }
-
-    const fn family(self) -> Family {
-        match self {
-            Self::HS256 | Self::HS384 | Self::HS512 => Family::Hmac,
-            Self::RS256 | Self::RS384 | Self::RS512 | Self::PS256 | Self::PS384 | Self::PS512 => {
-                Family::Rsa
-            }
-            Self::ES256 | Self::ES384 => Family::Ec,
-            Self::EdDSA => Family::Ed,
-        }
-    }
-
-    /// The shortest HMAC secret this algorithm accepts: its hash size.
-    const fn min_secret(self) -> usize {
-        match self {
-            Self::HS384 => 48,
-            Self::HS512 => 64,
-            _ => MIN_HMAC_SECRET,
-        }
-    }
-
-    pub(crate) const fn jsonwebtoken(self) -> Algorithm {
-        match self {
-            Self::HS256 => Algorithm::HS256,
-            Self::HS384 => Algorithm::HS384,
-            Self::HS512 => Algorithm::HS512,
-            Self::RS256 => Algorithm::RS256,
-            Self::RS384 => Algorithm::RS384,
-            Self::RS512 => Algorithm::RS512,
-            Self::PS256 => Algorithm::PS256,
-            Self::PS384 => Algorithm::PS384,
-            Self::PS512 => Algorithm::PS512,
-            Self::ES256 => Algorithm::ES256,
-            Self::ES384 => Algorithm::ES384,
-            Self::EdDSA => Algorithm::EdDSA,
-        }
-    }
-}
-
-impl std::fmt::Display for Alg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+/// The shortest HMAC secret `alg` accepts: its hash size.
+const fn min_secret(alg: Alg) -> usize {
+    match alg {
+        Alg::HS384 => 48,
+        Alg::HS512 => 64,
+        _ => MIN_HMAC_SECRET,
     }
 }
 
@@ -167,11 +64,11 @@ impl Key {
                 "{alg} is not an HMAC algorithm; use Key::pem or Key::der"
             )));
         }
-        if secret.len() < alg.min_secret() {
+        if secret.len() < min_secret(alg) {
             return Err(VerifierError::new(format!(
                 "HMAC secret for {alg} is {} bytes; use at least {} random bytes",
                 secret.len(),
-                alg.min_secret()
+                min_secret(alg)
             )));
         }
         Ok(Self {
@@ -246,13 +143,8 @@ impl Key {
     /// Refuses a key the backend cannot load for `alg` (a P-384 point for ES256, a truncated
     /// Ed25519 key), so it fails at start-up rather than as a 401 on every request.
     fn checked(alg: Alg, key: DecodingKey) -> Result<Self, VerifierError> {
-        let key = Self { alg, key };
-        super::selftest::probe(&key)?;
-        Ok(key)
-    }
-
-    pub(crate) fn decoding(&self) -> &DecodingKey {
-        &self.key
+        probe::key(alg, &key)?;
+        Ok(Self { alg, key })
     }
 
     /// Checks `signature` (base64url) over `signing_input` with this key and its algorithm.
@@ -286,15 +178,6 @@ mod tests {
         assert!(Key::hmac(Alg::RS256, [7; 64]).is_err());
         assert!(Key::pem(Alg::HS256, "x").is_err());
         assert!(Key::der(Alg::HS512, [0; 64]).is_err());
-    }
-
-    #[test]
-    fn names_round_trip_exactly() {
-        for alg in Alg::ALL {
-            assert_eq!(Alg::from_name(alg.name()), Some(alg));
-        }
-        assert_eq!(Alg::from_name("hs256"), None);
-        assert_eq!(Alg::from_name("none"), None);
     }
 
     #[test]
