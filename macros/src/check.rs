@@ -12,8 +12,8 @@ pub fn needs_guard(analysis: &Analysis) -> bool {
 }
 
 /// A whole chain run on its executor; `on_guard` when that is the guard.
-pub fn statement(chain: &Chain, analyses: &Analyses, on_guard: bool) -> Result<(), syn::Error> {
-    let analysis = analyses.facts();
+pub fn statement(chain: &Chain, each: &Analyses, on_guard: bool) -> Result<(), syn::Error> {
+    let analysis = each.facts();
     fetches_rows(chain, analysis)?;
     if !on_guard {
         if needs_guard(analysis) {
@@ -28,7 +28,7 @@ pub fn statement(chain: &Chain, analyses: &Analyses, on_guard: bool) -> Result<(
         }
         return Ok(());
     }
-    if let (Root::Macro { name, .. }, true) = (&chain.root, analyses.each().len() > 1) {
+    if let (Root::Macro { name, .. }, true) = (&chain.root, each.each().len() > 1) {
         return Err(syn::Error::new(
             name.span(),
             format!(

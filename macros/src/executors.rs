@@ -133,8 +133,8 @@ impl Judge<'_> {
     /// The SQL given to a call that does not run on the guard.
     fn judge_sql(&self, sql: &Expr, call: &dyn ToTokens, name: &str) -> Result<(), syn::Error> {
         if let Some(lit) = sites::literal_arg(sql) {
-            let analyses = self.env.analyse(lit)?;
-            let analysis = analyses.facts();
+            let each = self.env.analyse(lit)?;
+            let analysis = each.facts();
             if check::needs_guard(analysis) {
                 return Err(syn::Error::new(
                     lit.span(),

@@ -7,7 +7,8 @@ use sqlx::{Database, Pool};
 /// may talk to any of them.
 pub trait GuardedDb: Database {
     /// The backend a pool of this database talks to; `None` when `guarded` has no statements
-    /// for it (an `Any` pool of another driver).
+    /// for it (an `Any` pool of another driver). Read by the code `#[guarded]` writes.
+    #[doc(hidden)]
     fn backend(pool: &Pool<Self>) -> Option<Backend>;
 
     /// How many rows a statement changed.

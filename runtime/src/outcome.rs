@@ -23,7 +23,7 @@ pub struct Site {
 }
 
 /// The executor methods whose result a site settles, one kind each. The macro passes the kind
-/// of the user's method to [`Outcome::settle`]; a method without a kind here does not compile,
+/// of the user's method to `Outcome::settle`; a method without a kind here does not compile,
 /// so the macro's list and this one cannot drift apart.
 pub mod exec {
     use super::Rows;

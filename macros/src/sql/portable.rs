@@ -8,9 +8,11 @@
 //! Each backend's statement is then spliced and verified on its own, as for a fn of that
 //! backend alone.
 
-use super::placeholders::{self, Style};
+use std::fmt::Write as _;
+
 use super::lex;
-use super::{Analysis, Dialect, Policy, Rewrite, rewrite};
+use super::placeholders::{self, Style};
+use super::{Analysis, Dialect, Policy, rewrite};
 
 /// The statement's analysis for each backend: SQLite, PostgreSQL, MySQL.
 pub fn analyse_every(sql: &str, policy: &Policy<'_>) -> Result<Vec<(Dialect, Analysis)>, String> {
@@ -65,7 +67,7 @@ fn number(sql: &str, at: &[(usize, usize)]) -> (String, Vec<(usize, usize)>) {
     for &(offset, index) in at {
         text.push_str(&sql[done..offset]);
         moved.push((text.len(), index));
-        text.push_str(&format!("${}", index + 1));
+        let _ = write!(text, "${}", index + 1);
         done = offset + 1;
     }
     text.push_str(&sql[done..]);
