@@ -15,6 +15,13 @@ pub fn needs_guard(analysis: &Analysis) -> bool {
 pub fn statement(chain: &Chain, each: &Analyses, on_guard: bool) -> Result<(), syn::Error> {
     let analysis = each.facts();
     fetches_rows(chain, analysis)?;
+    if let (Some(marker), false) = (&chain.idempotent, on_guard) {
+        return Err(syn::Error::new(
+            marker.name.span(),
+            "`.idempotent()` lets a guarded write match no row; this statement does not run \
+             on the guard",
+        ));
+    }
     if !on_guard {
         if needs_guard(analysis) {
             return Err(syn::Error::new_spanned(
@@ -52,7 +59,8 @@ pub fn statement(chain: &Chain, each: &Analyses, on_guard: bool) -> Result<(), s
             ),
         ));
     }
-    if analysis.zero_rows_denies && chain.exec.kind().is_none() {
+    zero_rows(chain, analysis)?;
+    if analysis.zero_rows_denies && chain.idempotent.is_none() && chain.exec.kind().is_none() {
         return Err(syn::Error::new(
             chain.run.name.span(),
             "a guarded UPDATE/DELETE must be run with `execute`, `fetch_one`, `fetch_optional` \
@@ -60,6 +68,32 @@ pub fn statement(chain: &Chain, each: &Analyses, on_guard: bool) -> Result<(), s
         ));
     }
     Ok(())
+}
+
+/// The zero-rows rule, per statement: an UPDATE/DELETE of the guarded table that matches no
+/// row is a denial, unless the statement says `.idempotent()`; one whose rows the statement's
+/// result does not count (inside a CTE) must say so, since it could not deny.
+fn zero_rows(chain: &Chain, analysis: &Analysis) -> Result<(), syn::Error> {
+    let deniable = analysis.zero_rows_denies || analysis.nested_write;
+    match &chain.idempotent {
+        Some(marker) if !marker.args.is_empty() => Err(syn::Error::new_spanned(
+            &marker.args,
+            "`.idempotent()` takes no arguments",
+        )),
+        Some(marker) if !deniable => Err(syn::Error::new(
+            marker.name.span(),
+            "this statement updates or deletes no row of the guarded table, so there is no \
+             zero-rows denial to waive; remove `.idempotent()`",
+        )),
+        None if analysis.nested_write => Err(syn::Error::new(
+            chain.root.sql().span(),
+            "this statement updates or deletes the guarded table inside a CTE, whose rows the \
+             statement's result does not count, so matching no row could not end the fn with \
+             a denial; make that write the statement's body (`WITH ... DELETE FROM ...`), or \
+             add `.idempotent()` before the executor call if matching no row is fine",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Fetching rows of a statement that yields none always sees zero rows: a guarded mutation

@@ -125,6 +125,7 @@ pub fn on_guard(chain: &Chain, site: &OnGuard, names: &Names, tells_forbidden: b
     };
     // Values bound more than once (into the existence check too, or in the arm of each
     // backend) are evaluated once, into locals.
+    let tells_forbidden = tells_forbidden && chain.idempotent.is_none();
     let checks = tells_forbidden && facts.existence_check.is_some();
     let values = values(&user, checks || each.len() > 1);
     let several = each.len() > 1;
@@ -194,7 +195,7 @@ fn run(
             quote!(#outcome.keep_existence_check(::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*);)
         });
     let method = &chain.run.name;
-    let zero_rows_denies = analysis.zero_rows_denies;
+    let zero_rows_denies = analysis.zero_rows_denies && chain.idempotent.is_none();
     let run = match chain.exec.kind() {
         None => quote!(#query.#method(#conn)),
         Some(kind) => {

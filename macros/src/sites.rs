@@ -66,7 +66,10 @@ pub const DYNAMIC_BUILDERS: &[&str] = &["QueryBuilder", "build_query_as", "build
 /// sqlx's migrations: SQL read from files at build or run time, which the guard never sees.
 pub const MIGRATIONS: &[&str] = &["migrate", "Migrator"];
 /// Builder methods that may sit between the root and the executor call.
-const BUILDER_METHODS: &[&str] = &["bind", "persistent", "map", "try_map"];
+const BUILDER_METHODS: &[&str] = &["bind", "persistent", "map", "try_map", IDEMPOTENT];
+/// The marker by which a guarded write says that matching no row is fine (an idempotent
+/// delete): not a method of sqlx, so it compiles only where `#[guarded]` reads it.
+const IDEMPOTENT: &str = "idempotent";
 
 /// Where a statement's SQL comes from.
 pub enum Root {
@@ -132,6 +135,8 @@ pub struct Chain {
     pub run: Method,
     /// Its method.
     pub exec: Exec,
+    /// `.idempotent()` among the builder methods: matching no row is not a denial.
+    pub idempotent: Option<Method>,
 }
 
 impl Chain {
@@ -155,12 +160,18 @@ impl Chain {
                 _ => break,
             }
         }
+        let (markers, methods): (Vec<_>, Vec<_>) = methods
+            .into_iter()
+            .rev()
+            .map(Method::of)
+            .partition(|m| m.name == IDEMPOTENT);
         match root_kind(cursor) {
             RootKind::Site(root) => Some(Ok(Self {
                 root,
-                methods: methods.into_iter().rev().map(Method::of).collect(),
+                methods,
                 run: Method::of(call),
                 exec,
+                idempotent: markers.into_iter().next(),
             })),
             RootKind::Refused(e) => Some(Err(e)),
             RootKind::NotSql => None,

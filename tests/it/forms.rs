@@ -198,13 +198,15 @@ mod cte {
     use crate::common::item;
     use crate::common::{row, seed, state_of};
 
-    /// A data-modifying CTE: its DELETE carries the predicate, and its count is the decision.
+    /// A data-modifying CTE: its DELETE carries the predicate, and its count is the decision
+    /// (`.idempotent()`: the statement's one row does not count what the DELETE matched).
     #[guarded(owner = "items.owner_id")]
     async fn delete_counted(mut guard: Guard<Postgres>, id: i64) -> Result<i64, guarded::Error> {
         let n: i64 = sqlx::query_scalar(
             "WITH d AS (DELETE FROM items WHERE id = $1 RETURNING id) SELECT count(*) FROM d",
         )
         .bind(id)
+        .idempotent()
         .fetch_one(&mut guard)
         .await?;
         Ok(n)

@@ -14,3 +14,4 @@ mod items_api;
 mod jwt;
 mod race;
 mod soundness;
+mod zero_rows;

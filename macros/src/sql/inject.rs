@@ -30,6 +30,9 @@ pub struct Injected {
     /// The statement's own UPDATE/DELETE, or an upsert's `DO UPDATE` (top level, or the body
     /// of a `WITH`), writes the guarded table: its affected-row count is the guard's decision.
     pub top_mutation: bool,
+    /// An UPDATE/DELETE (or an upsert's `DO UPDATE`) of the guarded table inside a CTE: the
+    /// statement's row count is not its, so matching nothing cannot deny.
+    pub nested_write: bool,
     /// For a single-table top-level UPDATE/DELETE: the target's and the condition's text.
     pub existence_check: Option<Target>,
     /// The insertions that put the predicates into the text.

@@ -31,10 +31,14 @@ impl Injector<'_> {
         insert
             .columns
             .push(ObjectName::from(vec![Ident::new(column)]));
-        if self.guard_upsert(insert, &target)? && depth != Depth::Nested {
+        if self.guard_upsert(insert, &target)? {
             // Zero rows from `DO UPDATE` means the conflicting row is another owner's: the
             // write was refused, exactly as a guarded UPDATE that matched nothing.
-            self.done.top_mutation = true;
+            if depth == Depth::Nested {
+                self.done.nested_write = true;
+            } else {
+                self.done.top_mutation = true;
+            }
         }
         self.done.handled += 1;
         Ok(())

@@ -132,6 +132,9 @@ pub struct Analysis {
     pub writes: bool,
     /// A top-level UPDATE/DELETE of the guarded table: zero affected rows is a denial.
     pub zero_rows_denies: bool,
+    /// An UPDATE/DELETE of the guarded table inside a CTE, whose rows the statement's result
+    /// does not count: matching nothing cannot deny, so the statement must say it may.
+    pub nested_write: bool,
     /// The statement yields rows: a query, or a mutation with RETURNING. A mutation without
     /// RETURNING fetched as rows always yields none.
     pub returns_rows: bool,
@@ -185,6 +188,7 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
         guarded: references > 0,
         writes: done.writes,
         zero_rows_denies: done.top_mutation,
+        nested_write: done.nested_write,
         returns_rows,
         existence_check,
     };

@@ -132,7 +132,11 @@ impl Injector<'_> {
         target: &TableFactor,
         site: Option<Site>,
     ) -> Result<(), String> {
-        if !guarded || depth == Depth::Nested {
+        if !guarded {
+            return Ok(());
+        }
+        if depth == Depth::Nested {
+            self.done.nested_write = true;
             return Ok(());
         }
         self.done.top_mutation = true;

@@ -99,8 +99,8 @@ mod postgres {
     }
     returning! { Postgres;
         insert_returning_a_subquery(id) "INSERT INTO items (title) VALUES ('new') RETURNING (SELECT max(id) FROM items WHERE id = $1)" [.bind(id)];
-        cte_delete(id) "WITH d AS (DELETE FROM items WHERE id = $1 RETURNING id) SELECT id FROM d" [.bind(id)];
-        cte_update(id) "WITH u AS (UPDATE items SET title = 'new' WHERE id = $1 RETURNING id) SELECT id FROM u" [.bind(id)];
+        cte_delete(id) "WITH d AS (DELETE FROM items WHERE id = $1 RETURNING id) SELECT id FROM d" [.bind(id).idempotent()];
+        cte_update(id) "WITH u AS (UPDATE items SET title = 'new' WHERE id = $1 RETURNING id) SELECT id FROM u" [.bind(id).idempotent()];
         cte_insert_select(id) "WITH n AS (INSERT INTO items (title) SELECT 'new' || title FROM items WHERE id = $1 RETURNING id) SELECT id FROM n" [.bind(id)];
     }
 }

@@ -5,7 +5,7 @@ use sqlx::Postgres;
 #[allow(dead_code)]
 async fn handler(mut guard: Guard<Postgres>, id: i64, title: String) -> Result<(), guarded::Error> {
     let _ = (&id, &title);
-    let _ids: Vec<i64> = sqlx::query_scalar("WITH d AS (DELETE FROM items WHERE id = $1 RETURNING id) SELECT id FROM d").bind(id).fetch_all(&mut guard).await?;
+    let _ids: Vec<i64> = sqlx::query_scalar("WITH d AS (DELETE FROM items WHERE id = $1 RETURNING id) SELECT id FROM d").bind(id).idempotent().fetch_all(&mut guard).await?;
     Ok(())
 }
 

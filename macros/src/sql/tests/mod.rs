@@ -117,6 +117,45 @@ const EFFECTS: &[(&str, Dialect, Effects)] = &[
     ),
 ];
 
+/// (input, dialect) -> whether a write of the guarded table sits inside a CTE, where the
+/// statement's rows do not count it.
+const NESTED_WRITES: &[(&str, Dialect, bool)] = &[
+    (
+        "WITH d AS (DELETE FROM items WHERE id = $1 RETURNING id) SELECT count(*) FROM d",
+        Postgres,
+        true,
+    ),
+    (
+        "WITH u AS (UPDATE items SET title = 'x' RETURNING id) INSERT INTO audit (item_id, note) SELECT id, 'x' FROM u",
+        Postgres,
+        true,
+    ),
+    (
+        "WITH n AS (INSERT INTO items (id, title) VALUES ($1, 'x') ON CONFLICT (id) DO UPDATE SET title = 'y' RETURNING id) SELECT id FROM n",
+        Postgres,
+        true,
+    ),
+    // The body of a WITH decides with its own rows; an INSERT has no zero-rows rule.
+    (
+        "WITH x AS (SELECT 1) DELETE FROM items WHERE id = $1",
+        Postgres,
+        false,
+    ),
+    (
+        "WITH n AS (INSERT INTO items (title) VALUES ('x') RETURNING id) SELECT id FROM n",
+        Postgres,
+        false,
+    ),
+    ("DELETE FROM items WHERE id = ?", Sqlite, false),
+];
+
+#[test]
+fn nested_writes_are_told_apart() {
+    for (input, dialect, expected) in NESTED_WRITES {
+        assert_eq!(run(input, *dialect).nested_write, *expected, "{input}");
+    }
+}
+
 #[test]
 fn effects() {
     for (input, dialect, expected) in EFFECTS {

@@ -1,0 +1,131 @@
+//! Zero rows, per statement: a guarded write that matches no row is a denial, unless the
+//! statement says `.idempotent()`; either way another owner's row is untouched. Written once
+//! for `Guard<Any>` and run on each backend; the rows are read through the backend's pool.
+
+use guarded::{Claims, Deny, Error, Guard, guarded};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, AnyPool, MySql, Postgres, Sqlite};
+
+use crate::common::{self, Backend};
+
+#[guarded(owner = "items.owner_id")]
+async fn delete(mut guard: Guard<Any>, id: i64) -> Result<(), Error> {
+    sqlx::query("DELETE FROM items WHERE id = ?")
+        .bind(id)
+        .execute(&mut guard)
+        .await?;
+    Ok(())
+}
+
+/// An idempotent delete: a second call, or a call for a row that is gone, is no denial.
+#[guarded(owner = "items.owner_id")]
+async fn delete_idempotent(mut guard: Guard<Any>, id: i64) -> Result<u64, Error> {
+    let done = sqlx::query("DELETE FROM items WHERE id = ?")
+        .bind(id)
+        .idempotent()
+        .execute(&mut guard)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Two statements, so a transaction; the second may match nothing, the first may not.
+#[guarded(owner = "items.owner_id", deny = 403)]
+async fn rename_then_delete_other(mut guard: Guard<Any>, id: i64, other: i64) -> Result<(), Error> {
+    sqlx::query("UPDATE items SET title = 'renamed' WHERE id = ?")
+        .bind(id)
+        .execute(&mut guard)
+        .await?;
+    sqlx::query("DELETE FROM items WHERE id = ?")
+        .bind(other)
+        .idempotent()
+        .execute(&mut guard)
+        .await?;
+    Ok(())
+}
+
+fn guard(pool: &AnyPool, sub: &str) -> Guard<Any> {
+    let claims: Claims =
+        serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
+            .expect("claims");
+    Guard::trusted(pool.clone(), claims)
+}
+
+async fn zero_rows_on<DB: Backend>() {
+    let Some((pool, url)) = DB::fresh_with_url().await else {
+        return;
+    };
+    sqlx::any::install_default_drivers();
+    let any = AnyPoolOptions::new()
+        .max_connections(2)
+        .connect(&url)
+        .await
+        .expect("an Any pool on the test database");
+    let mine = common::seed(&pool, "mine", "alice").await;
+    let theirs = common::seed(&pool, "theirs", "bob").await;
+    let alice = guard(&any, "alice");
+
+    // Another owner's row: a denial by default, nothing with `.idempotent()`; never deleted.
+    let denied = delete(alice.clone(), theirs).await;
+    assert!(
+        matches!(denied, Err(Error::Denied(Deny::NotFound))),
+        "{denied:?}"
+    );
+    assert_eq!(
+        delete_idempotent(alice.clone(), theirs)
+            .await
+            .expect("no denial"),
+        0
+    );
+    assert_eq!(
+        common::row(&pool, theirs).await,
+        Some(common::item("theirs", "bob"))
+    );
+
+    // The statement without the marker still denies in the same fn; the marked one does not.
+    let forbidden = rename_then_delete_other(alice.clone(), theirs, mine).await;
+    assert!(
+        matches!(forbidden, Err(Error::Denied(Deny::Forbidden))),
+        "{forbidden:?}"
+    );
+    assert_eq!(
+        common::row(&pool, mine).await,
+        Some(common::item("mine", "alice"))
+    );
+    let spare = common::seed(&pool, "spare", "alice").await;
+    rename_then_delete_other(alice.clone(), spare, theirs)
+        .await
+        .expect("the delete may match none");
+    assert_eq!(
+        common::row(&pool, spare).await,
+        Some(common::item("renamed", "alice"))
+    );
+    assert_eq!(
+        common::row(&pool, theirs).await,
+        Some(common::item("theirs", "bob"))
+    );
+
+    // The owner's row, twice: deleted once, then nothing to delete and no denial.
+    assert_eq!(
+        delete_idempotent(alice.clone(), mine)
+            .await
+            .expect("deletes"),
+        1
+    );
+    assert_eq!(delete_idempotent(alice, mine).await.expect("again"), 0);
+    assert_eq!(common::row(&pool, mine).await, None);
+}
+
+#[tokio::test]
+async fn sqlite() {
+    zero_rows_on::<Sqlite>().await;
+}
+
+#[tokio::test]
+async fn postgres() {
+    zero_rows_on::<Postgres>().await;
+}
+
+#[tokio::test]
+async fn mariadb() {
+    zero_rows_on::<MySql>().await;
+}
