@@ -11,3 +11,9 @@ CREATE TABLE IF NOT EXISTS audit (
     item_id INTEGER NOT NULL,
     note    TEXT    NOT NULL
 );
+-- A second owned table, for fns that guard two: each row is one user's favorite.
+CREATE TABLE IF NOT EXISTS favorites (
+    id      INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL,
+    user_id TEXT    NOT NULL
+);

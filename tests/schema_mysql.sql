@@ -10,3 +10,8 @@ CREATE TABLE audit (
     item_id BIGINT       NOT NULL,
     note    VARCHAR(200) NOT NULL
 ) ENGINE = InnoDB;
+CREATE TABLE favorites (
+    id      BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    item_id BIGINT       NOT NULL,
+    user_id VARCHAR(200) NOT NULL
+) ENGINE = InnoDB;

@@ -10,3 +10,8 @@ CREATE TABLE audit (
     item_id BIGINT NOT NULL,
     note    TEXT   NOT NULL
 );
+CREATE TABLE favorites (
+    id      BIGSERIAL PRIMARY KEY,
+    item_id BIGINT NOT NULL,
+    user_id TEXT   NOT NULL
+);

@@ -5,7 +5,7 @@ use syn::meta::ParseNestedMeta;
 use syn::{LitInt, LitStr};
 
 use crate::ctxt::Ctxt;
-use crate::sql::{Backends, Dialect, Policy};
+use crate::sql::{Backends, Dialect, Owner, Policy};
 
 const OWNER: &str = "owner";
 const UNGUARDED: &str = "unguarded";
@@ -14,17 +14,11 @@ const DENY: &str = "deny";
 const GUARD: &str = "guard";
 const KEYS: &str = "`owner`, `unguarded`, `dialect`, `deny`, `guard`";
 
-/// `table.column` of the owner predicate.
-#[derive(Debug, Clone)]
-pub struct Owner {
-    pub table: String,
-    pub column: String,
-}
-
 /// The attribute, validated.
 #[derive(Debug)]
 pub struct Args {
-    pub owner: Owner,
+    /// `owner = "items.owner_id, favorites.user_id"`: each guarded table and its owner column.
+    pub owners: Vec<Owner>,
     pub unguarded: Vec<String>,
     pub dialect: Option<(Backends, Span)>,
     /// `deny = 403`: a denial tells "it exists, not yours" (403) from "not there" (404), by
@@ -38,8 +32,7 @@ impl Args {
     /// The owner predicate the SQL analysis applies.
     pub fn policy(&self) -> Policy<'_> {
         Policy {
-            table: &self.owner.table,
-            column: &self.owner.column,
+            owners: &self.owners,
             unguarded: &self.unguarded,
         }
     }
@@ -70,7 +63,7 @@ pub fn attribute_span(attr: &TokenStream) -> Span {
 /// The attribute as read, before the required keys are checked.
 #[derive(Default)]
 struct RawArgs {
-    owner: Option<Owner>,
+    owner: Option<Vec<Owner>>,
     unguarded: Option<Vec<String>>,
     dialect: Option<(Backends, Span)>,
     deny: Option<bool>,
@@ -105,14 +98,14 @@ impl RawArgs {
 
     /// Checks the required keys; `span` is the attribute's, for a missing `owner`.
     fn finish(self, span: Span) -> syn::Result<Args> {
-        let owner = self.owner.ok_or_else(|| {
+        let owners = self.owner.ok_or_else(|| {
             syn::Error::new(
                 span,
                 "#[guarded] needs the owner column: #[guarded(owner = \"items.owner_id\")]",
             )
         })?;
         Ok(Args {
-            owner,
+            owners,
             unguarded: self.unguarded.unwrap_or_default(),
             dialect: self.dialect,
             tells_forbidden: self.deny.unwrap_or(false),
@@ -138,18 +131,38 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn parse_owner(lit: &LitStr) -> syn::Result<Owner> {
-    let value = lit.value();
-    match value.split_once('.') {
-        Some((table, column)) if is_identifier(table) && is_identifier(column) => Ok(Owner {
-            table: table.to_owned(),
-            column: column.to_owned(),
-        }),
-        _ => Err(syn::Error::new(
-            lit.span(),
-            "owner must be `table.column` made of identifiers, e.g. \"items.owner_id\"",
-        )),
+/// `table.column`, or several separated by commas: one owner column per guarded table.
+fn parse_owner(lit: &LitStr) -> syn::Result<Vec<Owner>> {
+    let mut owners: Vec<Owner> = Vec::new();
+    for part in lit.value().split(',').map(str::trim) {
+        let owner = match part.split_once('.') {
+            Some((table, column)) if is_identifier(table) && is_identifier(column) => Owner {
+                table: table.to_owned(),
+                column: column.to_owned(),
+            },
+            _ => {
+                return Err(syn::Error::new(
+                    lit.span(),
+                    "owner must be `table.column` made of identifiers, e.g. \"items.owner_id\", \
+                     or several separated by commas: \"articles.author_id, favorites.user_id\"",
+                ));
+            }
+        };
+        if owners
+            .iter()
+            .any(|o| o.table.eq_ignore_ascii_case(&owner.table))
+        {
+            return Err(syn::Error::new(
+                lit.span(),
+                format!(
+                    "`{}` is given twice; give each table one owner column",
+                    owner.table
+                ),
+            ));
+        }
+        owners.push(owner);
     }
+    Ok(owners)
 }
 
 fn parse_tables(lit: &LitStr) -> syn::Result<Vec<String>> {

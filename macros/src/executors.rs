@@ -230,18 +230,21 @@ mod tests {
     use crate::body;
     use crate::ctxt::Ctxt;
     use crate::model::Env;
-    use crate::sql::{Backends, Dialect, Policy};
+    use crate::sql::{Backends, Dialect, Owner, Policy};
 
     fn errors(body: &str) -> Vec<String> {
         let block: syn::Block = syn::parse_str(body).expect("block");
         let guard = syn::Ident::new("guard", Span::call_site());
         let unguarded = Vec::new();
+        let owners = [Owner {
+            table: "items".to_owned(),
+            column: "owner_id".to_owned(),
+        }];
         let env = Env {
             guard: &guard,
             backends: Backends::One(Dialect::Sqlite),
             policy: Policy {
-                table: "items",
-                column: "owner_id",
+                owners: &owners,
                 unguarded: &unguarded,
             },
         };

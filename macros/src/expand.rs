@@ -79,7 +79,9 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     let ret = format_ident!("__guarded_ret", span = Span::mixed_site());
     let touch = model.guard.mutable.then(|| quote!(let _ = &mut #guard;));
     let name = sig.ident.to_string();
-    let table = &args.owner.table;
+    // For tracing: the guarded tables.
+    let tables: Vec<&str> = args.owners.iter().map(|o| o.table.as_str()).collect();
+    let table = tables.join(", ");
     let (transactional, inline) = match shape {
         Shape::Transaction => (true, false),
         Shape::Single { inline } => (false, inline),

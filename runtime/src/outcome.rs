@@ -9,7 +9,7 @@ use crate::{Error, GuardedDb};
 pub struct FnMeta {
     /// The fn's name, for tracing.
     pub name: &'static str,
-    /// The guarded table, for tracing.
+    /// The guarded tables, for tracing (`items` or `articles, favorites`).
     pub table: &'static str,
     /// Some statement writes (SQLite then opens with `BEGIN IMMEDIATE`).
     pub writes: bool,

@@ -5,11 +5,11 @@
 //! alone, build it first (`cargo build --example items_api`).
 
 use std::fmt::Write as _;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::Value;
 use sqlx::{MySql, Postgres};
@@ -44,38 +44,42 @@ impl Drop for TempDir {
     }
 }
 
-/// The server on the database `url` names.
+/// The server on the database `url` names, on a port it picks and reports (no other process
+/// can take the port between a pick here and its bind there).
 fn start(url: &str) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let dir = std::env::temp_dir().join(format!("guarded-e2e-{}-{port}", std::process::id()));
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "guarded-e2e-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let child = Command::new(example())
-        .env("PORT", port.to_string())
+    let mut child = Command::new(example())
+        .env("PORT", "0")
         .env("JWT_SECRET", SECRET)
         .env(
             "DATABASE_URL",
             url.replace("{dir}", &dir.display().to_string()),
         )
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .spawn()
         .expect("start items_api");
-    let server = Server {
+    // "items_api listening on http://127.0.0.1:PORT", once the listener is bound.
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut line)
+        .expect("read the server's first line");
+    let port = line
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("items_api did not report its address: {line:?}"));
+    Server {
         child,
         port,
         _dir: TempDir(dir),
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "items_api did not start listening"
-        );
-        std::thread::sleep(Duration::from_millis(50));
     }
-    server
 }
 
 /// A token from the example's own `token` subcommand.

@@ -14,4 +14,5 @@ mod items_api;
 mod jwt;
 mod race;
 mod soundness;
+mod tables;
 mod zero_rows;

@@ -89,15 +89,15 @@ impl Injector<'_> {
     fn factor(&mut self, factor: &mut TableFactor, place: Place) -> Result<Vec<Pred>, String> {
         match factor {
             TableFactor::Table { name, alias, .. } => {
-                if !self.is_guarded(name) {
+                let Some(owner) = self.owner_of(name) else {
                     return Ok(Vec::new());
-                }
+                };
                 if alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
                     return Err(format!(
                         "a column alias list on `{}` can rename another column to `{}`, so \
                          the guard's predicate would compare the wrong one; alias the \
                          columns in the SELECT list instead",
-                        self.policy.table, self.policy.column
+                        owner.table, owner.column
                     ));
                 }
                 let (qualifier, text) = match alias {
@@ -108,7 +108,7 @@ impl Injector<'_> {
                     None => (idents(name), self.name_range(name)?),
                 };
                 self.done.handled += 1;
-                Ok(vec![self.predicate(qualifier, text)])
+                Ok(vec![self.predicate(owner, qualifier, text)])
             }
             TableFactor::NestedJoin {
                 table_with_joins, ..

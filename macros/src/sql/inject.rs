@@ -18,7 +18,7 @@ use super::names::{is_table, last_name};
 use super::placeholders::{Params, Style};
 use super::predicate::{Pred, add_where, owner_eq};
 use super::splice::Edits;
-use super::{Dialect, ExistenceCheck, Policy};
+use super::{Dialect, ExistenceCheck, Owner, Policy};
 
 /// What injection found and did.
 #[derive(Default)]
@@ -153,18 +153,23 @@ fn decisive(statement: &Statement) -> Option<Span> {
     keyword(statement)
 }
 
-impl Injector<'_> {
-    pub fn is_guarded(&self, name: &ObjectName) -> bool {
-        is_table(name, self.policy.table)
+impl<'a> Injector<'a> {
+    /// The guarded table `name` refers to, if any.
+    pub fn owner_of(&self, name: &ObjectName) -> Option<&'a Owner> {
+        self.policy.owner_of(name)
     }
 
-    /// The predicate on a reference qualified by `qualifier` (the table name or alias),
-    /// written as the text at `text`.
-    pub fn predicate(&self, qualifier: Vec<Ident>, text: (usize, usize)) -> Pred {
+    pub fn is_guarded(&self, name: &ObjectName) -> bool {
+        self.owner_of(name).is_some()
+    }
+
+    /// The predicate of `owner` on a reference qualified by `qualifier` (the table name or
+    /// alias), written as the text at `text`.
+    pub fn predicate(&self, owner: &Owner, qualifier: Vec<Ident>, text: (usize, usize)) -> Pred {
         owner_eq(
             qualifier,
             &self.source.text[text.0..text.1],
-            self.policy.column,
+            &owner.column,
             self.subject,
             self.dialect,
         )
@@ -186,9 +191,8 @@ impl Injector<'_> {
         }
         Err(format!(
             "this statement writes `{name}`, which #[guarded] does not guard; if that is \
-             intended, declare it: #[guarded(owner = \"{}.{}\", unguarded = \"{}\")]",
-            self.policy.table,
-            self.policy.column,
+             intended, declare it: #[guarded(owner = \"{}\", unguarded = \"{}\")]",
+            self.policy.listed(),
             last_name(name)
         ))
     }
@@ -252,15 +256,17 @@ impl Injector<'_> {
         }
         let mut named = Vec::new();
         tables(&query.body, &mut named);
-        let wanted = ObjectName::from(vec![Ident::new(self.policy.table)]);
-        if named
-            .iter()
-            .any(|t| is_table(&wanted, t.trim_matches(['"', '`'])))
-        {
-            return Err(format!(
-                "`TABLE {}` cannot carry the ownership predicate; write SELECT * FROM {}",
-                self.policy.table, self.policy.table
-            ));
+        for owner in self.policy.owners {
+            let wanted = ObjectName::from(vec![Ident::new(&owner.table)]);
+            if named
+                .iter()
+                .any(|t| is_table(&wanted, t.trim_matches(['"', '`'])))
+            {
+                return Err(format!(
+                    "`TABLE {}` cannot carry the ownership predicate; write SELECT * FROM {}",
+                    owner.table, owner.table
+                ));
+            }
         }
         Ok(())
     }

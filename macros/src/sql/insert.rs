@@ -7,6 +7,7 @@ use sqlparser::ast::{
 
 use sqlparser::tokenizer::Token;
 
+use super::Owner;
 use super::inject::{Depth, Injector};
 use super::locate::Clause;
 use super::names::{idents, is_table};
@@ -20,18 +21,17 @@ impl Injector<'_> {
         };
         let target = target.clone();
         self.write_to(&target)?;
-        if !self.is_guarded(&target) {
+        let Some(owner) = self.owner_of(&target) else {
             return Ok(());
-        }
-        self.refuse_forms(insert)?;
-        let column = self.policy.column;
+        };
+        refuse_forms(insert, &owner.column)?;
         let keyword = self.token(insert.insert_token.0.span)?;
-        self.add_owner_column(insert)?;
+        self.add_owner_column(insert, &owner.column)?;
         self.append_subject(insert.source.as_deref_mut(), keyword)?;
         insert
             .columns
-            .push(ObjectName::from(vec![Ident::new(column)]));
-        if self.guard_upsert(insert, &target)? {
+            .push(ObjectName::from(vec![Ident::new(&owner.column)]));
+        if self.guard_upsert(insert, &target, owner)? {
             // Zero rows from `DO UPDATE` means the conflicting row is another owner's: the
             // write was refused, exactly as a guarded UPDATE that matched nothing.
             if depth == Depth::Nested {
@@ -44,39 +44,14 @@ impl Injector<'_> {
         Ok(())
     }
 
-    /// The INSERT forms that cannot be guarded, each with what to write instead.
-    fn refuse_forms(&self, insert: &Insert) -> Result<(), String> {
-        let column = self.policy.column;
-        if insert.replace_into || matches!(insert.or, Some(SqliteOnConflict::Replace)) {
-            return Err(
-                "REPLACE on the guarded table is refused: it deletes a conflicting row \
-                        whoever owns it; use INSERT ... ON CONFLICT (...) DO UPDATE"
-                    .into(),
-            );
-        }
-        if !insert.assignments.is_empty() {
-            return Err("INSERT ... SET is not supported on the guarded table; use \
-                        INSERT INTO t (...) VALUES (...)"
-                .into());
-        }
-        if insert.columns.is_empty() {
-            return Err(format!(
-                "name the columns of this INSERT (without `{column}`): the guard adds the \
-                 owner column and needs to know where it goes"
-            ));
-        }
-        if insert.columns.iter().any(|c| is_table(c, column)) {
-            return Err(format!(
-                "the guard sets `{column}` to the verified subject; remove it from the \
-                 column list and its value from the VALUES"
-            ));
-        }
-        Ok(())
-    }
-
     /// `ON CONFLICT ... DO UPDATE` would otherwise update the conflicting row of any owner.
     /// Returns whether the INSERT is such an upsert.
-    fn guard_upsert(&mut self, insert: &mut Insert, target: &ObjectName) -> Result<bool, String> {
+    fn guard_upsert(
+        &mut self,
+        insert: &mut Insert,
+        target: &ObjectName,
+        owner: &Owner,
+    ) -> Result<bool, String> {
         // Inside DO UPDATE the existing row is named by the alias, else by the bare table
         // name (PostgreSQL does not accept a schema there).
         let qualifier = match &insert.table_alias {
@@ -109,7 +84,7 @@ impl Injector<'_> {
                         self.source
                             .where_site(d + 1, Clause::Mutation, update.selection.is_some())
                     })?;
-                let pred = self.predicate(vec![qualifier], qualifier_text);
+                let pred = self.predicate(owner, vec![qualifier], qualifier_text);
                 add_where(
                     &mut update.selection,
                     site,
@@ -130,14 +105,13 @@ impl Injector<'_> {
 
 impl Injector<'_> {
     /// `, owner_id` after the last named column.
-    fn add_owner_column(&mut self, insert: &Insert) -> Result<(), String> {
+    fn add_owner_column(&mut self, insert: &Insert, column: &str) -> Result<(), String> {
         let last = insert
             .columns
             .last()
             .and_then(|c| idents(c).last().cloned())
             .and_then(|i| self.source.range_of(&i))
             .ok_or_else(|| "cannot locate the column list of this INSERT".to_owned())?;
-        let column = self.policy.column;
         self.done.edits.text(last.1, format!(", {column}"));
         Ok(())
     }
@@ -211,4 +185,33 @@ impl Injector<'_> {
         }
         Ok(ends)
     }
+}
+
+/// The INSERT forms that cannot be guarded, each with what to write instead.
+fn refuse_forms(insert: &Insert, column: &str) -> Result<(), String> {
+    if insert.replace_into || matches!(insert.or, Some(SqliteOnConflict::Replace)) {
+        return Err(
+            "REPLACE on the guarded table is refused: it deletes a conflicting row \
+                    whoever owns it; use INSERT ... ON CONFLICT (...) DO UPDATE"
+                .into(),
+        );
+    }
+    if !insert.assignments.is_empty() {
+        return Err("INSERT ... SET is not supported on the guarded table; use \
+                    INSERT INTO t (...) VALUES (...)"
+            .into());
+    }
+    if insert.columns.is_empty() {
+        return Err(format!(
+            "name the columns of this INSERT (without `{column}`): the guard adds the \
+             owner column and needs to know where it goes"
+        ));
+    }
+    if insert.columns.iter().any(|c| is_table(c, column)) {
+        return Err(format!(
+            "the guard sets `{column}` to the verified subject; remove it from the \
+             column list and its value from the VALUES"
+        ));
+    }
+    Ok(())
 }

@@ -84,16 +84,38 @@ pub fn analyse_for(sql: &str, backends: Backends, policy: &Policy<'_>) -> Result
     }
 }
 
-/// What the fn guards: one table and its owner column, plus the tables it may write without
-/// a predicate (declared by the user with `unguarded = "..."`).
+/// A guarded table and its owner column, as written in `owner = "table.column"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub table: String,
+    pub column: String,
+}
+
+/// What the fn guards: its tables, each with its owner column, plus the tables it may write
+/// without a predicate (declared by the user with `unguarded = "..."`).
 #[derive(Debug, Clone)]
 pub struct Policy<'a> {
-    /// The guarded table, as written in `owner = "table.column"`.
-    pub table: &'a str,
-    /// The owner column of the guarded table.
-    pub column: &'a str,
+    /// The guarded tables.
+    pub owners: &'a [Owner],
     /// Tables the fn is allowed to write without an ownership predicate.
     pub unguarded: &'a [String],
+}
+
+impl Policy<'_> {
+    /// The guarded table `name` refers to, if any.
+    pub fn owner_of(&self, name: &sqlparser::ast::ObjectName) -> Option<&Owner> {
+        self.owners.iter().find(|o| names::is_table(name, &o.table))
+    }
+
+    /// The guarded tables as the attribute lists them: `items.owner_id, favorites.user_id`.
+    pub fn listed(&self) -> String {
+        let owners: Vec<String> = self
+            .owners
+            .iter()
+            .map(|o| format!("{}.{}", o.table, o.column))
+            .collect();
+        owners.join(", ")
+    }
 }
 
 /// One value bound to the final statement.
@@ -161,18 +183,24 @@ struct Rewrite {
 
 fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, String> {
     let (source, mut statement) = parse::parse(sql, dialect)?;
-    hazards::refuse(&statement, policy.table)?;
+    for owner in policy.owners {
+        hazards::refuse(&statement, &owner.table)?;
+    }
     let params = placeholders::read(&source, dialect)?;
     verify::placeholders_parsed(&statement, params.at.len())?;
     let returns_rows = returns_rows(&statement);
-    let references = names::references(&statement, policy.table);
+    let references: usize = policy
+        .owners
+        .iter()
+        .map(|o| names::references(&statement, &o.table))
+        .sum();
     let subject = params.subject();
     let done = inject::inject(&mut statement, policy, &source, &subject, dialect)?;
     if done.handled != references {
         return Err(format!(
-            "the guard cannot put its predicate on every reference to `{}` in this statement; \
-             write it with plain FROM/JOIN references to the table",
-            policy.table
+            "the guard cannot put its predicate on every reference to a guarded table ({}) \
+             in this statement; write it with plain FROM/JOIN references to the table",
+            policy.listed()
         ));
     }
     let spliced = done.edits.apply(sql, &subject);

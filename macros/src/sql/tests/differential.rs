@@ -903,9 +903,9 @@ async fn differential(dialect: Dialect, label: &str) {
     let seed = seed();
     let cases = case_count();
     let pending = pending_enabled();
+    let owners = [super::owner("items", "owner_id")];
     let policy = Policy {
-        table: "items",
-        column: "owner_id",
+        owners: &owners,
         unguarded: &[],
     };
     let (mut refused, mut compared, mut invalid, mut mattered) = (0, 0, 0, 0);

@@ -10,20 +10,29 @@ mod refusals;
 mod rewrites;
 mod splice;
 
-use super::{Analysis, Bind, Dialect, Policy, analyse};
+use super::{Analysis, Bind, Dialect, Owner, Policy, analyse};
 
 use Bind::{Subject as S, User as U};
 use Dialect::{MySql, Postgres, Sqlite};
 
 const DECLARED: &[&str] = &["audit"];
 
+/// `table.column` as a guarded table.
+fn owner(table: &str, column: &str) -> Owner {
+    Owner {
+        table: table.to_owned(),
+        column: column.to_owned(),
+    }
+}
+
 /// Guards `items.owner_id`; `audit` may be written.
 fn policy() -> Policy<'static> {
     static TABLES: std::sync::LazyLock<Vec<String>> =
         std::sync::LazyLock::new(|| DECLARED.iter().map(ToString::to_string).collect());
+    static OWNERS: std::sync::LazyLock<Vec<Owner>> =
+        std::sync::LazyLock::new(|| vec![owner("items", "owner_id")]);
     Policy {
-        table: "items",
-        column: "owner_id",
+        owners: &OWNERS,
         unguarded: &TABLES,
     }
 }
@@ -239,8 +248,9 @@ fn declared_tables_may_be_written() {
 
 #[test]
 fn an_owner_table_may_be_given_with_its_schema() {
+    let owners = [owner("public.items", "owner_id")];
     let policy = Policy {
-        table: "public.items",
+        owners: &owners,
         ..policy()
     };
     let a = analyse("SELECT * FROM items", Postgres, &policy).expect("guarded");
@@ -266,4 +276,44 @@ fn multi_table_writes_resolve_their_targets() {
         assert!(a.guarded && a.writes && a.zero_rows_denies, "{sql}");
         assert!(a.sql.contains("owner_id = CAST(? AS BINARY)"), "{}", a.sql);
     }
+}
+
+#[test]
+fn several_tables_each_get_their_own_owner_column() {
+    let owners = [
+        owner("articles", "author_id"),
+        owner("favorites", "user_id"),
+    ];
+    let policy = Policy {
+        owners: &owners,
+        unguarded: &[],
+    };
+    let cases = [
+        (
+            "DELETE FROM favorites WHERE article_id = ?",
+            "DELETE FROM favorites WHERE (article_id = ?) AND favorites.user_id = ? COLLATE BINARY",
+        ),
+        (
+            "INSERT INTO favorites (article_id) VALUES (?)",
+            "INSERT INTO favorites (article_id, user_id) VALUES (?, ?)",
+        ),
+        (
+            "SELECT a.id FROM articles a JOIN favorites f ON f.article_id = a.id",
+            "SELECT a.id FROM articles a JOIN favorites f ON f.article_id = a.id WHERE \
+             a.author_id = ? COLLATE BINARY AND f.user_id = ? COLLATE BINARY",
+        ),
+        (
+            "DELETE FROM favorites WHERE article_id IN (SELECT id FROM articles WHERE id = ?)",
+            "DELETE FROM favorites WHERE (article_id IN (SELECT id FROM articles WHERE (id = ?) \
+             AND articles.author_id = ? COLLATE BINARY)) AND favorites.user_id = ? COLLATE BINARY",
+        ),
+    ];
+    for (input, expected) in cases {
+        let a = analyse(input, Sqlite, &policy).unwrap_or_else(|e| panic!("{input}: {e}"));
+        assert_eq!(a.sql, expected, "{input}");
+        assert!(a.guarded, "{input}");
+    }
+    // A write to a table that is neither guarded nor declared is refused, naming both owners.
+    let e = analyse("DELETE FROM audit", Sqlite, &policy).expect_err("undeclared");
+    assert!(e.contains("articles.author_id, favorites.user_id"), "{e}");
 }
