@@ -9,10 +9,11 @@ use crate::sql::{Backends, Dialect, Owner, Policy};
 
 const OWNER: &str = "owner";
 const UNGUARDED: &str = "unguarded";
+const PUBLIC_READ: &str = "public_read";
 const DIALECT: &str = "dialect";
 const DENY: &str = "deny";
 const GUARD: &str = "guard";
-const KEYS: &str = "`owner`, `unguarded`, `dialect`, `deny`, `guard`";
+const KEYS: &str = "`owner`, `public_read`, `unguarded`, `dialect`, `deny`, `guard`";
 
 /// The attribute, validated.
 #[derive(Debug)]
@@ -65,6 +66,7 @@ pub fn attribute_span(attr: &TokenStream) -> Span {
 struct RawArgs {
     owner: Option<Vec<Owner>>,
     unguarded: Option<Vec<String>>,
+    public_read: Option<(Vec<String>, Span)>,
     dialect: Option<(Backends, Span)>,
     deny: Option<bool>,
     guard: Option<LitStr>,
@@ -83,8 +85,13 @@ impl RawArgs {
             UNGUARDED => set(
                 meta,
                 &mut self.unguarded,
-                parse_tables(&meta.value()?.parse()?)?,
+                parse_tables(&meta.value()?.parse()?, UNGUARDED)?,
             ),
+            PUBLIC_READ => {
+                let lit: LitStr = meta.value()?.parse()?;
+                let tables = parse_tables(&lit, PUBLIC_READ)?;
+                set(meta, &mut self.public_read, (tables, lit.span()))
+            }
             DIALECT => set(
                 meta,
                 &mut self.dialect,
@@ -98,12 +105,29 @@ impl RawArgs {
 
     /// Checks the required keys; `span` is the attribute's, for a missing `owner`.
     fn finish(self, span: Span) -> syn::Result<Args> {
-        let owners = self.owner.ok_or_else(|| {
+        let mut owners = self.owner.ok_or_else(|| {
             syn::Error::new(
                 span,
                 "#[guarded] needs the owner column: #[guarded(owner = \"items.owner_id\")]",
             )
         })?;
+        if let Some((tables, span)) = &self.public_read {
+            for table in tables {
+                let owner = owners
+                    .iter_mut()
+                    .find(|o| o.table.eq_ignore_ascii_case(table))
+                    .ok_or_else(|| {
+                        syn::Error::new(
+                            *span,
+                            format!(
+                                "`{table}` is not a guarded table; `public_read` lists tables \
+                                 of `owner` whose reads carry no predicate"
+                            ),
+                        )
+                    })?;
+                owner.public_read = true;
+            }
+        }
         Ok(Args {
             owners,
             unguarded: self.unguarded.unwrap_or_default(),
@@ -139,6 +163,7 @@ fn parse_owner(lit: &LitStr) -> syn::Result<Vec<Owner>> {
             Some((table, column)) if is_identifier(table) && is_identifier(column) => Owner {
                 table: table.to_owned(),
                 column: column.to_owned(),
+                public_read: false,
             },
             _ => {
                 return Err(syn::Error::new(
@@ -165,7 +190,7 @@ fn parse_owner(lit: &LitStr) -> syn::Result<Vec<Owner>> {
     Ok(owners)
 }
 
-fn parse_tables(lit: &LitStr) -> syn::Result<Vec<String>> {
+fn parse_tables(lit: &LitStr, key: &str) -> syn::Result<Vec<String>> {
     let tables: Vec<String> = lit
         .value()
         .split(',')
@@ -176,7 +201,7 @@ fn parse_tables(lit: &LitStr) -> syn::Result<Vec<String>> {
     } else {
         Err(syn::Error::new(
             lit.span(),
-            "unguarded must list table names separated by commas, e.g. \"audit_log, events\"",
+            format!("{key} must list table names separated by commas, e.g. \"audit_log, events\""),
         ))
     }
 }

@@ -239,6 +239,7 @@ mod tests {
         let owners = [Owner {
             table: "items".to_owned(),
             column: "owner_id".to_owned(),
+            public_read: false,
         }];
         let env = Env {
             guard: &guard,

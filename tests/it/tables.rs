@@ -41,6 +41,27 @@ async fn favorites(mut guard: Guard<Any>) -> Result<Vec<(i64, String)>, Error> {
     Ok(rows)
 }
 
+/// How many users favorited `item`: favorites are public to read, so the count is everyone's.
+#[guarded(owner = "items.owner_id, favorites.user_id", public_read = "favorites")]
+async fn favorite_count(mut guard: Guard<Any>, item: i64) -> Result<i64, Error> {
+    let n = sqlx::query_scalar("SELECT count(*) FROM favorites WHERE item_id = ?")
+        .bind(item)
+        .fetch_one(&mut guard)
+        .await?;
+    Ok(n)
+}
+
+/// Public to read, not to write: the DELETE still carries `favorites.user_id`.
+#[guarded(owner = "items.owner_id, favorites.user_id", public_read = "favorites")]
+async fn unfavorite_all(mut guard: Guard<Any>, item: i64) -> Result<u64, Error> {
+    let done = sqlx::query("DELETE FROM favorites WHERE item_id = ?")
+        .bind(item)
+        .idempotent()
+        .execute(&mut guard)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 fn guard(pool: &AnyPool, sub: &str) -> Guard<Any> {
     let claims: Claims =
         serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
@@ -92,9 +113,29 @@ async fn two_tables_on<DB: Backend>() {
     assert_eq!(unfavorite(alice, mine).await.expect("hers"), 1);
     assert!(favorited_by(&any, mine).await.is_empty());
     assert_eq!(
-        favorites(bob).await.expect("a read"),
+        favorites(bob.clone()).await.expect("a read"),
         [(theirs, "theirs".to_owned())]
     );
+
+    // Carol favorites bob's item too (inserted directly): a public read counts both, and
+    // alice's delete of every favorite of that item still removes none of theirs.
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO favorites (item_id, user_id) VALUES ({theirs}, 'carol')"
+    )))
+    .execute(&any)
+    .await
+    .expect("seed a favorite");
+    let alice = guard(&any, "alice");
+    assert_eq!(
+        favorite_count(alice.clone(), theirs)
+            .await
+            .expect("a count"),
+        2
+    );
+    assert_eq!(unfavorite_all(alice, theirs).await.expect("idempotent"), 0);
+    assert_eq!(favorited_by(&any, theirs).await, ["bob", "carol"]);
+    assert_eq!(unfavorite_all(bob, theirs).await.expect("his"), 1);
+    assert_eq!(favorited_by(&any, theirs).await, ["carol"]);
 }
 
 #[tokio::test]

@@ -89,6 +89,8 @@ pub fn analyse_for(sql: &str, backends: Backends, policy: &Policy<'_>) -> Result
 pub struct Owner {
     pub table: String,
     pub column: String,
+    /// `public_read`: a SELECT reads every row; writes still carry the predicate.
+    pub public_read: bool,
 }
 
 /// What the fn guards: its tables, each with its owner column, plus the tables it may write

@@ -22,6 +22,7 @@ fn owner(table: &str, column: &str) -> Owner {
     Owner {
         table: table.to_owned(),
         column: column.to_owned(),
+        public_read: false,
     }
 }
 
@@ -316,4 +317,54 @@ fn several_tables_each_get_their_own_owner_column() {
     // A write to a table that is neither guarded nor declared is refused, naming both owners.
     let e = analyse("DELETE FROM audit", Sqlite, &policy).expect_err("undeclared");
     assert!(e.contains("articles.author_id, favorites.user_id"), "{e}");
+}
+
+#[test]
+fn a_public_read_carries_no_predicate_and_its_writes_do() {
+    let owners = [
+        owner("items", "owner_id"),
+        Owner {
+            public_read: true,
+            ..owner("favorites", "user_id")
+        },
+    ];
+    let policy = Policy {
+        owners: &owners,
+        unguarded: &[],
+    };
+    let cases = [
+        // Aggregates and existence checks mean what they say.
+        (
+            "SELECT count(*) FROM favorites WHERE item_id = ?",
+            "SELECT count(*) FROM favorites WHERE item_id = ?",
+        ),
+        (
+            "SELECT f.user_id FROM favorites f JOIN items i ON i.id = f.item_id",
+            "SELECT f.user_id FROM favorites f JOIN items i ON i.id = f.item_id WHERE \
+             i.owner_id = ? COLLATE BINARY",
+        ),
+        (
+            "DELETE FROM favorites WHERE item_id = ?",
+            "DELETE FROM favorites WHERE (item_id = ?) AND favorites.user_id = ? COLLATE BINARY",
+        ),
+        (
+            "UPDATE favorites SET item_id = ? WHERE id = ?",
+            "UPDATE favorites SET item_id = ? WHERE (id = ?) AND favorites.user_id = ? COLLATE \
+             BINARY",
+        ),
+        (
+            "INSERT INTO favorites (item_id) VALUES (?)",
+            "INSERT INTO favorites (item_id, user_id) VALUES (?, ?)",
+        ),
+        // A read inside a write is a read; the written table keeps its predicate.
+        (
+            "DELETE FROM items WHERE id IN (SELECT item_id FROM favorites)",
+            "DELETE FROM items WHERE (id IN (SELECT item_id FROM favorites)) AND items.owner_id \
+             = ? COLLATE BINARY",
+        ),
+    ];
+    for (input, expected) in cases {
+        let a = analyse(input, Sqlite, &policy).unwrap_or_else(|e| panic!("{input}: {e}"));
+        assert_eq!(a.sql, expected, "{input}");
+    }
 }
