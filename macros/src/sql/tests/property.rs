@@ -15,7 +15,7 @@ use sqlparser::ast::{
 
 use super::{Bind, Dialect, policy};
 use crate::sql::names::{is_table, last_name, references};
-use crate::sql::{Analysis, analyse, parse};
+use crate::sql::{Analysis, Backends, analyse, analyse_for, parse};
 
 #[derive(Debug, Clone, Copy)]
 enum Kind {
@@ -482,6 +482,33 @@ fn subjects(
 fn check(spec: &Spec) -> Result<(), String> {
     let input = render(spec);
     let analysis = analyse(&input, spec.dialect, &policy()).map_err(|e| format!("{input}: {e}"))?;
+    check_output(spec, &analysis)
+}
+
+/// A statement written once for every backend (`Guard<Any>`): refused, or each backend's
+/// output passes the same checks as a statement written for that backend alone.
+fn check_portable(spec: &Spec) -> Result<(), String> {
+    let spec = Spec {
+        dialect: Dialect::Sqlite,
+        numbered: false,
+        ..spec.clone()
+    };
+    let input = render(&spec);
+    let Ok(analyses) = analyse_for(&input, Backends::Every, &policy()) else {
+        return Ok(());
+    };
+    for (dialect, analysis) in analyses.each() {
+        let output = Spec {
+            dialect: *dialect,
+            ..spec.clone()
+        };
+        check_output(&output, analysis).map_err(|e| format!("{input} on {dialect:?}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Checks the output of one statement, written as `spec` says, against its analysis.
+fn check_output(spec: &Spec, analysis: &Analysis) -> Result<(), String> {
     let (_, output) = parse::parse(&analysis.sql, spec.dialect)?;
     let found = output_placeholders(&output);
     let numbered = match spec.dialect {
@@ -556,6 +583,13 @@ proptest! {
             prop_assert!(false, "{e}");
         }
     }
+
+    #[test]
+    fn every_backend_of_a_portable_statement_is_guarded(spec in spec()) {
+        if let Err(e) = check_portable(&spec) {
+            prop_assert!(false, "{e}");
+        }
+    }
 }
 
 /// The checker must be able to fail: an unrewritten statement is reported.
@@ -578,4 +612,25 @@ fn the_checker_rejects_an_unguarded_statement() {
     let _ = output.visit(&mut checker);
     assert_eq!(checker.guarded, 0);
     assert_eq!(checker.problems, ["t lacks the predicate in WHERE"]);
+}
+
+/// The portable property must see accepted statements, or it would check nothing: most
+/// generated statements are valid on every backend.
+#[test]
+fn most_portable_statements_are_accepted() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut accepted = 0;
+    for _ in 0..200 {
+        let spec = spec().new_tree(&mut runner).expect("a spec").current();
+        let spec = Spec {
+            dialect: Dialect::Sqlite,
+            numbered: false,
+            ..spec
+        };
+        if analyse_for(&render(&spec), Backends::Every, &policy()).is_ok() {
+            accepted += 1;
+        }
+    }
+    assert!(accepted > 100, "{accepted} of 200 accepted");
 }
