@@ -548,7 +548,7 @@ fn check_output(spec: &Spec, analysis: &Analysis) -> Result<(), String> {
             ));
         }
     }
-    let subjects = subjects(numbered, spec, &analysis, &found);
+    let subjects = subjects(numbered, spec, analysis, &found);
     let mut checker = Checker {
         subjects: &subjects,
         guarded: 0,
