@@ -32,7 +32,7 @@ pub fn router(state: AppState) -> Router {
 
 /// `POST /items`: the owner column is added by the macro and bound to the token's subject; a
 /// body cannot choose it.
-#[guarded(owner = "items.owner_id")]
+#[guarded]
 async fn create_item(
     mut guard: Guard<Any>,
     ApiJson(body): ApiJson<TitleBody>,
@@ -55,7 +55,7 @@ async fn create_item(
 }
 
 /// `GET /items`: the caller's items only, whatever the query says.
-#[guarded(owner = "items.owner_id")]
+#[guarded]
 async fn list_items(mut guard: Guard<Any>) -> Result<Json<Vec<Item>>, ApiError> {
     let rows: Vec<ItemRow> =
         sqlx::query_as("SELECT id, title, owner_id, version FROM items ORDER BY id")
@@ -65,7 +65,7 @@ async fn list_items(mut guard: Guard<Any>) -> Result<Json<Vec<Item>>, ApiError> 
 }
 
 /// `GET /items/{id}`: 404 when it is not the caller's, exactly as when it is absent.
-#[guarded(owner = "items.owner_id")]
+#[guarded]
 async fn get_item(
     mut guard: Guard<Any>,
     Path(id): Path<i64>,
@@ -81,7 +81,7 @@ async fn get_item(
 
 /// `PUT /items/{id}`: the UPDATE carries the owner predicate and the version it read, in one
 /// transaction with the read: no lost update, no write to an item that changed hands.
-#[guarded(owner = "items.owner_id")]
+#[guarded]
 async fn update_item(
     mut guard: Guard<Any>,
     Path(id): Path<i64>,
@@ -111,7 +111,7 @@ async fn update_item(
 }
 
 /// `DELETE /items/{id}`: one statement, so no transaction at all.
-#[guarded(owner = "items.owner_id")]
+#[guarded]
 async fn delete_item(mut guard: Guard<Any>, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
     sqlx::query("DELETE FROM items WHERE id = ?")
         .bind(id)
@@ -122,7 +122,7 @@ async fn delete_item(mut guard: Guard<Any>, Path(id): Path<i64>) -> Result<Statu
 
 /// `POST /items/{id}/transfer`: the predicate is decided on the row as it is when the owner
 /// changes; afterwards the old owner's writes are refused.
-#[guarded(owner = "items.owner_id")]
+#[guarded]
 async fn transfer_item(
     mut guard: Guard<Any>,
     Path(id): Path<i64>,
@@ -147,7 +147,7 @@ async fn transfer_item(
 
 /// `POST /auth/logout`: the token was verified by the guard. Revocation is not built yet, so
 /// the token stays valid until it expires (see the README).
-#[guarded(owner = "items.owner_id")]
+#[guarded]
 async fn logout(guard: Guard<Any>) -> Result<StatusCode, ApiError> {
     tracing::info!(jti = ?guard.claims().jti, "logout");
     Ok(StatusCode::NO_CONTENT)

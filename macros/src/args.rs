@@ -5,7 +5,7 @@ use syn::meta::ParseNestedMeta;
 use syn::{LitInt, LitStr};
 
 use crate::ctxt::Ctxt;
-use crate::sql::{Backends, Dialect, Owner, Policy};
+use crate::sql::{Backends, Dialect, Owner};
 
 const OWNER: &str = "owner";
 const UNGUARDED: &str = "unguarded";
@@ -18,8 +18,15 @@ const KEYS: &str = "`owner`, `public_read`, `unguarded`, `dialect`, `deny`, `gua
 /// The attribute, validated.
 #[derive(Debug)]
 pub struct Args {
-    /// `owner = "items.owner_id, favorites.user_id"`: each guarded table and its owner column.
+    /// `owner = "items.owner_id, favorites.user_id"`: each guarded table and its owner column,
+    /// with the span of the literal; empty when the crate's policy file gives them.
     pub owners: Vec<Owner>,
+    pub owner_span: Option<Span>,
+    /// `public_read = "favorites"`: tables of `owner` or of the policy file whose reads carry
+    /// no predicate, with the span of the literal.
+    pub public_read: Option<(Vec<String>, Span)>,
+    /// The attribute's first token: where an error about the attribute as a whole goes.
+    pub span: Span,
     pub unguarded: Vec<String>,
     pub dialect: Option<(Backends, Span)>,
     /// `deny = 403`: a denial tells "it exists, not yours" (403) from "not there" (404), by
@@ -27,16 +34,6 @@ pub struct Args {
     pub tells_forbidden: bool,
     /// `guard = "name"`: the guard parameter, for a `Guard` behind a type alias.
     pub guard: Option<LitStr>,
-}
-
-impl Args {
-    /// The owner predicate the SQL analysis applies.
-    pub fn policy(&self) -> Policy<'_> {
-        Policy {
-            owners: &self.owners,
-            unguarded: &self.unguarded,
-        }
-    }
 }
 
 /// Reads the attribute; every problem found is reported to `cx`.
@@ -50,7 +47,7 @@ pub fn parse(attr: TokenStream, cx: &Ctxt) -> Option<Args> {
         // second error about the same mistake.
         raw.owner.as_ref()?;
     }
-    raw.finish(span).map_err(|e| cx.push(e)).ok()
+    Some(raw.finish(span))
 }
 
 /// Where errors about the attribute as a whole go: its first token, else the call site.
@@ -64,7 +61,7 @@ pub fn attribute_span(attr: &TokenStream) -> Span {
 /// The attribute as read, before the required keys are checked.
 #[derive(Default)]
 struct RawArgs {
-    owner: Option<Vec<Owner>>,
+    owner: Option<(Vec<Owner>, Span)>,
     unguarded: Option<Vec<String>>,
     public_read: Option<(Vec<String>, Span)>,
     dialect: Option<(Backends, Span)>,
@@ -81,7 +78,11 @@ impl RawArgs {
             .map(ToString::to_string)
             .unwrap_or_default();
         match key.as_str() {
-            OWNER => set(meta, &mut self.owner, parse_owner(&meta.value()?.parse()?)?),
+            OWNER => {
+                let lit: LitStr = meta.value()?.parse()?;
+                let owners = parse_owner(&lit)?;
+                set(meta, &mut self.owner, (owners, lit.span()))
+            }
             UNGUARDED => set(
                 meta,
                 &mut self.unguarded,
@@ -103,38 +104,22 @@ impl RawArgs {
         }
     }
 
-    /// Checks the required keys; `span` is the attribute's, for a missing `owner`.
-    fn finish(self, span: Span) -> syn::Result<Args> {
-        let mut owners = self.owner.ok_or_else(|| {
-            syn::Error::new(
-                span,
-                "#[guarded] needs the owner column: #[guarded(owner = \"items.owner_id\")]",
-            )
-        })?;
-        if let Some((tables, span)) = &self.public_read {
-            for table in tables {
-                let owner = owners
-                    .iter_mut()
-                    .find(|o| o.table.eq_ignore_ascii_case(table))
-                    .ok_or_else(|| {
-                        syn::Error::new(
-                            *span,
-                            format!(
-                                "`{table}` is not a guarded table; `public_read` lists tables \
-                                 of `owner` whose reads carry no predicate"
-                            ),
-                        )
-                    })?;
-                owner.public_read = true;
-            }
-        }
-        Ok(Args {
+    /// The attribute; `span` is its own, for a missing `owner`.
+    fn finish(self, span: Span) -> Args {
+        let (owners, owner_span) = match self.owner {
+            Some((owners, span)) => (owners, Some(span)),
+            None => (Vec::new(), None),
+        };
+        Args {
+            span,
             owners,
+            owner_span,
+            public_read: self.public_read,
             unguarded: self.unguarded.unwrap_or_default(),
             dialect: self.dialect,
             tells_forbidden: self.deny.unwrap_or(false),
             guard: self.guard,
-        })
+        }
     }
 }
 

@@ -14,7 +14,8 @@ use crate::ctxt::Ctxt;
 use crate::model::{self, Env, Model};
 use crate::replace::{self, Replace};
 use crate::site::{Names, respan};
-use crate::{body, fallback, signature};
+use crate::sql::Policy;
+use crate::{body, fallback, policy, signature};
 
 /// `#[guarded(attr)] item`: read, check, expand; on errors, every error next to the fn's
 /// signature.
@@ -35,20 +36,55 @@ pub fn attribute(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// The model of `item`: its signature, then its body.
+/// The model of `item`: its signature, its guarded tables, then its body.
 fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
-    let (guard, backends) = signature::read(item, args, cx)?;
+    let signature = signature::read(item, args, cx);
+    let file = policy::load()
+        .map_err(|message| cx.push(syn::Error::new(args.span, message)))
+        .ok()?;
+    let owners = policy::owners(args, file.as_ref())
+        .map_err(|e| cx.push(e))
+        .ok()?;
+    let (guard, backends) = signature?;
     let env = Env {
         guard: &guard.ident,
         backends,
-        policy: args.policy(),
+        policy: Policy {
+            owners: &owners,
+            unguarded: &args.unguarded,
+        },
     };
     let walked = body::walk(&item.block, &env, cx);
     Some(Model {
         guard,
+        owners,
+        policy_file: file.map(|f| f.path),
         statements: walked.statements,
         hidden_return: walked.hidden_return,
     })
+}
+
+/// Cargo rebuilds the crate when the policy file changes: its bytes are part of the fn.
+fn track(model: &Model) -> Option<TokenStream> {
+    let path = model.policy_file.as_deref()?.to_str()?;
+    Some(quote!(
+        const _: &[u8] = ::core::include_bytes!(#path);
+    ))
+}
+
+/// What the runtime knows of the fn: its name and guarded tables (for tracing), and whether
+/// it writes.
+fn meta(name: &Ident, model: &Model, writes: bool) -> TokenStream {
+    let name = name.to_string();
+    let tables: Vec<&str> = model.owners.iter().map(|o| o.table.as_str()).collect();
+    let table = tables.join(", ");
+    quote! {
+        &::guarded::__private::FnMeta {
+            name: #name,
+            table: #table,
+            writes: #writes,
+        }
+    }
 }
 
 /// The fn with its body expanded and run inside the guard's scope.
@@ -63,7 +99,8 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     let guard = &model.guard.ident;
     let names = Names::new(guard);
     let shape = check::shape(&model, args.tells_forbidden);
-    let writes = model.writes();
+    let meta = meta(&sig.ident, &model, model.writes());
+    let track = track(&model);
     let mut block = *block;
     replace::body(
         &mut block,
@@ -78,10 +115,6 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     let Names { scope, subject, .. } = &names;
     let ret = format_ident!("__guarded_ret", span = Span::mixed_site());
     let touch = model.guard.mutable.then(|| quote!(let _ = &mut #guard;));
-    let name = sig.ident.to_string();
-    // For tracing: the guarded tables.
-    let tables: Vec<&str> = args.owners.iter().map(|o| o.table.as_str()).collect();
-    let table = tables.join(", ");
     let (transactional, inline) = match shape {
         Shape::Transaction => (true, false),
         Shape::Single { inline } => (false, inline),
@@ -115,13 +148,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
             quote_spanned!(ret_span=> #scope.finish(#out).await),
         )
     };
-    let meta = quote! {
-        &::guarded::__private::FnMeta {
-            name: #name,
-            table: #table,
-            writes: #writes,
-        }
-    };
+
     // A transaction is opened before the body; a single statement acquires its connection
     // from the pool as it runs, like a hand-written one, so the fn awaits nothing extra.
     let scope_init = if transactional {
@@ -147,6 +174,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     quote! {
         #(#attrs)*
         #vis #sig {
+            #track
             #touch
             #same_db
             let #subject = ::guarded::__private::subject(&#guard);

@@ -2,7 +2,8 @@
 //! describes what it guarantees; this crate is its implementation.
 //!
 //! Stages, one file each, run by `expand::attribute`:
-//! `args` (the attribute) -> `signature` (the guard parameter, the dialect) -> `body` (the
+//! `args` (the attribute) -> `signature` (the guard parameter, the dialect) -> `policy` (the
+//! guarded tables: the crate's `guarded.toml` and the attribute's `owner`) -> `body` (the
 //! walk: finds every statement with `sites`, judges other calls that run SQL with
 //! `executors`, analyses each statement with `sql`) -> `model` (all of it, as data) ->
 //! `check` (the fail-closed rules and the fn's shape) -> `replace` and `site` (the body's
@@ -19,6 +20,7 @@ mod executors;
 mod expand;
 mod fallback;
 mod model;
+mod policy;
 mod replace;
 mod returns;
 mod shield;

@@ -4,7 +4,7 @@
 
 use syn::{Expr, Ident, LitStr};
 
-use crate::sql::{self, Analyses, Backends, Dialect, Policy};
+use crate::sql::{self, Analyses, Backends, Dialect, Owner, Policy};
 
 /// The `Guard<DB, C>` parameter of the fn.
 pub struct GuardParam {
@@ -15,6 +15,10 @@ pub struct GuardParam {
 /// A guarded fn, read.
 pub struct Model {
     pub guard: GuardParam,
+    /// The guarded tables: the policy file's and the attribute's.
+    pub owners: Vec<Owner>,
+    /// The policy file they came from, if the crate has one.
+    pub policy_file: Option<std::path::PathBuf>,
     /// Every recognised statement of the body, in the order the walk met them (the order in
     /// which the expansion meets them too).
     pub statements: Vec<Statement>,

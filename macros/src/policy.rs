@@ -1,0 +1,307 @@
+//! The crate's policy file: `guarded.toml` next to its `Cargo.toml`, the guarded tables of
+//! every `#[guarded]` fn of the crate, each declared once and reviewed in one place:
+//!
+//! ```toml
+//! [tables.items]
+//! owner = "owner_id"
+//!
+//! [tables.favorites]
+//! owner = "user_id"
+//! read = "public"      # reads carry no predicate; writes still do ("owner" is the default)
+//! ```
+//!
+//! It is a file and not Rust items because an attribute sees only the fn it is on; cargo
+//! rebuilds the crate when the file changes (the expansion includes its bytes, as `.sqlx/` is
+//! tracked for sqlx's macros). A mistake in it is a compile error naming `guarded.toml:line:col`.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::args::Args;
+use crate::sql::Owner;
+
+/// The file's name, next to the crate's `Cargo.toml`.
+pub const FILE: &str = "guarded.toml";
+
+/// The policy file of the crate being compiled.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Where it is, for the expansion that makes cargo track it.
+    pub path: PathBuf,
+    pub owners: Vec<Owner>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    tables: BTreeMap<Spanned<String>, Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    owner: Spanned<String>,
+    read: Option<Spanned<String>>,
+}
+
+/// A file read, as of its modification time.
+type Cached = (PathBuf, SystemTime, Result<Policy, String>);
+
+/// The crate's policy file: `None` when it has none; an error says where the file is wrong.
+pub fn load() -> Result<Option<Policy>, String> {
+    let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
+        return Ok(None);
+    };
+    let path = Path::new(&dir).join(FILE);
+    let Ok(modified) = std::fs::metadata(&path).and_then(|m| m.modified()) else {
+        return Ok(None);
+    };
+    thread_local! {
+        // Every guarded fn of a crate reads the same file: parse it once per change.
+        static CACHE: RefCell<Option<Cached>> = const { RefCell::new(None) };
+    }
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((cached, at, policy)) = cache.as_ref()
+            && *cached == path
+            && *at == modified
+        {
+            return policy.clone().map(Some);
+        }
+        let policy = std::fs::read_to_string(&path)
+            .map_err(|e| format!("{FILE}: cannot read it: {e}"))
+            .and_then(|text| parse(&text))
+            .map(|owners| Policy {
+                path: path.clone(),
+                owners,
+            });
+        *cache = Some((path, modified, policy.clone()));
+        policy.map(Some)
+    })
+}
+
+/// The guarded tables of a fn: the policy file's, and those its attribute names (the
+/// one-line shorthand, `owner = "items.owner_id"`), which may add tables (and make their
+/// reads public) but not change what the file declares.
+pub fn owners(args: &Args, file: Option<&Policy>) -> Result<Vec<Owner>, syn::Error> {
+    let mut owners = file.map(|f| f.owners.clone()).unwrap_or_default();
+    for owner in &args.owners {
+        match owners
+            .iter()
+            .find(|o| o.table.eq_ignore_ascii_case(&owner.table))
+        {
+            Some(declared) if !declared.column.eq_ignore_ascii_case(&owner.column) => {
+                return Err(syn::Error::new(
+                    args.owner_span.unwrap_or(args.span),
+                    format!(
+                        "{FILE} declares `{}.{}`; a fn cannot give the table another owner \
+                         column",
+                        declared.table, declared.column
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => owners.push(owner.clone()),
+        }
+    }
+    if owners.is_empty() {
+        return Err(syn::Error::new(
+            args.span,
+            format!(
+                "#[guarded] needs the owner column: #[guarded(owner = \"items.owner_id\")], or \
+                 the crate's tables in {FILE} next to its Cargo.toml: \
+                 [tables.items] owner = \"owner_id\""
+            ),
+        ));
+    }
+    if let Some((tables, span)) = &args.public_read {
+        for table in tables {
+            if file.is_some_and(|f| f.owners.iter().any(|o| o.table.eq_ignore_ascii_case(table))) {
+                return Err(syn::Error::new(
+                    *span,
+                    format!("{FILE} declares who reads `{table}`: set its `read` there"),
+                ));
+            }
+            let owner = owners
+                .iter_mut()
+                .find(|o| o.table.eq_ignore_ascii_case(table))
+                .ok_or_else(|| {
+                    syn::Error::new(
+                        *span,
+                        format!(
+                            "`{table}` is not a guarded table; `public_read` lists tables of \
+                             `owner` whose reads carry no predicate"
+                        ),
+                    )
+                })?;
+            owner.public_read = true;
+        }
+    }
+    Ok(owners)
+}
+
+/// The owners a policy file declares; an error names the line and column of the mistake.
+pub fn parse(text: &str) -> Result<Vec<Owner>, String> {
+    let at = |span: std::ops::Range<usize>, message: &str| {
+        let (line, column) = position(text, span.start);
+        format!("{FILE}:{line}:{column}: {message}")
+    };
+    let file: File = toml::from_str(text).map_err(|e| match e.span() {
+        Some(span) => at(span, e.message()),
+        None => format!("{FILE}: {}", e.message()),
+    })?;
+    let mut owners = Vec::new();
+    for (table, spec) in file.tables {
+        if !is_identifier(table.get_ref()) {
+            return Err(at(
+                table.span(),
+                "a table name is made of letters, digits and `_`",
+            ));
+        }
+        if !is_identifier(spec.owner.get_ref()) {
+            return Err(at(
+                spec.owner.span(),
+                "`owner` names the owner column, e.g. \"owner_id\"",
+            ));
+        }
+        let public_read = match spec.read.as_ref().map(|r| (r.get_ref().as_str(), r.span())) {
+            None | Some(("owner", _)) => false,
+            Some(("public", _)) => true,
+            Some((_, span)) => {
+                return Err(at(
+                    span,
+                    "`read` is \"owner\" (the default: reads carry the predicate) or \"public\"",
+                ));
+            }
+        };
+        owners.push(Owner {
+            table: table.into_inner(),
+            column: spec.owner.into_inner(),
+            public_read,
+        });
+    }
+    if owners.is_empty() {
+        return Err(format!(
+            "{FILE}: declares no table; add one: [tables.items] owner = \"owner_id\""
+        ));
+    }
+    Ok(owners)
+}
+
+/// The 1-based line and column of byte `offset`.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_with_their_owner_columns_and_reads() {
+        let owners = parse(
+            "[tables.items]\nowner = \"owner_id\"\n\n[tables.favorites]\nowner = \"user_id\"\nread = \"public\"\n",
+        )
+        .expect("a policy");
+        let got: Vec<_> = owners
+            .iter()
+            .map(|o| (o.table.as_str(), o.column.as_str(), o.public_read))
+            .collect();
+        assert_eq!(
+            got,
+            [("favorites", "user_id", true), ("items", "owner_id", false)]
+        );
+    }
+
+    fn merged(attr: proc_macro2::TokenStream, file: Option<&str>) -> Result<Vec<Owner>, String> {
+        let cx = crate::ctxt::Ctxt::new();
+        let args = crate::args::parse(attr, &cx).expect("an attribute");
+        cx.check().expect("a valid attribute");
+        let file = file.map(|text| Policy {
+            path: PathBuf::from(FILE),
+            owners: parse(text).expect("a policy"),
+        });
+        owners(&args, file.as_ref()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_fn_adds_tables_to_the_file_and_changes_none() {
+        let file = Some("[tables.items]\nowner = \"owner_id\"\n");
+        let both = merged(quote::quote!(owner = "favorites.user_id"), file).expect("merged");
+        let tables: Vec<_> = both.iter().map(|o| o.table.as_str()).collect();
+        assert_eq!(tables, ["items", "favorites"]);
+        assert_eq!(
+            merged(quote::quote!(owner = "items.owner_id"), file)
+                .expect("the same")
+                .len(),
+            1
+        );
+        assert_eq!(merged(quote::quote!(), file).expect("the file's").len(), 1);
+        let refused = [
+            (
+                quote::quote!(owner = "items.author_id"),
+                "declares `items.owner_id`",
+            ),
+            (
+                quote::quote!(owner = "items.owner_id", public_read = "items"),
+                "set its `read` there",
+            ),
+        ];
+        for (attr, says) in refused {
+            let e = merged(attr, file).expect_err("a contradiction");
+            assert!(e.contains(says), "{e}");
+        }
+        let e = merged(quote::quote!(), None).expect_err("no owner at all");
+        assert!(e.contains("needs the owner column"), "{e}");
+    }
+
+    #[test]
+    fn every_mistake_names_its_line_and_column() {
+        let mistakes = [
+            (
+                "[tables.items]\nowner = \"owner id\"\n",
+                "guarded.toml:2:9: `owner`",
+            ),
+            (
+                "[tables.items]\nowner = \"o\"\nread = \"all\"\n",
+                "guarded.toml:3:8: `read`",
+            ),
+            (
+                "[tables.items]\nownr = \"o\"\n",
+                "guarded.toml:2:1: unknown field `ownr`",
+            ),
+            (
+                "[tables.items]\n",
+                "guarded.toml:1:1: missing field `owner`",
+            ),
+            (
+                "[tables.\"it ems\"]\nowner = \"o\"\n",
+                "guarded.toml:1:9: a table name",
+            ),
+            ("[tables.items\nowner = \"o\"\n", "guarded.toml:1:"),
+            ("tables = {}\n", "declares no table"),
+        ];
+        for (text, says) in mistakes {
+            match parse(text) {
+                Ok(owners) => panic!("{text:?} accepted: {owners:?}"),
+                Err(e) => assert!(e.starts_with(says) || e.contains(says), "{text:?}: {e}"),
+            }
+        }
+    }
+}
