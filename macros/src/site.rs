@@ -132,9 +132,9 @@ pub fn on_guard(chain: &Chain, site: &OnGuard, names: &Names, tells_forbidden: b
     let run = |analysis: &Analysis| run(chain, analysis, &values, names, tells_forbidden, several);
     let (backend, body) = match each {
         [(_, analysis)] => (None, run(analysis)),
-        several => {
+        by_backend => {
             let backend = Ident::new("__guarded_backend", Span::mixed_site());
-            let arms = several.iter().map(|(dialect, analysis)| {
+            let arms = by_backend.iter().map(|(dialect, analysis)| {
                 let variant =
                     Ident::new(model::db_type(Backends::One(*dialect)), Span::call_site());
                 let run = run(analysis);
