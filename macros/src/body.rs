@@ -79,7 +79,8 @@ impl Walker<'_> {
                  the statement outside it",
             ));
         }
-        if let Err(e) = check::statement(chain, &analyses, on_guard) {
+        let tells_forbidden = self.env().tells_forbidden;
+        if let Err(e) = check::statement(chain, &analyses, on_guard, tells_forbidden) {
             return self.cx().push(e);
         }
         let runs = if on_guard {

@@ -11,8 +11,14 @@ pub fn needs_guard(analysis: &Analysis) -> bool {
     analysis.guarded || analysis.writes
 }
 
-/// A whole chain run on its executor; `on_guard` when that is the guard.
-pub fn statement(chain: &Chain, each: &Analyses, on_guard: bool) -> Result<(), syn::Error> {
+/// A whole chain run on its executor; `on_guard` when that is the guard, `tells_forbidden`
+/// under `deny = 403`.
+pub fn statement(
+    chain: &Chain,
+    each: &Analyses,
+    on_guard: bool,
+    tells_forbidden: bool,
+) -> Result<(), syn::Error> {
     let analysis = each.facts();
     fetches_rows(chain, analysis)?;
     if let (Some(marker), false) = (&chain.idempotent, on_guard) {
@@ -60,6 +66,18 @@ pub fn statement(chain: &Chain, each: &Analyses, on_guard: bool) -> Result<(), s
         ));
     }
     zero_rows(chain, analysis)?;
+    if tells_forbidden
+        && analysis.zero_rows_denies
+        && chain.idempotent.is_none()
+        && analysis.existence_check.is_none()
+    {
+        return Err(syn::Error::new(
+            chain.root.sql().span(),
+            "`deny = 403` cannot tell this statement's denial from a missing row: it writes \
+             through a join, a FROM/USING list or a WITH, or inserts from a SELECT; write it on \
+             the one table, or drop `deny = 403` (the default answers 404 either way)",
+        ));
+    }
     if analysis.zero_rows_denies && chain.idempotent.is_none() && chain.exec.kind().is_none() {
         return Err(syn::Error::new(
             chain.run.name.span(),

@@ -243,6 +243,7 @@ mod tests {
         }];
         let env = Env {
             guard: &guard,
+            tells_forbidden: false,
             backends: Backends::One(Dialect::Sqlite),
             policy: Policy {
                 owners: &owners,

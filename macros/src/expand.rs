@@ -48,6 +48,7 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
     let (guard, backends) = signature?;
     let env = Env {
         guard: &guard.ident,
+        tells_forbidden: args.tells_forbidden,
         backends,
         policy: Policy {
             owners: &owners,

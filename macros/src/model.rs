@@ -70,6 +70,8 @@ pub struct OnGuard {
 /// What judging a statement needs: the guard's name, the database and the owner policy.
 pub struct Env<'a> {
     pub guard: &'a Ident,
+    /// `deny = 403`: every statement that can deny must be able to tell 403 from 404.
+    pub tells_forbidden: bool,
     pub backends: Backends,
     pub policy: Policy<'a>,
 }

@@ -66,9 +66,12 @@ fn start(url: &str) -> Server {
         .expect("start items_api");
     // "items_api listening on http://127.0.0.1:PORT", once the listener is bound.
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("piped stdout"))
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    stdout
         .read_line(&mut line)
         .expect("read the server's first line");
+    // The server logs to stdout: keep reading it, or its writes would fail on a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     let port = line
         .trim()
         .rsplit(':')

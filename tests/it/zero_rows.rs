@@ -129,3 +129,91 @@ async fn postgres() {
 async fn mariadb() {
     zero_rows_on::<MySql>().await;
 }
+
+/// `deny = 403` on an upsert: zero rows means the conflicting row is another owner's, so the
+/// denial is a 403 without another query; the row is untouched.
+mod upsert_forbidden {
+    use guarded::{Claims, Deny, Error, Guard, guarded};
+    use sqlx::{Pool, Postgres, Sqlite};
+
+    use crate::common::{self, Backend};
+
+    #[guarded(owner = "items.owner_id", deny = 403)]
+    async fn upsert_sqlite(mut guard: Guard<Sqlite>, id: i64) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO items (id, title) VALUES (?, 'taken') \
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+        )
+        .bind(id)
+        .execute(&mut guard)
+        .await?;
+        Ok(())
+    }
+
+    #[guarded(owner = "items.owner_id", deny = 403)]
+    async fn upsert_postgres(mut guard: Guard<Postgres>, id: i64) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO items (id, title) VALUES ($1, 'taken') \
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+        )
+        .bind(id)
+        .execute(&mut guard)
+        .await?;
+        Ok(())
+    }
+
+    fn guard<DB: Backend>(pool: &Pool<DB>, sub: &str) -> Guard<DB> {
+        let claims: Claims =
+            serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
+                .expect("claims");
+        Guard::trusted(pool.clone(), claims)
+    }
+
+    #[tokio::test]
+    async fn on_sqlite() {
+        let pool = common::sqlite().await;
+        let theirs = common::seed(&pool, "theirs", "bob").await;
+        let mine = common::seed(&pool, "mine", "alice").await;
+        let denied = upsert_sqlite(guard(&pool, "alice"), theirs).await;
+        assert!(
+            matches!(denied, Err(Error::Denied(Deny::Forbidden))),
+            "{denied:?}"
+        );
+        assert_eq!(
+            common::row(&pool, theirs).await,
+            Some(common::item("theirs", "bob"))
+        );
+        upsert_sqlite(guard(&pool, "alice"), mine)
+            .await
+            .expect("hers");
+        assert_eq!(
+            common::row(&pool, mine).await,
+            Some(common::item("taken", "alice"))
+        );
+    }
+
+    #[tokio::test]
+    async fn on_postgres() {
+        let Some(pool) = Postgres::fresh().await else {
+            return;
+        };
+        let theirs = common::seed(&pool, "theirs", "bob").await;
+        let mine = common::seed(&pool, "mine", "alice").await;
+        let denied = upsert_postgres(guard(&pool, "alice"), theirs).await;
+        assert!(
+            matches!(denied, Err(Error::Denied(Deny::Forbidden))),
+            "{denied:?}"
+        );
+        assert_eq!(
+            common::row(&pool, theirs).await,
+            Some(common::item("theirs", "bob"))
+        );
+        upsert_postgres(guard(&pool, "alice"), mine)
+            .await
+            .expect("hers");
+        assert_eq!(
+            common::row(&pool, mine).await,
+            Some(common::item("taken", "alice"))
+        );
+    }
+}

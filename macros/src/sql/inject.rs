@@ -34,9 +34,32 @@ pub struct Injected {
     /// statement's row count is not its, so matching nothing cannot deny.
     pub nested_write: bool,
     /// For a single-table top-level UPDATE/DELETE: the target's and the condition's text.
-    pub existence_check: Option<Target>,
+    pub existence_check: Option<Check>,
     /// The insertions that put the predicates into the text.
     pub edits: Edits,
+}
+
+/// How `deny = 403` tells "not yours" from "not there" after the statement denied.
+#[derive(Debug, Clone, Copy)]
+pub enum Check {
+    /// Look for the target row without the predicate.
+    Target(Target),
+    /// The denial proves the row exists: an upsert of VALUES whose `DO UPDATE` matched
+    /// nothing met another owner's row.
+    Certain,
+}
+
+impl Check {
+    /// The query that answers "it exists", run in the same transaction after the denial.
+    pub fn existence_check(self, sql: &str, params: &Params) -> ExistenceCheck {
+        match self {
+            Self::Target(target) => target.existence_check(sql, params),
+            Self::Certain => ExistenceCheck {
+                sql: "SELECT 1".into(),
+                binds: Vec::new(),
+            },
+        }
+    }
 }
 
 /// The text of a single-table UPDATE/DELETE's target (`items AS i`) and condition.

@@ -8,7 +8,7 @@ use sqlparser::ast::{
 use sqlparser::tokenizer::Token;
 
 use super::Owner;
-use super::inject::{Depth, Injector};
+use super::inject::{Check, Depth, Injector};
 use super::locate::Clause;
 use super::names::{idents, is_table};
 use super::predicate::{add_where, subject_expr};
@@ -38,6 +38,14 @@ impl Injector<'_> {
                 self.done.nested_write = true;
             } else {
                 self.done.top_mutation = true;
+                // Each row of VALUES either inserts or meets a conflicting row: zero rows
+                // means the conflicting rows were another owner's.
+                if matches!(
+                    insert.source.as_deref().map(|q| &*q.body),
+                    Some(SetExpr::Values(_))
+                ) {
+                    self.done.existence_check = Some(Check::Certain);
+                }
             }
         }
         self.done.handled += 1;

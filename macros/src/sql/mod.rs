@@ -210,7 +210,7 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
     verify::spliced(&spliced, &binds, &statement, dialect)?;
     let existence_check = done
         .existence_check
-        .map(|target| target.existence_check(sql, &params));
+        .map(|check| check.existence_check(sql, &params));
     let analysis = Analysis {
         sql: spliced.sql,
         binds: binds.into_iter().map(|(_, b)| b).collect(),

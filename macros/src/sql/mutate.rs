@@ -12,7 +12,7 @@ use sqlparser::ast::{
 };
 use sqlparser::tokenizer::Span;
 
-use super::inject::{Depth, Injector, Place, Target};
+use super::inject::{Check, Depth, Injector, Place, Target};
 use super::locate::{Clause, Site};
 use super::names::{is_table, last_name};
 use super::predicate::{Pred, add_where};
@@ -148,13 +148,13 @@ impl Injector<'_> {
             if let Some(alias) = alias {
                 end = self.source.range_of(&alias.name).map_or(end, |(_, e)| e);
             }
-            self.done.existence_check = Some(Target {
+            self.done.existence_check = Some(Check::Target(Target {
                 relation: (start, end),
                 condition: match site {
                     Some(Site::Existing { start, end }) => Some((start, end)),
                     _ => None,
                 },
-            });
+            }));
         }
         Ok(())
     }

@@ -179,6 +179,24 @@ fn effects() {
 type Expected = Option<(&'static str, &'static [usize])>;
 
 const EXISTENCE_CHECKS: &[(&str, Dialect, Expected)] = &[
+    // An upsert of VALUES denied only by meeting another owner's row: it exists.
+    (
+        "INSERT INTO items (id, title) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+        Sqlite,
+        Some(("SELECT 1", &[])),
+    ),
+    // From a SELECT, zero rows may also mean an empty source: nothing to tell.
+    (
+        "INSERT INTO items (id, title) SELECT id, note FROM audit ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+        Sqlite,
+        None,
+    ),
+    // The WITH body's condition may read the CTEs, which the check could not run again.
+    (
+        "WITH x AS (SELECT 1) DELETE FROM items WHERE id = $1",
+        Postgres,
+        None,
+    ),
     (
         "UPDATE items SET title = $1 WHERE id = $2",
         Postgres,
