@@ -74,8 +74,9 @@ pub fn statement(
         return Err(syn::Error::new(
             chain.root.sql().span(),
             "`deny = 403` cannot tell this statement's denial from a missing row: it writes \
-             through a join, a FROM/USING list or a WITH, or inserts from a SELECT; write it on \
-             the one table, or drop `deny = 403` (the default answers 404 either way)",
+             through a join or a FROM/USING list, after a WITH that writes, or upserts from a \
+             SELECT; write it on the one table, or drop `deny = 403` (the default answers 404 \
+             either way)",
         ));
     }
     if analysis.zero_rows_denies && chain.idempotent.is_none() && chain.exec.kind().is_none() {

@@ -130,9 +130,9 @@ async fn mariadb() {
     zero_rows_on::<MySql>().await;
 }
 
-/// `deny = 403` on an upsert: zero rows means the conflicting row is another owner's, so the
-/// denial is a 403 without another query; the row is untouched.
-mod upsert_forbidden {
+/// `deny = 403` beyond a plain UPDATE/DELETE: an upsert (zero rows means the conflicting row
+/// is another owner's, so 403 without another query) and the body of a read-only WITH.
+mod forbidden {
     use guarded::{Claims, Deny, Error, Guard, guarded};
     use sqlx::{Pool, Postgres, Sqlite};
 
@@ -167,6 +167,29 @@ mod upsert_forbidden {
             serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
                 .expect("claims");
         Guard::trusted(pool.clone(), claims)
+    }
+
+    /// The body of a read-only WITH: its existence check runs the WITH again.
+    #[guarded(owner = "items.owner_id", deny = 403)]
+    async fn delete_after_with_sqlite(mut guard: Guard<Sqlite>, id: i64) -> Result<(), Error> {
+        sqlx::query(
+            "WITH wanted AS (SELECT ? AS id) DELETE FROM items WHERE id IN (SELECT id FROM wanted)",
+        )
+        .bind(id)
+        .execute(&mut guard)
+        .await?;
+        Ok(())
+    }
+
+    #[guarded(owner = "items.owner_id", deny = 403)]
+    async fn delete_after_with_postgres(mut guard: Guard<Postgres>, id: i64) -> Result<(), Error> {
+        sqlx::query(
+            "WITH wanted AS (SELECT $1::bigint AS id) DELETE FROM items WHERE id IN (SELECT id FROM wanted)",
+        )
+        .bind(id)
+        .execute(&mut guard)
+        .await?;
+        Ok(())
     }
 
     #[tokio::test]

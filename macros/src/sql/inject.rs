@@ -65,6 +65,8 @@ impl Check {
 /// The text of a single-table UPDATE/DELETE's target (`items AS i`) and condition.
 #[derive(Debug, Clone, Copy)]
 pub struct Target {
+    /// A read-only `WITH` the condition may name, run again before the check.
+    pub prefix: Option<(usize, usize)>,
     pub relation: (usize, usize),
     pub condition: Option<(usize, usize)>,
 }
@@ -84,22 +86,34 @@ impl Target {
     /// needs no parse of its own: the condition is exactly the text the verified splice
     /// parenthesised, and the relation is the target's name and alias.
     pub fn existence_check(self, sql: &str, params: &Params) -> ExistenceCheck {
-        let relation = &sql[self.relation.0..self.relation.1];
-        let Some((start, end)) = self.condition else {
+        let text = |(start, end): (usize, usize)| &sql[start..end];
+        let relation = text(self.relation);
+        let with = self
+            .prefix
+            .map(|p| format!("{} ", text(p)))
+            .unwrap_or_default();
+        let Some(condition) = self.condition else {
             return ExistenceCheck {
-                sql: format!("SELECT 1 FROM {relation} LIMIT 1"),
+                sql: format!("{with}SELECT 1 FROM {relation} LIMIT 1"),
                 binds: Vec::new(),
             };
         };
-        let used = params.at.iter().filter(|(at, _)| (start..end).contains(at));
+        // The prefix comes first in the text, so its placeholders bind first.
+        let inside = |at: &usize| {
+            [self.prefix, Some(condition)]
+                .into_iter()
+                .flatten()
+                .any(|(start, end)| (start..end).contains(at))
+        };
+        let used = params.at.iter().filter(|(at, _)| inside(at));
         let binds = match params.style {
             Style::Positional => used.map(|(_, index)| *index).collect(),
             // Numbered placeholders keep their numbers: bind every value up to the highest
-            // the condition uses.
+            // the check uses.
             Style::Numbered(_) => (0..used.map(|(_, i)| i + 1).max().unwrap_or(0)).collect(),
         };
         ExistenceCheck {
-            sql: format!("SELECT 1 FROM {relation} WHERE ({})", &sql[start..end]),
+            sql: format!("{with}SELECT 1 FROM {relation} WHERE ({})", text(condition)),
             binds,
         }
     }
@@ -128,6 +142,9 @@ pub struct Injector<'a> {
     /// count decides (see `decisive`): statements are told apart by where they start.
     top: Option<usize>,
     decisive: Option<usize>,
+    /// The text of a top-level `WITH` whose CTEs only read, for the existence check of its
+    /// body (see `read_only_with`).
+    pub with_prefix: Option<(usize, usize)>,
 }
 
 /// Runs the injector over a statement.
@@ -140,6 +157,7 @@ pub fn inject(
 ) -> Result<Injected, String> {
     let top = keyword(statement).and_then(|span| source.offset(span.start));
     let decisive = decisive(statement).and_then(|span| source.offset(span.start));
+    let with_prefix = read_only_with(statement, source);
     let mut injector = Injector {
         policy,
         dialect,
@@ -148,6 +166,7 @@ pub fn inject(
         done: Injected::default(),
         top,
         decisive,
+        with_prefix,
     };
     match statement.visit(&mut injector) {
         ControlFlow::Continue(()) => Ok(injector.done),
@@ -174,6 +193,34 @@ fn decisive(statement: &Statement) -> Option<Span> {
         return keyword(inner);
     }
     keyword(statement)
+}
+
+/// The text of the `WITH` of `WITH ... UPDATE/DELETE ...`, from `WITH` to the last CTE's
+/// closing parenthesis, when every CTE only reads: an existence check may run it again. A CTE
+/// that writes would write twice.
+fn read_only_with(statement: &Statement, source: &Source<'_>) -> Option<(usize, usize)> {
+    let Statement::Query(query) = statement else {
+        return None;
+    };
+    if !matches!(&*query.body, SetExpr::Update(_) | SetExpr::Delete(_)) {
+        return None;
+    }
+    let with = query.with.as_ref()?;
+    let writes = with.cte_tables.iter().any(|cte| {
+        !matches!(
+            &*cte.query.body,
+            SetExpr::Select(_)
+                | SetExpr::Query(_)
+                | SetExpr::SetOperation { .. }
+                | SetExpr::Values(_)
+        )
+    });
+    if writes {
+        return None;
+    }
+    let start = source.offset(with.with_token.0.span.start)?;
+    let end = source.offset(with.cte_tables.last()?.closing_paren_token.0.span.end)?;
+    Some((start, end))
 }
 
 impl<'a> Injector<'a> {

@@ -140,7 +140,13 @@ impl Injector<'_> {
             return Ok(());
         }
         self.done.top_mutation = true;
-        if depth == Depth::Top && single {
+        // The existence check of a WITH body runs its read-only WITH again.
+        let prefix = match depth {
+            Depth::Top => Some(None),
+            Depth::WithBody => self.with_prefix.map(Some),
+            Depth::Nested => None,
+        };
+        if let (Some(prefix), true) = (prefix, single) {
             let TableFactor::Table { name, alias, .. } = target else {
                 return Ok(());
             };
@@ -149,6 +155,7 @@ impl Injector<'_> {
                 end = self.source.range_of(&alias.name).map_or(end, |(_, e)| e);
             }
             self.done.existence_check = Some(Check::Target(Target {
+                prefix,
                 relation: (start, end),
                 condition: match site {
                     Some(Site::Existing { start, end }) => Some((start, end)),

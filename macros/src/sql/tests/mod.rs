@@ -191,9 +191,26 @@ const EXISTENCE_CHECKS: &[(&str, Dialect, Expected)] = &[
         Sqlite,
         None,
     ),
-    // The WITH body's condition may read the CTEs, which the check could not run again.
+    // A WITH body's condition may read the CTEs: the check runs a read-only WITH again, with
+    // the values it uses; a WITH that writes would write twice, so it gets no check.
     (
-        "WITH x AS (SELECT 1) DELETE FROM items WHERE id = $1",
+        "WITH x AS (SELECT id FROM audit WHERE note = $1) DELETE FROM items WHERE id IN (SELECT id FROM x) AND title = $2",
+        Postgres,
+        Some((
+            "WITH x AS (SELECT id FROM audit WHERE note = $1) SELECT 1 FROM items WHERE (id IN (SELECT id FROM x) AND title = $2)",
+            &[0, 1],
+        )),
+    ),
+    (
+        "WITH x AS (SELECT id FROM audit WHERE note = ?) DELETE FROM items WHERE id IN (SELECT id FROM x)",
+        Sqlite,
+        Some((
+            "WITH x AS (SELECT id FROM audit WHERE note = ?) SELECT 1 FROM items WHERE (id IN (SELECT id FROM x))",
+            &[0],
+        )),
+    ),
+    (
+        "WITH d AS (DELETE FROM audit RETURNING item_id) DELETE FROM items WHERE id IN (SELECT item_id FROM d)",
         Postgres,
         None,
     ),
@@ -233,14 +250,9 @@ const EXISTENCE_CHECKS: &[(&str, Dialect, Expected)] = &[
         Postgres,
         Some(("SELECT 1 FROM items LIMIT 1", &[])),
     ),
-    // Multi-table and WITH forms have no single-table existence query.
+    // Multi-table forms have no single-table existence query.
     (
         "DELETE FROM items USING audit WHERE audit.item_id = items.id",
-        Postgres,
-        None,
-    ),
-    (
-        "WITH x AS (SELECT 1) DELETE FROM items WHERE id = $1",
         Postgres,
         None,
     ),
