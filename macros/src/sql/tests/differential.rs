@@ -788,13 +788,16 @@ fn server(var: &str) -> Option<String> {
     url
 }
 
-/// A name the integration tests' stale sweep recognises (`guarded_<unix time>_...`).
+/// A name the integration tests' stale sweep recognises (`guarded_<unix time>_...`), unique
+/// within the process too: the plan and differential tests open databases in the same second.
 fn scratch_name() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("clock after 1970")
         .as_secs();
-    format!("guarded_{secs}_diff{}", std::process::id())
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("guarded_{secs}_diff{}_{n}", std::process::id())
 }
 
 /// A connection to a fresh database with the two tables and their rows, and the statement that
