@@ -2,11 +2,10 @@
 //! pool's URL. Each fn runs on each backend through an `Any` pool; the rows are read through
 //! the backend's own pool.
 
-use guarded::{Claims, Deny, Error, Guard, guarded};
-use sqlx::any::AnyPoolOptions;
+use guarded::{Deny, Error, Guard, guarded};
 use sqlx::{Any, MySql, Postgres, Sqlite};
 
-use crate::common::{self, Backend};
+use crate::common::{self, Backend, guard};
 
 #[guarded(owner = "items.owner_id")]
 async fn rename(mut guard: Guard<Any>, id: i64, title: &str) -> Result<(), Error> {
@@ -39,23 +38,10 @@ async fn remove(mut guard: Guard<Any>, id: i64) -> Result<(), Error> {
     Ok(())
 }
 
-fn guard(pool: &sqlx::AnyPool, sub: &str) -> Guard<Any> {
-    let claims: Claims =
-        serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
-            .expect("claims");
-    Guard::trusted(pool.clone(), claims)
-}
-
 async fn every_statement_is_guarded_on<DB: Backend>() {
-    let Some((pool, url)) = DB::fresh_with_url().await else {
+    let Some((pool, any)) = common::with_any::<DB>().await else {
         return;
     };
-    sqlx::any::install_default_drivers();
-    let any = AnyPoolOptions::new()
-        .max_connections(2)
-        .connect(&url)
-        .await
-        .expect("an Any pool on the test database");
     let mine = common::seed(&pool, "mine", "alice").await;
     let theirs = common::seed(&pool, "theirs", "bob").await;
     let alice = guard(&any, "alice");

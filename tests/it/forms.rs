@@ -2,16 +2,7 @@
 //! INSERT ... SELECT and JOINs everywhere, upserts on SQLite and PostgreSQL, data-modifying
 //! CTEs on PostgreSQL. Each is run by the owner and by a stranger, and the rows are checked.
 
-use crate::common::Backend;
-use guarded::{Claims, Guard};
-use sqlx::Pool;
-
-fn guard<DB: Backend>(pool: &Pool<DB>, sub: &str) -> Guard<DB> {
-    let claims: Claims =
-        serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
-            .expect("claims");
-    Guard::trusted(pool.clone(), claims)
-}
+use crate::common::guard;
 
 /// INSERT ... SELECT and a JOIN, stamped out per dialect.
 macro_rules! common_forms {

@@ -28,7 +28,7 @@ macro_rules! backend_suite {
             use axum::http::StatusCode;
             use axum::routing::{get, post};
             use axum::{Json, Router};
-            use guarded::{Claims, Guard, guarded};
+            use guarded::{Guard, guarded};
             use serde::Deserialize;
             use sqlx::$db;
 
@@ -162,10 +162,7 @@ macro_rules! backend_suite {
             }
 
             pub(crate) fn guard_for(state: &AppState<$db>, sub: &str) -> Guard<$db> {
-                let claims: Claims =
-                    serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
-                        .expect("claims");
-                Guard::trusted(state.pool.clone(), claims)
+                $crate::common::guard(&state.pool, sub)
             }
 
             fn app(state: AppState<$db>) -> Router {

@@ -2,11 +2,10 @@
 //! `favorites.user_id`. Written once for `Guard<Any>` and run on each backend; the rows are
 //! read back through the pool, not through the guard.
 
-use guarded::{Claims, Error, Guard, guarded};
-use sqlx::any::AnyPoolOptions;
+use guarded::{Error, Guard, guarded};
 use sqlx::{Any, AnyPool, AssertSqlSafe, MySql, Postgres, Sqlite};
 
-use crate::common::{self, Backend};
+use crate::common::{self, Backend, guard};
 
 /// Favorites one of the caller's items: the SELECT carries the items predicate, the INSERT
 /// gets `user_id` from the guard.
@@ -62,13 +61,6 @@ async fn unfavorite_all(mut guard: Guard<Any>, item: i64) -> Result<u64, Error> 
     Ok(done.rows_affected())
 }
 
-fn guard(pool: &AnyPool, sub: &str) -> Guard<Any> {
-    let claims: Claims =
-        serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
-            .expect("claims");
-    Guard::trusted(pool.clone(), claims)
-}
-
 /// Who favorited `item`, read without any guard.
 async fn favorited_by(pool: &AnyPool, item: i64) -> Vec<String> {
     sqlx::query_scalar(AssertSqlSafe(format!(
@@ -80,15 +72,9 @@ async fn favorited_by(pool: &AnyPool, item: i64) -> Vec<String> {
 }
 
 async fn two_tables_on<DB: Backend>() {
-    let Some((pool, url)) = DB::fresh_with_url().await else {
+    let Some((pool, any)) = common::with_any::<DB>().await else {
         return;
     };
-    sqlx::any::install_default_drivers();
-    let any = AnyPoolOptions::new()
-        .max_connections(2)
-        .connect(&url)
-        .await
-        .expect("an Any pool on the test database");
     let mine = common::seed(&pool, "mine", "alice").await;
     let theirs = common::seed(&pool, "theirs", "bob").await;
     let (alice, bob) = (guard(&any, "alice"), guard(&any, "bob"));

@@ -2,11 +2,10 @@
 //! statement says `.idempotent()`; either way another owner's row is untouched. Written once
 //! for `Guard<Any>` and run on each backend; the rows are read through the backend's pool.
 
-use guarded::{Claims, Deny, Error, Guard, guarded};
-use sqlx::any::AnyPoolOptions;
-use sqlx::{Any, AnyPool, MySql, Postgres, Sqlite};
+use guarded::{Deny, Error, Guard, guarded};
+use sqlx::{Any, MySql, Postgres, Sqlite};
 
-use crate::common::{self, Backend};
+use crate::common::{self, Backend, guard};
 
 #[guarded(owner = "items.owner_id")]
 async fn delete(mut guard: Guard<Any>, id: i64) -> Result<(), Error> {
@@ -43,23 +42,10 @@ async fn rename_then_delete_other(mut guard: Guard<Any>, id: i64, other: i64) ->
     Ok(())
 }
 
-fn guard(pool: &AnyPool, sub: &str) -> Guard<Any> {
-    let claims: Claims =
-        serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
-            .expect("claims");
-    Guard::trusted(pool.clone(), claims)
-}
-
 async fn zero_rows_on<DB: Backend>() {
-    let Some((pool, url)) = DB::fresh_with_url().await else {
+    let Some((pool, any)) = common::with_any::<DB>().await else {
         return;
     };
-    sqlx::any::install_default_drivers();
-    let any = AnyPoolOptions::new()
-        .max_connections(2)
-        .connect(&url)
-        .await
-        .expect("an Any pool on the test database");
     let mine = common::seed(&pool, "mine", "alice").await;
     let theirs = common::seed(&pool, "theirs", "bob").await;
     let alice = guard(&any, "alice");
@@ -133,10 +119,10 @@ async fn mariadb() {
 /// `deny = 403` beyond a plain UPDATE/DELETE: an upsert (zero rows means the conflicting row
 /// is another owner's, so 403 without another query) and the body of a read-only WITH.
 mod forbidden {
-    use guarded::{Claims, Deny, Error, Guard, guarded};
-    use sqlx::{Pool, Postgres, Sqlite};
+    use guarded::{Deny, Error, Guard, guarded};
+    use sqlx::{Postgres, Sqlite};
 
-    use crate::common::{self, Backend};
+    use crate::common::{self, Backend, guard};
 
     #[guarded(owner = "items.owner_id", deny = 403)]
     async fn upsert_sqlite(mut guard: Guard<Sqlite>, id: i64) -> Result<(), Error> {
@@ -160,13 +146,6 @@ mod forbidden {
         .execute(&mut guard)
         .await?;
         Ok(())
-    }
-
-    fn guard<DB: Backend>(pool: &Pool<DB>, sub: &str) -> Guard<DB> {
-        let claims: Claims =
-            serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
-                .expect("claims");
-        Guard::trusted(pool.clone(), claims)
     }
 
     /// The body of a read-only WITH: its existence check runs the WITH again.

@@ -6,8 +6,9 @@ pub mod backend;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::FromRef;
-use guarded::Verifier;
-use sqlx::{Database, Pool};
+use guarded::{Claims, Guard, GuardedDb, Verifier};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Database, Pool};
 
 pub use backend::{Backend, row, seed, sqlite};
 
@@ -39,6 +40,27 @@ impl<DB: Database> FromRef<AppState<DB>> for Verifier {
     fn from_ref(state: &AppState<DB>) -> Self {
         state.verifier.clone()
     }
+}
+
+/// A guard for `sub` made as a background job makes one (`Guard::trusted`), not from a token.
+pub fn guard<DB: GuardedDb>(pool: &Pool<DB>, sub: &str) -> Guard<DB> {
+    let claims: Claims =
+        serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
+            .expect("claims");
+    Guard::trusted(pool.clone(), claims)
+}
+
+/// A fresh database of `DB`, through its own pool and through an `Any` pool (for fns on
+/// `Guard<Any>`); `None` when its server variable is unset.
+pub async fn with_any<DB: Backend>() -> Option<(Pool<DB>, AnyPool)> {
+    let (pool, url) = DB::fresh_with_url().await?;
+    sqlx::any::install_default_drivers();
+    let any = AnyPoolOptions::new()
+        .max_connections(2)
+        .connect(&url)
+        .await
+        .expect("an Any pool on the test database");
+    Some((pool, any))
 }
 
 /// The state over a fresh database of `DB`; `None` when its server variable is unset.

@@ -7,10 +7,13 @@
 
 use std::collections::BTreeSet;
 
-use guarded::{Claims, Guard};
+use guarded::Guard;
 use sqlx::{MySql, Pool, Postgres, Sqlite};
 
 use crate::common::{Backend, seed};
+
+/// The guard the suite's fns run with (`Guard::trusted`).
+pub use crate::common::guard;
 
 /// The caller who wants other people's rows.
 pub const STRANGER: &str = "mallory";
@@ -57,13 +60,6 @@ macro_rules! dump_impl {
     )*};
 }
 dump_impl!(Sqlite, Postgres, MySql);
-
-pub fn guard<DB: Backend>(pool: &Pool<DB>, sub: &str) -> Guard<DB> {
-    let claims: Claims =
-        serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
-            .expect("claims");
-    Guard::trusted(pool.clone(), claims)
-}
 
 /// A fresh database with the four items and their notes.
 pub struct World<DB: Backend> {
