@@ -120,7 +120,7 @@ async fn mariadb() {
 /// is another owner's, so 403 without another query) and the body of a read-only WITH.
 mod forbidden {
     use guarded::{Deny, Error, Guard, guarded};
-    use sqlx::{Postgres, Sqlite};
+    use sqlx::{Pool, Postgres, Sqlite};
 
     use crate::common::{self, Backend, guard};
 
@@ -171,27 +171,52 @@ mod forbidden {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn on_sqlite() {
-        let pool = common::sqlite().await;
+    /// Each backend's two fns, against another owner's row, a missing row and the caller's.
+    async fn forbidden_on<DB, U, W>(
+        pool: Pool<DB>,
+        upsert: impl Fn(Guard<DB>, i64) -> U,
+        delete_after_with: impl Fn(Guard<DB>, i64) -> W,
+    ) where
+        DB: Backend,
+        U: Future<Output = Result<(), Error>>,
+        W: Future<Output = Result<(), Error>>,
+    {
         let theirs = common::seed(&pool, "theirs", "bob").await;
         let mine = common::seed(&pool, "mine", "alice").await;
-        let denied = upsert_sqlite(guard(&pool, "alice"), theirs).await;
+        let alice = || guard(&pool, "alice");
+        let untouched = Some(common::item("theirs", "bob"));
+
+        let denied = upsert(alice(), theirs).await;
         assert!(
             matches!(denied, Err(Error::Denied(Deny::Forbidden))),
             "{denied:?}"
         );
-        assert_eq!(
-            common::row(&pool, theirs).await,
-            Some(common::item("theirs", "bob"))
-        );
-        upsert_sqlite(guard(&pool, "alice"), mine)
-            .await
-            .expect("hers");
+        assert_eq!(common::row(&pool, theirs).await, untouched);
+        upsert(alice(), mine).await.expect("hers");
         assert_eq!(
             common::row(&pool, mine).await,
             Some(common::item("taken", "alice"))
         );
+
+        let denied = delete_after_with(alice(), theirs).await;
+        assert!(
+            matches!(denied, Err(Error::Denied(Deny::Forbidden))),
+            "{denied:?}"
+        );
+        let absent = delete_after_with(alice(), i64::from(i32::MAX)).await;
+        assert!(
+            matches!(absent, Err(Error::Denied(Deny::NotFound))),
+            "{absent:?}"
+        );
+        assert_eq!(common::row(&pool, theirs).await, untouched);
+        delete_after_with(alice(), mine).await.expect("hers");
+        assert_eq!(common::row(&pool, mine).await, None);
+    }
+
+    #[tokio::test]
+    async fn on_sqlite() {
+        let pool = common::sqlite().await;
+        forbidden_on(pool, upsert_sqlite, delete_after_with_sqlite).await;
     }
 
     #[tokio::test]
@@ -199,23 +224,6 @@ mod forbidden {
         let Some(pool) = Postgres::fresh().await else {
             return;
         };
-        let theirs = common::seed(&pool, "theirs", "bob").await;
-        let mine = common::seed(&pool, "mine", "alice").await;
-        let denied = upsert_postgres(guard(&pool, "alice"), theirs).await;
-        assert!(
-            matches!(denied, Err(Error::Denied(Deny::Forbidden))),
-            "{denied:?}"
-        );
-        assert_eq!(
-            common::row(&pool, theirs).await,
-            Some(common::item("theirs", "bob"))
-        );
-        upsert_postgres(guard(&pool, "alice"), mine)
-            .await
-            .expect("hers");
-        assert_eq!(
-            common::row(&pool, mine).await,
-            Some(common::item("taken", "alice"))
-        );
+        forbidden_on(pool, upsert_postgres, delete_after_with_postgres).await;
     }
 }
