@@ -103,6 +103,9 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     let meta = meta(&sig.ident, &model, model.writes());
     let track = track(&model);
     let mut block = *block;
+    // The fn's braces keep the user's span: an item that ends in the macro's span reads as
+    // generated, and rustc would then not warn when the fn is never used.
+    let braces = block.brace_token.span.join();
     replace::body(
         &mut block,
         model.statements,
@@ -172,20 +175,23 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
         let guard = respan(guard, span);
         quote_spanned!(span=> ::guarded::__private::same_db::<::guarded::__private::sqlx::#db, _>(&#guard);)
     });
+    let body = quote! {
+        #track
+        #touch
+        #same_db
+        let #subject = ::guarded::__private::subject(&#guard);
+        let mut #scope = #scope_init;
+        #[allow(unused_variables, unused_mut)]
+        let mut #guard = ::guarded::__private::view(&#guard);
+        let #out = #out_expr;
+        #[allow(unreachable_code)]
+        #finish
+    };
+    let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
+    body.set_span(braces);
     quote! {
         #(#attrs)*
-        #vis #sig {
-            #track
-            #touch
-            #same_db
-            let #subject = ::guarded::__private::subject(&#guard);
-            let mut #scope = #scope_init;
-            #[allow(unused_variables, unused_mut)]
-            let mut #guard = ::guarded::__private::view(&#guard);
-            let #out = #out_expr;
-            #[allow(unreachable_code)]
-            #finish
-        }
+        #vis #sig #body
     }
 }
 
