@@ -80,17 +80,13 @@ impl Pass<'_> {
         }
     }
 
-    fn statement(&mut self, expr: &mut Expr) {
+    /// A recognised statement at `expr`, run on the guard or not, with its literal `sql`.
+    fn statement(&mut self, expr: &mut Expr, on_guard: bool, sql: &LitStr) {
         let Expr::MethodCall(call) = expr else {
             unreachable!("a statement is a method call")
         };
-        let Some(Ok(chain)) = Chain::of(call) else {
-            unreachable!("a recorded statement")
-        };
-        let on_guard = is_guard(chain.executor(), self.replace.guard);
-        let sql = chain.root.sql().clone();
         self.visit_values(call, on_guard);
-        match self.next(&sql) {
+        match self.next(sql) {
             Runs::OnGuard(site) => {
                 // Read again: its values now hold their own expansion.
                 let Some(Ok(chain)) = Chain::of(call) else {
@@ -124,8 +120,11 @@ impl Pass<'_> {
 impl VisitMut for Pass<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         match expr {
-            Expr::MethodCall(call) if matches!(Chain::of(call), Some(Ok(_))) => {
-                return self.statement(expr);
+            Expr::MethodCall(call) => {
+                if let Some(Ok(chain)) = Chain::of(call) {
+                    let on_guard = is_guard(chain.executor(), self.replace.guard);
+                    return self.statement(expr, on_guard, chain.root.sql());
+                }
             }
             Expr::Call(_) | Expr::Macro(_) => {
                 if let RootKind::Site(root) = sites::root_kind(expr) {

@@ -82,6 +82,10 @@ fn what_one_text_cannot_say_for_every_backend_is_refused() {
             "SELECT id FROM items WHERE title = 'a\\' OR id = ?",
             "on MySQL",
         ),
+        // PostgreSQL reads `$$?$$` as a string: a `?` SQLite sees there must not become `$1`.
+        ("SELECT id FROM items WHERE title = $$?$$ AND id = ?", "`?`"),
+        // MySQL reads `#` as a comment to the end of the line; the others do not.
+        ("SELECT id FROM items # ?\n WHERE id = ?", "on SQLite"),
         // MySQL runs executable comments.
         ("SELECT id FROM items /*! WHERE 1 */", "MySQL"),
         // Each backend's own refusal names it.
