@@ -145,11 +145,9 @@ fn parse_owner(lit: &LitStr) -> syn::Result<Vec<Owner>> {
     let mut owners: Vec<Owner> = Vec::new();
     for part in lit.value().split(',').map(str::trim) {
         let owner = match part.split_once('.') {
-            Some((table, column)) if is_identifier(table) && is_identifier(column) => Owner {
-                table: table.to_owned(),
-                column: column.to_owned(),
-                public_read: false,
-            },
+            Some((table, column)) if is_identifier(table) && is_identifier(column) => {
+                Owner::new(table, column)
+            }
             _ => {
                 return Err(syn::Error::new(
                     lit.span(),

@@ -236,11 +236,7 @@ mod tests {
         let block: syn::Block = syn::parse_str(body).expect("block");
         let guard = syn::Ident::new("guard", Span::call_site());
         let unguarded = Vec::new();
-        let owners = [Owner {
-            table: "items".to_owned(),
-            column: "owner_id".to_owned(),
-            public_read: false,
-        }];
+        let owners = [Owner::new("items", "owner_id")];
         let env = Env {
             guard: &guard,
             tells_forbidden: false,
@@ -248,6 +244,7 @@ mod tests {
             policy: Policy {
                 owners: &owners,
                 unguarded: &unguarded,
+                valid: None,
             },
         };
         let cx = Ctxt::new();

@@ -14,7 +14,7 @@ use crate::ctxt::Ctxt;
 use crate::model::{self, Env, Model};
 use crate::replace::{self, Replace};
 use crate::site::{Names, respan};
-use crate::sql::Policy;
+use crate::sql::{Claim, Policy};
 use crate::{body, fallback, policy, signature};
 
 /// `#[guarded(attr)] item`: read, check, expand; on errors, every error next to the fn's
@@ -53,6 +53,7 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
         policy: Policy {
             owners: &owners,
             unguarded: &args.unguarded,
+            valid: file.as_ref().and_then(|f| f.rules.valid.as_ref()),
         },
     };
     let walked = body::walk(&item.block, &env, cx);
@@ -63,6 +64,42 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
         statements: walked.statements,
         hidden_return: walked.hidden_return,
     })
+}
+
+/// The claims the policy's conditions bind, taken from the guard before the body runs; a
+/// token that lacks `jti` or `iat` ends the fn as unauthorized. A field of the application's
+/// claims type is cloned; a missing field is a compile error at the attribute.
+fn claims(model: &Model, guard: &Ident, span: Span) -> TokenStream {
+    model
+        .claims()
+        .iter()
+        .map(|claim| {
+            let local = Names::claim(claim);
+            match claim {
+                Claim::Sub => quote!(),
+                Claim::Jti | Claim::Iat => {
+                    let get = Ident::new(
+                        if *claim == Claim::Jti { "jti" } else { "iat" },
+                        Span::call_site(),
+                    );
+                    quote! {
+                        let #local = match ::guarded::__private::#get(&#guard) {
+                            ::guarded::__private::Ok(value) => value,
+                            ::guarded::__private::Err(e) => return ::guarded::__private::fail(e),
+                        };
+                    }
+                }
+                Claim::Field(field) => {
+                    let field = Ident::new(field, span);
+                    quote_spanned! {span=>
+                        let #local = ::core::clone::Clone::clone(
+                            &::guarded::__private::claims(&#guard).#field,
+                        );
+                    }
+                }
+            }
+        })
+        .collect()
 }
 
 /// Cargo rebuilds the crate when the policy file changes: its bytes are part of the fn.
@@ -102,6 +139,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     let shape = check::shape(&model, args.tells_forbidden);
     let meta = meta(&sig.ident, &model, model.writes());
     let track = track(&model);
+    let claims = claims(&model, guard, args.span);
     let mut block = *block;
     // The fn's braces keep the user's span: an item that ends in the macro's span reads as
     // generated, and rustc would then not warn when the fn is never used.
@@ -180,6 +218,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
         #touch
         #same_db
         let #subject = ::guarded::__private::subject(&#guard);
+        #claims
         let mut #scope = #scope_init;
         #[allow(unused_variables, unused_mut)]
         let mut #guard = ::guarded::__private::view(&#guard);

@@ -4,7 +4,7 @@
 
 use syn::{Expr, Ident, LitStr};
 
-use crate::sql::{self, Analyses, Backends, Dialect, Owner, Policy};
+use crate::sql::{self, Analyses, Backends, Bind, Claim, Dialect, Owner, Policy};
 
 /// The `Guard<DB, C>` parameter of the fn.
 pub struct GuardParam {
@@ -38,6 +38,23 @@ impl Model {
     /// Whether some statement run on the guard writes.
     pub fn writes(&self) -> bool {
         self.on_guard().any(|site| site.analyses.facts().writes)
+    }
+
+    /// The claims besides the subject that some statement binds, each once.
+    pub fn claims(&self) -> Vec<Claim> {
+        let mut claims: Vec<Claim> = Vec::new();
+        let binds = self
+            .on_guard()
+            .flat_map(|site| site.analyses.each())
+            .flat_map(|(_, analysis)| &analysis.binds);
+        for bind in binds {
+            if let Bind::Claim(claim) = bind
+                && !claims.contains(claim)
+            {
+                claims.push(claim.clone());
+            }
+        }
+        claims
     }
 }
 

@@ -10,6 +10,19 @@
 //! read = "public"      # reads carry no predicate; writes still do ("owner" is the default)
 //! ```
 //!
+//! Beyond ownership, a table may grant its rows to others per operation, and every token may
+//! have to pass a condition (revocation), each a SQL condition with verified claims as
+//! `:name` (see `sql::rule`):
+//!
+//! ```toml
+//! [token]
+//! valid = "NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = :jti)"
+//!
+//! [tables.items.grant]
+//! read = "EXISTS (SELECT 1 FROM shares s WHERE s.item_id = items.id AND s.user_id = :sub)"
+//! delete = "EXISTS (SELECT 1 FROM users u WHERE u.id = :sub AND u.role = 'admin')"
+//! ```
+//!
 //! It is a file and not Rust items because an attribute sees only the fn it is on; cargo
 //! rebuilds the crate when the file changes (the expansion includes its bytes, as `.sqlx/` is
 //! tracked for sqlx's macros). A mistake in it is a compile error naming `guarded.toml:line:col`.
@@ -23,7 +36,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::args::Args;
-use crate::sql::Owner;
+use crate::sql::{Claim, Grants, Owner, Rule, RuleError};
 
 /// The file's name, next to the crate's `Cargo.toml`.
 pub const FILE: &str = "guarded.toml";
@@ -33,13 +46,28 @@ pub const FILE: &str = "guarded.toml";
 pub struct Policy {
     /// Where it is, for the expansion that makes cargo track it.
     pub path: PathBuf,
+    pub rules: Rules,
+}
+
+/// What the file declares.
+#[derive(Debug, Clone)]
+pub struct Rules {
     pub owners: Vec<Owner>,
+    /// `[token] valid`: AND-ed into the predicate of every reference to a guarded table.
+    pub valid: Option<Rule>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
+    token: Option<Token>,
     tables: BTreeMap<Spanned<String>, Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Token {
+    valid: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -47,6 +75,15 @@ struct File {
 struct Table {
     owner: Spanned<String>,
     read: Option<Spanned<String>>,
+    grant: Option<Grant>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Grant {
+    read: Option<Spanned<String>>,
+    update: Option<Spanned<String>>,
+    delete: Option<Spanned<String>>,
 }
 
 /// A file read, as of its modification time.
@@ -76,9 +113,9 @@ pub fn load() -> Result<Option<Policy>, String> {
         let policy = std::fs::read_to_string(&path)
             .map_err(|e| format!("{FILE}: cannot read it: {e}"))
             .and_then(|text| parse(&text))
-            .map(|owners| Policy {
+            .map(|rules| Policy {
                 path: path.clone(),
-                owners,
+                rules,
             });
         *cache = Some((path, modified, policy.clone()));
         policy.map(Some)
@@ -89,7 +126,7 @@ pub fn load() -> Result<Option<Policy>, String> {
 /// one-line shorthand, `owner = "items.owner_id"`), which may add tables (and make their
 /// reads public) but not change what the file declares.
 pub fn owners(args: &Args, file: Option<&Policy>) -> Result<Vec<Owner>, syn::Error> {
-    let mut owners = file.map(|f| f.owners.clone()).unwrap_or_default();
+    let mut owners = file.map(|f| f.rules.owners.clone()).unwrap_or_default();
     for owner in &args.owners {
         match owners
             .iter()
@@ -121,7 +158,12 @@ pub fn owners(args: &Args, file: Option<&Policy>) -> Result<Vec<Owner>, syn::Err
     }
     if let Some((tables, span)) = &args.public_read {
         for table in tables {
-            if file.is_some_and(|f| f.owners.iter().any(|o| o.table.eq_ignore_ascii_case(table))) {
+            if file.is_some_and(|f| {
+                f.rules
+                    .owners
+                    .iter()
+                    .any(|o| o.table.eq_ignore_ascii_case(table))
+            }) {
                 return Err(syn::Error::new(
                     *span,
                     format!("{FILE} declares who reads `{table}`: set its `read` there"),
@@ -142,11 +184,38 @@ pub fn owners(args: &Args, file: Option<&Policy>) -> Result<Vec<Owner>, syn::Err
             owner.public_read = true;
         }
     }
+    // A condition's sub-selects run unguarded: one reading a guarded table would be guarded
+    // again inside the guard's own predicate, and its meaning would change with the fn.
+    let rules = file
+        .and_then(|f| f.rules.valid.as_ref())
+        .into_iter()
+        .chain(owners.iter().flat_map(|o| {
+            [&o.grants.read, &o.grants.update, &o.grants.delete]
+                .into_iter()
+                .flatten()
+        }));
+    for rule in rules {
+        if let Some(owner) = owners.iter().find(|o| {
+            rule.reads
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&o.table))
+        }) {
+            return Err(syn::Error::new(
+                args.span,
+                format!(
+                    "a condition in {FILE} reads `{}`, a guarded table; a policy's \
+                     sub-selects read tables the guard does not guard (shares, roles, \
+                     revocations)",
+                    owner.table
+                ),
+            ));
+        }
+    }
     Ok(owners)
 }
 
-/// The owners a policy file declares; an error names the line and column of the mistake.
-pub fn parse(text: &str) -> Result<Vec<Owner>, String> {
+/// What a policy file declares; an error names the line and column of the mistake.
+pub fn parse(text: &str) -> Result<Rules, String> {
     let at = |span: std::ops::Range<usize>, message: &str| {
         let (line, column) = position(text, span.start);
         format!("{FILE}:{line}:{column}: {message}")
@@ -179,10 +248,23 @@ pub fn parse(text: &str) -> Result<Vec<Owner>, String> {
                 ));
             }
         };
+        let table = table.into_inner();
+        let rule = |value: Option<Spanned<String>>| {
+            value.map(|v| condition(text, &v, Some(&table))).transpose()
+        };
+        let grants = match spec.grant {
+            None => Grants::default(),
+            Some(grant) => Grants {
+                read: rule(grant.read)?,
+                update: rule(grant.update)?,
+                delete: rule(grant.delete)?,
+            },
+        };
         owners.push(Owner {
-            table: table.into_inner(),
             column: spec.owner.into_inner(),
             public_read,
+            grants,
+            table,
         });
     }
     if owners.is_empty() {
@@ -190,7 +272,51 @@ pub fn parse(text: &str) -> Result<Vec<Owner>, String> {
             "{FILE}: declares no table; add one: [tables.items] owner = \"owner_id\""
         ));
     }
-    Ok(owners)
+    let valid = file
+        .token
+        .map(|token| condition(text, &token.valid, None))
+        .transpose()?;
+    Ok(Rules { owners, valid })
+}
+
+/// A condition of the file, checked; a mistake names its line and column in the file.
+fn condition(file: &str, value: &Spanned<String>, table: Option<&str>) -> Result<Rule, String> {
+    let rule = Rule::parse(value.get_ref(), table).and_then(|rule| {
+        // A claim other than `sub`, `jti` and `iat` is a field of the claims type, read as
+        // `claims.<name>`: it must be a name Rust can use there.
+        let keyword = rule.claims().find_map(|claim| match claim {
+            Claim::Field(name) if syn::parse_str::<syn::Ident>(name).is_err() => {
+                Some(name.clone())
+            }
+            _ => None,
+        });
+        match keyword {
+            Some(name) => Err(RuleError {
+                at: value.get_ref().find(&format!(":{name}")).unwrap_or(0)..0,
+                message: format!(
+                    "`:{name}` would be the claims type's field `{name}`, which is a Rust keyword"
+                ),
+            }),
+            None => Ok(rule),
+        }
+    });
+    rule.map_err(|e| {
+        let start = value.span().start;
+        let raw = &file[value.span()];
+        // The string's first byte in the file: exact when the value is the text between its
+        // quotes as written (no escapes); otherwise the string's start.
+        let open = ["\"\"\"\n", "'''\n", "\"\"\"", "'''", "\"", "'"]
+            .into_iter()
+            .find(|q| raw.starts_with(q))
+            .map_or(0, str::len);
+        let at = if raw[open..].starts_with(value.get_ref().as_str()) {
+            start + open + e.at.start
+        } else {
+            start
+        };
+        let (line, column) = position(file, at);
+        format!("{FILE}:{line}:{column}: {}", e.message)
+    })
 }
 
 /// The 1-based line and column of byte `offset`.
@@ -218,7 +344,8 @@ mod tests {
         let owners = parse(
             "[tables.items]\nowner = \"owner_id\"\n\n[tables.favorites]\nowner = \"user_id\"\nread = \"public\"\n",
         )
-        .expect("a policy");
+        .expect("a policy")
+        .owners;
         let got: Vec<_> = owners
             .iter()
             .map(|o| (o.table.as_str(), o.column.as_str(), o.public_read))
@@ -235,7 +362,7 @@ mod tests {
         cx.check().expect("a valid attribute");
         let file = file.map(|text| Policy {
             path: PathBuf::from(FILE),
-            owners: parse(text).expect("a policy"),
+            rules: parse(text).expect("a policy"),
         });
         owners(&args, file.as_ref()).map_err(|e| e.to_string())
     }

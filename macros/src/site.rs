@@ -5,13 +5,13 @@
 //! mixed-site hygiene, so nothing in the user's scope can change its meaning.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitStr};
 
 use crate::model::{self, OnGuard};
 use crate::sites::{Chain, Root};
-use crate::sql::{Analysis, Backends, Bind};
+use crate::sql::{Analysis, Backends, Bind, Claim};
 
 /// The macro's own names, shared by the fn wrapper and its statements; mixed-site hygiene, so
 /// the body cannot reach them.
@@ -23,6 +23,17 @@ pub struct Names {
 }
 
 impl Names {
+    /// The local holding a claim other than the subject, bound by the fn's prologue.
+    pub fn claim(claim: &Claim) -> Ident {
+        let name = match claim {
+            Claim::Sub => "__guarded_subject".to_owned(),
+            Claim::Jti => "__guarded_jti".to_owned(),
+            Claim::Iat => "__guarded_iat".to_owned(),
+            Claim::Field(field) => format!("__guarded_claim_{field}"),
+        };
+        Ident::new(&name, Span::mixed_site())
+    }
+
     /// `guard` is the user's guard parameter: the scope takes its name, and a borrow error
     /// then speaks of the guard.
     pub fn new(guard: &Ident) -> Self {
@@ -98,6 +109,11 @@ fn ordered(analysis: &Analysis, values: &Values, subject: &Ident, root: &Root) -
             (Bind::User(i), _) => values.exprs[*i].clone(),
             (Bind::Subject, false) => quote!(&#subject),
             (Bind::Subject, true) => quote!(#subject),
+            (Bind::Claim(claim), false) => {
+                let local = Names::claim(claim);
+                quote!(&#local)
+            }
+            (Bind::Claim(claim), true) => Names::claim(claim).into_token_stream(),
         })
         .collect()
 }

@@ -19,6 +19,30 @@ pub fn subject<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> C::Subjec
     guard.subject().clone()
 }
 
+/// The token's id, for a policy condition's `:jti`.
+pub fn jti<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> Result<String, crate::Error> {
+    guard.claims().jti().map(str::to_owned).ok_or_else(missing_claim)
+}
+
+/// When the token was issued, for a policy condition's `:iat`: an `i64`, the type every
+/// backend binds.
+pub fn iat<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> Result<i64, crate::Error> {
+    guard
+        .claims()
+        .iat()
+        .and_then(|iat| i64::try_from(iat).ok())
+        .ok_or_else(missing_claim)
+}
+
+/// The claims, for a policy condition's `:field`.
+pub fn claims<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> &C {
+    guard.claims()
+}
+
+fn missing_claim() -> crate::Error {
+    crate::Error::Unauthorized(crate::jwt::TokenError::new(crate::jwt::TokenCode::MissingClaim))
+}
+
 /// What the body sees of the guard: see [`GuardRef`] for why it is not the `Guard`.
 pub fn view<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> GuardRef<'_, DB, C> {
     GuardRef::new(guard)

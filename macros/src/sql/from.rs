@@ -113,7 +113,7 @@ impl Injector<'_> {
                     None => (idents(name), self.name_range(name)?),
                 };
                 self.done.handled += 1;
-                Ok(vec![self.predicate(owner, qualifier, text)])
+                Ok(vec![self.predicate(owner, qualifier, text, place)?])
             }
             TableFactor::NestedJoin {
                 table_with_joins, ..

@@ -17,8 +17,9 @@ use super::locate::Clause;
 use super::names::{is_table, last_name};
 use super::placeholders::{Params, Style};
 use super::predicate::{Pred, add_where, owner_eq};
-use super::splice::Edits;
-use super::{Dialect, ExistenceCheck, Owner, Policy};
+use super::rule::{Part, parse_expr};
+use super::splice::{Edits, Piece};
+use super::{Claim, Dialect, ExistenceCheck, Owner, Policy, Rule};
 
 /// What injection found and did.
 #[derive(Default)]
@@ -37,6 +38,9 @@ pub struct Injected {
     pub existence_check: Option<Check>,
     /// The insertions that put the predicates into the text.
     pub edits: Edits,
+    /// The claims other than the subject the predicates bind, in the order they were
+    /// numbered.
+    pub claims: Vec<Claim>,
 }
 
 /// How `deny = 403` tells "not yours" from "not there" after the statement denied.
@@ -76,8 +80,16 @@ pub struct Target {
 pub enum Place {
     /// A SELECT: outer joins keep their meaning.
     Query,
-    /// An UPDATE/DELETE: every predicate goes to WHERE, so no written row escapes it.
-    Mutation,
+    /// An UPDATE/DELETE: every predicate goes to WHERE, so no written row escapes it, and
+    /// every reference takes the policy of the statement's operation.
+    Mutation(Write),
+}
+
+/// The operation of an UPDATE/DELETE, which picks the policy's grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    Update,
+    Delete,
 }
 
 impl Target {
@@ -135,6 +147,8 @@ pub struct Injector<'a> {
     pub policy: &'a Policy<'a>,
     pub dialect: Dialect,
     pub source: &'a Source<'a>,
+    /// The user's placeholders, after which the claims are numbered.
+    params: &'a Params,
     /// The subject's placeholder text.
     pub subject: &'a str,
     pub done: Injected,
@@ -152,6 +166,7 @@ pub fn inject(
     statement: &mut Statement,
     policy: &Policy<'_>,
     source: &Source<'_>,
+    params: &Params,
     subject: &str,
     dialect: Dialect,
 ) -> Result<Injected, String> {
@@ -162,6 +177,7 @@ pub fn inject(
         policy,
         dialect,
         source,
+        params,
         subject,
         done: Injected::default(),
         top,
@@ -234,15 +250,111 @@ impl<'a> Injector<'a> {
     }
 
     /// The predicate of `owner` on a reference qualified by `qualifier` (the table name or
-    /// alias), written as the text at `text`.
-    pub fn predicate(&self, owner: &Owner, qualifier: Vec<Ident>, text: (usize, usize)) -> Pred {
-        owner_eq(
+    /// alias), written as the text at `text`, in a FROM list of `place`: the owner column
+    /// equal to the subject, OR the policy's grant for the operation, AND the token's
+    /// validity.
+    pub fn predicate(
+        &mut self,
+        owner: &Owner,
+        qualifier: Vec<Ident>,
+        text: (usize, usize),
+        place: Place,
+    ) -> Result<Pred, String> {
+        let qualifier_text = &self.source.text[text.0..text.1];
+        let name = qualifier.last().map(|i| i.value.to_ascii_lowercase());
+        let owned = owner_eq(
             qualifier,
-            &self.source.text[text.0..text.1],
+            qualifier_text,
             &owner.column,
             self.subject,
             self.dialect,
-        )
+        );
+        let grant = match place {
+            Place::Query => owner.grants.read.as_ref(),
+            Place::Mutation(Write::Update) => owner.grants.update.as_ref(),
+            Place::Mutation(Write::Delete) => owner.grants.delete.as_ref(),
+        };
+        let valid = self.policy.valid;
+        if grant.is_none() && valid.is_none() {
+            return Ok(owned);
+        }
+        for rule in grant.into_iter().chain(valid) {
+            if let Some(name) = &name
+                && rule.names.contains(name)
+            {
+                return Err(format!(
+                    "`{qualifier_text}` names a table of a sub-select in the policy of `{}`,                      which would then read this reference instead; give `{}` another alias",
+                    owner.table, owner.table
+                ));
+            }
+        }
+        let mut text = vec![Piece::Text("(".into())];
+        if valid.is_some() {
+            text.push(Piece::Text("(".into()));
+        }
+        match grant {
+            Some(grant) => {
+                text.push(Piece::Text("(".into()));
+                text.extend(owned.text);
+                text.push(Piece::Text(") OR (".into()));
+                text.extend(self.render(grant, qualifier_text));
+                text.push(Piece::Text(")".into()));
+            }
+            None => text.extend(owned.text),
+        }
+        if let Some(valid) = valid {
+            text.push(Piece::Text(") AND (".into()));
+            text.extend(self.render(valid, qualifier_text));
+            text.push(Piece::Text(")".into()));
+        }
+        text.push(Piece::Text(")".into()));
+        let readable: String = text
+            .iter()
+            .map(|piece| match piece {
+                Piece::Text(t) | Piece::Claim(_, t) => t.as_str(),
+                Piece::Subject => self.subject,
+            })
+            .collect();
+        let expr = parse_expr(&readable, self.dialect).map_err(|e| {
+            format!(
+                "the policy of `{}` does not read as {} SQL in this statement ({e}); write                  it in SQL every backend of the crate reads",
+                owner.table,
+                self.dialect.name()
+            )
+        })?;
+        Ok(Pred { expr, text })
+    }
+
+    /// A policy condition's text for a reference written `qualifier`, its claims numbered.
+    fn render(&mut self, rule: &Rule, qualifier: &str) -> Vec<Piece> {
+        let mut pieces = Vec::new();
+        for part in &rule.parts {
+            pieces.push(match part {
+                Part::Text(t) => Piece::Text(t.clone()),
+                Part::Row => Piece::Text(qualifier.to_owned()),
+                Part::Claim(Claim::Sub) => Piece::Subject,
+                Part::Claim(claim) => {
+                    let text = self.claim_placeholder(claim);
+                    Piece::Claim(claim.clone(), text)
+                }
+            });
+        }
+        pieces
+    }
+
+    /// A claim's placeholder: `?`, or the next number after the subject's, one per claim.
+    fn claim_placeholder(&mut self, claim: &Claim) -> String {
+        let k = match self.done.claims.iter().position(|c| c == claim) {
+            Some(k) => k,
+            None => {
+                self.done.claims.push(claim.clone());
+                self.done.claims.len() - 1
+            }
+        };
+        match self.params.style {
+            Style::Positional => "?".into(),
+            Style::Numbered(prefix) => format!("{prefix}{}", self.params.count + 2 + k),
+        }
     }
 
     /// The token index where a statement or clause keyword sits.

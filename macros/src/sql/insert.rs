@@ -8,7 +8,7 @@ use sqlparser::ast::{
 use sqlparser::tokenizer::Token;
 
 use super::Owner;
-use super::inject::{Check, Depth, Injector};
+use super::inject::{Check, Depth, Injector, Place, Write};
 use super::locate::Clause;
 use super::names::{idents, is_table};
 use super::predicate::{add_where, subject_expr};
@@ -92,7 +92,12 @@ impl Injector<'_> {
                         self.source
                             .where_site(d + 1, Clause::Mutation, update.selection.is_some())
                     })?;
-                let pred = self.predicate(owner, vec![qualifier], qualifier_text);
+                let pred = self.predicate(
+                    owner,
+                    vec![qualifier],
+                    qualifier_text,
+                    Place::Mutation(Write::Update),
+                )?;
                 add_where(
                     &mut update.selection,
                     site,

@@ -22,6 +22,7 @@ mod parse;
 mod placeholders;
 mod portable;
 mod predicate;
+mod rule;
 mod splice;
 #[cfg(test)]
 mod tests;
@@ -84,6 +85,8 @@ pub fn analyse_for(sql: &str, backends: Backends, policy: &Policy<'_>) -> Result
     }
 }
 
+pub use rule::{Claim, Rule, RuleError};
+
 /// A guarded table and its owner column, as written in `owner = "table.column"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Owner {
@@ -91,6 +94,30 @@ pub struct Owner {
     pub column: String,
     /// `public_read`: a SELECT reads every row; writes still carry the predicate.
     pub public_read: bool,
+    /// Who else may touch a row, per operation.
+    pub grants: Grants,
+}
+
+impl Owner {
+    /// A table guarded by its owner column alone.
+    pub fn new(table: impl Into<String>, column: impl Into<String>) -> Self {
+        Self {
+            table: table.into(),
+            column: column.into(),
+            public_read: false,
+            grants: Grants::default(),
+        }
+    }
+}
+
+/// The conditions under which a row is the caller's to read, update or delete although
+/// another subject owns it (a share, an administrator's role): each is OR-ed with the owner
+/// predicate of that operation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    pub read: Option<Rule>,
+    pub update: Option<Rule>,
+    pub delete: Option<Rule>,
 }
 
 /// What the fn guards: its tables, each with its owner column, plus the tables it may write
@@ -101,6 +128,9 @@ pub struct Policy<'a> {
     pub owners: &'a [Owner],
     /// Tables the fn is allowed to write without an ownership predicate.
     pub unguarded: &'a [String],
+    /// What every token must still satisfy (not revoked, not issued before a cut-off): AND-ed
+    /// with the predicate of every reference to a guarded table.
+    pub valid: Option<&'a Rule>,
 }
 
 impl Policy<'_> {
@@ -121,12 +151,14 @@ impl Policy<'_> {
 }
 
 /// One value bound to the final statement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Bind {
     /// The user's n-th bound value (0-based, in the order of their `.bind()` calls / macro args).
     User(usize),
     /// The verified subject of the guard.
     Subject,
+    /// Another verified claim a policy condition binds (never [`Claim::Sub`]).
+    Claim(Claim),
 }
 
 /// The existence check used by `deny = 403`: the statement's own condition without the
@@ -197,7 +229,7 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
         .map(|o| names::references(&statement, &o.table))
         .sum();
     let subject = params.subject();
-    let done = inject::inject(&mut statement, policy, &source, &subject, dialect)?;
+    let done = inject::inject(&mut statement, policy, &source, &params, &subject, dialect)?;
     if done.handled != references {
         return Err(format!(
             "the guard cannot put its predicate on every reference to a guarded table ({}) \
@@ -206,7 +238,7 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
         ));
     }
     let spliced = done.edits.apply(sql, &subject);
-    let binds = binds(&params, &done.edits, &spliced, &subject);
+    let binds = binds(&params, &done, &spliced, &subject);
     verify::spliced(&spliced, &binds, &statement, dialect)?;
     let existence_check = done
         .existence_check
@@ -232,12 +264,16 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
 
 /// The values in the order the spliced statement binds them, each with the offset of its
 /// placeholder (positional style; numbered placeholders bind by number).
+///
+/// Numbered: the user's values, then the subject, then the other claims in the order the
+/// injector numbered them (`Injected::claims`).
 fn binds(
     params: &placeholders::Params,
-    edits: &splice::Edits,
+    done: &inject::Injected,
     spliced: &splice::Spliced,
     subject: &str,
 ) -> Vec<(Option<usize>, Bind)> {
+    let edits = &done.edits;
     match params.style {
         placeholders::Style::Positional => {
             let mut all: Vec<(Option<usize>, Bind)> = params
@@ -245,6 +281,12 @@ fn binds(
                 .iter()
                 .map(|(offset, index)| (Some(edits.shifted(*offset, subject)), Bind::User(*index)))
                 .chain(spliced.subjects.iter().map(|at| (Some(*at), Bind::Subject)))
+                .chain(
+                    spliced
+                        .claims
+                        .iter()
+                        .map(|(at, claim)| (Some(*at), Bind::Claim(claim.clone()))),
+                )
                 .collect();
             all.sort_by_key(|(at, _)| *at);
             all
@@ -252,6 +294,7 @@ fn binds(
         placeholders::Style::Numbered(_) => (0..params.count)
             .map(|i| (None, Bind::User(i)))
             .chain((!spliced.subjects.is_empty()).then_some((None, Bind::Subject)))
+            .chain(done.claims.iter().map(|c| (None, Bind::Claim(c.clone()))))
             .collect(),
     }
 }

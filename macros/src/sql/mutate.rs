@@ -12,7 +12,10 @@ use sqlparser::ast::{
 };
 use sqlparser::tokenizer::Span;
 
-use super::inject::{Check, Depth, Injector, Place, Target};
+use super::inject::{Check, Depth, Injector, Place, Target, Write};
+
+const UPDATE: Place = Place::Mutation(Write::Update);
+const DELETE: Place = Place::Mutation(Write::Delete);
 use super::locate::{Clause, Site};
 use super::names::{is_table, last_name};
 use super::predicate::{Pred, add_where};
@@ -42,11 +45,11 @@ impl Injector<'_> {
         }
         let single = update.table.joins.is_empty() && update.from.is_none();
         let mut wheres =
-            self.guard_from(std::slice::from_mut(&mut update.table), Place::Mutation)?;
+            self.guard_from(std::slice::from_mut(&mut update.table), UPDATE)?;
         if let Some(UpdateTableFromKind::BeforeSet(from) | UpdateTableFromKind::AfterSet(from)) =
             &mut update.from
         {
-            wheres.extend(self.guard_from(from, Place::Mutation)?);
+            wheres.extend(self.guard_from(from, UPDATE)?);
         }
         let exists = update.selection.is_some();
         let site = self.mutation_site(update.update_token.0.span, exists, &wheres)?;
@@ -83,9 +86,9 @@ impl Injector<'_> {
             && from.len() == 1
             && from[0].joins.is_empty()
             && delete.using.is_none();
-        let mut wheres = self.guard_from(from, Place::Mutation)?;
+        let mut wheres = self.guard_from(from, DELETE)?;
         if let Some(using) = &mut delete.using {
-            wheres.extend(self.guard_from(using, Place::Mutation)?);
+            wheres.extend(self.guard_from(using, DELETE)?);
         }
         let exists = delete.selection.is_some();
         let site = self.mutation_site(delete.delete_token.0.span, exists, &wheres)?;

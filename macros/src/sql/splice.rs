@@ -8,6 +8,8 @@ pub enum Piece {
     Text(String),
     /// The subject's placeholder.
     Subject,
+    /// Another claim's placeholder, and its text.
+    Claim(super::Claim, String),
 }
 
 /// Insertions into one statement's text.
@@ -23,6 +25,8 @@ pub struct Spliced {
     pub sql: String,
     /// Byte offsets of the subject's placeholders in `sql`.
     pub subjects: Vec<usize>,
+    /// Byte offsets of the other claims' placeholders in `sql`.
+    pub claims: Vec<(usize, super::Claim)>,
 }
 
 impl Edits {
@@ -53,6 +57,7 @@ impl Edits {
         order.sort_by_key(|i| self.inserts[*i].0);
         let mut sql = String::with_capacity(text.len() + 64);
         let mut subjects = Vec::new();
+        let mut claims = Vec::new();
         let mut copied = 0;
         for i in order {
             let (at, pieces) = &self.inserts[i];
@@ -65,11 +70,19 @@ impl Edits {
                         subjects.push(sql.len());
                         sql.push_str(subject);
                     }
+                    Piece::Claim(claim, text) => {
+                        claims.push((sql.len(), claim.clone()));
+                        sql.push_str(text);
+                    }
                 }
             }
         }
         sql.push_str(&text[copied..]);
-        Spliced { sql, subjects }
+        Spliced {
+            sql,
+            subjects,
+            claims,
+        }
     }
 
     /// Removes the insertions from a spliced text: the property tests' inverse of `apply`.
@@ -96,7 +109,7 @@ fn len(pieces: &[Piece], subject: &str) -> usize {
     pieces
         .iter()
         .map(|p| match p {
-            Piece::Text(t) => t.len(),
+            Piece::Text(t) | Piece::Claim(_, t) => t.len(),
             Piece::Subject => subject.len(),
         })
         .sum()

@@ -42,6 +42,18 @@ pub trait GuardClaims: DeserializeOwned + Send + Sync + 'static {
     type Subject: Subject;
     /// The verified subject.
     fn subject(&self) -> &Self::Subject;
+
+    /// The token's id, bound where a policy condition says `:jti` (a revocation list). A
+    /// token without one cannot pass such a condition: the fn answers 401 `missing_claim`.
+    fn jti(&self) -> Option<&str> {
+        None
+    }
+
+    /// When the token was issued, in seconds since the epoch, bound where a policy condition
+    /// says `:iat` ("tokens issued before T are void"); absent, as for [`jti`](Self::jti).
+    fn iat(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// The default claims: registered claims with a typed subject (a `String` unless chosen;
@@ -78,6 +90,12 @@ impl<S: Subject> GuardClaims for Claims<S> {
     type Subject = S;
     fn subject(&self) -> &S {
         &self.sub
+    }
+    fn jti(&self) -> Option<&str> {
+        self.jti.as_deref()
+    }
+    fn iat(&self) -> Option<u64> {
+        self.iat
     }
 }
 

@@ -910,6 +910,7 @@ async fn differential(dialect: Dialect, label: &str) {
     let policy = Policy {
         owners: &owners,
         unguarded: &[],
+        valid: None,
     };
     let (mut refused, mut compared, mut invalid, mut mattered) = (0, 0, 0, 0);
     for index in 0..cases {
@@ -936,6 +937,7 @@ async fn differential(dialect: Dialect, label: &str) {
             .map(|bind| match bind {
                 Bind::User(i) => case.binds[*i].clone(),
                 Bind::Subject => Value::Text(SUBJECT.into()),
+                Bind::Claim(claim) => unreachable!("no policy condition binds {claim:?}"),
             })
             .collect();
         let want = db.run(&case.twin, &case.binds, case.writes).await;

@@ -4,6 +4,7 @@
 mod differential;
 mod placeholders;
 mod plans;
+mod policies;
 mod portable;
 mod property;
 mod refusals;
@@ -19,11 +20,7 @@ const DECLARED: &[&str] = &["audit"];
 
 /// `table.column` as a guarded table.
 fn owner(table: &str, column: &str) -> Owner {
-    Owner {
-        table: table.to_owned(),
-        column: column.to_owned(),
-        public_read: false,
-    }
+    Owner::new(table, column)
 }
 
 /// Guards `items.owner_id`; `audit` may be written.
@@ -35,6 +32,7 @@ fn policy() -> Policy<'static> {
     Policy {
         owners: &OWNERS,
         unguarded: &TABLES,
+        valid: None,
     }
 }
 
@@ -318,6 +316,7 @@ fn several_tables_each_get_their_own_owner_column() {
     let policy = Policy {
         owners: &owners,
         unguarded: &[],
+        valid: None,
     };
     let cases = [
         (
@@ -361,6 +360,7 @@ fn a_public_read_carries_no_predicate_and_its_writes_do() {
     let policy = Policy {
         owners: &owners,
         unguarded: &[],
+        valid: None,
     };
     let cases = [
         // Aggregates and existence checks mean what they say.

@@ -473,7 +473,7 @@ fn subjects(
         positional: found
             .iter()
             .map(|(at, _)| *at)
-            .zip(analysis.binds.iter().copied())
+            .zip(analysis.binds.iter().cloned())
             .collect(),
     }
 }
@@ -537,7 +537,7 @@ fn check_output(spec: &Spec, analysis: &Analysis) -> Result<(), String> {
         let users: Vec<Bind> = analysis
             .binds
             .iter()
-            .copied()
+            .cloned()
             .filter(|b| *b != Bind::Subject)
             .collect();
         let expected: Vec<Bind> = (0..analysis.user_params).map(Bind::User).collect();
