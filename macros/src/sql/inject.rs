@@ -159,6 +159,9 @@ pub struct Injector<'a> {
     /// The text of a top-level `WITH` whose CTEs only read, for the existence check of its
     /// body (see `read_only_with`).
     pub with_prefix: Option<(usize, usize)>,
+    /// Where the SELECTs that feed an INSERT into a guarded table start: with `[token]
+    /// valid`, each takes the condition.
+    pub validate: Vec<usize>,
 }
 
 /// Runs the injector over a statement.
@@ -183,6 +186,7 @@ pub fn inject(
         top,
         decisive,
         with_prefix,
+        validate: Vec::new(),
     };
     match statement.visit(&mut injector) {
         ControlFlow::Continue(()) => Ok(injector.done),
@@ -283,7 +287,8 @@ impl<'a> Injector<'a> {
                 && rule.names.contains(name)
             {
                 return Err(format!(
-                    "`{qualifier_text}` names a table of a sub-select in the policy of `{}`,                      which would then read this reference instead; give `{}` another alias",
+                    "`{qualifier_text}` names a table of a sub-select in the policy of `{}`, \
+                     which would then read this reference instead; give `{}` another alias",
                     owner.table, owner.table
                 ));
             }
@@ -308,6 +313,22 @@ impl<'a> Injector<'a> {
             text.push(Piece::Text(")".into()));
         }
         text.push(Piece::Text(")".into()));
+        self.parsed(text, &format!("the condition on `{}`", owner.table))
+    }
+
+    /// The token's validity alone, for the SELECT that feeds an INSERT.
+    fn validity(&mut self) -> Result<Option<Pred>, String> {
+        let Some(valid) = self.policy.valid else {
+            return Ok(None);
+        };
+        let mut text = vec![Piece::Text("(".into())];
+        text.extend(self.render(valid, ""));
+        text.push(Piece::Text(")".into()));
+        self.parsed(text, "[token] valid").map(Some)
+    }
+
+    /// A predicate's text and the expression the dialect reads in it.
+    fn parsed(&self, text: Vec<Piece>, what: &str) -> Result<Pred, String> {
         let readable: String = text
             .iter()
             .map(|piece| match piece {
@@ -317,8 +338,8 @@ impl<'a> Injector<'a> {
             .collect();
         let expr = parse_expr(&readable, self.dialect).map_err(|e| {
             format!(
-                "the policy of `{}` does not read as {} SQL in this statement ({e}); write                  it in SQL every backend of the crate reads",
-                owner.table,
+                "{what} of the policy does not read as {} SQL in this statement ({e}); write \
+                 it in SQL every backend of the crate reads",
                 self.dialect.name()
             )
         })?;
@@ -412,7 +433,11 @@ impl<'a> Injector<'a> {
                     .into(),
             );
         }
-        let wheres = self.guard_from(&mut select.from, Place::Query)?;
+        let mut wheres = self.guard_from(&mut select.from, Place::Query)?;
+        let start = self.source.offset(select.select_token.0.span.start);
+        if start.is_some_and(|at| self.validate.contains(&at)) {
+            wheres.extend(self.validity()?);
+        }
         if wheres.is_empty() {
             return Ok(());
         }

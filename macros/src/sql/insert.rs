@@ -31,6 +31,9 @@ impl Injector<'_> {
         insert
             .columns
             .push(ObjectName::from(vec![Ident::new(&owner.column)]));
+        if self.policy.valid.is_some() {
+            self.validate_source(insert, depth)?;
+        }
         if self.guard_upsert(insert, &target, owner)? {
             // Zero rows from `DO UPDATE` means the conflicting row is another owner's: the
             // write was refused, exactly as a guarded UPDATE that matched nothing.
@@ -169,6 +172,33 @@ impl Injector<'_> {
                     .into(),
             ),
         }
+    }
+
+    /// With `[token] valid`, the rows an INSERT writes come from a SELECT whose WHERE takes
+    /// the condition (see `Injector::select`): a token that fails it inserts nothing, which
+    /// denies like any guarded write that matched nothing.
+    fn validate_source(&mut self, insert: &Insert, depth: Depth) -> Result<(), String> {
+        let select = match insert.source.as_deref().map(|q| &*q.body) {
+            Some(SetExpr::Select(select)) => select,
+            _ => {
+                return Err(
+                    "the policy's `[token] valid` condition needs a WHERE, which VALUES has \
+                     not: write this INSERT as INSERT INTO t (...) SELECT ?, ?"
+                        .into(),
+                );
+            }
+        };
+        let at = self
+            .source
+            .offset(select.select_token.0.span.start)
+            .ok_or_else(|| "cannot locate the SELECT of this INSERT".to_owned())?;
+        self.validate.push(at);
+        if depth == Depth::Nested {
+            self.done.nested_write = true;
+        } else {
+            self.done.top_mutation = true;
+        }
+        Ok(())
     }
 
     /// The end offset of each VALUES row's last value (before its closing parenthesis).

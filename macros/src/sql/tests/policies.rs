@@ -207,3 +207,33 @@ fn every_backend_reads_the_spliced_policy_as_built() {
         assert!(a.sql.contains("revoked r"), "{sql}: {}", a.sql);
     }
 }
+
+#[test]
+fn with_a_validity_condition_an_insert_selects_its_row_under_it() {
+    let valid = rule(VALID, None);
+    let a = analysed("INSERT INTO items (title) SELECT ?", Sqlite, Some(&valid));
+    assert_eq!(
+        a.sql,
+        "INSERT INTO items (title, owner_id) SELECT ?, ? WHERE (NOT EXISTS (SELECT 1 FROM \
+         revoked r WHERE r.jti = ?) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = ? AND \
+         v.cutoff > ?))"
+    );
+    assert!(a.zero_rows_denies);
+    let a = analysed(
+        "INSERT INTO items (title) SELECT $1 RETURNING id",
+        Postgres,
+        Some(&valid),
+    );
+    assert_eq!(
+        a.binds,
+        [U(0), S, Bind::Claim(Claim::Jti), Bind::Claim(Claim::Iat)]
+    );
+    let owners = [items()];
+    let policy = Policy {
+        owners: &owners,
+        unguarded: &[],
+        valid: Some(&valid),
+    };
+    let e = analyse("INSERT INTO items (title) VALUES (?)", MySql, &policy).expect_err("VALUES");
+    assert!(e.contains("SELECT ?, ?"), "{e}");
+}
