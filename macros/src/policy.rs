@@ -186,20 +186,19 @@ pub fn owners(args: &Args, file: Option<&Policy>) -> Result<Vec<Owner>, syn::Err
     }
     // A condition's sub-selects run unguarded: one reading a guarded table would be guarded
     // again inside the guard's own predicate, and its meaning would change with the fn.
-    let rules = file
-        .and_then(|f| f.rules.valid.as_ref())
-        .into_iter()
-        .chain(owners.iter().flat_map(|o| {
-            [&o.grants.read, &o.grants.update, &o.grants.delete]
-                .into_iter()
-                .flatten()
-        }));
+    let rules =
+        file.and_then(|f| f.rules.valid.as_ref())
+            .into_iter()
+            .chain(owners.iter().flat_map(|o| {
+                [&o.grants.read, &o.grants.update, &o.grants.delete]
+                    .into_iter()
+                    .flatten()
+            }));
     for rule in rules {
-        if let Some(owner) = owners.iter().find(|o| {
-            rule.reads
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case(&o.table))
-        }) {
+        if let Some(owner) = owners
+            .iter()
+            .find(|o| rule.reads.iter().any(|t| t.eq_ignore_ascii_case(&o.table)))
+        {
             return Err(syn::Error::new(
                 args.span,
                 format!(
@@ -285,9 +284,7 @@ fn condition(file: &str, value: &Spanned<String>, table: Option<&str>) -> Result
         // A claim other than `sub`, `jti` and `iat` is a field of the claims type, read as
         // `claims.<name>`: it must be a name Rust can use there.
         let keyword = rule.claims().find_map(|claim| match claim {
-            Claim::Field(name) if syn::parse_str::<syn::Ident>(name).is_err() => {
-                Some(name.clone())
-            }
+            Claim::Field(name) if syn::parse_str::<syn::Ident>(name).is_err() => Some(name.clone()),
             _ => None,
         });
         match keyword {

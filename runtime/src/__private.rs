@@ -21,7 +21,11 @@ pub fn subject<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> C::Subjec
 
 /// The token's id, for a policy condition's `:jti`.
 pub fn jti<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> Result<String, crate::Error> {
-    guard.claims().jti().map(str::to_owned).ok_or_else(missing_claim)
+    guard
+        .claims()
+        .jti()
+        .map(str::to_owned)
+        .ok_or_else(missing_claim)
 }
 
 /// When the token was issued, for a policy condition's `:iat`: an `i64`, the type every
@@ -40,7 +44,9 @@ pub fn claims<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> &C {
 }
 
 fn missing_claim() -> crate::Error {
-    crate::Error::Unauthorized(crate::jwt::TokenError::new(crate::jwt::TokenCode::MissingClaim))
+    crate::Error::Unauthorized(crate::jwt::TokenError::new(
+        crate::jwt::TokenCode::MissingClaim,
+    ))
 }
 
 /// What the body sees of the guard: see [`GuardRef`] for why it is not the `Guard`.

@@ -266,7 +266,7 @@ impl<'a> Injector<'a> {
     ) -> Result<Pred, String> {
         let qualifier_text = &self.source.text[text.0..text.1];
         let name = qualifier.last().map(|i| i.value.to_ascii_lowercase());
-        let owned = owner_eq(
+        let by_owner = owner_eq(
             qualifier,
             qualifier_text,
             &owner.column,
@@ -280,7 +280,7 @@ impl<'a> Injector<'a> {
         };
         let valid = self.policy.valid;
         if grant.is_none() && valid.is_none() {
-            return Ok(owned);
+            return Ok(by_owner);
         }
         for rule in grant.into_iter().chain(valid) {
             if let Some(name) = &name
@@ -300,12 +300,12 @@ impl<'a> Injector<'a> {
         match grant {
             Some(grant) => {
                 text.push(Piece::Text("(".into()));
-                text.extend(owned.text);
+                text.extend(by_owner.text);
                 text.push(Piece::Text(") OR (".into()));
                 text.extend(self.render(grant, qualifier_text));
                 text.push(Piece::Text(")".into()));
             }
-            None => text.extend(owned.text),
+            None => text.extend(by_owner.text),
         }
         if let Some(valid) = valid {
             text.push(Piece::Text(") AND (".into()));
@@ -365,13 +365,15 @@ impl<'a> Injector<'a> {
 
     /// A claim's placeholder: `?`, or the next number after the subject's, one per claim.
     fn claim_placeholder(&mut self, claim: &Claim) -> String {
-        let k = match self.done.claims.iter().position(|c| c == claim) {
-            Some(k) => k,
-            None => {
+        let k = self
+            .done
+            .claims
+            .iter()
+            .position(|c| c == claim)
+            .unwrap_or_else(|| {
                 self.done.claims.push(claim.clone());
                 self.done.claims.len() - 1
-            }
-        };
+            });
         match self.params.style {
             Style::Positional => "?".into(),
             Style::Numbered(prefix) => format!("{prefix}{}", self.params.count + 2 + k),

@@ -178,15 +178,12 @@ impl Injector<'_> {
     /// the condition (see `Injector::select`): a token that fails it inserts nothing, which
     /// denies like any guarded write that matched nothing.
     fn validate_source(&mut self, insert: &Insert, depth: Depth) -> Result<(), String> {
-        let select = match insert.source.as_deref().map(|q| &*q.body) {
-            Some(SetExpr::Select(select)) => select,
-            _ => {
-                return Err(
-                    "the policy's `[token] valid` condition needs a WHERE, which VALUES has \
-                     not: write this INSERT as INSERT INTO t (...) SELECT ?, ?"
-                        .into(),
-                );
-            }
+        let Some(SetExpr::Select(select)) = insert.source.as_deref().map(|q| &*q.body) else {
+            return Err(
+                "the policy's `[token] valid` condition needs a WHERE, which VALUES has \
+                 not: write this INSERT as INSERT INTO t (...) SELECT ?, ?"
+                    .into(),
+            );
         };
         let at = self
             .source

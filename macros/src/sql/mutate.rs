@@ -44,8 +44,7 @@ impl Injector<'_> {
             );
         }
         let single = update.table.joins.is_empty() && update.from.is_none();
-        let mut wheres =
-            self.guard_from(std::slice::from_mut(&mut update.table), UPDATE)?;
+        let mut wheres = self.guard_from(std::slice::from_mut(&mut update.table), UPDATE)?;
         if let Some(UpdateTableFromKind::BeforeSet(from) | UpdateTableFromKind::AfterSet(from)) =
             &mut update.from
         {

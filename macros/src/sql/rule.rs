@@ -148,9 +148,12 @@ impl Rule {
     }
 }
 
+/// A claim's place in a condition's text: start, end, which.
+type Hole = (usize, usize, Claim);
+
 /// Each `:name` outside quotes, and the text with each masked as `?` and spaces (same
 /// offsets) for the parser.
-fn claims(text: &str) -> Result<(Vec<(usize, usize, Claim)>, String), RuleError> {
+fn claims(text: &str) -> Result<(Vec<Hole>, String), RuleError> {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
     let mut masked = text.to_owned().into_bytes();
@@ -232,7 +235,8 @@ impl Walk<'_> {
     }
 
     fn own_row(&self, qualifier: &str) -> bool {
-        self.table.is_some_and(|t| t.eq_ignore_ascii_case(qualifier))
+        self.table
+            .is_some_and(|t| t.eq_ignore_ascii_case(qualifier))
     }
 }
 
@@ -279,7 +283,9 @@ impl Visitor for Walk<'_> {
                     ),
                 );
             }
-            Expr::CompoundIdentifier(parts) if parts.len() == 2 && self.own_row(&parts[0].value) => {
+            Expr::CompoundIdentifier(parts)
+                if parts.len() == 2 && self.own_row(&parts[0].value) =>
+            {
                 let Some(range) = self.lines.range(parts[0].span) else {
                     return self.error(parts[0].span, "cannot locate this name".into());
                 };
@@ -290,7 +296,11 @@ impl Visitor for Walk<'_> {
                     Some(table) => format!(
                         "`{}` is not a column of `{table}`: the condition decides on \
                          `{table}.column`, and reads other tables in sub-selects",
-                        parts.iter().map(|p| p.value.as_str()).collect::<Vec<_>>().join(".")
+                        parts
+                            .iter()
+                            .map(|p| p.value.as_str())
+                            .collect::<Vec<_>>()
+                            .join(".")
                     ),
                     None => "a token condition reads tables in sub-selects only".into(),
                 };

@@ -86,11 +86,7 @@ fn the_tokens_validity_is_and_ed_into_every_reference_with_each_claim_bound_once
         ]
     );
     // Positional: every placeholder binds in textual order.
-    let mysql = analysed(
-        "DELETE FROM items WHERE id = ?",
-        MySql,
-        Some(&valid),
-    );
+    let mysql = analysed("DELETE FROM items WHERE id = ?", MySql, Some(&valid));
     assert_eq!(
         mysql.binds,
         [
@@ -160,8 +156,14 @@ fn an_alias_a_conditions_sub_select_uses_is_refused() {
 #[test]
 fn a_condition_names_its_row_by_its_table_and_is_one_expression() {
     let mistakes = [
-        ("owner_id = :sub", "name the row's column with its table, `items.owner_id`"),
-        ("x.owner_id = :sub", "`x.owner_id` is not a column of `items`"),
+        (
+            "owner_id = :sub",
+            "name the row's column with its table, `items.owner_id`",
+        ),
+        (
+            "x.owner_id = :sub",
+            "`x.owner_id` is not a column of `items`",
+        ),
         ("items.a = 1; DROP TABLE items", "one SQL expression"),
         ("items.a = = 1", "does not parse"),
         ("items.a = 1 items.b", "one SQL expression"),

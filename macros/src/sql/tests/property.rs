@@ -537,8 +537,8 @@ fn check_output(spec: &Spec, analysis: &Analysis) -> Result<(), String> {
         let users: Vec<Bind> = analysis
             .binds
             .iter()
+            .filter(|b| **b != Bind::Subject)
             .cloned()
-            .filter(|b| *b != Bind::Subject)
             .collect();
         let expected: Vec<Bind> = (0..analysis.user_params).map(Bind::User).collect();
         if users != expected {
