@@ -1,0 +1,44 @@
+//! The suite's tables on each backend.
+
+use sqlx::{AnyPool, Executor};
+
+const SQLITE: &[&str] = &[
+    "CREATE TABLE items (id INTEGER PRIMARY KEY, title TEXT NOT NULL, owner_id TEXT NOT NULL)",
+    "CREATE TABLE shares (item_id INTEGER NOT NULL, user_id TEXT NOT NULL, \
+     can_write BOOLEAN NOT NULL, PRIMARY KEY (item_id, user_id))",
+    "CREATE TABLE users (id TEXT PRIMARY KEY, role TEXT NOT NULL DEFAULT 'user', \
+     tokens_valid_after BIGINT)",
+    "CREATE TABLE revoked_tokens (jti TEXT PRIMARY KEY)",
+];
+
+const POSTGRES: &[&str] = &[
+    "CREATE TABLE items (id BIGSERIAL PRIMARY KEY, title TEXT NOT NULL, owner_id TEXT NOT NULL)",
+    "CREATE TABLE shares (item_id BIGINT NOT NULL, user_id TEXT NOT NULL, \
+     can_write BOOLEAN NOT NULL, PRIMARY KEY (item_id, user_id))",
+    "CREATE TABLE users (id TEXT PRIMARY KEY, role TEXT NOT NULL DEFAULT 'user', \
+     tokens_valid_after BIGINT)",
+    "CREATE TABLE revoked_tokens (jti TEXT PRIMARY KEY)",
+];
+
+const MYSQL: &[&str] = &[
+    "CREATE TABLE items (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
+     title VARCHAR(200) NOT NULL, owner_id VARCHAR(200) NOT NULL) ENGINE = InnoDB",
+    "CREATE TABLE shares (item_id BIGINT NOT NULL, user_id VARCHAR(200) NOT NULL, \
+     can_write BOOLEAN NOT NULL, PRIMARY KEY (item_id, user_id)) ENGINE = InnoDB",
+    "CREATE TABLE users (id VARCHAR(200) PRIMARY KEY, role VARCHAR(20) NOT NULL DEFAULT 'user', \
+     tokens_valid_after BIGINT) ENGINE = InnoDB",
+    "CREATE TABLE revoked_tokens (jti VARCHAR(200) PRIMARY KEY) ENGINE = InnoDB",
+];
+
+/// Creates the tables on the database of `scheme` (a URL's: `sqlite`, `postgres`, `mysql`).
+pub async fn create(pool: &AnyPool, scheme: &str) -> Result<(), sqlx::Error> {
+    let statements = match scheme {
+        "sqlite" => SQLITE,
+        "postgres" | "postgresql" => POSTGRES,
+        _ => MYSQL,
+    };
+    for statement in statements {
+        pool.execute(*statement).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! A fresh database per test on each backend, through an `Any` pool: SQLite always,
+//! PostgreSQL and MariaDB when `GUARDED_TEST_PG` / `GUARDED_TEST_MYSQL` hold their URLs.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use guarded::{Claims, Guard};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, AnyPool, AssertSqlSafe, Executor};
+
+/// The backends of this run, by name.
+pub fn backends() -> Vec<&'static str> {
+    let mut on = vec!["sqlite"];
+    on.extend(std::env::var_os("GUARDED_TEST_PG").map(|_| "postgres"));
+    on.extend(std::env::var_os("GUARDED_TEST_MYSQL").map(|_| "mysql"));
+    on
+}
+
+fn unique() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    format!(
+        "guarded_{secs}_{}_p{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A pool on a fresh database of `backend` with the suite's tables.
+pub async fn fresh(backend: &str) -> AnyPool {
+    sqlx::any::install_default_drivers();
+    let name = unique();
+    let url = match backend {
+        "sqlite" => format!(
+            "sqlite://{}?mode=rwc",
+            std::env::temp_dir().join(format!("{name}.db")).display()
+        ),
+        "postgres" => {
+            let url = std::env::var("GUARDED_TEST_PG").expect("set");
+            let admin = AnyPool::connect(&url).await.expect("PostgreSQL answers");
+            admin
+                .execute(AssertSqlSafe(format!("CREATE SCHEMA {name}")))
+                .await
+                .expect("a schema");
+            let separator = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{separator}options[search_path]={name}")
+        }
+        _ => {
+            let url = std::env::var("GUARDED_TEST_MYSQL").expect("set");
+            let admin = AnyPool::connect(&url).await.expect("MariaDB answers");
+            admin
+                .execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .await
+                .expect("a database");
+            let server = url.split('?').next().unwrap_or(&url);
+            let authority = server.find("://").map_or(0, |i| i + 3);
+            let end = server[authority..]
+                .find('/')
+                .map_or(server.len(), |i| authority + i);
+            format!("{}/{name}", &server[..end])
+        }
+    };
+    let pool = AnyPoolOptions::new()
+        .max_connections(8)
+        .connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{backend}: {e}"));
+    guarded_policies::schema::create(&pool, backend)
+        .await
+        .expect("the suite's tables");
+    pool
+}
+
+/// Runs one statement of the test's own (no guard): setting up rows, reading them back.
+pub async fn exec(pool: &AnyPool, sql: &str) {
+    pool.execute(AssertSqlSafe(sql.to_owned()))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// An item of `owner`; returns its id.
+pub async fn item(pool: &AnyPool, title: &str, owner: &str) -> i64 {
+    exec(
+        pool,
+        &format!("INSERT INTO items (title, owner_id) VALUES ('{title}', '{owner}')"),
+    )
+    .await;
+    sqlx::query_scalar::<Any, i64>(AssertSqlSafe(format!(
+        "SELECT MAX(id) FROM items WHERE title = '{title}'"
+    )))
+    .fetch_one(pool)
+    .await
+    .expect("the item")
+}
+
+/// The item's (title, owner) as stored.
+pub async fn row(pool: &AnyPool, id: i64) -> Option<(String, String)> {
+    sqlx::query_as::<Any, (String, String)>(AssertSqlSafe(format!(
+        "SELECT title, owner_id FROM items WHERE id = {id}"
+    )))
+    .fetch_optional(pool)
+    .await
+    .expect("the row")
+}
+
+/// A guard for `sub` holding the token's `jti` and `iat`, as a verified token gives them.
+pub fn guard(pool: &AnyPool, sub: &str, jti: &str, iat: u64) -> Guard<Any> {
+    let claims: Claims = serde_json::from_value(serde_json::json!({
+        "sub": sub, "exp": u64::MAX / 2, "iat": iat, "jti": jti,
+    }))
+    .expect("claims");
+    Guard::trusted(pool.clone(), claims)
+}

@@ -1,0 +1,157 @@
+//! Each condition of `guarded.toml`, decided by the database inside the guarded statement:
+//! every case checks the rows, on every backend of the run.
+
+mod common;
+
+use common::{backends, exec, fresh, guard, item, row};
+use guarded::{Deny, Error};
+use guarded_policies::{count, create, remove, rename, title};
+
+const NOW: u64 = 1_800_000_000;
+
+fn denied<T: std::fmt::Debug>(result: &Result<T, Error>) -> bool {
+    matches!(result, Err(Error::Denied(Deny::NotFound)))
+}
+
+#[tokio::test]
+async fn an_owner_reads_and_writes_and_a_stranger_does_neither() {
+    for backend in backends() {
+        let pool = fresh(backend).await;
+        let id = item(&pool, "alices", "alice").await;
+        let alice = || guard(&pool, "alice", "a1", NOW);
+        let mallory = || guard(&pool, "mallory", "m1", NOW);
+        assert_eq!(title(alice(), id).await.unwrap().as_deref(), Some("alices"));
+        assert_eq!(title(mallory(), id).await.unwrap(), None, "{backend}");
+        assert!(denied(&rename(mallory(), id, "pwned").await), "{backend}");
+        assert!(denied(&remove(mallory(), id).await), "{backend}");
+        assert_eq!(
+            row(&pool, id).await,
+            Some(("alices".into(), "alice".into()))
+        );
+        rename(alice(), id, "renamed").await.unwrap();
+        assert_eq!(row(&pool, id).await.unwrap().0, "renamed", "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_share_grants_reads_and_writes_only_when_it_says_so_and_never_deletes() {
+    for backend in backends() {
+        let pool = fresh(backend).await;
+        let id = item(&pool, "shared", "alice").await;
+        let bob = || guard(&pool, "bob", "b1", NOW);
+        exec(
+            &pool,
+            &format!("INSERT INTO shares VALUES ({id}, 'bob', FALSE)"),
+        )
+        .await;
+        assert_eq!(title(bob(), id).await.unwrap().as_deref(), Some("shared"));
+        assert_eq!(count(bob()).await.unwrap(), 1, "{backend}");
+        assert!(denied(&rename(bob(), id, "bob's now").await), "{backend}");
+        assert_eq!(row(&pool, id).await.unwrap().0, "shared", "{backend}");
+        exec(
+            &pool,
+            &format!("UPDATE shares SET can_write = TRUE WHERE item_id = {id}"),
+        )
+        .await;
+        rename(bob(), id, "edited by bob").await.unwrap();
+        assert_eq!(
+            row(&pool, id).await,
+            Some(("edited by bob".into(), "alice".into())),
+            "{backend}: a grantee's write keeps the owner"
+        );
+        assert!(denied(&remove(bob(), id).await), "{backend}");
+        assert!(row(&pool, id).await.is_some(), "{backend}");
+        exec(&pool, &format!("DELETE FROM shares WHERE item_id = {id}")).await;
+        assert_eq!(title(bob(), id).await.unwrap(), None, "{backend}: revoked");
+        assert!(denied(&rename(bob(), id, "again").await), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn an_administrator_deletes_any_item_until_demoted() {
+    for backend in backends() {
+        let pool = fresh(backend).await;
+        let first = item(&pool, "one", "alice").await;
+        let second = item(&pool, "two", "alice").await;
+        let root = || guard(&pool, "root", "r1", NOW);
+        exec(
+            &pool,
+            "INSERT INTO users (id, role) VALUES ('root', 'admin')",
+        )
+        .await;
+        // The role grants deletes only: reading and renaming stay the owner's.
+        assert_eq!(title(root(), first).await.unwrap(), None, "{backend}");
+        assert!(denied(&rename(root(), first, "x").await), "{backend}");
+        remove(root(), first).await.unwrap();
+        assert_eq!(row(&pool, first).await, None, "{backend}");
+        // The same token, demoted: the next statement reads the role as it is now.
+        exec(&pool, "UPDATE users SET role = 'user' WHERE id = 'root'").await;
+        assert!(denied(&remove(root(), second).await), "{backend}");
+        assert!(row(&pool, second).await.is_some(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_token_reads_nothing_and_writes_nothing_and_another_token_still_works() {
+    for backend in backends() {
+        let pool = fresh(backend).await;
+        let id = item(&pool, "mine", "alice").await;
+        let revoked = || guard(&pool, "alice", "old", NOW);
+        exec(&pool, "INSERT INTO revoked_tokens VALUES ('old')").await;
+        assert_eq!(title(revoked(), id).await.unwrap(), None, "{backend}");
+        assert_eq!(count(revoked()).await.unwrap(), 0, "{backend}");
+        assert!(denied(&rename(revoked(), id, "late").await), "{backend}");
+        assert!(denied(&remove(revoked(), id).await), "{backend}");
+        assert!(denied(&create(revoked(), "sneaked in").await), "{backend}");
+        assert_eq!(row(&pool, id).await.unwrap().0, "mine", "{backend}");
+        let fresh_token = || guard(&pool, "alice", "new", NOW);
+        rename(fresh_token(), id, "still mine").await.unwrap();
+        create(fresh_token(), "another").await.unwrap();
+        assert_eq!(count(fresh_token()).await.unwrap(), 2, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_voids_every_token_issued_before_it() {
+    for backend in backends() {
+        let pool = fresh(backend).await;
+        let id = item(&pool, "mine", "alice").await;
+        exec(
+            &pool,
+            &format!("INSERT INTO users (id, tokens_valid_after) VALUES ('alice', {NOW})"),
+        )
+        .await;
+        let before = || guard(&pool, "alice", "t1", NOW - 1);
+        let after = || guard(&pool, "alice", "t2", NOW + 1);
+        assert!(denied(&rename(before(), id, "late").await), "{backend}");
+        assert!(denied(&create(before(), "late").await), "{backend}");
+        assert_eq!(count(before()).await.unwrap(), 0, "{backend}");
+        rename(after(), id, "renewed").await.unwrap();
+        assert_eq!(row(&pool, id).await.unwrap().0, "renewed", "{backend}");
+        // Another user's cut-off voids nothing of alices.
+        exec(
+            &pool,
+            &format!(
+                "INSERT INTO users (id, tokens_valid_after) VALUES ('bob', {})",
+                NOW + 100
+            ),
+        )
+        .await;
+        rename(after(), id, "still").await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_token_without_the_claims_the_policy_binds_is_unauthorized_and_touches_nothing() {
+    let pool = fresh("sqlite").await;
+    let id = item(&pool, "mine", "alice").await;
+    let claims: guarded::Claims =
+        serde_json::from_value(serde_json::json!({ "sub": "alice", "exp": u64::MAX / 2 }))
+            .expect("claims");
+    let bare = guarded::Guard::trusted(pool.clone(), claims);
+    match rename(bare, id, "no jti").await {
+        Err(Error::Unauthorized(e)) => assert_eq!(e.code(), "missing_claim"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(row(&pool, id).await.unwrap().0, "mine");
+}
