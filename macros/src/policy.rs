@@ -391,6 +391,11 @@ mod tests {
             let e = merged(attr, file).expect_err("a contradiction");
             assert!(e.contains(says), "{e}");
         }
+        let revocation = "[token]\nvalid = \"NOT EXISTS (SELECT 1 FROM favorites f WHERE f.user_id = :sub)\"\n[tables.items]\nowner = \"owner_id\"\n";
+        assert!(merged(quote::quote!(), Some(revocation)).is_ok());
+        let e = merged(quote::quote!(owner = "favorites.user_id"), Some(revocation))
+            .expect_err("a condition reading a guarded table");
+        assert!(e.contains("reads `favorites`, a guarded table"), "{e}");
         let e = merged(quote::quote!(), None).expect_err("no owner at all");
         assert!(e.contains("needs the owner column"), "{e}");
     }
@@ -420,6 +425,22 @@ mod tests {
             ),
             ("[tables.items\nowner = \"o\"\n", "guarded.toml:1:"),
             ("tables = {}\n", "declares no table"),
+            (
+                "[tables.items]\nowner = \"o\"\n[tables.items.grant]\nread = \"owner_id = :sub\"\n",
+                "guarded.toml:4:9: name the row's column with its table, `items.owner_id`",
+            ),
+            (
+                "[tables.items]\nowner = \"o\"\n[tables.items.grant]\ninsert = \"TRUE\"\n",
+                "guarded.toml:4:1: unknown field `insert`",
+            ),
+            (
+                "[token]\nvalid = \"x.y = 1\"\n[tables.items]\nowner = \"o\"\n",
+                "guarded.toml:2:10: a token condition reads tables in sub-selects only",
+            ),
+            (
+                "[token]\nvalid = \"\"\"\nNOT EXISTS (SELECT 1 FROM r WHERE r.t = :type)\"\"\"\n[tables.items]\nowner = \"o\"\n",
+                "guarded.toml:3:41: `:type` would be the claims type's field `type`",
+            ),
         ];
         for (text, says) in mistakes {
             match parse(text) {

@@ -39,7 +39,8 @@ pub enum TokenCode {
     LifetimeTooLong,
     /// `not_yet_valid`: `nbf` or `iat` is in the future, leeway included.
     NotYetValid,
-    /// `missing_claim`: `exp`, `nbf` or `sub` is absent, or `iss`/`aud` while one is configured.
+    /// `missing_claim`: `exp`, `nbf` or `sub` is absent, or `iss`/`aud` while one is configured;
+    /// or `jti`/`iat` while a policy condition of the guarded fn binds it.
     MissingClaim,
     /// `bad_claim`: a registered claim of the wrong type (a time that is not an integer, a
     /// `jti` that is not a string).

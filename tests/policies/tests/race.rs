@@ -1,0 +1,235 @@
+//! Races between a change of the facts a policy reads and a write that depends on them, on
+//! every backend of the run, violations counted from rows. A write *starts after* the change
+//! when it reads the change's "answered" flag as set before it sends its statement; such a
+//! write must change no row. Each scenario runs a baseline first, the same handler written as
+//! check-then-write, which must show violations: the test can see one.
+//!
+//! `GUARDED_RACE_TRIALS` sets the trials per scenario and backend (500 when unset).
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use common::{backends, exec, fresh, guard, item, row};
+use guarded_policies::{create, remove};
+use sqlx::{Any, AnyPool, AssertSqlSafe};
+
+const NOW: u64 = 1_800_000_000;
+
+fn trials() -> usize {
+    std::env::var("GUARDED_RACE_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500)
+}
+
+/// How a write is made: through the guard, or by the naive check-then-write.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Way {
+    Guarded,
+    Naive,
+}
+
+async fn exists(pool: &AnyPool, sql: String) -> bool {
+    sqlx::query_scalar::<Any, i64>(AssertSqlSafe(sql))
+        .fetch_optional(pool)
+        .await
+        .expect("a check")
+        .is_some()
+}
+
+/// A random pause of up to `micros`, so the change lands anywhere in the writer's loop.
+async fn jitter(micros: u64) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .subsec_nanos();
+    tokio::time::sleep(Duration::from_micros(u64::from(nanos) % micros)).await;
+}
+
+/// What a handler does between its check and its write (reading the body, say): the window
+/// the baseline's check-then-write leaves open.
+async fn handler_work() {
+    tokio::time::sleep(Duration::from_millis(1)).await;
+}
+
+/// One trial of "logout vs create": the writer inserts rows titled `w<trial>-<n>` with the
+/// token until the logout lands; returns how many rows were written by inserts that started
+/// after the logout was answered.
+async fn logout_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
+    let jti = format!("t{trial}");
+    let answered = Arc::new(AtomicBool::new(false));
+    let logout = {
+        let (pool, jti, answered) = (pool.clone(), jti.clone(), Arc::clone(&answered));
+        tokio::spawn(async move {
+            jitter(3000).await;
+            exec(
+                &pool,
+                &format!("INSERT INTO revoked_tokens VALUES ('{jti}')"),
+            )
+            .await;
+            answered.store(true, Ordering::SeqCst);
+        })
+    };
+    let mut late = Vec::new();
+    for n in 0..50 {
+        let title = format!("w{trial}-{n}");
+        if way == Way::Naive {
+            // The denylist looked up first, as an extractor or middleware does.
+            let revoked = exists(
+                pool,
+                format!("SELECT 1 FROM revoked_tokens WHERE jti = '{jti}'"),
+            )
+            .await;
+            if revoked {
+                break;
+            }
+            handler_work().await;
+        }
+        let after = answered.load(Ordering::SeqCst);
+        let done = match way {
+            Way::Guarded => create(guard(pool, "alice", &jti, NOW), &title)
+                .await
+                .is_ok(),
+            Way::Naive => {
+                exec(
+                    pool,
+                    &format!("INSERT INTO items (title, owner_id) VALUES ('{title}', 'alice')"),
+                )
+                .await;
+                true
+            }
+        };
+        if after {
+            late.push(title);
+        }
+        if !done {
+            break;
+        }
+    }
+    logout.await.expect("the logout");
+    let mut violations = 0;
+    for title in late {
+        if exists(pool, format!("SELECT 1 FROM items WHERE title = '{title}'")).await {
+            violations += 1;
+        }
+    }
+    violations
+}
+
+/// One trial of "demotion vs an administrator's deletes": the admin deletes alice's items one
+/// by one while the role is taken away; returns how many items were deleted by deletes that
+/// started after the demotion was answered.
+async fn demotion_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
+    let admin = format!("admin{trial}");
+    exec(
+        pool,
+        &format!("INSERT INTO users (id, role) VALUES ('{admin}', 'admin')"),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for n in 0..8 {
+        ids.push(item(pool, &format!("d{trial}-{n}"), "alice").await);
+    }
+    let answered = Arc::new(AtomicBool::new(false));
+    let demote = {
+        let (pool, admin, answered) = (pool.clone(), admin.clone(), Arc::clone(&answered));
+        tokio::spawn(async move {
+            jitter(3000).await;
+            exec(
+                &pool,
+                &format!("UPDATE users SET role = 'user' WHERE id = '{admin}'"),
+            )
+            .await;
+            answered.store(true, Ordering::SeqCst);
+        })
+    };
+    let mut late = Vec::new();
+    for id in ids {
+        if way == Way::Naive {
+            // The role read first, as a handler that loads the user does.
+            let is_admin = exists(
+                pool,
+                format!("SELECT 1 FROM users WHERE id = '{admin}' AND role = 'admin'"),
+            )
+            .await;
+            if !is_admin {
+                break;
+            }
+            handler_work().await;
+        }
+        let after = answered.load(Ordering::SeqCst);
+        let done = match way {
+            Way::Guarded => remove(guard(pool, &admin, "a", NOW), id).await.is_ok(),
+            Way::Naive => {
+                exec(pool, &format!("DELETE FROM items WHERE id = {id}")).await;
+                true
+            }
+        };
+        if after {
+            late.push(id);
+        }
+        if !done {
+            break;
+        }
+    }
+    demote.await.expect("the demotion");
+    let mut violations = 0;
+    for id in late {
+        if row(pool, id).await.is_none() {
+            violations += 1;
+        }
+    }
+    violations
+}
+
+/// Runs `trials()` of a scenario both ways on every backend: the baseline must show
+/// violations, the guarded fn none.
+async fn scenario<F, Fut>(name: &str, trial: F)
+where
+    F: Fn(AnyPool, usize, Way) -> Fut,
+    Fut: Future<Output = usize>,
+{
+    for backend in backends() {
+        let pool = fresh(backend).await;
+        let mut found = [0, 0];
+        for (i, way) in [Way::Naive, Way::Guarded].into_iter().enumerate() {
+            for t in 0..trials() {
+                found[i] += trial(pool.clone(), t + i * 1_000_000, way).await;
+            }
+        }
+        eprintln!(
+            "{name} on {backend}: {} trials; violations: naive {}, guarded {}",
+            trials(),
+            found[0],
+            found[1]
+        );
+        assert!(
+            found[0] > 0,
+            "{name} on {backend}: the naive baseline showed no violation, so this test could \
+             not see one; raise GUARDED_RACE_TRIALS"
+        );
+        assert_eq!(
+            found[1], 0,
+            "{name} on {backend}: guarded writes after the change"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_write_that_starts_after_a_logout_was_answered_succeeds() {
+    scenario("logout vs create", |pool, t, way| async move {
+        logout_trial(&pool, t, way).await
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_delete_that_starts_after_a_demotion_was_answered_succeeds() {
+    scenario("demotion vs delete", |pool, t, way| async move {
+        demotion_trial(&pool, t, way).await
+    })
+    .await;
+}
