@@ -50,6 +50,33 @@ pub fn refuse(statement: &Statement, table: &str) -> Result<(), String> {
     }
 }
 
+/// Refuses a CTE named like `table`, a table a policy condition reads: inside the condition's
+/// sub-select the CTE would stand in for it (a share or a role the statement makes up).
+pub fn shadowing(statement: &Statement, table: &str) -> Result<(), String> {
+    struct Ctes<'a>(&'a str);
+    impl Visitor for Ctes<'_> {
+        type Break = String;
+        fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<String> {
+            let ctes = query.with.iter().flat_map(|with| &with.cte_tables);
+            match ctes
+                .map(|cte| &cte.alias.name)
+                .find(|name| is_table(&ObjectName::from(vec![(*name).clone()]), self.0))
+            {
+                Some(name) => ControlFlow::Break(format!(
+                    "the CTE `{name}` is named like `{}`, which a condition of the policy reads, \
+                     and would stand in for it there; give the CTE another name",
+                    self.0
+                )),
+                None => ControlFlow::Continue(()),
+            }
+        }
+    }
+    match statement.visit(&mut Ctes(table)) {
+        ControlFlow::Continue(()) => Ok(()),
+        ControlFlow::Break(message) => Err(message),
+    }
+}
+
 struct Hazards<'a> {
     table: &'a str,
 }

@@ -139,6 +139,18 @@ impl Policy<'_> {
         self.owners.iter().find(|o| names::is_table(name, &o.table))
     }
 
+    /// The tables the policy's conditions read.
+    pub fn condition_tables(&self) -> impl Iterator<Item = &str> {
+        self.valid
+            .into_iter()
+            .chain(self.owners.iter().flat_map(|o| {
+                [&o.grants.read, &o.grants.update, &o.grants.delete]
+                    .into_iter()
+                    .flatten()
+            }))
+            .flat_map(|rule| rule.reads.iter().map(String::as_str))
+    }
+
     /// The guarded tables as the attribute lists them: `items.owner_id, favorites.user_id`.
     pub fn listed(&self) -> String {
         let owners: Vec<String> = self
@@ -219,6 +231,9 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
     let (source, mut statement) = parse::parse(sql, dialect)?;
     for owner in policy.owners {
         hazards::refuse(&statement, &owner.table)?;
+    }
+    for table in policy.condition_tables() {
+        hazards::shadowing(&statement, table)?;
     }
     let params = placeholders::read(&source, dialect)?;
     verify::placeholders_parsed(&statement, params.at.len())?;

@@ -154,6 +154,34 @@ fn an_alias_a_conditions_sub_select_uses_is_refused() {
 }
 
 #[test]
+fn a_cte_named_like_a_table_a_condition_reads_is_refused() {
+    let valid = rule(VALID, None);
+    for (sql, table) in [
+        (
+            "WITH shares AS (SELECT 1 AS item_id, 'me' AS user_id) SELECT * FROM items",
+            "shares",
+        ),
+        (
+            "WITH Revoked AS (SELECT 'x' AS jti) UPDATE items SET title = ? WHERE id = ?",
+            "revoked",
+        ),
+        (
+            "SELECT * FROM items WHERE id IN (WITH users AS (SELECT 1 AS id) SELECT id FROM users)",
+            "users",
+        ),
+    ] {
+        let owners = [items()];
+        let policy = Policy {
+            owners: &owners,
+            unguarded: &[],
+            valid: Some(&valid),
+        };
+        let e = analyse(sql, Sqlite, &policy).expect_err(sql);
+        assert!(e.contains(&format!("named like `{table}`")), "{sql}: {e}");
+    }
+}
+
+#[test]
 fn a_condition_names_its_row_by_its_table_and_is_one_expression() {
     let mistakes = [
         (
