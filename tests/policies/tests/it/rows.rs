@@ -1,9 +1,7 @@
 //! Each condition of `guarded.toml`, decided by the database inside the guarded statement:
 //! every case checks the rows, on every backend of the run.
 
-mod common;
-
-use common::{backends, exec, fresh, guard, item, row};
+use crate::common::{backends, exec, fresh, guard, item, row};
 use guarded::{Deny, Error};
 use guarded_policies::{count, create, remove, rename, title};
 

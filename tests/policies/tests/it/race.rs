@@ -6,13 +6,11 @@
 //!
 //! `GUARDED_RACE_TRIALS` sets the trials per scenario and backend (500 when unset).
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{backends, exec, fresh, guard, row};
+use crate::common::{backends, exec, fresh, guard, row};
 use guarded_policies::{create, remove};
 use sqlx::{Any, AnyPool, AssertSqlSafe};
 
