@@ -175,6 +175,9 @@ pub fn shape(model: &Model, tells_forbidden: bool) -> Shape {
     }
     // A `return` inside a statement's values would run while the statement holds the scope,
     // and one inside another macro cannot be rewritten: those bodies keep an `async` block.
-    let inline = !model.hidden_return && !on_guard.iter().any(|s| s.returns);
+    // A fn under `[token] valid` may ask the database after its statement, so it ends in an
+    // `async` block too.
+    let inline =
+        !model.hidden_return && !on_guard.iter().any(|s| s.returns) && !model.carries_validity();
     Shape::Single { inline }
 }

@@ -14,7 +14,7 @@ use crate::ctxt::Ctxt;
 use crate::model::{self, Env, Model};
 use crate::replace::{self, Replace};
 use crate::site::{Names, respan};
-use crate::sql::{Claim, Policy};
+use crate::sql::{Backends, Claim, Dialect, Policy};
 use crate::{body, fallback, policy, signature};
 
 /// `#[guarded(attr)] item`: read, check, expand; on errors, every error next to the fn's
@@ -57,9 +57,12 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
         },
     };
     let walked = body::walk(&item.block, &env, cx);
+    let valid = file.as_ref().and_then(|f| f.rules.valid.clone());
     Some(Model {
         guard,
         owners,
+        backends,
+        valid,
         policy_file: file.map(|f| f.path),
         statements: walked.statements,
         hidden_return: walked.hidden_return,
@@ -102,6 +105,39 @@ fn claims(model: &Model, guard: &Ident, span: Span) -> TokenStream {
         .collect()
 }
 
+/// The query that tells a revoked token (see `Outcome::keep_validity_check`), kept in the
+/// scope when some statement carries the `[token] valid` condition; a `Guard<Any>` fn keeps
+/// the text of its pool's backend.
+fn validity(model: &Model, names: &Names) -> Option<TokenStream> {
+    let valid = model.valid.as_ref().filter(|_| model.carries_validity())?;
+    let scope = &names.scope;
+    let query = |dialect: Dialect| {
+        let check = valid.validity_check(dialect);
+        let sql = &check.sql;
+        let binds = check.binds.iter().map(|claim| {
+            let local = Names::claim(claim);
+            quote!(::core::clone::Clone::clone(&#local))
+        });
+        quote!(::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*)
+    };
+    let query = match model.backends {
+        Backends::One(dialect) => query(dialect),
+        Backends::Every => {
+            let arms = [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql].map(|dialect| {
+                let variant = Ident::new(model::db_type(Backends::One(dialect)), Span::call_site());
+                let query = query(dialect);
+                quote!(::guarded::__private::Backend::#variant => #query,)
+            });
+            quote!(match #scope.backend() { #(#arms)* })
+        }
+    };
+    let check = Ident::new("__guarded_validity", Span::mixed_site());
+    Some(quote! {
+        let #check = #query;
+        #scope.split().1.keep_validity_check(#check);
+    })
+}
+
 /// Cargo rebuilds the crate when the policy file changes: its bytes are part of the fn.
 fn track(model: &Model) -> Option<TokenStream> {
     let path = model.policy_file.as_deref()?.to_str()?;
@@ -140,6 +176,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     let meta = meta(&sig.ident, &model, model.writes());
     let track = track(&model);
     let claims = claims(&model, guard, args.span);
+    let validity = validity(&model, &names);
     let mut block = *block;
     // The fn's braces keep the user's span: an item that ends in the macro's span reads as
     // generated, and rustc would then not warn when the fn is never used.
@@ -220,6 +257,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
         let #subject = ::guarded::__private::subject(&#guard);
         #claims
         let mut #scope = #scope_init;
+        #validity
         #[allow(unused_variables, unused_mut)]
         let mut #guard = ::guarded::__private::view(&#guard);
         let #out = #out_expr;

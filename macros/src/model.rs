@@ -24,6 +24,10 @@ pub struct Model {
     pub statements: Vec<Statement>,
     /// A `return` of the fn sits inside another macro's tokens, where it cannot be rewritten.
     pub hidden_return: bool,
+    /// The databases its statements are written for.
+    pub backends: Backends,
+    /// The policy's `[token] valid` condition, if it has one.
+    pub valid: Option<sql::Rule>,
 }
 
 impl Model {
@@ -38,6 +42,12 @@ impl Model {
     /// Whether some statement run on the guard writes.
     pub fn writes(&self) -> bool {
         self.on_guard().any(|site| site.analyses.facts().writes)
+    }
+
+    /// Whether some statement carries the `[token] valid` condition: the fn then keeps the
+    /// query that tells a revoked token from a row that is not there.
+    pub fn carries_validity(&self) -> bool {
+        self.on_guard().any(|site| site.analyses.facts().validity)
     }
 
     /// The claims besides the subject that some statement binds, each once.

@@ -212,6 +212,7 @@ fn run(
         });
     let method = &chain.run.name;
     let zero_rows_denies = analysis.zero_rows_denies && chain.idempotent.is_none();
+    let validity = analysis.validity;
     let run = match chain.exec.kind() {
         None => quote!(#query.#method(#conn)),
         Some(kind) => {
@@ -219,7 +220,10 @@ fn run(
             quote_spanned! {method.span()=>
                 #outcome.settle(
                     ::guarded::__private::exec::#kind,
-                    &::guarded::__private::Site { zero_rows_denies: #zero_rows_denies },
+                    &::guarded::__private::Site {
+                        zero_rows_denies: #zero_rows_denies,
+                        validity: #validity,
+                    },
                     #query.#method(#conn),
                 )
             }

@@ -20,6 +20,9 @@ pub struct FnMeta {
 pub struct Site {
     /// Zero rows affected (or returned, for a mutation with RETURNING) is a denial.
     pub zero_rows_denies: bool,
+    /// The statement carries the policy's `[token] valid` condition: when it finds no row,
+    /// the call asks the database whether the token is still valid before it ends.
+    pub validity: bool,
 }
 
 /// The executor methods whose result a site settles, one kind each. The macro passes the kind
@@ -106,6 +109,10 @@ pub struct Outcome<DB: GuardedDb> {
     subject: String,
     denied: bool,
     existence_check: Option<ExistenceCheck<DB>>,
+    /// `SELECT 1 WHERE <[token] valid>`, bound to this call's claims.
+    validity_check: Option<ExistenceCheck<DB>>,
+    /// A statement carrying the validity condition found no row.
+    maybe_revoked: bool,
 }
 
 /// The query kept for `deny = 403`: the denied statement's condition without the predicate.
@@ -118,7 +125,36 @@ impl<DB: GuardedDb> Outcome<DB> {
             subject,
             denied: false,
             existence_check: None,
+            validity_check: None,
+            maybe_revoked: false,
         }
+    }
+
+    /// Keeps the query that tells whether the token still passes the policy's `[token]
+    /// valid` condition, asked when a statement carrying it found no row.
+    pub fn keep_validity_check(&mut self, query: ExistenceCheck<DB>) {
+        self.validity_check = Some(query);
+    }
+
+    /// The validity check, when a statement carrying the condition found no row: a revoked
+    /// token finds nothing, and the call then ends as 401 `revoked`.
+    pub(crate) fn take_validity_check(&mut self) -> Option<ExistenceCheck<DB>> {
+        if self.maybe_revoked {
+            self.validity_check.take()
+        } else {
+            None
+        }
+    }
+
+    /// Records a revoked token; the call ends with it.
+    pub(crate) fn revoked(&self) -> Error {
+        tracing::info!(
+            r#fn = self.meta.name,
+            subject = %self.subject,
+            reason = "the policy's token condition no longer holds",
+            "guarded: token revoked"
+        );
+        Error::Unauthorized(crate::jwt::TokenError::new(crate::jwt::TokenCode::Revoked))
     }
 
     /// Whether some statement of the call was denied.
@@ -148,7 +184,11 @@ impl<DB: GuardedDb> Outcome<DB> {
         site: &'static Site,
         run: impl Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, Error> {
-        match E::rows(run.await)? {
+        let rows = E::rows(run.await)?;
+        if site.validity && matches!(rows, Rows::Empty(_) | Rows::Missing) {
+            self.maybe_revoked = true;
+        }
+        match rows {
             Rows::Empty(_) | Rows::Missing if site.zero_rows_denies => Err(self.deny()),
             // A guarded read that finds nothing is "not yours or not there" as well.
             Rows::Missing => Err(Error::Denied(Deny::NotFound)),

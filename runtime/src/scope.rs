@@ -44,7 +44,8 @@ impl<DB: GuardedDb> Single<DB> {
     }
 
     /// Ends the call; a denial wins over whatever the body returned, so a swallowed denial
-    /// still ends the fn. A plain fn: the handler stays one small state machine.
+    /// still ends the fn. A plain fn: the handler stays one small state machine. (A fn under
+    /// a `[token] valid` condition ends through [`Self::finish`], which can ask the database.)
     pub fn finish_single<R: Ending>(self, out: R) -> R {
         if self.outcome.denied() {
             return R::fail(Error::Denied(Deny::NotFound));
@@ -54,8 +55,20 @@ impl<DB: GuardedDb> Single<DB> {
 
     /// [`Self::finish_single`] for a body that runs in an `async` block of its own (one whose
     /// `return`s the macro cannot rewrite).
-    #[allow(clippy::unused_async)] // the same call shape as `Scope::finish`
-    pub async fn finish<R: Ending>(self, out: R) -> R {
+    /// A token the policy's `[token] valid` condition no longer admits ends it as 401
+    /// `revoked`, asked on the pool after the statement decided.
+    pub async fn finish<R: Ending>(mut self, out: R) -> R
+    where
+        for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+        DB::Arguments: IntoArguments<DB>,
+    {
+        if let Some(query) = self.outcome.take_validity_check() {
+            match self.pool.fetch_optional(query).await {
+                Ok(None) => return R::fail(self.outcome.revoked()),
+                Ok(Some(_)) => {}
+                Err(e) => return R::fail(e.into()),
+            }
+        }
         self.finish_single(out)
     }
 }
@@ -104,6 +117,20 @@ where
     /// Ends the call: commits on `Ok`, rolls back on `Err` or after a denial. A denial wins
     /// over whatever the body returned, so a swallowed denial still ends the fn.
     pub async fn finish<R: Ending>(mut self, out: R) -> R {
+        if let Some(query) = self.outcome.take_validity_check() {
+            match self.tx.fetch_optional(query).await {
+                Ok(None) => {
+                    let revoked = self.outcome.revoked();
+                    self.rollback().await;
+                    return R::fail(revoked);
+                }
+                Ok(Some(_)) => {}
+                Err(e) => {
+                    self.rollback().await;
+                    return R::fail(e.into());
+                }
+            }
+        }
         if self.outcome.denied() {
             let deny = match self.denial().await {
                 Ok(deny) => deny,

@@ -41,6 +41,8 @@ pub struct Injected {
     /// The claims other than the subject the predicates bind, in the order they were
     /// numbered.
     pub claims: Vec<Claim>,
+    /// Some predicate carries the token's validity condition.
+    pub validity: bool,
 }
 
 /// How `deny = 403` tells "not yours" from "not there" after the statement denied.
@@ -308,6 +310,7 @@ impl<'a> Injector<'a> {
             None => text.extend(by_owner.text),
         }
         if let Some(valid) = valid {
+            self.done.validity = true;
             text.push(Piece::Text(") AND (".into()));
             text.extend(self.render(valid, qualifier_text));
             text.push(Piece::Text(")".into()));
@@ -321,6 +324,7 @@ impl<'a> Injector<'a> {
         let Some(valid) = self.policy.valid else {
             return Ok(None);
         };
+        self.done.validity = true;
         let mut text = vec![Piece::Text("(".into())];
         text.extend(self.render(valid, ""));
         text.push(Piece::Text(")".into()));

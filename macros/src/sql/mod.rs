@@ -208,6 +208,8 @@ pub struct Analysis {
     pub returns_rows: bool,
     /// For UPDATE/DELETE of the guarded table: how `deny = 403` tells a denial from absence.
     pub existence_check: Option<ExistenceCheck>,
+    /// The statement carries the policy's `[token] valid` condition.
+    pub validity: bool,
 }
 
 /// Analyses and rewrites one SQL statement. The error is a message for the user, saying what
@@ -268,6 +270,7 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
         nested_write: done.nested_write,
         returns_rows,
         existence_check,
+        validity: done.validity,
     };
     Ok(Rewrite {
         analysis,

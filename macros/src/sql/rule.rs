@@ -312,6 +312,48 @@ impl Visitor for Walk<'_> {
     }
 }
 
+/// The query that tells whether a token still passes `[token] valid`, run after a statement
+/// carrying the condition found no row: one row when it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidityCheck {
+    pub sql: String,
+    /// The claims it binds, in order.
+    pub binds: Vec<Claim>,
+}
+
+impl Rule {
+    /// `SELECT 1 WHERE (<condition>)` in `dialect` (MySQL reads a WHERE after `FROM DUAL`).
+    pub fn validity_check(&self, dialect: Dialect) -> ValidityCheck {
+        let mut sql = String::from(match dialect {
+            Dialect::MySql => "SELECT 1 FROM DUAL WHERE (",
+            _ => "SELECT 1 WHERE (",
+        });
+        let mut binds: Vec<Claim> = Vec::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => sql.push_str(t),
+                // A token condition names no row.
+                Part::Row => {}
+                Part::Claim(claim) => match dialect {
+                    Dialect::Postgres => {
+                        let n = binds.iter().position(|c| c == claim).unwrap_or_else(|| {
+                            binds.push(claim.clone());
+                            binds.len() - 1
+                        });
+                        sql.push_str(&format!("${}", n + 1));
+                    }
+                    Dialect::MySql | Dialect::Sqlite => {
+                        binds.push(claim.clone());
+                        sql.push('?');
+                    }
+                },
+            }
+        }
+        sql.push(')');
+        ValidityCheck { sql, binds }
+    }
+}
+
 /// Parses a rendered predicate as `dialect` reads it.
 pub fn parse_expr(text: &str, dialect: Dialect) -> Result<Expr, String> {
     let mut parser = Parser::new(grammar(dialect))

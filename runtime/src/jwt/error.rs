@@ -53,6 +53,9 @@ pub enum TokenCode {
     BadAudience,
     /// `bad_claims`: the payload does not deserialize into the application's claims type.
     ClaimsType,
+    /// `revoked`: the token verified, but the policy's `[token] valid` condition (a logout, a
+    /// "sign out everywhere") no longer holds for it; found by a guarded fn, in the database.
+    Revoked,
 }
 
 impl TokenCode {
@@ -82,6 +85,7 @@ impl TokenCode {
             Self::BadIssuer => "bad_issuer",
             Self::BadAudience => "bad_audience",
             Self::ClaimsType => "bad_claims",
+            Self::Revoked => "revoked",
         }
     }
 }

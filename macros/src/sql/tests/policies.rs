@@ -267,3 +267,29 @@ fn with_a_validity_condition_an_insert_selects_its_row_under_it() {
     let e = analyse("INSERT INTO items (title) VALUES (?)", MySql, &policy).expect_err("VALUES");
     assert!(e.contains("SELECT ?, ?"), "{e}");
 }
+
+#[test]
+fn the_validity_check_binds_each_claim_as_its_backend_numbers_them() {
+    let valid = rule(VALID, None);
+    let pg = valid.validity_check(Postgres);
+    assert_eq!(
+        pg.sql,
+        "SELECT 1 WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = $1) AND NOT EXISTS \
+         (SELECT 1 FROM users v WHERE v.id = $2 AND v.cutoff > $3))"
+    );
+    assert_eq!(pg.binds, [Claim::Jti, Claim::Sub, Claim::Iat]);
+    let mysql = valid.validity_check(MySql);
+    assert!(
+        mysql
+            .sql
+            .starts_with("SELECT 1 FROM DUAL WHERE (NOT EXISTS"),
+        "{}",
+        mysql.sql
+    );
+    assert_eq!(mysql.binds, [Claim::Jti, Claim::Sub, Claim::Iat]);
+    // Each is a statement its backend parses.
+    for dialect in [Sqlite, Postgres, MySql] {
+        let check = valid.validity_check(dialect);
+        crate::sql::parse::parse(&check.sql, dialect).expect("a statement");
+    }
+}

@@ -11,6 +11,10 @@ fn denied<T: std::fmt::Debug>(result: &Result<T, Error>) -> bool {
     matches!(result, Err(Error::Denied(Deny::NotFound)))
 }
 
+fn revoked<T: std::fmt::Debug>(result: &Result<T, Error>) -> bool {
+    matches!(result, Err(Error::Unauthorized(e)) if e.code() == "revoked")
+}
+
 #[tokio::test]
 async fn an_owner_reads_and_writes_and_a_stranger_does_neither() {
     for backend in backends() {
@@ -90,17 +94,25 @@ async fn an_administrator_deletes_any_item_until_demoted() {
 }
 
 #[tokio::test]
-async fn a_revoked_token_reads_nothing_and_writes_nothing_and_another_token_still_works() {
+async fn a_revoked_token_is_unauthorized_and_changes_no_row_and_another_token_still_works() {
     for backend in backends() {
         let pool = fresh(backend).await;
         let id = item(&pool, "mine", "alice").await;
-        let revoked = || guard(&pool, "alice", "old", NOW);
+        let logged_out = || guard(&pool, "alice", "old", NOW);
         exec(&pool, "INSERT INTO revoked_tokens VALUES ('old')").await;
-        assert_eq!(title(revoked(), id).await.unwrap(), None, "{backend}");
-        assert_eq!(count(revoked()).await.unwrap(), 0, "{backend}");
-        assert!(denied(&rename(revoked(), id, "late").await), "{backend}");
-        assert!(denied(&remove(revoked(), id).await), "{backend}");
-        assert!(denied(&create(revoked(), "sneaked in").await), "{backend}");
+        // A statement that finds nothing asks whether the token still passes: 401 `revoked`.
+        assert!(revoked(&title(logged_out(), id).await), "{backend}");
+        assert!(
+            revoked(&rename(logged_out(), id, "late").await),
+            "{backend}"
+        );
+        assert!(revoked(&remove(logged_out(), id).await), "{backend}");
+        assert!(
+            revoked(&create(logged_out(), "sneaked in").await),
+            "{backend}"
+        );
+        // A count finds a row (zero): it sees nothing of the caller's, and asks nothing.
+        assert_eq!(count(logged_out()).await.unwrap(), 0, "{backend}");
         assert_eq!(row(&pool, id).await.unwrap().0, "mine", "{backend}");
         let fresh_token = || guard(&pool, "alice", "new", NOW);
         rename(fresh_token(), id, "still mine").await.unwrap();
@@ -121,8 +133,8 @@ async fn signing_out_everywhere_voids_every_token_issued_before_it() {
         .await;
         let before = || guard(&pool, "alice", "t1", NOW - 1);
         let after = || guard(&pool, "alice", "t2", NOW + 1);
-        assert!(denied(&rename(before(), id, "late").await), "{backend}");
-        assert!(denied(&create(before(), "late").await), "{backend}");
+        assert!(revoked(&rename(before(), id, "late").await), "{backend}");
+        assert!(revoked(&create(before(), "late").await), "{backend}");
         assert_eq!(count(before()).await.unwrap(), 0, "{backend}");
         rename(after(), id, "renewed").await.unwrap();
         assert_eq!(row(&pool, id).await.unwrap().0, "renewed", "{backend}");
