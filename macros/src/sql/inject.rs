@@ -9,7 +9,10 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Ident, ObjectName, Query, Select, SetExpr, Statement, VisitMut, VisitorMut};
+use sqlparser::ast::{
+    Assignment, AssignmentTarget, Ident, ObjectName, Query, Select, SetExpr, Statement, VisitMut,
+    VisitorMut,
+};
 use sqlparser::tokenizer::Span;
 
 use super::lex::Source;
@@ -91,6 +94,9 @@ pub enum Place {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Write {
     Update,
+    /// An UPDATE that sets an owner column: it moves the row to another owner, which only
+    /// the owner may do, so no grant applies.
+    Transfer,
     Delete,
 }
 
@@ -246,6 +252,28 @@ fn read_only_with(statement: &Statement, source: &Source<'_>) -> Option<(usize, 
 }
 
 impl<'a> Injector<'a> {
+    /// `Write::Transfer` when `assignments` set an owner column of a guarded table, else
+    /// `Write::Update`. Any column of that name counts, whichever table it is qualified with:
+    /// taking a grant away from a statement that did not need it only refuses more.
+    pub fn update_kind(&self, assignments: &[Assignment]) -> Write {
+        let sets = |column: &ObjectName| {
+            let name = last_name(column);
+            self.policy
+                .owners
+                .iter()
+                .any(|o| o.column.eq_ignore_ascii_case(&name))
+        };
+        let moves = assignments.iter().any(|a| match &a.target {
+            AssignmentTarget::ColumnName(column) => sets(column),
+            AssignmentTarget::Tuple(columns) => columns.iter().any(sets),
+        });
+        if moves {
+            Write::Transfer
+        } else {
+            Write::Update
+        }
+    }
+
     /// The guarded table `name` refers to, if any.
     pub fn owner_of(&self, name: &ObjectName) -> Option<&'a Owner> {
         self.policy.owner_of(name)
@@ -278,6 +306,7 @@ impl<'a> Injector<'a> {
         let grant = match place {
             Place::Query => owner.grants.read.as_ref(),
             Place::Mutation(Write::Update) => owner.grants.update.as_ref(),
+            Place::Mutation(Write::Transfer) => None,
             Place::Mutation(Write::Delete) => owner.grants.delete.as_ref(),
         };
         let valid = self.policy.valid;

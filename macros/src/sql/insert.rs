@@ -8,7 +8,7 @@ use sqlparser::ast::{
 use sqlparser::tokenizer::Token;
 
 use super::Owner;
-use super::inject::{Check, Depth, Injector, Place, Write};
+use super::inject::{Check, Depth, Injector, Place};
 use super::locate::Clause;
 use super::names::{idents, is_table};
 use super::predicate::{add_where, subject_expr};
@@ -95,11 +95,12 @@ impl Injector<'_> {
                         self.source
                             .where_site(d + 1, Clause::Mutation, update.selection.is_some())
                     })?;
+                let kind = self.update_kind(&update.assignments);
                 let pred = self.predicate(
                     owner,
                     vec![qualifier],
                     qualifier_text,
-                    Place::Mutation(Write::Update),
+                    Place::Mutation(kind),
                 )?;
                 add_where(
                     &mut update.selection,

@@ -14,7 +14,6 @@ use sqlparser::tokenizer::Span;
 
 use super::inject::{Check, Depth, Injector, Place, Target, Write};
 
-const UPDATE: Place = Place::Mutation(Write::Update);
 const DELETE: Place = Place::Mutation(Write::Delete);
 use super::locate::{Clause, Site};
 use super::names::{is_table, last_name};
@@ -44,11 +43,12 @@ impl Injector<'_> {
             );
         }
         let single = update.table.joins.is_empty() && update.from.is_none();
-        let mut wheres = self.guard_from(std::slice::from_mut(&mut update.table), UPDATE)?;
+        let kind = Place::Mutation(self.update_kind(&update.assignments));
+        let mut wheres = self.guard_from(std::slice::from_mut(&mut update.table), kind)?;
         if let Some(UpdateTableFromKind::BeforeSet(from) | UpdateTableFromKind::AfterSet(from)) =
             &mut update.from
         {
-            wheres.extend(self.guard_from(from, UPDATE)?);
+            wheres.extend(self.guard_from(from, kind)?);
         }
         let exists = update.selection.is_some();
         let site = self.mutation_site(update.update_token.0.span, exists, &wheres)?;

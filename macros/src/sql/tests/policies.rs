@@ -293,3 +293,31 @@ fn the_validity_check_binds_each_claim_as_its_backend_numbers_them() {
         crate::sql::parse::parse(&check.sql, dialect).expect("a statement");
     }
 }
+
+#[test]
+fn an_update_that_moves_a_row_to_another_owner_takes_no_grant() {
+    let owners = [Owner {
+        grants: Grants {
+            update: Some(rule(SHARE, Some("items"))),
+            ..Grants::default()
+        },
+        ..owner("items", "owner_id")
+    }];
+    let policy = Policy {
+        owners: &owners,
+        unguarded: &[],
+        valid: None,
+    };
+    for sql in [
+        "UPDATE items SET owner_id = ? WHERE id = ?",
+        "UPDATE items i SET title = ?, \"OWNER_ID\" = ? WHERE id = ?",
+        "UPDATE items SET (title, owner_id) = (?, ?) WHERE id = ?",
+        "INSERT INTO items (id, title) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET owner_id = \
+         excluded.owner_id",
+    ] {
+        let a = analyse(sql, Sqlite, &policy).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert!(!a.sql.contains("shares"), "{sql}: {}", a.sql);
+    }
+    let a = analyse("UPDATE items SET title = ? WHERE id = ?", Sqlite, &policy).expect("guarded");
+    assert!(a.sql.contains("shares"), "{}", a.sql);
+}

@@ -3,7 +3,7 @@
 
 use crate::common::{backends, exec, fresh, guard, item, row};
 use guarded::{Deny, Error};
-use guarded_policies::{count, create, remove, rename, title};
+use guarded_policies::{count, create, remove, rename, title, transfer};
 
 const NOW: u64 = 1_800_000_000;
 
@@ -32,6 +32,8 @@ async fn an_owner_reads_and_writes_and_a_stranger_does_neither() {
         );
         rename(alice(), id, "renamed").await.unwrap();
         assert_eq!(row(&pool, id).await.unwrap().0, "renamed", "{backend}");
+        transfer(alice(), id, "carol").await.unwrap();
+        assert_eq!(row(&pool, id).await.unwrap().1, "carol", "{backend}");
     }
 }
 
@@ -62,7 +64,8 @@ async fn a_share_grants_reads_and_writes_only_when_it_says_so_and_never_deletes(
             "{backend}: a grantee's write keeps the owner"
         );
         assert!(denied(&remove(bob(), id).await), "{backend}");
-        assert!(row(&pool, id).await.is_some(), "{backend}");
+        assert!(denied(&transfer(bob(), id, "bob").await), "{backend}");
+        assert_eq!(row(&pool, id).await.unwrap().1, "alice", "{backend}");
         exec(&pool, &format!("DELETE FROM shares WHERE item_id = {id}")).await;
         assert_eq!(title(bob(), id).await.unwrap(), None, "{backend}: revoked");
         assert!(denied(&rename(bob(), id, "again").await), "{backend}");
