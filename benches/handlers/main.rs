@@ -12,8 +12,9 @@
 //! (see `timing.rs`), and each ratio is the median over rounds. Nothing here asserts a time:
 //! the goals are printed next to the ratios. `GUARDED_BENCH_ROUNDS` and `GUARDED_BENCH_MS`
 //! change the number of rounds and the slice per alternative; arguments select sections
-//! (`sqlite`, `postgres`, `postgres-nosync`, `postgres-link`; all by default; a section runs
-//! if its name contains an argument, so `postgres` runs all three). Run without `--bench` (as
+//! (`sqlite`, `postgres`, `postgres-nosync`, `postgres-link`, and the policy's: `policy-sqlite`,
+//! `policy-postgres`, `policy-growth`, see `policy.rs`; all by default; a section runs if its
+//! name contains an argument, so `postgres` runs all four of PostgreSQL). Run without `--bench` (as
 //! `cargo test --benches` does) it is a one-round smoke test.
 //!
 //! `postgres-link` is `postgres` with the database one network hop away: its pools connect
@@ -28,6 +29,7 @@
 //! (one round trip per call that every alternative pays alike).
 
 mod link;
+mod policy;
 mod postgres;
 mod sqlite;
 mod timing;
@@ -71,6 +73,11 @@ pub(crate) mod keys {
     pub(crate) const RLS: &str = "rls";
     pub(crate) const GUARDED3: &str = "guarded3";
     pub(crate) const HAND3: &str = "hand3";
+    pub(crate) const POLICY: &str = "policy";
+    pub(crate) const POLICY_HAND: &str = "policy_hand";
+    pub(crate) const POLICY_LOCK: &str = "policy_lock";
+    pub(crate) const POLICY_SMALL: &str = "policy_small";
+    pub(crate) const POLICY_LARGE: &str = "policy_large";
 }
 
 /// One row of the ratio table: `num / den`, and the goal the issue sets for it.
@@ -118,6 +125,24 @@ const RATIOS: &[Ratio] = &[
         den: keys::HAND3,
         label: "guarded 3 stmts / hand-written tx",
         goal: Some((0.97, None)),
+    },
+    Ratio {
+        num: keys::POLICY,
+        den: keys::POLICY_HAND,
+        label: "policy: guarded / hand-written",
+        goal: Some((0.97, None)),
+    },
+    Ratio {
+        num: keys::POLICY,
+        den: keys::POLICY_LOCK,
+        label: "policy: guarded / checks, FOR UPDATE",
+        goal: Some((2.0, Some(32))),
+    },
+    Ratio {
+        num: keys::POLICY_LARGE,
+        den: keys::POLICY_SMALL,
+        label: "policy: 10^6 rows / 10^3 rows",
+        goal: None,
     },
 ];
 
@@ -206,6 +231,8 @@ async fn run() {
     let url = std::env::var("GUARDED_TEST_PG")
         .ok()
         .filter(|u| !u.is_empty());
+
+    policy_sections(&wanted, url.as_deref(), plan).await;
     let durable = "synchronous_commit = on (default)";
     for (name, sync, linked, what) in [
         ("postgres", true, false, durable),
@@ -260,6 +287,48 @@ async fn run() {
     }
 }
 
+/// The policy's sections (`policy.rs`): its statement against the same by hand and against
+/// separate checks, on SQLite and PostgreSQL; and as the tables its conditions read grow.
+async fn policy_sections(wanted: &dyn Fn(&str) -> bool, url: Option<&str>, plan: Plan) {
+    for (name, pg) in [("policy-sqlite", None), ("policy-postgres", url)] {
+        if !wanted(name) {
+            continue;
+        }
+        if name == "policy-postgres" && pg.is_none() {
+            println!("\n{name}: GUARDED_TEST_PG is unset, skipped");
+            continue;
+        }
+        let db = policy::Db::create(pg, "policy", 1_000).await;
+        let alts = Arc::new(db.alts());
+        let samples = timing::run(&alts, &items(), plan).await;
+        let title = format!(
+            "{name}: owner-or-share and revocation in the statement (tests/policies), 10^3 \
+             other shares and revoked tokens"
+        );
+        report(&title, &alts, &samples, plan);
+        drop(alts);
+        db.drop_all().await;
+    }
+    if wanted("policy-growth") {
+        let small = policy::Db::create(None, "small", 1_000).await;
+        let large = policy::Db::create(None, "large", 1_000_000).await;
+        let alts = Arc::new(vec![
+            small.guarded(keys::POLICY_SMALL, "policy, 10^3 shares and revoked tokens"),
+            large.guarded(keys::POLICY_LARGE, "policy, 10^6 shares and revoked tokens"),
+        ]);
+        let samples = timing::run(&alts, &items(), plan).await;
+        report(
+            "policy-growth: SQLite, the guarded fn as the tables grow",
+            &alts,
+            &samples,
+            plan,
+        );
+        drop(alts);
+        small.drop_all().await;
+        large.drop_all().await;
+    }
+}
+
 /// One-way delay of the `postgres-link` section: `GUARDED_BENCH_LINK_US`, 100 µs by default
 /// (a round trip of 0.2 ms, a hop inside one datacenter).
 fn link_delay() -> Duration {
@@ -292,7 +361,7 @@ fn report(backend: &str, alts: &[Alt], samples: &Samples, plan: Plan) {
     }
     let _ = writeln!(out, "  {:<42}{head}   goal", "ratio (median [min..max])");
     let index = |key: &str| alts.iter().position(|a| a.key == key);
-    for ratio in RATIOS {
+    for ratio in RATIOS.iter().filter(|r| index(r.num).is_some()) {
         let _ = write!(out, "  {:<42}", ratio.label);
         let (Some(num), Some(den)) = (index(ratio.num), index(ratio.den)) else {
             let _ = writeln!(out, "{:>22}", "n/a");

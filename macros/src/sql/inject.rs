@@ -25,6 +25,8 @@ use super::splice::{Edits, Piece};
 use super::{Claim, Dialect, ExistenceCheck, Owner, Policy, Rule};
 
 /// What injection found and did.
+// Independent facts about one statement, each read by a different part of the analysis.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Default)]
 pub struct Injected {
     /// References to the guarded table that now carry the predicate.

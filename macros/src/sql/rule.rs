@@ -8,6 +8,7 @@
 //! when the file is read; each statement then renders it in its dialect and parses it again,
 //! so the predicate the verifier expects is the one the database reads.
 
+use std::fmt::Write as _;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{Expr, Query, TableFactor, Visit, Visitor};
@@ -340,7 +341,7 @@ impl Rule {
                             binds.push(claim.clone());
                             binds.len() - 1
                         });
-                        sql.push_str(&format!("${}", n + 1));
+                        let _ = write!(sql, "${}", n + 1);
                     }
                     Dialect::MySql | Dialect::Sqlite => {
                         binds.push(claim.clone());
