@@ -170,7 +170,11 @@ pub enum Shape {
 /// check must run in the transaction of the denied statement.
 pub fn shape(model: &Model, tells_forbidden: bool) -> Shape {
     let on_guard: Vec<_> = model.on_guard().collect();
-    if on_guard.len() > 1 || on_guard.iter().any(|s| s.repeated) || tells_forbidden {
+    // A named condition is classified in the transaction of the statement it refused.
+    let conflicts = on_guard
+        .iter()
+        .any(|s| !s.analyses.facts().conflicts.is_empty());
+    if on_guard.len() > 1 || on_guard.iter().any(|s| s.repeated) || tells_forbidden || conflicts {
         return Shape::Transaction;
     }
     // A `return` inside a statement's values would run while the statement holds the scope,

@@ -36,7 +36,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::args::Args;
-use crate::sql::{Claim, Grants, Owner, Rule, RuleError};
+use crate::sql::{Claim, Grants, Named, Owner, Rule, RuleError};
 
 /// The file's name, next to the crate's `Cargo.toml`.
 pub const FILE: &str = "guarded.toml";
@@ -76,6 +76,15 @@ struct Table {
     owner: Spanned<String>,
     read: Option<Spanned<String>>,
     grant: Option<Grant>,
+    conditions: Option<BTreeMap<Spanned<String>, Condition>>,
+}
+
+/// `[tables.items.conditions.archived]`: a state the row must be in for the writes named.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Condition {
+    update: Option<Spanned<String>>,
+    delete: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -249,7 +258,9 @@ pub fn parse(text: &str) -> Result<Rules, String> {
         };
         let table = table.into_inner();
         let rule = |value: Option<Spanned<String>>| {
-            value.map(|v| condition(text, &v, Some(&table))).transpose()
+            value
+                .map(|v| condition_of(text, &v, Some(&table)))
+                .transpose()
         };
         let grants = match spec.grant {
             None => Grants::default(),
@@ -259,10 +270,39 @@ pub fn parse(text: &str) -> Result<Rules, String> {
                 delete: rule(grant.delete)?,
             },
         };
+        let mut named = Vec::new();
+        for (code, condition) in spec.conditions.unwrap_or_default() {
+            if !is_identifier(code.get_ref()) {
+                return Err(at(
+                    code.span(),
+                    "a condition's name is its 409 `code`: letters, digits and `_`",
+                ));
+            }
+            let state = |value: Option<Spanned<String>>| -> Result<Option<Rule>, String> {
+                let Some(value) = value else {
+                    return Ok(None);
+                };
+                let rule = condition_of(text, &value, Some(&table))?;
+                if rule.claims().next().is_some() || !rule.reads.is_empty() {
+                    return Err(at(
+                        value.span(),
+                        "a named condition is about the row alone (`NOT items.archived`): \
+                         who may write belongs in `grant`, and it binds no claim",
+                    ));
+                }
+                Ok(Some(rule))
+            };
+            named.push(Named {
+                update: state(condition.update)?,
+                delete: state(condition.delete)?,
+                code: code.into_inner(),
+            });
+        }
         owners.push(Owner {
             column: spec.owner.into_inner(),
             public_read,
             grants,
+            named,
             table,
         });
     }
@@ -273,13 +313,13 @@ pub fn parse(text: &str) -> Result<Rules, String> {
     }
     let valid = file
         .token
-        .map(|token| condition(text, &token.valid, None))
+        .map(|token| condition_of(text, &token.valid, None))
         .transpose()?;
     Ok(Rules { owners, valid })
 }
 
 /// A condition of the file, checked; a mistake names its line and column in the file.
-fn condition(file: &str, value: &Spanned<String>, table: Option<&str>) -> Result<Rule, String> {
+fn condition_of(file: &str, value: &Spanned<String>, table: Option<&str>) -> Result<Rule, String> {
     let rule = Rule::parse(value.get_ref(), table).and_then(|rule| {
         // A claim other than `sub`, `jti` and `iat` is a field of the claims type, read as
         // `claims.<name>`: it must be a name Rust can use there.
@@ -432,6 +472,14 @@ mod tests {
             (
                 "[tables.items]\nowner = \"o\"\n[tables.items.grant]\ninsert = \"TRUE\"\n",
                 "guarded.toml:4:1: unknown field `insert`",
+            ),
+            (
+                "[tables.items]\nowner = \"o\"\n[tables.items.conditions.archived]\nupdate = \"items.by = :sub\"\n",
+                "guarded.toml:4:10: a named condition is about the row alone",
+            ),
+            (
+                "[tables.items]\nowner = \"o\"\n[tables.items.conditions.\"an archive\"]\nupdate = \"NOT items.archived\"\n",
+                "guarded.toml:3:26: a condition's name is its 409 `code`",
             ),
             (
                 "[token]\nvalid = \"x.y = 1\"\n[tables.items]\nowner = \"o\"\n",

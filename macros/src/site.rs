@@ -142,7 +142,8 @@ pub fn on_guard(chain: &Chain, site: &OnGuard, names: &Names, tells_forbidden: b
     // Values bound more than once (into the existence check too, or in the arm of each
     // backend) are evaluated once, into locals.
     let tells_forbidden = tells_forbidden && chain.idempotent.is_none();
-    let checks = tells_forbidden && facts.existence_check.is_some();
+    let checks = (tells_forbidden && facts.existence_check.is_some())
+        || (chain.idempotent.is_none() && !facts.conflicts.is_empty());
     let values = values(&user, checks || each.len() > 1);
     let several = each.len() > 1;
     let run = |analysis: &Analysis| run(chain, analysis, &values, names, tells_forbidden, several);
@@ -212,6 +213,26 @@ fn run(
         });
     let method = &chain.run.name;
     let zero_rows_denies = analysis.zero_rows_denies && chain.idempotent.is_none();
+    // What a denial of this statement is when a named condition refused it.
+    let keep_conflicts = (zero_rows_denies && !analysis.conflicts.is_empty()).then(|| {
+        let checks = analysis.conflicts.iter().map(|c| {
+            let sql = LitStr::new(&c.sql, chain.root.sql().span());
+            let code = &c.code;
+            let binds = c.binds.iter().map(|bind| match bind {
+                Bind::User(i) => values.for_check(*i, several),
+                Bind::Subject => {
+                    let subject = &names.subject;
+                    quote!(::core::clone::Clone::clone(&#subject))
+                }
+                Bind::Claim(claim) => {
+                    let local = Names::claim(claim);
+                    quote!(::core::clone::Clone::clone(&#local))
+                }
+            });
+            quote!((#code, ::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*))
+        });
+        quote!(#outcome.keep_conflict_checks(::std::vec![#(#checks),*]);)
+    });
     let validity = analysis.validity;
     let run = match chain.exec.kind() {
         None => quote!(#query.#method(#conn)),
@@ -229,7 +250,7 @@ fn run(
             }
         }
     };
-    quote!(#keep_check #run)
+    quote!(#keep_check #keep_conflicts #run)
 }
 
 /// The statement with the rewritten SQL, its values in order, and the user's other methods.

@@ -25,6 +25,10 @@ pub enum Error {
     BadRequest(&'static str),
     /// The statement's ownership predicate matched no row: 404, or 403 when asked.
     Denied(Deny),
+    /// The row is the caller's to write, but a named condition of the policy (a state such as
+    /// `archived`) refused the write: 409, its name as the code. Classified after the
+    /// statement decided, in its transaction.
+    Conflict(&'static str),
     /// The database is unreachable, busy or the pool is exhausted: 503.
     Unavailable(sqlx::Error),
     /// Any other database error: 500.
@@ -38,6 +42,7 @@ impl std::fmt::Display for Error {
             Self::BadRequest(code) => write!(f, "bad request ({code})"),
             Self::Denied(Deny::NotFound) => f.write_str("not found"),
             Self::Denied(Deny::Forbidden) => f.write_str("forbidden"),
+            Self::Conflict(code) => write!(f, "conflict ({code})"),
             Self::Unavailable(e) => write!(f, "database unavailable: {e}"),
             Self::Database(e) => write!(f, "database error: {e}"),
         }
@@ -49,7 +54,7 @@ impl std::error::Error for Error {
         match self {
             Self::Unauthorized(e) => Some(e),
             Self::Unavailable(e) | Self::Database(e) => Some(e),
-            Self::BadRequest(_) | Self::Denied(_) => None,
+            Self::BadRequest(_) | Self::Denied(_) | Self::Conflict(_) => None,
         }
     }
 }
@@ -100,6 +105,7 @@ impl Error {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Denied(Deny::NotFound) => StatusCode::NOT_FOUND,
             Self::Denied(Deny::Forbidden) => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -113,6 +119,7 @@ impl Error {
             Self::BadRequest(code) => code,
             Self::Denied(Deny::NotFound) => "not_found",
             Self::Denied(Deny::Forbidden) => "forbidden",
+            Self::Conflict(code) => code,
             Self::Unavailable(_) => "unavailable",
             Self::Database(_) => "internal",
         }
@@ -153,7 +160,7 @@ impl IntoResponse for Error {
             Self::Unavailable(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
-            Self::Denied(_) | Self::Database(_) => {}
+            Self::Denied(_) | Self::Conflict(_) | Self::Database(_) => {}
         }
         response
     }

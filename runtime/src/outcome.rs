@@ -113,6 +113,9 @@ pub struct Outcome<DB: GuardedDb> {
     validity_check: Option<ExistenceCheck<DB>>,
     /// A statement carrying the validity condition found no row.
     maybe_revoked: bool,
+    /// The named conditions of the site about to run, each with the guarded read that finds
+    /// the row failing it: what a denial of that site is, when one finds it.
+    conflict_checks: Vec<(&'static str, ExistenceCheck<DB>)>,
 }
 
 /// The query kept for `deny = 403`: the denied statement's condition without the predicate.
@@ -127,7 +130,20 @@ impl<DB: GuardedDb> Outcome<DB> {
             existence_check: None,
             validity_check: None,
             maybe_revoked: false,
+            conflict_checks: Vec::new(),
         }
+    }
+
+    /// Keeps the conflict checks of the site that is about to run (see `conflict_checks`).
+    pub fn keep_conflict_checks(&mut self, checks: Vec<(&'static str, ExistenceCheck<DB>)>) {
+        if !self.denied {
+            self.conflict_checks = checks;
+        }
+    }
+
+    /// The conflict checks of the first denied site.
+    pub(crate) fn take_conflict_checks(&mut self) -> Vec<(&'static str, ExistenceCheck<DB>)> {
+        std::mem::take(&mut self.conflict_checks)
     }
 
     /// Keeps the query that tells whether the token still passes the policy's `[token]
@@ -194,6 +210,7 @@ impl<DB: GuardedDb> Outcome<DB> {
             Rows::Missing => Err(Error::Denied(Deny::NotFound)),
             Rows::Some(value) | Rows::Empty(value) => {
                 self.existence_check = None;
+                self.conflict_checks.clear();
                 Ok(value)
             }
         }

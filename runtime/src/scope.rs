@@ -132,6 +132,17 @@ where
             }
         }
         if self.outcome.denied() {
+            match self.conflict().await {
+                Ok(None) => {}
+                Ok(Some(code)) => {
+                    self.rollback().await;
+                    return R::fail(Error::Conflict(code));
+                }
+                Err(e) => {
+                    self.rollback().await;
+                    return R::fail(e);
+                }
+            }
             let deny = match self.denial().await {
                 Ok(deny) => deny,
                 Err(e) => return R::fail(e),
@@ -151,6 +162,17 @@ where
                 Err(e)
             }
         })
+    }
+
+    /// The named condition a denial failed on, if the caller may write the row otherwise:
+    /// asked inside the same transaction, after the statement decided.
+    async fn conflict(&mut self) -> Result<Option<&'static str>, Error> {
+        for (code, query) in self.outcome.take_conflict_checks() {
+            if self.tx.fetch_optional(query).await?.is_some() {
+                return Ok(Some(code));
+            }
+        }
+        Ok(None)
     }
 
     /// Tells "not yours" from "not there" inside the same transaction, after the statement

@@ -48,6 +48,10 @@ pub struct Injected {
     pub claims: Vec<Claim>,
     /// Some predicate carries the token's validity condition.
     pub validity: bool,
+    /// The named conditions on the target of a single-table top-level UPDATE/DELETE, and
+    /// the operation whose grants decide who may write it.
+    pub named: Vec<(String, Rule)>,
+    pub named_write: Option<Write>,
 }
 
 /// How `deny = 403` tells "not yours" from "not there" after the statement denied.
@@ -79,6 +83,8 @@ pub struct Target {
     /// A read-only `WITH` the condition may name, run again before the check.
     pub prefix: Option<(usize, usize)>,
     pub relation: (usize, usize),
+    /// The name the statement gives the target (its alias, or its name).
+    pub qualifier: (usize, usize),
     pub condition: Option<(usize, usize)>,
 }
 
@@ -103,6 +109,51 @@ pub enum Write {
 }
 
 impl Target {
+    /// `[WITH ...] SELECT 1 FROM <target> WHERE (<condition>) AND NOT (<rule>)`: the text of
+    /// the read that finds the target failing a named condition (guarded by the caller).
+    pub fn conflict_check(self, sql: &str, rule: &Rule) -> String {
+        let text = |(start, end): (usize, usize)| &sql[start..end];
+        let with = self
+            .prefix
+            .map(|p| format!("{} ", text(p)))
+            .unwrap_or_default();
+        let qualifier = text(self.qualifier);
+        let named: String = rule
+            .parts
+            .iter()
+            .map(|part| match part {
+                Part::Text(t) => t.as_str(),
+                Part::Row => qualifier,
+                // Refused when the file is read: a named condition binds no claim.
+                Part::Claim(_) => unreachable!("a named condition binds no claim"),
+            })
+            .collect();
+        let condition = self
+            .condition
+            .map(|c| format!("({}) AND ", text(c)))
+            .unwrap_or_default();
+        format!(
+            "{with}SELECT 1 FROM {} WHERE {condition}NOT ({named})",
+            text(self.relation)
+        )
+    }
+
+    /// The indices of the user's values whose placeholders the check copies, in order.
+    pub fn placeholders(self, params: &Params) -> Vec<usize> {
+        let inside = |at: &usize| {
+            [self.prefix, self.condition]
+                .into_iter()
+                .flatten()
+                .any(|(start, end)| (start..end).contains(at))
+        };
+        params
+            .at
+            .iter()
+            .filter(|(at, _)| inside(at))
+            .map(|(_, i)| *i)
+            .collect()
+    }
+
     /// The existence check of `deny = 403`: `SELECT 1 FROM <target> WHERE (<condition>)`,
     /// made of the user's own text `sql`, binding the user's values its condition uses. It
     /// needs no parse of its own: the condition is exactly the text the verified splice
@@ -312,7 +363,8 @@ impl<'a> Injector<'a> {
             Place::Mutation(Write::Delete) => owner.grants.delete.as_ref(),
         };
         let valid = self.policy.valid;
-        if grant.is_none() && valid.is_none() {
+        let named = named(owner, place);
+        if grant.is_none() && valid.is_none() && named.is_empty() {
             return Ok(by_owner);
         }
         for rule in grant.into_iter().chain(valid) {
@@ -326,25 +378,35 @@ impl<'a> Injector<'a> {
                 ));
             }
         }
-        let mut text = vec![Piece::Text("(".into())];
-        if valid.is_some() {
-            text.push(Piece::Text("(".into()));
+        // `(c1)` or `((c1) AND (c2) ...)`: who may, then the token, then the named conditions.
+        let mut who = by_owner.text;
+        if let Some(grant) = grant {
+            who.insert(0, Piece::Text("(".into()));
+            who.push(Piece::Text(") OR (".into()));
+            who.extend(self.render(grant, qualifier_text));
+            who.push(Piece::Text(")".into()));
         }
-        match grant {
-            Some(grant) => {
-                text.push(Piece::Text("(".into()));
-                text.extend(by_owner.text);
-                text.push(Piece::Text(") OR (".into()));
-                text.extend(self.render(grant, qualifier_text));
-                text.push(Piece::Text(")".into()));
-            }
-            None => text.extend(by_owner.text),
-        }
+        let mut conjuncts = vec![who];
         if let Some(valid) = valid {
             self.done.validity = true;
-            text.push(Piece::Text(") AND (".into()));
-            text.extend(self.render(valid, qualifier_text));
-            text.push(Piece::Text(")".into()));
+            conjuncts.push(self.render(valid, qualifier_text));
+        }
+        for (_, rule) in &named {
+            conjuncts.push(self.render(rule, qualifier_text));
+        }
+        let several = conjuncts.len() > 1;
+        let mut text = vec![Piece::Text("(".into())];
+        for (i, conjunct) in conjuncts.into_iter().enumerate() {
+            if i > 0 {
+                text.push(Piece::Text(" AND ".into()));
+            }
+            if several {
+                text.push(Piece::Text("(".into()));
+            }
+            text.extend(conjunct);
+            if several {
+                text.push(Piece::Text(")".into()));
+            }
         }
         text.push(Piece::Text(")".into()));
         self.parsed(text, &format!("the condition on `{}`", owner.table))
@@ -514,6 +576,22 @@ impl<'a> Injector<'a> {
         }
         Ok(())
     }
+}
+
+/// The named conditions of `owner` a reference in `place` carries: those of its write.
+pub fn named(owner: &Owner, place: Place) -> Vec<(String, Rule)> {
+    owner
+        .named
+        .iter()
+        .filter_map(|named| {
+            let rule = match place {
+                Place::Query => None,
+                Place::Mutation(Write::Update | Write::Transfer) => named.update.as_ref(),
+                Place::Mutation(Write::Delete) => named.delete.as_ref(),
+            }?;
+            Some((named.code.clone(), rule.clone()))
+        })
+        .collect()
 }
 
 /// The refusal for every statement kind the guard does not run: schema changes, TRUNCATE,

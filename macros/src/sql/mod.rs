@@ -96,6 +96,18 @@ pub struct Owner {
     pub public_read: bool,
     /// Who else may touch a row, per operation.
     pub grants: Grants,
+    /// Conditions on the row that are not about who writes it (a state): AND-ed into the
+    /// writes they name, and reported by name (409) when they alone refuse one.
+    pub named: Vec<Named>,
+}
+
+/// A named condition of a table's policy, `[tables.items.conditions.archived]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    /// Its name: the 409's `code`.
+    pub code: String,
+    pub update: Option<Rule>,
+    pub delete: Option<Rule>,
 }
 
 impl Owner {
@@ -106,6 +118,7 @@ impl Owner {
             column: column.into(),
             public_read: false,
             grants: Grants::default(),
+            named: Vec::new(),
         }
     }
 }
@@ -210,6 +223,19 @@ pub struct Analysis {
     pub existence_check: Option<ExistenceCheck>,
     /// The statement carries the policy's `[token] valid` condition.
     pub validity: bool,
+    /// For a single-table top-level UPDATE/DELETE whose table has named conditions for it:
+    /// the guarded read that finds the row failing each, run after a denial.
+    pub conflicts: Vec<ConflictCheck>,
+}
+
+/// The read that tells a denial by a named condition (409 with its code) from one by access.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictCheck {
+    pub code: String,
+    /// `SELECT 1 FROM <target> WHERE (<condition>) AND NOT (<named condition>)`, guarded as
+    /// a read: it finds a row only the caller may read.
+    pub sql: String,
+    pub binds: Vec<Bind>,
 }
 
 /// Analyses and rewrites one SQL statement. The error is a message for the user, saying what
@@ -260,6 +286,23 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
     let existence_check = done
         .existence_check
         .map(|check| check.existence_check(sql, &params));
+    let conflicts = match done.existence_check {
+        Some(inject::Check::Target(target)) => done
+            .named
+            .iter()
+            .map(|(code, rule)| {
+                let write = done.named_write.unwrap_or(inject::Write::Update);
+                let check = Check {
+                    sql,
+                    params: &params,
+                    target,
+                    dialect,
+                };
+                check.conflict(code, rule, write, policy)
+            })
+            .collect::<Result<_, _>>()?,
+        _ => Vec::new(),
+    };
     let analysis = Analysis {
         sql: spliced.sql,
         binds: binds.into_iter().map(|(_, b)| b).collect(),
@@ -271,12 +314,97 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
         returns_rows,
         existence_check,
         validity: done.validity,
+        conflicts,
     };
     Ok(Rewrite {
         analysis,
         params,
         edits: done.edits,
         subject,
+    })
+}
+
+/// What the conflict checks of one statement are made of.
+struct Check<'a> {
+    sql: &'a str,
+    params: &'a placeholders::Params,
+    target: inject::Target,
+    dialect: Dialect,
+}
+
+impl Check<'_> {
+    /// The conflict check of one named condition: the target and condition of the user's
+    /// statement where the named condition fails, read under the policy with the grants of
+    /// the denied `write` (so only a caller who could otherwise write the row learns its
+    /// state).
+    fn conflict(
+        &self,
+        code: &str,
+        rule: &Rule,
+        write: inject::Write,
+        policy: &Policy<'_>,
+    ) -> Result<ConflictCheck, String> {
+        let Self {
+            sql,
+            params,
+            target,
+            dialect,
+        } = *self;
+        let owners: Vec<Owner> = policy
+            .owners
+            .iter()
+            .map(|o| Owner {
+                public_read: false,
+                grants: Grants {
+                    read: match write {
+                        inject::Write::Update => o.grants.update.clone(),
+                        inject::Write::Transfer => None,
+                        inject::Write::Delete => o.grants.delete.clone(),
+                    },
+                    ..Grants::default()
+                },
+                named: Vec::new(),
+                ..o.clone()
+            })
+            .collect();
+        let policy = Policy {
+            owners: &owners,
+            ..policy.clone()
+        };
+        conflict_check(sql, params, target, code, rule, dialect, &policy)
+    }
+}
+
+/// See [`Check::conflict`].
+fn conflict_check(
+    sql: &str,
+    params: &placeholders::Params,
+    target: inject::Target,
+    code: &str,
+    rule: &Rule,
+    dialect: Dialect,
+    policy: &Policy<'_>,
+) -> Result<ConflictCheck, String> {
+    let text = target.conflict_check(sql, rule);
+    let read = rewrite(&text, dialect, policy).map_err(|e| {
+        format!("the check of the named condition `{code}` cannot be guarded here: {e}")
+    })?;
+    // Positional: the check's n-th user value is the n-th of the user's placeholders inside
+    // the text it copied. Numbered: the numbers are the user's own.
+    let used = target.placeholders(params);
+    let binds = read
+        .analysis
+        .binds
+        .into_iter()
+        .map(|bind| match (bind, params.style) {
+            (Bind::User(i), placeholders::Style::Positional) => Bind::User(used[i]),
+            (bind, _) => bind,
+        })
+        .collect();
+    Ok(ConflictCheck {
+        code: code.to_owned(),
+        sql: read.analysis.sql,
+        binds,
     })
 }
 

@@ -52,7 +52,7 @@ impl Injector<'_> {
         }
         let exists = update.selection.is_some();
         let site = self.mutation_site(update.update_token.0.span, exists, &wheres)?;
-        self.decide(depth, guarded, single, &update.table.relation, site)?;
+        self.decide(depth, guarded, single, &update.table.relation, site, kind)?;
         if let Some(site) = site {
             add_where(&mut update.selection, site, wheres, &mut self.done.edits);
         }
@@ -92,7 +92,7 @@ impl Injector<'_> {
         let exists = delete.selection.is_some();
         let site = self.mutation_site(delete.delete_token.0.span, exists, &wheres)?;
         let target = from[0].relation.clone();
-        self.decide(depth, guarded, single, &target, site)?;
+        self.decide(depth, guarded, single, &target, site, DELETE)?;
         if let Some(site) = site {
             add_where(&mut delete.selection, site, wheres, &mut self.done.edits);
         }
@@ -133,6 +133,7 @@ impl Injector<'_> {
         single: bool,
         target: &TableFactor,
         site: Option<Site>,
+        place: Place,
     ) -> Result<(), String> {
         if !guarded {
             return Ok(());
@@ -153,12 +154,19 @@ impl Injector<'_> {
                 return Ok(());
             };
             let (start, mut end) = self.name_range(name)?;
+            let mut qualifier = (start, end);
             if let Some(alias) = alias {
-                end = self.source.range_of(&alias.name).map_or(end, |(_, e)| e);
+                qualifier = self.source.range_of(&alias.name).unwrap_or(qualifier);
+                end = qualifier.1;
+            }
+            if let (Some(owner), Place::Mutation(write)) = (self.owner_of(name), place) {
+                self.done.named = super::inject::named(owner, place);
+                self.done.named_write = Some(write);
             }
             self.done.existence_check = Some(Check::Target(Target {
                 prefix,
                 relation: (start, end),
+                qualifier,
                 condition: match site {
                     Some(Site::Existing { start, end }) => Some((start, end)),
                     _ => None,

@@ -46,6 +46,7 @@ pub fn analyse_every(sql: &str, policy: &Policy<'_>) -> Result<Vec<(Dialect, Ana
             a.zero_rows_denies,
             a.returns_rows,
             a.existence_check.is_some(),
+            a.conflicts.len(),
         )
     };
     let each = [

@@ -70,3 +70,13 @@ pub async fn transfer(mut guard: Guard<Any>, id: i64, to: &str) -> Result<(), gu
         .await?;
     Ok(())
 }
+
+/// Archives an item: afterwards every update of it is refused with 409 `archived`.
+#[guarded]
+pub async fn archive(mut guard: Guard<Any>, id: i64) -> Result<(), guarded::Error> {
+    sqlx::query("UPDATE items SET archived = TRUE WHERE id = ?")
+        .bind(id)
+        .execute(&mut guard)
+        .await?;
+    Ok(())
+}

@@ -370,3 +370,72 @@ async fn sqlite_plans_search_the_conditions_tables_by_index() {
         }
     }
 }
+
+#[test]
+fn a_named_condition_joins_the_writes_it_names_and_its_check_reads_under_the_write_grant() {
+    let archived = rule("NOT items.archived", Some("items"));
+    let owners = [Owner {
+        grants: Grants {
+            read: Some(rule(SHARE, Some("items"))),
+            ..Grants::default()
+        },
+        named: vec![crate::sql::Named {
+            code: "archived".into(),
+            update: Some(archived),
+            delete: None,
+        }],
+        ..owner("items", "owner_id")
+    }];
+    let policy = Policy {
+        owners: &owners,
+        unguarded: &[],
+        valid: None,
+    };
+    let a = analyse(
+        "UPDATE items AS i SET title = ? WHERE i.id = ?",
+        Sqlite,
+        &policy,
+    )
+    .expect("guarded");
+    assert_eq!(
+        a.sql,
+        "UPDATE items AS i SET title = ? WHERE (i.id = ?) AND ((i.owner_id = ? COLLATE \
+         BINARY) AND (NOT i.archived))"
+    );
+    let [check] = &a.conflicts[..] else {
+        panic!("{:?}", a.conflicts)
+    };
+    assert_eq!(check.code, "archived");
+    // No update grant: the owner alone may learn the state, not a reader.
+    assert_eq!(
+        check.sql,
+        "SELECT 1 FROM items AS i WHERE ((i.id = ?) AND NOT (NOT i.archived)) AND i.owner_id = \
+         ? COLLATE BINARY"
+    );
+    assert_eq!(check.binds, [U(1), S]);
+    // Reads and deletes carry no named condition of updates.
+    for sql in [
+        "SELECT * FROM items WHERE id = ?",
+        "DELETE FROM items WHERE id = ?",
+    ] {
+        let a = analyse(sql, Sqlite, &policy).expect("guarded");
+        assert!(
+            !a.sql.contains("archived") && a.conflicts.is_empty(),
+            "{}",
+            a.sql
+        );
+    }
+    // Numbered placeholders keep their numbers in the check.
+    let a = analyse(
+        "UPDATE items SET title = $1 WHERE id = $2",
+        Postgres,
+        &policy,
+    )
+    .expect("guarded");
+    assert!(
+        a.conflicts[0]
+            .sql
+            .contains("(id = $2) AND NOT (NOT items.archived)")
+    );
+    assert_eq!(a.conflicts[0].binds, [U(0), U(1), S]);
+}

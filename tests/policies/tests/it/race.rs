@@ -1,5 +1,5 @@
-//! Races between a change of the facts a policy reads and a write that depends on them, on
-//! every backend of the run, violations counted from rows. A write *starts after* the change
+//! Races between a change of the facts a policy reads (a revocation, a role, a state) and a
+//! write that depends on them, on every backend of the run, violations counted from rows. A write *starts after* the change
 //! when it reads the change's "answered" flag as set before it sends its statement; such a
 //! write must change no row. Each scenario runs a baseline first, the same handler written as
 //! check-then-write, which must show violations: the test can see one.
@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::common::{backends, exec, fresh, guard, row};
-use guarded_policies::{create, remove};
+use guarded_policies::{create, remove, rename};
 use sqlx::{Any, AnyPool, AssertSqlSafe};
 
 const NOW: u64 = 1_800_000_000;
@@ -197,6 +197,65 @@ async fn demotion_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
     violations
 }
 
+/// One trial of "archive vs rename": the owner renames the item over and over while it is
+/// archived; returns 1 when the title it ends with was written by a rename that started after
+/// the archive was answered.
+async fn archive_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
+    let id = crate::common::item(pool, &format!("a{trial}"), "alice").await;
+    let answered = Arc::new(AtomicBool::new(false));
+    let archiver = {
+        let (pool, answered) = (pool.clone(), Arc::clone(&answered));
+        tokio::spawn(async move {
+            jitter(3000).await;
+            exec(
+                &pool,
+                &format!("UPDATE items SET archived = TRUE WHERE id = {id}"),
+            )
+            .await;
+            answered.store(true, Ordering::SeqCst);
+        })
+    };
+    let mut late = Vec::new();
+    for n in 0..50 {
+        let title = format!("w{trial}-{n}");
+        if way == Way::Naive {
+            // The state read first, as a handler that loads the item does.
+            let archived = exists(
+                pool,
+                format!("SELECT 1 FROM items WHERE id = {id} AND archived"),
+            )
+            .await;
+            if archived {
+                break;
+            }
+            handler_work().await;
+        }
+        let after = answered.load(Ordering::SeqCst);
+        let done = match way {
+            Way::Guarded => rename(guard(pool, "alice", "a", NOW), id, &title)
+                .await
+                .is_ok(),
+            Way::Naive => {
+                exec(
+                    pool,
+                    &format!("UPDATE items SET title = '{title}' WHERE id = {id}"),
+                )
+                .await;
+                true
+            }
+        };
+        if after {
+            late.push(title);
+        }
+        if !done {
+            break;
+        }
+    }
+    archiver.await.expect("the archive");
+    let (title, _) = row(pool, id).await.expect("the item");
+    usize::from(late.contains(&title))
+}
+
 /// Runs `trials()` of a scenario both ways on every backend: the baseline must show
 /// violations, the guarded fn none.
 async fn scenario<F, Fut>(name: &str, trial: F)
@@ -242,6 +301,14 @@ async fn no_write_that_starts_after_a_logout_was_answered_succeeds() {
 async fn no_delete_that_starts_after_a_demotion_was_answered_succeeds() {
     scenario("demotion vs delete", |pool, t, way| async move {
         demotion_trial(&pool, t, way).await
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_rename_that_starts_after_an_archive_was_answered_succeeds() {
+    scenario("archive vs rename", |pool, t, way| async move {
+        archive_trial(&pool, t, way).await
     })
     .await;
 }

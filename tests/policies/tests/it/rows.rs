@@ -3,7 +3,7 @@
 
 use crate::common::{backends, exec, fresh, guard, item, row};
 use guarded::{Deny, Error};
-use guarded_policies::{count, create, remove, rename, title, transfer};
+use guarded_policies::{archive, count, create, remove, rename, title, transfer};
 
 const NOW: u64 = 1_800_000_000;
 
@@ -167,4 +167,53 @@ async fn a_token_without_the_claims_the_policy_binds_is_unauthorized_and_touches
         other => panic!("{other:?}"),
     }
     assert_eq!(row(&pool, id).await.unwrap().0, "mine");
+}
+
+#[tokio::test]
+async fn an_archived_item_refuses_updates_with_409_to_those_who_could_write_it_only() {
+    for backend in backends() {
+        let pool = fresh(backend).await;
+        let id = item(&pool, "old", "alice").await;
+        let alice = || guard(&pool, "alice", "a1", NOW);
+        let bob = || guard(&pool, "bob", "b1", NOW);
+        let carol = || guard(&pool, "carol", "c1", NOW);
+        exec(
+            &pool,
+            &format!("INSERT INTO shares VALUES ({id}, 'bob', TRUE)"),
+        )
+        .await;
+        exec(
+            &pool,
+            &format!("INSERT INTO shares VALUES ({id}, 'carol', FALSE)"),
+        )
+        .await;
+        assert!(denied(&archive(carol(), id).await), "{backend}");
+        archive(alice(), id).await.unwrap();
+        let conflict = |r: &Result<(), Error>| matches!(r, Err(Error::Conflict("archived")));
+        assert!(conflict(&rename(alice(), id, "new").await), "{backend}");
+        assert!(conflict(&transfer(alice(), id, "dave").await), "{backend}");
+        assert!(
+            conflict(&rename(bob(), id, "new").await),
+            "{backend}: a writer"
+        );
+        // A reader who may not write, and a stranger, learn nothing of its state.
+        assert!(denied(&rename(carol(), id, "new").await), "{backend}");
+        assert!(
+            denied(&rename(guard(&pool, "mallory", "m1", NOW), id, "new").await),
+            "{backend}"
+        );
+        assert!(
+            denied(&rename(alice(), id + 1000, "new").await),
+            "{backend}: absent"
+        );
+        assert_eq!(
+            row(&pool, id).await,
+            Some(("old".into(), "alice".into())),
+            "{backend}"
+        );
+        // Reads and deletes are not updates.
+        assert_eq!(title(alice(), id).await.unwrap().as_deref(), Some("old"));
+        remove(alice(), id).await.unwrap();
+        assert_eq!(row(&pool, id).await, None, "{backend}");
+    }
 }
