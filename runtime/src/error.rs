@@ -116,10 +116,9 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthorized(e) => e.code(),
-            Self::BadRequest(code) => code,
+            Self::BadRequest(code) | Self::Conflict(code) => code,
             Self::Denied(Deny::NotFound) => "not_found",
             Self::Denied(Deny::Forbidden) => "forbidden",
-            Self::Conflict(code) => code,
             Self::Unavailable(_) => "unavailable",
             Self::Database(_) => "internal",
         }
