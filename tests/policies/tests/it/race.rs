@@ -203,7 +203,7 @@ async fn demotion_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
 async fn archive_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
     let id = crate::common::item(pool, &format!("a{trial}"), "alice").await;
     let answered = Arc::new(AtomicBool::new(false));
-    let archiver = {
+    let archiving = {
         let (pool, answered) = (pool.clone(), Arc::clone(&answered));
         tokio::spawn(async move {
             jitter(3000).await;
@@ -251,7 +251,7 @@ async fn archive_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
             break;
         }
     }
-    archiver.await.expect("the archive");
+    archiving.await.expect("the archive");
     let (title, _) = row(pool, id).await.expect("the item");
     usize::from(late.contains(&title))
 }
