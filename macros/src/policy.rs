@@ -75,6 +75,7 @@ struct Token {
 struct Table {
     owner: Spanned<String>,
     read: Option<Spanned<String>>,
+    version: Option<Spanned<String>>,
     grant: Option<Grant>,
     conditions: Option<BTreeMap<Spanned<String>, Condition>>,
 }
@@ -270,39 +271,21 @@ pub fn parse(text: &str) -> Result<Rules, String> {
                 delete: rule(grant.delete)?,
             },
         };
-        let mut named = Vec::new();
-        for (code, condition) in spec.conditions.unwrap_or_default() {
-            if !is_identifier(code.get_ref()) {
-                return Err(at(
-                    code.span(),
-                    "a condition's name is its 409 `code`: letters, digits and `_`",
-                ));
-            }
-            let state = |value: Option<Spanned<String>>| -> Result<Option<Rule>, String> {
-                let Some(value) = value else {
-                    return Ok(None);
-                };
-                let rule = condition_of(text, &value, Some(&table))?;
-                if rule.claims().next().is_some() || !rule.reads.is_empty() {
-                    return Err(at(
-                        value.span(),
-                        "a named condition is about the row alone (`NOT items.archived`): \
-                         who may write belongs in `grant`, and it binds no claim",
-                    ));
-                }
-                Ok(Some(rule))
-            };
-            named.push(Named {
-                update: state(condition.update)?,
-                delete: state(condition.delete)?,
-                code: code.into_inner(),
-            });
+        let named = named(text, &table, spec.conditions.unwrap_or_default())?;
+        if let Some(version) = &spec.version
+            && !is_identifier(version.get_ref())
+        {
+            return Err(at(
+                version.span(),
+                "`version` names the version column, e.g. \"version\"",
+            ));
         }
         owners.push(Owner {
             column: spec.owner.into_inner(),
             public_read,
             grants,
             named,
+            version: spec.version.map(Spanned::into_inner),
             table,
         });
     }
@@ -316,6 +299,47 @@ pub fn parse(text: &str) -> Result<Rules, String> {
         .map(|token| condition_of(text, &token.valid, None))
         .transpose()?;
     Ok(Rules { owners, valid })
+}
+
+/// The named conditions of `table`, each about its row alone.
+fn named(
+    text: &str,
+    table: &str,
+    conditions: BTreeMap<Spanned<String>, Condition>,
+) -> Result<Vec<Named>, String> {
+    let at = |span: std::ops::Range<usize>, message: &str| {
+        let (line, column) = position(text, span.start);
+        format!("{FILE}:{line}:{column}: {message}")
+    };
+    let mut named = Vec::new();
+    for (code, condition) in conditions {
+        if !is_identifier(code.get_ref()) {
+            return Err(at(
+                code.span(),
+                "a condition's name is its 409 `code`: letters, digits and `_`",
+            ));
+        }
+        let state = |value: Option<Spanned<String>>| -> Result<Option<Rule>, String> {
+            let Some(value) = value else {
+                return Ok(None);
+            };
+            let rule = condition_of(text, &value, Some(table))?;
+            if rule.claims().next().is_some() || !rule.reads.is_empty() {
+                return Err(at(
+                    value.span(),
+                    "a named condition is about the row alone (`NOT items.archived`): \
+                     who may write belongs in `grant`, and it binds no claim",
+                ));
+            }
+            Ok(Some(rule))
+        };
+        named.push(Named {
+            update: state(condition.update)?,
+            delete: state(condition.delete)?,
+            code: code.into_inner(),
+        });
+    }
+    Ok(named)
 }
 
 /// A condition of the file, checked; a mistake names its line and column in the file.

@@ -217,7 +217,10 @@ fn run(
     let keep_conflicts = (zero_rows_denies && !analysis.conflicts.is_empty()).then(|| {
         let checks = analysis.conflicts.iter().map(|c| {
             let sql = LitStr::new(&c.sql, chain.root.sql().span());
-            let code = &c.code;
+            let refusal = c.code.as_ref().map_or_else(
+                || quote!(::guarded::__private::Error::PreconditionFailed),
+                |code| quote!(::guarded::__private::Error::Conflict(#code)),
+            );
             let binds = c.binds.iter().map(|bind| match bind {
                 Bind::User(i) => values.for_check(*i, several),
                 Bind::Subject => {
@@ -229,7 +232,7 @@ fn run(
                     quote!(::core::clone::Clone::clone(&#local))
                 }
             });
-            quote!((#code, ::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*))
+            quote!((#refusal, ::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*))
         });
         quote!(#outcome.keep_conflict_checks(::std::vec![#(#checks),*]);)
     });

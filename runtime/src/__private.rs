@@ -8,6 +8,7 @@ pub use ::sqlx;
 
 pub use crate::db::Backend;
 pub use crate::ending::Ending;
+pub use crate::error::Error;
 pub use crate::outcome::{FnMeta, Site, exec};
 pub use crate::scope::{Scope, Single};
 

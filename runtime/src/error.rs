@@ -29,6 +29,9 @@ pub enum Error {
     /// `archived`) refused the write: 409, its name as the code. Classified after the
     /// statement decided, in its transaction.
     Conflict(&'static str),
+    /// The row is the caller's to write, but the version the statement compared (`If-Match`)
+    /// is no longer the row's: 412. Classified like [`Error::Conflict`].
+    PreconditionFailed,
     /// The database is unreachable, busy or the pool is exhausted: 503.
     Unavailable(sqlx::Error),
     /// Any other database error: 500.
@@ -43,6 +46,7 @@ impl std::fmt::Display for Error {
             Self::Denied(Deny::NotFound) => f.write_str("not found"),
             Self::Denied(Deny::Forbidden) => f.write_str("forbidden"),
             Self::Conflict(code) => write!(f, "conflict ({code})"),
+            Self::PreconditionFailed => f.write_str("precondition failed"),
             Self::Unavailable(e) => write!(f, "database unavailable: {e}"),
             Self::Database(e) => write!(f, "database error: {e}"),
         }
@@ -54,7 +58,10 @@ impl std::error::Error for Error {
         match self {
             Self::Unauthorized(e) => Some(e),
             Self::Unavailable(e) | Self::Database(e) => Some(e),
-            Self::BadRequest(_) | Self::Denied(_) | Self::Conflict(_) => None,
+            Self::BadRequest(_)
+            | Self::Denied(_)
+            | Self::Conflict(_)
+            | Self::PreconditionFailed => None,
         }
     }
 }
@@ -106,6 +113,7 @@ impl Error {
             Self::Denied(Deny::NotFound) => StatusCode::NOT_FOUND,
             Self::Denied(Deny::Forbidden) => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -119,6 +127,7 @@ impl Error {
             Self::BadRequest(code) | Self::Conflict(code) => code,
             Self::Denied(Deny::NotFound) => "not_found",
             Self::Denied(Deny::Forbidden) => "forbidden",
+            Self::PreconditionFailed => "precondition_failed",
             Self::Unavailable(_) => "unavailable",
             Self::Database(_) => "internal",
         }
@@ -159,7 +168,7 @@ impl IntoResponse for Error {
             Self::Unavailable(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
-            Self::Denied(_) | Self::Conflict(_) | Self::Database(_) => {}
+            Self::Denied(_) | Self::Conflict(_) | Self::PreconditionFailed | Self::Database(_) => {}
         }
         response
     }

@@ -113,9 +113,10 @@ pub struct Outcome<DB: GuardedDb> {
     validity_check: Option<ExistenceCheck<DB>>,
     /// A statement carrying the validity condition found no row.
     maybe_revoked: bool,
-    /// The named conditions of the site about to run, each with the guarded read that finds
-    /// the row failing it: what a denial of that site is, when one finds it.
-    conflict_checks: Vec<(&'static str, ExistenceCheck<DB>)>,
+    /// The named conditions (409) and the version compared (412) of the site about to run,
+    /// each with the guarded read that finds the row failing it: what a denial of that site
+    /// is, when one finds it.
+    conflict_checks: Vec<(Error, ExistenceCheck<DB>)>,
 }
 
 /// The query kept for `deny = 403`: the denied statement's condition without the predicate.
@@ -135,14 +136,14 @@ impl<DB: GuardedDb> Outcome<DB> {
     }
 
     /// Keeps the conflict checks of the site that is about to run (see `conflict_checks`).
-    pub fn keep_conflict_checks(&mut self, checks: Vec<(&'static str, ExistenceCheck<DB>)>) {
+    pub fn keep_conflict_checks(&mut self, checks: Vec<(Error, ExistenceCheck<DB>)>) {
         if !self.denied {
             self.conflict_checks = checks;
         }
     }
 
     /// The conflict checks of the first denied site.
-    pub(crate) fn take_conflict_checks(&mut self) -> Vec<(&'static str, ExistenceCheck<DB>)> {
+    pub(crate) fn take_conflict_checks(&mut self) -> Vec<(Error, ExistenceCheck<DB>)> {
         std::mem::take(&mut self.conflict_checks)
     }
 

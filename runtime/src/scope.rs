@@ -134,9 +134,9 @@ where
         if self.outcome.denied() {
             match self.conflict().await {
                 Ok(None) => {}
-                Ok(Some(code)) => {
+                Ok(Some(refusal)) => {
                     self.rollback().await;
-                    return R::fail(Error::Conflict(code));
+                    return R::fail(refusal);
                 }
                 Err(e) => {
                     self.rollback().await;
@@ -164,12 +164,13 @@ where
         })
     }
 
-    /// The named condition a denial failed on, if the caller may write the row otherwise:
+    /// The named condition or version a denial failed on, if the caller may write the row
+    /// otherwise:
     /// asked inside the same transaction, after the statement decided.
-    async fn conflict(&mut self) -> Result<Option<&'static str>, Error> {
-        for (code, query) in self.outcome.take_conflict_checks() {
+    async fn conflict(&mut self) -> Result<Option<Error>, Error> {
+        for (refusal, query) in self.outcome.take_conflict_checks() {
             if self.tx.fetch_optional(query).await?.is_some() {
-                return Ok(Some(code));
+                return Ok(Some(refusal));
             }
         }
         Ok(None)

@@ -52,6 +52,8 @@ pub struct Injected {
     /// the operation whose grants decide who may write it.
     pub named: Vec<(String, Rule)>,
     pub named_write: Option<Write>,
+    /// Where that statement compares the table's version column to a value.
+    pub version: Option<(usize, usize)>,
 }
 
 /// How `deny = 403` tells "not yours" from "not there" after the statement denied.
@@ -138,13 +140,31 @@ impl Target {
         )
     }
 
-    /// The indices of the user's values whose placeholders the check copies, in order.
-    pub fn placeholders(self, params: &Params) -> Vec<usize> {
+    /// `[WITH ...] SELECT 1 FROM <target> WHERE (<condition with the comparison at `except`
+    /// replaced by 1 = 1>)`: the read that finds the row whatever its version.
+    pub fn precondition_check(self, sql: &str, except: (usize, usize)) -> String {
+        let text = |(start, end): (usize, usize)| &sql[start..end];
+        let with = self
+            .prefix
+            .map(|p| format!("{} ", text(p)))
+            .unwrap_or_default();
+        let (start, end) = self.condition.unwrap_or(except);
+        let condition = format!("{}1 = 1{}", &sql[start..except.0], &sql[except.1..end]);
+        format!(
+            "{with}SELECT 1 FROM {} WHERE ({condition})",
+            text(self.relation)
+        )
+    }
+
+    /// The indices of the user's values whose placeholders the check copies, in order: those
+    /// of its prefix and condition, but for the text at `except`.
+    pub fn placeholders(self, params: &Params, except: Option<(usize, usize)>) -> Vec<usize> {
         let inside = |at: &usize| {
             [self.prefix, self.condition]
                 .into_iter()
                 .flatten()
                 .any(|(start, end)| (start..end).contains(at))
+                && !except.is_some_and(|(start, end)| (start..end).contains(at))
         };
         params
             .at

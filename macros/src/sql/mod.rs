@@ -99,6 +99,9 @@ pub struct Owner {
     /// Conditions on the row that are not about who writes it (a state): AND-ed into the
     /// writes they name, and reported by name (409) when they alone refuse one.
     pub named: Vec<Named>,
+    /// The version column (`version = "version"`): a write comparing it to a value (an
+    /// `If-Match`) that changes nothing because the row has another version is a 412.
+    pub version: Option<String>,
 }
 
 /// A named condition of a table's policy, `[tables.items.conditions.archived]`.
@@ -119,6 +122,7 @@ impl Owner {
             public_read: false,
             grants: Grants::default(),
             named: Vec::new(),
+            version: None,
         }
     }
 }
@@ -228,10 +232,12 @@ pub struct Analysis {
     pub conflicts: Vec<ConflictCheck>,
 }
 
-/// The read that tells a denial by a named condition (409 with its code) from one by access.
+/// The read that tells a denial by a named condition (409 with its code) or by the version
+/// compared (412) from one by access.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConflictCheck {
-    pub code: String,
+    /// The named condition's code; `None` for the version.
+    pub code: Option<String>,
     /// `SELECT 1 FROM <target> WHERE (<condition>) AND NOT (<named condition>)`, guarded as
     /// a read: it finds a row only the caller may read.
     pub sql: String,
@@ -290,15 +296,20 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
         Some(inject::Check::Target(target)) => done
             .named
             .iter()
-            .map(|(code, rule)| {
+            .map(|(code, rule)| (Some(code.as_str()), target.conflict_check(sql, rule), None))
+            .chain(
+                done.version
+                    .map(|at| (None, target.precondition_check(sql, at), Some(at))),
+            )
+            .map(|(code, text, except)| {
                 let write = done.named_write.unwrap_or(inject::Write::Update);
                 let check = Check {
-                    sql,
                     params: &params,
                     target,
                     dialect,
+                    except,
                 };
-                check.conflict(code, rule, write, policy)
+                check.conflict(code, &text, write, policy)
             })
             .collect::<Result<_, _>>()?,
         _ => Vec::new(),
@@ -326,10 +337,11 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
 
 /// What the conflict checks of one statement are made of.
 struct Check<'a> {
-    sql: &'a str,
     params: &'a placeholders::Params,
     target: inject::Target,
     dialect: Dialect,
+    /// The text the check leaves out (the version's comparison), placeholders and all.
+    except: Option<(usize, usize)>,
 }
 
 impl Check<'_> {
@@ -339,17 +351,11 @@ impl Check<'_> {
     /// state).
     fn conflict(
         &self,
-        code: &str,
-        rule: &Rule,
+        code: Option<&str>,
+        text: &str,
         write: inject::Write,
         policy: &Policy<'_>,
     ) -> Result<ConflictCheck, String> {
-        let Self {
-            sql,
-            params,
-            target,
-            dialect,
-        } = *self;
         let owners: Vec<Owner> = policy
             .owners
             .iter()
@@ -371,41 +377,28 @@ impl Check<'_> {
             owners: &owners,
             ..policy.clone()
         };
-        conflict_check(sql, params, target, code, rule, dialect, &policy)
-    }
-}
-
-/// See [`Check::conflict`].
-fn conflict_check(
-    sql: &str,
-    params: &placeholders::Params,
-    target: inject::Target,
-    code: &str,
-    rule: &Rule,
-    dialect: Dialect,
-    policy: &Policy<'_>,
-) -> Result<ConflictCheck, String> {
-    let text = target.conflict_check(sql, rule);
-    let read = rewrite(&text, dialect, policy).map_err(|e| {
-        format!("the check of the named condition `{code}` cannot be guarded here: {e}")
-    })?;
-    // Positional: the check's n-th user value is the n-th of the user's placeholders inside
-    // the text it copied. Numbered: the numbers are the user's own.
-    let used = target.placeholders(params);
-    let binds = read
-        .analysis
-        .binds
-        .into_iter()
-        .map(|bind| match (bind, params.style) {
-            (Bind::User(i), placeholders::Style::Positional) => Bind::User(used[i]),
-            (bind, _) => bind,
+        let read = rewrite(text, self.dialect, &policy).map_err(|e| {
+            let what = code.map_or("the version".to_owned(), |c| format!("`{c}`"));
+            format!("the check of {what} cannot be guarded here: {e}")
+        })?;
+        // Positional: the check's n-th user value is the n-th of the user's placeholders inside
+        // the text it copied. Numbered: the numbers are the user's own.
+        let used = self.target.placeholders(self.params, self.except);
+        let binds = read
+            .analysis
+            .binds
+            .into_iter()
+            .map(|bind| match (bind, self.params.style) {
+                (Bind::User(i), placeholders::Style::Positional) => Bind::User(used[i]),
+                (bind, _) => bind,
+            })
+            .collect();
+        Ok(ConflictCheck {
+            code: code.map(str::to_owned),
+            sql: read.analysis.sql,
+            binds,
         })
-        .collect();
-    Ok(ConflictCheck {
-        code: code.to_owned(),
-        sql: read.analysis.sql,
-        binds,
-    })
+    }
 }
 
 /// The values in the order the spliced statement binds them, each with the offset of its

@@ -7,8 +7,8 @@
 //! gets the predicate in WHERE, so no row of another owner is matched, let alone written.
 
 use sqlparser::ast::{
-    Assignment, AssignmentTarget, Delete, FromTable, ObjectName, SqliteOnConflict, TableFactor,
-    TableWithJoins, Update, UpdateTableFromKind,
+    Assignment, AssignmentTarget, BinaryOperator, Delete, Expr, FromTable, ObjectName, Spanned,
+    SqliteOnConflict, TableFactor, TableWithJoins, Update, UpdateTableFromKind, Value,
 };
 use sqlparser::tokenizer::Span;
 
@@ -52,7 +52,9 @@ impl Injector<'_> {
         }
         let exists = update.selection.is_some();
         let site = self.mutation_site(update.update_token.0.span, exists, &wheres)?;
+        let selection = update.selection.as_ref();
         self.decide(depth, guarded, single, &update.table.relation, site, kind)?;
+        self.find_version(&update.table.relation, selection)?;
         if let Some(site) = site {
             add_where(&mut update.selection, site, wheres, &mut self.done.edits);
         }
@@ -93,6 +95,7 @@ impl Injector<'_> {
         let site = self.mutation_site(delete.delete_token.0.span, exists, &wheres)?;
         let target = from[0].relation.clone();
         self.decide(depth, guarded, single, &target, site, DELETE)?;
+        self.find_version(&target, delete.selection.as_ref())?;
         if let Some(site) = site {
             add_where(&mut delete.selection, site, wheres, &mut self.done.edits);
         }
@@ -174,6 +177,72 @@ impl Injector<'_> {
             }));
         }
         Ok(())
+    }
+}
+
+impl Injector<'_> {
+    /// Where the WHERE of the statement whose existence check was just recorded compares its
+    /// table's version column to a value, as one of its top-level conjuncts: what a 412
+    /// classifies.
+    fn find_version(
+        &mut self,
+        target: &TableFactor,
+        selection: Option<&Expr>,
+    ) -> Result<(), String> {
+        let (Some(Check::Target(_)), TableFactor::Table { name, alias, .. }, Some(selection)) =
+            (self.done.existence_check, target, selection)
+        else {
+            return Ok(());
+        };
+        let Some(column) = self.owner_of(name).and_then(|o| o.version.clone()) else {
+            return Ok(());
+        };
+        let qualifier = alias
+            .as_ref()
+            .map_or_else(|| last_name(name), |a| a.name.value.clone());
+        let Some(comparison) = version_comparison(selection, &column, &qualifier) else {
+            return Ok(());
+        };
+        let span = comparison.span();
+        let range = self
+            .source
+            .offset(span.start)
+            .zip(self.source.offset(span.end))
+            .ok_or_else(|| "cannot locate the version comparison of this statement".to_owned())?;
+        self.done.version = Some(range);
+        Ok(())
+    }
+}
+
+/// The top-level conjunct of `condition` that compares the version column (bare, or
+/// qualified by `qualifier`) with a placeholder, either way round.
+fn version_comparison<'a>(condition: &'a Expr, column: &str, qualifier: &str) -> Option<&'a Expr> {
+    let is_column = |e: &Expr| match e {
+        Expr::Identifier(ident) => ident.value.eq_ignore_ascii_case(column),
+        Expr::CompoundIdentifier(parts) => {
+            parts.len() == 2
+                && parts[0].value.eq_ignore_ascii_case(qualifier)
+                && parts[1].value.eq_ignore_ascii_case(column)
+        }
+        _ => false,
+    };
+    let is_value =
+        |e: &Expr| matches!(e, Expr::Value(v) if matches!(v.value, Value::Placeholder(_)));
+    match condition {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => version_comparison(left, column, qualifier)
+            .or_else(|| version_comparison(right, column, qualifier)),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } if (is_column(left) && is_value(right)) || (is_value(left) && is_column(right)) => {
+            Some(condition)
+        }
+        _ => None,
     }
 }
 

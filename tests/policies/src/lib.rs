@@ -80,3 +80,20 @@ pub async fn archive(mut guard: Guard<Any>, id: i64) -> Result<(), guarded::Erro
         .await?;
     Ok(())
 }
+
+/// Renames an item if it is still at `version` (an `If-Match`), and moves it to the next one.
+#[guarded]
+pub async fn rename_if(
+    mut guard: Guard<Any>,
+    id: i64,
+    title: &str,
+    version: i64,
+) -> Result<(), guarded::Error> {
+    sqlx::query("UPDATE items SET title = ?, version = version + 1 WHERE id = ? AND version = ?")
+        .bind(title)
+        .bind(id)
+        .bind(version)
+        .execute(&mut guard)
+        .await?;
+    Ok(())
+}

@@ -4,7 +4,7 @@ use sqlx::{AnyPool, Executor};
 
 const SQLITE: &[&str] = &[
     "CREATE TABLE items (id INTEGER PRIMARY KEY, title TEXT NOT NULL, owner_id TEXT NOT NULL, \
-     archived BOOLEAN NOT NULL DEFAULT FALSE)",
+     archived BOOLEAN NOT NULL DEFAULT FALSE, version BIGINT NOT NULL DEFAULT 1)",
     "CREATE TABLE shares (item_id INTEGER NOT NULL, user_id TEXT NOT NULL, \
      can_write BOOLEAN NOT NULL, PRIMARY KEY (item_id, user_id))",
     "CREATE TABLE users (id TEXT PRIMARY KEY, role TEXT NOT NULL DEFAULT 'user', \
@@ -14,7 +14,7 @@ const SQLITE: &[&str] = &[
 
 const POSTGRES: &[&str] = &[
     "CREATE TABLE items (id BIGSERIAL PRIMARY KEY, title TEXT NOT NULL, owner_id TEXT NOT NULL, \
-     archived BOOLEAN NOT NULL DEFAULT FALSE)",
+     archived BOOLEAN NOT NULL DEFAULT FALSE, version BIGINT NOT NULL DEFAULT 1)",
     "CREATE TABLE shares (item_id BIGINT NOT NULL, user_id TEXT NOT NULL, \
      can_write BOOLEAN NOT NULL, PRIMARY KEY (item_id, user_id))",
     "CREATE TABLE users (id TEXT PRIMARY KEY, role TEXT NOT NULL DEFAULT 'user', \
@@ -25,7 +25,7 @@ const POSTGRES: &[&str] = &[
 const MYSQL: &[&str] = &[
     "CREATE TABLE items (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
      title VARCHAR(200) NOT NULL, owner_id VARCHAR(200) NOT NULL, \
-     archived BOOLEAN NOT NULL DEFAULT FALSE) ENGINE = InnoDB",
+     archived BOOLEAN NOT NULL DEFAULT FALSE, version BIGINT NOT NULL DEFAULT 1) ENGINE = InnoDB",
     "CREATE TABLE shares (item_id BIGINT NOT NULL, user_id VARCHAR(200) NOT NULL, \
      can_write BOOLEAN NOT NULL, PRIMARY KEY (item_id, user_id)) ENGINE = InnoDB",
     "CREATE TABLE users (id VARCHAR(200) PRIMARY KEY, role VARCHAR(20) NOT NULL DEFAULT 'user', \

@@ -405,7 +405,7 @@ fn a_named_condition_joins_the_writes_it_names_and_its_check_reads_under_the_wri
     let [check] = &a.conflicts[..] else {
         panic!("{:?}", a.conflicts)
     };
-    assert_eq!(check.code, "archived");
+    assert_eq!(check.code.as_deref(), Some("archived"));
     // No update grant: the owner alone may learn the state, not a reader.
     assert_eq!(
         check.sql,
@@ -438,4 +438,32 @@ fn a_named_condition_joins_the_writes_it_names_and_its_check_reads_under_the_wri
             .contains("(id = $2) AND NOT (NOT items.archived)")
     );
     assert_eq!(a.conflicts[0].binds, [U(0), U(1), S]);
+}
+
+#[test]
+fn a_comparison_of_the_version_column_is_classified_as_a_precondition() {
+    let owners = [Owner {
+        version: Some("version".into()),
+        ..owner("items", "owner_id")
+    }];
+    let policy = Policy {
+        owners: &owners,
+        unguarded: &[],
+        valid: None,
+    };
+    let a = analyse(
+        "UPDATE items SET title = ?, version = version + 1 WHERE id = ? AND version = ?",
+        Sqlite,
+        &policy,
+    )
+    .expect("guarded");
+    let [check] = &a.conflicts[..] else {
+        panic!("{:?}", a.conflicts)
+    };
+    assert_eq!(check.code, None);
+    assert_eq!(
+        check.sql,
+        "SELECT 1 FROM items WHERE ((id = ? AND 1 = 1)) AND items.owner_id = ? COLLATE BINARY"
+    );
+    assert_eq!(check.binds, [U(1), S]);
 }

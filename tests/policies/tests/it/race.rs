@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::common::{backends, exec, fresh, guard, row};
-use guarded_policies::{create, remove, rename};
+use guarded_policies::{create, remove, rename, rename_if};
 use sqlx::{Any, AnyPool, AssertSqlSafe};
 
 const NOW: u64 = 1_800_000_000;
@@ -256,6 +256,54 @@ async fn archive_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
     usize::from(late.contains(&title))
 }
 
+/// One trial of "two writers, one version": both read the item at version 1 and write
+/// with `If-Match: 1` at once; returns the writes beyond the first that the rows show (the
+/// version column counts every write that landed).
+async fn version_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
+    let id = crate::common::item(pool, &format!("v{trial}"), "alice").await;
+    let write = |n: usize| {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let title = format!("v{trial}-{n}");
+            match way {
+                Way::Guarded => {
+                    let _ = rename_if(guard(&pool, "alice", "a", NOW), id, &title, 1).await;
+                }
+                Way::Naive => {
+                    // The version compared in Rust, then the write by key.
+                    let current = sqlx::query_scalar::<Any, i64>(AssertSqlSafe(format!(
+                        "SELECT version FROM items WHERE id = {id}"
+                    )))
+                    .fetch_one(&pool)
+                    .await
+                    .expect("the version");
+                    handler_work().await;
+                    if current == 1 {
+                        exec(
+                            &pool,
+                            &format!(
+                                "UPDATE items SET title = '{title}', version = version + 1 \
+                                 WHERE id = {id}"
+                            ),
+                        )
+                        .await;
+                    }
+                }
+            }
+        })
+    };
+    let (a, b) = (write(0), write(1));
+    a.await.expect("a writer");
+    b.await.expect("a writer");
+    let version = sqlx::query_scalar::<Any, i64>(AssertSqlSafe(format!(
+        "SELECT version FROM items WHERE id = {id}"
+    )))
+    .fetch_one(pool)
+    .await
+    .expect("the version");
+    usize::try_from(version - 2).unwrap_or(0)
+}
+
 /// Runs `trials()` of a scenario both ways on every backend: the baseline must show
 /// violations, the guarded fn none.
 async fn scenario<F, Fut>(name: &str, trial: F)
@@ -309,6 +357,14 @@ async fn no_delete_that_starts_after_a_demotion_was_answered_succeeds() {
 async fn no_rename_that_starts_after_an_archive_was_answered_succeeds() {
     scenario("archive vs rename", |pool, t, way| async move {
         archive_trial(&pool, t, way).await
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_writes_with_the_same_if_match_land_once() {
+    scenario("version race", |pool, t, way| async move {
+        version_trial(&pool, t, way).await
     })
     .await;
 }

@@ -3,7 +3,7 @@
 
 use crate::common::{backends, exec, fresh, guard, item, row};
 use guarded::{Deny, Error};
-use guarded_policies::{archive, count, create, remove, rename, title, transfer};
+use guarded_policies::{archive, count, create, remove, rename, rename_if, title, transfer};
 
 const NOW: u64 = 1_800_000_000;
 
@@ -215,5 +215,32 @@ async fn an_archived_item_refuses_updates_with_409_to_those_who_could_write_it_o
         assert_eq!(title(alice(), id).await.unwrap().as_deref(), Some("old"));
         remove(alice(), id).await.unwrap();
         assert_eq!(row(&pool, id).await, None, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_stale_version_is_412_to_those_who_could_write_the_row_only() {
+    for backend in backends() {
+        let pool = fresh(backend).await;
+        let id = item(&pool, "v1", "alice").await;
+        let alice = || guard(&pool, "alice", "a1", NOW);
+        let mallory = || guard(&pool, "mallory", "m1", NOW);
+        let stale = |r: &Result<(), Error>| matches!(r, Err(Error::PreconditionFailed));
+        rename_if(alice(), id, "v2", 1).await.unwrap();
+        assert!(stale(&rename_if(alice(), id, "lost", 1).await), "{backend}");
+        assert_eq!(row(&pool, id).await.unwrap().0, "v2", "{backend}");
+        // Whatever the version, a stranger and an absent row are 404.
+        assert!(denied(&rename_if(mallory(), id, "x", 1).await), "{backend}");
+        assert!(denied(&rename_if(mallory(), id, "x", 2).await), "{backend}");
+        assert!(
+            denied(&rename_if(alice(), id + 1000, "x", 2).await),
+            "{backend}"
+        );
+        // Archived: the current version is refused by the state, a stale one by the version.
+        archive(alice(), id).await.unwrap();
+        let conflict = |r: &Result<(), Error>| matches!(r, Err(Error::Conflict("archived")));
+        assert!(conflict(&rename_if(alice(), id, "x", 2).await), "{backend}");
+        assert!(stale(&rename_if(alice(), id, "x", 1).await), "{backend}");
+        assert_eq!(row(&pool, id).await.unwrap().0, "v2", "{backend}");
     }
 }
