@@ -197,21 +197,48 @@ async fn demotion_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
     violations
 }
 
-/// One trial of "archive vs rename": the owner renames the item over and over while it is
-/// archived; returns 1 when the title it ends with was written by a rename that started after
-/// the archive was answered.
-async fn archive_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
+/// A change that takes a writer's right to rename an item away: what it runs, and what the
+/// naive handler reads first to see whether it may still write.
+struct Revocation {
+    /// Who renames: the owner, or a grantee.
+    writer: &'static str,
+    /// Run once per item before the race (a share, say).
+    setup: fn(i64) -> Option<String>,
+    change: fn(i64) -> String,
+    /// A query that finds a row while the writer may still rename.
+    allowed: fn(i64) -> String,
+}
+
+/// Archiving refuses the owner's renames.
+const ARCHIVE: Revocation = Revocation {
+    writer: "alice",
+    setup: |_| None,
+    change: |id| format!("UPDATE items SET archived = TRUE WHERE id = {id}"),
+    allowed: |id| format!("SELECT 1 FROM items WHERE id = {id} AND NOT archived"),
+};
+
+/// Deleting a share refuses the grantee's renames.
+const UNSHARE: Revocation = Revocation {
+    writer: "bob",
+    setup: |id| Some(format!("INSERT INTO shares VALUES ({id}, 'bob', TRUE)")),
+    change: |id| format!("DELETE FROM shares WHERE item_id = {id}"),
+    allowed: |id| format!("SELECT 1 FROM shares WHERE item_id = {id} AND user_id = 'bob'"),
+};
+
+/// One trial of "a revocation vs renames": the writer renames the item over and over while
+/// its right is taken away; returns 1 when the title the item ends with was written by a
+/// rename that started after the change was answered.
+async fn rename_trial(pool: &AnyPool, trial: usize, way: Way, what: &Revocation) -> usize {
     let id = crate::common::item(pool, &format!("a{trial}"), "alice").await;
+    if let Some(setup) = (what.setup)(id) {
+        exec(pool, &setup).await;
+    }
     let answered = Arc::new(AtomicBool::new(false));
-    let archiving = {
-        let (pool, answered) = (pool.clone(), Arc::clone(&answered));
+    let changing = {
+        let (pool, answered, change) = (pool.clone(), Arc::clone(&answered), (what.change)(id));
         tokio::spawn(async move {
             jitter(3000).await;
-            exec(
-                &pool,
-                &format!("UPDATE items SET archived = TRUE WHERE id = {id}"),
-            )
-            .await;
+            exec(&pool, &change).await;
             answered.store(true, Ordering::SeqCst);
         })
     };
@@ -219,20 +246,15 @@ async fn archive_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
     for n in 0..50 {
         let title = format!("w{trial}-{n}");
         if way == Way::Naive {
-            // The state read first, as a handler that loads the item does.
-            let archived = exists(
-                pool,
-                format!("SELECT 1 FROM items WHERE id = {id} AND archived"),
-            )
-            .await;
-            if archived {
+            // The right read first, as a handler that loads the item or its ACL does.
+            if !exists(pool, (what.allowed)(id)).await {
                 break;
             }
             handler_work().await;
         }
         let after = answered.load(Ordering::SeqCst);
         let done = match way {
-            Way::Guarded => rename(guard(pool, "alice", "a", NOW), id, &title)
+            Way::Guarded => rename(guard(pool, what.writer, "a", NOW), id, &title)
                 .await
                 .is_ok(),
             Way::Naive => {
@@ -251,7 +273,7 @@ async fn archive_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
             break;
         }
     }
-    archiving.await.expect("the archive");
+    changing.await.expect("the change");
     let (title, _) = row(pool, id).await.expect("the item");
     usize::from(late.contains(&title))
 }
@@ -356,8 +378,17 @@ async fn no_delete_that_starts_after_a_demotion_was_answered_succeeds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_rename_that_starts_after_an_archive_was_answered_succeeds() {
     scenario("archive vs rename", |pool, t, way| async move {
-        archive_trial(&pool, t, way).await
+        rename_trial(&pool, t, way, &ARCHIVE).await
     })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_grantee_write_that_starts_after_a_share_was_revoked_succeeds() {
+    scenario(
+        "share revoked vs grantee rename",
+        |pool, t, way| async move { rename_trial(&pool, t, way, &UNSHARE).await },
+    )
     .await;
 }
 
