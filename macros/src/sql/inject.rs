@@ -432,8 +432,9 @@ impl<'a> Injector<'a> {
         self.parsed(text, &format!("the condition on `{}`", owner.table))
     }
 
-    /// The token's validity alone, for the SELECT that feeds an INSERT.
-    fn validity(&mut self) -> Result<Option<Pred>, String> {
+    /// The token's validity alone, for the SELECT that feeds an INSERT and for a write to an
+    /// unguarded table.
+    pub fn validity(&mut self) -> Result<Option<Pred>, String> {
         let Some(valid) = self.policy.valid else {
             return Ok(None);
         };

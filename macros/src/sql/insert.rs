@@ -22,6 +22,10 @@ impl Injector<'_> {
         let target = target.clone();
         self.write_to(&target)?;
         let Some(owner) = self.owner_of(&target) else {
+            // A declared unguarded table: a revoked token writes it no more than a guarded one.
+            if self.policy.valid.is_some() {
+                self.validate_source(insert, depth, false)?;
+            }
             return Ok(());
         };
         refuse_forms(insert, &owner.column)?;
@@ -32,7 +36,7 @@ impl Injector<'_> {
             .columns
             .push(ObjectName::from(vec![Ident::new(&owner.column)]));
         if self.policy.valid.is_some() {
-            self.validate_source(insert, depth)?;
+            self.validate_source(insert, depth, true)?;
         }
         if self.guard_upsert(insert, &target, owner)? {
             // Zero rows from `DO UPDATE` means the conflicting row is another owner's: the
@@ -176,9 +180,15 @@ impl Injector<'_> {
     }
 
     /// With `[token] valid`, the rows an INSERT writes come from a SELECT whose WHERE takes
-    /// the condition (see `Injector::select`): a token that fails it inserts nothing, which
-    /// denies like any guarded write that matched nothing.
-    fn validate_source(&mut self, insert: &Insert, depth: Depth) -> Result<(), String> {
+    /// the condition (see `Injector::select`): a token that fails it inserts nothing. Into a
+    /// guarded table (`denies`) that denies like any guarded write that matched nothing; into
+    /// an unguarded one the fn still ends as 401 `revoked` (see `Analysis::validity`).
+    fn validate_source(
+        &mut self,
+        insert: &Insert,
+        depth: Depth,
+        denies: bool,
+    ) -> Result<(), String> {
         let Some(SetExpr::Select(select)) = insert.source.as_deref().map(|q| &*q.body) else {
             return Err(
                 "the policy's `[token] valid` condition needs a WHERE, which VALUES has \
@@ -191,6 +201,9 @@ impl Injector<'_> {
             .offset(select.select_token.0.span.start)
             .ok_or_else(|| "cannot locate the SELECT of this INSERT".to_owned())?;
         self.validate.push(at);
+        if !denies {
+            return Ok(());
+        }
         if depth == Depth::Nested {
             self.done.nested_write = true;
         } else {

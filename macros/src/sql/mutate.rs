@@ -50,6 +50,10 @@ impl Injector<'_> {
         {
             wheres.extend(self.guard_from(from, kind)?);
         }
+        if !guarded {
+            // An unguarded table written under `[token] valid`: the condition still decides.
+            wheres.extend(self.validity()?);
+        }
         let exists = update.selection.is_some();
         let site = self.mutation_site(update.update_token.0.span, exists, &wheres)?;
         let selection = update.selection.as_ref();
@@ -90,6 +94,9 @@ impl Injector<'_> {
         let mut wheres = self.guard_from(from, DELETE)?;
         if let Some(using) = &mut delete.using {
             wheres.extend(self.guard_from(using, DELETE)?);
+        }
+        if !guarded {
+            wheres.extend(self.validity()?);
         }
         let exists = delete.selection.is_some();
         let site = self.mutation_site(delete.delete_token.0.span, exists, &wheres)?;

@@ -10,6 +10,7 @@ const SQLITE: &[&str] = &[
     "CREATE TABLE users (id TEXT PRIMARY KEY, role TEXT NOT NULL DEFAULT 'user', \
      tokens_valid_after BIGINT)",
     "CREATE TABLE revoked_tokens (jti TEXT PRIMARY KEY)",
+    "CREATE TABLE audit (item_id BIGINT NOT NULL, note TEXT NOT NULL)",
 ];
 
 const POSTGRES: &[&str] = &[
@@ -20,6 +21,7 @@ const POSTGRES: &[&str] = &[
     "CREATE TABLE users (id TEXT PRIMARY KEY, role TEXT NOT NULL DEFAULT 'user', \
      tokens_valid_after BIGINT)",
     "CREATE TABLE revoked_tokens (jti TEXT PRIMARY KEY)",
+    "CREATE TABLE audit (item_id BIGINT NOT NULL, note TEXT NOT NULL)",
 ];
 
 const MYSQL: &[&str] = &[
@@ -31,6 +33,7 @@ const MYSQL: &[&str] = &[
     "CREATE TABLE users (id VARCHAR(200) PRIMARY KEY, role VARCHAR(20) NOT NULL DEFAULT 'user', \
      tokens_valid_after BIGINT) ENGINE = InnoDB",
     "CREATE TABLE revoked_tokens (jti VARCHAR(200) PRIMARY KEY) ENGINE = InnoDB",
+    "CREATE TABLE audit (item_id BIGINT NOT NULL, note TEXT NOT NULL) ENGINE = InnoDB",
 ];
 
 /// Creates the tables on the database of `scheme` (a URL's: `sqlite`, `postgres`, `mysql`).

@@ -467,3 +467,37 @@ fn a_comparison_of_the_version_column_is_classified_as_a_precondition() {
     );
     assert_eq!(check.binds, [U(1), S]);
 }
+
+#[test]
+fn under_a_validity_condition_a_write_to_an_unguarded_table_carries_it_too() {
+    let valid = rule(VALID, None);
+    let owners = [items()];
+    let unguarded = ["audit".to_owned()];
+    let policy = Policy {
+        owners: &owners,
+        unguarded: &unguarded,
+        valid: Some(&valid),
+    };
+    for sql in [
+        "UPDATE audit SET note = ? WHERE id = ?",
+        "DELETE FROM audit WHERE id = ?",
+        "INSERT INTO audit (note) SELECT ?",
+    ] {
+        let a = analyse(sql, Sqlite, &policy).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert!(
+            a.sql.contains("revoked r") && a.validity,
+            "{sql}: {}",
+            a.sql
+        );
+        assert!(!a.zero_rows_denies, "{sql}");
+    }
+    let e = analyse("INSERT INTO audit (note) VALUES (?)", Sqlite, &policy).expect_err("VALUES");
+    assert!(e.contains("SELECT ?, ?"), "{e}");
+    // Without the condition, nothing changes.
+    let plain = Policy {
+        valid: None,
+        ..policy
+    };
+    let a = analyse("INSERT INTO audit (note) VALUES (?)", Sqlite, &plain).expect("plain");
+    assert_eq!(a.sql, "INSERT INTO audit (note) VALUES (?)");
+}

@@ -3,12 +3,19 @@
 
 use crate::common::{backends, exec, fresh, guard, item, row};
 use guarded::{Deny, Error};
-use guarded_policies::{archive, count, create, remove, rename, rename_if, title, transfer};
+use guarded_policies::{archive, count, create, note, remove, rename, rename_if, title, transfer};
 
 const NOW: u64 = 1_800_000_000;
 
 fn denied<T: std::fmt::Debug>(result: &Result<T, Error>) -> bool {
     matches!(result, Err(Error::Denied(Deny::NotFound)))
+}
+
+async fn notes(pool: &sqlx::AnyPool) -> i64 {
+    sqlx::query_scalar::<sqlx::Any, i64>("SELECT COUNT(*) FROM audit")
+        .fetch_one(pool)
+        .await
+        .expect("the notes")
 }
 
 fn revoked<T: std::fmt::Debug>(result: &Result<T, Error>) -> bool {
@@ -114,6 +121,13 @@ async fn a_revoked_token_is_unauthorized_and_changes_no_row_and_another_token_st
             revoked(&create(logged_out(), "sneaked in").await),
             "{backend}"
         );
+        // A write to an unguarded table carries the condition too.
+        assert!(revoked(&note(logged_out(), id, "late").await), "{backend}");
+        assert_eq!(notes(&pool).await, 0, "{backend}");
+        note(guard(&pool, "alice", "new", NOW), id, "fine")
+            .await
+            .unwrap();
+        assert_eq!(notes(&pool).await, 1, "{backend}");
         // A count finds a row (zero): it sees nothing of the caller's, and asks nothing.
         assert_eq!(count(logged_out()).await.unwrap(), 0, "{backend}");
         assert_eq!(row(&pool, id).await.unwrap().0, "mine", "{backend}");
