@@ -58,7 +58,9 @@ impl Injector<'_> {
         let site = self.mutation_site(update.update_token.0.span, exists, &wheres)?;
         let selection = update.selection.as_ref();
         self.decide(depth, guarded, single, &update.table.relation, site, kind)?;
-        self.find_version(&update.table.relation, selection)?;
+        if depth != Depth::Nested {
+            self.find_version(&update.table.relation, selection)?;
+        }
         if let Some(site) = site {
             add_where(&mut update.selection, site, wheres, &mut self.done.edits);
         }
@@ -102,7 +104,9 @@ impl Injector<'_> {
         let site = self.mutation_site(delete.delete_token.0.span, exists, &wheres)?;
         let target = from[0].relation.clone();
         self.decide(depth, guarded, single, &target, site, DELETE)?;
-        self.find_version(&target, delete.selection.as_ref())?;
+        if depth != Depth::Nested {
+            self.find_version(&target, delete.selection.as_ref())?;
+        }
         if let Some(site) = site {
             add_where(&mut delete.selection, site, wheres, &mut self.done.edits);
         }
