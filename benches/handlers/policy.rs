@@ -1,5 +1,6 @@
-//! A policy's cost: `tests/policies`' `rename`, whose statement carries owner-or-share and
-//! both revocation conditions (see that package's `guarded.toml`), against the same statement
+//! A policy's cost: `tests/policies`' `rename`, whose statement carries owner-or-share, both
+//! revocation conditions and the `archived` state (see that package's `guarded.toml`), against
+//! the same statement
 //! written by hand and against the same checks made as separate queries in a transaction
 //! that locks the row; and the same fn as the share and revocation tables grow.
 //!
@@ -154,12 +155,12 @@ impl Db {
         let hand_sql = if postgres {
             "UPDATE items SET title = $1 WHERE id = $2 AND (owner_id = $3 OR EXISTS (SELECT 1 \
              FROM shares s WHERE s.item_id = items.id AND s.user_id = $3 AND s.can_write)) AND \
-             NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = $4) AND NOT EXISTS \
+             NOT archived AND NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = $4) AND NOT EXISTS \
              (SELECT 1 FROM users c WHERE c.id = $3 AND c.tokens_valid_after > $5)"
         } else {
             "UPDATE items SET title = ? WHERE id = ? AND (owner_id = ? OR EXISTS (SELECT 1 \
              FROM shares s WHERE s.item_id = items.id AND s.user_id = ? AND s.can_write)) AND \
-             NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) AND NOT EXISTS \
+             NOT archived AND NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) AND NOT EXISTS \
              (SELECT 1 FROM users c WHERE c.id = ? AND c.tokens_valid_after > ?)"
         };
         let hand = {

@@ -170,18 +170,21 @@ pub enum Shape {
 /// check must run in the transaction of the denied statement.
 pub fn shape(model: &Model, tells_forbidden: bool) -> Shape {
     let on_guard: Vec<_> = model.on_guard().collect();
-    // A named condition is classified in the transaction of the statement it refused.
-    let conflicts = on_guard
-        .iter()
-        .any(|s| !s.analyses.facts().conflicts.is_empty());
-    if on_guard.len() > 1 || on_guard.iter().any(|s| s.repeated) || tells_forbidden || conflicts {
+    if on_guard.len() > 1 || on_guard.iter().any(|s| s.repeated) || tells_forbidden {
         return Shape::Transaction;
     }
     // A `return` inside a statement's values would run while the statement holds the scope,
     // and one inside another macro cannot be rewritten: those bodies keep an `async` block.
-    // A fn under `[token] valid` may ask the database after its statement, so it ends in an
-    // `async` block too.
-    let inline =
-        !model.hidden_return && !on_guard.iter().any(|s| s.returns) && !model.carries_validity();
+    // A fn under `[token] valid`, or whose statement a named condition or a version may
+    // refuse, may ask the database after its statement, so it ends in an `async` block too.
+    // (On the pool, right after the statement: a transaction would cost every call that
+    // succeeds a BEGIN and a COMMIT, to classify the calls that fail.)
+    let conflicts = on_guard
+        .iter()
+        .any(|s| !s.analyses.facts().conflicts.is_empty());
+    let inline = !model.hidden_return
+        && !on_guard.iter().any(|s| s.returns)
+        && !model.carries_validity()
+        && !conflicts;
     Shape::Single { inline }
 }

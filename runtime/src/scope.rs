@@ -56,7 +56,8 @@ impl<DB: GuardedDb> Single<DB> {
     /// [`Self::finish_single`] for a body that runs in an `async` block of its own (one whose
     /// `return`s the macro cannot rewrite).
     /// A token the policy's `[token] valid` condition no longer admits ends it as 401
-    /// `revoked`, asked on the pool after the statement decided.
+    /// `revoked`, and a denial by a named condition or a version as 409 or 412: both asked on
+    /// the pool, right after the statement decided.
     pub async fn finish<R: Ending>(mut self, out: R) -> R
     where
         for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
@@ -67,6 +68,15 @@ impl<DB: GuardedDb> Single<DB> {
                 Ok(None) => return R::fail(self.outcome.revoked()),
                 Ok(Some(_)) => {}
                 Err(e) => return R::fail(e.into()),
+            }
+        }
+        if self.outcome.denied() {
+            for (refusal, query) in self.outcome.take_conflict_checks() {
+                match self.pool.fetch_optional(query).await {
+                    Ok(Some(_)) => return R::fail(refusal),
+                    Ok(None) => {}
+                    Err(e) => return R::fail(e.into()),
+                }
             }
         }
         self.finish_single(out)
