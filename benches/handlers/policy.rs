@@ -155,13 +155,13 @@ impl Db {
         let hand_sql = if postgres {
             "UPDATE items SET title = $1 WHERE id = $2 AND (owner_id = $3 OR EXISTS (SELECT 1 \
              FROM shares s WHERE s.item_id = items.id AND s.user_id = $3 AND s.can_write)) AND \
-             NOT archived AND NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = $4) AND NOT EXISTS \
-             (SELECT 1 FROM users c WHERE c.id = $3 AND c.tokens_valid_after > $5)"
+             NOT archived AND NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = $4) AND \
+             NOT EXISTS (SELECT 1 FROM users c WHERE c.id = $3 AND c.tokens_valid_after > $5)"
         } else {
             "UPDATE items SET title = ? WHERE id = ? AND (owner_id = ? OR EXISTS (SELECT 1 \
              FROM shares s WHERE s.item_id = items.id AND s.user_id = ? AND s.can_write)) AND \
-             NOT archived AND NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) AND NOT EXISTS \
-             (SELECT 1 FROM users c WHERE c.id = ? AND c.tokens_valid_after > ?)"
+             NOT archived AND NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) AND \
+             NOT EXISTS (SELECT 1 FROM users c WHERE c.id = ? AND c.tokens_valid_after > ?)"
         };
         let hand = {
             let pool = self.pool.clone();
@@ -231,7 +231,7 @@ fn guard(pool: &AnyPool) -> Guard<Any> {
 
 /// The same decision as separate queries, the way a handler checks before it writes, made
 /// exact by a transaction that locks the row (SQLite: `BEGIN IMMEDIATE`, its write lock):
-/// revocation, cut-off, the row's owner, the share, then the write.
+/// revocation, cut-off, the row's owner and state, the share, then the write.
 async fn checks_then_write(pool: &AnyPool, postgres: bool, id: i64) -> Result<(), guarded::Error> {
     let (p, lock, share_lock) = if postgres {
         (["$1", "$2"], " FOR UPDATE", " FOR SHARE")
@@ -261,7 +261,7 @@ async fn checks_then_write(pool: &AnyPool, postgres: bool, id: i64) -> Result<()
         "issued after the cut-off"
     );
     let owner = sqlx::query_scalar::<Any, String>(AssertSqlSafe(format!(
-        "SELECT owner_id FROM items WHERE id = {}{lock}",
+        "SELECT owner_id FROM items WHERE id = {} AND NOT archived{lock}",
         p[0]
     )))
     .bind(id)
