@@ -141,11 +141,12 @@ impl Db {
         self.exec(analyze.into()).await;
     }
 
-    /// The guarded fn, for the growth section: `key` tells the table sizes apart.
+    /// The guarded fn, for the growth section: `key` tells the table sizes apart. The guard
+    /// is made once and cloned per call, as the other sections do.
     pub(crate) fn guarded(&self, key: &'static str, label: &'static str) -> Alt {
-        let pool = self.pool.clone();
+        let guard = guard(&self.pool);
         alt(key, label, move |id| {
-            guarded_policies::rename(guard(&pool), id, TITLE)
+            guarded_policies::rename(guard.clone(), id, TITLE)
         })
     }
 
