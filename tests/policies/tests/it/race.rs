@@ -47,6 +47,20 @@ async fn jitter(micros: u64) {
     tokio::time::sleep(Duration::from_micros(u64::from(nanos) % micros)).await;
 }
 
+/// Runs `sql` after a random pause; the flag is set once its answer came back.
+fn change(pool: &AnyPool, sql: String) -> (tokio::task::JoinHandle<()>, Arc<AtomicBool>) {
+    let answered = Arc::new(AtomicBool::new(false));
+    let task = {
+        let (pool, answered) = (pool.clone(), Arc::clone(&answered));
+        tokio::spawn(async move {
+            jitter(3000).await;
+            exec(&pool, &sql).await;
+            answered.store(true, Ordering::SeqCst);
+        })
+    };
+    (task, answered)
+}
+
 /// What a handler does between its check and its write (reading the body, say): the window
 /// the baseline's check-then-write leaves open.
 async fn handler_work() {
@@ -58,19 +72,7 @@ async fn handler_work() {
 /// after the logout was answered.
 async fn logout_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
     let jti = format!("t{trial}");
-    let answered = Arc::new(AtomicBool::new(false));
-    let logout = {
-        let (pool, jti, answered) = (pool.clone(), jti.clone(), Arc::clone(&answered));
-        tokio::spawn(async move {
-            jitter(3000).await;
-            exec(
-                &pool,
-                &format!("INSERT INTO revoked_tokens VALUES ('{jti}')"),
-            )
-            .await;
-            answered.store(true, Ordering::SeqCst);
-        })
-    };
+    let (logout, answered) = change(pool, format!("INSERT INTO revoked_tokens VALUES ('{jti}')"));
     let mut late = Vec::new();
     for n in 0..50 {
         let title = format!("w{trial}-{n}");
@@ -145,19 +147,10 @@ async fn demotion_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
     .fetch_all(pool)
     .await
     .expect("the trial's items");
-    let answered = Arc::new(AtomicBool::new(false));
-    let demote = {
-        let (pool, admin, answered) = (pool.clone(), admin.clone(), Arc::clone(&answered));
-        tokio::spawn(async move {
-            jitter(3000).await;
-            exec(
-                &pool,
-                &format!("UPDATE users SET role = 'user' WHERE id = '{admin}'"),
-            )
-            .await;
-            answered.store(true, Ordering::SeqCst);
-        })
-    };
+    let (demote, answered) = change(
+        pool,
+        format!("UPDATE users SET role = 'user' WHERE id = '{admin}'"),
+    );
     let mut late = Vec::new();
     for id in ids {
         if way == Way::Naive {
@@ -233,15 +226,7 @@ async fn rename_trial(pool: &AnyPool, trial: usize, way: Way, what: &Revocation)
     if let Some(setup) = (what.setup)(id) {
         exec(pool, &setup).await;
     }
-    let answered = Arc::new(AtomicBool::new(false));
-    let changing = {
-        let (pool, answered, change) = (pool.clone(), Arc::clone(&answered), (what.change)(id));
-        tokio::spawn(async move {
-            jitter(3000).await;
-            exec(&pool, &change).await;
-            answered.store(true, Ordering::SeqCst);
-        })
-    };
+    let (changing, answered) = change(pool, (what.change)(id));
     let mut late = Vec::new();
     for n in 0..50 {
         let title = format!("w{trial}-{n}");
