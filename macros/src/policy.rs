@@ -93,6 +93,7 @@ struct Condition {
 struct Grant {
     read: Option<Spanned<String>>,
     update: Option<Spanned<String>>,
+    update_columns: Option<Spanned<Vec<Spanned<String>>>>,
     delete: Option<Spanned<String>>,
 }
 
@@ -225,10 +226,7 @@ pub fn owners(args: &Args, file: Option<&Policy>) -> Result<Vec<Owner>, syn::Err
 
 /// What a policy file declares; an error names the line and column of the mistake.
 pub fn parse(text: &str) -> Result<Rules, String> {
-    let at = |span: std::ops::Range<usize>, message: &str| {
-        let (line, column) = position(text, span.start);
-        format!("{FILE}:{line}:{column}: {message}")
-    };
+    let at = |span: std::ops::Range<usize>, message: &str| located(text, span, message);
     let file: File = toml::from_str(text).map_err(|e| match e.span() {
         Some(span) => at(span, e.message()),
         None => format!("{FILE}: {}", e.message()),
@@ -266,6 +264,10 @@ pub fn parse(text: &str) -> Result<Rules, String> {
         let grants = match spec.grant {
             None => Grants::default(),
             Some(grant) => Grants {
+                update_columns: grant
+                    .update_columns
+                    .map(|columns| update_columns(text, columns, &grant.update, &spec.owner))
+                    .transpose()?,
                 read: rule(grant.read)?,
                 update: rule(grant.update)?,
                 delete: rule(grant.delete)?,
@@ -301,16 +303,53 @@ pub fn parse(text: &str) -> Result<Rules, String> {
     Ok(Rules { owners, valid })
 }
 
+/// `update_columns`: what the update grant lets a grantee set. Only with an update grant, and
+/// never the owner column (a transfer is the owner's alone).
+fn update_columns(
+    text: &str,
+    columns: Spanned<Vec<Spanned<String>>>,
+    update: &Option<Spanned<String>>,
+    owner: &Spanned<String>,
+) -> Result<Vec<String>, String> {
+    let at = |span: std::ops::Range<usize>, message: &str| located(text, span, message);
+    if update.is_none() {
+        return Err(at(
+            columns.span(),
+            "`update_columns` limits what the `update` grant lets a grantee set; add `update`",
+        ));
+    }
+    let span = columns.span();
+    let columns = columns.into_inner();
+    if columns.is_empty() {
+        return Err(at(
+            span,
+            "`update_columns` lists at least one column; to grant no update, drop `update`",
+        ));
+    }
+    for column in &columns {
+        if !is_identifier(column.get_ref()) {
+            return Err(at(
+                column.span(),
+                "a column name is made of letters, digits and `_`",
+            ));
+        }
+        if column.get_ref().eq_ignore_ascii_case(owner.get_ref()) {
+            return Err(at(
+                column.span(),
+                "the owner column is never a grantee's to set: only the owner moves a row",
+            ));
+        }
+    }
+    Ok(columns.into_iter().map(Spanned::into_inner).collect())
+}
+
 /// The named conditions of `table`, each about its row alone.
 fn named(
     text: &str,
     table: &str,
     conditions: BTreeMap<Spanned<String>, Condition>,
 ) -> Result<Vec<Named>, String> {
-    let at = |span: std::ops::Range<usize>, message: &str| {
-        let (line, column) = position(text, span.start);
-        format!("{FILE}:{line}:{column}: {message}")
-    };
+    let at = |span: std::ops::Range<usize>, message: &str| located(text, span, message);
     let mut named = Vec::new();
     for (code, condition) in conditions {
         if !is_identifier(code.get_ref()) {
@@ -378,6 +417,12 @@ fn condition_of(file: &str, value: &Spanned<String>, table: Option<&str>) -> Res
         let (line, column) = position(file, at);
         format!("{FILE}:{line}:{column}: {}", e.message)
     })
+}
+
+/// `message` at the line and column of `span` in the file.
+fn located(text: &str, span: std::ops::Range<usize>, message: &str) -> String {
+    let (line, column) = position(text, span.start);
+    format!("{FILE}:{line}:{column}: {message}")
 }
 
 /// The 1-based line and column of byte `offset`.
@@ -496,6 +541,22 @@ mod tests {
             (
                 "[tables.items]\nowner = \"o\"\n[tables.items.grant]\ninsert = \"TRUE\"\n",
                 "guarded.toml:4:1: unknown field `insert`",
+            ),
+            (
+                "[tables.items]\nowner = \"o\"\n[tables.items.grant]\nupdate_columns = [\"title\"]\n",
+                "guarded.toml:4:18: `update_columns` limits what the `update` grant",
+            ),
+            (
+                "[tables.items]\nowner = \"o\"\n[tables.items.grant]\nupdate = \"TRUE\"\nupdate_columns = [\"title\", \"o\"]\n",
+                "guarded.toml:5:28: the owner column is never a grantee's to set",
+            ),
+            (
+                "[tables.items]\nowner = \"o\"\n[tables.items.grant]\nupdate = \"TRUE\"\nupdate_columns = []\n",
+                "guarded.toml:5:18: `update_columns` lists at least one column",
+            ),
+            (
+                "[tables.items]\nowner = \"o\"\n[tables.items.grant]\nupdate = \"TRUE\"\nupdate_columns = [\"a b\"]\n",
+                "guarded.toml:5:19: a column name",
             ),
             (
                 "[tables.items]\nowner = \"o\"\n[tables.items.conditions.archived]\nupdate = \"items.by = :sub\"\n",

@@ -104,9 +104,9 @@ pub enum Place {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Write {
     Update,
-    /// An UPDATE that sets an owner column: it moves the row to another owner, which only
-    /// the owner may do, so no grant applies.
-    Transfer,
+    /// An UPDATE only the owner may make, so no grant applies: it sets an owner column (it
+    /// moves the row to another owner), or a column the update grant does not list.
+    OwnerOnly,
     Delete,
 }
 
@@ -325,23 +325,27 @@ fn read_only_with(statement: &Statement, source: &Source<'_>) -> Option<(usize, 
 }
 
 impl<'a> Injector<'a> {
-    /// `Write::Transfer` when `assignments` set an owner column of a guarded table, else
-    /// `Write::Update`. Any column of that name counts, whichever table it is qualified with:
-    /// taking a grant away from a statement that did not need it only refuses more.
+    /// `Write::OwnerOnly` when `assignments` set an owner column of a guarded table or a
+    /// column its update grant does not list, else `Write::Update`. Any column of that name
+    /// counts, whichever table it is qualified with: taking a grant away from a statement
+    /// that did not need it only refuses more.
     pub fn update_kind(&self, assignments: &[Assignment]) -> Write {
         let sets = |column: &ObjectName| {
             let name = last_name(column);
-            self.policy
-                .owners
-                .iter()
-                .any(|o| o.column.eq_ignore_ascii_case(&name))
+            self.policy.owners.iter().any(|o| {
+                o.column.eq_ignore_ascii_case(&name)
+                    || o.grants
+                        .update_columns
+                        .as_ref()
+                        .is_some_and(|listed| !listed.iter().any(|c| c.eq_ignore_ascii_case(&name)))
+            })
         };
-        let moves = assignments.iter().any(|a| match &a.target {
+        let owner_only = assignments.iter().any(|a| match &a.target {
             AssignmentTarget::ColumnName(column) => sets(column),
             AssignmentTarget::Tuple(columns) => columns.iter().any(sets),
         });
-        if moves {
-            Write::Transfer
+        if owner_only {
+            Write::OwnerOnly
         } else {
             Write::Update
         }
@@ -379,7 +383,7 @@ impl<'a> Injector<'a> {
         let grant = match place {
             Place::Query => owner.grants.read.as_ref(),
             Place::Mutation(Write::Update) => owner.grants.update.as_ref(),
-            Place::Mutation(Write::Transfer) => None,
+            Place::Mutation(Write::OwnerOnly) => None,
             Place::Mutation(Write::Delete) => owner.grants.delete.as_ref(),
         };
         let valid = self.policy.valid;
@@ -607,7 +611,7 @@ pub fn named(owner: &Owner, place: Place) -> Vec<(String, Rule)> {
         .filter_map(|named| {
             let rule = match place {
                 Place::Query => None,
-                Place::Mutation(Write::Update | Write::Transfer) => named.update.as_ref(),
+                Place::Mutation(Write::Update | Write::OwnerOnly) => named.update.as_ref(),
                 Place::Mutation(Write::Delete) => named.delete.as_ref(),
             }?;
             Some((named.code.clone(), rule.clone()))

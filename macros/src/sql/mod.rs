@@ -134,6 +134,9 @@ impl Owner {
 pub struct Grants {
     pub read: Option<Rule>,
     pub update: Option<Rule>,
+    /// The columns the update grant lets a grantee set (`None`: any but the owner column).
+    /// An UPDATE setting another column is the owner's alone.
+    pub update_columns: Option<Vec<String>>,
     pub delete: Option<Rule>,
 }
 
@@ -364,7 +367,7 @@ impl Check<'_> {
                 grants: Grants {
                     read: match write {
                         inject::Write::Update => o.grants.update.clone(),
-                        inject::Write::Transfer => None,
+                        inject::Write::OwnerOnly => None,
                         inject::Write::Delete => o.grants.delete.clone(),
                     },
                     ..Grants::default()

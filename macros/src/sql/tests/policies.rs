@@ -18,8 +18,8 @@ fn items() -> Owner {
     Owner {
         grants: Grants {
             read: Some(rule(SHARE, Some("items"))),
-            update: None,
             delete: Some(rule(ADMIN, Some("items"))),
+            ..Grants::default()
         },
         ..owner("items", "owner_id")
     }
@@ -320,6 +320,48 @@ fn an_update_that_moves_a_row_to_another_owner_takes_no_grant() {
     }
     let a = analyse("UPDATE items SET title = ? WHERE id = ?", Sqlite, &policy).expect("guarded");
     assert!(a.sql.contains("shares"), "{}", a.sql);
+}
+
+#[test]
+fn an_update_of_a_column_the_grant_does_not_list_is_the_owners_alone() {
+    let owners = [Owner {
+        grants: Grants {
+            update: Some(rule(SHARE, Some("items"))),
+            update_columns: Some(vec!["title".into(), "version".into()]),
+            ..Grants::default()
+        },
+        ..owner("items", "owner_id")
+    }];
+    let policy = Policy {
+        owners: &owners,
+        unguarded: &[],
+        valid: None,
+    };
+    for (sql, granted) in [
+        (
+            "UPDATE items SET title = ?, version = version + 1 WHERE id = ?",
+            true,
+        ),
+        ("UPDATE items i SET \"TITLE\" = ? WHERE id = ?", true),
+        ("UPDATE items SET archived = TRUE WHERE id = ?", false),
+        (
+            "UPDATE items SET title = ?, archived = TRUE WHERE id = ?",
+            false,
+        ),
+        (
+            "UPDATE items SET (title, archived) = (?, ?) WHERE id = ?",
+            false,
+        ),
+        (
+            "INSERT INTO items (id, title) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET \
+             archived = excluded.archived",
+            false,
+        ),
+    ] {
+        let a = analyse(sql, Sqlite, &policy).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert_eq!(a.sql.contains("shares"), granted, "{sql}: {}", a.sql);
+        assert!(a.sql.contains("owner_id = ?"), "{sql}: {}", a.sql);
+    }
 }
 
 /// The conditions' sub-selects look their rows up by key: the plan of each guarded statement
