@@ -10,7 +10,6 @@ mod common;
 mod demos;
 mod forms;
 mod guarantee;
-mod items_api;
 mod jwt;
 mod race;
 mod soundness;

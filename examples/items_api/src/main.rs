@@ -1,8 +1,9 @@
 //! `items_api`: the guarded demo server.
 //!
 //! ```sh
-//! cargo run --example items_api                          # serves on 127.0.0.1:3000 (PORT)
-//! cargo run --example items_api -- token alice --ttl 600 # prints a token for alice
+//! cargo run -p items_api                           # serves on 127.0.0.1:3000 (PORT)
+//! cargo run -p items_api -- token alice --ttl 600  # prints a token for alice
+//! cargo run -p items_api -- role alice admin       # alice may delete any item from now on
 //! ```
 //!
 //! SQLite (`items_api.db`) unless `DATABASE_URL` names a PostgreSQL or MySQL/MariaDB database.
@@ -15,13 +16,14 @@ mod schema;
 
 use std::error::Error;
 use std::fmt::Write as _;
+use std::io::IsTerminal as _;
 use std::time::Duration;
 
 use axum::extract::FromRef;
 use guarded::Verifier;
 use guarded::jwt::Key;
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, AssertSqlSafe, Executor};
 
 const ISSUER: &str = "guarded-demo";
 const AUDIENCE: &str = "items-api";
@@ -43,11 +45,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
             println!("{}", token(&args[1..])?);
             Ok(())
         }
+        Some("role") => role(&args[1..]).await,
         Some(_) => Err(USAGE.into()),
     }
 }
 
-const USAGE: &str = "usage: items_api [serve] | items_api token <user> [--ttl SECONDS]";
+const USAGE: &str = "usage: items_api [serve] | items_api token <user> [--ttl SECONDS] | \
+                     items_api role <user> admin|user";
 
 /// `token <user> [--ttl SECONDS]`: a token the server accepts, signed with `JWT_SECRET`.
 fn token(args: &[String]) -> Result<String, Box<dyn Error>> {
@@ -75,6 +79,35 @@ fn token(args: &[String]) -> Result<String, Box<dyn Error>> {
     )?)
 }
 
+/// `role <user> admin|user`: sets the user's role in the server's database. Every statement
+/// that starts afterwards decides with it, whatever tokens the user holds.
+async fn role(args: &[String]) -> Result<(), Box<dyn Error>> {
+    let [user, role] = args else {
+        return Err(USAGE.into());
+    };
+    if role != "admin" && role != "user" {
+        return Err(USAGE.into());
+    }
+    let url = database_url();
+    let pool = connect(&url).await?;
+    let update = numbered(&url, "UPDATE users SET role = ? WHERE id = ?");
+    let updated = sqlx::query(AssertSqlSafe(update))
+        .bind(role)
+        .bind(user)
+        .execute(&pool)
+        .await?;
+    if updated.rows_affected() == 0 {
+        let insert = numbered(&url, "INSERT INTO users (id, role) VALUES (?, ?)");
+        sqlx::query(AssertSqlSafe(insert))
+            .bind(user)
+            .bind(role)
+            .execute(&pool)
+            .await?;
+    }
+    println!("{user} is now {role}");
+    Ok(())
+}
+
 fn random_hex(bytes: usize) -> Result<String, Box<dyn Error>> {
     let mut buf = vec![0; bytes];
     getrandom::fill(&mut buf).map_err(|e| format!("no randomness: {e}"))?;
@@ -85,7 +118,11 @@ fn random_hex(bytes: usize) -> Result<String, Box<dyn Error>> {
 }
 
 async fn serve() -> Result<(), Box<dyn Error>> {
-    tracing_subscriber::fmt().with_target(false).init();
+    // Colours for a terminal only: a log file or a pipe gets plain text.
+    tracing_subscriber::fmt()
+        .with_target(false)
+        .with_ansi(std::io::stdout().is_terminal())
+        .init();
     let secret = if let Ok(secret) = std::env::var("JWT_SECRET") {
         secret
     } else {
@@ -99,12 +136,17 @@ async fn serve() -> Result<(), Box<dyn Error>> {
         .issuer(ISSUER)
         .audience(AUDIENCE)
         .build()?;
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE.to_owned());
-    let app = router(&url, verifier).await?;
+    let url = database_url();
+    let pool = connect(&url).await?;
+    let app = api::router(AppState { pool, verifier });
 
     let port: u16 = std::env::var("PORT").map_or(Ok(3000), |p| p.parse())?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    println!("items_api listening on http://{}", listener.local_addr()?);
+    println!(
+        "items_api on {}, listening on http://{}",
+        without_credentials(&url),
+        listener.local_addr()?
+    );
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -113,8 +155,39 @@ async fn serve() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// Connects to the database `url` names, creates the table, and builds the routes.
-async fn router(url: &str, verifier: Verifier) -> Result<axum::Router, Box<dyn Error>> {
+fn database_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE.to_owned())
+}
+
+/// `url` without its user and password, for the log.
+fn without_credentials(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, _)), Some(at)) => format!("{scheme}://{}", &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// `sql` with PostgreSQL's `$1, $2, ...` for its `?` when `url` is PostgreSQL's: the few
+/// statements outside a guarded fn, which `#[guarded]` writes for each backend.
+fn numbered(url: &str, sql: &str) -> String {
+    if !url.starts_with("postgres") {
+        return sql.to_owned();
+    }
+    let mut n = 0;
+    sql.chars().fold(String::new(), |mut out, c| {
+        if c == '?' {
+            n += 1;
+            let _ = write!(out, "${n}");
+        } else {
+            out.push(c);
+        }
+        out
+    })
+}
+
+/// Connects to the database `url` names, creates the tables, and forgets revocations of
+/// tokens that have expired (an expired token is refused anyway).
+async fn connect(url: &str) -> Result<AnyPool, Box<dyn Error>> {
     sqlx::any::install_default_drivers();
     let scheme = url.split(':').next().unwrap_or_default().to_owned();
     let sqlite = scheme == "sqlite";
@@ -132,5 +205,11 @@ async fn router(url: &str, verifier: Verifier) -> Result<axum::Router, Box<dyn E
         .connect(url)
         .await?;
     schema::create(&pool, &scheme).await?;
-    Ok(api::router(AppState { pool, verifier }))
+    let now = i64::try_from(jsonwebtoken::get_current_timestamp())?;
+    let purge = numbered(url, "DELETE FROM revoked_tokens WHERE expires_at < ?");
+    sqlx::query(AssertSqlSafe(purge))
+        .bind(now)
+        .execute(&pool)
+        .await?;
+    Ok(pool)
 }

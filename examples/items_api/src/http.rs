@@ -19,23 +19,39 @@ pub struct Item {
     pub title: String,
     pub owner: String,
     pub version: i64,
+    pub archived: bool,
+    /// What the caller may do with it: `owner`, `write` or `read` (a share); absent when the
+    /// answer gave the item away.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access: Option<&'static str>,
 }
 
-/// The row as every statement selects it: `id, title, owner_id, version`.
-pub type ItemRow = (i64, String, String, i64);
+/// An item as every statement selects it, with the caller's share of it: `id, title,
+/// owner_id, version, archived, can_write`, the flags as 0 or 1 (the one boolean every
+/// backend returns alike); `can_write` is 0 when the item is not shared with the caller.
+pub type ItemRow = (i64, String, String, i64, i64, i64);
 
-impl From<ItemRow> for Item {
-    fn from((id, title, owner, version): ItemRow) -> Self {
+impl Item {
+    /// The item of `row` as `caller` sees it.
+    pub fn new(row: ItemRow, caller: &str) -> Self {
+        let (id, title, owner, version, archived, can_write) = row;
+        let access = if owner == caller {
+            "owner"
+        } else if can_write == 1 {
+            "write"
+        } else {
+            "read"
+        };
         Self {
             id,
             title,
             owner,
             version,
+            archived: archived == 1,
+            access: Some(access),
         }
     }
-}
 
-impl Item {
     /// The strong entity tag of this version, for `ETag` / `If-Match`.
     pub fn etag(&self) -> HeaderValue {
         HeaderValue::from_str(&format!("\"{}\"", self.version)).expect("digits are a valid header")
@@ -52,6 +68,12 @@ pub struct TitleBody {
 #[serde(deny_unknown_fields)]
 pub struct TransferBody {
     pub to: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareBody {
+    pub can_write: bool,
 }
 
 /// A non-blank string of at most `MAX_TEXT` characters, or a 422.
@@ -83,10 +105,8 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
 /// Everything a handler of the demo can end with.
 #[derive(Debug)]
 pub enum ApiError {
-    /// The guard's own outcome: 401, 400, 404, 403, 503, 500.
+    /// The guard's own outcome: 401, 400, 404, 403, 409, 412, 503, 500.
     Guarded(guarded::Error),
-    /// `If-Match` names another version: 412.
-    PreconditionFailed,
     /// A malformed `If-Match`: 400.
     BadHeader,
     /// A body that is not the JSON we take: its status (400, 413, 415, 422).
@@ -107,7 +127,6 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = match self {
             Self::Guarded(e) => return e.into_response(),
-            Self::PreconditionFailed => (StatusCode::PRECONDITION_FAILED, "version_mismatch"),
             Self::BadHeader => (StatusCode::BAD_REQUEST, "bad_if_match"),
             Self::Body(status) => (status, body_code(status)),
             Self::Unprocessable => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_value"),

@@ -1,0 +1,92 @@
+//! A fresh database per test on each backend, and the rows the tests check: SQLite always,
+//! PostgreSQL and MariaDB when `GUARDED_TEST_PG` / `GUARDED_TEST_MYSQL` hold their URLs.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::{AnyPool, AssertSqlSafe, Executor};
+
+/// The backends of this run, each with the URL of a fresh database on it. The server
+/// creates its tables there.
+pub fn fresh(backend: &str) -> Option<String> {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "items_api_e2e_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = |var: &str, ddl: String| {
+        let url = std::env::var(var).ok()?;
+        block_on(async {
+            let pool = AnyPool::connect(&url).await.expect("the server answers");
+            pool.execute(AssertSqlSafe(ddl)).await.expect("a database");
+            pool.close().await;
+        });
+        Some(url)
+    };
+    match backend {
+        "sqlite" => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            Some(format!("sqlite://{}?mode=rwc", path.display()))
+        }
+        "postgres" => {
+            let url = admin("GUARDED_TEST_PG", format!("CREATE SCHEMA {name}"))?;
+            let separator = if url.contains('?') { '&' } else { '?' };
+            Some(format!("{url}{separator}options[search_path]={name}"))
+        }
+        _ => {
+            let url = admin("GUARDED_TEST_MYSQL", format!("CREATE DATABASE {name}"))?;
+            let server = url.split('?').next().unwrap_or(&url);
+            let authority = server.find("://").map_or(0, |i| i + 3);
+            let end = server[authority..]
+                .find('/')
+                .map_or(server.len(), |i| authority + i);
+            Some(format!("{}/{name}", &server[..end]))
+        }
+    }
+}
+
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    sqlx::any::install_default_drivers();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(future)
+}
+
+/// The item's row as stored, read by the test (no guard): `(title, owner, version,
+/// archived)`, or `None` when it is gone.
+pub fn item(url: &str, id: i64) -> Option<(String, String, i64, bool)> {
+    let sql = format!(
+        "SELECT title, owner_id, version, CASE WHEN archived THEN 1 ELSE 0 END FROM items \
+         WHERE id = {id}"
+    );
+    let row: Option<(String, String, i64, i64)> = block_on(async {
+        let pool = AnyPool::connect(url).await.expect("connect");
+        let row = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_optional(&pool)
+            .await
+            .expect("read the item");
+        pool.close().await;
+        row
+    });
+    row.map(|(title, owner, version, archived)| (title, owner, version, archived == 1))
+}
+
+/// The item's shares as stored: `(user, can_write)`, by user.
+pub fn shares(url: &str, id: i64) -> Vec<(String, bool)> {
+    let sql = format!(
+        "SELECT user_id, CASE WHEN can_write THEN 1 ELSE 0 END FROM shares WHERE item_id = {id} \
+         ORDER BY user_id"
+    );
+    let rows: Vec<(String, i64)> = block_on(async {
+        let pool = AnyPool::connect(url).await.expect("connect");
+        let rows = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(&pool)
+            .await
+            .expect("read the shares");
+        pool.close().await;
+        rows
+    });
+    rows.into_iter().map(|(user, w)| (user, w == 1)).collect()
+}
