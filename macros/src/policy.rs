@@ -266,7 +266,9 @@ pub fn parse(text: &str) -> Result<Rules, String> {
             Some(grant) => Grants {
                 update_columns: grant
                     .update_columns
-                    .map(|columns| update_columns(text, columns, &grant.update, &spec.owner))
+                    .map(|columns| {
+                        update_columns(text, columns, grant.update.as_ref(), &spec.owner)
+                    })
                     .transpose()?,
                 read: rule(grant.read)?,
                 update: rule(grant.update)?,
@@ -308,7 +310,7 @@ pub fn parse(text: &str) -> Result<Rules, String> {
 fn update_columns(
     text: &str,
     columns: Spanned<Vec<Spanned<String>>>,
-    update: &Option<Spanned<String>>,
+    update: Option<&Spanned<String>>,
     owner: &Spanned<String>,
 ) -> Result<Vec<String>, String> {
     let at = |span: std::ops::Range<usize>, message: &str| located(text, span, message);

@@ -21,13 +21,9 @@ fn share(server: &Server, path: &str, token: &str, user: &str, can_write: bool) 
         .status
 }
 
-fn item(
-    title: &str,
-    owner: &str,
-    version: i64,
-    archived: bool,
-) -> Option<(String, String, i64, bool)> {
-    Some((title.into(), owner.into(), version, archived))
+/// The row `database::item` reads.
+fn row(title: &str, owner: &str, version: i64, archived: bool) -> (String, String, i64, bool) {
+    (title.into(), owner.into(), version, archived)
 }
 
 /// A read share lets its grantee read; a write share, change the title; no share lets its
@@ -52,7 +48,7 @@ fn shares(server: &Server) {
         .problem(404, "not_found");
     assert_eq!(
         database::item(&server.url, id),
-        item("plan", "olga", 1, false)
+        Some(row("plan", "olga", 1, false))
     );
 
     assert_eq!(share(server, &path, &olga, "gus", true), 204);
@@ -66,7 +62,7 @@ fn shares(server: &Server) {
     );
     assert_eq!(
         database::item(&server.url, id),
-        item("gus's", "olga", 2, false)
+        Some(row("gus's", "olga", 2, false))
     );
 
     // Never the grantee's, nor a stranger's: each is a 404 and changes nothing.
@@ -87,7 +83,7 @@ fn shares(server: &Server) {
         .problem(404, "not_found");
     assert_eq!(
         database::item(&server.url, id),
-        item("gus's", "olga", 2, false)
+        Some(row("gus's", "olga", 2, false))
     );
     assert_eq!(database::shares(&server.url, id), [("gus".into(), true)]);
 
@@ -106,7 +102,7 @@ fn shares(server: &Server) {
         .problem(404, "not_found");
     assert_eq!(
         database::item(&server.url, id),
-        item("gus's", "olga", 2, false)
+        Some(row("gus's", "olga", 2, false))
     );
 }
 
@@ -151,7 +147,7 @@ fn archive(server: &Server) {
         .problem(409, "archived");
     assert_eq!(
         database::item(&server.url, id),
-        item("report", "olga", 2, true)
+        Some(row("report", "olga", 2, true))
     );
     assert_eq!(database::shares(&server.url, id), [("gus".into(), true)]);
 
@@ -187,7 +183,7 @@ fn administrators(server: &Server) {
         .problem(404, "not_found");
     assert_eq!(
         database::item(&server.url, second),
-        item("second", "olga", 1, false)
+        Some(row("second", "olga", 1, false))
     );
 }
 
@@ -215,7 +211,7 @@ fn logout(server: &Server) {
         .problem(401, "revoked");
     assert_eq!(
         database::item(&server.url, id),
-        item("draft", "lou", 1, false)
+        Some(row("draft", "lou", 1, false))
     );
     let theirs = server.call("GET", "/items", &other, None).ok(200);
     assert_eq!(theirs.as_array().map(Vec::len), Some(1), "{theirs}");
@@ -238,7 +234,7 @@ fn logout_all(server: &Server) {
         .problem(401, "revoked");
     assert_eq!(
         database::item(&server.url, id),
-        item("mine", "max", 1, false)
+        Some(row("mine", "max", 1, false))
     );
     // `iat` counts seconds: a token of the next second is after the cut-off.
     std::thread::sleep(std::time::Duration::from_millis(1100));
