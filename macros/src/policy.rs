@@ -20,6 +20,8 @@
 //!
 //! [tables.items.grant]
 //! read = "EXISTS (SELECT 1 FROM shares s WHERE s.item_id = items.id AND s.user_id = :sub)"
+//! update = "EXISTS (SELECT 1 FROM shares s WHERE s.item_id = items.id AND s.user_id = :sub AND s.can_write)"
+//! update_columns = ["title"]   # a grantee sets these; any other column is the owner's
 //! delete = "EXISTS (SELECT 1 FROM users u WHERE u.id = :sub AND u.role = 'admin')"
 //! ```
 //!

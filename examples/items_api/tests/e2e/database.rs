@@ -9,8 +9,13 @@ use sqlx::{AnyPool, AssertSqlSafe, Executor};
 /// creates its tables there.
 pub fn fresh(backend: &str) -> Option<String> {
     static NEXT: AtomicU32 = AtomicU32::new(0);
+    // Named as the other suites name theirs, so their runs drop it once it is an hour old.
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
     let name = format!(
-        "items_api_e2e_{}_{}",
+        "guarded_{secs}_{}_e{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     );
