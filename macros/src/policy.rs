@@ -197,8 +197,8 @@ pub fn owners(args: &Args, file: Option<&Policy>) -> Result<Vec<Owner>, syn::Err
             owner.public_read = true;
         }
     }
-    // A condition's sub-selects run unguarded: one reading a guarded table would be guarded
-    // again inside the guard's own predicate, and its meaning would change with the fn.
+    // The file's conditions were checked against its own tables when it was read (see
+    // `parse`); a table the attribute adds is checked here.
     let rules =
         file.and_then(|f| f.rules.valid.as_ref())
             .into_iter()
@@ -233,6 +233,13 @@ pub fn parse(text: &str) -> Result<Rules, String> {
         Some(span) => at(span, e.message()),
         None => format!("{FILE}: {}", e.message()),
     })?;
+    // A condition's sub-selects run unguarded: one reading a guarded table would be guarded
+    // again inside the guard's own predicate, and its meaning would change with the fn.
+    let guarded: Vec<String> = file
+        .tables
+        .keys()
+        .map(|t| t.get_ref().to_ascii_lowercase())
+        .collect();
     let mut owners = Vec::new();
     for (table, spec) in file.tables {
         if !is_identifier(table.get_ref()) {
@@ -260,7 +267,7 @@ pub fn parse(text: &str) -> Result<Rules, String> {
         let table = table.into_inner();
         let rule = |value: Option<Spanned<String>>| {
             value
-                .map(|v| condition_of(text, &v, Some(&table)))
+                .map(|v| condition_of(text, &v, Some(&table), &guarded))
                 .transpose()
         };
         let grants = match spec.grant {
@@ -302,7 +309,7 @@ pub fn parse(text: &str) -> Result<Rules, String> {
     }
     let valid = file
         .token
-        .map(|token| condition_of(text, &token.valid, None))
+        .map(|token| condition_of(text, &token.valid, None, &guarded))
         .transpose()?;
     Ok(Rules { owners, valid })
 }
@@ -366,7 +373,8 @@ fn named(
             let Some(value) = value else {
                 return Ok(None);
             };
-            let rule = condition_of(text, &value, Some(table))?;
+            // A sub-select is refused below, whatever it reads.
+            let rule = condition_of(text, &value, Some(table), &[])?;
             if rule.claims().next().is_some() || !rule.reads.is_empty() {
                 return Err(at(
                     value.span(),
@@ -385,9 +393,24 @@ fn named(
     Ok(named)
 }
 
-/// A condition of the file, checked; a mistake names its line and column in the file.
-fn condition_of(file: &str, value: &Spanned<String>, table: Option<&str>) -> Result<Rule, String> {
+/// A condition of the file, checked; a mistake names its line and column in the file. Its
+/// sub-selects may not read a table of `guarded`.
+fn condition_of(
+    file: &str,
+    value: &Spanned<String>,
+    table: Option<&str>,
+    guarded: &[String],
+) -> Result<Rule, String> {
     let rule = Rule::parse(value.get_ref(), table).and_then(|rule| {
+        if let Some(read) = rule.reads.iter().find(|t| guarded.contains(t)) {
+            return Err(RuleError {
+                at: word(value.get_ref(), read).unwrap_or(0)..0,
+                message: format!(
+                    "this condition reads `{read}`, a guarded table; a policy's sub-selects \
+                     read tables the guard does not guard (shares, roles, revocations)"
+                ),
+            });
+        }
         // A claim other than `sub`, `jti` and `iat` is a field of the claims type, read as
         // `claims.<name>`: it must be a name Rust can use there.
         let keyword = rule.claims().find_map(|claim| match claim {
@@ -420,6 +443,15 @@ fn condition_of(file: &str, value: &Spanned<String>, table: Option<&str>) -> Res
         };
         let (line, column) = position(file, at);
         format!("{FILE}:{line}:{column}: {}", e.message)
+    })
+}
+
+/// Where `name` first stands as a word of `text` (ASCII case ignored).
+fn word(text: &str, name: &str) -> Option<usize> {
+    let text = text.to_ascii_lowercase();
+    let part_of_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(name).map(|(at, _)| at).find(|&at| {
+        !text[..at].ends_with(part_of_word) && !text[at + name.len()..].starts_with(part_of_word)
     })
 }
 
@@ -545,6 +577,10 @@ mod tests {
             (
                 "[tables.items]\nowner = \"o\"\n[tables.items.grant]\ninsert = \"TRUE\"\n",
                 "guarded.toml:4:1: unknown field `insert`",
+            ),
+            (
+                "[tables.items]\nowner = \"o\"\n[tables.items_log]\nowner = \"o\"\n[tables.items.grant]\nread = \"EXISTS (SELECT 1 FROM Items_Log l JOIN items_log m ON TRUE)\"\n",
+                "guarded.toml:6:31: this condition reads `items_log`, a guarded table",
             ),
             (
                 "[tables.items]\nowner = \"o\"\n[tables.items.grant]\nupdate_columns = [\"title\"]\n",
