@@ -310,6 +310,31 @@ fn undeclared_writes() {
     }
 }
 
+/// A statement nested deeper than the parser's depth limit is refused, within a test
+/// thread's stack (2 MiB): the macro runs inside the compiler, where a stack overflow would
+/// abort the build.
+#[test]
+fn deep_nesting_is_refused() {
+    for depth in [60, 2_000] {
+        let nested = format!(
+            "SELECT id FROM items WHERE id = {}?{}",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        );
+        let sub_selects = format!(
+            "SELECT id FROM items WHERE id IN {}SELECT 1{}",
+            "(SELECT 1 WHERE 1 IN (".repeat(depth / 2),
+            "))".repeat(depth / 2)
+        );
+        for sql in [nested, sub_selects] {
+            for dialect in [Sqlite, Postgres, MySql] {
+                let e = analyse(&sql, dialect, &strict()).expect_err("too deep");
+                assert!(e.contains("nests too deeply"), "{depth}: {e}");
+            }
+        }
+    }
+}
+
 /// The ui tests of the macro pin these messages; a change here must update their `.stderr`.
 #[test]
 fn messages_pinned_by_ui_tests() {
