@@ -237,6 +237,7 @@ fn run(
         quote!(#outcome.keep_conflict_checks(::std::vec![#(#checks),*]);)
     });
     let validity = analysis.validity;
+    let missing_denies = analysis.reads_through_predicate();
     let run = match chain.exec.kind() {
         None => quote!(#query.#method(#conn)),
         Some(kind) => {
@@ -247,6 +248,7 @@ fn run(
                     &::guarded::__private::Site {
                         zero_rows_denies: #zero_rows_denies,
                         validity: #validity,
+                        missing_denies: #missing_denies,
                     },
                     #query.#method(#conn),
                 )

@@ -34,7 +34,10 @@ pub enum Error {
     PreconditionFailed,
     /// The database is unreachable, busy or the pool is exhausted: 503.
     Unavailable(sqlx::Error),
-    /// Any other database error: 500.
+    /// Any other database error: 500, but 404 `not_found` for sqlx's `RowNotFound` (a
+    /// `fetch_one` of rows no ownership predicate decides, such as another table's, found
+    /// none: the app's not-found, never a denial). A constraint the database enforces shows
+    /// through [`Error::constraint_violation`].
     Database(sqlx::Error),
 }
 
@@ -110,7 +113,9 @@ impl Error {
         match self {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Denied(Deny::NotFound) => StatusCode::NOT_FOUND,
+            Self::Denied(Deny::NotFound) | Self::Database(sqlx::Error::RowNotFound) => {
+                StatusCode::NOT_FOUND
+            }
             Self::Denied(Deny::Forbidden) => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
@@ -125,7 +130,7 @@ impl Error {
         match self {
             Self::Unauthorized(e) => e.code(),
             Self::BadRequest(code) | Self::Conflict(code) => code,
-            Self::Denied(Deny::NotFound) => "not_found",
+            Self::Denied(Deny::NotFound) | Self::Database(sqlx::Error::RowNotFound) => "not_found",
             Self::Denied(Deny::Forbidden) => "forbidden",
             Self::PreconditionFailed => "precondition_failed",
             Self::Unavailable(_) => "unavailable",
@@ -134,10 +139,75 @@ impl Error {
     }
 }
 
+/// The database error behind an [`Error`], for an app that answers some of them itself: a
+/// unique violation as 409 or 422, a foreign key as 404, sqlx's `RowNotFound` as its own 404.
+impl Error {
+    /// The sqlx error behind this one (a database's refusal, a lost connection,
+    /// `RowNotFound`); `None` for the guard's own outcomes (401, 400, 404, 409, 412).
+    #[must_use]
+    pub fn as_sqlx(&self) -> Option<&sqlx::Error> {
+        match self {
+            Self::Unavailable(e) | Self::Database(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The sqlx error behind this one, for code written against `sqlx::Error`
+    /// (`.map_err(|e| e.into_sqlx().map_or_else(AppError::from, AppError::from_sqlx))`);
+    /// the guard's own outcomes come back as they are.
+    pub fn into_sqlx(self) -> Result<sqlx::Error, Self> {
+        match self {
+            Self::Unavailable(e) | Self::Database(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+
+    /// The database's own report (its code, message, constraint and table), when the
+    /// database refused the statement.
+    #[must_use]
+    pub fn as_database_error(&self) -> Option<&(dyn sqlx::error::DatabaseError + 'static)> {
+        match self.as_sqlx()? {
+            sqlx::Error::Database(e) => Some(&**e),
+            _ => None,
+        }
+    }
+
+    /// Which constraint kind the database refused the statement for (unique, foreign key,
+    /// not null, check), on every backend alike; `None` for anything else.
+    ///
+    /// ```
+    /// # use guarded_runtime::Error;
+    /// use sqlx::error::ErrorKind;
+    ///
+    /// enum AppError {
+    ///     Taken,
+    ///     NoSuchParent,
+    ///     Guarded(Error),
+    /// }
+    ///
+    /// impl From<Error> for AppError {
+    ///     fn from(e: Error) -> Self {
+    ///         match e.constraint_violation() {
+    ///             Some(ErrorKind::UniqueViolation) => Self::Taken,
+    ///             Some(ErrorKind::ForeignKeyViolation) => Self::NoSuchParent,
+    ///             _ => Self::Guarded(e),
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    #[must_use]
+    pub fn constraint_violation(&self) -> Option<sqlx::error::ErrorKind> {
+        let kind = self.as_database_error()?.kind();
+        (!matches!(kind, sqlx::error::ErrorKind::Other)).then_some(kind)
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        if let Self::Database(e) | Self::Unavailable(e) = &self {
+        if let Self::Database(e) | Self::Unavailable(e) = &self
+            && !matches!(e, sqlx::Error::RowNotFound)
+        {
             tracing::error!(error = %e, "guarded: database error");
         }
         let body = serde_json::json!({

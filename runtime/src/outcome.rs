@@ -23,6 +23,10 @@ pub struct Site {
     /// The statement carries the policy's `[token] valid` condition: when it finds no row,
     /// the call asks the database whether the token is still valid before it ends.
     pub validity: bool,
+    /// The statement reads through an ownership predicate, so a `fetch_one` that finds no
+    /// row is "not yours or not there". On any other statement (a table the guard does not
+    /// guard, a public read) it is sqlx's `RowNotFound`, the app's to answer.
+    pub missing_denies: bool,
 }
 
 /// The executor methods whose result a site settles, one kind each. The macro passes the kind
@@ -208,7 +212,8 @@ impl<DB: GuardedDb> Outcome<DB> {
         match rows {
             Rows::Empty(_) | Rows::Missing if site.zero_rows_denies => Err(self.deny()),
             // A guarded read that finds nothing is "not yours or not there" as well.
-            Rows::Missing => Err(Error::Denied(Deny::NotFound)),
+            Rows::Missing if site.missing_denies => Err(Error::Denied(Deny::NotFound)),
+            Rows::Missing => Err(Error::Database(sqlx::Error::RowNotFound)),
             Rows::Some(value) | Rows::Empty(value) => {
                 self.existence_check = None;
                 self.conflict_checks.clear();

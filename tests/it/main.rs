@@ -8,6 +8,7 @@
 mod any;
 mod common;
 mod demos;
+mod errors;
 mod forms;
 mod guarantee;
 mod jwt;

@@ -235,6 +235,15 @@ pub struct Analysis {
     pub conflicts: Vec<ConflictCheck>,
 }
 
+impl Analysis {
+    /// Whether the statement compares an owner column to the subject somewhere: finding no
+    /// row then may mean "not yours". A read of other tables, or a public read, finds no row
+    /// only where there is none.
+    pub fn reads_through_predicate(&self) -> bool {
+        self.binds.contains(&Bind::Subject)
+    }
+}
+
 /// The read that tells a denial by a named condition (409 with its code) or by the version
 /// compared (412) from one by access.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -43,7 +43,7 @@ fn ui() {
     for toml in mistakes {
         let policy = std::fs::read_to_string(&toml).expect("a policy");
         under(&policy, |cases| {
-            cases.compile_fail(toml.with_extension("rs"))
+            cases.compile_fail(toml.with_extension("rs"));
         });
     }
 }
