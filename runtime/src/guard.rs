@@ -89,8 +89,9 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let token = crate::bearer::bearer_token(&parts.headers, &parts.uri)?;
-        let claims = Verifier::from_ref(state).verify::<C>(token).map_err(|e| {
+        let verifier = Verifier::from_ref(state);
+        let token = verifier.token_of(&parts.headers, &parts.uri)?;
+        let claims = verifier.verify::<C>(token).map_err(|e| {
             tracing::info!(reason = e.code(), "guarded: bearer token refused");
             Error::Unauthorized(e)
         })?;

@@ -2,7 +2,6 @@
 //! [`Verifier`], and [`Error`]. Depend on `guarded`, which re-exports all of this next to the
 //! `#[guarded]` attribute.
 
-mod bearer;
 mod db;
 mod ending;
 mod error;
@@ -11,11 +10,11 @@ mod guard_ref;
 pub mod jwt;
 mod outcome;
 mod scope;
+mod transport;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use bearer::bearer_token;
 pub use db::GuardedDb;
 pub use error::{Deny, Error};
 pub use guard::Guard;
@@ -23,6 +22,7 @@ pub use guard_ref::GuardRef;
 pub use jwt::{
     Alg, Claims, GuardClaims, Key, Subject, TokenError, Verifier, VerifierBuilder, VerifierError,
 };
+pub use transport::bearer_token;
 
 #[cfg(all(feature = "rust-crypto", feature = "aws-lc-rs"))]
 compile_error!("enable one crypto backend of `guarded`: `rust-crypto` or `aws-lc-rs`, not both");

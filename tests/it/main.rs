@@ -15,4 +15,5 @@ mod jwt;
 mod race;
 mod soundness;
 mod tables;
+mod transport;
 mod zero_rows;

@@ -11,6 +11,7 @@ use super::keys::ring::KeyRing;
 use super::keys::{Key, probe};
 use super::policy::{self, Policy};
 use super::verifier::Verifier;
+use crate::transport::Transport;
 
 impl Verifier {
     /// A verifier for HS256 tokens signed with `secret` (at least
@@ -47,6 +48,8 @@ pub struct VerifierBuilder {
     unnamed: Vec<Key>,
     named: Vec<(String, Key)>,
     policy: policy::Settings,
+    scheme: Option<String>,
+    cookie: Option<String>,
 }
 
 impl VerifierBuilder {
@@ -117,12 +120,33 @@ impl VerifierBuilder {
         self
     }
 
+    /// The `Authorization` scheme the token comes with, instead of RFC 6750's `Bearer`: an
+    /// app sending `Authorization: Token <jwt>` sets `"Token"`. Compared case-insensitively;
+    /// one scheme per verifier.
+    pub fn scheme(mut self, scheme: impl Into<String>) -> Self {
+        self.scheme = Some(scheme.into());
+        self
+    }
+
+    /// The cookie that may carry the token instead of the `Authorization` header (a request
+    /// with both, or with the cookie twice, is a 400).
+    ///
+    /// A browser sends a cookie with every request to the site, cross-site ones included:
+    /// set it `HttpOnly`, `Secure` and `SameSite=Strict` (or `Lax`, with no state-changing
+    /// GET), or check `Origin` on writes. The guard verifies the token in it exactly as in a
+    /// header; it does not defend against cross-site request forgery.
+    pub fn cookie(mut self, name: impl Into<String>) -> Self {
+        self.cookie = Some(name.into());
+        self
+    }
+
     /// Checks the configuration, runs the crypto self-test and returns the verifier.
     pub fn build(self) -> Result<Verifier, VerifierError> {
         let policy = Policy::new(self.policy)?;
+        let transport = Transport::new(self.scheme, self.cookie)?;
         probe::backend()?;
         let keys = KeyRing::new(self.unnamed, self.named)?;
-        Ok(Verifier::from_parts(keys, policy))
+        Ok(Verifier::from_parts(keys, policy, transport))
     }
 }
 

@@ -23,8 +23,10 @@
 //! error="invalid_token"` and a short code such as `expired` or `bad_signature` in the problem
 //! body; the token itself is never echoed nor logged):
 //!
-//! - **Transport:** one `Authorization: Bearer <token>` header (scheme case-insensitive). A token
-//!   in the query string or two `Authorization` headers is a 400 `invalid_request` (RFC 6750).
+//! - **Transport:** one `Authorization: Bearer <token>` header (scheme case-insensitive; another
+//!   with [`VerifierBuilder::scheme`]), or the cookie named by [`VerifierBuilder::cookie`]. A
+//!   token in the query string, two `Authorization` headers, the cookie twice, or a header and
+//!   the cookie together is a 400 `invalid_request` (RFC 6750).
 //! - **Size:** at most 8 KiB (`max_token_len`, 256 B to 64 KiB), checked before any decoding.
 //! - **Form:** three segments of base64url without padding; `=`, `+`, `/`, whitespace or a BOM
 //!   refuse it; non-canonical trailing bits too.

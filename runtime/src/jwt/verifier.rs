@@ -8,6 +8,7 @@ use super::error::{TokenCode, TokenError};
 use super::keys::ring::KeyRing;
 use super::policy::Policy;
 use super::{header, rules, token};
+use crate::transport::Transport;
 
 /// Verifies bearer tokens. Cheap to clone; put it in the router state.
 ///
@@ -21,6 +22,7 @@ pub struct Verifier {
 struct Inner {
     keys: KeyRing,
     policy: Policy,
+    transport: Transport,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -28,6 +30,7 @@ impl std::fmt::Debug for Verifier {
         f.debug_struct("Verifier")
             .field("keys", &self.inner.keys.len())
             .field("policy", &self.inner.policy)
+            .field("transport", &self.inner.transport)
             .finish_non_exhaustive()
     }
 }
@@ -38,10 +41,26 @@ pub(crate) struct Signed {
 }
 
 impl Verifier {
-    pub(crate) fn from_parts(keys: KeyRing, policy: Policy) -> Self {
+    pub(crate) fn from_parts(keys: KeyRing, policy: Policy, transport: Transport) -> Self {
         Self {
-            inner: Arc::new(Inner { keys, policy }),
+            inner: Arc::new(Inner {
+                keys,
+                policy,
+                transport,
+            }),
         }
+    }
+
+    /// The request's token, from where this verifier reads it: the `Authorization` header of
+    /// its scheme (`Bearer` unless [`scheme`](super::VerifierBuilder::scheme) says otherwise)
+    /// or its [`cookie`](super::VerifierBuilder::cookie). Unverified: pass it to
+    /// [`verify`](Self::verify).
+    pub fn token_of<'h>(
+        &self,
+        headers: &'h http::HeaderMap,
+        uri: &http::Uri,
+    ) -> Result<&'h str, crate::Error> {
+        self.inner.transport.token(headers, uri)
     }
 
     /// Verifies `token` and returns its claims. Nothing reads a claim before this returns, and
