@@ -66,18 +66,52 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
     }
 }
 
+/// The guard's binding: `guard`, `mut guard`, or the first field of a wrapper's tuple pattern,
+/// `WithRejection(mut guard, _)`.
 fn param(pat_type: &syn::PatType) -> Option<GuardParam> {
     let mut pat = &*pat_type.pat;
-    while let Pat::Paren(p) = pat {
-        pat = &p.pat;
+    loop {
+        match pat {
+            Pat::Paren(p) => pat = &p.pat,
+            Pat::TupleStruct(t)
+                if t.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "WithRejection") =>
+            {
+                pat = t.elems.first()?;
+            }
+            Pat::Ident(pat) if pat.subpat.is_none() => {
+                return Some(GuardParam {
+                    ident: pat.ident.clone(),
+                    mutable: pat.mutability.is_some(),
+                });
+            }
+            _ => return None,
+        }
     }
-    let Pat::Ident(pat) = pat else {
+}
+
+/// The `Guard<..>` inside an extractor wrapper that only changes the rejection, axum-extra's
+/// `WithRejection<Guard<..>, AppError>`.
+fn wrapped(ty: &Type) -> Option<&Type> {
+    let segment = last_segment(ty).filter(|s| s.ident == "WithRejection")?;
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
         return None;
     };
-    Some(GuardParam {
-        ident: pat.ident.clone(),
-        mutable: pat.mutability.is_some(),
-    })
+    match args.args.first()? {
+        GenericArgument::Type(inner) if is_guard(inner) => Some(inner),
+        _ => None,
+    }
+}
+
+fn is_guard(ty: &Type) -> bool {
+    last_segment(ty).is_some_and(|s| s.ident == "Guard")
+}
+
+/// The guard's own type: the parameter's, or the one its wrapper holds.
+fn guard_type(ty: &Type) -> Option<&Type> {
+    if is_guard(ty) { Some(ty) } else { wrapped(ty) }
 }
 
 /// The parameter named by `guard = "..."`, or else the one whose type is `Guard<..>`.
@@ -88,7 +122,7 @@ fn find_guard<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<(GuardPara
     });
     if let Some(wanted) = &args.guard {
         let found = typed
-            .filter_map(|p| Some((param(p)?, &*p.ty)))
+            .filter_map(|p| Some((param(p)?, wrapped(&p.ty).unwrap_or(&p.ty))))
             .find(|(param, _)| param.ident == wanted.value().as_str());
         if found.is_none() {
             cx.push(syn::Error::new(
@@ -103,11 +137,20 @@ fn find_guard<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<(GuardPara
         }
         return found;
     }
-    let mut guards = typed.filter(|p| last_segment(&p.ty).is_some_and(|s| s.ident == "Guard"));
-    let found = guards.next().and_then(|p| Some((param(p)?, &*p.ty)));
+    let mut guards = typed.filter_map(|p| Some((p, guard_type(&p.ty)?)));
+    let first = guards.next();
+    let found = first.and_then(|(p, ty)| Some((param(p)?, ty)));
+    if let (Some((p, _)), None) = (first, &found) {
+        cx.push(syn::Error::new_spanned(
+            &p.pat,
+            "bind the guard to a name: `mut guard: Guard<..>`, or \
+             `WithRejection(mut guard, _): WithRejection<Guard<..>, AppError>`",
+        ));
+        return None;
+    }
     // A second guard could be handed on to another guarded fn, whose statements would wait
     // on this fn's locks.
-    for extra in guards {
+    for (extra, _) in guards {
         cx.push(syn::Error::new_spanned(
             &extra.ty,
             "a #[guarded] fn takes one guard; read the subject and claims from the first",

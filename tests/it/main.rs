@@ -13,6 +13,7 @@ mod forms;
 mod guarantee;
 mod jwt;
 mod race;
+mod rejection;
 mod soundness;
 mod tables;
 mod transport;
