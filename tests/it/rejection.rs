@@ -16,7 +16,8 @@ use tower::ServiceExt;
 
 use crate::common::{self, AppState, item, row, seed, token};
 
-/// The app's errors, in the format of the `RealWorld` API: `{"errors": {"body": [...]}}`, no challenge header.
+/// The app's errors, in the format of the `RealWorld` API: `{"errors": {"body": [...]}}`,
+/// with no challenge header.
 #[derive(Debug)]
 struct AppError(StatusCode, &'static str);
 
