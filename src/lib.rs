@@ -9,3 +9,9 @@ pub use guarded_runtime::{
 
 #[doc(hidden)]
 pub use guarded_runtime::__private;
+
+#[doc = include_str!("docs/policies.md")]
+pub mod policies {}
+
+#[doc = include_str!("docs/refusals.md")]
+pub mod refusals {}
