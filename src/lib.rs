@@ -3,8 +3,8 @@
 
 pub use guarded_macros::guarded;
 pub use guarded_runtime::{
-    Alg, Claims, Deny, Error, Guard, GuardClaims, GuardRef, GuardedDb, Key, Subject, TokenError,
-    Verifier, VerifierBuilder, VerifierError, bearer_token, jwt,
+    Alg, Authenticate, Bearer, Claims, Deny, Error, Guard, GuardClaims, GuardRef, GuardedDb, Key,
+    Subject, TokenError, Verifier, VerifierBuilder, VerifierError, bearer_token, jwt,
 };
 
 #[doc(hidden)]

@@ -248,7 +248,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
         let db = Ident::new(model::db_type(dialect), span);
         // The user's name at the dialect's place: the error sits under the dialect alone.
         let guard = respan(guard, span);
-        quote_spanned!(span=> ::guarded::__private::same_db::<::guarded::__private::sqlx::#db, _>(&#guard);)
+        quote_spanned!(span=> ::guarded::__private::same_db::<::guarded::__private::sqlx::#db, _, _>(&#guard);)
     });
     let body = quote! {
         #track

@@ -16,12 +16,14 @@ use crate::jwt::GuardClaims;
 use crate::{Guard, GuardRef, GuardedDb};
 
 /// The subject to bind, owned so the guard stays free for the body.
-pub fn subject<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> C::Subject {
+pub fn subject<DB: GuardedDb, C: GuardClaims, A>(guard: &Guard<DB, C, A>) -> C::Subject {
     guard.subject().clone()
 }
 
 /// The token's id, for a policy condition's `:jti`.
-pub fn jti<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> Result<String, crate::Error> {
+pub fn jti<DB: GuardedDb, C: GuardClaims, A>(
+    guard: &Guard<DB, C, A>,
+) -> Result<String, crate::Error> {
     guard
         .claims()
         .jti()
@@ -31,7 +33,7 @@ pub fn jti<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> Result<String
 
 /// When the token was issued, for a policy condition's `:iat`: an `i64`, the type every
 /// backend binds.
-pub fn iat<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> Result<i64, crate::Error> {
+pub fn iat<DB: GuardedDb, C: GuardClaims, A>(guard: &Guard<DB, C, A>) -> Result<i64, crate::Error> {
     guard
         .claims()
         .iat()
@@ -40,7 +42,7 @@ pub fn iat<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> Result<i64, c
 }
 
 /// The claims, for a policy condition's `:field`.
-pub fn claims<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> &C {
+pub fn claims<DB: GuardedDb, C: GuardClaims, A>(guard: &Guard<DB, C, A>) -> &C {
     guard.claims()
 }
 
@@ -51,8 +53,8 @@ fn missing_claim() -> crate::Error {
 }
 
 /// What the body sees of the guard: see [`GuardRef`] for why it is not the `Guard`.
-pub fn view<DB: GuardedDb, C: GuardClaims>(guard: &Guard<DB, C>) -> GuardRef<'_, DB, C> {
-    GuardRef::new(guard)
+pub fn view<DB: GuardedDb, C: GuardClaims, A>(guard: &Guard<DB, C, A>) -> GuardRef<'_, DB, C> {
+    GuardRef::new(guard.claims())
 }
 
 /// Confirms by type that the query fn the user named is sqlx's: both arguments must be the
@@ -63,7 +65,7 @@ pub fn same_fn<F>(_user: F, sqlx: F) -> F {
 }
 
 /// Confirms by type that the guard's database is the one `dialect = "..."` names.
-pub fn same_db<DB: GuardedDb, C: GuardClaims>(_guard: &Guard<DB, C>) {}
+pub fn same_db<DB: GuardedDb, C: GuardClaims, A>(_guard: &Guard<DB, C, A>) {}
 
 /// The fn ends with `error` before its body runs (the transaction could not open).
 pub fn fail<R: Ending>(error: crate::Error) -> R {

@@ -1,13 +1,15 @@
 //! The `Guard` extractor: a verified principal and a pool that only `#[guarded]` code can use.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use axum_core::extract::{FromRef, FromRequestParts};
 use http::request::Parts;
 use sqlx::Pool;
 
+use crate::authenticate::{Authenticate, Bearer};
 use crate::db::Backend;
-use crate::jwt::{Claims, GuardClaims, Verifier};
+use crate::jwt::{Claims, GuardClaims};
 use crate::{Error, GuardedDb};
 
 /// A verified principal plus the pool its statements run on.
@@ -15,23 +17,29 @@ use crate::{Error, GuardedDb};
 /// A `Guard` is deliberately not an executor: it hands no connection to code the
 /// `#[guarded]` macro did not write, so a handler that takes a `Guard` but forgets the
 /// attribute does not compile.
-pub struct Guard<DB: GuardedDb, C: GuardClaims = Claims> {
+///
+/// `C` is the claims type; `A` says where they come from: the request's token, verified by the
+/// router state's [`Verifier`](crate::Verifier) ([`Bearer`], the default), or an app's own
+/// [`Authenticate`], such as a server-side session.
+pub struct Guard<DB: GuardedDb, C: GuardClaims = Claims, A = Bearer> {
     pool: Pool<DB>,
     backend: Backend,
     claims: Arc<C>,
+    source: PhantomData<fn() -> A>,
 }
 
-impl<DB: GuardedDb, C: GuardClaims> Clone for Guard<DB, C> {
+impl<DB: GuardedDb, C: GuardClaims, A> Clone for Guard<DB, C, A> {
     fn clone(&self) -> Self {
         Self {
             pool: self.pool.clone(),
             backend: self.backend,
             claims: Arc::clone(&self.claims),
+            source: PhantomData,
         }
     }
 }
 
-impl<DB: GuardedDb, C: GuardClaims + std::fmt::Debug> std::fmt::Debug for Guard<DB, C> {
+impl<DB: GuardedDb, C: GuardClaims + std::fmt::Debug, A> std::fmt::Debug for Guard<DB, C, A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Guard")
             .field("subject", &self.claims.subject())
@@ -53,9 +61,12 @@ impl<DB: GuardedDb, C: GuardClaims> Guard<DB, C> {
             pool,
             backend,
             claims: Arc::new(claims),
+            source: PhantomData,
         }
     }
+}
 
+impl<DB: GuardedDb, C: GuardClaims, A> Guard<DB, C, A> {
     /// The verified claims.
     pub fn claims(&self) -> &C {
         &self.claims
@@ -78,23 +89,18 @@ impl<DB: GuardedDb, C: GuardClaims> Guard<DB, C> {
 const UNSUPPORTED: &str = "a Guard<Any> needs a pool of sqlite, postgres or mysql (mariadb): #[guarded] writes its \
      statements for those";
 
-impl<S, DB, C> FromRequestParts<S> for Guard<DB, C>
+impl<S, DB, C, A> FromRequestParts<S> for Guard<DB, C, A>
 where
     S: Send + Sync,
     DB: GuardedDb,
     C: GuardClaims,
+    A: Authenticate<S, C>,
     Pool<DB>: FromRef<S>,
-    Verifier: FromRef<S>,
 {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let verifier = Verifier::from_ref(state);
-        let token = verifier.token_of(&parts.headers, &parts.uri)?;
-        let claims = verifier.verify::<C>(token).map_err(|e| {
-            tracing::info!(reason = e.code(), "guarded: bearer token refused");
-            Error::Unauthorized(e)
-        })?;
+        let claims = A::authenticate(parts, state).await?;
         let pool = Pool::from_ref(state);
         let backend = DB::backend(&pool)
             .ok_or_else(|| Error::Database(sqlx::Error::Configuration(UNSUPPORTED.into())))?;
@@ -102,6 +108,7 @@ where
             pool,
             backend,
             claims: Arc::new(claims),
+            source: PhantomData,
         })
     }
 }

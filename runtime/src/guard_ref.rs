@@ -1,7 +1,9 @@
 //! What a `#[guarded]` fn's body sees of its guard.
 
+use std::marker::PhantomData;
+
+use crate::GuardedDb;
 use crate::jwt::{Claims, GuardClaims};
-use crate::{Guard, GuardedDb};
 
 /// The guard as the body of a `#[guarded]` fn sees it: the verified subject and claims, and
 /// nothing that runs a statement.
@@ -14,7 +16,8 @@ use crate::{Guard, GuardedDb};
 /// one, so that call does not compile. Call a plain fn taking the values it needs instead, or
 /// write its statements in this fn.
 pub struct GuardRef<'g, DB: GuardedDb, C: GuardClaims = Claims> {
-    guard: &'g Guard<DB, C>,
+    claims: &'g C,
+    db: PhantomData<fn() -> DB>,
 }
 
 // Not derived: a derive would ask `DB: Copy`.
@@ -28,22 +31,27 @@ impl<DB: GuardedDb, C: GuardClaims> Copy for GuardRef<'_, DB, C> {}
 
 impl<DB: GuardedDb, C: GuardClaims + std::fmt::Debug> std::fmt::Debug for GuardRef<'_, DB, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.guard.fmt(f)
+        f.debug_struct("GuardRef")
+            .field("subject", &self.claims.subject())
+            .finish_non_exhaustive()
     }
 }
 
 impl<'g, DB: GuardedDb, C: GuardClaims> GuardRef<'g, DB, C> {
-    pub(crate) fn new(guard: &'g Guard<DB, C>) -> Self {
-        Self { guard }
+    pub(crate) fn new(claims: &'g C) -> Self {
+        Self {
+            claims,
+            db: PhantomData,
+        }
     }
 
     /// The verified claims.
     pub fn claims(&self) -> &'g C {
-        self.guard.claims()
+        self.claims
     }
 
     /// The verified subject: the value bound to the owner column.
     pub fn subject(&self) -> &'g C::Subject {
-        self.guard.subject()
+        self.claims.subject()
     }
 }

@@ -2,6 +2,7 @@
 //! [`Verifier`], and [`Error`]. Depend on `guarded`, which re-exports all of this next to the
 //! `#[guarded]` attribute.
 
+mod authenticate;
 mod db;
 mod ending;
 mod error;
@@ -15,6 +16,7 @@ mod transport;
 #[doc(hidden)]
 pub mod __private;
 
+pub use authenticate::{Authenticate, Bearer};
 pub use db::GuardedDb;
 pub use error::{Deny, Error};
 pub use guard::Guard;

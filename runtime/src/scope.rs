@@ -25,7 +25,7 @@ pub struct Single<DB: GuardedDb> {
 impl<DB: GuardedDb> Single<DB> {
     /// No await and no connection yet: the statement acquires one from the pool as it runs,
     /// and returns it as soon as it is done.
-    pub fn new<C: GuardClaims>(guard: &Guard<DB, C>, meta: &'static FnMeta) -> Self {
+    pub fn new<C: GuardClaims, A>(guard: &Guard<DB, C, A>, meta: &'static FnMeta) -> Self {
         Self {
             pool: guard.pool().clone(),
             backend: guard.backend(),
@@ -97,8 +97,8 @@ where
     DB::Arguments: IntoArguments<DB>,
 {
     /// Opens the transaction (`BEGIN IMMEDIATE` on SQLite when the fn writes).
-    pub async fn begin<C: GuardClaims>(
-        guard: &Guard<DB, C>,
+    pub async fn begin<C: GuardClaims, A>(
+        guard: &Guard<DB, C, A>,
         meta: &'static FnMeta,
     ) -> Result<Self, Error> {
         let backend = guard.backend();

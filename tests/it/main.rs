@@ -14,6 +14,7 @@ mod guarantee;
 mod jwt;
 mod race;
 mod rejection;
+mod session;
 mod soundness;
 mod tables;
 mod transport;

@@ -97,7 +97,10 @@ pub struct TokenError {
 }
 
 impl TokenError {
-    pub(crate) const fn new(kind: TokenCode) -> Self {
+    /// A refusal for `kind`, e.g. [`TokenCode::Missing`] from an
+    /// [`Authenticate`](crate::Authenticate) that found no session.
+    #[must_use]
+    pub const fn new(kind: TokenCode) -> Self {
         Self { kind }
     }
 
