@@ -3,7 +3,8 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use sqlx::{AnyPool, AssertSqlSafe, Executor};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, AssertSqlSafe, Executor, FromRow};
 
 /// The backends of this run, each with the URL of a fresh database on it. The server
 /// creates its tables there.
@@ -59,6 +60,22 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
+/// The rows `sql` reads, through a pool of the test's own (no guard).
+fn read<T>(url: &str, sql: &str) -> Vec<T>
+where
+    T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+{
+    block_on(async {
+        let pool = AnyPool::connect(url).await.expect("connect");
+        let rows = sqlx::query_as(AssertSqlSafe(sql.to_owned()))
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        pool.close().await;
+        rows
+    })
+}
+
 /// The item's row as stored, read by the test (no guard): `(title, owner, version,
 /// archived)`, or `None` when it is gone.
 pub fn item(url: &str, id: i64) -> Option<(String, String, i64, bool)> {
@@ -66,16 +83,10 @@ pub fn item(url: &str, id: i64) -> Option<(String, String, i64, bool)> {
         "SELECT title, owner_id, version, CASE WHEN archived THEN 1 ELSE 0 END FROM items \
          WHERE id = {id}"
     );
-    let row: Option<(String, String, i64, i64)> = block_on(async {
-        let pool = AnyPool::connect(url).await.expect("connect");
-        let row = sqlx::query_as(AssertSqlSafe(sql))
-            .fetch_optional(&pool)
-            .await
-            .expect("read the item");
-        pool.close().await;
-        row
-    });
-    row.map(|(title, owner, version, archived)| (title, owner, version, archived == 1))
+    let rows: Vec<(String, String, i64, i64)> = read(url, &sql);
+    rows.into_iter()
+        .next()
+        .map(|(title, owner, version, archived)| (title, owner, version, archived == 1))
 }
 
 /// The item's shares as stored: `(user, can_write)`, by user.
@@ -84,14 +95,6 @@ pub fn shares(url: &str, id: i64) -> Vec<(String, bool)> {
         "SELECT user_id, CASE WHEN can_write THEN 1 ELSE 0 END FROM shares WHERE item_id = {id} \
          ORDER BY user_id"
     );
-    let rows: Vec<(String, i64)> = block_on(async {
-        let pool = AnyPool::connect(url).await.expect("connect");
-        let rows = sqlx::query_as(AssertSqlSafe(sql))
-            .fetch_all(&pool)
-            .await
-            .expect("read the shares");
-        pool.close().await;
-        rows
-    });
+    let rows: Vec<(String, i64)> = read(url, &sql);
     rows.into_iter().map(|(user, w)| (user, w == 1)).collect()
 }

@@ -25,6 +25,26 @@ fn items() -> Owner {
     }
 }
 
+/// The policy of `owners` alone: no unguarded table, no token condition.
+fn only(owners: &[Owner]) -> Policy<'_> {
+    Policy {
+        owners,
+        unguarded: &[],
+        valid: None,
+    }
+}
+
+/// `items`, whose rows a share with `can_write` lets its grantee update.
+fn shared_for_update() -> Owner {
+    Owner {
+        grants: Grants {
+            update: Some(rule(SHARE, Some("items"))),
+            ..Grants::default()
+        },
+        ..owner("items", "owner_id")
+    }
+}
+
 fn analysed(sql: &str, dialect: Dialect, valid: Option<&Rule>) -> super::Analysis {
     let owners = [items()];
     let policy = Policy {
@@ -110,18 +130,8 @@ fn the_tokens_validity_is_and_ed_into_every_reference_with_each_claim_bound_once
 
 #[test]
 fn an_upsert_takes_the_update_grant_and_an_insert_forces_the_owner() {
-    let owners = [Owner {
-        grants: Grants {
-            update: Some(rule(SHARE, Some("items"))),
-            ..Grants::default()
-        },
-        ..owner("items", "owner_id")
-    }];
-    let policy = Policy {
-        owners: &owners,
-        unguarded: &[],
-        valid: None,
-    };
+    let owners = [shared_for_update()];
+    let policy = only(&owners);
     let a = analyse(
         "INSERT INTO items (id, title) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET title = \
          excluded.title",
@@ -142,11 +152,7 @@ fn an_upsert_takes_the_update_grant_and_an_insert_forces_the_owner() {
 #[test]
 fn an_alias_a_conditions_sub_select_uses_is_refused() {
     let owners = [items()];
-    let policy = Policy {
-        owners: &owners,
-        unguarded: &[],
-        valid: None,
-    };
+    let policy = only(&owners);
     let e = analyse("SELECT * FROM items s", Sqlite, &policy).expect_err("shadowed");
     assert!(e.contains("give `items` another alias"), "{e}");
     let e = analyse("DELETE FROM items AS U WHERE id = ?", Sqlite, &policy).expect_err("shadowed");
@@ -296,18 +302,8 @@ fn the_validity_check_binds_each_claim_as_its_backend_numbers_them() {
 
 #[test]
 fn an_update_that_moves_a_row_to_another_owner_takes_no_grant() {
-    let owners = [Owner {
-        grants: Grants {
-            update: Some(rule(SHARE, Some("items"))),
-            ..Grants::default()
-        },
-        ..owner("items", "owner_id")
-    }];
-    let policy = Policy {
-        owners: &owners,
-        unguarded: &[],
-        valid: None,
-    };
+    let owners = [shared_for_update()];
+    let policy = only(&owners);
     for sql in [
         "UPDATE items SET owner_id = ? WHERE id = ?",
         "UPDATE items i SET title = ?, \"OWNER_ID\" = ? WHERE id = ?",
@@ -332,11 +328,7 @@ fn an_update_of_a_column_the_grant_does_not_list_is_the_owners_alone() {
         },
         ..owner("items", "owner_id")
     }];
-    let policy = Policy {
-        owners: &owners,
-        unguarded: &[],
-        valid: None,
-    };
+    let policy = only(&owners);
     for (sql, granted) in [
         (
             "UPDATE items SET title = ?, version = version + 1 WHERE id = ?",
@@ -428,11 +420,7 @@ fn a_named_condition_joins_the_writes_it_names_and_its_check_reads_under_the_wri
         }],
         ..owner("items", "owner_id")
     }];
-    let policy = Policy {
-        owners: &owners,
-        unguarded: &[],
-        valid: None,
-    };
+    let policy = only(&owners);
     let a = analyse(
         "UPDATE items AS i SET title = ? WHERE i.id = ?",
         Sqlite,
@@ -488,11 +476,7 @@ fn a_comparison_of_the_version_column_is_classified_as_a_precondition() {
         version: Some("version".into()),
         ..owner("items", "owner_id")
     }];
-    let policy = Policy {
-        owners: &owners,
-        unguarded: &[],
-        valid: None,
-    };
+    let policy = only(&owners);
     let a = analyse(
         "UPDATE items SET title = ?, version = version + 1 WHERE id = ? AND version = ?",
         Sqlite,
