@@ -72,7 +72,7 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
 /// The claims the policy's conditions bind, taken from the guard before the body runs; a
 /// token that lacks `jti` or `iat` ends the fn as unauthorized. A field of the application's
 /// claims type is cloned; a missing field is a compile error at the attribute.
-fn claims(model: &Model, guard: &Ident, span: Span) -> TokenStream {
+fn claims(model: &Model, guard: &Ident, ends: &Ident, span: Span) -> TokenStream {
     model
         .claims()
         .iter()
@@ -88,7 +88,7 @@ fn claims(model: &Model, guard: &Ident, span: Span) -> TokenStream {
                     quote! {
                         let #local = match ::guarded::__private::#get(&#guard) {
                             ::guarded::__private::Ok(value) => value,
-                            ::guarded::__private::Err(e) => return ::guarded::__private::fail(e),
+                            ::guarded::__private::Err(e) => return #ends.fail(e),
                         };
                     }
                 }
@@ -175,7 +175,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     let shape = check::shape(&model, args.tells_forbidden);
     let meta = meta(&sig.ident, &model, model.writes());
     let track = track(&model);
-    let claims = claims(&model, guard, args.span);
+    let claims = claims(&model, guard, &names.ends, args.span);
     let validity = validity(&model, &names);
     let mut block = *block;
     // The fn's braces keep the user's span: an item that ends in the macro's span reads as
@@ -191,40 +191,34 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
             tells_forbidden: args.tells_forbidden,
         },
     );
-    let Names { scope, subject, .. } = &names;
-    let ret = format_ident!("__guarded_ret", span = Span::mixed_site());
+    let Names {
+        scope,
+        subject,
+        ends,
+        ..
+    } = &names;
     let touch = model.guard.mutable.then(|| quote!(let _ = &mut #guard;));
     let (transactional, inline) = match shape {
         Shape::Transaction => (true, false),
         Shape::Single { inline } => (false, inline),
     };
-    // `impl Trait` cannot annotate a let; the tail call then carries the type instead.
-    let body = match &sig.output {
-        ReturnType::Type(_, ty) if !contains_impl(ty) => quote! {
-            let #ret: #ty = #block;
-            #[allow(unreachable_code)]
-            #ret
-        },
-        _ => quote!(#block),
-    };
-    // Spanned on the return type: a fn that does not return `Result<T, E>` with
-    // `E: From<guarded::Error>` is told so under its return type.
-    let ret_span = match &sig.output {
-        ReturnType::Type(_, ty) => ty.span(),
-        ReturnType::Default => sig.ident.span(),
-    };
+    let Ending {
+        ret_span,
+        ends_init,
+        body,
+    } = ending(&sig, &block, ends);
     // `__guarded_` names are the macro's own; this one carries the return type's span so
     // that rustc reports a wrong return type there (a mixed-site span shows the attribute).
     let out = Ident::new("__guarded_out", ret_span);
     let (out_expr, finish) = if inline {
         (
             quote!({ #body }),
-            quote_spanned!(ret_span=> #scope.finish_single(#out)),
+            quote_spanned!(ret_span=> #scope.finish_single(#out, #ends)),
         )
     } else {
         (
             quote!(async { #body }.await),
-            quote_spanned!(ret_span=> #scope.finish(#out).await),
+            quote_spanned!(ret_span=> #scope.finish(#out, #ends).await),
         )
     };
 
@@ -234,7 +228,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
         quote_spanned! {ret_span=>
             match ::guarded::__private::Scope::begin(&#guard, #meta).await {
                 ::guarded::__private::Ok(scope) => scope,
-                ::guarded::__private::Err(e) => return ::guarded::__private::fail(e),
+                ::guarded::__private::Err(e) => return #ends.fail(e),
             }
         }
     } else {
@@ -251,6 +245,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
         quote_spanned!(span=> ::guarded::__private::same_db::<::guarded::__private::sqlx::#db, _, _>(&#guard);)
     });
     let body = quote! {
+        #ends_init
         #track
         #touch
         #same_db
@@ -269,6 +264,51 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     quote! {
         #(#attrs)*
         #vis #sig #body
+    }
+}
+
+/// How the fn's return type enters the expansion.
+struct Ending {
+    /// Where a wrong return type is reported: the type, or the fn's name when it has none.
+    ret_span: Span,
+    /// The witness of how the fn ends (`guarded::__private::Ends`), built once.
+    ends_init: TokenStream,
+    /// The user's block, its value typed as the fn's return type.
+    body: TokenStream,
+}
+
+fn ending(sig: &syn::Signature, block: &syn::Block, ends: &Ident) -> Ending {
+    let ret = format_ident!("__guarded_ret", span = Span::mixed_site());
+    // `impl Trait` cannot annotate a let or a turbofish: the tail call then carries the type
+    // instead, and the witness is inferred from it.
+    let named = match &sig.output {
+        ReturnType::Type(_, ty) if !contains_impl(ty) => Some(ty),
+        _ => None,
+    };
+    let body = named.map_or_else(
+        || quote!(#block),
+        |ty| {
+            quote! {
+                let #ret: #ty = #block;
+                #[allow(unreachable_code)]
+                #ret
+            }
+        },
+    );
+    // Spanned on the return type: a fn that does not return `Result<T, E>` with
+    // `E: From<guarded::Error>` is told so under its return type, once: everything else that
+    // ends the fn goes through this witness.
+    let ret_span = match &sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => sig.ident.span(),
+    };
+    let turbofish = named.map(|ty| quote!(::<#ty>));
+    let ends_init = quote_spanned!(ret_span=> let #ends = ::guarded::__private::ends #turbofish ();
+    );
+    Ending {
+        ret_span,
+        ends_init,
+        body,
     }
 }
 

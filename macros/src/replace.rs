@@ -7,16 +7,23 @@
 //! `scope.finish_single(value)`, a plain fn, so a denial the body swallowed still wins. This
 //! saves the second state machine and the `finish` future in every such fn: most of what a
 //! guarded fn costs to compile beyond the hand-written one.
+//!
+//! A `?` straight after a guarded statement's `.await`, where it leaves the fn (not a closure
+//! or an `async` block of the user's), converts the `guarded::Error` through the fn's `Ends`
+//! witness rather than through `From` at that `?`: the conversion is the same, and a return
+//! type whose error lacks `From<guarded::Error>` is one error at the return type instead of
+//! one more at the attribute.
 
 use quote::quote_spanned;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Block, Expr, ExprMethodCall, Ident, LitStr};
+use syn::{Block, Expr, ExprMethodCall, ExprTry, Ident, LitStr};
 
 use crate::check::Shape;
 use crate::model::{Runs, Statement, is_guard};
 use crate::site::{self, Names};
 use crate::sites::{self, Chain, RootKind};
+use proc_macro2::Span;
 
 /// What the pass needs besides the body.
 pub struct Replace<'a> {
@@ -109,9 +116,37 @@ impl Pass<'_> {
             return;
         };
         self.visit_expr_mut(value);
-        let scope = &self.replace.names.scope;
+        let Names { scope, ends, .. } = self.replace.names;
         let rewritten = quote_spanned! {value.span()=>
-            return #scope.finish_single(#value)
+            return #scope.finish_single(#value, #ends)
+        };
+        *expr = Expr::Verbatim(rewritten);
+    }
+
+    /// Whether `try_` is `<statement on the guard>.await?`.
+    fn awaits_guard(&self, try_: &ExprTry) -> bool {
+        let Expr::Await(awaited) = &*try_.expr else {
+            return false;
+        };
+        let Expr::MethodCall(call) = &*awaited.base else {
+            return false;
+        };
+        matches!(Chain::of(call), Some(Ok(chain)) if is_guard(chain.executor(), self.replace.guard))
+    }
+
+    /// `<statement>.await?` as a `match` that ends the fn through its witness.
+    fn rewrite_try(&mut self, expr: &mut Expr) {
+        let Expr::Try(try_) = expr else { return };
+        self.visit_expr_mut(&mut try_.expr);
+        let awaited = &try_.expr;
+        let ends = &self.replace.names.ends;
+        let value = Ident::new("__guarded_value", Span::mixed_site());
+        let error = Ident::new("__guarded_error", Span::mixed_site());
+        let rewritten = quote_spanned! {try_.question_token.span=>
+            match #awaited {
+                ::guarded::__private::Ok(#value) => #value,
+                ::guarded::__private::Err(#error) => return #ends.fail(#error),
+            }
         };
         *expr = Expr::Verbatim(rewritten);
     }
@@ -131,6 +166,9 @@ impl VisitMut for Pass<'_> {
                     self.next(root.sql());
                     return site::confirm_root(expr);
                 }
+            }
+            Expr::Try(try_) if self.closures == 0 && self.awaits_guard(try_) => {
+                return self.rewrite_try(expr);
             }
             Expr::Return(_)
                 if self.closures == 0 && self.replace.shape == (Shape::Single { inline: true }) =>
@@ -180,7 +218,7 @@ mod tests {
             Shape::Single { inline: true },
         );
         assert!(
-            out.contains("return guard . finish_single (Ok (1))"),
+            out.contains("return guard . finish_single (Ok (1) , __guarded_ends)"),
             "{out}"
         );
         assert!(out.contains("return 2"), "{out}");

@@ -18,6 +18,8 @@ use crate::sql::{Analysis, Backends, Bind, Claim};
 pub struct Names {
     pub scope: Ident,
     pub subject: Ident,
+    /// The witness of how the fn ends (`guarded::__private::Ends`), bound first in the fn.
+    pub ends: Ident,
     conn: Ident,
     outcome: Ident,
 }
@@ -41,6 +43,7 @@ impl Names {
         Self {
             scope: respan(guard, Span::mixed_site()),
             subject: name("__guarded_subject"),
+            ends: name("__guarded_ends"),
             conn: name("__guarded_conn"),
             outcome: name("__guarded_outcome"),
         }

@@ -7,7 +7,7 @@ pub use ::core::result::Result::{Err, Ok};
 pub use ::sqlx;
 
 pub use crate::db::Backend;
-pub use crate::ending::Ending;
+pub use crate::ending::{Ending, Ends, ends};
 pub use crate::error::Error;
 pub use crate::outcome::{FnMeta, Site, exec};
 pub use crate::scope::{Scope, Single};
@@ -66,8 +66,3 @@ pub fn same_fn<F>(_user: F, sqlx: F) -> F {
 
 /// Confirms by type that the guard's database is the one `dialect = "..."` names.
 pub fn same_db<DB: GuardedDb, C: GuardClaims, A>(_guard: &Guard<DB, C, A>) {}
-
-/// The fn ends with `error` before its body runs (the transaction could not open).
-pub fn fail<R: Ending>(error: crate::Error) -> R {
-    R::fail(error)
-}

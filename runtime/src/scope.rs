@@ -9,7 +9,7 @@
 use sqlx::{Executor, IntoArguments, Pool, Transaction};
 
 use crate::db::Backend;
-use crate::ending::Ending;
+use crate::ending::Ends;
 use crate::error::Deny;
 use crate::jwt::GuardClaims;
 use crate::outcome::{FnMeta, Outcome};
@@ -46,9 +46,9 @@ impl<DB: GuardedDb> Single<DB> {
     /// Ends the call; a denial wins over whatever the body returned, so a swallowed denial
     /// still ends the fn. A plain fn: the handler stays one small state machine. (A fn under
     /// a `[token] valid` condition ends through [`Self::finish`], which can ask the database.)
-    pub fn finish_single<R: Ending>(self, out: R) -> R {
+    pub fn finish_single<R>(self, out: R, ends: Ends<R>) -> R {
         if self.outcome.denied() {
-            return R::fail(Error::Denied(Deny::NotFound));
+            return ends.fail(Error::Denied(Deny::NotFound));
         }
         out
     }
@@ -58,28 +58,28 @@ impl<DB: GuardedDb> Single<DB> {
     /// A token the policy's `[token] valid` condition no longer admits ends it as 401
     /// `revoked`, and a denial by a named condition or a version as 409 or 412: both asked on
     /// the pool, right after the statement decided.
-    pub async fn finish<R: Ending>(mut self, out: R) -> R
+    pub async fn finish<R>(mut self, out: R, ends: Ends<R>) -> R
     where
         for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
         DB::Arguments: IntoArguments<DB>,
     {
         if let Some(query) = self.outcome.take_validity_check() {
             match self.pool.fetch_optional(query).await {
-                Ok(None) => return R::fail(self.outcome.revoked()),
+                Ok(None) => return ends.fail(self.outcome.revoked()),
                 Ok(Some(_)) => {}
-                Err(e) => return R::fail(e.into()),
+                Err(e) => return ends.fail(e.into()),
             }
         }
         if self.outcome.denied() {
             for (refusal, query) in self.outcome.take_conflict_checks() {
                 match self.pool.fetch_optional(query).await {
-                    Ok(Some(_)) => return R::fail(refusal),
+                    Ok(Some(_)) => return ends.fail(refusal),
                     Ok(None) => {}
-                    Err(e) => return R::fail(e.into()),
+                    Err(e) => return ends.fail(e.into()),
                 }
             }
         }
-        self.finish_single(out)
+        self.finish_single(out, ends)
     }
 }
 
@@ -126,18 +126,18 @@ where
 
     /// Ends the call: commits on `Ok`, rolls back on `Err` or after a denial. A denial wins
     /// over whatever the body returned, so a swallowed denial still ends the fn.
-    pub async fn finish<R: Ending>(mut self, out: R) -> R {
+    pub async fn finish<R>(mut self, out: R, ends: Ends<R>) -> R {
         if let Some(query) = self.outcome.take_validity_check() {
             match self.tx.fetch_optional(query).await {
                 Ok(None) => {
                     let revoked = self.outcome.revoked();
                     self.rollback().await;
-                    return R::fail(revoked);
+                    return ends.fail(revoked);
                 }
                 Ok(Some(_)) => {}
                 Err(e) => {
                     self.rollback().await;
-                    return R::fail(e.into());
+                    return ends.fail(e.into());
                 }
             }
         }
@@ -146,32 +146,28 @@ where
                 Ok(None) => {}
                 Ok(Some(refusal)) => {
                     self.rollback().await;
-                    return R::fail(refusal);
+                    return ends.fail(refusal);
                 }
                 Err(e) => {
                     self.rollback().await;
-                    return R::fail(e);
+                    return ends.fail(e);
                 }
             }
             let deny = match self.denial().await {
                 Ok(deny) => deny,
-                Err(e) => return R::fail(e),
+                Err(e) => return ends.fail(e),
             };
             self.rollback().await;
-            return R::fail(Error::Denied(deny));
+            return ends.fail(Error::Denied(deny));
         }
-        R::from_result(match out.into_result() {
-            Ok(value) => self
-                .tx
-                .commit()
-                .await
-                .map(|()| value)
-                .map_err(|e| R::Failure::from(e.into())),
-            Err(e) => {
-                self.rollback().await;
-                Err(e)
-            }
-        })
+        if !ends.succeeded(&out) {
+            self.rollback().await;
+            return out;
+        }
+        match self.tx.commit().await {
+            Ok(()) => out,
+            Err(e) => ends.fail(e.into()),
+        }
     }
 
     /// The named condition or version a denial failed on, if the caller may write the row

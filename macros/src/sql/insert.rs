@@ -163,7 +163,7 @@ impl Injector<'_> {
                 let at = self.token(select.select_token.0.span)?;
                 let end = self
                     .source
-                    .before(at, "FROM", Clause::Select)
+                    .before(at, "FROM", Clause::Projection)
                     .ok_or_else(|| "cannot locate the SELECT list of this INSERT".to_owned())?;
                 select
                     .projection

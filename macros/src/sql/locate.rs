@@ -15,6 +15,9 @@ use super::lex::Source;
 pub enum Clause {
     /// A SELECT's WHERE: ends at GROUP BY, ORDER BY, a set operation, ...
     Select,
+    /// A SELECT's list: ends where its FROM would, and at a WHERE when it has no FROM
+    /// (`SELECT ? WHERE NOT EXISTS (...)`), or where its WHERE would.
+    Projection,
     /// An UPDATE's or DELETE's WHERE: ends at RETURNING, ORDER BY, LIMIT.
     Mutation,
     /// A join's ON: ends at the next join, a comma, or the WHERE.
@@ -105,6 +108,11 @@ impl Source<'_> {
             || self.keyword_in(i, &["LEFT", "RIGHT"]) && self.keyword_in(i + 1, &["JOIN", "OUTER"]);
         match clause {
             Clause::Select => (self.keyword_in(i, SELECT_ENDS) && !within()) || on_insert(),
+            Clause::Projection => {
+                self.keyword(i, "WHERE")
+                    || (self.keyword_in(i, SELECT_ENDS) && !within())
+                    || on_insert()
+            }
             Clause::Mutation => self.keyword_in(i, MUTATION_ENDS),
             Clause::Brackets => false,
             Clause::On => {

@@ -417,7 +417,10 @@ impl Check<'_> {
 /// placeholder (positional style; numbered placeholders bind by number).
 ///
 /// Numbered: the user's values, then the subject, then the other claims in the order the
-/// injector numbered them (`Injected::claims`).
+/// injector numbered them (`Injected::claims`). The claims are numbered after the subject's
+/// place, so a statement that binds claims but no subject (a `[token] valid` of `:jti` alone
+/// on an unguarded table) still binds the subject there: numbers without a gap, one value
+/// each, the subject's referenced by no placeholder.
 fn binds(
     params: &placeholders::Params,
     done: &inject::Injected,
@@ -444,7 +447,10 @@ fn binds(
         }
         placeholders::Style::Numbered(_) => (0..params.count)
             .map(|i| (None, Bind::User(i)))
-            .chain((!spliced.subjects.is_empty()).then_some((None, Bind::Subject)))
+            .chain(
+                (!spliced.subjects.is_empty() || !done.claims.is_empty())
+                    .then_some((None, Bind::Subject)),
+            )
             .chain(done.claims.iter().map(|c| (None, Bind::Claim(c.clone()))))
             .collect(),
     }

@@ -527,3 +527,32 @@ fn under_a_validity_condition_a_write_to_an_unguarded_table_carries_it_too() {
     let a = analyse("INSERT INTO audit (note) VALUES (?)", Sqlite, &plain).expect("plain");
     assert_eq!(a.sql, "INSERT INTO audit (note) VALUES (?)");
 }
+
+/// `[token] valid` of `:jti` alone, on an insert into an unguarded table: no subject in the
+/// statement, yet the claim is numbered after the subject's place, which is bound too, so
+/// PostgreSQL's numbers have no gap (a gap is a statement PostgreSQL cannot type).
+#[test]
+fn a_claim_without_the_subject_keeps_numbered_placeholders_contiguous() {
+    let valid = rule(
+        "NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = :jti)",
+        None,
+    );
+    let owners = [items()];
+    let unguarded = ["revoked".to_owned()];
+    let policy = Policy {
+        owners: &owners,
+        unguarded: &unguarded,
+        valid: Some(&valid),
+    };
+    let sql = "INSERT INTO revoked (jti) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = $2)";
+    let a = analyse(sql, Postgres, &policy).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        a.sql,
+        "INSERT INTO revoked (jti) SELECT $1 WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE \
+         r.jti = $2)) AND (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = $4))"
+    );
+    assert_eq!(a.binds, [U(0), U(1), S, Bind::Claim(Claim::Jti)]);
+    let sqlite = analyse(&sql.replace("$1", "?").replace("$2", "?"), Sqlite, &policy)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sqlite.binds, [U(0), U(1), Bind::Claim(Claim::Jti)]);
+}

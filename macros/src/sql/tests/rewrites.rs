@@ -6,6 +6,20 @@ use crate::sql::Dialect::{self, MySql, Postgres, Sqlite};
 
 /// (input, dialect, output, binds). The policy guards `items.owner_id` and declares `audit`.
 const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
+    // A SELECT without FROM ends its list at the WHERE: the subject goes before it, and the
+    // NOT EXISTS reads the caller's rows only (an idempotent insert of a per-user row).
+    (
+        "INSERT INTO items (title) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM items f WHERE f.title = ?)",
+        Sqlite,
+        "INSERT INTO items (title, owner_id) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM items f WHERE (f.title = ?) AND f.owner_id = ? COLLATE BINARY)",
+        &[U(0), S, U(1), S],
+    ),
+    (
+        "INSERT INTO items (title) SELECT $1 WHERE 1 = $2",
+        Postgres,
+        "INSERT INTO items (title, owner_id) SELECT $1, $3 WHERE 1 = $2",
+        &[U(0), U(1), S],
+    ),
     (
         "UPDATE items SET title = ? WHERE id = ?",
         Sqlite,
