@@ -1,6 +1,6 @@
 //! Owners and strangers, versions, bad tokens and bodies, transfers.
 
-use crate::database;
+use crate::rows;
 use crate::server::{JSON, SECRET, Server, crafted, token_for};
 
 pub fn run(server: &Server) {
@@ -62,7 +62,7 @@ fn owner_and_stranger(server: &Server, alice: &str, bob: &str) -> (i64, String) 
         serde_json::json!([])
     );
     assert_eq!(
-        database::item(&server.url, id),
+        rows::item(&server.url, id),
         Some(("notes".into(), "alice".into(), 1, false))
     );
     (id, path)
@@ -166,5 +166,5 @@ fn transfer_then_old_owner_delete(server: &Server, id: i64, path: &str, alice: &
     server
         .call("GET", path, bob, None)
         .problem(404, "not_found");
-    assert_eq!(database::item(&server.url, id), None);
+    assert_eq!(rows::item(&server.url, id), None);
 }

@@ -1,5 +1,6 @@
-//! A fresh database per test on each backend, and the rows the tests check: SQLite always,
+//! A fresh database per test on each backend, and a reader of its rows: SQLite always,
 //! PostgreSQL and MariaDB when `GUARDED_TEST_PG` / `GUARDED_TEST_MYSQL` hold their URLs.
+//! Shared with the `conduit` example's end-to-end test.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -61,7 +62,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 }
 
 /// The rows `sql` reads, through a pool of the test's own (no guard).
-fn read<T>(url: &str, sql: &str) -> Vec<T>
+pub fn read<T>(url: &str, sql: &str) -> Vec<T>
 where
     T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
 {
@@ -74,27 +75,4 @@ where
         pool.close().await;
         rows
     })
-}
-
-/// The item's row as stored, read by the test (no guard): `(title, owner, version,
-/// archived)`, or `None` when it is gone.
-pub fn item(url: &str, id: i64) -> Option<(String, String, i64, bool)> {
-    let sql = format!(
-        "SELECT title, owner_id, version, CASE WHEN archived THEN 1 ELSE 0 END FROM items \
-         WHERE id = {id}"
-    );
-    let rows: Vec<(String, String, i64, i64)> = read(url, &sql);
-    rows.into_iter()
-        .next()
-        .map(|(title, owner, version, archived)| (title, owner, version, archived == 1))
-}
-
-/// The item's shares as stored: `(user, can_write)`, by user.
-pub fn shares(url: &str, id: i64) -> Vec<(String, bool)> {
-    let sql = format!(
-        "SELECT user_id, CASE WHEN can_write THEN 1 ELSE 0 END FROM shares WHERE item_id = {id} \
-         ORDER BY user_id"
-    );
-    let rows: Vec<(String, i64)> = read(url, &sql);
-    rows.into_iter().map(|(user, w)| (user, w == 1)).collect()
 }

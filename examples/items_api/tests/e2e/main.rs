@@ -5,6 +5,7 @@
 mod basics;
 mod database;
 mod policies;
+mod rows;
 mod server;
 
 use server::Server;

@@ -2,7 +2,7 @@
 //! logout, and If-Match under a race. Each part uses users of its own.
 
 use crate::basics::create;
-use crate::database;
+use crate::rows;
 use crate::server::{JSON, Server, token_for};
 
 pub fn run(server: &Server) {
@@ -21,7 +21,7 @@ fn share(server: &Server, path: &str, token: &str, user: &str, can_write: bool) 
         .status
 }
 
-/// The row `database::item` reads.
+/// The row `rows::item` reads.
 fn row(title: &str, owner: &str, version: i64, archived: bool) -> (String, String, i64, bool) {
     (title.into(), owner.into(), version, archived)
 }
@@ -33,7 +33,7 @@ fn shares(server: &Server) {
     let (id, path) = create(server, &olga, "plan");
 
     assert_eq!(share(server, &path, &olga, "gus", false), 204);
-    assert_eq!(database::shares(&server.url, id), [("gus".into(), false)]);
+    assert_eq!(rows::shares(&server.url, id), [("gus".into(), false)]);
     assert_eq!(
         server.call("GET", &path, &gus, None).ok(200)["access"],
         "read"
@@ -47,12 +47,12 @@ fn shares(server: &Server) {
         .call("PUT", &path, &gus, Some(r#"{"title":"gus's"}"#))
         .problem(404, "not_found");
     assert_eq!(
-        database::item(&server.url, id),
+        rows::item(&server.url, id),
         Some(row("plan", "olga", 1, false))
     );
 
     assert_eq!(share(server, &path, &olga, "gus", true), 204);
-    assert_eq!(database::shares(&server.url, id), [("gus".into(), true)]);
+    assert_eq!(rows::shares(&server.url, id), [("gus".into(), true)]);
     let written = server
         .call("PUT", &path, &gus, Some(r#"{"title":"gus's"}"#))
         .ok(200);
@@ -61,7 +61,7 @@ fn shares(server: &Server) {
         (&"write".into(), &2.into())
     );
     assert_eq!(
-        database::item(&server.url, id),
+        rows::item(&server.url, id),
         Some(row("gus's", "olga", 2, false))
     );
 
@@ -82,10 +82,10 @@ fn shares(server: &Server) {
         .call("DELETE", &format!("{path}/shares/gus"), &gus, None)
         .problem(404, "not_found");
     assert_eq!(
-        database::item(&server.url, id),
+        rows::item(&server.url, id),
         Some(row("gus's", "olga", 2, false))
     );
-    assert_eq!(database::shares(&server.url, id), [("gus".into(), true)]);
+    assert_eq!(rows::shares(&server.url, id), [("gus".into(), true)]);
 
     server
         .call("DELETE", &format!("{path}/shares/gus"), &olga, None)
@@ -93,7 +93,7 @@ fn shares(server: &Server) {
     server
         .call("DELETE", &format!("{path}/shares/gus"), &olga, None)
         .ok(204);
-    assert_eq!(database::shares(&server.url, id), []);
+    assert_eq!(rows::shares(&server.url, id), []);
     server
         .call("GET", &path, &gus, None)
         .problem(404, "not_found");
@@ -101,7 +101,7 @@ fn shares(server: &Server) {
         .call("PUT", &path, &gus, Some(r#"{"title":"late"}"#))
         .problem(404, "not_found");
     assert_eq!(
-        database::item(&server.url, id),
+        rows::item(&server.url, id),
         Some(row("gus's", "olga", 2, false))
     );
 }
@@ -146,17 +146,17 @@ fn archive(server: &Server) {
         .call("DELETE", &format!("{path}/shares/gus"), &olga, None)
         .problem(409, "archived");
     assert_eq!(
-        database::item(&server.url, id),
+        rows::item(&server.url, id),
         Some(row("report", "olga", 2, true))
     );
-    assert_eq!(database::shares(&server.url, id), [("gus".into(), true)]);
+    assert_eq!(rows::shares(&server.url, id), [("gus".into(), true)]);
 
     assert_eq!(
         server.call("GET", &path, &gus, None).ok(200)["archived"],
         true
     );
     server.call("DELETE", &path, &olga, None).ok(204);
-    assert_eq!(database::item(&server.url, id), None);
+    assert_eq!(rows::item(&server.url, id), None);
 }
 
 /// `items_api role` changes what the next statement decides, with the token unchanged.
@@ -167,7 +167,7 @@ fn administrators(server: &Server) {
     server
         .call("DELETE", &first_path, &ada, None)
         .problem(404, "not_found");
-    assert!(database::item(&server.url, first).is_some());
+    assert!(rows::item(&server.url, first).is_some());
 
     server.set_role("ada", "admin");
     // The role grants deletes only.
@@ -175,14 +175,14 @@ fn administrators(server: &Server) {
         .call("PUT", &second_path, &ada, Some(r#"{"title":"admin's"}"#))
         .problem(404, "not_found");
     server.call("DELETE", &first_path, &ada, None).ok(204);
-    assert_eq!(database::item(&server.url, first), None);
+    assert_eq!(rows::item(&server.url, first), None);
 
     server.set_role("ada", "user");
     server
         .call("DELETE", &second_path, &ada, None)
         .problem(404, "not_found");
     assert_eq!(
-        database::item(&server.url, second),
+        rows::item(&server.url, second),
         Some(row("second", "olga", 1, false))
     );
 }
@@ -210,7 +210,7 @@ fn logout(server: &Server) {
         .call("POST", "/auth/logout", &lou, None)
         .problem(401, "revoked");
     assert_eq!(
-        database::item(&server.url, id),
+        rows::item(&server.url, id),
         Some(row("draft", "lou", 1, false))
     );
     let theirs = server.call("GET", "/items", &other, None).ok(200);
@@ -233,7 +233,7 @@ fn logout_all(server: &Server) {
         .call("PUT", &path, &second, Some(r#"{"title":"after"}"#))
         .problem(401, "revoked");
     assert_eq!(
-        database::item(&server.url, id),
+        rows::item(&server.url, id),
         Some(row("mine", "max", 1, false))
     );
     // `iat` counts seconds: a token of the next second is after the cut-off.
@@ -274,7 +274,7 @@ fn if_match_race(server: &Server) {
             (1, WRITERS - 1),
             "round {round}: {statuses:?}"
         );
-        let (_, _, version, _) = database::item(&server.url, id).expect("the item");
+        let (_, _, version, _) = rows::item(&server.url, id).expect("the item");
         assert_eq!(version, round + 1);
     }
 }
