@@ -20,10 +20,11 @@ impl Db {
     pub async fn connect(url: &str) -> Result<Self, Box<dyn Error>> {
         sqlx::any::install_default_drivers();
         let scheme = url.split(':').next().unwrap_or_default().to_owned();
-        let tables = match scheme.as_str() {
-            "sqlite" => SQLITE,
-            "postgres" | "postgresql" => POSTGRES,
-            "mysql" | "mariadb" => MYSQL,
+        let portable = |id: &str| PORTABLE.iter().map(|t| t.replace("{id}", id)).collect();
+        let tables: Vec<String> = match scheme.as_str() {
+            "sqlite" => portable("INTEGER PRIMARY KEY"),
+            "postgres" | "postgresql" => portable("BIGSERIAL PRIMARY KEY"),
+            "mysql" | "mariadb" => MYSQL.iter().map(|t| (*t).to_owned()).collect(),
             _ => return Err(format!("DATABASE_URL: unknown scheme {scheme:?}").into()),
         };
         let sqlite = scheme == "sqlite";
@@ -44,7 +45,7 @@ impl Db {
             .connect(url)
             .await?;
         for table in tables {
-            pool.execute(*table).await?;
+            pool.execute(AssertSqlSafe(table)).await?;
         }
         let db = Self {
             pool,
@@ -105,13 +106,14 @@ pub fn without_credentials(url: &str) -> String {
     }
 }
 
-const SQLITE: &[&str] = &[
+/// The tables on SQLite and PostgreSQL, which differ in how an id is generated only.
+const PORTABLE: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS users (
         username      TEXT PRIMARY KEY,
         password_hash TEXT NOT NULL
     )",
     "CREATE TABLE IF NOT EXISTS articles (
-        id        INTEGER PRIMARY KEY,
+        id        {id},
         slug      TEXT NOT NULL UNIQUE,
         title     TEXT NOT NULL,
         body      TEXT NOT NULL,
@@ -119,42 +121,7 @@ const SQLITE: &[&str] = &[
     )",
     "CREATE INDEX IF NOT EXISTS articles_author ON articles (author_id)",
     "CREATE TABLE IF NOT EXISTS comments (
-        id         INTEGER PRIMARY KEY,
-        article_id BIGINT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-        author_id  TEXT   NOT NULL REFERENCES users (username),
-        body       TEXT   NOT NULL
-    )",
-    "CREATE TABLE IF NOT EXISTS favorites (
-        user_id    TEXT   NOT NULL REFERENCES users (username),
-        article_id BIGINT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-        PRIMARY KEY (user_id, article_id)
-    )",
-    "CREATE TABLE IF NOT EXISTS follows (
-        follower_id TEXT NOT NULL REFERENCES users (username),
-        followee    TEXT NOT NULL REFERENCES users (username),
-        PRIMARY KEY (follower_id, followee)
-    )",
-    "CREATE TABLE IF NOT EXISTS revoked_tokens (
-        jti        TEXT   PRIMARY KEY,
-        expires_at BIGINT NOT NULL
-    )",
-];
-
-const POSTGRES: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS users (
-        username      TEXT PRIMARY KEY,
-        password_hash TEXT NOT NULL
-    )",
-    "CREATE TABLE IF NOT EXISTS articles (
-        id        BIGSERIAL PRIMARY KEY,
-        slug      TEXT NOT NULL UNIQUE,
-        title     TEXT NOT NULL,
-        body      TEXT NOT NULL,
-        author_id TEXT NOT NULL REFERENCES users (username)
-    )",
-    "CREATE INDEX IF NOT EXISTS articles_author ON articles (author_id)",
-    "CREATE TABLE IF NOT EXISTS comments (
-        id         BIGSERIAL PRIMARY KEY,
+        id         {id},
         article_id BIGINT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
         author_id  TEXT   NOT NULL REFERENCES users (username),
         body       TEXT   NOT NULL
