@@ -89,21 +89,41 @@ impl From<sqlx::Error> for Error {
 fn is_unavailable(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
-        sqlx::Error::Database(db) => db.code().is_some_and(|c| unavailable_code(&c)),
+        sqlx::Error::Database(db) => {
+            db.code().is_some_and(|c| unavailable_code(&c)) || mysql_unavailable(&**db)
+        }
         _ => false,
     }
 }
 
 /// PostgreSQL and MySQL report five-character SQLSTATEs: class 08 (connection exception),
-/// 53 (insufficient resources) and 57 (operator intervention) are worth a retry. SQLite
-/// reports its (extended) result code: primary codes 5 (`BUSY`) and 6 (`LOCKED`).
+/// 40 (transaction rollback: a deadlock, a serialization failure), 53 (insufficient
+/// resources), 57 (operator intervention: a statement over `statement_timeout`, a server
+/// shutting down) and PostgreSQL's 55P03 (a lock not available in time) are worth a retry.
+/// SQLite reports its (extended) result code: primary codes 5 (`BUSY`) and 6 (`LOCKED`).
 fn unavailable_code(code: &str) -> bool {
     if code.len() == 5 {
-        return ["08", "53", "57"]
-            .iter()
-            .any(|class| code.starts_with(class));
+        return code == "55P03"
+            || ["08", "40", "53", "57"]
+                .iter()
+                .any(|class| code.starts_with(class));
     }
     code.parse::<u32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
+}
+
+/// MySQL and MariaDB report a lock wait over `innodb_lock_wait_timeout` (1205) and a statement
+/// over its time limit (MariaDB's `max_statement_time`, 1969; MySQL's `max_execution_time`,
+/// 3024) under SQLSTATEs shared with errors that are not worth a retry (HY000, 70100): their
+/// error numbers tell.
+#[cfg(feature = "mysql")]
+fn mysql_unavailable(db: &dyn sqlx::error::DatabaseError) -> bool {
+    db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+        .is_some_and(|e| matches!(e.number(), 1205 | 1969 | 3024))
+}
+
+#[cfg(not(feature = "mysql"))]
+fn mysql_unavailable(_: &dyn sqlx::error::DatabaseError) -> bool {
+    false
 }
 
 impl Error {
@@ -241,5 +261,24 @@ impl IntoResponse for Error {
             Self::Denied(_) | Self::Conflict(_) | Self::PreconditionFailed | Self::Database(_) => {}
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unavailable_code;
+
+    #[test]
+    fn retryable_codes_are_told_from_the_rest() {
+        for code in [
+            "08006", "40001", "40P01", "53300", "57014", "57P01", "55P03", "5", "261", "6",
+        ] {
+            assert!(unavailable_code(code), "{code}");
+        }
+        for code in [
+            "23505", "23503", "42601", "55000", "HY000", "19", "2067", "1",
+        ] {
+            assert!(!unavailable_code(code), "{code}");
+        }
     }
 }

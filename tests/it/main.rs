@@ -9,6 +9,7 @@ mod any;
 mod common;
 mod demos;
 mod errors;
+mod faults;
 mod forms;
 mod guarantee;
 mod jwt;
