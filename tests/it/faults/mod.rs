@@ -7,10 +7,14 @@
 //! - the caller gone mid-fn (the future dropped): rolled back, and the row free at once;
 //! - the pool exhausted: 503 after the pool's acquire timeout, never an unbounded wait;
 //! - a statement over its time limit (a row held by another transaction): 503, rolled back;
-//! - SQLite busy past its busy timeout: 503, nothing lost.
+//! - SQLite busy past its busy timeout: 503, nothing lost;
+//! - the server restarting under a stream of writes (a proxy cuts every connection):
+//!   only successes and 503s, no hang, recovery without a restart, nothing half-written.
 
 mod kill;
 mod limits;
+mod proxy;
+mod restart;
 
 use std::time::Duration;
 
