@@ -44,6 +44,15 @@ fn strict() -> Policy<'static> {
     }
 }
 
+/// The property tests' case count: `default` in `cargo test`, `GUARDED_PROPERTY_CASES` for a
+/// long run (`scripts/property`).
+fn cases(default: u32) -> u32 {
+    std::env::var("GUARDED_PROPERTY_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
 fn run(sql: &str, dialect: Dialect) -> Analysis {
     analyse(sql, dialect, &policy()).unwrap_or_else(|e| panic!("{sql}: {e}"))
 }

@@ -572,7 +572,7 @@ proptest! {
     // No regression file: it would land outside this module's directory; a failure prints
     // the minimal spec, which belongs in the rewrite table once fixed.
     #![proptest_config(ProptestConfig {
-        cases: 256,
+        cases: super::cases(256),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]

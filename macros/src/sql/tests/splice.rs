@@ -150,7 +150,7 @@ fn case() -> impl Strategy<Value = Case> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 512,
+        cases: super::cases(512),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
