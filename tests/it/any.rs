@@ -8,7 +8,7 @@ use sqlx::{Any, MySql, Postgres, Sqlite};
 use crate::common::{self, Backend, guard};
 
 #[guarded(owner = "items.owner_id")]
-async fn rename(mut guard: Guard<Any>, id: i64, title: &str) -> Result<(), Error> {
+pub async fn rename(mut guard: Guard<Any>, id: i64, title: &str) -> Result<(), Error> {
     sqlx::query("UPDATE items SET title = ? WHERE id = ?")
         .bind(title)
         .bind(id)

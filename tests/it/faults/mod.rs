@@ -23,6 +23,8 @@ use guarded::{Error, Guard, guarded};
 use sqlx::Any;
 use tokio::sync::oneshot;
 
+pub use crate::any::rename;
+
 /// Where a fn stops between its statements: it tells the test it is there, then waits for
 /// the go (or for the test to drop it).
 pub struct Gate {
@@ -81,16 +83,6 @@ pub async fn rename_twice(mut guard: Guard<Any>, id: i64, gate: Gate) -> Result<
         .await?;
     gate.pass().await;
     sqlx::query("UPDATE items SET title = 'second' WHERE id = ?")
-        .bind(id)
-        .execute(&mut guard)
-        .await?;
-    Ok(())
-}
-
-#[guarded(owner = "items.owner_id")]
-pub async fn rename(mut guard: Guard<Any>, id: i64, title: &str) -> Result<(), Error> {
-    sqlx::query("UPDATE items SET title = ? WHERE id = ?")
-        .bind(title)
         .bind(id)
         .execute(&mut guard)
         .await?;
