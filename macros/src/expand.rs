@@ -302,7 +302,7 @@ fn ending(sig: &syn::Signature, block: &syn::Block, ends: &Ident) -> Ending {
         ReturnType::Type(_, ty) => ty.span(),
         ReturnType::Default => sig.ident.span(),
     };
-    let turbofish = named.map(|ty| quote!(::<#ty>));
+    let turbofish = named.map(|ty| quote_spanned!(ret_span=> ::<#ty>));
     let ends_init = quote_spanned!(ret_span=> let #ends = ::guarded::__private::ends #turbofish ();
     );
     Ending {
