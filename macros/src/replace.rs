@@ -14,6 +14,7 @@
 //! type whose error lacks `From<guarded::Error>` is one error at the return type instead of
 //! one more at the attribute.
 
+use proc_macro2::Span;
 use quote::quote_spanned;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
@@ -23,7 +24,6 @@ use crate::check::Shape;
 use crate::model::{Runs, Statement, is_guard};
 use crate::site::{self, Names};
 use crate::sites::{self, Chain, RootKind};
-use proc_macro2::Span;
 
 /// What the pass needs besides the body.
 pub struct Replace<'a> {
