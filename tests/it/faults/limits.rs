@@ -10,7 +10,12 @@ use super::{assert_unavailable, gate, rename, rename_twice};
 use crate::common::{self, Backend, guard};
 
 /// An `Any` pool on `url` of `size` connections, each running `setup` first.
-async fn limited(url: &str, size: u32, acquire: Duration, setup: &'static str) -> AnyPool {
+pub(super) async fn limited(
+    url: &str,
+    size: u32,
+    acquire: Duration,
+    setup: &'static str,
+) -> AnyPool {
     sqlx::any::install_default_drivers();
     AnyPoolOptions::new()
         .max_connections(size)

@@ -9,12 +9,16 @@
 //! - a statement over its time limit (a row held by another transaction): 503, rolled back;
 //! - SQLite busy past its busy timeout: 503, nothing lost;
 //! - the server restarting under a stream of writes (a proxy cuts every connection):
-//!   only successes and 503s, no hang, recovery without a restart, nothing half-written.
+//!   only successes and 503s, no hang, recovery without a restart, nothing half-written;
+//! - the network stalling mid-fn (a proxy holds every byte): the request's deadline ends the
+//!   call, the server's idle-in-transaction limit rolls its transaction back and frees the row,
+//!   and the pool recovers when the network answers.
 
 mod kill;
 mod limits;
 mod proxy;
 mod restart;
+mod stall;
 
 use std::time::Duration;
 
