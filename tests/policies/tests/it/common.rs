@@ -67,6 +67,12 @@ pub async fn fresh(backend: &str) -> AnyPool {
         .connect(&url)
         .await
         .unwrap_or_else(|e| panic!("{backend}: {e}"));
+    if backend == "sqlite" {
+        // Writers then wait their busy timeout for each other instead of failing when a
+        // reader holds the file: what a deployment sets, and what the race's parallel
+        // trials need.
+        exec(&pool, "PRAGMA journal_mode = WAL").await;
+    }
     guarded_policies::schema::create(&pool, backend)
         .await
         .expect("the suite's tables");
