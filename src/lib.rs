@@ -4,8 +4,10 @@
 pub use guarded_macros::guarded;
 pub use guarded_runtime::{
     Alg, Authenticate, Bearer, Claims, Deny, Error, Guard, GuardClaims, GuardRef, GuardedDb, Key,
-    Subject, TokenError, Verifier, VerifierBuilder, VerifierError, bearer_token, jwt,
+    Store, Subject, TokenError, Verifier, VerifierBuilder, VerifierError, bearer_token, jwt,
 };
+#[cfg(feature = "dynamodb")]
+pub use guarded_runtime::{DynamoDb, DynamoError};
 
 #[doc(hidden)]
 pub use guarded_runtime::__private;

@@ -3,6 +3,8 @@
 //! Generated code names only `::guarded::__private::...` and `__guarded_*` locals with
 //! mixed-site hygiene, so nothing in the user's scope can change its meaning.
 
+use std::path::Path;
+
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -15,10 +17,10 @@ use crate::model::{self, Env, Model};
 use crate::replace::{self, Replace};
 use crate::site::{Names, respan};
 use crate::sql::{Backends, Claim, Dialect, Policy};
-use crate::{body, fallback, policy, signature};
+use crate::{body, dynamo, fallback, policy, signature};
 
 /// `#[guarded(attr)] item`: read, check, expand; on errors, every error next to the fn's
-/// signature.
+/// signature. A `Guard<DynamoDb>` fn has its own expansion (`dynamo`).
 pub fn attribute(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item: ItemFn = match syn::parse2(item) {
         Ok(item) => item,
@@ -26,6 +28,16 @@ pub fn attribute(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::new();
     let args = args::parse(attr, &cx);
+    if let Some(args) = &args
+        && signature::is_dynamo(&item, args)
+    {
+        let expanded = dynamo::expand(&item, args, &cx);
+        return match (cx.check(), expanded) {
+            (Err(errors), _) => fallback::with_errors(&errors, &item),
+            (Ok(()), Some(expanded)) => expanded,
+            (Ok(()), None) => unreachable!("a stage that expanded nothing reported an error"),
+        };
+    }
     let model = args.as_ref().and_then(|args| read(&item, args, &cx));
     if let Err(errors) = cx.check() {
         return fallback::with_errors(&errors, &item);
@@ -139,8 +151,8 @@ fn validity(model: &Model, names: &Names) -> Option<TokenStream> {
 }
 
 /// Cargo rebuilds the crate when the policy file changes: its bytes are part of the fn.
-fn track(model: &Model) -> Option<TokenStream> {
-    let path = model.policy_file.as_deref()?.to_str()?;
+pub fn track(policy_file: Option<&Path>) -> Option<TokenStream> {
+    let path = policy_file?.to_str()?;
     Some(quote!(
         const _: &[u8] = ::core::include_bytes!(#path);
     ))
@@ -174,7 +186,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     let names = Names::new(guard);
     let shape = check::shape(&model, args.tells_forbidden);
     let meta = meta(&sig.ident, &model, model.writes());
-    let track = track(&model);
+    let track = track(model.policy_file.as_deref());
     let claims = claims(&model, guard, &names.ends, args.span);
     let validity = validity(&model, &names);
     let mut block = *block;

@@ -10,11 +10,16 @@
 //! expansion) -> `expand` (the fn around it). `exec` is the list of executor methods shared
 //! with the runtime; `ctxt` collects every error; `fallback` is the error path; `shield` turns
 //! a panic into a compile error.
+//!
+//! A `Guard<DynamoDb>` fn (told by `signature`) takes another path after `args`: `dynamo`
+//! (its own module) reads the policy, judges every use of the guard and hands each request
+//! chain to the runtime, which adds the owner's condition.
 
 mod args;
 mod body;
 mod check;
 mod ctxt;
+mod dynamo;
 mod exec;
 mod executors;
 mod expand;

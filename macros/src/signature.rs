@@ -1,4 +1,4 @@
-//! The fn's signature: its guard parameter and its dialect.
+//! The fn's signature: its guard parameter and its dialect, or that it is a `Guard<DynamoDb>`.
 //!
 //! The return type is not read: the expansion ends the fn with `Result<T, E>` and
 //! `E: From<guarded::Error>`, which the type system checks through any alias.
@@ -13,13 +13,11 @@ use crate::sql::{Backends, Dialect};
 
 /// The guard parameter and the dialect; every problem found is reported to `cx`.
 pub fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<(GuardParam, Backends)> {
-    let sig = &item.sig;
-    if sig.asyncness.is_none() {
-        cx.push(syn::Error::new(
-            sig.fn_token.span,
-            "#[guarded] fns must be `async fn`: their statements run on a database connection",
-        ));
-    }
+    asynchronous(
+        &item.sig,
+        "their statements run on a database connection",
+        cx,
+    );
     let (guard, ty) = find_guard(item, args, cx)?;
     let from_type = dialect_of(ty);
     let dialect = match (args.dialect, from_type) {
@@ -47,6 +45,32 @@ pub fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<(GuardParam, Backen
         }
     };
     Some((guard, dialect))
+}
+
+/// Whether the guard is a `Guard<DynamoDb>` (or `Guard<guarded::DynamoDb, MyClaims>`): such a
+/// fn is expanded by `dynamo`. A guard that cannot be found is not one; `read` then says why.
+pub fn is_dynamo(item: &ItemFn, args: &Args) -> bool {
+    // Only the answer is wanted here: the stage that reads the guard reports its problems.
+    let quiet = Ctxt::new();
+    let found = find_guard(item, args, &quiet)
+        .is_some_and(|(_, ty)| database(ty).is_some_and(|db| db == "DynamoDb"));
+    let _ = quiet.check();
+    found
+}
+
+/// The guard parameter of a `Guard<DynamoDb>` fn; every problem found is reported to `cx`.
+pub fn read_dynamo(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<GuardParam> {
+    asynchronous(&item.sig, "their requests are sent with `.await`", cx);
+    find_guard(item, args, cx).map(|(guard, _)| guard)
+}
+
+fn asynchronous(sig: &syn::Signature, why: &str, cx: &Ctxt) {
+    if sig.asyncness.is_none() {
+        cx.push(syn::Error::new(
+            sig.fn_token.span,
+            format!("#[guarded] fns must be `async fn`: {why}"),
+        ));
+    }
 }
 
 /// A type as written, through the invisible groups of a `macro_rules!` `$t:ty` and
@@ -168,14 +192,19 @@ fn find_guard<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<(GuardPara
 }
 
 /// `Guard<Sqlite>`, `Guard<sqlx::Postgres, MyClaims>`, ...: the first type argument's name.
-fn dialect_of(ty: &Type) -> Option<Backends> {
+fn database(ty: &Type) -> Option<&syn::Ident> {
     let PathArguments::AngleBracketed(args) = &last_segment(ty)?.arguments else {
         return None;
     };
     let GenericArgument::Type(db) = args.args.first()? else {
         return None;
     };
-    match last_segment(db)?.ident.to_string().as_str() {
+    Some(&last_segment(db)?.ident)
+}
+
+/// The backends a guard's database type names.
+fn dialect_of(ty: &Type) -> Option<Backends> {
+    match database(ty)?.to_string().as_str() {
         "Sqlite" => Some(Backends::One(Dialect::Sqlite)),
         "Postgres" => Some(Backends::One(Dialect::Postgres)),
         "MySql" => Some(Backends::One(Dialect::MySql)),

@@ -8,9 +8,18 @@ pub use ::sqlx;
 
 pub use crate::db::Backend;
 pub use crate::ending::{Ending, Ends, ends};
-pub use crate::error::Error;
+pub use crate::error::{Deny, Error};
 pub use crate::outcome::{FnMeta, Site, exec};
 pub use crate::scope::{Scope, Single};
+
+/// What expansions of a `Guard<DynamoDb>` fn name.
+#[cfg(feature = "dynamodb")]
+pub mod dynamo {
+    pub use crate::dynamo::{
+        Table, client, delete_item, get_item, put_item, query, scan, transact_write_items,
+        update_item,
+    };
+}
 
 use crate::jwt::GuardClaims;
 use crate::{Guard, GuardRef, GuardedDb};

@@ -39,6 +39,10 @@ pub enum Error {
     /// none: the app's not-found, never a denial). A constraint the database enforces shows
     /// through [`Error::constraint_violation`].
     Database(sqlx::Error),
+    /// A DynamoDB request failed (feature `dynamodb`): 503 with `Retry-After` when a retry may
+    /// cure it (throttling, a transaction conflict, no answer), else 500.
+    #[cfg(feature = "dynamodb")]
+    DynamoDb(crate::dynamo::DynamoError),
 }
 
 impl std::fmt::Display for Error {
@@ -52,6 +56,8 @@ impl std::fmt::Display for Error {
             Self::PreconditionFailed => f.write_str("precondition failed"),
             Self::Unavailable(e) => write!(f, "database unavailable: {e}"),
             Self::Database(e) => write!(f, "database error: {e}"),
+            #[cfg(feature = "dynamodb")]
+            Self::DynamoDb(e) => write!(f, "DynamoDB error: {e}"),
         }
     }
 }
@@ -61,6 +67,8 @@ impl std::error::Error for Error {
         match self {
             Self::Unauthorized(e) => Some(e),
             Self::Unavailable(e) | Self::Database(e) => Some(e),
+            #[cfg(feature = "dynamodb")]
+            Self::DynamoDb(e) => Some(e),
             Self::BadRequest(_)
             | Self::Denied(_)
             | Self::Conflict(_)
@@ -141,6 +149,10 @@ impl Error {
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            #[cfg(feature = "dynamodb")]
+            Self::DynamoDb(e) if e.retryable() => StatusCode::SERVICE_UNAVAILABLE,
+            #[cfg(feature = "dynamodb")]
+            Self::DynamoDb(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -155,6 +167,10 @@ impl Error {
             Self::PreconditionFailed => "precondition_failed",
             Self::Unavailable(_) => "unavailable",
             Self::Database(_) => "internal",
+            #[cfg(feature = "dynamodb")]
+            Self::DynamoDb(e) if e.retryable() => "unavailable",
+            #[cfg(feature = "dynamodb")]
+            Self::DynamoDb(_) => "internal",
         }
     }
 }
@@ -230,6 +246,10 @@ impl IntoResponse for Error {
         {
             tracing::error!(error = %e, "guarded: database error");
         }
+        #[cfg(feature = "dynamodb")]
+        if let Self::DynamoDb(e) = &self {
+            tracing::error!(error = %e, "guarded: DynamoDB error");
+        }
         let body = serde_json::json!({
             "type": "about:blank",
             "title": status.canonical_reason().unwrap_or("Error"),
@@ -255,10 +275,10 @@ impl IntoResponse for Error {
                     HeaderValue::from_static(r#"Bearer error="invalid_request""#),
                 );
             }
-            Self::Unavailable(_) => {
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
-            Self::Denied(_) | Self::Conflict(_) | Self::PreconditionFailed | Self::Database(_) => {}
+            _ => {}
         }
         response
     }

@@ -8,7 +8,7 @@ use http::request::Parts;
 use sqlx::Pool;
 
 use crate::authenticate::{Authenticate, Bearer};
-use crate::db::Backend;
+use crate::db::{Backend, Store};
 use crate::jwt::{Claims, GuardClaims};
 use crate::{Error, GuardedDb};
 
@@ -21,25 +21,23 @@ use crate::{Error, GuardedDb};
 /// `C` is the claims type; `A` says where they come from: the request's token, verified by the
 /// router state's [`Verifier`](crate::Verifier) ([`Bearer`], the default), or an app's own
 /// [`Authenticate`], such as a server-side session.
-pub struct Guard<DB: GuardedDb, C: GuardClaims = Claims, A = Bearer> {
-    pool: Pool<DB>,
-    backend: Backend,
+pub struct Guard<DB: Store, C: GuardClaims = Claims, A = Bearer> {
+    handle: DB::Handle,
     claims: Arc<C>,
     source: PhantomData<fn() -> A>,
 }
 
-impl<DB: GuardedDb, C: GuardClaims, A> Clone for Guard<DB, C, A> {
+impl<DB: Store, C: GuardClaims, A> Clone for Guard<DB, C, A> {
     fn clone(&self) -> Self {
         Self {
-            pool: self.pool.clone(),
-            backend: self.backend,
+            handle: self.handle.clone(),
             claims: Arc::clone(&self.claims),
             source: PhantomData,
         }
     }
 }
 
-impl<DB: GuardedDb, C: GuardClaims + std::fmt::Debug, A> std::fmt::Debug for Guard<DB, C, A> {
+impl<DB: Store, C: GuardClaims + std::fmt::Debug, A> std::fmt::Debug for Guard<DB, C, A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Guard")
             .field("subject", &self.claims.subject())
@@ -47,7 +45,7 @@ impl<DB: GuardedDb, C: GuardClaims + std::fmt::Debug, A> std::fmt::Debug for Gua
     }
 }
 
-impl<DB: GuardedDb, C: GuardClaims> Guard<DB, C> {
+impl<DB: Store, C: GuardClaims> Guard<DB, C> {
     /// A guard for a subject established elsewhere (a background job acting for a user whose
     /// id it read from trusted storage). Handlers get theirs from the request instead.
     ///
@@ -55,18 +53,17 @@ impl<DB: GuardedDb, C: GuardClaims> Guard<DB, C> {
     ///
     /// For an `Any` pool whose URL names no backend `guarded` writes statements for (SQLite,
     /// PostgreSQL, MySQL/MariaDB): a configuration error, found at the first guard.
-    pub fn trusted(pool: Pool<DB>, claims: C) -> Self {
-        let backend = DB::backend(&pool).unwrap_or_else(|| panic!("{UNSUPPORTED}"));
+    pub fn trusted(source: DB::Source, claims: C) -> Self {
+        let handle = DB::handle(source).unwrap_or_else(|e| panic!("{e}"));
         Self {
-            pool,
-            backend,
+            handle,
             claims: Arc::new(claims),
             source: PhantomData,
         }
     }
 }
 
-impl<DB: GuardedDb, C: GuardClaims, A> Guard<DB, C, A> {
+impl<DB: Store, C: GuardClaims, A> Guard<DB, C, A> {
     /// The verified claims.
     pub fn claims(&self) -> &C {
         &self.claims
@@ -77,36 +74,37 @@ impl<DB: GuardedDb, C: GuardClaims, A> Guard<DB, C, A> {
         self.claims.subject()
     }
 
-    pub(crate) fn pool(&self) -> &Pool<DB> {
-        &self.pool
-    }
-
-    pub(crate) fn backend(&self) -> Backend {
-        self.backend
+    #[cfg_attr(not(feature = "dynamodb"), allow(dead_code))]
+    pub(crate) fn handle(&self) -> &DB::Handle {
+        &self.handle
     }
 }
 
-const UNSUPPORTED: &str = "a Guard<Any> needs a pool of sqlite, postgres or mysql (mariadb): #[guarded] writes its \
-     statements for those";
+impl<DB: GuardedDb, C: GuardClaims, A> Guard<DB, C, A> {
+    pub(crate) fn pool(&self) -> &Pool<DB> {
+        &self.handle.pool
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        self.handle.backend
+    }
+}
 
 impl<S, DB, C, A> FromRequestParts<S> for Guard<DB, C, A>
 where
     S: Send + Sync,
-    DB: GuardedDb,
+    DB: Store,
     C: GuardClaims,
     A: Authenticate<S, C>,
-    Pool<DB>: FromRef<S>,
+    DB::Source: FromRef<S>,
 {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let claims = A::authenticate(parts, state).await?;
-        let pool = Pool::from_ref(state);
-        let backend = DB::backend(&pool)
-            .ok_or_else(|| Error::Database(sqlx::Error::Configuration(UNSUPPORTED.into())))?;
+        let handle = DB::handle(DB::Source::from_ref(state))?;
         Ok(Self {
-            pool,
-            backend,
+            handle,
             claims: Arc::new(claims),
             source: PhantomData,
         })

@@ -4,6 +4,8 @@
 
 mod authenticate;
 mod db;
+#[cfg(feature = "dynamodb")]
+mod dynamo;
 mod ending;
 mod error;
 mod guard;
@@ -17,7 +19,9 @@ mod transport;
 pub mod __private;
 
 pub use authenticate::{Authenticate, Bearer};
-pub use db::GuardedDb;
+pub use db::{GuardedDb, Store};
+#[cfg(feature = "dynamodb")]
+pub use dynamo::{DynamoDb, DynamoError};
 pub use error::{Deny, Error};
 pub use guard::Guard;
 pub use guard_ref::GuardRef;

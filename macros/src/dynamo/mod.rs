@@ -1,0 +1,69 @@
+//! The expansion of a `Guard<DynamoDb>` fn: each request, written as one chain
+//! `guard.client().OP() .. .send()`, goes to the runtime's `OP`, which adds the owner's
+//! condition to it and sends it.
+//!
+//! There is no SQL to rewrite and no scope to open: the fn is emitted as written, with each
+//! request replaced. `rules` says what a fn may do, `walk` judges the body and `request`
+//! expands one request; `chain` takes method chains apart.
+
+mod chain;
+mod request;
+mod rules;
+mod walk;
+
+#[cfg(test)]
+mod tests;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::ItemFn;
+
+use crate::args::Args;
+use crate::ctxt::Ctxt;
+use crate::policy::{self, Policy};
+use crate::sql::Owner;
+use crate::{expand, signature};
+
+/// The guarded tables, as the expansion hands them to the runtime.
+struct Tables<'a> {
+    owners: &'a [Owner],
+    /// `deny = 403`: a request on another's item is a 403, not a 404.
+    tells_forbidden: bool,
+}
+
+/// The fn with its requests expanded; `None` once an error is reported to `cx`.
+pub fn expand(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<TokenStream> {
+    let file = policy::load()
+        .map_err(|message| cx.push(syn::Error::new(args.span, message)))
+        .ok()?;
+    expand_with(item, args, file.as_ref(), cx)
+}
+
+/// `expand` with the crate's policy file already read.
+fn expand_with(
+    item: &ItemFn,
+    args: &Args,
+    file: Option<&Policy>,
+    cx: &Ctxt,
+) -> Option<TokenStream> {
+    let guard = signature::read_dynamo(item, args, cx);
+    let owners = policy::owners(args, file).map_err(|e| cx.push(e)).ok()?;
+    rules::policy(args, file, &owners, cx);
+    let guard = guard?;
+    let tables = Tables {
+        owners: &owners,
+        tells_forbidden: args.tells_forbidden,
+    };
+    let mut block = (*item.block).clone();
+    walk::body(&mut block, &guard.ident, &tables, cx);
+    if let Some(track) = expand::track(file.map(|f| f.path.as_path())) {
+        block.stmts.insert(0, syn::parse_quote!(#track));
+    }
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = item;
+    Some(quote! {
+        #(#attrs)*
+        #vis #sig #block
+    })
+}

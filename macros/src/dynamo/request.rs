@@ -1,0 +1,189 @@
+//! One request, `guard.client().OP() .. .send()`: judged, then handed to the runtime's `OP`,
+//! which adds the owner's condition and sends it.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::{Expr, ExprMethodCall, Ident, Lit};
+
+use super::Tables;
+use super::chain::{self, Chain};
+use super::rules;
+use crate::ctxt::Ctxt;
+use crate::policy::FILE;
+use crate::sql::Owner;
+
+/// The tables a request is checked against.
+pub enum Target<'a> {
+    /// The one its `.table_name("..")` names.
+    One(&'a Owner),
+    /// Every guarded table: a transaction names the table of each of its items.
+    Every,
+}
+
+/// The request's table, or `None` once every problem with the chain is reported. `chain` is
+/// the guard's, its first call `.client()`.
+pub fn judge<'a>(chain: &Chain, owners: &'a [Owner], cx: &Ctxt) -> Option<Target<'a>> {
+    let Some(op) = chain.calls.get(1) else {
+        cx.spanned(chain.tokens(1), rules::kept_client());
+        return None;
+    };
+    let known = rules::OPERATIONS.contains(&op.method.to_string().as_str());
+    if !known {
+        cx.push(rules::refused_operation(&op.method));
+    }
+    let middle = &chain.calls[2..];
+    let sent = sent(chain, cx);
+    let middle = &middle[..sent.unwrap_or(middle.len())];
+    let mut allowed = true;
+    for call in middle {
+        if let Some(e) = rules::refused_method(&call.method) {
+            cx.push(e);
+            allowed = false;
+        }
+    }
+    if !known {
+        return None;
+    }
+    let target = if op.method == rules::TRANSACT {
+        Some(Target::Every)
+    } else {
+        table(&op.method, middle, owners, cx).map(Target::One)
+    };
+    target.filter(|_| allowed && sent.is_some())
+}
+
+/// Where `.send()` is among the calls after the operation; it must be the last of them.
+fn sent(chain: &Chain, cx: &Ctxt) -> Option<usize> {
+    let after_op = &chain.calls[2..];
+    let Some(at) = after_op.iter().position(|call| call.method == "send") else {
+        cx.spanned(chain.tokens(chain.calls.len()), rules::unsent());
+        return None;
+    };
+    let send = &after_op[at];
+    if let Some(next) = after_op.get(at + 1) {
+        cx.spanned(&next.method, rules::AFTER_SEND);
+        return None;
+    }
+    if !send.args.is_empty() || send.turbofish.is_some() {
+        let (turbofish, args) = (&send.turbofish, &send.args);
+        cx.spanned(quote!(#turbofish #args), rules::SEND_ARGS);
+        return None;
+    }
+    Some(at)
+}
+
+/// The guarded table the chain's one `.table_name("..")` names.
+fn table<'a>(
+    op: &Ident,
+    calls: &[ExprMethodCall],
+    owners: &'a [Owner],
+    cx: &Ctxt,
+) -> Option<&'a Owner> {
+    let listed = listed(owners);
+    let mut named = calls.iter().filter(|call| call.method == "table_name");
+    let Some(first) = named.next() else {
+        cx.spanned(
+            op,
+            format!(
+                "name the table of `{op}` in this chain with `.table_name(\"...\")`, a string \
+                 literal: the guard checks that it is one of this fn's guarded tables \
+                 ({listed})"
+            ),
+        );
+        return None;
+    };
+    if let Some(second) = named.next() {
+        cx.spanned(
+            &second.method,
+            "the table is named twice; name it once, with `.table_name(\"...\")`",
+        );
+        return None;
+    }
+    let literal = match first.args.first().map(ungroup) {
+        Some(Expr::Lit(lit)) if first.args.len() == 1 => match &lit.lit {
+            Lit::Str(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(literal) = literal else {
+        cx.spanned(
+            &first.args,
+            format!(
+                "the table must be a string literal the macro can check against the guarded \
+                 tables ({listed}): write `.table_name(\"items\")`"
+            ),
+        );
+        return None;
+    };
+    let name = literal.value();
+    let owner = owners.iter().find(|o| o.table == name);
+    if owner.is_none() {
+        cx.spanned(
+            literal,
+            format!(
+                "`{name}` is not a guarded table of this fn, which guards {listed}; add it to \
+                 `owner` (or to {FILE}), or request it outside #[guarded] fns"
+            ),
+        );
+    }
+    owner
+}
+
+/// An expression through the invisible groups of a `macro_rules!` `$e:expr`.
+fn ungroup(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Group(g) => ungroup(&g.expr),
+        _ => expr,
+    }
+}
+
+fn listed(owners: &[Owner]) -> String {
+    let names: Vec<String> = owners.iter().map(|o| format!("`{}`", o.table)).collect();
+    names.join(", ")
+}
+
+/// `guard.client().OP() <calls> .send()` as
+/// `__private::dynamo::OP(&guard, &<table>, __private::dynamo::client(&guard).OP() <calls>)`.
+pub fn expand(chain: Chain, target: &Target<'_>, tables: &Tables<'_>) -> Expr {
+    let Chain { base, calls } = chain;
+    let mut calls = calls.into_iter();
+    let client = calls.next().expect("a request starts with `.client()`");
+    let op = calls.next().expect("a judged request has its operation");
+    let name = op.method.clone();
+    let mut builder: Vec<ExprMethodCall> = std::iter::once(op).chain(calls).collect();
+    builder.pop();
+    // Generated paths carry the user's spans: a type error shows under the request.
+    let client =
+        quote_spanned!(client.method.span()=> ::guarded::__private::dynamo::client(&#base));
+    let builder = chain::fold(Expr::Verbatim(client), builder);
+    let table = match target {
+        Target::One(owner) => tables.table(owner),
+        Target::Every => {
+            let every = tables.owners.iter().map(|owner| tables.table(owner));
+            quote!([#(#every),*])
+        }
+    };
+    Expr::Verbatim(quote_spanned! {name.span()=>
+        ::guarded::__private::dynamo::#name(&#base, &#table, #builder)
+    })
+}
+
+impl Tables<'_> {
+    /// What the runtime knows of a guarded table.
+    fn table(&self, owner: &Owner) -> TokenStream {
+        let Owner { table, column, .. } = owner;
+        let deny = if self.tells_forbidden {
+            quote!(Forbidden)
+        } else {
+            quote!(NotFound)
+        };
+        quote! {
+            ::guarded::__private::dynamo::Table {
+                name: #table,
+                owner: #column,
+                deny: ::guarded::__private::Deny::#deny,
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! What a `Guard<DynamoDb>` fn may do, and what it is told when it does something else.
+//!
+//! The runtime adds the owner's condition to the request a chain builds; anything that could
+//! change the request after that, send it another way, or hide its table from the macro is
+//! refused here.
+
+use syn::Ident;
+
+use crate::args::Args;
+use crate::ctxt::Ctxt;
+use crate::policy::{FILE, Policy};
+use crate::sql::{Grants, Owner};
+
+/// The one shape of a request, named in every error about a use of the guard.
+const SHAPE: &str = "a `Guard<DynamoDb>` runs requests only as one chain \
+                     `guard.client().<operation>()...send()`";
+
+/// A use of the guard that is neither a request nor a read of the caller.
+pub fn other_use() -> String {
+    format!(
+        "{SHAPE}, and is otherwise only read with `guard.subject()` or `guard.claims()`; \
+         build each request right here in one expression, and hand helpers the subject or \
+         the claims, not the guard"
+    )
+}
+
+/// `guard.client()` that does not start a whole request.
+pub fn kept_client() -> String {
+    format!(
+        "{SHAPE}: the guard adds its condition where that chain ends, so the client cannot be \
+         kept or handed on; write the whole request here, from `guard.client()` to `.send()`"
+    )
+}
+
+/// A request chain without its `.send()`.
+pub fn unsent() -> String {
+    format!(
+        "{SHAPE}: end this chain with `.send()` in the same expression, where the guard adds \
+         its condition; a builder cannot be kept in a variable and sent later"
+    )
+}
+
+pub const AFTER_SEND: &str = "nothing follows `.send()` in a guarded chain: the chain becomes \
+                              the guard's call, which returns a future; `.await` it and use \
+                              its output";
+
+pub const SEND_ARGS: &str = "`.send()` takes no arguments in a guarded chain";
+
+/// The requests the runtime conditions.
+pub const OPERATIONS: &[&str] = &[
+    "get_item",
+    "put_item",
+    "update_item",
+    "delete_item",
+    "query",
+    "scan",
+    "transact_write_items",
+];
+
+/// The operation that names its tables inside its items, not with `.table_name(..)`.
+pub const TRANSACT: &str = "transact_write_items";
+
+/// Why `op` is not one of `OPERATIONS`.
+pub fn refused_operation(op: &Ident) -> syn::Error {
+    let why = match op.to_string().as_str() {
+        "batch_write_item" => {
+            "BatchWriteItem takes no condition expression, so its writes cannot depend on the \
+             owner; use `put_item` or `delete_item` for each item, or `transact_write_items` \
+             to write them all or none"
+        }
+        "batch_get_item" | "transact_get_items" => {
+            "it reads several items with no condition the guard can add or check per item; use \
+             `get_item` for each key, or `query` with the key condition"
+        }
+        "execute_statement" | "batch_execute_statement" | "execute_transaction" => {
+            "PartiQL is a string the macro cannot rewrite, so the guard cannot add its \
+             condition; write the request with `get_item`, `put_item`, `update_item`, \
+             `delete_item`, `query`, `scan` or `transact_write_items`"
+        }
+        _ => {
+            "the guard conditions requests on items only: `get_item`, `put_item`, \
+             `update_item`, `delete_item`, `query`, `scan` and `transact_write_items`; run \
+             other requests (tables, backups, streams) outside #[guarded] fns, with the \
+             client from the application's state"
+        }
+    };
+    syn::Error::new(op.span(), format!("`{op}` cannot be guarded: {why}"))
+}
+
+/// Why a method cannot be part of a guarded chain, if it cannot.
+pub fn refused_method(method: &Ident) -> Option<syn::Error> {
+    let name = method.to_string();
+    let why = match name.as_str() {
+        "customize" => "it can change the request after the guard has added its condition; \
+                        set what the request needs with the builder's own methods"
+            .to_owned(),
+        "config_override" | "set_config_override" => {
+            "it can change the request after the guard has added its condition (interceptors, \
+             endpoint); configure the client in the application's state instead"
+                .to_owned()
+        }
+        "set_table_name" => "the table must be a string literal the macro checks against the \
+                             guarded tables: write `.table_name(\"items\")`"
+            .to_owned(),
+        "into_paginator" => "a paginator sends requests the guard does not condition; page \
+                             with `.exclusive_start_key(..)`, from the output's \
+                             `last_evaluated_key`"
+            .to_owned(),
+        _ => format!(
+            "it is a legacy parameter DynamoDB refuses next to the expressions the guard adds; \
+             use {} instead",
+            modern(&name)?
+        ),
+    };
+    Some(syn::Error::new(
+        method.span(),
+        format!("`.{name}(..)` cannot be part of a guarded request: {why}"),
+    ))
+}
+
+/// The expression that replaces a legacy parameter.
+fn modern(legacy: &str) -> Option<&'static str> {
+    let legacy = legacy.strip_prefix("set_").unwrap_or(legacy);
+    Some(match legacy {
+        "expected" => "`.condition_expression(..)`",
+        "attribute_updates" => "`.update_expression(..)`",
+        "conditional_operator" => "`AND` or `OR` inside the expression",
+        "key_conditions" => "`.key_condition_expression(..)`",
+        "query_filter" | "scan_filter" => "`.filter_expression(..)`",
+        "attributes_to_get" => "`.projection_expression(..)`",
+        _ => return None,
+    })
+}
+
+/// The attribute and the policy: a `Guard<DynamoDb>` fn knows owners, and nothing else yet.
+pub fn policy(args: &Args, file: Option<&Policy>, owners: &[Owner], cx: &Ctxt) {
+    let more = file.is_some_and(|f| f.rules.valid.is_some())
+        || owners.iter().any(|o| {
+            o.public_read
+                || o.grants != Grants::default()
+                || !o.named.is_empty()
+                || o.version.is_some()
+        });
+    if more {
+        cx.push(syn::Error::new(
+            args.span,
+            format!(
+                "policies other than the owner are not yet supported on DynamoDB: remove \
+                 `public_read`, and the `[token]`, `read`, `grant`, `conditions` and `version` \
+                 entries of {FILE}, for a `Guard<DynamoDb>` fn"
+            ),
+        ));
+    }
+    if !args.unguarded.is_empty() {
+        cx.push(syn::Error::new(
+            args.span,
+            "`unguarded` is not supported on DynamoDB: every table a `Guard<DynamoDb>` fn \
+             requests is guarded; run requests on other tables outside #[guarded] fns",
+        ));
+    }
+    if let Some((_, span)) = args.dialect {
+        cx.push(syn::Error::new(
+            span,
+            "`dialect` names a SQL database; the guard's type already says DynamoDB: remove it",
+        ));
+    }
+}

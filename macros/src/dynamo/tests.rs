@@ -1,0 +1,404 @@
+//! The expansion of request chains, and a refusal for each way around the guard.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::ItemFn;
+
+use crate::args;
+use crate::ctxt::Ctxt;
+use crate::policy::{self, Policy};
+
+/// The fn expanded with `attr` and the policy file `file`, or its errors, one per line.
+fn run(attr: TokenStream, file: Option<&str>, item: &ItemFn) -> Result<String, String> {
+    let cx = Ctxt::new();
+    let file = file.map(|text| Policy {
+        path: "guarded.toml".into(),
+        rules: policy::parse(text).expect("a valid policy file"),
+    });
+    let expanded =
+        args::parse(attr, &cx).and_then(|args| super::expand_with(item, &args, file.as_ref(), &cx));
+    match cx.check() {
+        Ok(()) => Ok(expanded.expect("expanded").to_string()),
+        Err(errors) => Err(errors
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")),
+    }
+}
+
+fn expand(item: &ItemFn) -> String {
+    run(quote!(owner = "items.owner_id"), None, item).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The errors of `item`, guarding `items` and `lists`.
+fn refused(item: &ItemFn) -> String {
+    run(quote!(owner = "items.owner_id, lists.user_id"), None, item).expect_err("a refusal")
+}
+
+fn assert_refused(item: &ItemFn, says: &[&str]) {
+    let errors = refused(item);
+    for part in says {
+        assert!(errors.contains(part), "expected {part:?} in:\n{errors}");
+    }
+}
+
+fn items(deny: &str) -> TokenStream {
+    let deny = syn::Ident::new(deny, proc_macro2::Span::call_site());
+    quote! {
+        ::guarded::__private::dynamo::Table {
+            name: "items",
+            owner: "owner_id",
+            deny: ::guarded::__private::Deny::#deny,
+        }
+    }
+}
+
+#[test]
+fn an_update_goes_to_the_runtime_with_its_table() {
+    let item: ItemFn = syn::parse_quote! {
+        async fn rename(guard: Guard<DynamoDb>, id: String, title: String) -> Result<(), AppError> {
+            let sub = guard.subject();
+            guard.client().update_item()
+                .table_name("items")
+                .key("id", AttributeValue::S(id))
+                .update_expression("SET title = :t")
+                .expression_attribute_values(":t", AttributeValue::S(title))
+                .condition_expression("attribute_exists(id)")
+                .send()
+                .await?;
+            Ok(())
+        }
+    };
+    let table = items("NotFound");
+    let want = quote! {
+        async fn rename(guard: Guard<DynamoDb>, id: String, title: String) -> Result<(), AppError> {
+            let sub = guard.subject();
+            ::guarded::__private::dynamo::update_item(
+                &guard,
+                &#table,
+                ::guarded::__private::dynamo::client(&guard).update_item()
+                    .table_name("items")
+                    .key("id", AttributeValue::S(id))
+                    .update_expression("SET title = :t")
+                    .expression_attribute_values(":t", AttributeValue::S(title))
+                    .condition_expression("attribute_exists(id)")
+            )
+            .await?;
+            Ok(())
+        }
+    };
+    assert_eq!(expand(&item), want.to_string());
+}
+
+#[test]
+fn every_item_operation_is_expanded() {
+    for op in ["get_item", "put_item", "delete_item", "query", "scan"] {
+        let op = syn::Ident::new(op, proc_macro2::Span::call_site());
+        let item: ItemFn = syn::parse_quote! {
+            async fn f(guard: Guard<guarded::DynamoDb, MyClaims>) -> Result<(), E> {
+                let out = guard.client().#op().table_name("items").send().await?;
+                Ok(())
+            }
+        };
+        let out = expand(&item);
+        let call = format!(":: guarded :: __private :: dynamo :: {op} (& guard , & :: guarded");
+        assert!(out.contains(&call), "{out}");
+        let builder =
+            quote!(::guarded::__private::dynamo::client(&guard).#op().table_name("items"));
+        assert!(out.contains(&builder.to_string()), "{out}");
+        assert!(!out.contains("send"), "{out}");
+    }
+}
+
+#[test]
+fn a_transaction_is_checked_against_every_guarded_table() {
+    let item: ItemFn = syn::parse_quote! {
+        async fn f(guard: Guard<DynamoDb>, put: TransactWriteItem) -> Result<(), E> {
+            guard.client().transact_write_items().transact_items(put).send().await?;
+            Ok(())
+        }
+    };
+    let out = run(
+        quote!(owner = "items.owner_id, lists.user_id", deny = 403),
+        None,
+        &item,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let items = items("Forbidden");
+    let want = quote! {
+        ::guarded::__private::dynamo::transact_write_items(
+            &guard,
+            &[
+                #items,
+                ::guarded::__private::dynamo::Table {
+                    name: "lists",
+                    owner: "user_id",
+                    deny: ::guarded::__private::Deny::Forbidden,
+                }
+            ],
+            ::guarded::__private::dynamo::client(&guard).transact_write_items().transact_items(put)
+        )
+    };
+    assert!(out.contains(&want.to_string()), "{out}");
+}
+
+#[test]
+fn requests_inside_closures_and_values_are_expanded_and_the_file_is_tracked() {
+    let item: ItemFn = syn::parse_quote! {
+        async fn f(guard: Guard<DynamoDb>) -> Result<(), E> {
+            let run = || async {
+                guard.client().get_item().table_name("items")
+                    .key("owner_id", AttributeValue::S(guard.subject().to_string()))
+                    .send().await
+            };
+            tracing::info!(sub = %guard.subject(), "read");
+            run().await?;
+            Ok(())
+        }
+    };
+    let out = run(
+        quote!(),
+        Some("[tables.items]\nowner = \"owner_id\"\n"),
+        &item,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.contains("include_bytes ! (\"guarded.toml\")"), "{out}");
+    assert!(
+        out.contains(":: guarded :: __private :: dynamo :: get_item (& guard"),
+        "{out}"
+    );
+}
+
+#[test]
+fn operations_that_cannot_carry_the_condition_are_refused() {
+    for (op, says) in [
+        (
+            "frobnicate",
+            "cannot be guarded: the guard conditions requests on items only",
+        ),
+        ("create_table", "outside #[guarded] fns"),
+        ("batch_write_item", "takes no condition expression"),
+        ("batch_get_item", "use `get_item` for each key"),
+        (
+            "execute_statement",
+            "PartiQL is a string the macro cannot rewrite",
+        ),
+        ("execute_transaction", "PartiQL"),
+    ] {
+        let op = syn::Ident::new(op, proc_macro2::Span::call_site());
+        let item: ItemFn = syn::parse_quote! {
+            async fn f(guard: Guard<DynamoDb>) -> Result<(), E> {
+                guard.client().#op().send().await?;
+                Ok(())
+            }
+        };
+        assert_refused(&item, &[&format!("`{op}` cannot be guarded"), says]);
+    }
+}
+
+#[test]
+fn the_table_is_one_literal_naming_a_guarded_table() {
+    let cases: [(ItemFn, &str); 4] = [
+        (
+            syn::parse_quote!(
+                async fn f(guard: Guard<DynamoDb>) -> R {
+                    guard.client().get_item().key("id", k).send().await
+                }
+            ),
+            "name the table of `get_item` in this chain with `.table_name(\"...\")`",
+        ),
+        (
+            syn::parse_quote!(
+                async fn f(guard: Guard<DynamoDb>, t: &str) -> R {
+                    guard.client().scan().table_name(t).send().await
+                }
+            ),
+            "the table must be a string literal",
+        ),
+        (
+            syn::parse_quote!(
+                async fn f(guard: Guard<DynamoDb>) -> R {
+                    guard.client().query().table_name("users").send().await
+                }
+            ),
+            "`users` is not a guarded table of this fn, which guards `items`, `lists`",
+        ),
+        (
+            syn::parse_quote!(
+                async fn f(guard: Guard<DynamoDb>) -> R {
+                    guard
+                        .client()
+                        .query()
+                        .table_name("items")
+                        .table_name("lists")
+                        .send()
+                        .await
+                }
+            ),
+            "the table is named twice",
+        ),
+    ];
+    for (item, says) in cases {
+        assert_refused(&item, &[says]);
+    }
+}
+
+#[test]
+fn methods_that_change_or_hide_the_request_are_refused() {
+    for (method, says) in [
+        ("customize", "after the guard has added its condition"),
+        ("config_override", "after the guard has added its condition"),
+        ("set_config_override", "configure the client"),
+        ("set_table_name", "must be a string literal"),
+        ("expected", "use `.condition_expression(..)`"),
+        ("set_attribute_updates", "use `.update_expression(..)`"),
+        ("conditional_operator", "`AND` or `OR`"),
+        ("key_conditions", "`.key_condition_expression(..)`"),
+        ("scan_filter", "`.filter_expression(..)`"),
+        ("attributes_to_get", "`.projection_expression(..)`"),
+        ("into_paginator", "page with `.exclusive_start_key(..)`"),
+    ] {
+        let method = syn::Ident::new(method, proc_macro2::Span::call_site());
+        let item: ItemFn = syn::parse_quote! {
+            async fn f(guard: Guard<DynamoDb>) -> R {
+                guard.client().put_item().table_name("items").#method(x).send().await
+            }
+        };
+        assert_refused(&item, &[&format!("`.{method}(..)` cannot be part"), says]);
+    }
+}
+
+#[test]
+fn a_request_is_sent_where_it_is_built() {
+    let cases: [(ItemFn, &str); 6] = [
+        (
+            syn::parse_quote!(
+                async fn f(guard: Guard<DynamoDb>) -> R {
+                    helper(&guard).await
+                }
+            ),
+            "hand helpers the subject or the claims, not the guard",
+        ),
+        (
+            syn::parse_quote!(
+                async fn f(guard: Guard<DynamoDb>) -> R {
+                    let c = guard.client();
+                    c.scan().send().await
+                }
+            ),
+            "the client cannot be kept or handed on",
+        ),
+        (
+            syn::parse_quote!(
+                async fn f(guard: Guard<DynamoDb>) -> R {
+                    let b = guard.client().scan().table_name("items");
+                    b.send().await
+                }
+            ),
+            "end this chain with `.send()` in the same expression",
+        ),
+        (
+            syn::parse_quote!(
+                async fn f(guard: Guard<DynamoDb>) -> R {
+                    guard
+                        .client()
+                        .scan()
+                        .table_name("items")
+                        .send()
+                        .boxed()
+                        .await
+                }
+            ),
+            "nothing follows `.send()`",
+        ),
+        (
+            syn::parse_quote!(
+                async fn f(guard: Guard<DynamoDb>) -> R {
+                    let g = Wrapper { guard };
+                    g.run().await
+                }
+            ),
+            "runs requests only as one chain",
+        ),
+        (
+            syn::parse_quote!(
+                async fn f(guard: Guard<DynamoDb>) -> R {
+                    debug!("{:?}", guard.client());
+                    Ok(())
+                }
+            ),
+            "inside another macro the guard can only be read",
+        ),
+    ];
+    for (item, says) in cases {
+        assert_refused(&item, &[says]);
+    }
+}
+
+#[test]
+fn policies_beyond_the_owner_and_sql_keys_are_refused() {
+    let item: ItemFn = syn::parse_quote! {
+        async fn f(guard: Guard<DynamoDb>) -> R {
+            guard.client().get_item().table_name("items").send().await
+        }
+    };
+    let refused = [
+        (
+            quote!(owner = "items.owner_id", public_read = "items"),
+            None,
+        ),
+        (
+            quote!(),
+            Some(
+                "[token]\nvalid = \"NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = :jti)\"\n\n[tables.items]\nowner = \"owner_id\"\n",
+            ),
+        ),
+        (
+            quote!(),
+            Some("[tables.items]\nowner = \"owner_id\"\nversion = \"version\"\n"),
+        ),
+    ];
+    for (attr, file) in refused {
+        let e = run(attr, file, &item).expect_err("a refusal");
+        assert!(
+            e.contains("policies other than the owner are not yet supported on DynamoDB"),
+            "{e}"
+        );
+    }
+    let e = run(
+        quote!(owner = "items.owner_id", unguarded = "audit"),
+        None,
+        &item,
+    )
+    .expect_err("refused");
+    assert!(
+        e.contains("`unguarded` is not supported on DynamoDB"),
+        "{e}"
+    );
+    let e = run(
+        quote!(owner = "items.owner_id", dialect = "sqlite"),
+        None,
+        &item,
+    )
+    .expect_err("refused");
+    assert!(e.contains("`dialect` names a SQL database"), "{e}");
+}
+
+#[test]
+fn a_dynamo_guard_takes_its_own_path_and_errors_keep_the_signature() {
+    let out = crate::expand::attribute(
+        quote!(owner = "items.owner_id"),
+        quote! {
+            async fn f(guard: Guard<DynamoDb>) -> R {
+                guard.client().batch_write_item().send().await
+            }
+        },
+    )
+    .to_string();
+    assert!(
+        out.contains("`batch_write_item` cannot be guarded"),
+        "{out}"
+    );
+    assert!(out.contains("async fn f"), "{out}");
+}

@@ -1,0 +1,166 @@
+//! The guard's part of a request's expressions: the owner condition AND-ed into the fn's own,
+//! under placeholders its maps do not use.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{DynamoError, Table};
+use crate::{Deny, Error, Subject};
+
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+/// A condition (or filter) and the placeholder maps, as a request holds them.
+#[derive(Default)]
+pub(crate) struct Expression {
+    pub condition: Option<String>,
+    pub names: Option<HashMap<String, String>>,
+    pub values: Option<Item>,
+}
+
+/// What the guard requires of the item.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rule {
+    /// It exists and is the caller's.
+    Mine,
+    /// It does not exist, or it is the caller's: a put.
+    MineOrNone,
+}
+
+impl Expression {
+    /// AND-s the rule into the condition; returns the owner attribute's placeholder.
+    pub(crate) fn guard(
+        &mut self,
+        owner: &str,
+        subject: AttributeValue,
+        rule: Rule,
+    ) -> Result<String, Error> {
+        let names = self.names.get_or_insert_with(HashMap::new);
+        let values = self.values.get_or_insert_with(HashMap::new);
+        let name = unused("#guarded_owner", |k| names.contains_key(k));
+        let value = unused(":guarded_subject", |k| values.contains_key(k));
+        names.insert(name.clone(), owner.to_owned());
+        values.insert(value.clone(), subject);
+        let ours = match rule {
+            Rule::Mine => format!("{name} = {value}"),
+            Rule::MineOrNone => format!("(attribute_not_exists({name}) OR {name} = {value})"),
+        };
+        self.condition = Some(match self.condition.take() {
+            Some(theirs) if !theirs.trim().is_empty() => {
+                balanced(&theirs)?;
+                format!("({theirs}) AND {ours}")
+            }
+            _ => ours,
+        });
+        Ok(name)
+    }
+}
+
+/// `base`, or `base_1`, `base_2`, ...: the first name `taken` says is free.
+pub(crate) fn unused(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(base) {
+        return base.to_owned();
+    }
+    // A map holds finitely many names, so one of the first `len + 1` suffixes is free.
+    (1..=usize::MAX)
+        .map(|n| format!("{base}_{n}"))
+        .find(|name| !taken(name))
+        .expect("a free name")
+}
+
+/// The fn's condition is one operand once parenthesised only if its own parentheses balance:
+/// `a) OR (b` would turn `(a) OR (b) AND owner` into an OR around the owner check.
+/// Expressions have no string literals (values are placeholders), so counting is exact.
+fn balanced(condition: &str) -> Result<(), Error> {
+    let mut depth = 0_i64;
+    let mut closed_early = false;
+    for c in condition.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        closed_early |= depth < 0;
+    }
+    if depth == 0 && !closed_early {
+        Ok(())
+    } else {
+        Err(DynamoError::refused(format!(
+            "a condition whose parentheses do not balance cannot be AND-ed with the owner's: \
+             {condition:?}"
+        ))
+        .into())
+    }
+}
+
+/// The subject as the owner attribute stores it: a number for an `i64` subject, else a
+/// string.
+pub(crate) fn subject_value<S: Subject>(subject: &S) -> AttributeValue {
+    if let Some(n) = (subject as &dyn std::any::Any).downcast_ref::<i64>() {
+        AttributeValue::N(n.to_string())
+    } else {
+        AttributeValue::S(subject.to_string())
+    }
+}
+
+/// Whether `item` is the subject's.
+pub(crate) fn owned(item: &Item, owner: &str, subject: &AttributeValue) -> bool {
+    item.get(owner) == Some(subject)
+}
+
+/// Why a conditioned write was refused, from the item the database returned with the refusal:
+/// none, or another owner's, is the denial; the caller's own item means the fn's own
+/// condition refused it.
+pub(crate) fn refusal(
+    item: Option<&Item>,
+    table: &Table,
+    subject: &AttributeValue,
+    rule: Rule,
+) -> Error {
+    match item {
+        None if rule == Rule::MineOrNone => Error::Conflict("condition_failed"),
+        None => Error::Denied(Deny::NotFound),
+        Some(item) if owned(item, table.owner, subject) => Error::Conflict("condition_failed"),
+        Some(_) => Error::Denied(table.deny),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guarded(condition: Option<&str>, names: &[&str]) -> Result<Expression, Error> {
+        let mut e = Expression {
+            condition: condition.map(str::to_owned),
+            names: Some(
+                names
+                    .iter()
+                    .map(|n| ((*n).to_owned(), "x".to_owned()))
+                    .collect(),
+            ),
+            values: None,
+        };
+        e.guard("owner_id", AttributeValue::S("alice".into()), Rule::Mine)?;
+        Ok(e)
+    }
+
+    #[test]
+    fn the_owner_is_anded_with_the_fns_condition_under_free_names() {
+        let e = guarded(Some("a = :a OR b = :b"), &["#guarded_owner"]).unwrap();
+        assert_eq!(
+            e.condition.as_deref(),
+            Some("(a = :a OR b = :b) AND #guarded_owner_1 = :guarded_subject")
+        );
+        let names = e.names.unwrap();
+        assert_eq!(names["#guarded_owner"], "x");
+        assert_eq!(names["#guarded_owner_1"], "owner_id");
+    }
+
+    #[test]
+    fn a_condition_that_would_escape_its_parentheses_is_refused() {
+        for bad in ["a) OR (b", "(a", "a)", ")a = :a("] {
+            assert!(guarded(Some(bad), &[]).is_err(), "{bad}");
+        }
+        assert!(guarded(Some("(a = :a) OR (size(b) > :n)"), &[]).is_ok());
+    }
+}

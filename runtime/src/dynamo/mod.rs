@@ -1,0 +1,65 @@
+//! `Guard<DynamoDb>` (feature `dynamodb`): the owner condition in every request a guarded fn
+//! sends through the AWS SDK's DynamoDB client.
+//!
+//! The fn writes the SDK's fluent builders on `guard.client()`; `#[guarded]` hands each
+//! finished builder to this module instead of calling `send()`, and the module reads what the
+//! builder holds and adds the guard's part before sending it:
+//! - `update_item`, `delete_item`: `(<the fn's condition>) AND #owner = :subject`;
+//! - `put_item`: the owner attribute set to the subject, and the condition "no such item, or
+//!   mine" (`attribute_not_exists(#owner) OR #owner = :subject`), so no put takes over
+//!   another owner's item;
+//! - `get_item`: an item of another owner is a denial, never returned;
+//! - `query`, `scan`: `#owner = :subject` AND-ed into the filter;
+//! - `transact_write_items`: each item conditioned as above; one refusal denies them all.
+//!
+//! The placeholders are named `#guarded_owner` and `:guarded_subject`, or with a numbered
+//! suffix when the fn's own maps already use those names. A refused condition is told apart
+//! from the item the database returns with it (`ReturnValuesOnConditionCheckFailure =
+//! ALL_OLD`), without a second read: no item or another owner's is the denial (404, or 403
+//! with `deny = 403` when the item exists), the caller's own item means the fn's own condition
+//! refused it (409 `condition_failed`).
+
+mod condition;
+mod error;
+mod ops;
+mod transact;
+
+use aws_sdk_dynamodb::Client;
+
+pub use error::DynamoError;
+pub use ops::{delete_item, get_item, put_item, query, scan, update_item};
+pub use transact::transact_write_items;
+
+use crate::db::Store;
+use crate::jwt::GuardClaims;
+use crate::{Deny, Error, Guard};
+
+/// DynamoDB, as the database of a [`Guard`]: `Guard<DynamoDb>` takes the router state's
+/// `aws_sdk_dynamodb::Client` (through `FromRef`) and runs only the requests `#[guarded]`
+/// conditioned.
+#[derive(Debug)]
+pub enum DynamoDb {}
+
+impl Store for DynamoDb {
+    type Source = Client;
+    type Handle = Client;
+    fn handle(client: Client) -> Result<Client, Error> {
+        Ok(client)
+    }
+}
+
+/// A guarded table, as the expansion names it.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct Table {
+    pub name: &'static str,
+    /// The owner attribute.
+    pub owner: &'static str,
+    pub deny: Deny,
+}
+
+/// The guard's client, for the builder chains the expansion hands back to this module.
+#[doc(hidden)]
+pub fn client<C: GuardClaims, A>(guard: &Guard<DynamoDb, C, A>) -> &Client {
+    guard.handle()
+}

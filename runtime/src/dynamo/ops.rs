@@ -1,0 +1,311 @@
+//! The single-item requests and the reads: each checked, conditioned, sent, and its refusal
+//! told apart.
+
+use std::future::Future;
+
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::delete_item::{
+    DeleteItemError, DeleteItemOutput, builders::DeleteItemFluentBuilder,
+};
+use aws_sdk_dynamodb::operation::get_item::{GetItemOutput, builders::GetItemFluentBuilder};
+use aws_sdk_dynamodb::operation::put_item::{
+    PutItemError, PutItemOutput, builders::PutItemFluentBuilder,
+};
+use aws_sdk_dynamodb::operation::query::{QueryOutput, builders::QueryFluentBuilder};
+use aws_sdk_dynamodb::operation::scan::{ScanOutput, builders::ScanFluentBuilder};
+use aws_sdk_dynamodb::operation::update_item::{
+    UpdateItemError, UpdateItemOutput, builders::UpdateItemFluentBuilder,
+};
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+
+use super::condition::{Expression, Item, Rule, owned, refusal, subject_value, unused};
+use super::{DynamoDb, DynamoError, Table};
+use crate::jwt::GuardClaims;
+use crate::{Error, Guard};
+
+/// A request on `got` in a fn guarding `table` only: the macro checked the literal, this
+/// checks what the builder holds.
+fn check_table(got: Option<&str>, table: &Table) -> Result<(), Error> {
+    if got == Some(table.name) {
+        Ok(())
+    } else {
+        Err(DynamoError::refused(format!(
+            "a request on table {got:?} in a fn that guards `{}`",
+            table.name
+        ))
+        .into())
+    }
+}
+
+/// A legacy parameter (`Expected`, `QueryFilter`, ...) cannot be combined with the
+/// expressions the guard adds.
+fn legacy(parameter: Option<&'static str>) -> Result<(), Error> {
+    match parameter {
+        None => Ok(()),
+        Some(p) => Err(DynamoError::refused(format!(
+            "the legacy parameter `{p}` cannot be combined with the owner's condition; write \
+             it as a condition expression"
+        ))
+        .into()),
+    }
+}
+
+/// What a write's service error is.
+enum Refused<'e> {
+    /// The condition refused the write; the item as it was, if there was one.
+    Condition(Option<&'e Item>),
+    Other,
+}
+
+/// A single-item write the guard conditions.
+trait Write: Sized + Send {
+    type Output;
+    type Failure: std::error::Error
+        + aws_sdk_dynamodb::error::ProvideErrorMetadata
+        + Send
+        + Sync
+        + 'static;
+    fn table(&self) -> Option<&str>;
+    fn legacy(&self) -> Option<&'static str>;
+    fn expression(&self) -> Expression;
+    /// The builder with `e` in place of its condition and maps, asking for the old item when
+    /// the condition refuses.
+    fn with(self, e: Expression) -> Self;
+    fn send(
+        self,
+    ) -> impl Future<Output = Result<Self::Output, SdkError<Self::Failure, HttpResponse>>> + Send;
+    /// Whether `e` is a refused condition, and the item it returned.
+    fn refused(e: &Self::Failure) -> Refused<'_>;
+}
+
+macro_rules! write {
+    ($builder:ty, $output:ty, $error:ident, [$($legacy:ident),*]) => {
+        impl Write for $builder {
+            type Output = $output;
+            type Failure = $error;
+            fn table(&self) -> Option<&str> {
+                self.get_table_name().as_deref()
+            }
+            fn legacy(&self) -> Option<&'static str> {
+                $(if self.$legacy().is_some() {
+                    return Some(stringify!($legacy).trim_start_matches("get_"));
+                })*
+                None
+            }
+            fn expression(&self) -> Expression {
+                Expression {
+                    condition: self.get_condition_expression().clone(),
+                    names: self.get_expression_attribute_names().clone(),
+                    values: self.get_expression_attribute_values().clone(),
+                }
+            }
+            fn with(self, e: Expression) -> Self {
+                self.set_condition_expression(e.condition)
+                    .set_expression_attribute_names(e.names)
+                    .set_expression_attribute_values(e.values)
+                    .return_values_on_condition_check_failure(
+                        ReturnValuesOnConditionCheckFailure::AllOld,
+                    )
+            }
+            fn send(
+                self,
+            ) -> impl Future<Output = Result<$output, SdkError<$error, HttpResponse>>> + Send {
+                <$builder>::send(self)
+            }
+            fn refused(e: &$error) -> Refused<'_> {
+                match e {
+                    $error::ConditionalCheckFailedException(e) => Refused::Condition(e.item()),
+                    _ => Refused::Other,
+                }
+            }
+        }
+    };
+}
+
+write!(
+    UpdateItemFluentBuilder,
+    UpdateItemOutput,
+    UpdateItemError,
+    [
+        get_expected,
+        get_conditional_operator,
+        get_attribute_updates
+    ]
+);
+write!(
+    DeleteItemFluentBuilder,
+    DeleteItemOutput,
+    DeleteItemError,
+    [get_expected, get_conditional_operator]
+);
+write!(
+    PutItemFluentBuilder,
+    PutItemOutput,
+    PutItemError,
+    [get_expected, get_conditional_operator]
+);
+
+async fn write<W: Write, C: GuardClaims, A>(
+    guard: &Guard<DynamoDb, C, A>,
+    table: &Table,
+    builder: W,
+    rule: Rule,
+) -> Result<W::Output, Error> {
+    check_table(builder.table(), table)?;
+    legacy(builder.legacy())?;
+    let subject = subject_value(guard.subject());
+    let mut expression = builder.expression();
+    expression.guard(table.owner, subject.clone(), rule)?;
+    match builder.with(expression).send().await {
+        Ok(output) => Ok(output),
+        Err(SdkError::ServiceError(e)) => match W::refused(e.err()) {
+            Refused::Condition(item) => Err(refusal(item, table, &subject, rule)),
+            Refused::Other => Err(DynamoError::sdk(SdkError::ServiceError(e)).into()),
+        },
+        Err(e) => Err(DynamoError::sdk(e).into()),
+    }
+}
+
+/// `UpdateItem` of the caller's item only.
+#[doc(hidden)]
+pub async fn update_item<C: GuardClaims, A>(
+    guard: &Guard<DynamoDb, C, A>,
+    table: &Table,
+    builder: UpdateItemFluentBuilder,
+) -> Result<UpdateItemOutput, Error> {
+    write(guard, table, builder, Rule::Mine).await
+}
+
+/// `DeleteItem` of the caller's item only.
+#[doc(hidden)]
+pub async fn delete_item<C: GuardClaims, A>(
+    guard: &Guard<DynamoDb, C, A>,
+    table: &Table,
+    builder: DeleteItemFluentBuilder,
+) -> Result<DeleteItemOutput, Error> {
+    write(guard, table, builder, Rule::Mine).await
+}
+
+/// `PutItem` owned by the caller, over no item or the caller's own.
+#[doc(hidden)]
+pub async fn put_item<C: GuardClaims, A>(
+    guard: &Guard<DynamoDb, C, A>,
+    table: &Table,
+    builder: PutItemFluentBuilder,
+) -> Result<PutItemOutput, Error> {
+    let builder = builder.item(table.owner, subject_value(guard.subject()));
+    write(guard, table, builder, Rule::MineOrNone).await
+}
+
+/// `GetItem`: another owner's item is a denial. A projection that leaves the owner out gets
+/// it added for the check, and removed from the item returned.
+#[doc(hidden)]
+pub async fn get_item<C: GuardClaims, A>(
+    guard: &Guard<DynamoDb, C, A>,
+    table: &Table,
+    builder: GetItemFluentBuilder,
+) -> Result<GetItemOutput, Error> {
+    check_table(builder.get_table_name().as_deref(), table)?;
+    legacy(
+        builder
+            .get_attributes_to_get()
+            .as_ref()
+            .map(|_| "attributes_to_get"),
+    )?;
+    let subject = subject_value(guard.subject());
+    let (builder, added) = project_owner(builder, table.owner);
+    let mut output = builder.send().await.map_err(DynamoError::sdk)?;
+    if let Some(item) = &mut output.item {
+        if !owned(item, table.owner, &subject) {
+            return Err(Error::Denied(table.deny));
+        }
+        if added {
+            item.remove(table.owner);
+        }
+    }
+    Ok(output)
+}
+
+/// The builder with the owner attribute in its projection; `true` when it was not there.
+fn project_owner(builder: GetItemFluentBuilder, owner: &str) -> (GetItemFluentBuilder, bool) {
+    let Some(projection) = builder
+        .get_projection_expression()
+        .clone()
+        .filter(|p| !p.trim().is_empty())
+    else {
+        return (builder, false);
+    };
+    let mut names = builder
+        .get_expression_attribute_names()
+        .clone()
+        .unwrap_or_default();
+    let projected = projection
+        .split(',')
+        .map(str::trim)
+        .any(|path| path == owner || names.get(path).is_some_and(|name| name == owner));
+    if projected {
+        return (builder, false);
+    }
+    let name = unused("#guarded_owner", |k| names.contains_key(k));
+    names.insert(name.clone(), owner.to_owned());
+    let builder = builder
+        .projection_expression(format!("{projection}, {name}"))
+        .set_expression_attribute_names(Some(names));
+    (builder, true)
+}
+
+/// A read whose filter the guard extends.
+macro_rules! read {
+    ($name:ident, $builder:ty, $output:ty, [$($legacy:ident),*]) => {
+        /// The caller's items only: the owner AND-ed into the filter. `Limit` counts the items
+        /// read before the filter, as for any filter: a page may hold fewer (or none) with a
+        /// `LastEvaluatedKey`, and the fn pages on.
+        #[doc(hidden)]
+        pub async fn $name<C: GuardClaims, A>(
+            guard: &Guard<DynamoDb, C, A>,
+            table: &Table,
+            builder: $builder,
+        ) -> Result<$output, Error> {
+            check_table(builder.get_table_name().as_deref(), table)?;
+            $(legacy(builder.$legacy().as_ref().map(|_| {
+                stringify!($legacy).trim_start_matches("get_")
+            }))?;)*
+            let mut filter = Expression {
+                condition: builder.get_filter_expression().clone(),
+                names: builder.get_expression_attribute_names().clone(),
+                values: builder.get_expression_attribute_values().clone(),
+            };
+            filter.guard(table.owner, subject_value(guard.subject()), Rule::Mine)?;
+            builder
+                .set_filter_expression(filter.condition)
+                .set_expression_attribute_names(filter.names)
+                .set_expression_attribute_values(filter.values)
+                .send()
+                .await
+                .map_err(|e| DynamoError::sdk(e).into())
+        }
+    };
+}
+
+read!(
+    query,
+    QueryFluentBuilder,
+    QueryOutput,
+    [
+        get_key_conditions,
+        get_query_filter,
+        get_conditional_operator,
+        get_attributes_to_get
+    ]
+);
+read!(
+    scan,
+    ScanFluentBuilder,
+    ScanOutput,
+    [
+        get_scan_filter,
+        get_conditional_operator,
+        get_attributes_to_get
+    ]
+);
