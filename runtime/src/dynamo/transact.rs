@@ -63,54 +63,34 @@ fn condition(
     subject: &AttributeValue,
 ) -> Result<(Table, Rule), Error> {
     let all_old = Some(ReturnValuesOnConditionCheckFailure::AllOld);
+    // Update, Delete and Put hold their condition and maps in fields of the same names.
+    macro_rules! guard {
+        ($request:expr, $rule:expr) => {{
+            let request = $request;
+            let t = table(&request.table_name, tables)?;
+            let mut e = Expression {
+                condition: request.condition_expression.take(),
+                names: request.expression_attribute_names.take(),
+                values: request.expression_attribute_values.take(),
+            };
+            e.guard(t.owner, subject.clone(), $rule)?;
+            request.condition_expression = e.condition;
+            request.expression_attribute_names = e.names;
+            request.expression_attribute_values = e.values;
+            request.return_values_on_condition_check_failure = all_old;
+            return Ok((*t, $rule));
+        }};
+    }
     if let Some(update) = &mut item.update {
-        let t = table(&update.table_name, tables)?;
-        let mut e = Expression {
-            condition: update.condition_expression.take(),
-            names: update.expression_attribute_names.take(),
-            values: update.expression_attribute_values.take(),
-        };
-        e.guard(t.owner, subject.clone(), Rule::Mine)?;
-        (
-            update.condition_expression,
-            update.expression_attribute_names,
-            update.expression_attribute_values,
-        ) = (e.condition, e.names, e.values);
-        update.return_values_on_condition_check_failure = all_old;
-        return Ok((*t, Rule::Mine));
+        guard!(update, Rule::Mine);
     }
     if let Some(delete) = &mut item.delete {
-        let t = table(&delete.table_name, tables)?;
-        let mut e = Expression {
-            condition: delete.condition_expression.take(),
-            names: delete.expression_attribute_names.take(),
-            values: delete.expression_attribute_values.take(),
-        };
-        e.guard(t.owner, subject.clone(), Rule::Mine)?;
-        (
-            delete.condition_expression,
-            delete.expression_attribute_names,
-            delete.expression_attribute_values,
-        ) = (e.condition, e.names, e.values);
-        delete.return_values_on_condition_check_failure = all_old;
-        return Ok((*t, Rule::Mine));
+        guard!(delete, Rule::Mine);
     }
     if let Some(put) = &mut item.put {
-        let t = table(&put.table_name, tables)?;
-        put.item.insert(t.owner.to_owned(), subject.clone());
-        let mut e = Expression {
-            condition: put.condition_expression.take(),
-            names: put.expression_attribute_names.take(),
-            values: put.expression_attribute_values.take(),
-        };
-        e.guard(t.owner, subject.clone(), Rule::MineOrNone)?;
-        (
-            put.condition_expression,
-            put.expression_attribute_names,
-            put.expression_attribute_values,
-        ) = (e.condition, e.names, e.values);
-        put.return_values_on_condition_check_failure = all_old;
-        return Ok((*t, Rule::MineOrNone));
+        let owner = table(&put.table_name, tables)?.owner;
+        put.item.insert(owner.to_owned(), subject.clone());
+        guard!(put, Rule::MineOrNone);
     }
     if let Some(check) = &mut item.condition_check {
         let t = table(&check.table_name, tables)?;
