@@ -3,8 +3,11 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::operation::create_table::CreateTableError;
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
 };
 use guarded::{Claims, DynamoDb, Guard};
 
@@ -72,4 +75,17 @@ pub fn guard(client: &Client, sub: &str) -> Guard<DynamoDb> {
         serde_json::from_value(serde_json::json!({ "sub": sub, "exp": u64::MAX / 2 }))
             .expect("claims");
     Guard::trusted(client.clone(), claims)
+}
+
+/// Item `id` of the `items` table as stored, read past any guard (a consistent read).
+pub async fn item(client: &Client, id: &str) -> Option<HashMap<String, AttributeValue>> {
+    client
+        .get_item()
+        .table_name(crate::TABLE)
+        .key("id", AttributeValue::S(id.to_owned()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("a read")
+        .item
 }

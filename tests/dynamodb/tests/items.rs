@@ -2,7 +2,6 @@
 //! `GUARDED_TEST_DYNAMODB` (skipped when it is unset). Every refusal is checked on the item
 //! itself, read past the guard.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_sdk_dynamodb::Client;
@@ -35,19 +34,6 @@ fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())
 }
 
-/// The item as stored, read past the guard.
-async fn raw(client: &Client, id: &str) -> Option<HashMap<String, AttributeValue>> {
-    client
-        .get_item()
-        .table_name(TABLE)
-        .key("id", s(id))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("a read")
-        .item
-}
-
 async fn seed(client: &Client, id: &str, title: &str, owner: &str) {
     client
         .put_item()
@@ -62,7 +48,7 @@ async fn seed(client: &Client, id: &str, title: &str, owner: &str) {
 
 /// `(title, owner)` of the stored item.
 async fn stored(client: &Client, id: &str) -> Option<(String, String)> {
-    let item = raw(client, id).await?;
+    let item = local::item(client, id).await?;
     let text = |k: &str| {
         item.get(k)
             .and_then(|v| v.as_s().ok())
@@ -144,7 +130,7 @@ async fn an_update_of_no_item_creates_none() {
         Deny::NotFound,
         "upsert",
     );
-    assert_eq!(raw(&client, &id).await, None);
+    assert_eq!(local::item(&client, &id).await, None);
 }
 
 #[tokio::test]
@@ -300,7 +286,7 @@ async fn a_transaction_with_one_strangers_item_writes_nothing() {
         "bob's transaction",
     );
     assert_eq!(stored(&client, &a).await, Some(pair("alice's", &alice)));
-    assert_eq!(raw(&client, &fresh).await, None);
+    assert_eq!(local::item(&client, &fresh).await, None);
     // Bob creates over alice's item: refused as a whole too.
     denied(
         rename_and_create(guard(&client, &bob), &b, "taken", &a).await,

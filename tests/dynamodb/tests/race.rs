@@ -66,15 +66,7 @@ async fn transfer(client: Client, id: String) -> bool {
 
 /// The naive handler: read the owner, compare it in Rust, then write by key.
 async fn naive(client: &Client, id: &str, write: Write) {
-    let item = client
-        .get_item()
-        .table_name(TABLE)
-        .key("id", s(id))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("a read")
-        .item;
+    let item = local::item(client, id).await;
     let owner = item
         .as_ref()
         .and_then(|i| i.get("owner_id")?.as_s().ok().cloned());
@@ -128,15 +120,7 @@ async fn trial(client: &Client, id: String, way: Way, write: Write) -> (usize, u
         },
     };
     let transferred = taker.await.expect("the transfer");
-    let item = client
-        .get_item()
-        .table_name(TABLE)
-        .key("id", s(&id))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("a read")
-        .item;
+    let item = local::item(client, &id).await;
     let violation = match write {
         Write::Stamp => item
             .as_ref()
