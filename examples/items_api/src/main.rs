@@ -6,7 +6,10 @@
 //! cargo run -p items_api -- role alice admin       # alice may delete any item from now on
 //! ```
 //!
-//! SQLite (`items_api.db`) unless `DATABASE_URL` names a PostgreSQL or MySQL/MariaDB database.
+//! SQLite (`items_api.db`) unless `DATABASE_URL` names a PostgreSQL or MySQL/MariaDB database,
+//! or DynamoDB (`dynamodb://127.0.0.1:4566`, built with `--features dynamodb`; region and
+//! credentials from `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, a local
+//! server's test values when unset).
 //! Tokens are HS256 with `JWT_SECRET` (generated and printed when unset), issuer
 //! `guarded-demo`, audience `items-api`, and a `jti`.
 
@@ -89,6 +92,13 @@ async fn role(args: &[String]) -> Result<(), Box<dyn Error>> {
         return Err(USAGE.into());
     }
     let url = database_url();
+    if url.starts_with("dynamodb") {
+        return Err(
+            "roles are read from the SQL demo's users table; on DynamoDB an item is \
+                    its owner's alone"
+                .into(),
+        );
+    }
     let pool = connect(&url).await?;
     let update = numbered(&url, "UPDATE users SET role = ? WHERE id = ?");
     let updated = sqlx::query(AssertSqlSafe(update))
@@ -137,8 +147,12 @@ async fn serve() -> Result<(), Box<dyn Error>> {
         .audience(AUDIENCE)
         .build()?;
     let url = database_url();
-    let pool = connect(&url).await?;
-    let app = api::router(AppState { pool, verifier });
+    let app = if url.starts_with("dynamodb") {
+        dynamodb(&url, verifier).await?
+    } else {
+        let pool = connect(&url).await?;
+        api::router(AppState { pool, verifier })
+    };
 
     let port: u16 = std::env::var("PORT").map_or(Ok(3000), |p| p.parse())?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
@@ -153,6 +167,21 @@ async fn serve() -> Result<(), Box<dyn Error>> {
         })
         .await?;
     Ok(())
+}
+
+/// The routes on the DynamoDB server `url` names, its table created when missing.
+#[cfg(feature = "dynamodb")]
+async fn dynamodb(url: &str, verifier: Verifier) -> Result<axum::Router, Box<dyn Error>> {
+    let endpoint = items_api_dynamodb::endpoint(url)
+        .ok_or("a DynamoDB DATABASE_URL is dynamodb://HOST:PORT or dynamodbs://HOST")?;
+    let client = items_api_dynamodb::client(&endpoint);
+    items_api_dynamodb::create_table(&client).await?;
+    Ok(items_api_dynamodb::router(client, verifier))
+}
+
+#[cfg(not(feature = "dynamodb"))]
+async fn dynamodb(_: &str, _: Verifier) -> Result<axum::Router, Box<dyn Error>> {
+    Err("this build has no DynamoDB: cargo run -p items_api --features dynamodb".into())
 }
 
 fn database_url() -> String {

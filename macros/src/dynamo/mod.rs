@@ -9,6 +9,7 @@
 mod chain;
 mod request;
 mod rules;
+mod state;
 mod walk;
 
 #[cfg(test)]
@@ -29,6 +30,8 @@ struct Tables<'a> {
     owners: &'a [Owner],
     /// `deny = 403`: a request on another's item is a 403, not a 404.
     tells_forbidden: bool,
+    /// Each owner's state conditions, as the runtime's `Named` values.
+    states: Vec<Vec<TokenStream>>,
 }
 
 /// The fn with its requests expanded; `None` once an error is reported to `cx`.
@@ -49,10 +52,23 @@ fn expand_with(
     let guard = signature::read_dynamo(item, args, cx);
     let owners = policy::owners(args, file).map_err(|e| cx.push(e)).ok()?;
     rules::policy(args, file, &owners, cx);
+    let states = owners
+        .iter()
+        .map(|owner| {
+            state::states(owner).unwrap_or_else(|why| {
+                cx.push(syn::Error::new(
+                    args.span,
+                    format!("{}: {why}", policy::FILE),
+                ));
+                Vec::new()
+            })
+        })
+        .collect();
     let guard = guard?;
     let tables = Tables {
         owners: &owners,
         tells_forbidden: args.tells_forbidden,
+        states,
     };
     let mut block = (*item.block).clone();
     walk::body(&mut block, &guard.ident, &tables, cx);

@@ -172,18 +172,33 @@ pub fn expand(chain: Chain, target: &Target<'_>, tables: &Tables<'_>) -> Expr {
 impl Tables<'_> {
     /// What the runtime knows of a guarded table.
     fn table(&self, owner: &Owner) -> TokenStream {
-        let Owner { table, column, .. } = owner;
+        let Owner {
+            table,
+            column,
+            version,
+            ..
+        } = owner;
         let deny = if self.tells_forbidden {
             quote!(Forbidden)
         } else {
             quote!(NotFound)
         };
-        quote! {
-            ::guarded::__private::dynamo::Table {
+        let at = self.owners.iter().position(|o| o.table == *table);
+        let states = at.map(|at| &self.states[at][..]).unwrap_or_default();
+        let version = version.as_ref().map_or_else(
+            || quote!(::core::option::Option::None),
+            |v| quote!(::core::option::Option::Some(#v)),
+        );
+        // A const: the conditions' nested references are then `'static`.
+        quote! {{
+            const TABLE: ::guarded::__private::dynamo::Table = ::guarded::__private::dynamo::Table {
                 name: #table,
                 owner: #column,
                 deny: ::guarded::__private::Deny::#deny,
-            }
-        }
+                states: &[#(#states),*],
+                version: #version,
+            };
+            TABLE
+        }}
     }
 }

@@ -132,22 +132,21 @@ fn modern(legacy: &str) -> Option<&'static str> {
     })
 }
 
-/// The attribute and the policy: a `Guard<DynamoDb>` fn knows owners, and nothing else yet.
+/// The attribute and the policy: a `Guard<DynamoDb>` fn knows owners, their tables' states
+/// and versions, and nothing that needs another item (a grant, a token's validity).
 pub fn policy(args: &Args, file: Option<&Policy>, owners: &[Owner], cx: &Ctxt) {
     let more = file.is_some_and(|f| f.rules.valid.is_some())
-        || owners.iter().any(|o| {
-            o.public_read
-                || o.grants != Grants::default()
-                || !o.named.is_empty()
-                || o.version.is_some()
-        });
+        || owners
+            .iter()
+            .any(|o| o.public_read || o.grants != Grants::default());
     if more {
         cx.push(syn::Error::new(
             args.span,
             format!(
-                "policies other than the owner are not yet supported on DynamoDB: remove \
-                 `public_read`, and the `[token]`, `read`, `grant`, `conditions` and `version` \
-                 entries of {FILE}, for a `Guard<DynamoDb>` fn"
+                "DynamoDB decides a condition on the one item a request writes, so a \
+                 `Guard<DynamoDb>` fn takes the owner, `conditions` and `version` of {FILE}, \
+                 but not `public_read`, `[token]`, `read` or `grant` (they read other items \
+                 or tables): remove them, or keep those tables' fns on SQL"
             ),
         ));
     }

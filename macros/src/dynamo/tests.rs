@@ -45,13 +45,16 @@ fn assert_refused(item: &ItemFn, says: &[&str]) {
 
 fn items(deny: &str) -> TokenStream {
     let deny = syn::Ident::new(deny, proc_macro2::Span::call_site());
-    quote! {
-        ::guarded::__private::dynamo::Table {
+    quote! {{
+        const TABLE: ::guarded::__private::dynamo::Table = ::guarded::__private::dynamo::Table {
             name: "items",
             owner: "owner_id",
             deny: ::guarded::__private::Deny::#deny,
-        }
-    }
+            states: &[],
+            version: ::core::option::Option::None,
+        };
+        TABLE
+    }}
 }
 
 #[test]
@@ -102,7 +105,7 @@ fn every_item_operation_is_expanded() {
             }
         };
         let out = expand(&item);
-        let call = format!(":: guarded :: __private :: dynamo :: {op} (& guard , & :: guarded");
+        let call = format!(":: guarded :: __private :: dynamo :: {op} (& guard , & {{ const TABLE");
         assert!(out.contains(&call), "{out}");
         let builder =
             quote!(::guarded::__private::dynamo::client(&guard).#op().table_name("items"));
@@ -131,10 +134,15 @@ fn a_transaction_is_checked_against_every_guarded_table() {
             &guard,
             &[
                 #items,
-                ::guarded::__private::dynamo::Table {
-                    name: "lists",
-                    owner: "user_id",
-                    deny: ::guarded::__private::Deny::Forbidden,
+                {
+                    const TABLE: ::guarded::__private::dynamo::Table = ::guarded::__private::dynamo::Table {
+                        name: "lists",
+                        owner: "user_id",
+                        deny: ::guarded::__private::Deny::Forbidden,
+                        states: &[],
+                        version: ::core::option::Option::None,
+                    };
+                    TABLE
                 }
             ],
             ::guarded::__private::dynamo::client(&guard).transact_write_items().transact_items(put)
@@ -336,8 +344,69 @@ fn a_request_is_sent_where_it_is_built() {
     }
 }
 
+/// The policy the state tests read: the demo's archive rule, a version, and a delete rule.
+const STATES: &str = "[tables.items]\nowner = \"owner_id\"\nversion = \"version\"\n\n\
+                      [tables.items.conditions.archived]\nupdate = \"NOT items.archived\"\n\n\
+                      [tables.items.conditions.locked]\n\
+                      delete = \"items.stage = 'draft' OR (items.stage <> 2 AND items.hold IS NULL)\"\n";
+
 #[test]
-fn policies_beyond_the_owner_and_sql_keys_are_refused() {
+fn states_and_the_version_go_to_the_runtime_with_the_table() {
+    let item: ItemFn = syn::parse_quote! {
+        async fn f(guard: Guard<DynamoDb>) -> R {
+            guard.client().update_item().table_name("items").send().await
+        }
+    };
+    let out = run(quote!(), Some(STATES), &item).unwrap_or_else(|e| panic!("{e}"));
+    let dynamo = quote!(::guarded::__private::dynamo);
+    let archived = quote! {
+        #dynamo::Named {
+            code: "archived",
+            update: ::core::option::Option::Some(#dynamo::State::Not(&#dynamo::State::Eq("archived", #dynamo::Value::Bool(true)))),
+            delete: ::core::option::Option::None
+        }
+    };
+    let locked = quote! {
+        #dynamo::State::Or(&[
+            #dynamo::State::Eq("stage", #dynamo::Value::Str("draft")),
+            #dynamo::State::And(&[
+                #dynamo::State::Not(&#dynamo::State::Eq("stage", #dynamo::Value::Num("2"))),
+                #dynamo::State::Not(&#dynamo::State::Exists("hold"))
+            ])
+        ])
+    };
+    let version = quote!(version: ::core::option::Option::Some("version"));
+    for part in [archived, locked, version] {
+        assert!(out.contains(&part.to_string()), "{part}\nnot in\n{out}");
+    }
+}
+
+#[test]
+fn a_state_dynamodb_cannot_decide_on_the_item_is_refused() {
+    let item: ItemFn = syn::parse_quote! {
+        async fn f(guard: Guard<DynamoDb>) -> R {
+            guard.client().update_item().table_name("items").send().await
+        }
+    };
+    for (condition, says) in [
+        ("items.title LIKE 'x%'", "cannot be decided by DynamoDB"),
+        ("items.stage IN (1, 2)", "cannot be decided by DynamoDB"),
+        ("items.size > 3", "cannot be decided by DynamoDB"),
+        ("lower(items.title) = 'x'", "cannot be decided by DynamoDB"),
+        ("items.a = items.b", "cannot be decided by DynamoDB"),
+        ("items.a = NULL", "cannot be decided by DynamoDB"),
+    ] {
+        let file = format!(
+            "[tables.items]\nowner = \"owner_id\"\n\n[tables.items.conditions.c]\nupdate = {condition:?}\n"
+        );
+        let e = run(quote!(), Some(&file), &item).expect_err(condition);
+        assert!(e.contains("the condition `c` of `items`"), "{e}");
+        assert!(e.contains(says), "{condition}: {e}");
+    }
+}
+
+#[test]
+fn policies_that_read_other_items_and_sql_keys_are_refused() {
     let item: ItemFn = syn::parse_quote! {
         async fn f(guard: Guard<DynamoDb>) -> R {
             guard.client().get_item().table_name("items").send().await
@@ -356,13 +425,15 @@ fn policies_beyond_the_owner_and_sql_keys_are_refused() {
         ),
         (
             quote!(),
-            Some("[tables.items]\nowner = \"owner_id\"\nversion = \"version\"\n"),
+            Some(
+                "[tables.items]\nowner = \"owner_id\"\n\n[tables.items.grant]\ndelete = \"EXISTS (SELECT 1 FROM admins a WHERE a.id = :sub)\"\n",
+            ),
         ),
     ];
     for (attr, file) in refused {
         let e = run(attr, file, &item).expect_err("a refusal");
         assert!(
-            e.contains("policies other than the owner are not yet supported on DynamoDB"),
+            e.contains("but not `public_read`, `[token]`, `read` or `grant`"),
             "{e}"
         );
     }

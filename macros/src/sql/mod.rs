@@ -85,7 +85,7 @@ pub fn analyse_for(sql: &str, backends: Backends, policy: &Policy<'_>) -> Result
     }
 }
 
-pub use rule::{Claim, Rule, RuleError};
+pub use rule::{Claim, Part, Rule, RuleError};
 
 /// A guarded table and its owner column, as written in `owner = "table.column"`.
 #[derive(Debug, Clone, PartialEq, Eq)]

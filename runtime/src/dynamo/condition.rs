@@ -5,13 +5,14 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::state::{Maps, Op, State, compared, same_number};
 use super::{DynamoError, Table};
 use crate::{Deny, Error, Subject};
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 
 /// A condition (or filter) and the placeholder maps, as a request holds them.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Expression {
     pub condition: Option<String>,
     pub names: Option<HashMap<String, String>>,
@@ -28,12 +29,14 @@ pub(crate) enum Rule {
 }
 
 impl Expression {
-    /// AND-s the rule into the condition; returns the owner attribute's placeholder.
+    /// AND-s the rule, and the states the caller's item must be in, into the condition;
+    /// returns the owner attribute's placeholder.
     pub(crate) fn guard(
         &mut self,
         owner: &str,
         subject: AttributeValue,
         rule: Rule,
+        states: &[&State],
     ) -> Result<String, Error> {
         let names = self.names.get_or_insert_with(HashMap::new);
         let values = self.values.get_or_insert_with(HashMap::new);
@@ -41,9 +44,14 @@ impl Expression {
         let value = unused(":guarded_subject", |k| values.contains_key(k));
         names.insert(name.clone(), owner.to_owned());
         values.insert(value.clone(), subject);
+        let mut mine = format!("{name} = {value}");
+        let mut maps = Maps { names, values };
+        for state in states {
+            mine = format!("{mine} AND {}", state.render(&mut maps));
+        }
         let ours = match rule {
-            Rule::Mine => format!("{name} = {value}"),
-            Rule::MineOrNone => format!("(attribute_not_exists({name}) OR {name} = {value})"),
+            Rule::Mine => mine,
+            Rule::MineOrNone => format!("(attribute_not_exists({name}) OR ({mine}))"),
         };
         self.condition = Some(match self.condition.take() {
             Some(theirs) if !theirs.trim().is_empty() => {
@@ -108,20 +116,73 @@ pub(crate) fn owned(item: &Item, owner: &str, subject: &AttributeValue) -> bool 
     item.get(owner) == Some(subject)
 }
 
-/// Why a conditioned write was refused, from the item the database returned with the refusal:
-/// none, or another owner's, is the denial; the caller's own item means the fn's own
-/// condition refused it.
-pub(crate) fn refusal(
-    item: Option<&Item>,
-    table: &Table,
-    subject: &AttributeValue,
-    rule: Rule,
-) -> Error {
-    match item {
-        None if rule == Rule::MineOrNone => Error::Conflict("condition_failed"),
-        None => Error::Denied(Deny::NotFound),
-        Some(item) if owned(item, table.owner, subject) => Error::Conflict("condition_failed"),
-        Some(_) => Error::Denied(table.deny),
+/// A guarded write, as its refusal is told apart.
+pub(crate) struct Guarded<'t> {
+    pub table: &'t Table,
+    pub rule: Rule,
+    pub op: Op,
+    /// The fn's own condition and maps, before the guard's part.
+    pub theirs: Expression,
+}
+
+impl Guarded<'_> {
+    /// The states of the table's policy this write must find the item in.
+    pub(crate) fn states(&self) -> Vec<&'static State> {
+        self.table
+            .states
+            .iter()
+            .filter_map(|named| named.on(self.op))
+            .collect()
+    }
+
+    /// Why the write was refused, from the item the database returned with the refusal: none,
+    /// or another owner's, is the denial. The caller's own item was refused by a state (409
+    /// with its name), by the version the fn compared (412), or by the fn's own condition
+    /// (409 `condition_failed`).
+    pub(crate) fn refusal(&self, item: Option<&Item>, subject: &AttributeValue) -> Error {
+        match item {
+            None if self.rule == Rule::MineOrNone => Error::Conflict("condition_failed"),
+            None => Error::Denied(Deny::NotFound),
+            Some(item) if owned(item, self.table.owner, subject) => self.why(item),
+            Some(_) => Error::Denied(self.table.deny),
+        }
+    }
+
+    fn why(&self, item: &Item) -> Error {
+        let refused_by = self.table.states.iter().find(|named| {
+            named
+                .on(self.op)
+                .is_some_and(|condition| !condition.holds(item))
+        });
+        if let Some(named) = refused_by {
+            return Error::Conflict(named.code);
+        }
+        let stale = self.table.version.is_some_and(|version| {
+            let Expression {
+                condition,
+                names,
+                values,
+            } = &self.theirs;
+            let expected = compared(
+                condition.as_deref().unwrap_or_default(),
+                names.as_ref(),
+                values.as_ref(),
+                version,
+            );
+            expected.is_some_and(|expected| !same_value(item.get(version), expected))
+        });
+        if stale {
+            Error::PreconditionFailed
+        } else {
+            Error::Conflict("condition_failed")
+        }
+    }
+}
+
+pub(crate) fn same_value(stored: Option<&AttributeValue>, expected: &AttributeValue) -> bool {
+    match (stored, expected) {
+        (Some(AttributeValue::N(a)), AttributeValue::N(b)) => same_number(a, b),
+        (stored, expected) => stored == Some(expected),
     }
 }
 
@@ -140,7 +201,12 @@ mod tests {
             ),
             values: None,
         };
-        e.guard("owner_id", AttributeValue::S("alice".into()), Rule::Mine)?;
+        e.guard(
+            "owner_id",
+            AttributeValue::S("alice".into()),
+            Rule::Mine,
+            &[],
+        )?;
         Ok(e)
     }
 

@@ -9,6 +9,8 @@
 //!   mine" (`attribute_not_exists(#owner) OR #owner = :subject`), so no put takes over
 //!   another owner's item;
 //! - `get_item`: an item of another owner is a denial, never returned;
+//! - every write: the state conditions of the table's policy that name it (`archived`), AND-ed
+//!   with the owner's (`state`);
 //! - `query`, `scan`: `#owner = :subject` AND-ed into the filter;
 //! - `transact_write_items`: each item conditioned as above; one refusal denies them all.
 //!
@@ -16,18 +18,21 @@
 //! suffix when the fn's own maps already use those names. A refused condition is told apart
 //! from the item the database returns with it (`ReturnValuesOnConditionCheckFailure =
 //! ALL_OLD`), without a second read: no item or another owner's is the denial (404, or 403
-//! with `deny = 403` when the item exists), the caller's own item means the fn's own condition
-//! refused it (409 `condition_failed`).
+//! with `deny = 403` when the item exists); the caller's own item was refused by a state (409
+//! with its name), by the version the fn compared (412), or by the fn's own condition (409
+//! `condition_failed`).
 
 mod condition;
 mod error;
 mod ops;
+mod state;
 mod transact;
 
 use aws_sdk_dynamodb::Client;
 
 pub use error::DynamoError;
 pub use ops::{delete_item, get_item, put_item, query, scan, update_item};
+pub use state::{Named, State, Value};
 pub use transact::transact_write_items;
 
 use crate::db::Store;
@@ -56,6 +61,11 @@ pub struct Table {
     /// The owner attribute.
     pub owner: &'static str,
     pub deny: Deny,
+    /// The policy's state conditions (`[tables.items.conditions.*]`).
+    pub states: &'static [Named],
+    /// The version attribute (`version = ".."`): a refused write whose own condition compared
+    /// it to a value the item no longer has is a 412.
+    pub version: Option<&'static str>,
 }
 
 /// The guard's client, for the builder chains the expansion hands back to this module.

@@ -17,9 +17,10 @@ use aws_sdk_dynamodb::operation::scan::{ScanOutput, builders::ScanFluentBuilder}
 use aws_sdk_dynamodb::operation::update_item::{
     UpdateItemError, UpdateItemOutput, builders::UpdateItemFluentBuilder,
 };
-use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
-use super::condition::{Expression, Item, Rule, owned, refusal, subject_value, unused};
+use super::condition::{Expression, Guarded, Item, Rule, owned, same_value, subject_value, unused};
+use super::state::{Op, compared};
 use super::{DynamoDb, DynamoError, Table};
 use crate::jwt::GuardClaims;
 use crate::{Error, Guard};
@@ -151,16 +152,23 @@ async fn write<W: Write, C: GuardClaims, A>(
     table: &Table,
     builder: W,
     rule: Rule,
+    op: Op,
 ) -> Result<W::Output, Error> {
     check_table(builder.table(), table)?;
     legacy(builder.legacy())?;
     let subject = subject_value(guard.subject());
-    let mut expression = builder.expression();
-    expression.guard(table.owner, subject.clone(), rule)?;
+    let write = Guarded {
+        table,
+        rule,
+        op,
+        theirs: builder.expression(),
+    };
+    let mut expression = write.theirs.clone();
+    expression.guard(table.owner, subject.clone(), rule, &write.states())?;
     match builder.with(expression).send().await {
         Ok(output) => Ok(output),
         Err(SdkError::ServiceError(e)) => match W::refused(e.err()) {
-            Refused::Condition(item) => Err(refusal(item, table, &subject, rule)),
+            Refused::Condition(item) => Err(write.refusal(item, &subject)),
             Refused::Other => Err(DynamoError::sdk(SdkError::ServiceError(e)).into()),
         },
         Err(e) => Err(DynamoError::sdk(e).into()),
@@ -174,7 +182,7 @@ pub async fn update_item<C: GuardClaims, A>(
     table: &Table,
     builder: UpdateItemFluentBuilder,
 ) -> Result<UpdateItemOutput, Error> {
-    write(guard, table, builder, Rule::Mine).await
+    write(guard, table, builder, Rule::Mine, Op::Update).await
 }
 
 /// `DeleteItem` of the caller's item only.
@@ -184,7 +192,7 @@ pub async fn delete_item<C: GuardClaims, A>(
     table: &Table,
     builder: DeleteItemFluentBuilder,
 ) -> Result<DeleteItemOutput, Error> {
-    write(guard, table, builder, Rule::Mine).await
+    write(guard, table, builder, Rule::Mine, Op::Delete).await
 }
 
 /// `PutItem` owned by the caller, over no item or the caller's own.
@@ -195,7 +203,8 @@ pub async fn put_item<C: GuardClaims, A>(
     builder: PutItemFluentBuilder,
 ) -> Result<PutItemOutput, Error> {
     let builder = builder.item(table.owner, subject_value(guard.subject()));
-    write(guard, table, builder, Rule::MineOrNone).await
+    // A put over an existing item replaces it: the update's states apply.
+    write(guard, table, builder, Rule::MineOrNone, Op::Update).await
 }
 
 /// `GetItem`: another owner's item is a denial. A projection that leaves the owner out gets
@@ -255,11 +264,27 @@ fn project_owner(builder: GetItemFluentBuilder, owner: &str) -> (GetItemFluentBu
     (builder, true)
 }
 
+/// Whether a query's key condition already requires the owner attribute to be the caller
+/// (an index keyed by owner): a key condition is a conjunction, and DynamoDB refuses a filter
+/// on a key attribute, so the guard's filter would be redundant and refused.
+fn pinned(
+    key_condition: Option<&str>,
+    e: &Expression,
+    owner: &str,
+    subject: &AttributeValue,
+) -> bool {
+    key_condition.is_some_and(|k| {
+        compared(k, e.names.as_ref(), e.values.as_ref(), owner)
+            .is_some_and(|value| same_value(Some(value), subject))
+    })
+}
+
 /// A read whose filter the guard extends.
 macro_rules! read {
-    ($name:ident, $builder:ty, $output:ty, [$($legacy:ident),*]) => {
-        /// The caller's items only: the owner AND-ed into the filter. `Limit` counts the items
-        /// read before the filter, as for any filter: a page may hold fewer (or none) with a
+    ($name:ident, $builder:ty, $output:ty, [$($legacy:ident),*], $key:expr) => {
+        /// The caller's items only: the owner AND-ed into the filter, unless a query's key
+        /// condition already pins it to the caller. `Limit` counts the items read before the
+        /// filter, as for any filter: a page may hold fewer (or none) with a
         /// `LastEvaluatedKey`, and the fn pages on.
         #[doc(hidden)]
         pub async fn $name<C: GuardClaims, A>(
@@ -271,12 +296,16 @@ macro_rules! read {
             $(legacy(builder.$legacy().as_ref().map(|_| {
                 stringify!($legacy).trim_start_matches("get_")
             }))?;)*
+            let subject = subject_value(guard.subject());
             let mut filter = Expression {
                 condition: builder.get_filter_expression().clone(),
                 names: builder.get_expression_attribute_names().clone(),
                 values: builder.get_expression_attribute_values().clone(),
             };
-            filter.guard(table.owner, subject_value(guard.subject()), Rule::Mine)?;
+            let key: fn(&$builder) -> Option<&str> = $key;
+            if !pinned(key(&builder), &filter, table.owner, &subject) {
+                filter.guard(table.owner, subject, Rule::Mine, &[])?;
+            }
             builder
                 .set_filter_expression(filter.condition)
                 .set_expression_attribute_names(filter.names)
@@ -297,7 +326,8 @@ read!(
         get_query_filter,
         get_conditional_operator,
         get_attributes_to_get
-    ]
+    ],
+    |b| b.get_key_condition_expression().as_deref()
 );
 read!(
     scan,
@@ -307,5 +337,43 @@ read!(
         get_scan_filter,
         get_conditional_operator,
         get_attributes_to_get
-    ]
+    ],
+    |_| None
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_condition_pins_the_owner_only_to_the_caller() {
+        let me = AttributeValue::S("alice".into());
+        let e = |value: &str| Expression {
+            condition: None,
+            names: Some([("#o".to_owned(), "owner_id".to_owned())].into()),
+            values: Some([(":me".to_owned(), AttributeValue::S(value.into()))].into()),
+        };
+        assert!(pinned(Some("#o = :me"), &e("alice"), "owner_id", &me));
+        assert!(pinned(
+            Some("owner_id = :me AND sk > :me"),
+            &e("alice"),
+            "owner_id",
+            &me
+        ));
+        assert!(
+            !pinned(Some("#o = :me"), &e("bob"), "owner_id", &me),
+            "another owner"
+        );
+        assert!(
+            !pinned(Some("id = :me"), &e("alice"), "owner_id", &me),
+            "another key"
+        );
+        assert!(!pinned(
+            Some("begins_with(#o, :me)"),
+            &e("alice"),
+            "owner_id",
+            &me
+        ));
+        assert!(!pinned(None, &e("alice"), "owner_id", &me));
+    }
+}

@@ -9,7 +9,8 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 
-use super::condition::{Expression, Rule, refusal, subject_value};
+use super::condition::{Expression, Guarded, Rule, subject_value};
+use super::state::Op;
 use super::{DynamoDb, DynamoError, Table};
 use crate::jwt::GuardClaims;
 use crate::{Error, Guard};
@@ -36,7 +37,7 @@ pub async fn transact_write_items<C: GuardClaims, A>(
                     .iter()
                     .zip(&guarded)
                     .find(|(reason, _)| reason.code() == Some("ConditionalCheckFailed"))
-                    .map(|(reason, (table, rule))| refusal(reason.item(), table, &subject, *rule)),
+                    .map(|(reason, write)| write.refusal(reason.item(), &subject)),
                 _ => None,
             };
             Err(refused.unwrap_or_else(|| DynamoError::sdk(SdkError::ServiceError(e)).into()))
@@ -56,57 +57,69 @@ fn table<'t>(name: &str, tables: &'t [Table]) -> Result<&'t Table, Error> {
     })
 }
 
-/// Conditions one item; returns its table and rule, to tell its refusal.
-fn condition(
+/// Conditions one item; returns the write, to tell its refusal.
+fn condition<'t>(
     item: &mut TransactWriteItem,
-    tables: &[Table],
+    tables: &'t [Table],
     subject: &AttributeValue,
-) -> Result<(Table, Rule), Error> {
+) -> Result<Guarded<'t>, Error> {
     let all_old = Some(ReturnValuesOnConditionCheckFailure::AllOld);
     // Update, Delete and Put hold their condition and maps in fields of the same names.
     macro_rules! guard {
-        ($request:expr, $rule:expr) => {{
+        ($request:expr, $rule:expr, $op:expr) => {{
             let request = $request;
-            let t = table(&request.table_name, tables)?;
-            let mut e = Expression {
-                condition: request.condition_expression.take(),
-                names: request.expression_attribute_names.take(),
-                values: request.expression_attribute_values.take(),
+            let write = Guarded {
+                table: table(&request.table_name, tables)?,
+                rule: $rule,
+                op: $op,
+                theirs: Expression {
+                    condition: request.condition_expression.take(),
+                    names: request.expression_attribute_names.take(),
+                    values: request.expression_attribute_values.take(),
+                },
             };
-            e.guard(t.owner, subject.clone(), $rule)?;
+            let mut e = write.theirs.clone();
+            e.guard(write.table.owner, subject.clone(), $rule, &write.states())?;
             request.condition_expression = e.condition;
             request.expression_attribute_names = e.names;
             request.expression_attribute_values = e.values;
             request.return_values_on_condition_check_failure = all_old;
-            return Ok((*t, $rule));
+            return Ok(write);
         }};
     }
     if let Some(update) = &mut item.update {
-        guard!(update, Rule::Mine);
+        guard!(update, Rule::Mine, Op::Update);
     }
     if let Some(delete) = &mut item.delete {
-        guard!(delete, Rule::Mine);
+        guard!(delete, Rule::Mine, Op::Delete);
     }
     if let Some(put) = &mut item.put {
         let owner = table(&put.table_name, tables)?.owner;
         put.item.insert(owner.to_owned(), subject.clone());
-        guard!(put, Rule::MineOrNone);
+        // A put over an existing item replaces it: the update's states apply.
+        guard!(put, Rule::MineOrNone, Op::Update);
     }
     if let Some(check) = &mut item.condition_check {
-        let t = table(&check.table_name, tables)?;
-        let mut e = Expression {
-            condition: Some(std::mem::take(&mut check.condition_expression)),
-            names: check.expression_attribute_names.take(),
-            values: check.expression_attribute_values.take(),
+        // A check writes nothing: it requires the owner alone, whatever the item's state.
+        let write = Guarded {
+            table: table(&check.table_name, tables)?,
+            rule: Rule::Mine,
+            op: Op::Check,
+            theirs: Expression {
+                condition: Some(std::mem::take(&mut check.condition_expression)),
+                names: check.expression_attribute_names.take(),
+                values: check.expression_attribute_values.take(),
+            },
         };
-        e.guard(t.owner, subject.clone(), Rule::Mine)?;
+        let mut e = write.theirs.clone();
+        e.guard(write.table.owner, subject.clone(), Rule::Mine, &[])?;
         check.condition_expression = e.condition.unwrap_or_default();
         (
             check.expression_attribute_names,
             check.expression_attribute_values,
         ) = (e.names, e.values);
         check.return_values_on_condition_check_failure = all_old;
-        return Ok((*t, Rule::Mine));
+        return Ok(write);
     }
     Err(DynamoError::refused("a transaction item with no request".to_owned()).into())
 }

@@ -1,0 +1,170 @@
+//! A table's state conditions, written in SQL in `guarded.toml` for every backend, as the
+//! DynamoDB runtime decides them: comparisons of the item's own attributes with literals.
+//!
+//! A condition DynamoDB cannot decide on the item alone (a sub-select, a claim, a function)
+//! is refused when the fn is compiled, never dropped.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use sqlparser::ast::{BinaryOperator, Expr, Ident, UnaryOperator, Value, ValueWithSpan};
+use sqlparser::dialect::GenericDialect;
+use sqlparser::parser::Parser;
+
+use crate::sql::{Named, Owner, Part, Rule};
+
+/// What a state condition may be on DynamoDB, in every refusal.
+const SHAPE: &str = "on DynamoDB a state condition compares the item's own attributes with \
+                     literals: `items.a` (true), `items.a = 'x'`, `items.a <> 1`, \
+                     `items.a IS NULL` (absent), joined with NOT, AND and OR";
+
+/// The runtime's `Named` conditions of `owner`'s table, or why one cannot be decided on
+/// DynamoDB.
+pub fn states(owner: &Owner) -> Result<Vec<TokenStream>, String> {
+    owner.named.iter().map(|n| named(n, &owner.table)).collect()
+}
+
+fn named(named: &Named, table: &str) -> Result<TokenStream, String> {
+    let Named { code, .. } = named;
+    let translate = |rule: Option<&Rule>| -> Result<TokenStream, String> {
+        match rule {
+            None => Ok(quote!(::core::option::Option::None)),
+            Some(rule) => {
+                let state = translate(rule, table)
+                    .map_err(|why| format!("the condition `{code}` of `{table}`: {why}"))?;
+                Ok(quote!(::core::option::Option::Some(#state)))
+            }
+        }
+    };
+    let update = translate(named.update.as_ref())?;
+    let delete = translate(named.delete.as_ref())?;
+    Ok(quote! {
+        ::guarded::__private::dynamo::Named { code: #code, update: #update, delete: #delete }
+    })
+}
+
+/// One condition as a `State` expression.
+pub fn translate(rule: &Rule, table: &str) -> Result<TokenStream, String> {
+    let mut text = String::new();
+    for part in &rule.parts {
+        match part {
+            Part::Text(t) => text.push_str(t),
+            Part::Row => text.push_str(table),
+            Part::Claim(_) => {
+                return Err(format!(
+                    "it binds a claim, which DynamoDB cannot compare within the item; {SHAPE}"
+                ));
+            }
+        }
+    }
+    let expr = Parser::new(&GenericDialect {})
+        .try_with_sql(&text)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| format!("it does not parse: {e}"))?;
+    State { table }.expr(&expr)
+}
+
+struct State<'a> {
+    table: &'a str,
+}
+
+impl State<'_> {
+    fn expr(&self, expr: &Expr) -> Result<TokenStream, String> {
+        let path = quote!(::guarded::__private::dynamo::State);
+        Ok(match expr {
+            Expr::Nested(inner) => self.expr(inner)?,
+            Expr::UnaryOp {
+                op: UnaryOperator::Not,
+                expr,
+            } => {
+                let inner = self.expr(expr)?;
+                quote!(#path::Not(&#inner))
+            }
+            Expr::BinaryOp { left, op, right } => match op {
+                BinaryOperator::And | BinaryOperator::Or => {
+                    let (l, r) = (self.expr(left)?, self.expr(right)?);
+                    if matches!(op, BinaryOperator::And) {
+                        quote!(#path::And(&[#l, #r]))
+                    } else {
+                        quote!(#path::Or(&[#l, #r]))
+                    }
+                }
+                BinaryOperator::Eq | BinaryOperator::NotEq => {
+                    let (attribute, value) = match (self.attribute(left), self.attribute(right)) {
+                        (Some(a), None) => (a?, right),
+                        (None, Some(a)) => (a?, left),
+                        _ => return Err(refused(expr)),
+                    };
+                    let value = literal(value).ok_or_else(|| refused(expr))?;
+                    let eq = quote!(#path::Eq(#attribute, #value));
+                    if matches!(op, BinaryOperator::Eq) {
+                        eq
+                    } else {
+                        quote!(#path::Not(&#eq))
+                    }
+                }
+                _ => return Err(refused(expr)),
+            },
+            Expr::IsNull(e) | Expr::IsNotNull(e) => {
+                let attribute = self.attribute(e).ok_or_else(|| refused(expr))??;
+                let exists = quote!(#path::Exists(#attribute));
+                if matches!(expr, Expr::IsNull(_)) {
+                    quote!(#path::Not(&#exists))
+                } else {
+                    exists
+                }
+            }
+            Expr::IsTrue(e) | Expr::IsFalse(e) | Expr::IsNotTrue(e) | Expr::IsNotFalse(e) => {
+                let attribute = self.attribute(e).ok_or_else(|| refused(expr))??;
+                let truth = matches!(expr, Expr::IsTrue(_) | Expr::IsNotTrue(_));
+                let eq = quote!(#path::Eq(#attribute, ::guarded::__private::dynamo::Value::Bool(#truth)));
+                if matches!(expr, Expr::IsTrue(_) | Expr::IsFalse(_)) {
+                    eq
+                } else {
+                    quote!(#path::Not(&#eq))
+                }
+            }
+            _ => match self.attribute(expr) {
+                Some(attribute) => {
+                    let attribute = attribute?;
+                    quote!(#path::Eq(#attribute, ::guarded::__private::dynamo::Value::Bool(true)))
+                }
+                None => return Err(refused(expr)),
+            },
+        })
+    }
+
+    /// The item's attribute `expr` names, if it is a column: `a` or `items.a`.
+    fn attribute(&self, expr: &Expr) -> Option<Result<String, String>> {
+        let column = |ident: &Ident| Some(Ok(ident.value.clone()));
+        match expr {
+            Expr::Nested(inner) => self.attribute(inner),
+            Expr::Identifier(ident) => column(ident),
+            Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                [table, ident] if table.value.eq_ignore_ascii_case(self.table) => column(ident),
+                _ => Some(Err(format!(
+                    "`{expr}` is not an attribute of the item; {SHAPE}"
+                ))),
+            },
+            _ => None,
+        }
+    }
+
+}
+
+fn refused(expr: &Expr) -> String {
+    format!("`{expr}` cannot be decided by DynamoDB; {SHAPE}")
+}
+
+/// A literal as the runtime's `Value`.
+fn literal(expr: &Expr) -> Option<TokenStream> {
+    let path = quote!(::guarded::__private::dynamo::Value);
+    let Expr::Value(ValueWithSpan { value, .. }) = expr else {
+        return None;
+    };
+    Some(match value {
+        Value::Boolean(b) => quote!(#path::Bool(#b)),
+        Value::SingleQuotedString(s) => quote!(#path::Str(#s)),
+        Value::Number(n, _) => quote!(#path::Num(#n)),
+        _ => return None,
+    })
+}
