@@ -148,7 +148,6 @@ impl State<'_> {
             _ => None,
         }
     }
-
 }
 
 fn refused(expr: &Expr) -> String {

@@ -86,7 +86,10 @@ impl Value {
 
 /// `1`, `1.0` and `10e-1` are one number to DynamoDB. Integers compare exactly; anything else
 /// as `f64`, which is exact for the integers and short decimals a state holds.
-#[expect(clippy::float_cmp, reason = "DynamoDB's equality of numbers is exact, no margin")]
+#[expect(
+    clippy::float_cmp,
+    reason = "DynamoDB's equality of numbers is exact, no margin"
+)]
 pub(crate) fn same_number(a: &str, b: &str) -> bool {
     match (a.trim().parse::<i128>(), b.trim().parse::<i128>()) {
         (Ok(a), Ok(b)) => a == b,

@@ -40,13 +40,15 @@ fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())
 }
 
-/// A pause of up to `micros`, so the transfer lands anywhere around the write.
+/// A random pause of up to `micros`. Both sides of a trial take one, drawn independently
+/// (`RandomState` is seeded afresh per call), so the transfer lands before or after the
+/// write whatever the machine's load makes one request cost.
 async fn jitter(micros: u64) {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .subsec_nanos();
-    tokio::time::sleep(Duration::from_micros(u64::from(nanos) % micros)).await;
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    tokio::time::sleep(Duration::from_micros(random % micros)).await;
 }
 
 /// The administrator's transfer to bob; `true` when it found the item.
@@ -109,6 +111,7 @@ async fn trial(client: &Client, id: String, way: Way, write: Write) -> (usize, u
         .await
         .expect("a seeded item");
     let taker = tokio::spawn(transfer(client.clone(), id.clone()));
+    jitter(4000).await;
     let landed = match way {
         Way::Naive => {
             naive(client, &id, write).await;
