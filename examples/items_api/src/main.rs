@@ -180,6 +180,10 @@ async fn dynamodb(url: &str, verifier: Verifier) -> Result<axum::Router, Box<dyn
 }
 
 #[cfg(not(feature = "dynamodb"))]
+#[expect(
+    clippy::unused_async,
+    reason = "the signature of the feature's fn, awaited alike"
+)]
 async fn dynamodb(_: &str, _: Verifier) -> Result<axum::Router, Box<dyn Error>> {
     Err("this build has no DynamoDB: cargo run -p items_api --features dynamodb".into())
 }
