@@ -5,6 +5,7 @@
 mod basics;
 mod database;
 mod policies;
+mod probe;
 mod rows;
 mod server;
 
@@ -17,6 +18,7 @@ fn end_to_end(backend: &str) {
     let server = Server::start(&url);
     basics::run(&server);
     policies::run(&server);
+    probe::run(&server);
     assert!(
         server.log().contains("denied"),
         "the server logs its denials"

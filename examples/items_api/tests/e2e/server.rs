@@ -79,6 +79,11 @@ impl Server {
         }
     }
 
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
     /// What the server logged so far: plain text (no colour codes) when it is not a terminal.
     pub fn log(&self) -> String {
         let log = self.log.lock().expect("the log").clone();

@@ -1,0 +1,264 @@
+//! The routes to attack, from a small TOML file (see `examples/items_api.toml`): which request
+//! creates an object, reads it, changes it, deletes it, gives it away, and logs out.
+//!
+//! Paths and bodies hold placeholders filled per request: `{id}` the object's id (from the
+//! create's response), `{other}` the user the object goes to, `{marker}` a fresh value the
+//! probe looks for afterwards.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The routes of one kind of object.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Routes {
+    /// JSON pointer to the new object's id in the create's response.
+    #[serde(default = "default_id")]
+    pub id: String,
+    /// JSON pointer to the owner in the object the read returns.
+    pub owner: String,
+    /// Creates an object of the caller's (the body's `{marker}`, if any, is fresh).
+    pub create: Route,
+    /// Reads object `{id}`.
+    pub read: Route,
+    /// A change of the object; its body holds `{marker}`, and `field` says where the read
+    /// shows it.
+    pub update: Option<Route>,
+    /// Deletes object `{id}`.
+    pub delete: Option<Route>,
+    /// Gives the object to `{other}`.
+    pub transfer: Option<Route>,
+    /// Ends the token it is called with.
+    pub logout: Option<Route>,
+}
+
+fn default_id() -> String {
+    "/id".to_owned()
+}
+
+/// One request: `"PUT /items/{id}"`, and its JSON body.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// `"METHOD /path"`.
+    pub request: String,
+    /// The JSON body, with placeholders in its strings.
+    pub body: Option<Value>,
+    /// The update's: JSON pointer to where the read shows the marker.
+    pub field: Option<String>,
+}
+
+/// The values of a request's placeholders.
+#[derive(Debug, Clone, Default)]
+pub struct Fill<'a> {
+    /// `{id}`.
+    pub id: Option<&'a str>,
+    /// `{other}`.
+    pub other: Option<&'a str>,
+    /// `{marker}`.
+    pub marker: Option<&'a str>,
+}
+
+impl Route {
+    /// The method, upper case.
+    pub fn method(&self) -> &str {
+        self.request.split_whitespace().next().unwrap_or_default()
+    }
+
+    /// The path with its placeholders filled, each percent-encoded: an id the server chose
+    /// cannot leave the path.
+    pub fn path(&self, fill: &Fill<'_>) -> String {
+        let path = self.request.split_whitespace().nth(1).unwrap_or_default();
+        let (id, other, marker) = (
+            fill.id.map(encode),
+            fill.other.map(encode),
+            fill.marker.map(encode),
+        );
+        fill_text(
+            path,
+            &Fill {
+                id: id.as_deref(),
+                other: other.as_deref(),
+                marker: marker.as_deref(),
+            },
+        )
+    }
+
+    /// The body with its placeholders filled, if the route has one.
+    pub fn body(&self, fill: &Fill<'_>) -> Option<Value> {
+        self.body.as_ref().map(|b| fill_value(b, fill))
+    }
+}
+
+/// Every character but the unreserved ones, percent-encoded.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn fill_text(text: &str, fill: &Fill<'_>) -> String {
+    let mut out = text.to_owned();
+    for (hole, value) in [
+        ("{id}", fill.id),
+        ("{other}", fill.other),
+        ("{marker}", fill.marker),
+    ] {
+        if let Some(value) = value {
+            out = out.replace(hole, value);
+        }
+    }
+    out
+}
+
+fn fill_value(value: &Value, fill: &Fill<'_>) -> Value {
+    match value {
+        Value::String(s) => Value::String(fill_text(s, fill)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| fill_value(v, fill)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), fill_value(v, fill)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+impl Routes {
+    /// Reads and checks a route file.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let routes: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        routes.check()?;
+        Ok(routes)
+    }
+
+    pub(crate) fn check(&self) -> Result<(), String> {
+        for (name, route) in self.all() {
+            let mut words = route.request.split_whitespace();
+            let (Some(method), Some(path), None) = (words.next(), words.next(), words.next())
+            else {
+                return Err(format!(
+                    "[{name}] request = \"METHOD /path\", not {:?}",
+                    route.request
+                ));
+            };
+            if !matches!(method, "GET" | "POST" | "PUT" | "PATCH" | "DELETE") {
+                return Err(format!(
+                    "[{name}]: {method} is not GET, POST, PUT, PATCH or DELETE"
+                ));
+            }
+            if !path.starts_with('/') || path.contains("://") {
+                return Err(format!("[{name}]: the path {path:?} must start with `/`"));
+            }
+            let needs_id = !matches!(name, "create" | "logout");
+            if needs_id && !path.contains("{id}") {
+                return Err(format!(
+                    "[{name}]: the path {path:?} must name the object, `{{id}}`"
+                ));
+            }
+        }
+        for pointer in [&self.id, &self.owner] {
+            if !pointer.starts_with('/') {
+                return Err(format!("{pointer:?} is not a JSON pointer (`/owner`)"));
+            }
+        }
+        if let Some(update) = &self.update {
+            let marked = update
+                .body
+                .as_ref()
+                .is_some_and(|b| b.to_string().contains("{marker}"));
+            if !marked || update.field.as_deref().is_none_or(|f| !f.starts_with('/')) {
+                return Err(
+                    "[update] needs a body holding \"{marker}\" where the new value \
+                            goes, and `field`, the JSON pointer where the read shows it"
+                        .to_owned(),
+                );
+            }
+        }
+        if let Some(transfer) = &self.transfer {
+            let names_other = transfer.request.contains("{other}")
+                || transfer
+                    .body
+                    .as_ref()
+                    .is_some_and(|b| b.to_string().contains("{other}"));
+            if !names_other {
+                return Err("[transfer] must name the new owner, `{other}`".to_owned());
+            }
+        }
+        Ok(())
+    }
+
+    fn all(&self) -> Vec<(&'static str, &Route)> {
+        let mut all = vec![("create", &self.create), ("read", &self.read)];
+        for (name, route) in [
+            ("update", &self.update),
+            ("delete", &self.delete),
+            ("transfer", &self.transfer),
+            ("logout", &self.logout),
+        ] {
+            if let Some(route) = route {
+                all.push((name, route));
+            }
+        }
+        all
+    }
+
+    /// The owner's field name in a body: the last part of the owner pointer.
+    pub fn owner_field(&self) -> &str {
+        self.owner.rsplit('/').next().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demos_route_file_is_valid_and_fills_its_placeholders() {
+        let routes = Routes::parse(include_str!("../examples/items_api.toml")).unwrap();
+        let fill = Fill {
+            id: Some("7/../x"),
+            other: Some("bob"),
+            marker: Some("m1"),
+        };
+        let update = routes.update.as_ref().unwrap();
+        assert_eq!(update.path(&fill), "/items/7%2F..%2Fx");
+        assert_eq!(
+            update.body(&fill),
+            Some(serde_json::json!({ "title": "m1" }))
+        );
+        let transfer = routes.transfer.as_ref().unwrap();
+        assert_eq!(
+            transfer.body(&fill),
+            Some(serde_json::json!({ "to": "bob" }))
+        );
+        assert_eq!(routes.owner_field(), "owner");
+    }
+
+    #[test]
+    fn a_route_file_that_cannot_be_probed_says_why() {
+        let base = "owner = \"/owner\"\n[create]\nrequest = \"POST /items\"\n";
+        for (extra, says) in [
+            ("[read]\nrequest = \"GET /items\"\n", "must name the object"),
+            (
+                "[read]\nrequest = \"GET http://evil/items/{id}\"\n",
+                "must start with",
+            ),
+            ("[read]\nrequest = \"TRACE /items/{id}\"\n", "is not GET"),
+            (
+                "[read]\nrequest = \"GET /items/{id}\"\n[update]\nrequest = \"PUT /items/{id}\"\n",
+                "{marker}",
+            ),
+        ] {
+            let e = Routes::parse(&format!("{base}{extra}")).unwrap_err();
+            assert!(e.contains(says), "{extra}: {e}");
+        }
+    }
+}
