@@ -32,6 +32,9 @@ pub struct Config {
     pub routes: Routes,
     /// How the users' tokens are had.
     pub tokens: Tokens,
+    /// The API's public key (PEM), when it verifies RS or ES tokens: the probe signs an
+    /// HS256 token with it, the algorithm-confusion attack.
+    pub public_key: Option<Vec<u8>>,
     /// The owner of the objects, and the stranger who attacks them.
     pub users: (String, String),
     /// The checks to run, among [`CHECKS`].

@@ -74,6 +74,10 @@ struct Args {
     /// Lifetime of minted tokens, in seconds.
     #[arg(long, default_value_t = 600, value_name = "SECONDS")]
     ttl: u64,
+    /// The API's public key (PEM file), when its tokens are RS or ES: a token signed HS256
+    /// with it must be refused (algorithm confusion).
+    #[arg(long, value_name = "FILE")]
+    public_key: Option<PathBuf>,
     /// A user's token instead of minting (USER=TOKEN), once per user.
     #[arg(long = "token", value_name = "USER=TOKEN")]
     tokens: Vec<String>,
@@ -146,8 +150,13 @@ fn config(args: Args) -> Result<(Config, Option<PathBuf>), String> {
         [owner, stranger] => (owner.clone(), stranger.clone()),
         _ => return Err("--user names the owner, then the stranger: twice, or not at all".into()),
     };
+    let public_key = args
+        .public_key
+        .map(|path| std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display())))
+        .transpose()?;
     let config = Config {
         base_url: args.base_url,
+        public_key,
         routes,
         tokens,
         users,

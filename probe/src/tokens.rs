@@ -118,7 +118,9 @@ impl Tokens {
 
     /// The broken tokens of `user`, each of which an API must refuse; `other` is a second
     /// user with a valid token of their own.
-    pub(crate) fn broken(&self, user: &str, other: &str) -> Vec<Broken> {
+    /// With the API's public key (`public_key`, PEM), a token signed HS256 with that key's
+    /// text as the secret: a verifier that picks the algorithm from the token accepts it.
+    pub(crate) fn broken(&self, user: &str, other: &str, public_key: Option<&[u8]>) -> Vec<Broken> {
         let Some(valid) = self.token(user) else {
             return Vec::new();
         };
@@ -196,6 +198,12 @@ impl Tokens {
                 credentials: bearer("probe.not-a.token".to_owned()),
             },
         ];
+        if let Some(pem) = public_key {
+            broken.push(Broken {
+                name: "HS256 signed with the API's public key (algorithm confusion)",
+                credentials: bearer(sign(&hs256, &claims, Some(Algorithm::HS256), pem)),
+            });
+        }
         if let Self::Mint {
             secret,
             issuer,
@@ -383,7 +391,8 @@ mod tests {
         let key = jsonwebtoken::DecodingKey::from_secret(b"0123456789abcdef0123456789abcdef");
         let data = jsonwebtoken::decode::<Value>(&valid, &key, &validation).unwrap();
         assert_eq!(data.claims["sub"], "alice");
-        let broken = tokens.broken("alice", "bob");
+        let broken = tokens.broken("alice", "bob", Some(b"-----BEGIN PUBLIC KEY-----"));
+        assert!(broken.iter().any(|b| b.name.contains("public key")));
         assert!(broken.len() > 20, "{}", broken.len());
         // jsonwebtoken's checks, and `iss` a string (it takes an array holding the issuer).
         let verifies = |t: &str| {

@@ -7,7 +7,9 @@ use crate::routes::Fill;
 
 pub fn run(cx: &Context<'_>, out: &mut Outcome) -> Result<(), ProbeError> {
     let mut object = cx.create()?;
-    let broken = cx.tokens.broken(cx.owner, cx.stranger);
+    let broken = cx
+        .tokens
+        .broken(cx.owner, cx.stranger, cx.config.public_key.as_deref());
     if !cx.tokens.mints() {
         cx.progress(
             "tokens: tokens given, not minted: the forged claims are left out (--secret adds them)",

@@ -48,6 +48,7 @@ async fn probe(flaws: Flaws, checks: &[&str]) -> Report {
             audience: Some(AUDIENCE.to_owned()),
             ttl: 600,
         },
+        public_key: None,
         users: ("alice".to_owned(), "mallory".to_owned()),
         checks: checks.iter().map(|c| (*c).to_owned()).collect(),
         race_pairs: 16,

@@ -18,6 +18,7 @@ pub fn run(server: &Server) {
             audience: Some("items-api".to_owned()),
             ttl: 600,
         },
+        public_key: None,
         users: ("probe-alice".to_owned(), "probe-mallory".to_owned()),
         checks: CHECKS.iter().map(|c| (*c).to_owned()).collect(),
         race_pairs: 16,
