@@ -92,6 +92,10 @@ impl Client {
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(15)))
             .user_agent("guarded-probe")
+            // A connection per request: a server that closes one after a refusal (as some do
+            // before reading a refused body) must not make the next request fail.
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
             .build()
             .into();
         Ok(Self {
