@@ -132,7 +132,7 @@ fn set<T>(meta: &ParseNestedMeta<'_>, slot: &mut Option<T>, value: T) -> syn::Re
     Ok(())
 }
 
-fn is_identifier(s: &str) -> bool {
+pub fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars
         .next()
@@ -140,12 +140,23 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// `table.column`, or several separated by commas: one owner column per guarded table.
+/// A DynamoDB table name (3 to 255 of `A-Z a-z 0-9 _ - .`): the attribute takes one, and
+/// the SQL expansion then refuses what is not an identifier.
+pub fn is_table_name(s: &str) -> bool {
+    (3..=255).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// `table.column`, or several separated by commas: one owner column per guarded table. The
+/// column follows the last `.`, so a DynamoDB table name may hold dots.
 fn parse_owner(lit: &LitStr) -> syn::Result<Vec<Owner>> {
     let mut owners: Vec<Owner> = Vec::new();
     for part in lit.value().split(',').map(str::trim) {
-        let owner = match part.split_once('.') {
-            Some((table, column)) if is_identifier(table) && is_identifier(column) => {
+        let owner = match part.rsplit_once('.') {
+            Some((table, column))
+                if (is_identifier(table) || is_table_name(table)) && is_identifier(column) =>
+            {
                 Owner::new(table, column)
             }
             _ => {

@@ -57,6 +57,21 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
     let owners = policy::owners(args, file.as_ref())
         .map_err(|e| cx.push(e))
         .ok()?;
+    if let Some(owner) = owners
+        .iter()
+        .find(|o| !crate::args::is_identifier(&o.table))
+    {
+        cx.push(syn::Error::new(
+            args.owner_span.unwrap_or(args.span),
+            format!(
+                "`{}` is not a SQL table name: give the table alone, made of letters, digits \
+                 and `_` (`items.owner_id`); names with `-` or `.` are DynamoDB tables, for a \
+                 `Guard<DynamoDb>` fn",
+                owner.table
+            ),
+        ));
+        return None;
+    }
     let (guard, backends) = signature?;
     let env = Env {
         guard: &guard.ident,

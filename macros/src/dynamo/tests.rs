@@ -473,3 +473,33 @@ fn a_dynamo_guard_takes_its_own_path_and_errors_keep_the_signature() {
     );
     assert!(out.contains("async fn f"), "{out}");
 }
+
+#[test]
+fn a_dynamodb_table_name_may_hold_dashes_and_dots_but_not_on_sql() {
+    let item: ItemFn = syn::parse_quote! {
+        async fn f(guard: Guard<DynamoDb>) -> R {
+            guard.client().get_item().table_name("prod-app.items").send().await
+        }
+    };
+    let out = run(quote!(owner = "prod-app.items.owner_id"), None, &item)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.contains(r#"name : "prod-app.items" , owner : "owner_id""#),
+        "{out}"
+    );
+    let sql = crate::expand::attribute(
+        quote!(owner = "prod-app.items.owner_id"),
+        quote! {
+            async fn f(mut guard: Guard<Sqlite>) -> Result<(), Error> {
+                sqlx::query("DELETE FROM items").execute(&mut guard).await?;
+                Ok(())
+            }
+        },
+    )
+    .to_string();
+    assert!(sql.contains("is not a SQL table name"), "{sql}");
+    for bad in ["a-.owner_id", "it ems.owner_id", "items.owner-id"] {
+        let e = run(quote!(owner = #bad), None, &item).expect_err(bad);
+        assert!(e.contains("owner must be `table.column`"), "{bad}: {e}");
+    }
+}
