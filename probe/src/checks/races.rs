@@ -20,7 +20,7 @@ use crate::client::{Credentials, Exchange};
 use crate::routes::{Fill, Route};
 
 /// How long the held write waits for the API to read its headers before the logout.
-const HOLD: Duration = Duration::from_millis(300);
+const HOLD: Duration = Duration::from_millis(500);
 /// Trials of the logout race: each is deterministic, unlike the ownership races.
 const LOGOUT_TRIALS: usize = 2;
 
