@@ -90,12 +90,13 @@ impl Route {
     }
 }
 
-/// Every character but the unreserved ones, percent-encoded.
+/// Every character but letters, digits, `-`, `_` and `~`, percent-encoded: `.` too, so a
+/// value of `..` stays one segment.
 fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~') {
                 char::from(b).to_string()
             } else {
                 format!("%{b:02X}")
@@ -104,17 +105,31 @@ fn encode(value: &str) -> String {
         .collect()
 }
 
+/// `text` with each placeholder replaced, in one pass: a value that holds a placeholder's
+/// name (an id the server chose) is not filled again.
 fn fill_text(text: &str, fill: &Fill<'_>) -> String {
-    let mut out = text.to_owned();
-    for (hole, value) in [
+    let holes = [
         ("{id}", fill.id),
         ("{other}", fill.other),
         ("{marker}", fill.marker),
-    ] {
-        if let Some(value) = value {
-            out = out.replace(hole, value);
+    ];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('{') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let hole = holes
+            .iter()
+            .find_map(|(name, value)| Some((name, (*value)?)).filter(|_| rest.starts_with(name)));
+        if let Some((name, value)) = hole {
+            out.push_str(value);
+            rest = &rest[name.len()..];
+        } else {
+            out.push('{');
+            rest = &rest[1..];
         }
     }
+    out.push_str(rest);
     out
 }
 
@@ -229,7 +244,20 @@ mod tests {
             marker: Some("m1"),
         };
         let update = routes.update.as_ref().unwrap();
-        assert_eq!(update.path(&fill), "/items/7%2F..%2Fx");
+        assert_eq!(update.path(&fill), "/items/7%2F%2E%2E%2Fx");
+        let sly = Fill {
+            id: Some("{other}"),
+            ..fill.clone()
+        };
+        let read = routes.read.path(&sly);
+        assert_eq!(read, "/items/%7Bother%7D");
+        let mut body = update.clone();
+        body.body = Some(serde_json::json!({ "title": "{id}:{marker}" }));
+        assert_eq!(
+            body.body(&sly),
+            Some(serde_json::json!({ "title": "{other}:m1" })),
+            "a value is not filled again"
+        );
         assert_eq!(
             update.body(&fill),
             Some(serde_json::json!({ "title": "m1" }))
