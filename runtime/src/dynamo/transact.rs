@@ -123,3 +123,71 @@ fn condition<'t>(
     }
     Err(DynamoError::refused("a transaction item with no request".to_owned()).into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Deny;
+    use crate::dynamo::{Named, State, Value};
+    use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Update};
+
+    const TABLE: Table = Table {
+        name: "items",
+        owner: "owner_id",
+        deny: Deny::NotFound,
+        states: &[Named {
+            code: "archived",
+            update: Some(State::Not(&State::Eq("archived", Value::Bool(true)))),
+            delete: None,
+        }],
+        version: None,
+    };
+
+    fn key() -> std::collections::HashMap<String, AttributeValue> {
+        [("id".to_owned(), AttributeValue::S("1".into()))].into()
+    }
+
+    fn conditioned(mut item: TransactWriteItem) -> String {
+        let alice = AttributeValue::S("alice".into());
+        condition(&mut item, &[TABLE], &alice).expect("conditioned");
+        let (update, delete, check) = (item.update, item.delete, item.condition_check);
+        update
+            .and_then(|u| u.condition_expression)
+            .or_else(|| delete.and_then(|d| d.condition_expression))
+            .or_else(|| check.map(|c| c.condition_expression))
+            .expect("a condition")
+    }
+
+    #[test]
+    fn a_transactions_update_carries_the_states_a_delete_and_a_check_do_not() {
+        let update = Update::builder()
+            .table_name("items")
+            .set_key(Some(key()))
+            .update_expression("SET archived = :f")
+            .build()
+            .unwrap();
+        let update = conditioned(TransactWriteItem::builder().update(update).build());
+        assert!(
+            update.contains("#guarded_owner = :guarded_subject AND (NOT (#guarded_state = "),
+            "{update}"
+        );
+        let delete = Delete::builder()
+            .table_name("items")
+            .set_key(Some(key()))
+            .build()
+            .unwrap();
+        let delete = conditioned(TransactWriteItem::builder().delete(delete).build());
+        assert_eq!(delete, "#guarded_owner = :guarded_subject");
+        let check = ConditionCheck::builder()
+            .table_name("items")
+            .set_key(Some(key()))
+            .condition_expression("attribute_exists(id)")
+            .build()
+            .unwrap();
+        let check = conditioned(TransactWriteItem::builder().condition_check(check).build());
+        assert_eq!(
+            check,
+            "(attribute_exists(id)) AND #guarded_owner = :guarded_subject"
+        );
+    }
+}
