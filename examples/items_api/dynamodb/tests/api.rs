@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use guarded::Verifier;
+use guarded::{Claims, DynamoDb, Guard, Verifier, guarded};
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
@@ -300,4 +300,55 @@ async fn tokens_are_required_and_the_sql_only_routes_say_so() {
         .call("GET", "/items/7/missing", Some(&alice), &[], None)
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// A put over the caller's item: it replaces the item, so the update's states apply.
+#[guarded]
+async fn replace(guard: Guard<DynamoDb>, id: i64, title: &str) -> Result<(), guarded::Error> {
+    guard
+        .client()
+        .put_item()
+        .table_name("items")
+        .item("id", AttributeValue::S(id.to_string()))
+        .item("title", AttributeValue::S(title.to_owned()))
+        .item("version", AttributeValue::N("1".into()))
+        .item("archived", AttributeValue::Bool(false))
+        .send()
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_put_cannot_replace_an_archived_item_nor_anothers() {
+    let Some(api) = api().await else { return };
+    let (alice, mallory) = (user("alice5"), user("mallory5"));
+    let guard = |sub: &str| {
+        let claims: Claims =
+            serde_json::from_value(json!({ "sub": sub, "exp": u64::MAX / 2 })).expect("claims");
+        Guard::<DynamoDb>::trusted(api.client.clone(), claims)
+    };
+    let id = api.create(&alice, "kept").await;
+    let before = api.stored(id).await.expect("created");
+    let e = replace(guard(&mallory), id, "taken")
+        .await
+        .expect_err("another's");
+    assert!(matches!(e, guarded::Error::Denied(_)), "{e:?}");
+    assert_eq!(api.stored(id).await.as_ref(), Some(&before));
+
+    let (status, _) = api
+        .call(
+            "POST",
+            &format!("/items/{id}/archive"),
+            Some(&alice),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let archived = api.stored(id).await.expect("kept");
+    let e = replace(guard(&alice), id, "unarchived")
+        .await
+        .expect_err("archived");
+    assert!(matches!(e, guarded::Error::Conflict("archived")), "{e:?}");
+    assert_eq!(api.stored(id).await.as_ref(), Some(&archived));
 }
