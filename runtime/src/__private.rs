@@ -16,8 +16,8 @@ pub use crate::scope::{Scope, Single};
 #[cfg(feature = "dynamodb")]
 pub mod dynamo {
     pub use crate::dynamo::{
-        Named, State, Table, Value, client, delete_item, get_item, put_item, query, scan,
-        transact_write_items, update_item,
+        Check, Claim, Grants, Named, Order, Source, State, Table, Unguarded, Value, client,
+        delete_item, get_item, put_item, query, scan, transact_write_items, unguarded, update_item,
     };
 }
 

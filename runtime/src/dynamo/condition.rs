@@ -26,6 +26,8 @@ pub(crate) enum Rule {
     Mine,
     /// It does not exist, or it is the caller's: a put.
     MineOrNone,
+    /// It exists, whoever owns it: a write a grant allows, decided by the grant's check.
+    Granted,
 }
 
 impl Expression {
@@ -41,16 +43,24 @@ impl Expression {
         let names = self.names.get_or_insert_with(HashMap::new);
         let values = self.values.get_or_insert_with(HashMap::new);
         let name = unused("#guarded_owner", |k| names.contains_key(k));
-        let value = unused(":guarded_subject", |k| values.contains_key(k));
         names.insert(name.clone(), owner.to_owned());
-        values.insert(value.clone(), subject);
-        let mut mine = format!("{name} = {value}");
-        let mut maps = Maps { names, values };
+        let mut mine = if rule == Rule::Granted {
+            format!("attribute_exists({name})")
+        } else {
+            let value = unused(":guarded_subject", |k| values.contains_key(k));
+            values.insert(value.clone(), subject);
+            format!("{name} = {value}")
+        };
+        let mut maps = Maps {
+            names,
+            values,
+            claims: None,
+        };
         for state in states {
             mine = format!("{mine} AND {}", state.render(&mut maps));
         }
         let ours = match rule {
-            Rule::Mine => mine,
+            Rule::Mine | Rule::Granted => mine,
             Rule::MineOrNone => format!("(attribute_not_exists({name}) OR ({mine}))"),
         };
         self.condition = Some(match self.condition.take() {
@@ -79,7 +89,7 @@ pub(crate) fn unused(base: &str, taken: impl Fn(&str) -> bool) -> String {
 /// The fn's condition is one operand once parenthesised only if its own parentheses balance:
 /// `a) OR (b` would turn `(a) OR (b) AND owner` into an OR around the owner check.
 /// Expressions have no string literals (values are placeholders), so counting is exact.
-fn balanced(condition: &str) -> Result<(), Error> {
+pub(crate) fn balanced(condition: &str) -> Result<(), Error> {
     let mut depth = 0_i64;
     let mut closed_early = false;
     for c in condition.chars() {
@@ -135,6 +145,11 @@ impl Guarded<'_> {
             .collect()
     }
 
+    /// Whether the refusal returned another owner's item: a grant may still allow the write.
+    pub(crate) fn another_owners(&self, item: Option<&Item>, subject: &AttributeValue) -> bool {
+        self.rule == Rule::Mine && item.is_some_and(|i| !owned(i, self.table.owner, subject))
+    }
+
     /// Why the write was refused, from the item the database returned with the refusal: none,
     /// or another owner's, is the denial. The caller's own item was refused by a state (409
     /// with its name), by the version the fn compared (412), or by the fn's own condition
@@ -143,7 +158,9 @@ impl Guarded<'_> {
         match item {
             None if self.rule == Rule::MineOrNone => Error::Conflict("condition_failed"),
             None => Error::Denied(Deny::NotFound),
-            Some(item) if owned(item, self.table.owner, subject) => self.why(item),
+            Some(item) if self.rule == Rule::Granted || owned(item, self.table.owner, subject) => {
+                self.why(item)
+            }
             Some(_) => Error::Denied(self.table.deny),
         }
     }

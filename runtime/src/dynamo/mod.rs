@@ -22,17 +22,21 @@
 //! with its name), by the version the fn compared (412), or by the fn's own condition (409
 //! `condition_failed`).
 
+mod check;
+mod checked;
 mod condition;
 mod error;
 mod ops;
 mod state;
 mod transact;
+pub mod unguarded;
 
 use aws_sdk_dynamodb::Client;
 
+pub use check::{Check, Claim, Grants, Source};
 pub use error::DynamoError;
 pub use ops::{delete_item, get_item, put_item, query, scan, update_item};
-pub use state::{Named, State, Value};
+pub use state::{Named, Order, State, Value};
 pub use transact::transact_write_items;
 
 use crate::db::Store;
@@ -66,6 +70,19 @@ pub struct Table {
     /// The version attribute (`version = ".."`): a refused write whose own condition compared
     /// it to a value the item no longer has is a 412.
     pub version: Option<&'static str>,
+    /// The policy's `[token] valid`, as checks of other items.
+    pub valid: &'static [Check],
+    /// Who besides the owner may read, update or delete an item.
+    pub grants: Grants,
+}
+
+/// A table a fn requests without the owner's condition (`unguarded = ".."`): its requests
+/// still carry the token's checks.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct Unguarded {
+    pub name: &'static str,
+    pub valid: &'static [Check],
 }
 
 /// The guard's client, for the builder chains the expansion hands back to this module.

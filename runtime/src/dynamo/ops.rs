@@ -3,6 +3,7 @@
 
 use std::future::Future;
 
+use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::{
@@ -17,10 +18,15 @@ use aws_sdk_dynamodb::operation::scan::{ScanOutput, builders::ScanFluentBuilder}
 use aws_sdk_dynamodb::operation::update_item::{
     UpdateItemError, UpdateItemOutput, builders::UpdateItemFluentBuilder,
 };
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
+};
 
+use super::check::{Bound, Check, valid_after_read};
+use super::checked::{Part, Refused, Transaction};
 use super::condition::{Expression, Guarded, Item, Rule, owned, same_value, subject_value, unused};
-use super::state::{Op, compared};
+use super::state::{Op, compared, written};
 use super::{DynamoDb, DynamoError, Table};
 use crate::jwt::GuardClaims;
 use crate::{Error, Guard};
@@ -53,14 +59,14 @@ fn legacy(parameter: Option<&'static str>) -> Result<(), Error> {
 }
 
 /// What a write's service error is.
-enum Refused<'e> {
+pub(crate) enum Refusal<'e> {
     /// The condition refused the write; the item as it was, if there was one.
     Condition(Option<&'e Item>),
     Other,
 }
 
 /// A single-item write the guard conditions.
-trait Write: Sized + Send {
+pub(crate) trait Write: Sized + Send + Clone {
     type Output;
     type Failure: std::error::Error
         + aws_sdk_dynamodb::error::ProvideErrorMetadata
@@ -77,11 +83,24 @@ trait Write: Sized + Send {
         self,
     ) -> impl Future<Output = Result<Self::Output, SdkError<Self::Failure, HttpResponse>>> + Send;
     /// Whether `e` is a refused condition, and the item it returned.
-    fn refused(e: &Self::Failure) -> Refused<'_>;
+    fn refused(e: &Self::Failure) -> Refusal<'_>;
+    /// The request's key, or a put's item.
+    fn key(&self) -> Item;
+    /// Whether it asks for values back, which a transaction does not return.
+    fn returns(&self) -> bool;
+    /// The attributes it writes, for an update grant; `None` when that cannot be told.
+    fn written(&self) -> Option<Vec<String>>;
+    /// The request as a transaction's item.
+    fn transact(self) -> Result<TransactWriteItem, Error>;
+    /// The output of a write sent as a transaction: it returns nothing.
+    fn empty() -> Self::Output;
 }
 
 macro_rules! write {
-    ($builder:ty, $output:ty, $error:ident, [$($legacy:ident),*]) => {
+    (
+        $builder:ty, $output:ty, $error:ident, [$($legacy:ident),*],
+        $request:ident { $($set:ident: $get:ident),* }, $variant:ident, $key:ident, $written:expr
+    ) => {
         impl Write for $builder {
             type Output = $output;
             type Failure = $error;
@@ -114,11 +133,44 @@ macro_rules! write {
             ) -> impl Future<Output = Result<$output, SdkError<$error, HttpResponse>>> + Send {
                 <$builder>::send(self)
             }
-            fn refused(e: &$error) -> Refused<'_> {
+            fn refused(e: &$error) -> Refusal<'_> {
                 match e {
-                    $error::ConditionalCheckFailedException(e) => Refused::Condition(e.item()),
-                    _ => Refused::Other,
+                    $error::ConditionalCheckFailedException(e) => Refusal::Condition(e.item()),
+                    _ => Refusal::Other,
                 }
+            }
+            fn key(&self) -> Item {
+                self.$key().clone().unwrap_or_default()
+            }
+            fn returns(&self) -> bool {
+                self.get_return_values()
+                    .as_ref()
+                    .is_some_and(|r| *r != ReturnValue::None)
+            }
+            fn written(&self) -> Option<Vec<String>> {
+                let written: fn(&Self) -> Option<Vec<String>> = $written;
+                written(self)
+            }
+            fn transact(self) -> Result<TransactWriteItem, Error> {
+                let request = $request::builder()
+                    .set_table_name(self.get_table_name().clone())
+                    $(.$set(self.$get().clone()))*
+                    .set_condition_expression(self.get_condition_expression().clone())
+                    .set_expression_attribute_names(
+                        self.get_expression_attribute_names().clone(),
+                    )
+                    .set_expression_attribute_values(
+                        self.get_expression_attribute_values().clone(),
+                    )
+                    .return_values_on_condition_check_failure(
+                        ReturnValuesOnConditionCheckFailure::AllOld,
+                    )
+                    .build()
+                    .map_err(|e| DynamoError::refused(format!("the request: {e}")))?;
+                Ok(TransactWriteItem::builder().$variant(request).build())
+            }
+            fn empty() -> $output {
+                <$output>::builder().build()
             }
         }
     };
@@ -132,21 +184,42 @@ write!(
         get_expected,
         get_conditional_operator,
         get_attribute_updates
-    ]
+    ],
+    Update {
+        set_key: get_key,
+        set_update_expression: get_update_expression
+    },
+    update,
+    get_key,
+    |b| written(
+        b.get_update_expression().as_deref().unwrap_or_default(),
+        b.get_expression_attribute_names().as_ref()
+    )
 );
 write!(
     DeleteItemFluentBuilder,
     DeleteItemOutput,
     DeleteItemError,
-    [get_expected, get_conditional_operator]
+    [get_expected, get_conditional_operator],
+    Delete { set_key: get_key },
+    delete,
+    get_key,
+    |_| Some(Vec::new())
 );
 write!(
     PutItemFluentBuilder,
     PutItemOutput,
     PutItemError,
-    [get_expected, get_conditional_operator]
+    [get_expected, get_conditional_operator],
+    Put { set_item: get_item },
+    put,
+    get_item,
+    |_| None
 );
 
+/// A guarded write: as the caller's, then, when it found another owner's item and a grant
+/// covers the write, as the grantee's. Each attempt decides its own rule with its write, so
+/// whichever lands was allowed when it landed.
 async fn write<W: Write, C: GuardClaims, A>(
     guard: &Guard<DynamoDb, C, A>,
     table: &Table,
@@ -156,7 +229,68 @@ async fn write<W: Write, C: GuardClaims, A>(
 ) -> Result<W::Output, Error> {
     check_table(builder.table(), table)?;
     legacy(builder.legacy())?;
-    let subject = subject_value(guard.subject());
+    let claims = Bound::of(guard);
+    claims.require(table.valid)?;
+    let grant = match op {
+        Op::Update => table.grants.update.as_ref(),
+        Op::Delete => table.grants.delete.as_ref(),
+        Op::Check => None,
+    }
+    .filter(|_| rule == Rule::Mine && granted(&builder, table, op));
+    let original = grant.map(|_| builder.clone());
+    let client = guard.handle();
+    match attempt(client, table, builder, rule, op, &claims, None).await {
+        Err(Refused {
+            theirs: Some(_), ..
+        }) if grant.is_some() => {
+            let (Some(check), Some(original)) = (grant, original) else {
+                unreachable!("a grant keeps the request");
+            };
+            let claims = Bound::of(guard);
+            Ok(attempt(
+                client,
+                table,
+                original,
+                Rule::Granted,
+                op,
+                &claims,
+                Some(check),
+            )
+            .await?)
+        }
+        done => Ok(done?),
+    }
+}
+
+/// Whether `builder` writes only what the table's update grant lets a grantee write: never
+/// the owner, and only the listed attributes when there is a list.
+fn granted<W: Write>(builder: &W, table: &Table, op: Op) -> bool {
+    if op != Op::Update {
+        return true;
+    }
+    builder.written().is_some_and(|written| {
+        written.iter().all(|a| {
+            a != table.owner
+                && table
+                    .grants
+                    .update_attributes
+                    .is_none_or(|allowed| allowed.contains(&a.as_str()))
+        })
+    })
+}
+
+/// One attempt at a write under `rule`: alone, or as a transaction with the checks of other
+/// items (the token's, and `grant`'s when the write goes by a grant).
+async fn attempt<W: Write>(
+    client: &Client,
+    table: &Table,
+    builder: W,
+    rule: Rule,
+    op: Op,
+    claims: &Bound,
+    grant: Option<&Check>,
+) -> Result<W::Output, Refused> {
+    let subject = claims.subject();
     let write = Guarded {
         table,
         rule,
@@ -165,17 +299,52 @@ async fn write<W: Write, C: GuardClaims, A>(
     };
     let mut expression = write.theirs.clone();
     expression.guard(table.owner, subject.clone(), rule, &write.states())?;
-    match builder.with(expression).send().await {
-        Ok(output) => Ok(output),
-        Err(SdkError::ServiceError(e)) => match W::refused(e.err()) {
-            Refused::Condition(item) => Err(write.refusal(item, &subject)),
-            Refused::Other => Err(DynamoError::sdk(SdkError::ServiceError(e)).into()),
-        },
-        Err(e) => Err(DynamoError::sdk(e).into()),
+    let builder = builder.with(expression);
+    if table.valid.is_empty() && grant.is_none() {
+        return match builder.send().await {
+            Ok(output) => Ok(output),
+            Err(SdkError::ServiceError(e)) => match W::refused(e.err()) {
+                Refusal::Condition(item) => Err(Refused {
+                    error: write.refusal(item, subject),
+                    theirs: write
+                        .another_owners(item, subject)
+                        .then(|| item.cloned())
+                        .flatten(),
+                }),
+                Refusal::Other => {
+                    Err(Error::from(DynamoError::sdk(SdkError::ServiceError(e))).into())
+                }
+            },
+            Err(e) => Err(Error::from(DynamoError::sdk(e)).into()),
+        };
     }
+    if builder.returns() {
+        return Err(Error::from(no_values(table.name)).into());
+    }
+    let key = builder.key();
+    let mut transaction = Transaction::default();
+    transaction.push(builder.transact()?, Part::Guarded(write));
+    if let Some(check) = grant {
+        transaction.check(check, Part::Grant(table.deny), claims, &key)?;
+    }
+    for check in table.valid {
+        transaction.check(check, Part::Token, claims, &Item::new())?;
+    }
+    transaction.send(client, claims).await?;
+    Ok(W::empty())
 }
 
-/// `UpdateItem` of the caller's item only.
+/// A write that must be a transaction asked for values back.
+pub(crate) fn no_values(table: &str) -> DynamoError {
+    DynamoError::refused(format!(
+        "a write on `{}` is sent as a transaction with the checks of other items (the \
+         policy's `[token]` or a grant), and DynamoDB returns no values from a transaction: \
+         leave out `.return_values(..)` and read the item after the write",
+        table
+    ))
+}
+
+/// `UpdateItem` of the caller's item, or of one the table's update grant lets them write.
 #[doc(hidden)]
 pub async fn update_item<C: GuardClaims, A>(
     guard: &Guard<DynamoDb, C, A>,
@@ -185,7 +354,7 @@ pub async fn update_item<C: GuardClaims, A>(
     write(guard, table, builder, Rule::Mine, Op::Update).await
 }
 
-/// `DeleteItem` of the caller's item only.
+/// `DeleteItem` of the caller's item, or of one the table's delete grant lets them delete.
 #[doc(hidden)]
 pub async fn delete_item<C: GuardClaims, A>(
     guard: &Guard<DynamoDb, C, A>,
@@ -207,8 +376,9 @@ pub async fn put_item<C: GuardClaims, A>(
     write(guard, table, builder, Rule::MineOrNone, Op::Update).await
 }
 
-/// `GetItem`: another owner's item is a denial. A projection that leaves the owner out gets
-/// it added for the check, and removed from the item returned.
+/// `GetItem`: another owner's item is a denial, unless the table's read grant holds for the
+/// caller. A projection that leaves the owner out gets it added for the check, and removed
+/// from the item returned.
 #[doc(hidden)]
 pub async fn get_item<C: GuardClaims, A>(
     guard: &Guard<DynamoDb, C, A>,
@@ -222,17 +392,27 @@ pub async fn get_item<C: GuardClaims, A>(
             .as_ref()
             .map(|_| "attributes_to_get"),
     )?;
-    let subject = subject_value(guard.subject());
+    let claims = Bound::of(guard);
+    claims.require(table.valid)?;
+    let key = builder.get_key().clone().unwrap_or_default();
     let (builder, added) = project_owner(builder, table.owner);
     let mut output = builder.send().await.map_err(DynamoError::sdk)?;
     if let Some(item) = &mut output.item {
-        if !owned(item, table.owner, &subject) {
-            return Err(Error::Denied(table.deny));
+        if !owned(item, table.owner, claims.subject()) {
+            // The grant is read after the item: a share revoked in between denies.
+            let shared = match &table.grants.read {
+                Some(check) => check.read(guard.handle(), &claims, &key).await?,
+                None => false,
+            };
+            if !shared {
+                return Err(Error::Denied(table.deny));
+            }
         }
         if added {
             item.remove(table.owner);
         }
     }
+    valid_after_read(guard.handle(), table.valid, &claims).await?;
     Ok(output)
 }
 
@@ -296,7 +476,9 @@ macro_rules! read {
             $(legacy(builder.$legacy().as_ref().map(|_| {
                 stringify!($legacy).trim_start_matches("get_")
             }))?;)*
-            let subject = subject_value(guard.subject());
+            let claims = Bound::of(guard);
+            claims.require(table.valid)?;
+            let subject = claims.subject().clone();
             let mut filter = Expression {
                 condition: builder.get_filter_expression().clone(),
                 names: builder.get_expression_attribute_names().clone(),
@@ -306,13 +488,15 @@ macro_rules! read {
             if !pinned(key(&builder), &filter, table.owner, &subject) {
                 filter.guard(table.owner, subject, Rule::Mine, &[])?;
             }
-            builder
+            let output = builder
                 .set_filter_expression(filter.condition)
                 .set_expression_attribute_names(filter.names)
                 .set_expression_attribute_values(filter.values)
                 .send()
                 .await
-                .map_err(|e| DynamoError::sdk(e).into())
+                .map_err(DynamoError::sdk)?;
+            valid_after_read(guard.handle(), table.valid, &claims).await?;
+            Ok(output)
         }
     };
 }

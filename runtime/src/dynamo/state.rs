@@ -6,13 +6,16 @@
 //! renders it as a condition expression under free placeholders, and evaluates it on an item
 //! with DynamoDB's own rule: a comparison with an attribute the item lacks is false.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::check::{Bound, Claim};
 use super::condition::{Item, unused};
 
-/// A literal a state condition compares an attribute with.
+/// A value a condition compares an attribute with: a literal, or (in a `[token]` or `grant`
+/// check, never in a table's state) one of the caller's claims.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
 pub enum Value {
@@ -20,6 +23,17 @@ pub enum Value {
     Str(&'static str),
     /// A number as written in the policy.
     Num(&'static str),
+    Claim(Claim),
+}
+
+/// An order comparison: `<`, `<=`, `>`, `>=`.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Lt,
+    Le,
+    Gt,
+    Ge,
 }
 
 /// A state condition, as DynamoDB can decide it.
@@ -28,6 +42,9 @@ pub enum Value {
 pub enum State {
     /// The attribute exists and equals the value.
     Eq(&'static str, Value),
+    /// The attribute exists and compares so with the value: numbers by value, strings by
+    /// their bytes, other types never.
+    Cmp(&'static str, Order, Value),
     /// The attribute exists.
     Exists(&'static str),
     Not(&'static State),
@@ -64,50 +81,80 @@ impl Named {
 }
 
 impl Value {
-    fn attribute(self) -> AttributeValue {
+    /// The value to send. A claim the caller lacks is NULL, which no comparison matches: the
+    /// runtime refuses such a token (401 `missing_claim`) before it sends anything.
+    fn attribute(self, claims: Option<&Bound>) -> AttributeValue {
         match self {
             Self::Bool(b) => AttributeValue::Bool(b),
             Self::Str(s) => AttributeValue::S(s.to_owned()),
             Self::Num(n) => AttributeValue::N(n.to_owned()),
+            Self::Claim(claim) => claims
+                .and_then(|c| c.get(claim))
+                .cloned()
+                .unwrap_or(AttributeValue::Null(true)),
         }
     }
 
-    /// Whether `stored` equals this literal as DynamoDB compares them: numbers by value,
-    /// everything else by type and content.
-    fn matches(self, stored: &AttributeValue) -> bool {
-        match (self, stored) {
-            (Self::Bool(a), AttributeValue::Bool(b)) => a == *b,
-            (Self::Str(a), AttributeValue::S(b)) => a == b,
-            (Self::Num(a), AttributeValue::N(b)) => same_number(a, b),
-            _ => false,
+    /// How `stored` compares with this value as DynamoDB compares them: numbers by value,
+    /// strings by their bytes, booleans only for equality; `None` across types.
+    fn compare(self, stored: &AttributeValue, claims: Option<&Bound>) -> Option<Ordering> {
+        match (stored, self.attribute(claims)) {
+            (AttributeValue::Bool(a), AttributeValue::Bool(b)) => {
+                (*a == b).then_some(Ordering::Equal)
+            }
+            (AttributeValue::S(a), AttributeValue::S(b)) => Some(a.as_bytes().cmp(b.as_bytes())),
+            (AttributeValue::N(a), AttributeValue::N(b)) => compare_numbers(a, &b),
+            _ => None,
+        }
+    }
+}
+
+impl Order {
+    fn operator(self) -> &'static str {
+        match self {
+            Self::Lt => "<",
+            Self::Le => "<=",
+            Self::Gt => ">",
+            Self::Ge => ">=",
+        }
+    }
+
+    fn admits(self, ordering: Ordering) -> bool {
+        match self {
+            Self::Lt => ordering.is_lt(),
+            Self::Le => ordering.is_le(),
+            Self::Gt => ordering.is_gt(),
+            Self::Ge => ordering.is_ge(),
+        }
+    }
+}
+
+/// Two numbers in order: integers exactly, anything else as `f64`.
+fn compare_numbers(a: &str, b: &str) -> Option<Ordering> {
+    match (a.trim().parse::<i128>(), b.trim().parse::<i128>()) {
+        (Ok(a), Ok(b)) => Some(a.cmp(&b)),
+        _ => {
+            let (a, b) = (a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?);
+            a.partial_cmp(&b)
         }
     }
 }
 
 /// `1`, `1.0` and `10e-1` are one number to DynamoDB. Integers compare exactly; anything else
 /// as `f64`, which is exact for the integers and short decimals a state holds.
-#[expect(
-    clippy::float_cmp,
-    reason = "DynamoDB's equality of numbers is exact, no margin"
-)]
 pub(crate) fn same_number(a: &str, b: &str) -> bool {
-    match (a.trim().parse::<i128>(), b.trim().parse::<i128>()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => false,
-        },
-    }
+    compare_numbers(a, b).is_some_and(Ordering::is_eq)
 }
 
-/// The placeholder maps a rendered condition adds to.
+/// The placeholder maps a rendered condition adds to, and the claims it may compare with.
 pub(crate) struct Maps<'m> {
     pub names: &'m mut HashMap<String, String>,
     pub values: &'m mut Item,
+    pub claims: Option<&'m Bound>,
 }
 
 impl Maps<'_> {
-    fn name(&mut self, attribute: &str) -> String {
+    pub(crate) fn name(&mut self, attribute: &str) -> String {
         if let Some((placeholder, _)) = self
             .names
             .iter()
@@ -121,8 +168,13 @@ impl Maps<'_> {
     }
 
     fn value(&mut self, value: Value) -> String {
+        let attribute = value.attribute(self.claims);
+        self.placeholder(attribute)
+    }
+
+    pub(crate) fn placeholder(&mut self, value: AttributeValue) -> String {
         let placeholder = unused(":guarded_state", |k| self.values.contains_key(k));
-        self.values.insert(placeholder.clone(), value.attribute());
+        self.values.insert(placeholder.clone(), value);
         placeholder
     }
 }
@@ -136,6 +188,10 @@ impl State {
                 let (name, value) = (maps.name(attribute), maps.value(*value));
                 format!("{name} = {value}")
             }
+            Self::Cmp(attribute, order, value) => {
+                let (name, value) = (maps.name(attribute), maps.value(*value));
+                format!("{name} {} {value}", order.operator())
+            }
             Self::Exists(attribute) => format!("attribute_exists({})", maps.name(attribute)),
             Self::Not(inner) => format!("(NOT ({}))", inner.render(maps)),
             Self::And(all) => join(all, " AND ", maps),
@@ -143,14 +199,36 @@ impl State {
         }
     }
 
+    /// The claims the condition compares with.
+    pub(crate) fn claims(&self) -> Vec<Claim> {
+        match self {
+            Self::Eq(_, Value::Claim(c)) | Self::Cmp(_, _, Value::Claim(c)) => vec![*c],
+            Self::Eq(..) | Self::Cmp(..) | Self::Exists(_) => Vec::new(),
+            Self::Not(inner) => inner.claims(),
+            Self::And(all) | Self::Or(all) => all.iter().flat_map(Self::claims).collect(),
+        }
+    }
+
     /// Whether `item` meets the condition, as DynamoDB would decide it.
     pub(crate) fn holds(&self, item: &Item) -> bool {
+        self.holds_for(item, None)
+    }
+
+    /// `holds`, with the caller's claims for the values that are claims.
+    pub(crate) fn holds_for(&self, item: &Item, claims: Option<&Bound>) -> bool {
+        let compared = |attribute: &str, value: &Value| {
+            item.get(attribute)
+                .and_then(|stored| value.compare(stored, claims))
+        };
         match self {
-            Self::Eq(attribute, value) => item.get(*attribute).is_some_and(|v| value.matches(v)),
+            Self::Eq(attribute, value) => compared(attribute, value).is_some_and(Ordering::is_eq),
+            Self::Cmp(attribute, order, value) => {
+                compared(attribute, value).is_some_and(|o| order.admits(o))
+            }
             Self::Exists(attribute) => item.contains_key(*attribute),
-            Self::Not(inner) => !inner.holds(item),
-            Self::And(all) => all.iter().all(|s| s.holds(item)),
-            Self::Or(any) => any.iter().any(|s| s.holds(item)),
+            Self::Not(inner) => !inner.holds_for(item, claims),
+            Self::And(all) => all.iter().all(|s| s.holds_for(item, claims)),
+            Self::Or(any) => any.iter().any(|s| s.holds_for(item, claims)),
         }
     }
 }
@@ -186,6 +264,48 @@ pub(crate) fn compared<'e>(
         };
         values?.get(*placeholder)
     })
+}
+
+/// The top-level attributes an update expression writes (`SET`, `REMOVE`, `ADD`, `DELETE`),
+/// or `None` when it does not read as one: a grant limited to some attributes then allows
+/// nothing, never more.
+pub(crate) fn written(
+    expression: &str,
+    names: Option<&HashMap<String, String>>,
+) -> Option<Vec<String>> {
+    let mut written = Vec::new();
+    let (mut clause, mut depth, mut at_path) = (false, 0_i32, false);
+    for token in tokens(expression) {
+        let keyword = ["SET", "REMOVE", "ADD", "DELETE"]
+            .iter()
+            .any(|k| token.eq_ignore_ascii_case(k));
+        if depth == 0 && keyword {
+            (clause, at_path) = (true, true);
+            continue;
+        }
+        match token {
+            "(" => depth += 1,
+            ")" => depth -= 1,
+            "," if depth == 0 => {
+                at_path = true;
+                continue;
+            }
+            _ => {}
+        }
+        if at_path {
+            let top = token.split(['.', '[']).next().unwrap_or_default();
+            let attribute = if top.starts_with('#') {
+                names?.get(top)?.clone()
+            } else if top.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+                top.to_owned()
+            } else {
+                return None;
+            };
+            written.push(attribute);
+            at_path = false;
+        }
+    }
+    (clause && depth == 0).then_some(written)
 }
 
 /// Names, placeholders and operators, in order.
@@ -233,6 +353,7 @@ mod tests {
         let rendered = state.render(&mut Maps {
             names: &mut names,
             values: &mut values,
+            claims: None,
         });
         assert_eq!(
             rendered,
@@ -262,6 +383,28 @@ mod tests {
         assert!(stage.holds(&item(&[("stage", AttributeValue::N("1.0".into()))])));
         assert!(stage.holds(&item(&[])));
         assert!(!stage.holds(&item(&[("stage", AttributeValue::N("2".into()))])));
+    }
+
+    #[test]
+    fn an_update_expression_names_what_it_writes() {
+        let names = HashMap::from([("#t".to_owned(), "title".to_owned())]);
+        let written = |e: &str| written(e, Some(&names));
+        assert_eq!(
+            written("SET #t = :t, version = if_not_exists(version, :z) + :one REMOVE a.b[0]"),
+            Some(vec!["title".into(), "version".into(), "a".into()])
+        );
+        assert_eq!(
+            written("set tags = list_append(tags, :x) add n :one delete s :s"),
+            Some(vec!["tags".into(), "n".into(), "s".into()])
+        );
+        for unreadable in [
+            "#unknown = :x",
+            "SET #unknown = :x",
+            "SET (a) = :x",
+            "SET a = (b",
+        ] {
+            assert_eq!(written(unreadable), None, "{unreadable}");
+        }
     }
 
     #[test]

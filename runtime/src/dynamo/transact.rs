@@ -1,49 +1,69 @@
-//! `TransactWriteItems`: every item conditioned like its single-item request; the first
-//! refused condition tells why the whole transaction was.
+//! `TransactWriteItems`: every item conditioned like its single-item request (an item on an
+//! `unguarded` table as written), the token's checks added; the first refused condition
+//! tells why the whole transaction was.
 
-use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::{
-    TransactWriteItemsError, TransactWriteItemsOutput, builders::TransactWriteItemsFluentBuilder,
+    TransactWriteItemsOutput, builders::TransactWriteItemsFluentBuilder,
 };
 use aws_sdk_dynamodb::types::{
     AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 
-use super::condition::{Expression, Guarded, Rule, subject_value};
+use super::check::Bound;
+use super::checked::{Part, Transaction};
+use super::condition::{Expression, Guarded, Item, Rule};
 use super::state::Op;
-use super::{DynamoDb, DynamoError, Table};
+use super::{DynamoDb, DynamoError, Table, Unguarded};
 use crate::jwt::GuardClaims;
 use crate::{Error, Guard};
 
-/// Every item of the transaction on a table of `tables`, each conditioned.
+/// Every item of the transaction on a table of `tables` conditioned, every item on one of
+/// `unguarded` as written, and the policy's token checks added.
 #[doc(hidden)]
 pub async fn transact_write_items<C: GuardClaims, A>(
     guard: &Guard<DynamoDb, C, A>,
     tables: &[Table],
+    unguarded: &[Unguarded],
     builder: TransactWriteItemsFluentBuilder,
 ) -> Result<TransactWriteItemsOutput, Error> {
-    let subject = subject_value(guard.subject());
-    let mut items = builder.get_transact_items().clone().unwrap_or_default();
-    let mut guarded = Vec::with_capacity(items.len());
-    for item in &mut items {
-        guarded.push(condition(item, tables, &subject)?);
+    let claims = Bound::of(guard);
+    // Every table of a fn carries the same `[token]` checks.
+    let valid = tables
+        .first()
+        .map(|t| t.valid)
+        .or_else(|| unguarded.first().map(|u| u.valid))
+        .unwrap_or_default();
+    claims.require(valid)?;
+    let items = builder.get_transact_items().clone().unwrap_or_default();
+    let mut transaction = Transaction::default();
+    for mut item in items {
+        let free = name(&item).is_some_and(|n| unguarded.iter().any(|u| u.name == n));
+        let part = if free {
+            Part::Unguarded
+        } else {
+            Part::Guarded(condition(&mut item, tables, claims.subject())?)
+        };
+        transaction.push(item, part);
     }
-    match builder.set_transact_items(Some(items)).send().await {
-        Ok(output) => Ok(output),
-        Err(SdkError::ServiceError(e)) => {
-            let refused = match e.err() {
-                TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled
-                    .cancellation_reasons()
-                    .iter()
-                    .zip(&guarded)
-                    .find(|(reason, _)| reason.code() == Some("ConditionalCheckFailed"))
-                    .map(|(reason, write)| write.refusal(reason.item(), &subject)),
-                _ => None,
-            };
-            Err(refused.unwrap_or_else(|| DynamoError::sdk(SdkError::ServiceError(e)).into()))
-        }
-        Err(e) => Err(DynamoError::sdk(e).into()),
+    for check in valid {
+        transaction.check(check, Part::Token, &claims, &Item::new())?;
     }
+    Ok(transaction.send_as(builder, &claims).await?)
+}
+
+/// The table an item names.
+fn name(item: &TransactWriteItem) -> Option<&str> {
+    let TransactWriteItem {
+        update,
+        delete,
+        put,
+        condition_check,
+        ..
+    } = item;
+    None.or(update.as_ref().map(|r| r.table_name.as_str()))
+        .or(delete.as_ref().map(|r| r.table_name.as_str()))
+        .or(put.as_ref().map(|r| r.table_name.as_str()))
+        .or(condition_check.as_ref().map(|r| r.table_name.as_str()))
 }
 
 fn table<'t>(name: &str, tables: &'t [Table]) -> Result<&'t Table, Error> {
@@ -141,6 +161,13 @@ mod tests {
             delete: None,
         }],
         version: None,
+        valid: &[],
+        grants: crate::dynamo::Grants {
+            read: None,
+            update: None,
+            update_attributes: None,
+            delete: None,
+        },
     };
 
     fn key() -> std::collections::HashMap<String, AttributeValue> {
