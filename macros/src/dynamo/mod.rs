@@ -7,6 +7,7 @@
 //! expands one request; `chain` takes method chains apart.
 
 mod chain;
+mod checks;
 mod request;
 mod rules;
 mod state;
@@ -32,6 +33,12 @@ struct Tables<'a> {
     tells_forbidden: bool,
     /// Each owner's state conditions, as the runtime's `Named` values.
     states: Vec<Vec<TokenStream>>,
+    /// Each owner's grants, as the runtime's `Grants`.
+    grants: Vec<TokenStream>,
+    /// The policy's `[token] valid`, as the runtime's `Check`s.
+    valid: Vec<TokenStream>,
+    /// The tables requested without the owner's condition.
+    unguarded: &'a [String],
 }
 
 /// The fn with its requests expanded; `None` once an error is reported to `cx`.
@@ -51,7 +58,30 @@ fn expand_with(
 ) -> Option<TokenStream> {
     let guard = signature::read_dynamo(item, args, cx);
     let owners = policy::owners(args, file).map_err(|e| cx.push(e)).ok()?;
-    rules::policy(args, file, &owners, cx);
+    rules::policy(args, &owners, cx);
+    let refused = |what: String| {
+        cx.push(syn::Error::new(
+            args.span,
+            format!("{}: {what}", policy::FILE),
+        ))
+    };
+    let valid = match file.and_then(|f| f.rules.valid.as_ref()).map(checks::valid) {
+        Some(Err(why)) => {
+            refused(format!("`[token] valid`: {why}"));
+            Vec::new()
+        }
+        Some(Ok(valid)) => valid,
+        None => Vec::new(),
+    };
+    let grants = owners
+        .iter()
+        .map(|owner| {
+            checks::grants(&owner.grants, &owner.table).unwrap_or_else(|why| {
+                refused(format!("`{}`: {why}", owner.table));
+                TokenStream::new()
+            })
+        })
+        .collect();
     let states = owners
         .iter()
         .map(|owner| {
@@ -69,6 +99,9 @@ fn expand_with(
         owners: &owners,
         tells_forbidden: args.tells_forbidden,
         states,
+        grants,
+        valid,
+        unguarded: &args.unguarded,
     };
     let mut block = (*item.block).clone();
     walk::body(&mut block, &guard.ident, &tables, cx);

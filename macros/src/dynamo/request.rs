@@ -18,11 +18,13 @@ pub enum Target<'a> {
     One(&'a Owner),
     /// Every guarded table: a transaction names the table of each of its items.
     Every,
+    /// A table the fn names `unguarded`.
+    Unguarded(&'a str),
 }
 
 /// The request's table, or `None` once every problem with the chain is reported. `chain` is
 /// the guard's, its first call `.client()`.
-pub fn judge<'a>(chain: &Chain, owners: &'a [Owner], cx: &Ctxt) -> Option<Target<'a>> {
+pub fn judge<'a>(chain: &Chain, tables: &Tables<'a>, cx: &Ctxt) -> Option<Target<'a>> {
     let Some(op) = chain.calls.get(1) else {
         cx.spanned(chain.tokens(1), rules::kept_client());
         return None;
@@ -44,10 +46,18 @@ pub fn judge<'a>(chain: &Chain, owners: &'a [Owner], cx: &Ctxt) -> Option<Target
     if !known {
         return None;
     }
+    let writes =
+        ["put_item", "update_item", "delete_item"].contains(&op.method.to_string().as_str());
+    if writes && !tables.valid.is_empty() {
+        for call in middle.iter().filter(|c| c.method == "return_values") {
+            cx.spanned(&call.method, rules::RETURN_VALUES);
+            allowed = false;
+        }
+    }
     let target = if op.method == rules::TRANSACT {
         Some(Target::Every)
     } else {
-        table(&op.method, middle, owners, cx).map(Target::One)
+        table(&op.method, middle, tables, cx)
     };
     target.filter(|_| allowed && sent.is_some())
 }
@@ -76,9 +86,10 @@ fn sent(chain: &Chain, cx: &Ctxt) -> Option<usize> {
 fn table<'a>(
     op: &Ident,
     calls: &[ExprMethodCall],
-    owners: &'a [Owner],
+    tables: &Tables<'a>,
     cx: &Ctxt,
-) -> Option<&'a Owner> {
+) -> Option<Target<'a>> {
+    let owners = tables.owners;
     let listed = listed(owners);
     let mut named = calls.iter().filter(|call| call.method == "table_name");
     let Some(first) = named.next() else {
@@ -117,17 +128,21 @@ fn table<'a>(
         return None;
     };
     let name = literal.value();
-    let owner = owners.iter().find(|o| o.table == name);
-    if owner.is_none() {
-        cx.spanned(
-            literal,
-            format!(
-                "`{name}` is not a guarded table of this fn, which guards {listed}; add it to \
-                 `owner` (or to {FILE}), or request it outside #[guarded] fns"
-            ),
-        );
+    if let Some(owner) = owners.iter().find(|o| o.table == name) {
+        return Some(Target::One(owner));
     }
-    owner
+    if let Some(free) = tables.unguarded.iter().find(|t| **t == name) {
+        return Some(Target::Unguarded(free));
+    }
+    cx.spanned(
+        literal,
+        format!(
+            "`{name}` is not a guarded table of this fn, which guards {listed}; add it to \
+             `owner` (or to {FILE}), name it in `unguarded = \"..\"` to request it without \
+             the owner's condition, or request it outside #[guarded] fns"
+        ),
+    );
+    None
 }
 
 /// An expression through the invisible groups of a `macro_rules!` `$e:expr`.
@@ -157,15 +172,23 @@ pub fn expand(chain: Chain, target: &Target<'_>, tables: &Tables<'_>) -> Expr {
     let client =
         quote_spanned!(client.method.span()=> ::guarded::__private::dynamo::client(&#base));
     let builder = chain::fold(Expr::Verbatim(client), builder);
-    let table = match target {
-        Target::One(owner) => tables.table(owner),
+    let dynamo = quote_spanned!(name.span()=> ::guarded::__private::dynamo);
+    Expr::Verbatim(match target {
+        Target::One(owner) => {
+            let table = tables.table(owner);
+            quote_spanned!(name.span()=> #dynamo::#name(&#base, &#table, #builder))
+        }
+        Target::Unguarded(free) => {
+            let table = tables.unguarded(free);
+            quote_spanned!(name.span()=> #dynamo::unguarded::#name(&#base, &#table, #builder))
+        }
         Target::Every => {
             let every = tables.owners.iter().map(|owner| tables.table(owner));
-            quote!([#(#every),*])
+            let free = tables.unguarded.iter().map(|t| tables.unguarded(t));
+            quote_spanned! {name.span()=>
+                #dynamo::#name(&#base, &[#(#every),*], &[#(#free),*], #builder)
+            }
         }
-    };
-    Expr::Verbatim(quote_spanned! {name.span()=>
-        ::guarded::__private::dynamo::#name(&#base, &#table, #builder)
     })
 }
 
@@ -185,6 +208,8 @@ impl Tables<'_> {
         };
         let at = self.owners.iter().position(|o| o.table == *table);
         let states = at.map(|at| &self.states[at][..]).unwrap_or_default();
+        let grants = at.map(|at| self.grants[at].clone()).unwrap_or_default();
+        let valid = &self.valid;
         let version = version.as_ref().map_or_else(
             || quote!(::core::option::Option::None),
             |v| quote!(::core::option::Option::Some(#v)),
@@ -197,7 +222,19 @@ impl Tables<'_> {
                 deny: ::guarded::__private::Deny::#deny,
                 states: &[#(#states),*],
                 version: #version,
+                valid: &[#(#valid),*],
+                grants: #grants,
             };
+            TABLE
+        }}
+    }
+
+    /// What the runtime knows of an unguarded table.
+    fn unguarded(&self, name: &str) -> TokenStream {
+        let valid = &self.valid;
+        quote! {{
+            const TABLE: ::guarded::__private::dynamo::Unguarded =
+                ::guarded::__private::dynamo::Unguarded { name: #name, valid: &[#(#valid),*] };
             TABLE
         }}
     }

@@ -8,8 +8,8 @@ use syn::Ident;
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
-use crate::policy::{FILE, Policy};
-use crate::sql::{Grants, Owner};
+use crate::policy::FILE;
+use crate::sql::Owner;
 
 /// The one shape of a request, named in every error about a use of the guard.
 const SHAPE: &str = "a `Guard<DynamoDb>` runs requests only as one chain \
@@ -132,29 +132,17 @@ fn modern(legacy: &str) -> Option<&'static str> {
     })
 }
 
-/// The attribute and the policy: a `Guard<DynamoDb>` fn knows owners, their tables' states
-/// and versions, and nothing that needs another item (a grant, a token's validity).
-pub fn policy(args: &Args, file: Option<&Policy>, owners: &[Owner], cx: &Ctxt) {
-    let more = file.is_some_and(|f| f.rules.valid.is_some())
-        || owners
-            .iter()
-            .any(|o| o.public_read || o.grants != Grants::default());
-    if more {
+/// The attribute and the policy: a `Guard<DynamoDb>` fn knows every rule of the policy but
+/// `public_read`, and no `dialect`.
+pub fn policy(args: &Args, owners: &[Owner], cx: &Ctxt) {
+    if owners.iter().any(|o| o.public_read) {
         cx.push(syn::Error::new(
             args.span,
             format!(
-                "DynamoDB decides a condition on the one item a request writes, so a \
-                 `Guard<DynamoDb>` fn takes the owner, `conditions` and `version` of {FILE}, \
-                 but not `public_read`, `[token]`, `read` or `grant` (they read other items \
-                 or tables): remove them, or keep those tables' fns on SQL"
+                "`public_read` is not supported on DynamoDB: a `Guard<DynamoDb>` fn reads the \
+                 caller's items, and those a `read` grant of {FILE} shares; read public items \
+                 outside #[guarded] fns"
             ),
-        ));
-    }
-    if !args.unguarded.is_empty() {
-        cx.push(syn::Error::new(
-            args.span,
-            "`unguarded` is not supported on DynamoDB: every table a `Guard<DynamoDb>` fn \
-             requests is guarded; run requests on other tables outside #[guarded] fns",
         ));
     }
     if let Some((_, span)) = args.dialect {
@@ -164,3 +152,9 @@ pub fn policy(args: &Args, file: Option<&Policy>, owners: &[Owner], cx: &Ctxt) {
         ));
     }
 }
+
+/// `.return_values(..)` on a write that is always a transaction.
+pub const RETURN_VALUES: &str = "with the `[token]` checks of guarded.toml every write of a \
+                                 `Guard<DynamoDb>` fn is sent as one transaction with them, and \
+                                 DynamoDB returns no values from a transaction: leave out \
+                                 `.return_values(..)` and read the item after the write";

@@ -13,9 +13,9 @@ use sqlparser::parser::Parser;
 use crate::sql::{Named, Owner, Part, Rule};
 
 /// What a state condition may be on DynamoDB, in every refusal.
-const SHAPE: &str = "on DynamoDB a state condition compares the item's own attributes with \
+const SHAPE: &str = "on DynamoDB a condition compares the item's own attributes with \
                      literals: `items.a` (true), `items.a = 'x'`, `items.a <> 1`, \
-                     `items.a IS NULL` (absent), joined with NOT, AND and OR";
+                     `items.a < 2`, `items.a IS NULL` (absent), joined with NOT, AND and OR";
 
 /// The runtime's `Named` conditions of `owner`'s table, or why one cannot be decided on
 /// DynamoDB.
@@ -60,7 +60,12 @@ pub fn translate(rule: &Rule, table: &str) -> Result<TokenStream, String> {
         .try_with_sql(&text)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| format!("it does not parse: {e}"))?;
-    State { table }.expr(&expr)
+    translate_expr(&expr, table)
+}
+
+/// A parsed condition on the attributes of `table` (a name or an alias) as a `State`.
+pub fn translate_expr(expr: &Expr, table: &str) -> Result<TokenStream, String> {
+    State { table }.expr(expr)
 }
 
 struct State<'a> {
@@ -101,6 +106,26 @@ impl State<'_> {
                     } else {
                         quote!(#path::Not(&#eq))
                     }
+                }
+                BinaryOperator::Lt
+                | BinaryOperator::LtEq
+                | BinaryOperator::Gt
+                | BinaryOperator::GtEq => {
+                    // `value < a` is `a > value`.
+                    let (attribute, value, flipped) =
+                        match (self.attribute(left), self.attribute(right)) {
+                            (Some(a), None) => (a?, right, false),
+                            (None, Some(a)) => (a?, left, true),
+                            _ => return Err(refused(expr)),
+                        };
+                    let value = literal(value).ok_or_else(|| refused(expr))?;
+                    let order = match (op, flipped) {
+                        (BinaryOperator::Lt, false) | (BinaryOperator::Gt, true) => quote!(Lt),
+                        (BinaryOperator::LtEq, false) | (BinaryOperator::GtEq, true) => quote!(Le),
+                        (BinaryOperator::Gt, false) | (BinaryOperator::Lt, true) => quote!(Gt),
+                        _ => quote!(Ge),
+                    };
+                    quote!(#path::Cmp(#attribute, ::guarded::__private::dynamo::Order::#order, #value))
                 }
                 _ => return Err(refused(expr)),
             },
@@ -164,6 +189,16 @@ fn literal(expr: &Expr) -> Option<TokenStream> {
         Value::Boolean(b) => quote!(#path::Bool(#b)),
         Value::SingleQuotedString(s) => quote!(#path::Str(#s)),
         Value::Number(n, _) => quote!(#path::Num(#n)),
+        // Only a `[token]` or `grant` check gets here with a claim: a state's are refused.
+        Value::Placeholder(p) => {
+            let claim = match p.as_str() {
+                ":sub" => quote!(Sub),
+                ":jti" => quote!(Jti),
+                ":iat" => quote!(Iat),
+                _ => return None,
+            };
+            quote!(#path::Claim(::guarded::__private::dynamo::Claim::#claim))
+        }
         _ => return None,
     })
 }

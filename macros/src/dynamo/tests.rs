@@ -52,9 +52,30 @@ fn items(deny: &str) -> TokenStream {
             deny: ::guarded::__private::Deny::#deny,
             states: &[],
             version: ::core::option::Option::None,
+            valid: &[],
+            grants: #NO_GRANTS,
         };
         TABLE
     }}
+}
+
+/// A table's `Grants` when the policy has none.
+const NO_GRANTS: NoGrants = NoGrants;
+
+struct NoGrants;
+
+impl quote::ToTokens for NoGrants {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let none = quote!(::core::option::Option::None);
+        tokens.extend(quote! {
+            ::guarded::__private::dynamo::Grants {
+                read: #none,
+                update: #none,
+                update_attributes: #none,
+                delete: #none,
+            }
+        });
+    }
 }
 
 #[test]
@@ -141,10 +162,13 @@ fn a_transaction_is_checked_against_every_guarded_table() {
                         deny: ::guarded::__private::Deny::Forbidden,
                         states: &[],
                         version: ::core::option::Option::None,
+                        valid: &[],
+                        grants: #NO_GRANTS,
                     };
                     TABLE
                 }
             ],
+            &[],
             ::guarded::__private::dynamo::client(&guard).transact_write_items().transact_items(put)
         )
     };
@@ -391,7 +415,7 @@ fn a_state_dynamodb_cannot_decide_on_the_item_is_refused() {
     for (condition, says) in [
         ("items.title LIKE 'x%'", "cannot be decided by DynamoDB"),
         ("items.stage IN (1, 2)", "cannot be decided by DynamoDB"),
-        ("items.size > 3", "cannot be decided by DynamoDB"),
+        ("items.size > items.limit", "cannot be decided by DynamoDB"),
         ("lower(items.title) = 'x'", "cannot be decided by DynamoDB"),
         ("items.a = items.b", "cannot be decided by DynamoDB"),
         ("items.a = NULL", "cannot be decided by DynamoDB"),
@@ -406,45 +430,153 @@ fn a_state_dynamodb_cannot_decide_on_the_item_is_refused() {
 }
 
 #[test]
-fn policies_that_read_other_items_and_sql_keys_are_refused() {
+fn token_and_grant_rules_go_to_the_runtime_as_checks_of_other_items() {
+    let item: ItemFn = syn::parse_quote! {
+        async fn f(guard: Guard<DynamoDb>) -> R {
+            guard.client().delete_item().table_name("items").send().await
+        }
+    };
+    let file = r#"
+[token]
+valid = """NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = :jti)
+AND NOT EXISTS (SELECT 1 FROM users c WHERE c.id = :sub AND c.tokens_valid_after > :iat)"""
+
+[tables.items]
+owner = "owner_id"
+
+[tables.items.grant]
+read = "EXISTS (SELECT 1 FROM shares s WHERE s.item_id = items.id AND s.user_id = :sub)"
+update = "EXISTS (SELECT 1 FROM shares s WHERE items.id = s.item_id AND s.user_id = :sub AND s.can_write)"
+update_columns = ["title", "version"]
+delete = "EXISTS (SELECT 1 FROM users a WHERE a.id = :sub AND a.role = 'admin')"
+"#;
+    let out = run(quote!(), Some(file), &item).unwrap_or_else(|e| panic!("{e}"));
+    let dynamo = quote!(::guarded::__private::dynamo);
+    let none = quote!(::core::option::Option::None);
+    let some = quote!(::core::option::Option::Some);
+    let revoked = quote! {
+        #dynamo::Check {
+            table: "revoked_tokens",
+            key: &[("jti", #dynamo::Source::Claim(#dynamo::Claim::Jti))],
+            exists: false,
+            condition: #none,
+        }
+    };
+    let cutoff = quote! {
+        #dynamo::Check {
+            table: "users",
+            key: &[("id", #dynamo::Source::Claim(#dynamo::Claim::Sub))],
+            exists: false,
+            condition: #some(#dynamo::State::Cmp(
+                "tokens_valid_after", #dynamo::Order::Gt, #dynamo::Value::Claim(#dynamo::Claim::Iat)
+            )),
+        }
+    };
+    let share = |condition: TokenStream| {
+        quote! {
+            #dynamo::Check {
+                table: "shares",
+                key: &[
+                    ("item_id", #dynamo::Source::Item("id")),
+                    ("user_id", #dynamo::Source::Claim(#dynamo::Claim::Sub))
+                ],
+                exists: true,
+                condition: #condition,
+            }
+        }
+    };
+    let (read, update) = (
+        share(none.clone()),
+        share(quote!(#some(#dynamo::State::Eq("can_write", #dynamo::Value::Bool(true))))),
+    );
+    let parts = [
+        quote!(valid: &[#revoked, #cutoff],),
+        quote!(read: #some(#read),),
+        quote!(update: #some(#update),),
+        quote!(update_attributes: #some(&["title", "version"]),),
+        quote! {
+            delete: #some(#dynamo::Check {
+                table: "users",
+                key: &[("id", #dynamo::Source::Claim(#dynamo::Claim::Sub))],
+                exists: true,
+                condition: #some(#dynamo::State::Eq("role", #dynamo::Value::Str("admin"))),
+            }),
+        },
+    ];
+    for part in parts {
+        assert!(out.contains(&part.to_string()), "{part}\nnot in\n{out}");
+    }
+}
+
+#[test]
+fn checks_that_name_no_one_item_and_sql_keys_are_refused() {
     let item: ItemFn = syn::parse_quote! {
         async fn f(guard: Guard<DynamoDb>) -> R {
             guard.client().get_item().table_name("items").send().await
         }
     };
+    let token = |valid: &str| {
+        format!("[token]\nvalid = {valid:?}\n\n[tables.items]\nowner = \"owner_id\"\n")
+    };
+    let grant = |delete: &str| {
+        format!(
+            "[tables.items]\nowner = \"owner_id\"\n\n[tables.items.grant]\ndelete = {delete:?}\n"
+        )
+    };
     let refused = [
         (
-            quote!(owner = "items.owner_id", public_read = "items"),
-            None,
+            token(
+                "NOT EXISTS (SELECT 1 FROM r WHERE r.jti = :jti) OR NOT EXISTS (SELECT 1 FROM u WHERE u.id = :sub)",
+            ),
+            "is not a sub-select",
         ),
         (
-            quote!(),
-            Some(
-                "[token]\nvalid = \"NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = :jti)\"\n\n[tables.items]\nowner = \"owner_id\"\n",
-            ),
+            token("NOT EXISTS (SELECT 1 FROM r JOIN u ON u.id = r.user_id WHERE r.jti = :jti)"),
+            "reads more than one item by its key",
         ),
         (
-            quote!(),
-            Some(
-                "[tables.items]\nowner = \"owner_id\"\n\n[tables.items.grant]\ndelete = \"EXISTS (SELECT 1 FROM admins a WHERE a.id = :sub)\"\n",
+            token("NOT EXISTS (SELECT 1 FROM r WHERE r.jti = :jti LIMIT 1)"),
+            "reads more than one item by its key",
+        ),
+        (
+            token("NOT EXISTS (SELECT 1 FROM r WHERE r.kind = 'x')"),
+            "compares 0 of its attributes",
+        ),
+        (
+            token("NOT EXISTS (SELECT 1 FROM r WHERE r.a = :sub AND r.b = :jti AND r.c = :iat)"),
+            "compares 3 of its attributes",
+        ),
+        (
+            token("NOT EXISTS (SELECT 1 FROM r WHERE r.jti = :jti AND r.kind LIKE 'x%')"),
+            "cannot be decided by DynamoDB",
+        ),
+        (
+            grant("EXISTS (SELECT 1 FROM admins a WHERE a.id = :sub AND a.org = :org)"),
+            "a claim of the application's type",
+        ),
+        (
+            grant("EXISTS (SELECT 1 FROM admins a WHERE a.id = :sub AND a.id = :jti)"),
+            "is compared twice",
+        ),
+        (
+            grant(
+                "EXISTS (SELECT 1 FROM shares s WHERE s.item_id = other.id AND s.user_id = :sub)",
             ),
+            "neither a claim nor an attribute of the guarded item",
         ),
     ];
-    for (attr, file) in refused {
-        let e = run(attr, file, &item).expect_err("a refusal");
-        assert!(
-            e.contains("but not `public_read`, `[token]`, `read` or `grant`"),
-            "{e}"
-        );
+    for (file, says) in refused {
+        let e = run(quote!(), Some(&file), &item).expect_err(&file);
+        assert!(e.contains(says), "{file}: {e}");
     }
     let e = run(
-        quote!(owner = "items.owner_id", unguarded = "audit"),
+        quote!(owner = "items.owner_id", public_read = "items"),
         None,
         &item,
     )
     .expect_err("refused");
     assert!(
-        e.contains("`unguarded` is not supported on DynamoDB"),
+        e.contains("`public_read` is not supported on DynamoDB"),
         "{e}"
     );
     let e = run(
@@ -454,6 +586,44 @@ fn policies_that_read_other_items_and_sql_keys_are_refused() {
     )
     .expect_err("refused");
     assert!(e.contains("`dialect` names a SQL database"), "{e}");
+}
+
+#[test]
+fn an_unguarded_table_goes_to_the_runtime_without_the_owner_and_writes_return_nothing_under_token_checks()
+ {
+    let item: ItemFn = syn::parse_quote! {
+        async fn f(guard: Guard<DynamoDb>) -> R {
+            guard.client().put_item().table_name("audit").send().await
+        }
+    };
+    let out = run(
+        quote!(owner = "items.owner_id", unguarded = "audit"),
+        None,
+        &item,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let call = quote! {
+        ::guarded::__private::dynamo::unguarded::put_item(&guard, &{
+            const TABLE: ::guarded::__private::dynamo::Unguarded =
+                ::guarded::__private::dynamo::Unguarded { name: "audit", valid: &[] };
+            TABLE
+        }, ::guarded::__private::dynamo::client(&guard).put_item().table_name("audit"))
+    };
+    assert!(out.contains(&call.to_string()), "{out}");
+    let returning: ItemFn = syn::parse_quote! {
+        async fn f(guard: Guard<DynamoDb>) -> R {
+            guard.client().update_item().table_name("items")
+                .return_values(ReturnValue::AllNew).send().await
+        }
+    };
+    let file = "[token]\nvalid = \"NOT EXISTS (SELECT 1 FROM r WHERE r.jti = :jti)\"\n\n[tables.items]\nowner = \"owner_id\"\n";
+    let e = run(quote!(), Some(file), &returning).expect_err("refused");
+    assert!(
+        e.contains("DynamoDB returns no values from a transaction"),
+        "{e}"
+    );
+    run(quote!(owner = "items.owner_id"), None, &returning)
+        .unwrap_or_else(|e| panic!("without checks: {e}"));
 }
 
 #[test]

@@ -48,7 +48,7 @@ impl Walker<'_> {
     }
 
     fn request(&mut self, mut chain: Chain) -> Expr {
-        let target = request::judge(&chain, self.tables.owners, self.cx);
+        let target = request::judge(&chain, self.tables, self.cx);
         // A request's values may read the caller, or hold a request of their own.
         self.visit_args(&mut chain.calls);
         match target {
