@@ -175,7 +175,7 @@ async fn dynamodb(url: &str, verifier: Verifier) -> Result<axum::Router, Box<dyn
     let endpoint = items_api_dynamodb::endpoint(url)
         .ok_or("a DynamoDB DATABASE_URL is dynamodb://HOST:PORT or dynamodbs://HOST")?;
     let client = items_api_dynamodb::client(&endpoint);
-    items_api_dynamodb::create_table(&client).await?;
+    items_api_dynamodb::create_tables(&client).await?;
     Ok(items_api_dynamodb::router(client, verifier))
 }
 

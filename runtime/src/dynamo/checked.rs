@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{
 
 use super::DynamoError;
 use super::check::{Bound, Check, revoked};
-use super::condition::{Guarded, Item, balanced};
+use super::condition::{Guarded, Item, balanced, operand};
 use super::state::Maps;
 use crate::{Deny, Error};
 
@@ -240,7 +240,7 @@ fn merge(t: Target<'_>, check: &Check, claims: &Bound) -> Result<(), Error> {
             Ok(rendered.clone())
         } else {
             balanced(condition)?;
-            Ok(format!("({condition}) AND {rendered}"))
+            Ok(format!("{} AND {rendered}", operand(condition)))
         }
     };
     match t.condition {

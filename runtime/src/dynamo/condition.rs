@@ -66,10 +66,14 @@ impl Expression {
         self.condition = Some(match self.condition.take() {
             Some(theirs) if !theirs.trim().is_empty() => {
                 balanced(&theirs)?;
-                format!("({theirs}) AND {ours}")
+                format!("{} AND {ours}", operand(&theirs))
             }
             _ => ours,
         });
+        // DynamoDB refuses an empty map: a grant's condition binds no value.
+        if self.values.as_ref().is_some_and(HashMap::is_empty) {
+            self.values = None;
+        }
         Ok(name)
     }
 }
@@ -84,6 +88,27 @@ pub(crate) fn unused(base: &str, taken: impl Fn(&str) -> bool) -> String {
         .map(|n| format!("{base}_{n}"))
         .find(|name| !taken(name))
         .expect("a free name")
+}
+
+/// A balanced condition as one operand of an AND: in parentheses, unless one pair already
+/// encloses all of it (DynamoDB refuses `((a))` as redundant).
+pub(crate) fn operand(condition: &str) -> String {
+    let trimmed = condition.trim();
+    let mut depth = 0_i64;
+    let enclosed = trimmed.starts_with('(')
+        && trimmed.char_indices().all(|(at, c)| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            depth > 0 || at == trimmed.len() - 1
+        });
+    if enclosed {
+        trimmed.to_owned()
+    } else {
+        format!("({trimmed})")
+    }
 }
 
 /// The fn's condition is one operand once parenthesised only if its own parentheses balance:
@@ -237,6 +262,14 @@ mod tests {
         let names = e.names.unwrap();
         assert_eq!(names["#guarded_owner"], "x");
         assert_eq!(names["#guarded_owner_1"], "owner_id");
+    }
+
+    #[test]
+    fn an_operand_is_parenthesised_once() {
+        assert_eq!(operand("a = :a"), "(a = :a)");
+        assert_eq!(operand(" (a = :a OR b = :b) "), "(a = :a OR b = :b)");
+        assert_eq!(operand("(a = :a) OR (b = :b)"), "((a = :a) OR (b = :b))");
+        assert_eq!(operand("size(a) > :n"), "(size(a) > :n)");
     }
 
     #[test]

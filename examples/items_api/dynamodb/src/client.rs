@@ -39,27 +39,54 @@ pub fn client(endpoint: &str) -> Client {
     Client::from_conf(config)
 }
 
-/// Creates the items table (key `id`, a string) unless it exists.
-pub async fn create_table(client: &Client) -> Result<(), aws_sdk_dynamodb::Error> {
-    let created = client
+/// The tables the routes use, each with its key (partition, then sort), every key attribute
+/// a string: the items; the shares (`item_id`, `user_id`); the users, whose `role` and
+/// `tokens_valid_after` the policy reads (`id`); the revoked tokens (`jti`).
+pub const TABLES: [(&str, &[&str]); 4] = [
+    ("items", &["id"]),
+    ("shares", &["item_id", "user_id"]),
+    ("users", &["id"]),
+    ("revoked_tokens", &["jti"]),
+];
+
+/// Creates each of [`TABLES`] that does not exist.
+pub async fn create_tables(client: &Client) -> Result<(), aws_sdk_dynamodb::Error> {
+    for (table, key) in TABLES {
+        create_table(client, table, key).await?;
+    }
+    Ok(())
+}
+
+async fn create_table(
+    client: &Client,
+    table: &str,
+    key: &[&str],
+) -> Result<(), aws_sdk_dynamodb::Error> {
+    let mut request = client
         .create_table()
-        .table_name(crate::TABLE)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()?,
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()?,
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await;
-    match created {
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest);
+    for (at, attribute) in key.iter().enumerate() {
+        let kind = if at == 0 {
+            KeyType::Hash
+        } else {
+            KeyType::Range
+        };
+        request = request
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(*attribute)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()?,
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(*attribute)
+                    .key_type(kind)
+                    .build()?,
+            );
+    }
+    match request.send().await {
         Ok(_) => Ok(()),
         Err(e)
             if e.as_service_error()

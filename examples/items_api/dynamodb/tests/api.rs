@@ -28,7 +28,7 @@ async fn api() -> Option<Api> {
         return None;
     };
     let client = items_api_dynamodb::client(&endpoint);
-    items_api_dynamodb::create_table(&client)
+    items_api_dynamodb::create_tables(&client)
         .await
         .expect("the table");
     let verifier = Verifier::hs256(SECRET).expect("a verifier");
@@ -36,17 +36,25 @@ async fn api() -> Option<Api> {
     Some(Api { router, client })
 }
 
+/// A fresh token of `sub`, with its own `jti` (the policy's revocation list looks it up).
 fn token(sub: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let jti = format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     let now = jsonwebtoken::get_current_timestamp();
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &json!({ "sub": sub, "iat": now, "nbf": now, "exp": now + 600 }),
+        &json!({ "sub": sub, "iat": now, "nbf": now, "exp": now + 600, "jti": jti }),
         &jsonwebtoken::EncodingKey::from_secret(SECRET),
     )
     .expect("a token")
 }
 
 impl Api {
+    /// A request with a fresh token of `user`, or none.
     async fn call(
         &self,
         method: &str,
@@ -55,9 +63,33 @@ impl Api {
         headers: &[(&str, &str)],
         body: Option<Value>,
     ) -> (StatusCode, Value) {
+        let token = user.map(token);
+        self.send(method, uri, token.as_deref(), headers, body)
+            .await
+    }
+
+    /// A request with `token`, without headers.
+    async fn with(
+        &self,
+        method: &str,
+        uri: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.send(method, uri, Some(token), &[], body).await
+    }
+
+    async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = Request::builder().method(method).uri(uri);
-        if let Some(user) = user {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {}", token(user)));
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -112,6 +144,55 @@ impl Api {
             .await
             .expect("a read")
             .item
+    }
+
+    /// The item's shares as stored: each grantee and whether they may write.
+    async fn shares(&self, id: i64) -> Vec<(String, bool)> {
+        let page = self
+            .client
+            .query()
+            .table_name("shares")
+            .key_condition_expression("item_id = :id")
+            .expression_attribute_values(":id", s(&id.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("a query");
+        let mut shares: Vec<(String, bool)> = page
+            .items()
+            .iter()
+            .map(|share| {
+                let user = match share.get("user_id") {
+                    Some(AttributeValue::S(u)) => u.clone(),
+                    _ => String::new(),
+                };
+                let can_write = share.get("can_write") == Some(&AttributeValue::Bool(true));
+                (user, can_write)
+            })
+            .collect();
+        shares.sort();
+        shares
+    }
+
+    /// Sets `user`'s role in the users table, as an operator would.
+    async fn set_role(&self, user: &str, role: &str) {
+        self.client
+            .update_item()
+            .table_name("users")
+            .key("id", s(user))
+            .update_expression("SET #r = :r")
+            .expression_attribute_names("#r", "role")
+            .expression_attribute_values(":r", s(role))
+            .send()
+            .await
+            .expect("the role");
+    }
+
+    /// `PUT {path}/shares/{user}` by `owner`: its status.
+    async fn share(&self, path: &str, owner: &str, user: &str, can_write: bool) -> StatusCode {
+        let uri = format!("{path}/shares/{user}");
+        let body = Some(json!({ "can_write": can_write }));
+        self.call("PUT", &uri, Some(owner), &[], body).await.0
     }
 }
 
@@ -284,22 +365,238 @@ async fn a_stale_if_match_is_412_and_an_archived_item_is_409_both_decided_by_the
 }
 
 #[tokio::test]
-async fn tokens_are_required_and_the_sql_only_routes_say_so() {
+async fn tokens_are_required() {
     let Some(api) = api().await else { return };
     let (status, _) = api.call("GET", "/items", None, &[], None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let alice = user("alice4");
-    let (status, problem) = api
-        .call("POST", "/auth/logout", Some(&alice), &[], None)
-        .await;
-    assert_eq!(
-        (status, &problem["code"]),
-        (StatusCode::NOT_IMPLEMENTED, &json!("not_on_dynamodb"))
-    );
     let (status, _) = api
         .call("GET", "/items/7/missing", Some(&alice), &[], None)
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// A read share lets its grantee read; a write share, change the title; no share lets its
+/// grantee delete, transfer, archive or share. Only the owner manages shares.
+#[tokio::test]
+async fn shares_decide_what_a_grantee_reads_and_writes() {
+    let Some(api) = api().await else { return };
+    let (olga, gus, sam) = (user("olga"), user("gus"), user("sam"));
+    let id = api.create(&olga, "plan").await;
+    let path = format!("/items/{id}");
+    let title = |t: &str| Some(json!({ "title": t }));
+
+    assert_eq!(
+        api.share(&path, &olga, &gus, false).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(api.shares(id).await, [(gus.clone(), false)]);
+    let (status, item) = api.call("GET", &path, Some(&gus), &[], None).await;
+    assert_eq!((status, &item["access"]), (StatusCode::OK, &json!("read")));
+    let (_, listed) = api.call("GET", "/items", Some(&gus), &[], None).await;
+    assert_eq!(listed[0]["id"], id, "{listed}");
+    assert_eq!(listed[0]["access"], "read", "{listed}");
+    let before = api.stored(id).await.expect("created");
+    let (status, _) = api
+        .call("PUT", &path, Some(&gus), &[], title("gus's"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a read share writes nothing");
+    assert_eq!(api.stored(id).await.as_ref(), Some(&before));
+
+    assert_eq!(
+        api.share(&path, &olga, &gus, true).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(api.shares(id).await, [(gus.clone(), true)]);
+    let (status, written) = api
+        .call("PUT", &path, Some(&gus), &[], title("gus's"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{written}");
+    assert_eq!(
+        (&written["access"], &written["version"]),
+        (&json!("write"), &json!(2))
+    );
+    let stored = api.stored(id).await.expect("kept");
+    assert_eq!(
+        (&stored["title"], &stored["owner_id"], &stored["version"]),
+        (&s("gus's"), &s(&olga), &AttributeValue::N("2".into()))
+    );
+
+    // Never the grantee's, nor a stranger's: each is a 404 and changes nothing.
+    let before = api.stored(id).await.expect("kept");
+    for (method, uri, body) in [
+        ("DELETE", path.clone(), None),
+        (
+            "POST",
+            format!("{path}/transfer"),
+            Some(json!({ "to": gus })),
+        ),
+        ("POST", format!("{path}/archive"), None),
+        ("DELETE", format!("{path}/shares/{gus}"), None),
+    ] {
+        let (status, problem) = api.call(method, &uri, Some(&gus), &[], body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {uri}: {problem}");
+    }
+    assert_eq!(
+        api.share(&path, &gus, &sam, true).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        api.share(&path, &sam, &sam, true).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(api.stored(id).await.as_ref(), Some(&before));
+    assert_eq!(api.shares(id).await, [(gus.clone(), true)]);
+
+    for _ in 0..2 {
+        let uri = format!("{path}/shares/{gus}");
+        let (status, _) = api.call("DELETE", &uri, Some(&olga), &[], None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    assert_eq!(api.shares(id).await, []);
+    let (status, _) = api.call("GET", &path, Some(&gus), &[], None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let before = api.stored(id).await.expect("kept");
+    let (status, _) = api.call("PUT", &path, Some(&gus), &[], title("late")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(api.stored(id).await.as_ref(), Some(&before));
+
+    // A transfer drops the shares; an archived item takes no new one.
+    assert_eq!(
+        api.share(&path, &olga, &gus, true).await,
+        StatusCode::NO_CONTENT
+    );
+    let uri = format!("{path}/transfer");
+    let (status, _) = api
+        .call("POST", &uri, Some(&olga), &[], Some(json!({ "to": sam })))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(api.shares(id).await, []);
+    let (status, _) = api.call("GET", &path, Some(&gus), &[], None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = api
+        .call("POST", &format!("{path}/archive"), Some(&sam), &[], None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        api.share(&path, &sam, &gus, false).await,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(api.shares(id).await, []);
+}
+
+/// The users table's role at the time of the write decides an administrator's delete,
+/// whatever the token says; the role grants deletes only.
+#[tokio::test]
+async fn an_administrator_deletes_as_long_as_the_users_table_says_so() {
+    let Some(api) = api().await else { return };
+    let (olga, ada) = (user("olga2"), user("ada"));
+    let first = api.create(&olga, "first").await;
+    let second = api.create(&olga, "second").await;
+    let (first_path, second_path) = (format!("/items/{first}"), format!("/items/{second}"));
+    let (status, _) = api.call("DELETE", &first_path, Some(&ada), &[], None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(api.stored(first).await.is_some());
+
+    api.set_role(&ada, "admin").await;
+    let before = api.stored(second).await.expect("created");
+    let body = Some(json!({ "title": "admin's" }));
+    let (status, _) = api.call("PUT", &second_path, Some(&ada), &[], body).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the role grants deletes only"
+    );
+    assert_eq!(api.stored(second).await.as_ref(), Some(&before));
+    let (status, _) = api.call("DELETE", &first_path, Some(&ada), &[], None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(api.stored(first).await.is_none());
+
+    api.set_role(&ada, "user").await;
+    let (status, _) = api
+        .call("DELETE", &second_path, Some(&ada), &[], None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(api.stored(second).await.as_ref(), Some(&before));
+}
+
+/// After `POST /auth/logout` answers, the token is refused everywhere (401 `revoked`), and
+/// none of its writes happen; the user's other tokens still work.
+#[tokio::test]
+async fn a_logged_out_token_is_refused_everywhere_and_writes_nothing() {
+    let Some(api) = api().await else { return };
+    let lou = user("lou");
+    let (first, other) = (token(&lou), token(&lou));
+    let id = api.create(&lou, "draft").await;
+    let path = format!("/items/{id}");
+    let (status, _) = api.with("POST", "/auth/logout", &first, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let before = api.stored(id).await.expect("created");
+    for (method, uri, body) in [
+        ("GET", path.clone(), None),
+        ("GET", "/items".to_owned(), None),
+        (
+            "POST",
+            format!("{path}/transfer"),
+            Some(json!({ "to": "x" })),
+        ),
+        ("PUT", path.clone(), Some(json!({ "title": "after" }))),
+        ("POST", format!("{path}/archive"), None),
+        (
+            "PUT",
+            format!("{path}/shares/x"),
+            Some(json!({ "can_write": true })),
+        ),
+        ("DELETE", path.clone(), None),
+        (
+            "POST",
+            "/items".to_owned(),
+            Some(json!({ "title": "after" })),
+        ),
+        ("POST", "/auth/logout".to_owned(), None),
+        ("POST", "/auth/logout-all".to_owned(), None),
+    ] {
+        let (status, problem) = api.with(method, &uri, &first, body).await;
+        assert_eq!(
+            (status, &problem["code"]),
+            (StatusCode::UNAUTHORIZED, &json!("revoked")),
+            "{method} {uri}: {problem}"
+        );
+    }
+    assert_eq!(api.stored(id).await.as_ref(), Some(&before));
+    let (status, theirs) = api.with("GET", "/items", &other, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(theirs.as_array().map(Vec::len), Some(1), "{theirs}");
+}
+
+/// `POST /auth/logout-all` voids every token of the caller issued up to that second; one
+/// issued later works.
+#[tokio::test]
+async fn logging_out_everywhere_voids_every_earlier_token() {
+    let Some(api) = api().await else { return };
+    let max = user("max");
+    let (first, second) = (token(&max), token(&max));
+    let id = api.create(&max, "mine").await;
+    let path = format!("/items/{id}");
+    let (status, _) = api.with("POST", "/auth/logout-all", &first, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let before = api.stored(id).await.expect("created");
+    let (status, problem) = api.with("GET", &path, &first, None).await;
+    assert_eq!(
+        (status, &problem["code"]),
+        (StatusCode::UNAUTHORIZED, &json!("revoked"))
+    );
+    let body = Some(json!({ "title": "after" }));
+    let (status, problem) = api.with("PUT", &path, &second, body).await;
+    assert_eq!(
+        (status, &problem["code"]),
+        (StatusCode::UNAUTHORIZED, &json!("revoked"))
+    );
+    assert_eq!(api.stored(id).await.as_ref(), Some(&before));
+    // `iat` counts seconds: a token of the next second is after the cut-off.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (status, _) = api.call("GET", &path, Some(&max), &[], None).await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 /// A put over the caller's item: it replaces the item, so the update's states apply.
@@ -323,8 +620,10 @@ async fn a_put_cannot_replace_an_archived_item_nor_anothers() {
     let Some(api) = api().await else { return };
     let (alice, mallory) = (user("alice5"), user("mallory5"));
     let guard = |sub: &str| {
-        let claims: Claims =
-            serde_json::from_value(json!({ "sub": sub, "exp": u64::MAX / 2 })).expect("claims");
+        let claims: Claims = serde_json::from_value(
+            json!({ "sub": sub, "exp": u64::MAX / 2, "jti": "t", "iat": 1 }),
+        )
+        .expect("claims");
         Guard::<DynamoDb>::trusted(api.client.clone(), claims)
     };
     let id = api.create(&alice, "kept").await;
