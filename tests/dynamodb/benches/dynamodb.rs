@@ -110,7 +110,9 @@ async fn main() {
         (1, 10)
     };
     let client = local::client(&endpoint);
-    local::create_table(&client).await.expect("the items table");
+    local::create_tables(&client)
+        .await
+        .expect("the items table");
     let id = format!("bench-{}", std::process::id());
     client
         .put_item()

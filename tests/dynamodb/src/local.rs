@@ -13,7 +13,7 @@ pub fn endpoint() -> Option<String> {
 
 /// A client of the server, and the `items` table (key `id`, a string): the demo's own, so
 /// the suite and the demo share one table on one server.
-pub use items_api_dynamodb::{client, create_table};
+pub use items_api_dynamodb::{client, create_tables};
 
 /// A guard for `sub`, as a background job makes one.
 pub fn guard(client: &Client, sub: &str) -> Guard<DynamoDb> {

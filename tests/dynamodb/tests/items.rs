@@ -21,7 +21,9 @@ async fn setup() -> Option<(Client, String)> {
         return None;
     };
     let client = local::client(&endpoint);
-    local::create_table(&client).await.expect("the items table");
+    local::create_tables(&client)
+        .await
+        .expect("the items table");
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970")

@@ -141,7 +141,9 @@ async fn scenario(write: Write) {
         return;
     };
     let client = local::client(&endpoint);
-    local::create_table(&client).await.expect("the items table");
+    local::create_tables(&client)
+        .await
+        .expect("the items table");
     let run = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970")

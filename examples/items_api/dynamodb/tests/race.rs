@@ -1,0 +1,280 @@
+//! A revocation racing a write, on the server of `GUARDED_TEST_DYNAMODB`, under the demo's
+//! `guarded.toml`: a logout while the token's holder renames their item, an unshare while the
+//! grantee renames the shared item. Each scenario runs first with the naive handler (read the
+//! revocation or the share, decide in Rust, write by key), which must show violations (the
+//! test can see one), then with the guarded fn, which must show none.
+//!
+//! A violation is a rename found in the stored item although it was sent after the
+//! revocation had been answered: the write then came strictly after the revocation, so a
+//! sound handler refuses it whatever the interleaving before.
+//!
+//! `GUARDED_RACE_TRIALS` sets the trials per scenario and way (150 when unset).
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use guarded::{Claims, DynamoDb, Guard, guarded};
+
+fn trials() -> usize {
+    std::env::var("GUARDED_RACE_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(150)
+}
+
+fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_owned())
+}
+
+/// Renames item `id`: the owner's, or a grantee's whose share lets them write; and only
+/// while the caller's token is not revoked. No rule is spelled here.
+#[guarded]
+async fn rename(guard: Guard<DynamoDb>, id: &str, title: &str) -> Result<(), guarded::Error> {
+    guard
+        .client()
+        .update_item()
+        .table_name("items")
+        .key("id", s(id))
+        .update_expression("SET title = :t")
+        .expression_attribute_values(":t", s(title))
+        .send()
+        .await?;
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Way {
+    Naive,
+    Guarded,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Revocation {
+    /// The owner's token is logged out.
+    Logout,
+    /// The grantee's write share is removed.
+    Unshare,
+}
+
+impl Revocation {
+    /// How long the revocation may wait, in microseconds: long enough for the writer to win
+    /// some races. A grantee's guarded write is two transactions (it is tried as the owner's
+    /// first), each tens of milliseconds on a local server that serves one request at a time.
+    fn window(self) -> u64 {
+        match self {
+            Self::Logout => 4000,
+            Self::Unshare => 60_000,
+        }
+    }
+}
+
+/// A random pause of up to `micros`, drawn independently on each side of a trial.
+async fn jitter(micros: u64) {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    tokio::time::sleep(Duration::from_micros(random % micros)).await;
+}
+
+fn guard(client: &Client, sub: &str, jti: &str) -> Guard<DynamoDb> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let claims: Claims = serde_json::from_value(serde_json::json!({
+        "sub": sub, "exp": now + 600, "iat": now, "jti": jti,
+    }))
+    .expect("claims");
+    Guard::trusted(client.clone(), claims)
+}
+
+/// One trial: the item, its share, the revocation at a random moment and the rename at
+/// another. `(violations, renames stored)`.
+async fn trial(client: &Client, key: String, way: Way, revocation: Revocation) -> (usize, usize) {
+    let (owner, writer) = match revocation {
+        Revocation::Logout => ("olga", "olga"),
+        Revocation::Unshare => ("olga", "gus"),
+    };
+    client
+        .put_item()
+        .table_name("items")
+        .item("id", s(&key))
+        .item("owner_id", s(owner))
+        .item("title", s("before"))
+        .send()
+        .await
+        .expect("a seeded item");
+    client
+        .put_item()
+        .table_name("shares")
+        .item("item_id", s(&key))
+        .item("user_id", s("gus"))
+        .item("can_write", AttributeValue::Bool(true))
+        .send()
+        .await
+        .expect("a seeded share");
+    let jti = format!("{key}-jti");
+    let answered: Arc<OnceLock<Instant>> = Arc::default();
+    let revoker = {
+        let (client, key, jti, answered) =
+            (client.clone(), key.clone(), jti.clone(), answered.clone());
+        tokio::spawn(async move {
+            jitter(revocation.window()).await;
+            match revocation {
+                Revocation::Logout => {
+                    client
+                        .put_item()
+                        .table_name("revoked_tokens")
+                        .item("jti", s(&jti))
+                        .send()
+                        .await
+                        .expect("the logout");
+                }
+                Revocation::Unshare => {
+                    client
+                        .delete_item()
+                        .table_name("shares")
+                        .key("item_id", s(&key))
+                        .key("user_id", s("gus"))
+                        .send()
+                        .await
+                        .expect("the unshare");
+                }
+            }
+            answered.set(Instant::now()).expect("answered once");
+        })
+    };
+    jitter(4000).await;
+    let marker = format!("renamed-{key}");
+    let sent = match way {
+        Way::Naive => naive(client, &key, &jti, revocation, &marker).await,
+        Way::Guarded => {
+            let sent = Instant::now();
+            // Refused or not, what counts is what the item holds afterwards.
+            let _ = rename(guard(client, writer, &jti), &key, &marker).await;
+            Some(sent)
+        }
+    };
+    revoker.await.expect("the revoker");
+    let stored = client
+        .get_item()
+        .table_name("items")
+        .key("id", s(&key))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("a read")
+        .item
+        .unwrap_or_default();
+    let renamed = stored.get("title") == Some(&s(&marker));
+    let after = sent
+        .zip(answered.get())
+        .is_some_and(|(sent, answered)| sent > *answered);
+    (usize::from(renamed && after), usize::from(renamed))
+}
+
+/// The naive handler: read the revocation (or the share), decide in Rust, then write by key.
+/// Returns when the write was sent, if it was.
+async fn naive(
+    client: &Client,
+    key: &str,
+    jti: &str,
+    revocation: Revocation,
+    marker: &str,
+) -> Option<Instant> {
+    let allowed = match revocation {
+        Revocation::Logout => client
+            .get_item()
+            .table_name("revoked_tokens")
+            .key("jti", s(jti))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("a read")
+            .item
+            .is_none(),
+        Revocation::Unshare => client
+            .get_item()
+            .table_name("shares")
+            .key("item_id", s(key))
+            .key("user_id", s("gus"))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("a read")
+            .item
+            .is_some_and(|share| share.get("can_write") == Some(&AttributeValue::Bool(true))),
+    };
+    if !allowed {
+        return None;
+    }
+    // What a handler does between its check and its write (reading the body, say).
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let sent = Instant::now();
+    client
+        .update_item()
+        .table_name("items")
+        .key("id", s(key))
+        .update_expression("SET title = :t")
+        .expression_attribute_values(":t", s(marker))
+        .send()
+        .await
+        .expect("a write");
+    Some(sent)
+}
+
+async fn scenario(revocation: Revocation) {
+    let Ok(endpoint) = std::env::var("GUARDED_TEST_DYNAMODB") else {
+        eprintln!("GUARDED_TEST_DYNAMODB is unset: the DynamoDB race suite is skipped");
+        return;
+    };
+    let client = items_api_dynamodb::client(&endpoint);
+    items_api_dynamodb::create_tables(&client)
+        .await
+        .expect("the tables");
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_nanos();
+    let mut found = [(0, 0), (0, 0)];
+    for (i, way) in [Way::Naive, Way::Guarded].into_iter().enumerate() {
+        for t in 0..trials() {
+            let key = format!("race-{run}-{revocation:?}-{way:?}-{t}");
+            let (violations, renamed) = trial(&client, key, way, revocation).await;
+            found[i].0 += violations;
+            found[i].1 += renamed;
+        }
+    }
+    let ((naive, _), (guarded, won)) = (found[0], found[1]);
+    eprintln!(
+        "{revocation:?} vs rename on DynamoDB: {} trials; violations: naive {naive}, guarded \
+         {guarded} (guarded renames stored {won})",
+        trials()
+    );
+    assert!(
+        naive > 0,
+        "{revocation:?} vs rename: the naive baseline showed no violation, so this test could \
+         not see one; raise GUARDED_RACE_TRIALS"
+    );
+    assert_eq!(
+        guarded, 0,
+        "{revocation:?} vs rename: guarded renames sent after the revocation answered"
+    );
+    assert!(
+        won > 0 && won < trials(),
+        "{revocation:?} vs rename: the guarded writer must both win and lose races ({won} won)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_rename_lands_after_its_token_was_logged_out() {
+    scenario(Revocation::Logout).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_grantee_rename_lands_after_the_share_was_removed() {
+    scenario(Revocation::Unshare).await;
+}
