@@ -93,11 +93,9 @@ async fn role(args: &[String]) -> Result<(), Box<dyn Error>> {
     }
     let url = database_url();
     if url.starts_with("dynamodb") {
-        return Err(
-            "roles are read from the SQL demo's users table; on DynamoDB an item is \
-                    its owner's alone"
-                .into(),
-        );
+        dynamodb_role(&url, user, role).await?;
+        println!("{user} is now {role}");
+        return Ok(());
     }
     let pool = connect(&url).await?;
     let update = numbered(&url, "UPDATE users SET role = ? WHERE id = ?");
@@ -177,6 +175,20 @@ async fn dynamodb(url: &str, verifier: Verifier) -> Result<axum::Router, Box<dyn
     let client = items_api_dynamodb::client(&endpoint);
     items_api_dynamodb::create_tables(&client).await?;
     Ok(items_api_dynamodb::router(client, verifier))
+}
+
+#[cfg(feature = "dynamodb")]
+async fn dynamodb_role(url: &str, user: &str, role: &str) -> Result<(), Box<dyn Error>> {
+    let endpoint = items_api_dynamodb::endpoint(url)
+        .ok_or("a DynamoDB DATABASE_URL is dynamodb://HOST:PORT or dynamodbs://HOST")?;
+    let client = items_api_dynamodb::client(&endpoint);
+    items_api_dynamodb::create_tables(&client).await?;
+    Ok(items_api_dynamodb::set_role(&client, user, role).await?)
+}
+
+#[cfg(not(feature = "dynamodb"))]
+async fn dynamodb_role(_: &str, _: &str, _: &str) -> Result<(), Box<dyn Error>> {
+    Err("this build has no DynamoDB: cargo run -p items_api --features dynamodb".into())
 }
 
 #[cfg(not(feature = "dynamodb"))]

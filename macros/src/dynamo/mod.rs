@@ -63,7 +63,7 @@ fn expand_with(
         cx.push(syn::Error::new(
             args.span,
             format!("{}: {what}", policy::FILE),
-        ))
+        ));
     };
     let valid = match file.and_then(|f| f.rules.valid.as_ref()).map(checks::valid) {
         Some(Err(why)) => {

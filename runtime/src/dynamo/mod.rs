@@ -12,7 +12,12 @@
 //! - every write: the state conditions of the table's policy that name it (`archived`), AND-ed
 //!   with the owner's (`state`);
 //! - `query`, `scan`: `#owner = :subject` AND-ed into the filter;
-//! - `transact_write_items`: each item conditioned as above; one refusal denies them all.
+//! - `transact_write_items`: each item conditioned as above; one refusal denies them all;
+//! - with the policy's `[token] valid`: every write sent as one transaction with a
+//!   `ConditionCheck` per check ([`Check`]), every read checked after it answered;
+//! - with a table's `grant`: a write refused on another owner's item tried once more under
+//!   the grant, its check in the transaction; a `get_item` of another's item reads the grant's;
+//! - on an `unguarded` table: the request as written, with the token's checks.
 //!
 //! The placeholders are named `#guarded_owner` and `:guarded_subject`, or with a numbered
 //! suffix when the fn's own maps already use those names. A refused condition is told apart

@@ -337,10 +337,9 @@ async fn attempt<W: Write>(
 /// A write that must be a transaction asked for values back.
 pub(crate) fn no_values(table: &str) -> DynamoError {
     DynamoError::refused(format!(
-        "a write on `{}` is sent as a transaction with the checks of other items (the \
+        "a write on `{table}` is sent as a transaction with the checks of other items (the \
          policy's `[token]` or a grant), and DynamoDB returns no values from a transaction: \
-         leave out `.return_values(..)` and read the item after the write",
-        table
+         leave out `.return_values(..)` and read the item after the write"
     ))
 }
 

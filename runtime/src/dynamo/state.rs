@@ -131,13 +131,11 @@ impl Order {
 
 /// Two numbers in order: integers exactly, anything else as `f64`.
 fn compare_numbers(a: &str, b: &str) -> Option<Ordering> {
-    match (a.trim().parse::<i128>(), b.trim().parse::<i128>()) {
-        (Ok(a), Ok(b)) => Some(a.cmp(&b)),
-        _ => {
-            let (a, b) = (a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?);
-            a.partial_cmp(&b)
-        }
+    if let (Ok(a), Ok(b)) = (a.trim().parse::<i128>(), b.trim().parse::<i128>()) {
+        return Some(a.cmp(&b));
     }
+    let (a, b) = (a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?);
+    a.partial_cmp(&b)
 }
 
 /// `1`, `1.0` and `10e-1` are one number to DynamoDB. Integers compare exactly; anything else

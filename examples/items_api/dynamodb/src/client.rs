@@ -4,7 +4,8 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::operation::create_table::CreateTableError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
 };
 
 /// The endpoint of `dynamodb://host:port` (plain HTTP, a local server) or
@@ -96,4 +97,23 @@ async fn create_table(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Sets `user`'s role in the users table (creating their item): every request that starts
+/// afterwards decides with it, whatever tokens the user holds.
+pub async fn set_role(
+    client: &Client,
+    user: &str,
+    role: &str,
+) -> Result<(), aws_sdk_dynamodb::Error> {
+    client
+        .update_item()
+        .table_name("users")
+        .key("id", AttributeValue::S(user.to_owned()))
+        .update_expression("SET #role = :role")
+        .expression_attribute_names("#role", "role")
+        .expression_attribute_values(":role", AttributeValue::S(role.to_owned()))
+        .send()
+        .await?;
+    Ok(())
 }

@@ -11,7 +11,7 @@ mod client;
 mod http;
 mod routes;
 
-pub use client::{TABLES, client, create_tables, endpoint};
+pub use client::{TABLES, client, create_tables, endpoint, set_role};
 pub use routes::router;
 
 /// The table of the items, key `id` (a string of digits).

@@ -174,16 +174,9 @@ impl Api {
         shares
     }
 
-    /// Sets `user`'s role in the users table, as an operator would.
+    /// Sets `user`'s role in the users table, as `items_api role` does.
     async fn set_role(&self, user: &str, role: &str) {
-        self.client
-            .update_item()
-            .table_name("users")
-            .key("id", s(user))
-            .update_expression("SET #r = :r")
-            .expression_attribute_names("#r", "role")
-            .expression_attribute_values(":r", s(role))
-            .send()
+        items_api_dynamodb::set_role(&self.client, user, role)
             .await
             .expect("the role");
     }
