@@ -187,9 +187,16 @@ async fn dynamodb_role(url: &str, user: &str, role: &str) -> Result<(), Box<dyn 
 }
 
 #[cfg(not(feature = "dynamodb"))]
+#[expect(
+    clippy::unused_async,
+    reason = "the signature of the feature's fn, awaited alike"
+)]
 async fn dynamodb_role(_: &str, _: &str, _: &str) -> Result<(), Box<dyn Error>> {
-    Err("this build has no DynamoDB: cargo run -p items_api --features dynamodb".into())
+    Err(NO_DYNAMODB.into())
 }
+
+#[cfg(not(feature = "dynamodb"))]
+const NO_DYNAMODB: &str = "this build has no DynamoDB: cargo run -p items_api --features dynamodb";
 
 #[cfg(not(feature = "dynamodb"))]
 #[expect(
@@ -197,7 +204,7 @@ async fn dynamodb_role(_: &str, _: &str, _: &str) -> Result<(), Box<dyn Error>> 
     reason = "the signature of the feature's fn, awaited alike"
 )]
 async fn dynamodb(_: &str, _: Verifier) -> Result<axum::Router, Box<dyn Error>> {
-    Err("this build has no DynamoDB: cargo run -p items_api --features dynamodb".into())
+    Err(NO_DYNAMODB.into())
 }
 
 fn database_url() -> String {
