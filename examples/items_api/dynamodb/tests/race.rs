@@ -58,16 +58,72 @@ enum Revocation {
     Unshare,
 }
 
-impl Revocation {
-    /// How long the revocation may wait, in microseconds: long enough for the writer to win
-    /// some races. A grantee's guarded write is two transactions (it is tried as the owner's
-    /// first), each tens of milliseconds on a local server that serves one request at a time.
-    fn window(self) -> u64 {
-        match self {
-            Self::Logout => 4000,
-            Self::Unshare => 60_000,
+/// How long each side of a trial may wait before it starts, and how long the naive handler
+/// pauses between its check and its write (reading the body, say), in microseconds.
+#[derive(Clone, Copy, Debug)]
+struct Timing {
+    window: u64,
+    pause: u64,
+}
+
+impl Timing {
+    /// Scaled to the server: the guarded write must be able to land before the revocation
+    /// and after it, and a local server's transactions take from a few to tens of
+    /// milliseconds (moto's slow down as its tables grow). The window is four guarded writes
+    /// long; the naive pause a tenth of it, so its check and its write straddle the
+    /// revocation in some trials.
+    async fn measured(client: &Client, revocation: Revocation, run: u128) -> Self {
+        let mut slowest = Duration::ZERO;
+        for n in 0..3 {
+            let key = format!("race-{run}-{revocation:?}-timing-{n}");
+            seed(client, &key).await;
+            let writer = revocation.writer();
+            let started = Instant::now();
+            rename(guard(client, writer, &format!("{key}-jti")), &key, "timing")
+                .await
+                .expect("a guarded rename before any revocation");
+            slowest = slowest.max(started.elapsed());
+        }
+        let window = u64::try_from(slowest.as_micros() * 4)
+            .unwrap_or(u64::MAX)
+            .max(4000);
+        Self {
+            window,
+            pause: (window / 10).max(1000),
         }
     }
+}
+
+impl Revocation {
+    /// Who renames: the owner, whose token is logged out, or the grantee.
+    fn writer(self) -> &'static str {
+        match self {
+            Self::Logout => "olga",
+            Self::Unshare => "gus",
+        }
+    }
+}
+
+/// Item `key` of olga, shared with gus for writing.
+async fn seed(client: &Client, key: &str) {
+    client
+        .put_item()
+        .table_name("items")
+        .item("id", s(key))
+        .item("owner_id", s("olga"))
+        .item("title", s("before"))
+        .send()
+        .await
+        .expect("a seeded item");
+    client
+        .put_item()
+        .table_name("shares")
+        .item("item_id", s(key))
+        .item("user_id", s("gus"))
+        .item("can_write", AttributeValue::Bool(true))
+        .send()
+        .await
+        .expect("a seeded share");
 }
 
 /// A random pause of up to `micros`, drawn independently on each side of a trial.
@@ -93,36 +149,22 @@ fn guard(client: &Client, sub: &str, jti: &str) -> Guard<DynamoDb> {
 
 /// One trial: the item, its share, the revocation at a random moment and the rename at
 /// another. `(violations, renames stored)`.
-async fn trial(client: &Client, key: String, way: Way, revocation: Revocation) -> (usize, usize) {
-    let (owner, writer) = match revocation {
-        Revocation::Logout => ("olga", "olga"),
-        Revocation::Unshare => ("olga", "gus"),
-    };
-    client
-        .put_item()
-        .table_name("items")
-        .item("id", s(&key))
-        .item("owner_id", s(owner))
-        .item("title", s("before"))
-        .send()
-        .await
-        .expect("a seeded item");
-    client
-        .put_item()
-        .table_name("shares")
-        .item("item_id", s(&key))
-        .item("user_id", s("gus"))
-        .item("can_write", AttributeValue::Bool(true))
-        .send()
-        .await
-        .expect("a seeded share");
+async fn trial(
+    client: &Client,
+    key: String,
+    way: Way,
+    revocation: Revocation,
+    timing: Timing,
+) -> (usize, usize) {
+    seed(client, &key).await;
+    let writer = revocation.writer();
     let jti = format!("{key}-jti");
     let answered: Arc<OnceLock<Instant>> = Arc::default();
     let revoker = {
         let (client, key, jti, answered) =
             (client.clone(), key.clone(), jti.clone(), answered.clone());
         tokio::spawn(async move {
-            jitter(revocation.window()).await;
+            jitter(timing.window).await;
             match revocation {
                 Revocation::Logout => {
                     client
@@ -147,10 +189,10 @@ async fn trial(client: &Client, key: String, way: Way, revocation: Revocation) -
             answered.set(Instant::now()).expect("answered once");
         })
     };
-    jitter(4000).await;
+    jitter(timing.window).await;
     let marker = format!("renamed-{key}");
     let sent = match way {
-        Way::Naive => naive(client, &key, &jti, revocation, &marker).await,
+        Way::Naive => naive(client, &key, &jti, revocation, &marker, timing.pause).await,
         Way::Guarded => {
             let sent = Instant::now();
             // Refused or not, what counts is what the item holds afterwards.
@@ -184,6 +226,7 @@ async fn naive(
     jti: &str,
     revocation: Revocation,
     marker: &str,
+    pause: u64,
 ) -> Option<Instant> {
     let allowed = match revocation {
         Revocation::Logout => client
@@ -212,7 +255,7 @@ async fn naive(
         return None;
     }
     // What a handler does between its check and its write (reading the body, say).
-    tokio::time::sleep(Duration::from_millis(1)).await;
+    tokio::time::sleep(Duration::from_micros(pause)).await;
     let sent = Instant::now();
     client
         .update_item()
@@ -239,19 +282,20 @@ async fn scenario(revocation: Revocation) {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970")
         .as_nanos();
+    let timing = Timing::measured(&client, revocation, run).await;
     let mut found = [(0, 0), (0, 0)];
     for (i, way) in [Way::Naive, Way::Guarded].into_iter().enumerate() {
         for t in 0..trials() {
             let key = format!("race-{run}-{revocation:?}-{way:?}-{t}");
-            let (violations, renamed) = trial(&client, key, way, revocation).await;
+            let (violations, renamed) = trial(&client, key, way, revocation, timing).await;
             found[i].0 += violations;
             found[i].1 += renamed;
         }
     }
     let ((naive, _), (guarded, won)) = (found[0], found[1]);
     eprintln!(
-        "{revocation:?} vs rename on DynamoDB: {} trials; violations: naive {naive}, guarded \
-         {guarded} (guarded renames stored {won})",
+        "{revocation:?} vs rename on DynamoDB: {} trials, {timing:?}; violations: naive {naive}, \
+         guarded {guarded} (guarded renames stored {won})",
         trials()
     );
     assert!(
