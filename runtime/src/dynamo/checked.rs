@@ -69,15 +69,15 @@ struct Target<'i> {
     /// Whether `key` is a put's item, which holds the key among its other attributes.
     whole: bool,
     /// A `ConditionCheck`'s condition is required, the others' optional.
-    condition: Either<&'i mut Option<String>, &'i mut String>,
+    condition: Condition<'i>,
     names: &'i mut Option<std::collections::HashMap<String, String>>,
     values: &'i mut Option<Item>,
     all_old: &'i mut Option<ReturnValuesOnConditionCheckFailure>,
 }
 
-enum Either<A, B> {
-    Optional(A),
-    Required(B),
+enum Condition<'i> {
+    Optional(&'i mut Option<String>),
+    Required(&'i mut String),
 }
 
 fn target(item: &mut TransactWriteItem) -> Option<Target<'_>> {
@@ -88,7 +88,7 @@ fn target(item: &mut TransactWriteItem) -> Option<Target<'_>> {
                 table: &r.table_name,
                 key: &r.$key,
                 whole: $whole,
-                condition: Either::$condition(&mut r.condition_expression),
+                condition: Condition::$condition(&mut r.condition_expression),
                 names: &mut r.expression_attribute_names,
                 values: &mut r.expression_attribute_values,
                 all_old: &mut r.return_values_on_condition_check_failure,
@@ -132,23 +132,35 @@ impl<'t> Transaction<'t> {
     /// Adds `check` as its own `ConditionCheck`, or into the condition of the item it looks
     /// up when the transaction already requests that item. `item` holds the guarded item's
     /// attributes the check's key may name.
-    pub(crate) fn check(
+    pub(crate) async fn check(
         &mut self,
+        client: &Client,
         check: &Check,
         part: Part<'t>,
         claims: &Bound,
         item: &Item,
     ) -> Result<(), Error> {
         let key = check.key(claims, item)?;
-        if matches!(part, Part::Token) {
-            for (at, request) in self.items.iter_mut().enumerate() {
-                let Some(t) = target(request).filter(|t| t.is(check.table, &key)) else {
-                    continue;
-                };
-                merge(t, check, claims)?;
-                self.merged[at].push(*check);
-                return Ok(());
-            }
+        let same = if matches!(part, Part::Token) {
+            self.items.iter_mut().enumerate().find_map(|(at, request)| {
+                let t = target(request)?;
+                t.is(check.table, &key).then_some((at, t.whole))
+            })
+        } else {
+            None
+        };
+        // A put names its item by all its attributes: it is the check's item only if the
+        // check's key is the table's whole key, which DynamoDB validates for a standalone
+        // check but not for a condition AND-ed into a put.
+        let same = match same {
+            Some((_, true)) if !whole_key(client, check).await? => None,
+            same => same,
+        };
+        if let Some((at, _)) = same {
+            let t = target(&mut self.items[at]).expect("a request found above");
+            merge(t, check, claims)?;
+            self.merged[at].push(*check);
+            return Ok(());
         }
         let request = check.condition_check(claims, item)?;
         self.push(
@@ -225,6 +237,24 @@ impl<'t> Transaction<'t> {
     }
 }
 
+/// Whether `check` names its table's whole key (`DescribeTable`).
+async fn whole_key(client: &Client, check: &Check) -> Result<bool, Error> {
+    let described = client
+        .describe_table()
+        .table_name(check.table)
+        .send()
+        .await
+        .map_err(DynamoError::sdk)?;
+    let mut schema: Vec<&str> = described
+        .table()
+        .map(|t| t.key_schema().iter().map(|k| k.attribute_name()).collect())
+        .unwrap_or_default();
+    let mut named: Vec<&str> = check.key.iter().map(|(attribute, _)| *attribute).collect();
+    schema.sort_unstable();
+    named.sort_unstable();
+    Ok(schema == named)
+}
+
 /// AND-s `check` into the condition of the item it looks up, and asks for that item when the
 /// condition refuses, to tell the check's refusal from the request's own.
 fn merge(t: Target<'_>, check: &Check, claims: &Bound) -> Result<(), Error> {
@@ -244,8 +274,8 @@ fn merge(t: Target<'_>, check: &Check, claims: &Bound) -> Result<(), Error> {
         }
     };
     match t.condition {
-        Either::Optional(c) => *c = Some(and(c.as_deref().unwrap_or_default())?),
-        Either::Required(c) => *c = and(c)?,
+        Condition::Optional(c) => *c = Some(and(c.as_deref().unwrap_or_default())?),
+        Condition::Required(c) => *c = and(c)?,
     }
     *t.all_old = Some(ReturnValuesOnConditionCheckFailure::AllOld);
     if t.values

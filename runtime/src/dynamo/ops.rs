@@ -237,17 +237,17 @@ async fn write<W: Write, C: GuardClaims, A>(
         Op::Check => None,
     }
     .filter(|_| rule == Rule::Mine && granted(&builder, table, op));
-    let original = grant.map(|_| builder.clone());
+    let fallback = grant.map(|check| (check, builder.clone()));
     let client = guard.handle();
-    match attempt(client, table, builder, rule, op, &claims, None).await {
-        Err(Refused {
-            theirs: Some(_), ..
-        }) if grant.is_some() => {
-            let (Some(check), Some(original)) = (grant, original) else {
-                unreachable!("a grant keeps the request");
-            };
-            let claims = Bound::of(guard);
-            Ok(attempt(
+    let first = attempt(client, table, builder, rule, op, &claims, None).await;
+    match (first, fallback) {
+        (
+            Err(Refused {
+                theirs: Some(_), ..
+            }),
+            Some((check, original)),
+        ) => {
+            let write = attempt(
                 client,
                 table,
                 original,
@@ -255,10 +255,10 @@ async fn write<W: Write, C: GuardClaims, A>(
                 op,
                 &claims,
                 Some(check),
-            )
-            .await?)
+            );
+            Ok(write.await?)
         }
-        done => Ok(done?),
+        (done, _) => Ok(done?),
     }
 }
 
@@ -325,10 +325,14 @@ async fn attempt<W: Write>(
     let mut transaction = Transaction::default();
     transaction.push(builder.transact()?, Part::Guarded(write));
     if let Some(check) = grant {
-        transaction.check(check, Part::Grant(table.deny), claims, &key)?;
+        transaction
+            .check(client, check, Part::Grant(table.deny), claims, &key)
+            .await?;
     }
     for check in table.valid {
-        transaction.check(check, Part::Token, claims, &Item::new())?;
+        transaction
+            .check(client, check, Part::Token, claims, &Item::new())
+            .await?;
     }
     transaction.send(client, claims).await?;
     Ok(W::empty())

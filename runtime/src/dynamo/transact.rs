@@ -46,7 +46,9 @@ pub async fn transact_write_items<C: GuardClaims, A>(
         transaction.push(item, part);
     }
     for check in valid {
-        transaction.check(check, Part::Token, &claims, &Item::new())?;
+        transaction
+            .check(guard.handle(), check, Part::Token, &claims, &Item::new())
+            .await?;
     }
     Ok(transaction.send_as(builder, &claims).await?)
 }

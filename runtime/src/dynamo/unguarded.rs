@@ -60,7 +60,9 @@ async fn write<W: Write, C: GuardClaims, A>(
     let mut transaction = Transaction::default();
     transaction.push(builder.transact()?, Part::Unguarded);
     for check in table.valid {
-        transaction.check(check, Part::Token, &claims, &Item::new())?;
+        transaction
+            .check(guard.handle(), check, Part::Token, &claims, &Item::new())
+            .await?;
     }
     transaction.send(guard.handle(), &claims).await?;
     Ok(W::empty())
