@@ -247,7 +247,12 @@ async fn whole_key(client: &Client, check: &Check) -> Result<bool, Error> {
         .map_err(DynamoError::sdk)?;
     let mut schema: Vec<&str> = described
         .table()
-        .map(|t| t.key_schema().iter().map(|k| k.attribute_name()).collect())
+        .map(|t| {
+            t.key_schema()
+                .iter()
+                .map(aws_sdk_dynamodb::types::KeySchemaElement::attribute_name)
+                .collect()
+        })
         .unwrap_or_default();
     let mut named: Vec<&str> = check.key.iter().map(|(attribute, _)| *attribute).collect();
     schema.sort_unstable();
