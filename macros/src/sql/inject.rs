@@ -243,6 +243,10 @@ pub struct Injector<'a> {
     /// Where the SELECTs that feed an INSERT into a guarded table start: with `[token]
     /// valid`, each takes the condition.
     pub validate: Vec<usize>,
+    /// Where the SELECTs that feed such an INSERT start whose rows must be filtered after
+    /// they are made (`insert::may_aggregate`): each is wrapped in a derived table whose
+    /// WHERE takes the condition.
+    pub wrap: Vec<usize>,
 }
 
 /// Runs the injector over a statement.
@@ -268,6 +272,7 @@ pub fn inject(
         decisive,
         with_prefix,
         validate: Vec::new(),
+        wrap: Vec::new(),
     };
     match statement.visit(&mut injector) {
         ControlFlow::Continue(()) => Ok(injector.done),
@@ -639,6 +644,14 @@ impl VisitorMut for Injector<'_> {
 
     fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<String> {
         into_flow(self.select(select))
+    }
+
+    fn post_visit_select(&mut self, select: &mut Select) -> ControlFlow<String> {
+        let start = self.source.offset(select.select_token.0.span.start);
+        if start.is_some_and(|at| self.wrap.contains(&at)) {
+            return into_flow(self.wrap_source(select));
+        }
+        ControlFlow::Continue(())
     }
 }
 

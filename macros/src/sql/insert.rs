@@ -1,18 +1,21 @@
 //! INSERT: the guard supplies the owner column, and an upsert's UPDATE carries the predicate.
 
+use std::ops::ControlFlow;
+
 use sqlparser::ast::{
-    Ident, Insert, ObjectName, OnConflict, OnConflictAction, OnInsert, Query, SelectItem, SetExpr,
-    SqliteOnConflict, TableObject,
+    Expr, GroupByExpr, Ident, Insert, ObjectName, OnConflict, OnConflictAction, OnInsert, Query,
+    Select, SelectItem, SetExpr, SqliteOnConflict, Statement, TableFactor, TableObject, Visit,
+    Visitor,
 };
 
 use sqlparser::tokenizer::Token;
 
-use super::Owner;
 use super::inject::{Check, Depth, Injector, Place};
-use super::locate::Clause;
+use super::locate::{Clause, Site};
 use super::names::{idents, is_table};
-use super::predicate::{add_where, subject_expr};
+use super::predicate::{add_condition, add_where, subject_expr};
 use super::splice::Piece;
+use super::{Dialect, Owner};
 
 impl Injector<'_> {
     pub fn insert(&mut self, insert: &mut Insert, depth: Depth) -> Result<(), String> {
@@ -22,9 +25,11 @@ impl Injector<'_> {
         let target = target.clone();
         self.write_to(&target)?;
         let Some(owner) = self.owner_of(&target) else {
-            // A declared unguarded table: a revoked token writes it no more than a guarded one.
+            // A declared unguarded table: a revoked token writes it no more than a guarded one,
+            // neither by the rows it inserts nor through the update of an upsert.
             if self.policy.valid.is_some() {
                 self.validate_source(insert, depth, false)?;
+                self.validate_upsert(insert)?;
             }
             return Ok(());
         };
@@ -90,15 +95,7 @@ impl Injector<'_> {
                 action: OnConflictAction::DoUpdate(update),
                 ..
             })) => {
-                let site = self
-                    .source
-                    .find(keyword, "DO", Clause::Brackets)
-                    .filter(|d| self.source.is(d + 1, "UPDATE"))
-                    .ok_or_else(|| "cannot locate DO UPDATE in this INSERT".to_owned())
-                    .and_then(|d| {
-                        self.source
-                            .where_site(d + 1, Clause::Mutation, update.selection.is_some())
-                    })?;
+                let site = self.do_update_site(keyword, update.selection.is_some())?;
                 let kind = self.update_kind(&update.assignments);
                 let pred = self.predicate(
                     owner,
@@ -125,6 +122,111 @@ impl Injector<'_> {
 }
 
 impl Injector<'_> {
+    /// Where the WHERE of the `DO UPDATE` of the INSERT at token `keyword` is.
+    fn do_update_site(&self, keyword: usize, exists: bool) -> Result<Site, String> {
+        self.source
+            .find(keyword, "DO", Clause::Brackets)
+            .filter(|d| self.source.is(d + 1, "UPDATE"))
+            .ok_or_else(|| "cannot locate DO UPDATE in this INSERT".to_owned())
+            .and_then(|d| self.source.where_site(d + 1, Clause::Mutation, exists))
+    }
+
+    /// Under `[token] valid`, the update of an upsert into an unguarded table carries the
+    /// condition too: the row it updates is not one the validated source wrote, so the
+    /// source's filter alone would not stop it. MySQL's `ON DUPLICATE KEY UPDATE` takes no
+    /// condition, so it is refused there.
+    fn validate_upsert(&mut self, insert: &mut Insert) -> Result<(), String> {
+        let keyword = self.token(insert.insert_token.0.span)?;
+        match &mut insert.on {
+            Some(OnInsert::OnConflict(OnConflict {
+                action: OnConflictAction::DoUpdate(update),
+                ..
+            })) => {
+                let site = self.do_update_site(keyword, update.selection.is_some())?;
+                let valid = self.validity()?.into_iter().collect();
+                add_where(&mut update.selection, site, valid, &mut self.done.edits);
+                Ok(())
+            }
+            Some(OnInsert::DuplicateKeyUpdate(_)) => Err(
+                "ON DUPLICATE KEY UPDATE cannot carry the policy's `[token] valid` condition, \
+                 so a revoked token could still update the row it meets; use INSERT ... \
+                 SELECT ... WHERE NOT EXISTS (...), or a guarded UPDATE"
+                    .into(),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// `SELECT * FROM (<select>) AS __guarded_rows WHERE (<valid>)`: the rows a SELECT
+    /// that may aggregate makes, filtered by the token's condition after they are made (a
+    /// `COUNT(*)` over no row is still a row). Called once the SELECT's own parts are guarded.
+    pub fn wrap_source(&mut self, select: &mut Select) -> Result<(), String> {
+        let at = self.token(select.select_token.0.span)?;
+        if self.dialect == Dialect::MySql {
+            return self.having_valid(select, at);
+        }
+        let (start, end) = self
+            .source
+            .end_of(at, Clause::Body)
+            .map(|end| (self.source.toks[at].start, end))
+            .ok_or_else(|| "cannot locate the SELECT of this INSERT".to_owned())?;
+        let Some(valid) = self.validity()? else {
+            return Ok(());
+        };
+        let template = "SELECT * FROM (SELECT 1) AS __guarded_rows WHERE 1 = 1";
+        let parsed = super::parse::parse(template, self.dialect)?.1;
+        let Statement::Query(mut query) = parsed else {
+            unreachable!("the template is a query")
+        };
+        let SetExpr::Select(outer) = &mut *query.body else {
+            unreachable!("the template is a SELECT")
+        };
+        let TableFactor::Derived { subquery, .. } = &mut outer.from[0].relation else {
+            unreachable!("the template reads a derived table")
+        };
+        *subquery.body = SetExpr::Select(Box::new(select.clone()));
+        outer.selection = Some(valid.expr);
+        self.done.edits.text(start, "SELECT * FROM (");
+        let mut close = vec![Piece::Text(") AS __guarded_rows WHERE ".into())];
+        close.extend(valid.text);
+        self.done.edits.insert(end, close);
+        *select = *outer.clone();
+        Ok(())
+    }
+
+    /// MySQL names a derived table's columns after their text, and refuses two alike (`SELECT
+    /// ?, ?` with the owner's value appended): there the condition goes to HAVING instead,
+    /// which MySQL applies to the rows a SELECT makes, grouped or not.
+    fn having_valid(&mut self, select: &mut Select, at: usize) -> Result<(), String> {
+        if !select.named_window.is_empty() {
+            return Err(
+                "under the policy's `[token] valid` condition, the SELECT of an INSERT that \
+                 aggregates cannot have a WINDOW clause on MySQL; name the window in OVER (...)"
+                    .into(),
+            );
+        }
+        let site = match self.source.find(at, "HAVING", Clause::Body) {
+            Some(having) if select.having.is_some() => {
+                self.source.condition(having, Clause::Select)
+            }
+            None if select.having.is_none() => self
+                .source
+                .end_of(at, Clause::Body)
+                .map(|at| Site::Missing { at })
+                .ok_or_else(|| "cannot locate the SELECT of this INSERT".to_owned()),
+            _ => Err("cannot locate the HAVING of this SELECT".to_owned()),
+        }?;
+        let valid = self.validity()?.into_iter().collect();
+        add_condition(
+            &mut select.having,
+            site,
+            valid,
+            &mut self.done.edits,
+            " HAVING ",
+        );
+        Ok(())
+    }
+
     /// `, owner_id` after the last named column.
     fn add_owner_column(&mut self, insert: &Insert, column: &str) -> Result<(), String> {
         let last = insert
@@ -200,7 +302,24 @@ impl Injector<'_> {
             .source
             .offset(select.select_token.0.span.start)
             .ok_or_else(|| "cannot locate the SELECT of this INSERT".to_owned())?;
-        self.validate.push(at);
+        let query = insert.source.as_deref().expect("a SELECT source");
+        if query
+            .order_by
+            .as_ref()
+            .is_some_and(calls_function)
+        {
+            return Err(
+                "under the policy's `[token] valid` condition, the SELECT of an INSERT cannot \
+                 ORDER BY a function: an aggregate there would make one row even when the \
+                 condition is false; order by a column"
+                    .into(),
+            );
+        }
+        if may_aggregate(select) {
+            self.wrap.push(at);
+        } else {
+            self.validate.push(at);
+        }
         if !denies {
             return Ok(());
         }
@@ -268,4 +387,41 @@ fn refuse_forms(insert: &Insert, column: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Whether a SELECT may yield a row although its WHERE holds for none: an aggregate (any
+/// function call in its list, HAVING or QUALIFY may be one: user-defined aggregates have no
+/// mark), a HAVING, or a GROUP BY (`GROUP BY ()` and its kin make a grand total). Such a
+/// SELECT's rows are filtered after it runs (see `Injector::wrap_source`).
+fn may_aggregate(select: &Select) -> bool {
+    !matches!(&select.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty())
+        || select.having.is_some()
+        || calls_function(&select.projection)
+        || calls_function(&select.qualify)
+}
+
+/// Whether `node` calls a function outside its sub-queries (whose aggregates make their own
+/// rows, filtered by whatever encloses them).
+fn calls_function<V: Visit>(node: &V) -> bool {
+    struct Calls {
+        depth: usize,
+    }
+    impl Visitor for Calls {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            if self.depth == 0 && matches!(expr, Expr::Function(_)) {
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    node.visit(&mut Calls { depth: 0 }).is_break()
 }

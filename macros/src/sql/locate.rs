@@ -20,6 +20,9 @@ pub enum Clause {
     Projection,
     /// An UPDATE's or DELETE's WHERE: ends at RETURNING, ORDER BY, LIMIT.
     Mutation,
+    /// A whole SELECT, its GROUP BY and HAVING included: ends where its query goes on
+    /// (ORDER BY, LIMIT, a set operation, an INSERT's `ON CONFLICT`, RETURNING).
+    Body,
     /// A join's ON: ends at the next join, a comma, or the WHERE.
     On,
     /// The inside of brackets: ends only at the closing one.
@@ -40,6 +43,20 @@ const SELECT_ENDS: &[&str] = &[
     "HAVING",
     "WINDOW",
     "QUALIFY",
+    "ORDER",
+    "LIMIT",
+    "OFFSET",
+    "FETCH",
+    "FOR",
+    "LOCK",
+    "UNION",
+    "INTERSECT",
+    "EXCEPT",
+    "MINUS",
+    "RETURNING",
+    "INTO",
+];
+const BODY_ENDS: &[&str] = &[
     "ORDER",
     "LIMIT",
     "OFFSET",
@@ -114,6 +131,7 @@ impl Source<'_> {
                     || on_insert()
             }
             Clause::Mutation => self.keyword_in(i, MUTATION_ENDS),
+            Clause::Body => self.keyword_in(i, BODY_ENDS) || on_insert(),
             Clause::Brackets => false,
             Clause::On => {
                 self.keyword_in(i, JOINS)
@@ -218,6 +236,13 @@ impl Source<'_> {
     /// Whether token `i` is `token`.
     pub fn is_token(&self, i: usize, token: &Token) -> bool {
         self.toks.get(i).is_some_and(|t| &t.token == token)
+    }
+
+    /// The end offset of the clause of this kind whose first keyword is token `from`.
+    pub fn end_of(&self, from: usize, clause: Clause) -> Option<usize> {
+        match self.scan(from, None, clause) {
+            Ok(i) | Err(i) => self.end_before(i),
+        }
     }
 
     /// The end offset of the last token before the first token at the same depth after

@@ -75,6 +75,9 @@ fn readable(message: &str) -> String {
 fn hint(source: &Source<'_>, dialect: Dialect, message: &str) -> &'static str {
     if dialect == Dialect::Postgres && source.toks.iter().any(|t| t.token == Token::Question) {
         "; PostgreSQL placeholders are `$1`, `$2`, ..., not `?`"
+    } else if message.contains("found: CONFLICT") || message.contains("found: DUPLICATE") {
+        "; the parser reads `ON` right after a SELECT list as a column alias: end the SELECT \
+         with a WHERE (`SELECT .., .. WHERE true ON ...`)"
     } else if dialect == Dialect::Sqlite && message.contains("after IS") {
         "; write SQLite's `a IS b` as `a IS NOT DISTINCT FROM b`"
     } else {

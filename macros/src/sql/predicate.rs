@@ -139,6 +139,17 @@ fn conjoin(existing: Option<Expr>, predicates: impl IntoIterator<Item = Expr>) -
 /// Adds predicates to a WHERE (or ON) condition, creating it when there is none: in the
 /// syntax tree, and as insertions at `site` in the text.
 pub fn add_where(selection: &mut Option<Expr>, site: Site, preds: Vec<Pred>, edits: &mut Edits) {
+    add_condition(selection, site, preds, edits, " WHERE ");
+}
+
+/// [`add_where`] for the condition `keyword` introduces when there is none (`" HAVING "`).
+pub fn add_condition(
+    selection: &mut Option<Expr>,
+    site: Site,
+    preds: Vec<Pred>,
+    edits: &mut Edits,
+    keyword: &str,
+) {
     if preds.is_empty() {
         return;
     }
@@ -148,7 +159,7 @@ pub fn add_where(selection: &mut Option<Expr>, site: Site, preds: Vec<Pred>, edi
             edits.text(start, "(");
             text.push(Piece::Text(")".into()));
         }
-        Site::Missing { .. } => text.push(Piece::Text(" WHERE ".into())),
+        Site::Missing { .. } => text.push(Piece::Text(keyword.into())),
     }
     for (i, pred) in preds.iter().enumerate() {
         if i > 0 || matches!(site, Site::Existing { .. }) {

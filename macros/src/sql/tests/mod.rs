@@ -8,6 +8,7 @@ mod policies;
 mod portable;
 mod property;
 mod refusals;
+mod revocation;
 mod rewrites;
 mod splice;
 

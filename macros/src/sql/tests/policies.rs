@@ -556,3 +556,125 @@ fn a_claim_without_the_subject_keeps_numbered_placeholders_contiguous() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(sqlite.binds, [U(0), U(1), Bind::Claim(Claim::Jti)]);
 }
+
+/// An aggregate makes a row from no row, so the token's condition in the SELECT's WHERE would
+/// not stop the insert: such a source is filtered after it runs.
+#[test]
+fn under_a_validity_condition_an_aggregating_source_is_filtered_after_it_runs() {
+    let valid = rule(VALID, None);
+    let owners = [items()];
+    let unguarded = ["audit".to_owned()];
+    let policy = Policy {
+        owners: &owners,
+        unguarded: &unguarded,
+        valid: Some(&valid),
+    };
+    let a = analyse("INSERT INTO items (title) SELECT MAX(?)", Sqlite, &policy)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        a.sql,
+        "INSERT INTO items (title, owner_id) SELECT * FROM (SELECT MAX(?), ?) AS \
+         __guarded_rows WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ?) AND NOT \
+         EXISTS (SELECT 1 FROM users v WHERE v.id = ? AND v.cutoff > ?))"
+    );
+    assert!(a.zero_rows_denies && a.validity);
+    for (sql, dialect) in [
+        (
+            "INSERT INTO audit (note) SELECT COUNT(*) FROM items",
+            Sqlite,
+        ),
+        (
+            "INSERT INTO audit (item_id, note) SELECT i.id, 'n' FROM items i GROUP BY i.id HAVING COUNT(*) > 0",
+            Postgres,
+        ),
+        ("INSERT INTO audit (note) SELECT ? GROUP BY ()", Postgres),
+        (
+            "INSERT INTO audit (id, note) SELECT MAX($1), $2 WHERE true ON CONFLICT (id) DO UPDATE SET note = excluded.note",
+            Postgres,
+        ),
+    ] {
+        let sql = if dialect == Postgres && !sql.contains('$') {
+            sql.replace('?', "$1")
+        } else {
+            sql.to_owned()
+        };
+        let a = analyse(&sql, dialect, &policy).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert!(
+            a.sql.contains("AS __guarded_rows WHERE (NOT EXISTS"),
+            "{sql}: {}",
+            a.sql
+        );
+    }
+    // MySQL refuses two columns of one name in a derived table: HAVING filters instead.
+    let a = analyse(
+        "INSERT INTO items (title) SELECT MAX(?) LIMIT 1",
+        MySql,
+        &policy,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        a.sql,
+        "INSERT INTO items (title, owner_id) SELECT MAX(?), ? HAVING (NOT EXISTS (SELECT 1 \
+         FROM revoked r WHERE r.jti = ?) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = ? \
+         AND v.cutoff > ?)) LIMIT 1"
+    );
+    let a = analyse(
+        "INSERT INTO audit (note) SELECT a.note FROM audit a GROUP BY a.note HAVING COUNT(*) > 1",
+        MySql,
+        &policy,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(a.sql.ends_with("HAVING (COUNT(*) > 1) AND (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ?) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = ? AND v.cutoff > ?))"), "{}", a.sql);
+    let owners_only = Policy {
+        valid: None,
+        ..policy.clone()
+    };
+    let e = analyse(
+        "INSERT INTO audit (id, note) SELECT $1, $2 ON CONFLICT (id) DO NOTHING",
+        Postgres,
+        &owners_only,
+    )
+    .expect_err("ON read as an alias");
+    assert!(e.contains("WHERE true ON"), "{e}");
+    let e = analyse(
+        "INSERT INTO audit (note) SELECT ? ORDER BY COUNT(*)",
+        Sqlite,
+        &policy,
+    )
+    .expect_err("an aggregate in ORDER BY");
+    assert!(e.contains("ORDER BY a function"), "{e}");
+}
+
+/// The update of an upsert touches a row the validated source did not make: it carries the
+/// condition itself, and MySQL's form, which cannot, is refused.
+#[test]
+fn under_a_validity_condition_an_upserts_update_of_an_unguarded_table_carries_it() {
+    let valid = rule(VALID, None);
+    let owners = [items()];
+    let unguarded = ["audit".to_owned()];
+    let policy = Policy {
+        owners: &owners,
+        unguarded: &unguarded,
+        valid: Some(&valid),
+    };
+    let a = analyse(
+        "INSERT INTO audit (id, note) SELECT ?, ? WHERE true ON CONFLICT (id) DO UPDATE SET note = excluded.note",
+        Sqlite,
+        &policy,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        a.sql.matches("NOT EXISTS (SELECT 1 FROM revoked r").count(),
+        2,
+        "{}",
+        a.sql
+    );
+    assert!(a.sql.ends_with("DO UPDATE SET note = excluded.note WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ?) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = ? AND v.cutoff > ?))"), "{}", a.sql);
+    let e = analyse(
+        "INSERT INTO audit (id, note) SELECT ?, ? WHERE true ON DUPLICATE KEY UPDATE note = 'x'",
+        MySql,
+        &policy,
+    )
+    .expect_err("ODKU");
+    assert!(e.contains("ON DUPLICATE KEY UPDATE cannot carry"), "{e}");
+}
