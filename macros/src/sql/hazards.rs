@@ -5,7 +5,9 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Cte, Expr, ObjectName, Query, Statement, Visit, Visitor};
+use sqlparser::ast::{
+    BinaryOperator, Cte, Expr, ObjectName, Query, Statement, TableFactor, Visit, Visitor,
+};
 
 use super::names::{idents, is_table, last_name};
 
@@ -145,4 +147,129 @@ fn function(name: &ObjectName) -> ControlFlow<String> {
         ));
     }
     ControlFlow::Continue(())
+}
+
+/// Functions known to have no side effect and to read nothing but their arguments (and the
+/// clock, or a random source), on some backend: the only ones a statement on a guarded table
+/// may call. A function evaluated on a row the predicate will reject must leave no trace of
+/// it (`pg_notify(.., title)`, `nextval`, a lock, a sleep as a timing signal, a user
+/// variable), and the servers do not promise to evaluate the predicate first. An allowlist is
+/// kept complete by construction: a function missing here is refused with a message, never
+/// let through; add it here once it is known to have no effect.
+const PURE_FUNCTIONS: &[&str] = &[
+    // Aggregates and window functions.
+    "count", "sum", "avg", "min", "max", "total", "group_concat", "string_agg", "array_agg",
+    "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "json_group_array",
+    "json_group_object", "json_arrayagg", "json_objectagg", "bool_and", "bool_or", "every",
+    "bit_and", "bit_or", "bit_xor", "stddev", "stddev_pop", "stddev_samp", "variance",
+    "var_pop", "var_samp", "row_number", "rank", "dense_rank", "percent_rank", "cume_dist",
+    "ntile", "lag", "lead", "first_value", "last_value", "nth_value",
+    // Conditionals and comparisons.
+    "coalesce", "ifnull", "nullif", "if", "iif", "greatest", "least", "isnull",
+    // Text.
+    "lower", "upper", "lcase", "ucase", "length", "char_length", "character_length",
+    "octet_length", "bit_length", "substr", "substring", "trim", "ltrim", "rtrim", "btrim",
+    "replace", "concat", "concat_ws", "instr", "position", "strpos", "locate", "left",
+    "right", "lpad", "rpad", "repeat", "reverse", "split_part", "ascii", "chr", "char",
+    "initcap", "translate", "format", "printf", "quote", "quote_ident", "quote_literal",
+    "starts_with", "regexp_replace", "regexp_like", "regexp_substr", "regexp_instr",
+    "regexp_match", "regexp_matches", "like", "glob", "soundex", "hex", "unhex", "to_hex",
+    "md5", "sha1", "sha2", "encode", "decode", "to_base64", "from_base64", "unicode",
+    "collation", "field", "find_in_set", "values",
+    // Numbers.
+    "abs", "round", "floor", "ceil", "ceiling", "trunc", "truncate", "mod", "power", "pow",
+    "sqrt", "exp", "ln", "log", "log2", "log10", "sign", "random", "rand", "pi", "div",
+    "width_bucket",
+    // Dates and times.
+    "now", "current_date", "current_time", "current_timestamp", "localtime", "localtimestamp",
+    "statement_timestamp", "transaction_timestamp", "clock_timestamp", "date", "time",
+    "datetime", "julianday", "strftime", "unixepoch", "timediff", "date_trunc", "date_part",
+    "date_bin", "age", "to_char", "to_date", "to_timestamp", "to_number", "make_date",
+    "make_time", "make_timestamp", "make_timestamptz", "make_interval", "date_add",
+    "date_sub", "adddate", "subdate", "datediff", "timestampdiff", "timestampadd",
+    "unix_timestamp", "from_unixtime", "utc_timestamp", "utc_date", "utc_time", "curdate",
+    "curtime", "sysdate", "year", "month", "day", "dayofmonth", "dayofweek", "dayofyear",
+    "hour", "minute", "second", "week", "weekday", "quarter", "last_day", "date_format",
+    "str_to_date", "makedate", "maketime", "isfinite",
+    // JSON.
+    "json", "jsonb", "json_extract", "json_unquote", "json_object", "json_array",
+    "json_build_object", "jsonb_build_object", "json_build_array", "jsonb_build_array",
+    "to_json", "to_jsonb", "row_to_json", "json_set", "jsonb_set", "json_insert",
+    "jsonb_insert", "json_replace", "json_remove", "json_patch", "json_type", "jsonb_typeof",
+    "json_typeof", "json_valid", "json_length", "json_array_length", "jsonb_array_length",
+    "json_contains", "json_contains_path", "json_keys", "json_quote", "json_each",
+    "json_tree", "jsonb_each", "jsonb_each_text", "json_each_text", "jsonb_array_elements",
+    "json_array_elements", "jsonb_array_elements_text", "json_array_elements_text",
+    "jsonb_path_exists", "jsonb_path_query", "jsonb_strip_nulls", "json_strip_nulls",
+    "jsonb_pretty", "json_value", "json_query", "json_exists",
+    // Arrays, sets and types.
+    "unnest", "array_length", "cardinality", "array_position", "array_positions",
+    "array_remove", "array_append", "array_prepend", "array_cat", "array_to_string",
+    "string_to_array", "array_upper", "array_lower", "generate_series", "typeof",
+    "pg_typeof", "gen_random_uuid", "uuid", "uuid_generate_v4", "randomblob", "zeroblob",
+];
+
+/// Refuses, in a statement on a guarded table, what could act on a row before the predicate
+/// rejects it: a function not known to be pure ([`PURE_FUNCTIONS`]), a schema-qualified
+/// function (another schema's `lower` is anyone's code), a user variable assigned with `:=`,
+/// and a user-defined operator (a function under another name).
+pub fn side_effects(statement: &Statement) -> Result<(), String> {
+    struct Effects;
+    impl Visitor for Effects {
+        type Break = String;
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<String> {
+            match expr {
+                Expr::Function(f) => pure(&f.name),
+                Expr::BinaryOp {
+                    op: BinaryOperator::Assignment,
+                    ..
+                } => ControlFlow::Break(
+                    "`:=` assigns a user variable on every row the server reads, the rows the \
+                     guard will reject included; return the value instead"
+                        .into(),
+                ),
+                Expr::BinaryOp {
+                    op: op @ (BinaryOperator::Custom(_) | BinaryOperator::PGCustomBinaryOperator(_)),
+                    ..
+                } => ControlFlow::Break(format!(
+                    "the operator `{op}` runs code the guard does not know to be free of side \
+                     effects, on rows the guard will reject too; write it with a built-in \
+                     operator"
+                )),
+                _ => ControlFlow::Continue(()),
+            }
+        }
+        fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<String> {
+            match factor {
+                TableFactor::Table {
+                    name,
+                    args: Some(_),
+                    ..
+                }
+                | TableFactor::Function { name, .. } => pure(name),
+                _ => ControlFlow::Continue(()),
+            }
+        }
+    }
+    match statement.visit(&mut Effects) {
+        ControlFlow::Continue(()) => Ok(()),
+        ControlFlow::Break(message) => Err(message),
+    }
+}
+
+fn pure(name: &ObjectName) -> ControlFlow<String> {
+    let parts = idents(name);
+    let known = parts.len() == 1
+        && PURE_FUNCTIONS
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(&parts[0].value));
+    if known {
+        return ControlFlow::Continue(());
+    }
+    ControlFlow::Break(format!(
+        "`{name}` is not a function the guard knows to be free of side effects, and a \
+         server may call it on rows the guard's predicate rejects (another owner's); compute \
+         it in Rust, or outside this statement (the list is `PURE_FUNCTIONS` in \
+         macros/src/sql/hazards.rs)"
+    ))
 }

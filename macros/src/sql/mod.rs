@@ -298,6 +298,9 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
             policy.listed()
         ));
     }
+    if references > 0 {
+        hazards::side_effects(&statement)?;
+    }
     let spliced = done.edits.apply(sql, &subject);
     let binds = binds(&params, &done, &spliced, &subject);
     verify::spliced(&spliced, &binds, &statement, dialect)?;

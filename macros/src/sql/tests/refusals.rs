@@ -7,6 +7,48 @@ use super::{policy, strict};
 
 /// Refused with `audit` declared as an unguarded table.
 const REFUSED: &[(&str, Dialect, &str)] = &[
+    // Side effects on rows the predicate rejects: a function not known to be pure, a
+    // schema-qualified one, a user variable assigned, a user-defined operator.
+    (
+        "SELECT id FROM items WHERE pg_notify('c', title) IS NULL",
+        Postgres,
+        "`pg_notify` is not a function the guard knows",
+    ),
+    (
+        "UPDATE items SET title = $1 WHERE id = $2 AND nextval('s') > 0",
+        Postgres,
+        "`nextval` is not",
+    ),
+    (
+        "DELETE FROM items WHERE id = ? AND SLEEP(title = 'x') = 0",
+        MySql,
+        "`SLEEP` is not",
+    ),
+    (
+        "SELECT id FROM items WHERE (@x := title) IS NOT NULL",
+        MySql,
+        "`:=` assigns a user variable",
+    ),
+    (
+        "SELECT id FROM items WHERE public.lower(title) = 'a'",
+        Postgres,
+        "`public.lower` is not",
+    ),
+    (
+        "SELECT id FROM items WHERE title OPERATOR(public.+) 'a'",
+        Postgres,
+        "the operator",
+    ),
+    (
+        "SELECT i.id FROM items i JOIN my_rows(?) r ON r.id = i.id",
+        Sqlite,
+        "`my_rows` is not",
+    ),
+    (
+        "INSERT INTO items (title) SELECT set_secret(a.note) FROM audit a",
+        Sqlite,
+        "`set_secret` is not",
+    ),
     (
         "TRUNCATE items",
         Postgres,
