@@ -79,6 +79,18 @@ pub fn statement(
              either way)",
         ));
     }
+    if tells_forbidden
+        && analysis.zero_rows_denies
+        && chain.idempotent.is_none()
+        && analysis.existence_check.as_ref().is_some_and(|c| !c.lookup)
+    {
+        return Err(syn::Error::new(
+            chain.root.sql().span(),
+            "`deny = 403` answers whether a row matching this WHERE exists, whoever owns it: a \
+             condition other than columns equal to values would tell what another owner's row \
+             holds; look the row up by its key alone (`WHERE id = $1`), or drop `deny = 403`",
+        ));
+    }
     if analysis.zero_rows_denies && chain.idempotent.is_none() && chain.exec.kind().is_none() {
         return Err(syn::Error::new(
             chain.run.name.span(),

@@ -52,6 +52,8 @@ pub struct Injected {
     /// the operation whose grants decide who may write it.
     pub named: Vec<(String, Rule)>,
     pub named_write: Option<Write>,
+    /// That statement's WHERE only looks its row up (see `mutate::is_lookup`).
+    pub lookup: bool,
     /// Where that statement compares the table's version column to a value.
     pub version: Option<(usize, usize)>,
 }
@@ -74,6 +76,7 @@ impl Check {
             Self::Certain => ExistenceCheck {
                 sql: "SELECT 1".into(),
                 binds: Vec::new(),
+                lookup: true,
             },
         }
     }
@@ -189,6 +192,7 @@ impl Target {
             return ExistenceCheck {
                 sql: format!("{with}SELECT 1 FROM {relation} LIMIT 1"),
                 binds: Vec::new(),
+                lookup: true,
             };
         };
         // The prefix comes first in the text, so its placeholders bind first.
@@ -208,6 +212,7 @@ impl Target {
         ExistenceCheck {
             sql: format!("{with}SELECT 1 FROM {relation} WHERE ({})", text(condition)),
             binds,
+            lookup: true,
         }
     }
 }

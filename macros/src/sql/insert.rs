@@ -303,11 +303,7 @@ impl Injector<'_> {
             .offset(select.select_token.0.span.start)
             .ok_or_else(|| "cannot locate the SELECT of this INSERT".to_owned())?;
         let query = insert.source.as_deref().expect("a SELECT source");
-        if query
-            .order_by
-            .as_ref()
-            .is_some_and(calls_function)
-        {
+        if query.order_by.as_ref().is_some_and(calls_function) {
             return Err(
                 "under the policy's `[token] valid` condition, the SELECT of an INSERT cannot \
                  ORDER BY a function: an aggregate there would make one row even when the \

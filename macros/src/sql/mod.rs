@@ -201,6 +201,10 @@ pub struct ExistenceCheck {
     pub sql: String,
     /// The user values it binds, in order (indices into the user's binds).
     pub binds: Vec<usize>,
+    /// The statement's WHERE only looks its row up, so the check tells no more than that a
+    /// row with those values exists; any other condition would tell what another owner's row
+    /// holds, and `deny = 403` refuses the statement.
+    pub lookup: bool,
 }
 
 /// The result of analysing one statement.
@@ -304,9 +308,10 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
     let spliced = done.edits.apply(sql, &subject);
     let binds = binds(&params, &done, &spliced, &subject);
     verify::spliced(&spliced, &binds, &statement, dialect)?;
-    let existence_check = done
-        .existence_check
-        .map(|check| check.existence_check(sql, &params));
+    let existence_check = done.existence_check.map(|check| ExistenceCheck {
+        lookup: done.lookup || matches!(check, inject::Check::Certain),
+        ..check.existence_check(sql, &params)
+    });
     let conflicts = match done.existence_check {
         Some(inject::Check::Target(target)) => done
             .named

@@ -57,6 +57,7 @@ impl Injector<'_> {
         let exists = update.selection.is_some();
         let site = self.mutation_site(update.update_token.0.span, exists, &wheres)?;
         let selection = update.selection.as_ref();
+        self.done.lookup = selection.is_none_or(is_lookup);
         self.decide(depth, guarded, single, &update.table.relation, site, kind)?;
         if depth != Depth::Nested {
             self.find_version(&update.table.relation, selection)?;
@@ -103,6 +104,7 @@ impl Injector<'_> {
         let exists = delete.selection.is_some();
         let site = self.mutation_site(delete.delete_token.0.span, exists, &wheres)?;
         let target = from[0].relation.clone();
+        self.done.lookup = delete.selection.as_ref().is_none_or(is_lookup);
         self.decide(depth, guarded, single, &target, site, DELETE)?;
         if depth != Depth::Nested {
             self.find_version(&target, delete.selection.as_ref())?;
@@ -326,4 +328,28 @@ fn assigned(assignments: &[Assignment], lists: &[&[TableWithJoins]]) -> Vec<Obje
         })
         .collect();
     written.unwrap_or_else(|| tables(lists).into_iter().map(|(n, _)| n.clone()).collect())
+}
+
+/// Whether a WHERE only looks a row up: a conjunction of columns equal to values (placeholders
+/// or literals). `deny = 403` runs such a condition without the predicate, so it may tell no
+/// more than that a row with those values exists.
+fn is_lookup(condition: &Expr) -> bool {
+    match condition {
+        Expr::Nested(inner) => is_lookup(inner),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => is_lookup(left) && is_lookup(right),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } => {
+            let column = |e: &Expr| matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+            let value = |e: &Expr| matches!(e, Expr::Value(_));
+            (column(left) && value(right)) || (value(left) && column(right))
+        }
+        _ => false,
+    }
 }
