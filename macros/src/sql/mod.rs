@@ -18,6 +18,7 @@ mod lex;
 mod locate;
 mod mutate;
 mod names;
+mod owner_filter;
 mod parse;
 mod placeholders;
 mod portable;
@@ -285,6 +286,7 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
     for table in policy.condition_tables() {
         hazards::shadowing(&statement, table)?;
     }
+    owner_filter::refuse(&statement, policy)?;
     let params = placeholders::read(&source, dialect)?;
     verify::placeholders_parsed(&statement, params.at.len())?;
     let returns_rows = returns_rows(&statement);

@@ -678,3 +678,36 @@ fn under_a_validity_condition_an_upserts_update_of_an_unguarded_table_carries_it
     .expect_err("ODKU");
     assert!(e.contains("ON DUPLICATE KEY UPDATE cannot carry"), "{e}");
 }
+
+/// Filtering by owner is a real filter where a grant opens other owners' rows or the read is
+/// public; where the owner alone decides it is refused (`tests/refusals.rs`).
+#[test]
+fn a_filter_by_owner_stays_where_a_grant_or_a_public_read_widens_the_rows() {
+    let a = analysed("SELECT title FROM items WHERE owner_id = ?", Sqlite, None);
+    assert_eq!(a.binds.len(), 3, "{}", a.sql);
+    let public = [Owner {
+        public_read: true,
+        ..owner("items", "owner_id")
+    }];
+    analyse(
+        "SELECT title FROM items WHERE items.owner_id = $1",
+        Postgres,
+        &only(&public),
+    )
+    .expect("a public read filters by author");
+    let e = analyse(
+        "DELETE FROM items WHERE id = $1 AND owner_id = $2",
+        Postgres,
+        &only(&public),
+    )
+    .expect_err("a write");
+    assert!(e.contains("already binds it to the caller"), "{e}");
+    // An update grant opens other owners' rows to the UPDATE.
+    let owners = [shared_for_update()];
+    analyse(
+        "UPDATE items SET title = ? WHERE owner_id = ? AND id = ?",
+        Sqlite,
+        &only(&owners),
+    )
+    .expect("the update grant opens other owners' rows");
+}

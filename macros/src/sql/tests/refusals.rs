@@ -7,6 +7,27 @@ use super::{policy, strict};
 
 /// Refused with `audit` declared as an unguarded table.
 const REFUSED: &[(&str, Dialect, &str)] = &[
+    // The owner column compared with a value where the guard binds it to the caller.
+    (
+        "UPDATE items SET title = ? WHERE id = ? AND owner_id = ?",
+        Sqlite,
+        "`owner_id` is compared with a value here",
+    ),
+    (
+        "DELETE FROM items AS i WHERE i.id = $1 AND $2 = i.owner_id",
+        Postgres,
+        "`i.owner_id` is compared",
+    ),
+    (
+        "SELECT i.title FROM audit a JOIN items i ON i.owner_id = ? WHERE a.id = ?",
+        MySql,
+        "`i.owner_id` is compared",
+    ),
+    (
+        "UPDATE items SET owner_id = ? WHERE id = ? AND items.owner_id = 'alice'",
+        Sqlite,
+        "`items.owner_id` is compared",
+    ),
     // Side effects on rows the predicate rejects: a function not known to be pure, a
     // schema-qualified one, a user variable assigned, a user-defined operator.
     (
