@@ -63,11 +63,7 @@ impl Filters<'_> {
         out
     }
 
-    fn check(
-        &self,
-        references: &[(Ident, String)],
-        conditions: &[Option<&Expr>],
-    ) -> ControlFlow<String> {
+    fn check(references: &[(Ident, String)], conditions: &[Option<&Expr>]) -> ControlFlow<String> {
         if references.is_empty() {
             return ControlFlow::Continue(());
         }
@@ -90,7 +86,7 @@ impl Filters<'_> {
             from.extend(more.iter().cloned());
         }
         let references = self.owner_only(&from, Operation::Write(write));
-        self.check(&references, &joins_and(&from, update.selection.as_ref()))
+        Self::check(&references, &joins_and(&from, update.selection.as_ref()))
     }
 
     fn delete(&self, delete: &Delete) -> ControlFlow<String> {
@@ -98,7 +94,7 @@ impl Filters<'_> {
         let mut all = from.clone();
         all.extend(delete.using.iter().flatten().cloned());
         let references = self.owner_only(&all, Operation::Write(Write::Delete));
-        self.check(&references, &joins_and(&all, delete.selection.as_ref()))
+        Self::check(&references, &joins_and(&all, delete.selection.as_ref()))
     }
 }
 
