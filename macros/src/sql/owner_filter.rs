@@ -213,7 +213,7 @@ impl Visitor for Filters<'_> {
 
     fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<String> {
         let references = self.owner_only(&select.from, Operation::Read);
-        self.check(
+        Self::check(
             &references,
             &joins_and(&select.from, select.selection.as_ref()),
         )
