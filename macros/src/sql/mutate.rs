@@ -227,7 +227,8 @@ impl Injector<'_> {
     }
 }
 
-/// The top-level conjunct of `condition` that compares the version column (bare, or
+/// The conjunct of `condition` (at the top level, or in parentheses) that compares the version
+/// column (bare, or
 /// qualified by `qualifier`) with a placeholder, either way round.
 fn version_comparison<'a>(condition: &'a Expr, column: &str, qualifier: &str) -> Option<&'a Expr> {
     let is_column = |e: &Expr| match e {
@@ -242,6 +243,8 @@ fn version_comparison<'a>(condition: &'a Expr, column: &str, qualifier: &str) ->
     let is_value =
         |e: &Expr| matches!(e, Expr::Value(v) if matches!(v.value, Value::Placeholder(_)));
     match condition {
+        // `(id = ? AND version = ?)`: parentheses around conjuncts keep them conjuncts.
+        Expr::Nested(inner) => version_comparison(inner, column, qualifier),
         Expr::BinaryOp {
             left,
             op: BinaryOperator::And,

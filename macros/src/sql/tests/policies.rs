@@ -492,6 +492,21 @@ fn a_comparison_of_the_version_column_is_classified_as_a_precondition() {
         "SELECT 1 FROM items WHERE ((id = ? AND 1 = 1)) AND items.owner_id = ? COLLATE BINARY"
     );
     assert_eq!(check.binds, [U(1), S]);
+    // In parentheses, the comparison is still a conjunct of the WHERE.
+    let a = analyse(
+        "UPDATE items SET title = ? WHERE (id = ? AND (version = ?))",
+        Sqlite,
+        &policy,
+    )
+    .expect("guarded");
+    let [check] = &a.conflicts[..] else {
+        panic!("{:?}", a.conflicts)
+    };
+    assert_eq!(
+        check.sql,
+        "SELECT 1 FROM items WHERE (((id = ? AND (1 = 1)))) AND items.owner_id = ? COLLATE BINARY"
+    );
+    assert_eq!(check.binds, [U(1), S]);
 }
 
 #[test]
