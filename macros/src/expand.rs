@@ -97,8 +97,9 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
 }
 
 /// The claims the policy's conditions bind, taken from the guard before the body runs; a
-/// token that lacks `jti` or `iat` ends the fn as unauthorized. A field of the application's
-/// claims type is cloned; a missing field is a compile error at the attribute.
+/// token that lacks `jti` or `iat`, or whose claims type holds `None` in an `Option` field a
+/// condition binds, ends the fn as unauthorized before any statement. A field of the
+/// application's claims type is cloned; a missing field is a compile error at the attribute.
 fn claims(model: &Model, guard: &Ident, ends: &Ident, span: Span) -> TokenStream {
     model
         .claims()
@@ -122,9 +123,18 @@ fn claims(model: &Model, guard: &Ident, ends: &Ident, span: Span) -> TokenStream
                 Claim::Field(field) => {
                     let field = Ident::new(field, span);
                     quote_spanned! {span=>
-                        let #local = ::core::clone::Clone::clone(
-                            &::guarded::__private::claims(&#guard).#field,
-                        );
+                        let #local = {
+                            #[allow(unused_imports)]
+                            use ::guarded::__private::{ClaimOption as _, ClaimValue as _};
+                            match (&::guarded::__private::Present(
+                                &::guarded::__private::claims(&#guard).#field,
+                            ))
+                                .present()
+                            {
+                                ::guarded::__private::Ok(value) => value,
+                                ::guarded::__private::Err(e) => return #ends.fail(e),
+                            }
+                        };
                     }
                 }
             }

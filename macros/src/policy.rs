@@ -233,6 +233,7 @@ pub fn parse(text: &str) -> Result<Rules, String> {
         Some(span) => at(span, e.message()),
         None => format!("{FILE}: {}", e.message()),
     })?;
+    declared_once(text, file.tables.keys())?;
     // A condition's sub-selects run unguarded: one reading a guarded table would be guarded
     // again inside the guard's own predicate, and its meaning would change with the fn.
     let guarded: Vec<String> = file
@@ -312,6 +313,36 @@ pub fn parse(text: &str) -> Result<Rules, String> {
         .map(|token| condition_of(text, &token.valid, None, &guarded))
         .transpose()?;
     Ok(Rules { owners, valid })
+}
+
+/// Each table declared once: every statement matches a table name ignoring ASCII case (as
+/// SQLite does, MySQL on some systems, and PostgreSQL for unquoted names), so two spellings
+/// are one table declared twice. The error names the second.
+fn declared_once<'a>(
+    text: &str,
+    tables: impl Iterator<Item = &'a Spanned<String>>,
+) -> Result<(), String> {
+    let mut declared: Vec<&Spanned<String>> = tables.collect();
+    declared.sort_by_key(|t| t.span().start);
+    for (i, table) in declared.iter().enumerate() {
+        if let Some(first) = declared[..i]
+            .iter()
+            .find(|t| t.get_ref().eq_ignore_ascii_case(table.get_ref()))
+        {
+            let (line, _) = position(text, first.span().start);
+            return Err(located(
+                text,
+                table.span(),
+                &format!(
+                    "`{}` is `{}` of line {line}: a statement names a table in any case, so \
+                     declare it once",
+                    table.get_ref(),
+                    first.get_ref()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `update_columns`: what the update grant lets a grantee set. Only with an update grant, and
@@ -613,6 +644,22 @@ mod tests {
             (
                 "[token]\nvalid = \"\"\"\nNOT EXISTS (SELECT 1 FROM r WHERE r.t = :type)\"\"\"\n[tables.items]\nowner = \"o\"\n",
                 "guarded.toml:3:41: `:type` would be the claims type's field `type`",
+            ),
+            (
+                "[tables.items]\nowner = \"owner_id\"\n\n[tables.Items]\nowner = \"author_id\"\n",
+                "guarded.toml:4:9: `Items` is `items` of line 1",
+            ),
+            (
+                "[tables.items]\nowner = \"o\"\n[tables.items.grant]\nread = \"EXISTS (SELECT 1 FROM shares s WHERE s.item_id = item.id)\"\n",
+                "guarded.toml:4:58: `item` names no table here: qualify a column with one of `items`, `s`",
+            ),
+            (
+                "[tables.items]\nowner = \"o\"\n[tables.items.grant]\nread = \"EXISTS (SELECT 1 FROM shares s WHERE s.item_id = id AND s.user_id = :sub)\"\n",
+                "guarded.toml:4:58: qualify `id` with its table",
+            ),
+            (
+                "[tables.items]\nowner = \"o\"\n[tables.items.grant]\nread = \"EXISTS (SELECT 1 FROM users u WHERE u.name LIKE :name)\"\n",
+                "guarded.toml:4:57: compare `:name` with a column by `=`",
             ),
         ];
         for (text, says) in mistakes {

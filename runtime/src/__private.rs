@@ -55,6 +55,50 @@ pub fn claims<DB: GuardedDb, C: GuardClaims, A>(guard: &Guard<DB, C, A>) -> &C {
     guard.claims()
 }
 
+/// A field of the claims type a policy condition binds, for [`ClaimOption`] and
+/// [`ClaimValue`]: `(&Present(&claims.field)).present()` is the field's value, or 401
+/// `missing_claim` when the field is an `Option` that is `None`, which would otherwise bind
+/// NULL (and `r.sid = NULL` matches nothing, so a `NOT EXISTS` revocation would pass).
+///
+/// The two traits pick by the field's type where the expansion names it (method resolution
+/// tries `Present<Option<T>>` before it takes a reference): an `Option` field must be present,
+/// any other is its value.
+pub struct Present<'a, T>(pub &'a T);
+
+/// See [`Present`]: an `Option` field, which must be `Some`.
+pub trait ClaimOption {
+    type Value;
+    /// The value, or 401 `missing_claim`.
+    ///
+    /// # Errors
+    /// The field is `None`.
+    fn present(&self) -> Result<Self::Value, crate::Error>;
+}
+
+impl<T: Clone> ClaimOption for Present<'_, Option<T>> {
+    type Value = T;
+    fn present(&self) -> Result<T, crate::Error> {
+        self.0.clone().ok_or_else(missing_claim)
+    }
+}
+
+/// See [`Present`]: any other field, its value.
+pub trait ClaimValue {
+    type Value;
+    /// The value.
+    ///
+    /// # Errors
+    /// Never.
+    fn present(&self) -> Result<Self::Value, crate::Error>;
+}
+
+impl<T: Clone> ClaimValue for &Present<'_, T> {
+    type Value = T;
+    fn present(&self) -> Result<T, crate::Error> {
+        Ok(self.0.clone())
+    }
+}
+
 fn missing_claim() -> crate::Error {
     crate::Error::Unauthorized(crate::jwt::TokenError::new(
         crate::jwt::TokenCode::MissingClaim,

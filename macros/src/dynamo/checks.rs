@@ -68,19 +68,46 @@ pub fn grants(grants: &Grants, table: &str) -> Result<TokenStream, String> {
 
 /// The rule's text, claims as placeholders, parsed.
 fn parse(rule: &Rule, table: Option<&str>) -> Result<Expr, String> {
-    let mut text = String::new();
-    for part in &rule.parts {
-        match part {
-            Part::Text(t) => text.push_str(t),
-            Part::Row => text.push_str(table.unwrap_or_default()),
-            Part::Claim(Claim::Sub) => text.push_str(":sub"),
-            Part::Claim(Claim::Jti) => text.push_str(":jti"),
-            Part::Claim(Claim::Iat) => text.push_str(":iat"),
-            Part::Claim(Claim::Field(name)) => {
+    // DynamoDB compares strings byte for byte: a column compared with a claim stays `=`.
+    fn claim(claim: &Claim, text: &mut String) -> Result<(), String> {
+        match claim {
+            Claim::Sub => text.push_str(":sub"),
+            Claim::Jti => text.push_str(":jti"),
+            Claim::Iat => text.push_str(":iat"),
+            Claim::Field(name) => {
                 return Err(format!(
                     "`:{name}` is a claim of the application's type, which a DynamoDB check \
                      cannot send; use `:sub`, `:jti` or `:iat`"
                 ));
+            }
+        }
+        Ok(())
+    }
+    let row = table.unwrap_or_default();
+    let mut text = String::new();
+    for part in &rule.parts {
+        match part {
+            Part::Text(t) => text.push_str(t),
+            Part::Row => text.push_str(row),
+            Part::Claim(c) => claim(c, &mut text)?,
+            Part::Exact(exact) => {
+                let mut column = String::new();
+                for part in &exact.column {
+                    column.push_str(match part {
+                        Part::Text(t) => t,
+                        _ => row,
+                    });
+                }
+                let mut value = String::new();
+                claim(&exact.claim, &mut value)?;
+                let (left, right) = if exact.claim_first {
+                    (value, column)
+                } else {
+                    (column, value)
+                };
+                text.push_str(&left);
+                text.push_str(" = ");
+                text.push_str(&right);
             }
         }
     }

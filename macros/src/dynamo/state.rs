@@ -49,7 +49,7 @@ pub fn translate(rule: &Rule, table: &str) -> Result<TokenStream, String> {
         match part {
             Part::Text(t) => text.push_str(t),
             Part::Row => text.push_str(table),
-            Part::Claim(_) => {
+            Part::Claim(_) | Part::Exact(_) => {
                 return Err(format!(
                     "it binds a claim, which DynamoDB cannot compare within the item; {SHAPE}"
                 ));

@@ -20,7 +20,7 @@ use super::locate::Clause;
 use super::names::{is_table, last_name};
 use super::placeholders::{Params, Style};
 use super::predicate::{Pred, add_where, owner_eq};
-use super::rule::{Part, parse_expr};
+use super::rule::{Part, Rendered, parse_expr};
 use super::splice::{Edits, Piece};
 use super::{Claim, Dialect, ExistenceCheck, Owner, Policy, Rule};
 
@@ -130,7 +130,9 @@ impl Target {
                 Part::Text(t) => t.as_str(),
                 Part::Row => qualifier,
                 // Refused when the file is read: a named condition binds no claim.
-                Part::Claim(_) => unreachable!("a named condition binds no claim"),
+                Part::Claim(_) | Part::Exact(_) => {
+                    unreachable!("a named condition binds no claim")
+                }
             })
             .collect();
         let condition = self
@@ -481,12 +483,12 @@ impl<'a> Injector<'a> {
     /// A policy condition's text for a reference written `qualifier`, its claims numbered.
     fn render(&mut self, rule: &Rule, qualifier: &str) -> Vec<Piece> {
         let mut pieces = Vec::new();
-        for part in &rule.parts {
+        for part in rule.rendered(self.dialect) {
             pieces.push(match part {
-                Part::Text(t) => Piece::Text(t.clone()),
-                Part::Row => Piece::Text(qualifier.to_owned()),
-                Part::Claim(Claim::Sub) => Piece::Subject,
-                Part::Claim(claim) => {
+                Rendered::Text(t) => Piece::Text(t.to_owned()),
+                Rendered::Row => Piece::Text(qualifier.to_owned()),
+                Rendered::Claim(Claim::Sub) => Piece::Subject,
+                Rendered::Claim(claim) => {
                     let text = self.claim_placeholder(claim);
                     Piece::Claim(claim.clone(), text)
                 }

@@ -7,11 +7,18 @@
 //! which becomes the name or alias the statement gives that reference. It is checked once
 //! when the file is read; each statement then renders it in its dialect and parses it again,
 //! so the predicate the verifier expects is the one the database reads.
+//!
+//! A claim is an identity: it is compared with a column by `=` alone, and that comparison is
+//! rendered byte for byte in each dialect, as the owner's is (`predicate::owner_eq`), since a
+//! column's collation may fold case and trailing spaces (`DAVE` and `dave ` would be `dave`).
+//! Every column is qualified, so no name resolves to a table the author did not mean.
 
 use std::fmt::Write as _;
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, Query, TableFactor, Visit, Visitor};
+use sqlparser::ast::{
+    BinaryOperator, Expr, Query, Select, TableFactor, TableWithJoins, Visit, Visitor,
+};
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Span};
@@ -50,6 +57,26 @@ pub enum Part {
     Claim(Claim),
     /// The guarded table's name qualifying one of its columns.
     Row,
+    /// `column = :claim` as written, rendered byte-exact in each dialect.
+    Exact(Exact),
+}
+
+/// A column compared with a claim by `=`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exact {
+    /// The column's text, its qualifier a `Part::Row` when it is the guarded row.
+    pub column: Vec<Part>,
+    pub claim: Claim,
+    /// Written `:claim = column`.
+    pub claim_first: bool,
+}
+
+/// A piece of a condition rendered for one dialect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rendered<'a> {
+    Text(&'a str),
+    Row,
+    Claim(&'a Claim),
 }
 
 /// A checked condition.
@@ -96,13 +123,25 @@ impl Rule {
         let mut walk = Walk {
             table,
             depth: 0,
+            scopes: Vec::new(),
             rows: Vec::new(),
             names: Vec::new(),
             reads: Vec::new(),
+            claims: claims
+                .iter()
+                .map(|(start, end, _)| (*start, *end))
+                .collect(),
+            iat: claims.iter().map(|(.., c)| *c == Claim::Iat).collect(),
+            compared: vec![false; claims.len()],
+            exacts: Vec::new(),
             lines: &lines,
         };
         if let ControlFlow::Break(e) = expr.visit(&mut walk) {
             return Err(e);
+        }
+        if let Some(k) = walk.compared.iter().position(|done| !done) {
+            let (start, end, _) = &claims[k];
+            return Err(not_compared(text, *start..*end));
         }
         if let Some(table) = table
             && walk.reads.iter().any(|t| t.eq_ignore_ascii_case(table))
@@ -115,24 +154,7 @@ impl Rule {
                 ),
             });
         }
-        let mut holes: Vec<(usize, usize, Part)> = claims
-            .into_iter()
-            .map(|(start, end, claim)| (start, end, Part::Claim(claim)))
-            .chain(walk.rows.into_iter().map(|(s, e)| (s, e, Part::Row)))
-            .collect();
-        holes.sort_by_key(|(start, ..)| *start);
-        let mut parts = Vec::new();
-        let mut done = 0;
-        for (start, end, part) in holes {
-            if start > done {
-                parts.push(Part::Text(text[done..start].to_owned()));
-            }
-            parts.push(part);
-            done = end;
-        }
-        if done < text.len() {
-            parts.push(Part::Text(text[done..].to_owned()));
-        }
+        let parts = parts(text, claims, &walk);
         Ok(Self {
             parts,
             names: walk.names,
@@ -143,10 +165,124 @@ impl Rule {
     /// The claims it binds, in order of first use.
     pub fn claims(&self) -> impl Iterator<Item = &Claim> {
         self.parts.iter().filter_map(|p| match p {
-            Part::Claim(c) => Some(c),
+            Part::Claim(c) | Part::Exact(Exact { claim: c, .. }) => Some(c),
             _ => None,
         })
     }
+
+    /// Its text in `dialect`: each comparison of a column with a claim byte for byte, as
+    /// `predicate::owner_eq` compares the owner (MySQL a binary string, SQLite the `BINARY`
+    /// collation, PostgreSQL the plain comparison, which the index serves, AND-ed with the
+    /// two as text under `"C"`).
+    pub fn rendered(&self, dialect: Dialect) -> Vec<Rendered<'_>> {
+        fn column<'a>(parts: &'a [Part], out: &mut Vec<Rendered<'a>>) {
+            for part in parts {
+                out.push(match part {
+                    Part::Text(t) => Rendered::Text(t),
+                    Part::Row => Rendered::Row,
+                    Part::Claim(_) | Part::Exact(_) => unreachable!("a column is text"),
+                });
+            }
+        }
+        let mut out = Vec::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push(Rendered::Text(t)),
+                Part::Row => out.push(Rendered::Row),
+                Part::Claim(claim) => out.push(Rendered::Claim(claim)),
+                Part::Exact(exact) => {
+                    let claim = Rendered::Claim(&exact.claim);
+                    match dialect {
+                        Dialect::Sqlite => {
+                            column(&exact.column, &mut out);
+                            out.extend([Rendered::Text(" = "), claim]);
+                            out.push(Rendered::Text(" COLLATE BINARY"));
+                        }
+                        Dialect::MySql => {
+                            column(&exact.column, &mut out);
+                            out.extend([Rendered::Text(" = CAST("), claim]);
+                            out.push(Rendered::Text(" AS BINARY)"));
+                        }
+                        Dialect::Postgres => {
+                            out.push(Rendered::Text("("));
+                            column(&exact.column, &mut out);
+                            out.extend([Rendered::Text(" = "), claim.clone()]);
+                            out.push(Rendered::Text(" AND CAST("));
+                            column(&exact.column, &mut out);
+                            out.push(Rendered::Text(" AS TEXT) COLLATE \"C\" = CAST("));
+                            out.extend([claim, Rendered::Text(" AS TEXT))")]);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A claim used other than compared with a column by `=`.
+fn not_compared(text: &str, at: std::ops::Range<usize>) -> RuleError {
+    let claim = &text[at.clone()];
+    RuleError {
+        message: format!(
+            "compare `{claim}` with a column by `=` (`s.user_id = {claim}`), which guarded \
+             makes byte-exact; a claim used any other way (LIKE, IN, <>, a function) would be \
+             compared under a collation that can fold case and spaces (`:iat` may also be \
+             ordered: `c.cutoff > :iat`)"
+        ),
+        at,
+    }
+}
+
+/// The condition's text cut at its holes: claims, the row's name, and the comparisons of a
+/// column with a claim (which hold their own).
+fn parts(text: &str, claims: Vec<Hole>, walk: &Walk<'_>) -> Vec<Part> {
+    let inside = |at: usize| {
+        walk.exacts
+            .iter()
+            .any(|e| (e.whole.0..e.whole.1).contains(&at))
+    };
+    let exacts: Vec<(usize, usize, Part)> = walk
+        .exacts
+        .iter()
+        .map(|e| {
+            let (start, end) = e.column;
+            let column = match walk.rows.iter().find(|(s, _)| *s == start) {
+                Some(&(_, row_end)) => {
+                    vec![Part::Row, Part::Text(text[row_end..end].to_owned())]
+                }
+                None => vec![Part::Text(text[start..end].to_owned())],
+            };
+            let claim = claims[e.claim].2.clone();
+            let exact = Exact {
+                column,
+                claim,
+                claim_first: e.claim_first,
+            };
+            (e.whole.0, e.whole.1, Part::Exact(exact))
+        })
+        .collect();
+    let mut holes: Vec<(usize, usize, Part)> = claims
+        .into_iter()
+        .map(|(start, end, claim)| (start, end, Part::Claim(claim)))
+        .chain(walk.rows.iter().map(|&(s, e)| (s, e, Part::Row)))
+        .filter(|(start, ..)| !inside(*start))
+        .chain(exacts)
+        .collect();
+    holes.sort_by_key(|(start, ..)| *start);
+    let mut parts = Vec::new();
+    let mut done = 0;
+    for (start, end, part) in holes {
+        if start > done {
+            parts.push(Part::Text(text[done..start].to_owned()));
+        }
+        parts.push(part);
+        done = end;
+    }
+    if done < text.len() {
+        parts.push(Part::Text(text[done..].to_owned()));
+    }
+    parts
 }
 
 /// A claim's place in a condition's text: start, end, which.
@@ -223,10 +359,28 @@ struct Walk<'a> {
     table: Option<&'a str>,
     /// How many sub-selects deep the visit is.
     depth: usize,
+    /// The names each enclosing SELECT gives its tables (an alias, or the table's name),
+    /// lowercased, innermost last: what a column's qualifier may be, besides the row's.
+    scopes: Vec<Vec<String>>,
     rows: Vec<(usize, usize)>,
     names: Vec<String>,
     reads: Vec<String>,
+    /// Where each claim is, whether it is `:iat`, and whether it was found compared with a
+    /// column.
+    claims: Vec<(usize, usize)>,
+    iat: Vec<bool>,
+    compared: Vec<bool>,
+    exacts: Vec<Found>,
     lines: &'a Lines,
+}
+
+/// A column compared with a claim by `=`, found in the text.
+struct Found {
+    whole: (usize, usize),
+    column: (usize, usize),
+    /// Which of the condition's claims.
+    claim: usize,
+    claim_first: bool,
 }
 
 impl Walk<'_> {
@@ -239,6 +393,119 @@ impl Walk<'_> {
         self.table
             .is_some_and(|t| t.eq_ignore_ascii_case(qualifier))
     }
+
+    /// The index of the claim masked at `expr`, if it is one.
+    fn claim_at(&self, expr: &Expr) -> Option<usize> {
+        let Expr::Value(value) = expr else {
+            return None;
+        };
+        if !matches!(value.value, sqlparser::ast::Value::Placeholder(_)) {
+            return None;
+        }
+        let at = self.lines.offset(value.span.start)?;
+        self.claims.iter().position(|(start, _)| *start == at)
+    }
+
+    /// The byte range of a qualified column.
+    fn column_at(&self, expr: &Expr) -> Option<(usize, usize)> {
+        let Expr::CompoundIdentifier(parts) = expr else {
+            return None;
+        };
+        let start = self.lines.offset(parts.first()?.span.start)?;
+        let end = self.lines.offset(parts.last()?.span.end)?;
+        Some((start, end))
+    }
+
+    /// `column = :claim` or `:claim = column` is kept to be rendered exact; `:iat` (a number)
+    /// may also be ordered against a column.
+    fn comparison(&mut self, left: &Expr, op: &BinaryOperator, right: &Expr) {
+        let (column, claim, claim_first) = match (self.claim_at(left), self.claim_at(right)) {
+            (None, Some(claim)) => (self.column_at(left), claim, false),
+            (Some(claim), None) => (self.column_at(right), claim, true),
+            _ => return,
+        };
+        let Some(column) = column else { return };
+        match op {
+            BinaryOperator::Eq => {
+                let (claim_start, claim_end) = self.claims[claim];
+                let whole = (column.0.min(claim_start), column.1.max(claim_end));
+                self.exacts.push(Found {
+                    whole,
+                    column,
+                    claim,
+                    claim_first,
+                });
+                self.compared[claim] = true;
+            }
+            BinaryOperator::Lt
+            | BinaryOperator::LtEq
+            | BinaryOperator::Gt
+            | BinaryOperator::GtEq
+                if self.is_iat(claim) =>
+            {
+                self.compared[claim] = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn is_iat(&self, claim: usize) -> bool {
+        self.iat.get(claim).copied().unwrap_or(false)
+    }
+
+    /// The names a column may be qualified with here, for an error.
+    fn qualifiers(&self) -> String {
+        let mut all: Vec<String> = self.table.map(str::to_owned).into_iter().collect();
+        all.extend(self.scopes.iter().flatten().cloned());
+        all.iter()
+            .map(|q| format!("`{q}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The names the FROM list of a SELECT gives its tables: a table's alias, or its name when
+/// it has none (a table with an alias is not reachable by its name).
+fn scope(select: &Select) -> Vec<String> {
+    fn factor(factor: &TableFactor, out: &mut Vec<String>) {
+        match factor {
+            TableFactor::Table { name, alias, .. } => out.push(match alias {
+                Some(alias) => alias.name.value.to_ascii_lowercase(),
+                None => super::names::last_name(name).to_ascii_lowercase(),
+            }),
+            TableFactor::NestedJoin {
+                table_with_joins, ..
+            } => joined(table_with_joins, out),
+            other => {
+                if let Some(alias) = factor_alias(other) {
+                    out.push(alias);
+                }
+            }
+        }
+    }
+    fn joined(table: &TableWithJoins, out: &mut Vec<String>) {
+        factor(&table.relation, out);
+        for join in &table.joins {
+            factor(&join.relation, out);
+        }
+    }
+    let mut out = Vec::new();
+    for table in &select.from {
+        joined(table, &mut out);
+    }
+    out
+}
+
+/// The alias of a FROM item other than a table.
+fn factor_alias(factor: &TableFactor) -> Option<String> {
+    let alias = match factor {
+        TableFactor::Derived { alias, .. }
+        | TableFactor::TableFunction { alias, .. }
+        | TableFactor::Function { alias, .. }
+        | TableFactor::UNNEST { alias, .. } => alias.as_ref(),
+        _ => None,
+    }?;
+    Some(alias.name.value.to_ascii_lowercase())
 }
 
 impl Visitor for Walk<'_> {
@@ -246,6 +513,29 @@ impl Visitor for Walk<'_> {
 
     fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<RuleError> {
         self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<RuleError> {
+        let names = scope(select);
+        if let Some(table) = self.table
+            && names.iter().any(|n| n.eq_ignore_ascii_case(table))
+        {
+            // `items.id` would then be that table's column, not the row's.
+            return self.error(
+                select.select_token.0.span,
+                format!(
+                    "a sub-select names one of its tables `{table}`, the name that stands \
+                     for the row; give it another alias"
+                ),
+            );
+        }
+        self.scopes.push(names);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_select(&mut self, _: &Select) -> ControlFlow<RuleError> {
+        self.scopes.pop();
         ControlFlow::Continue(())
     }
 
@@ -273,6 +563,7 @@ impl Visitor for Walk<'_> {
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<RuleError> {
         match expr {
+            Expr::BinaryOp { left, op, right } => self.comparison(left, op, right),
             Expr::Identifier(ident) if self.depth == 0 => {
                 let table = self.table.unwrap_or("the table");
                 return self.error(
@@ -281,6 +572,19 @@ impl Visitor for Walk<'_> {
                         "name the row's column with its table, `{table}.{}`: a statement may \
                          join other tables with a column of that name",
                         ident.value
+                    ),
+                );
+            }
+            Expr::Identifier(ident) => {
+                return self.error(
+                    ident.span,
+                    format!(
+                        "qualify `{}` with its table: a sub-select's alias (`s.{}`) or the \
+                         row's table; unqualified, it is the column of whichever table in \
+                         scope has one, which may not be the table meant (qualifiers here: {})",
+                        ident.value,
+                        ident.value,
+                        self.qualifiers()
                     ),
                 );
             }
@@ -307,6 +611,24 @@ impl Visitor for Walk<'_> {
                 };
                 return self.error(parts[0].span, message);
             }
+            Expr::CompoundIdentifier(parts) => {
+                let qualifier = &parts[parts.len().saturating_sub(2)];
+                let known = self
+                    .scopes
+                    .iter()
+                    .flatten()
+                    .any(|name| name.eq_ignore_ascii_case(&qualifier.value));
+                if !known {
+                    return self.error(
+                        qualifier.span,
+                        format!(
+                            "`{}` names no table here: qualify a column with one of {}",
+                            qualifier.value,
+                            self.qualifiers()
+                        ),
+                    );
+                }
+            }
             _ => {}
         }
         ControlFlow::Continue(())
@@ -330,12 +652,12 @@ impl Rule {
             _ => "SELECT 1 WHERE (",
         });
         let mut binds: Vec<Claim> = Vec::new();
-        for part in &self.parts {
+        for part in self.rendered(dialect) {
             match part {
-                Part::Text(t) => sql.push_str(t),
+                Rendered::Text(t) => sql.push_str(t),
                 // A token condition names no row.
-                Part::Row => {}
-                Part::Claim(claim) => match dialect {
+                Rendered::Row => {}
+                Rendered::Claim(claim) => match dialect {
                     Dialect::Postgres => {
                         let n = binds.iter().position(|c| c == claim).unwrap_or_else(|| {
                             binds.push(claim.clone());

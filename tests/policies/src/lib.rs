@@ -3,7 +3,8 @@
 //! runs on SQLite, PostgreSQL and MySQL/MariaDB; none of them spells a rule, and every
 //! statement on `items` carries all of them.
 
-use guarded::{Guard, guarded};
+use guarded::{Guard, GuardClaims, guarded};
+use serde::Deserialize;
 use sqlx::Any;
 
 pub mod schema;
@@ -105,6 +106,43 @@ pub async fn note(mut guard: Guard<Any>, id: i64, text: &str) -> Result<(), guar
     sqlx::query("INSERT INTO audit (item_id, note) SELECT ?, ?")
         .bind(id)
         .bind(text)
+        .execute(&mut guard)
+        .await?;
+    Ok(())
+}
+
+/// Claims that may name the token's session: the notes' delete grant binds `:sid`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Session {
+    /// The user.
+    pub sub: String,
+    /// The token's id.
+    pub jti: Option<String>,
+    /// When the token was issued.
+    pub iat: Option<u64>,
+    /// The session the token belongs to; a token may lack one.
+    pub sid: Option<String>,
+}
+
+impl GuardClaims for Session {
+    type Subject = String;
+    fn subject(&self) -> &String {
+        &self.sub
+    }
+    fn jti(&self) -> Option<&str> {
+        self.jti.as_deref()
+    }
+    fn iat(&self) -> Option<u64> {
+        self.iat
+    }
+}
+
+/// Deletes a note the caller wrote, or any note of a team the caller moderates from a session
+/// that is not suspended.
+#[guarded]
+pub async fn remove_note(mut guard: Guard<Any, Session>, id: i64) -> Result<(), guarded::Error> {
+    sqlx::query("DELETE FROM notes WHERE id = ?")
+        .bind(id)
         .execute(&mut guard)
         .await?;
     Ok(())

@@ -1,5 +1,6 @@
 //! The byte-for-byte owner comparison keeps the owner column's index: on each backend, the
-//! plan of a rewritten statement names an index on `owner_id`.
+//! plan of a rewritten statement names an index on `owner_id`. A policy condition's
+//! comparison of a column with a claim, byte for byte too, keeps that column's index.
 //!
 //! SQLite runs in memory always; PostgreSQL and MariaDB when `GUARDED_TEST_PG` /
 //! `GUARDED_TEST_MYSQL` hold URLs. PostgreSQL plans with sequential scans disabled, so the
@@ -7,9 +8,9 @@
 
 use std::fmt::Write as _;
 
-use super::differential::open;
+use super::differential::{Db, open};
 use super::{Dialect, policy};
-use crate::sql::{Bind, analyse};
+use crate::sql::{Bind, Claim, Rule, analyse};
 
 /// Statements whose only placeholder is the subject's.
 const STATEMENTS: &[&str] = &[
@@ -31,41 +32,24 @@ async fn plans_use_the_owner_index(dialect: Dialect) {
         let _ = write!(rows, "{sep}({n}, 'filler', 'user{n}')");
     }
     db.execute(format!("INSERT INTO items VALUES {rows}")).await;
-    // What a lookup by the owner index looks like in each plan: not a scan of the whole
-    // index (which a covering index allows for any condition) but a search on `owner_id`.
-    // MySQL's tabular EXPLAIN lists the index among `possible_keys` even when it goes
-    // unused; its JSON names the index it uses and how.
-    let (explain, analyze, used, unindexable): (_, _, &[&str], _) = match dialect {
+    let (explain, analyze, unindexable) = match dialect {
         Dialect::Sqlite => (
             "EXPLAIN QUERY PLAN",
             "ANALYZE",
-            &["SEARCH", "INDEX items_owner (owner_id=?)"],
             "SELECT id FROM items WHERE owner_id || '' = ?",
         ),
         Dialect::Postgres => (
             "EXPLAIN",
             "ANALYZE items",
-            &["items_owner", "Index Cond: (owner_id ="],
             "SELECT id FROM items WHERE owner_id || '' = $1",
         ),
         Dialect::MySql => (
             "EXPLAIN FORMAT=JSON",
             "ANALYZE TABLE items",
-            &[
-                "\"key\": \"items_owner\"",
-                "\"used_key_parts\": [\"owner_id\"]",
-            ],
             "SELECT id FROM items WHERE CONCAT(owner_id, '') = ?",
         ),
     };
-    // A MySQL lookup is `ref` (SELECT) or `range` (UPDATE, DELETE); `index` would be a scan.
-    let lookup = |plan: &str| {
-        dialect != Dialect::MySql
-            || ["\"access_type\": \"ref\"", "\"access_type\": \"range\""]
-                .iter()
-                .any(|access| plan.contains(access))
-    };
-    let uses_index = |plan: &str| lookup(plan) && used.iter().all(|needle| plan.contains(needle));
+    let uses_index = |plan: &str| uses(dialect, plan, "items_owner", "owner_id");
     db.execute(analyze.into()).await;
     if dialect == Dialect::Postgres {
         db.execute("SET enable_seqscan = off".into()).await;
@@ -87,9 +71,69 @@ async fn plans_use_the_owner_index(dialect: Dialect) {
             analysis.sql
         );
     }
+    claim_plans(&mut db, dialect, explain, analyze).await;
     if let Some(cleanup) = cleanup {
         db.execute(cleanup).await;
     }
+}
+
+/// Whether `plan` looks rows up by `index` on `column`: not a scan of the whole index (which
+/// a covering index allows for any condition) but a search on the column. MySQL's tabular
+/// EXPLAIN lists the index among `possible_keys` even when it goes unused; its JSON names the
+/// index it uses and how.
+fn uses(dialect: Dialect, plan: &str, index: &str, column: &str) -> bool {
+    let needles = match dialect {
+        Dialect::Sqlite => ["SEARCH".into(), format!("INDEX {index} ({column}=?)")],
+        Dialect::Postgres => [index.into(), format!("Index Cond: ({column} =")],
+        Dialect::MySql => [
+            format!("\"key\": \"{index}\""),
+            format!("\"used_key_parts\": [\"{column}\"]"),
+        ],
+    };
+    // A MySQL lookup is `ref` (SELECT) or `range` (UPDATE, DELETE); `index` would be a scan.
+    let lookup = dialect != Dialect::MySql
+        || ["\"access_type\": \"ref\"", "\"access_type\": \"range\""]
+            .iter()
+            .any(|access| plan.contains(access));
+    lookup && needles.iter().all(|needle| plan.contains(needle.as_str()))
+}
+
+/// A condition's sub-select looks its row up by the column it compares with a claim, byte
+/// for byte as that comparison is.
+async fn claim_plans(db: &mut Db, dialect: Dialect, explain: &str, analyze: &str) {
+    let text = match dialect {
+        Dialect::MySql => "VARCHAR(100)",
+        _ => "TEXT",
+    };
+    db.execute(format!(
+        "CREATE TABLE shares (item_id BIGINT NOT NULL, user_id {text} NOT NULL)"
+    ))
+    .await;
+    db.execute("CREATE INDEX shares_user ON shares (user_id)".into())
+        .await;
+    let mut rows = String::new();
+    for n in 1000..2000 {
+        let sep = if rows.is_empty() { "" } else { ", " };
+        let _ = write!(rows, "{sep}({n}, 'user{n}')");
+    }
+    db.execute(format!("INSERT INTO shares VALUES {rows}"))
+        .await;
+    db.execute(analyze.replace("items", "shares")).await;
+    let revoked = Rule::parse(
+        "NOT EXISTS (SELECT 1 FROM shares s WHERE s.user_id = :sub)",
+        None,
+    )
+    .expect("a condition");
+    let check = revoked.validity_check(dialect);
+    assert_eq!(check.binds, [Claim::Sub]);
+    let plan = db
+        .text_rows(&format!("{explain} {}", check.sql), "alice")
+        .await;
+    assert!(
+        uses(dialect, &plan, "shares_user", "user_id"),
+        "{dialect:?}: the plan of {} does not use the shares index:\n{plan}",
+        check.sql
+    );
 }
 
 #[tokio::test]

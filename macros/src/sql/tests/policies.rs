@@ -61,7 +61,8 @@ fn a_grant_is_or_ed_with_the_owner_for_its_operation_only() {
     assert_eq!(
         read.sql,
         "SELECT title FROM items i WHERE (i.id = ?) AND ((i.owner_id = ? COLLATE BINARY) OR \
-         (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND s.user_id = ?)))"
+         (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND s.user_id = ? COLLATE \
+         BINARY)))"
     );
     assert_eq!(read.binds, [U(0), S, S]);
     // No update grant: the owner alone.
@@ -75,7 +76,8 @@ fn a_grant_is_or_ed_with_the_owner_for_its_operation_only() {
         delete.sql,
         "DELETE FROM items WHERE (id = $1) AND (((items.owner_id = $2 AND CAST(items.owner_id \
          AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT))) OR (EXISTS (SELECT 1 FROM users u WHERE \
-         u.id = $2 AND u.role = 'admin')))"
+         (u.id = $2 AND CAST(u.id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT)) AND u.role = \
+         'admin')))"
     );
     assert_eq!(delete.binds, [U(0), S]);
 }
@@ -92,8 +94,9 @@ fn the_tokens_validity_is_and_ed_into_every_reference_with_each_claim_bound_once
         postgres.sql,
         "UPDATE items SET title = $1 WHERE (id = $2) AND (((items.owner_id = $3 AND \
          CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT))) AND (NOT EXISTS \
-         (SELECT 1 FROM revoked r WHERE r.jti = $4) AND NOT EXISTS (SELECT 1 FROM users v \
-         WHERE v.id = $3 AND v.cutoff > $5)))"
+         (SELECT 1 FROM revoked r WHERE (r.jti = $4 AND CAST(r.jti AS TEXT) COLLATE \"C\" = \
+         CAST($4 AS TEXT))) AND NOT EXISTS (SELECT 1 FROM users v WHERE (v.id = $3 AND \
+         CAST(v.id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT)) AND v.cutoff > $5)))"
     );
     assert_eq!(
         postgres.binds,
@@ -142,7 +145,7 @@ fn an_upsert_takes_the_update_grant_and_an_insert_forces_the_owner() {
     assert!(
         a.sql.ends_with(
             "WHERE ((items.owner_id = ? COLLATE BINARY) OR (EXISTS (SELECT 1 FROM shares s \
-             WHERE s.item_id = items.id AND s.user_id = ?)))"
+             WHERE s.item_id = items.id AND s.user_id = ? COLLATE BINARY)))"
         ),
         "{}",
         a.sql
@@ -216,8 +219,8 @@ fn a_condition_names_its_row_by_its_table_and_is_one_expression() {
     }
     // A quoted `:` is text, `::` a cast; a claim in a sub-select is still a claim.
     let r = rule(
-        "items.tag = 'a:b' AND items.n::text = :tenant AND EXISTS (SELECT 1 FROM t WHERE \
-         t.u = :sub)",
+        "items.tag = 'a:b' AND items.n::text = 'x' AND items.n = :tenant AND EXISTS (SELECT 1 \
+         FROM t WHERE t.u = :sub)",
         Some("items"),
     );
     let claims: Vec<_> = r.claims().cloned().collect();
@@ -251,8 +254,8 @@ fn with_a_validity_condition_an_insert_selects_its_row_under_it() {
     assert_eq!(
         a.sql,
         "INSERT INTO items (title, owner_id) SELECT ?, ? WHERE (NOT EXISTS (SELECT 1 FROM \
-         revoked r WHERE r.jti = ?) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = ? AND \
-         v.cutoff > ?))"
+         revoked r WHERE r.jti = ? COLLATE BINARY) AND NOT EXISTS (SELECT 1 FROM users v WHERE \
+         v.id = ? COLLATE BINARY AND v.cutoff > ?))"
     );
     assert!(a.zero_rows_denies);
     let a = analysed(
@@ -280,8 +283,10 @@ fn the_validity_check_binds_each_claim_as_its_backend_numbers_them() {
     let pg = valid.validity_check(Postgres);
     assert_eq!(
         pg.sql,
-        "SELECT 1 WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = $1) AND NOT EXISTS \
-         (SELECT 1 FROM users v WHERE v.id = $2 AND v.cutoff > $3))"
+        "SELECT 1 WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE (r.jti = $1 AND CAST(r.jti \
+         AS TEXT) COLLATE \"C\" = CAST($1 AS TEXT))) AND NOT EXISTS (SELECT 1 FROM users v \
+         WHERE (v.id = $2 AND CAST(v.id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT)) AND \
+         v.cutoff > $3))"
     );
     assert_eq!(pg.binds, [Claim::Jti, Claim::Sub, Claim::Iat]);
     let mysql = valid.validity_check(MySql);
@@ -564,7 +569,8 @@ fn a_claim_without_the_subject_keeps_numbered_placeholders_contiguous() {
     assert_eq!(
         a.sql,
         "INSERT INTO revoked (jti) SELECT $1 WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE \
-         r.jti = $2)) AND (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = $4))"
+         r.jti = $2)) AND (NOT EXISTS (SELECT 1 FROM revoked r WHERE (r.jti = $4 AND \
+         CAST(r.jti AS TEXT) COLLATE \"C\" = CAST($4 AS TEXT))))"
     );
     assert_eq!(a.binds, [U(0), U(1), S, Bind::Claim(Claim::Jti)]);
     let sqlite = analyse(&sql.replace("$1", "?").replace("$2", "?"), Sqlite, &policy)
@@ -589,8 +595,9 @@ fn under_a_validity_condition_an_aggregating_source_is_filtered_after_it_runs() 
     assert_eq!(
         a.sql,
         "INSERT INTO items (title, owner_id) SELECT * FROM (SELECT MAX(?), ?) AS \
-         __guarded_rows WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ?) AND NOT \
-         EXISTS (SELECT 1 FROM users v WHERE v.id = ? AND v.cutoff > ?))"
+         __guarded_rows WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ? COLLATE \
+         BINARY) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = ? COLLATE BINARY AND \
+         v.cutoff > ?))"
     );
     assert!(a.zero_rows_denies && a.validity);
     for (sql, dialect) in [
@@ -630,8 +637,8 @@ fn under_a_validity_condition_an_aggregating_source_is_filtered_after_it_runs() 
     assert_eq!(
         a.sql,
         "INSERT INTO items (title, owner_id) SELECT MAX(?), ? HAVING (NOT EXISTS (SELECT 1 \
-         FROM revoked r WHERE r.jti = ?) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = ? \
-         AND v.cutoff > ?)) LIMIT 1"
+         FROM revoked r WHERE r.jti = CAST(? AS BINARY)) AND NOT EXISTS (SELECT 1 FROM users v \
+         WHERE v.id = CAST(? AS BINARY) AND v.cutoff > ?)) LIMIT 1"
     );
     let a = analyse(
         "INSERT INTO audit (note) SELECT a.note FROM audit a GROUP BY a.note HAVING COUNT(*) > 1",
@@ -639,7 +646,7 @@ fn under_a_validity_condition_an_aggregating_source_is_filtered_after_it_runs() 
         &policy,
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert!(a.sql.ends_with("HAVING (COUNT(*) > 1) AND (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ?) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = ? AND v.cutoff > ?))"), "{}", a.sql);
+    assert!(a.sql.ends_with("HAVING (COUNT(*) > 1) AND (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = CAST(? AS BINARY)) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = CAST(? AS BINARY) AND v.cutoff > ?))"), "{}", a.sql);
     let owners_only = Policy {
         valid: None,
         ..policy.clone()
@@ -684,7 +691,7 @@ fn under_a_validity_condition_an_upserts_update_of_an_unguarded_table_carries_it
         "{}",
         a.sql
     );
-    assert!(a.sql.ends_with("DO UPDATE SET note = excluded.note WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ?) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = ? AND v.cutoff > ?))"), "{}", a.sql);
+    assert!(a.sql.ends_with("DO UPDATE SET note = excluded.note WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ? COLLATE BINARY) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = ? COLLATE BINARY AND v.cutoff > ?))"), "{}", a.sql);
     let e = analyse(
         "INSERT INTO audit (id, note) SELECT ?, ? WHERE true ON DUPLICATE KEY UPDATE note = 'x'",
         MySql,
@@ -725,4 +732,166 @@ fn a_filter_by_owner_stays_where_a_grant_or_a_public_read_widens_the_rows() {
         &only(&owners),
     )
     .expect("the update grant opens other owners' rows");
+}
+
+#[test]
+fn every_comparison_of_a_column_with_a_claim_is_byte_exact_in_each_dialect() {
+    let grant = rule(
+        "EXISTS (SELECT 1 FROM shares s WHERE s.item_id = items.id AND :sub = s.user_id \
+         AND items.tenant = :tenant)",
+        Some("items"),
+    );
+    let owners = [Owner {
+        grants: Grants {
+            delete: Some(grant),
+            ..Grants::default()
+        },
+        ..owner("items", "owner_id")
+    }];
+    let valid = rule(VALID, None);
+    let policy = Policy {
+        owners: &owners,
+        unguarded: &[],
+        valid: Some(&valid),
+    };
+    let cases = [
+        (
+            "DELETE FROM items i WHERE i.id = ?",
+            Sqlite,
+            "DELETE FROM items i WHERE (i.id = ?) AND (((i.owner_id = ? COLLATE BINARY) OR \
+             (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND s.user_id = ? COLLATE \
+             BINARY AND i.tenant = ? COLLATE BINARY))) AND (NOT EXISTS (SELECT 1 FROM revoked \
+             r WHERE r.jti = ? COLLATE BINARY) AND NOT EXISTS (SELECT 1 FROM users v WHERE \
+             v.id = ? COLLATE BINARY AND v.cutoff > ?)))",
+        ),
+        (
+            "DELETE FROM items i WHERE i.id = ?",
+            MySql,
+            "DELETE FROM items i WHERE (i.id = ?) AND (((i.owner_id = CAST(? AS BINARY)) OR \
+             (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND s.user_id = CAST(? AS \
+             BINARY) AND i.tenant = CAST(? AS BINARY)))) AND (NOT EXISTS (SELECT 1 FROM \
+             revoked r WHERE r.jti = CAST(? AS BINARY)) AND NOT EXISTS (SELECT 1 FROM users v \
+             WHERE v.id = CAST(? AS BINARY) AND v.cutoff > ?)))",
+        ),
+        (
+            "DELETE FROM items i WHERE i.id = $1",
+            Postgres,
+            "DELETE FROM items i WHERE (i.id = $1) AND ((((i.owner_id = $2 AND \
+             CAST(i.owner_id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT))) OR (EXISTS (SELECT 1 \
+             FROM shares s WHERE s.item_id = i.id AND (s.user_id = $2 AND CAST(s.user_id AS \
+             TEXT) COLLATE \"C\" = CAST($2 AS TEXT)) AND (i.tenant = $3 AND CAST(i.tenant AS \
+             TEXT) COLLATE \"C\" = CAST($3 AS TEXT))))) AND (NOT EXISTS (SELECT 1 FROM revoked \
+             r WHERE (r.jti = $4 AND CAST(r.jti AS TEXT) COLLATE \"C\" = CAST($4 AS TEXT))) AND \
+             NOT EXISTS (SELECT 1 FROM users v WHERE (v.id = $2 AND CAST(v.id AS TEXT) COLLATE \
+             \"C\" = CAST($2 AS TEXT)) AND v.cutoff > $5)))",
+        ),
+    ];
+    for (sql, dialect, expected) in cases {
+        let a = analyse(sql, dialect, &policy).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert_eq!(a.sql, expected, "{dialect:?}");
+    }
+    // The check that tells a revoked token compares as exactly.
+    let check = valid.validity_check(MySql);
+    assert!(
+        check.sql.contains("r.jti = CAST(? AS BINARY)"),
+        "{}",
+        check.sql
+    );
+    assert_eq!(check.binds, [Claim::Jti, Claim::Sub, Claim::Iat]);
+}
+
+#[test]
+fn a_claim_is_compared_with_a_column_by_equality_only() {
+    let refused = [
+        "EXISTS (SELECT 1 FROM shares s WHERE s.user_id LIKE :sub)",
+        "EXISTS (SELECT 1 FROM shares s WHERE :sub IN (s.user_id, s.by))",
+        "EXISTS (SELECT 1 FROM shares s WHERE s.user_id <> :sub)",
+        "EXISTS (SELECT 1 FROM shares s WHERE LOWER(s.user_id) = :sub)",
+        "EXISTS (SELECT 1 FROM shares s WHERE s.user_id = LOWER(:sub))",
+        "EXISTS (SELECT 1 FROM shares s WHERE s.user_id > :sub)",
+        "EXISTS (SELECT 1 FROM shares s WHERE (s.user_id) = :sub)",
+        "EXISTS (SELECT 1 FROM shares s WHERE s.tenant = :tenant OR :role = 'admin')",
+        "EXISTS (SELECT 1 FROM shares s WHERE s.user_id = :sub COLLATE utf8mb4_general_ci)",
+        "items.owner_id = :sub OR :admin",
+    ];
+    for text in refused {
+        match Rule::parse(text, Some("items")) {
+            Ok(rule) => panic!("{text:?} accepted: {rule:?}"),
+            Err(e) => assert!(
+                e.message.contains("with a column by `=`"),
+                "{text:?}: {}",
+                e.message
+            ),
+        }
+    }
+    // `:iat`, a number, may be ordered against a column; the other claims are identities.
+    rule(
+        "NOT EXISTS (SELECT 1 FROM users c WHERE c.id = :sub AND c.cutoff > :iat)",
+        None,
+    );
+    rule(
+        "NOT EXISTS (SELECT 1 FROM users c WHERE :iat <= c.cutoff AND c.id = :sub)",
+        None,
+    );
+}
+
+#[test]
+fn every_column_of_a_condition_is_qualified_by_a_table_in_scope() {
+    let refused = [
+        (
+            "EXISTS (SELECT 1 FROM shares s WHERE s.item_id = item.id AND s.user_id = :sub)",
+            "`item` names no table here: qualify a column with one of `items`, `s`",
+        ),
+        (
+            "EXISTS (SELECT 1 FROM shares s WHERE s.item_id = id AND s.user_id = :sub)",
+            "qualify `id` with its table",
+        ),
+        (
+            "EXISTS (SELECT 1 FROM shares s WHERE s.item_id = items.id AND user_id = :sub)",
+            "qualify `user_id` with its table",
+        ),
+        (
+            "EXISTS (SELECT 1 FROM shares WHERE shares.item_id = items.id AND shares.user_id = :sub \
+             AND can_write)",
+            "qualify `can_write`",
+        ),
+        // A table with an alias goes by its alias only.
+        (
+            "EXISTS (SELECT 1 FROM shares s WHERE shares.item_id = items.id AND s.user_id = :sub)",
+            "`shares` names no table here",
+        ),
+        (
+            "EXISTS (SELECT 1 FROM shares items WHERE items.user_id = :sub)",
+            "the name that stands for the row",
+        ),
+        // A sibling sub-select's alias is not in scope.
+        (
+            "EXISTS (SELECT 1 FROM shares s WHERE s.user_id = :sub) AND EXISTS (SELECT 1 FROM \
+             teams t WHERE t.id = s.team)",
+            "`s` names no table here",
+        ),
+    ];
+    for (text, says) in refused {
+        match Rule::parse(text, Some("items")) {
+            Ok(rule) => panic!("{text:?} accepted: {rule:?}"),
+            Err(e) => assert!(e.message.contains(says), "{text:?}: {}", e.message),
+        }
+    }
+    let e = Rule::parse(
+        "NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = :jti AND jti IS NULL)",
+        None,
+    )
+    .expect_err("unqualified");
+    assert!(e.message.contains("qualifiers here: `r`"), "{}", e.message);
+    // A table without an alias by its name; an enclosing sub-select's alias; a join's.
+    rule(
+        "EXISTS (SELECT 1 FROM shares WHERE shares.item_id = items.id AND shares.user_id = :sub)",
+        Some("items"),
+    );
+    rule(
+        "EXISTS (SELECT 1 FROM shares s WHERE s.item_id = items.id AND EXISTS (SELECT 1 FROM \
+         members m JOIN teams t ON t.id = m.team_id WHERE m.team_id = s.team_id AND \
+         m.user_id = :sub))",
+        Some("items"),
+    );
 }

@@ -3,7 +3,9 @@
 
 use crate::common::{backends, exec, fresh, guard, item, row};
 use guarded::{Deny, Error};
-use guarded_policies::{archive, count, create, note, remove, rename, rename_if, title, transfer};
+use guarded_policies::{
+    Session, archive, count, create, note, remove, remove_note, rename, rename_if, title, transfer,
+};
 
 const NOW: u64 = 1_800_000_000;
 
@@ -256,5 +258,131 @@ async fn a_stale_version_is_412_to_those_who_could_write_the_row_only() {
         assert!(conflict(&rename_if(alice(), id, "x", 2).await), "{backend}");
         assert!(stale(&rename_if(alice(), id, "x", 1).await), "{backend}");
         assert_eq!(row(&pool, id).await.unwrap().0, "v2", "{backend}");
+    }
+}
+
+/// A guard for `sub` whose token names the session `sid`, or none.
+fn session(
+    pool: &sqlx::AnyPool,
+    sub: &str,
+    sid: Option<&str>,
+) -> guarded::Guard<sqlx::Any, Session> {
+    let claims = Session {
+        sub: sub.into(),
+        jti: Some(format!("{sub}-token")),
+        iat: Some(NOW),
+        sid: sid.map(Into::into),
+    };
+    guarded::Guard::trusted(pool.clone(), claims)
+}
+
+async fn notes_left(pool: &sqlx::AnyPool) -> i64 {
+    sqlx::query_scalar::<sqlx::Any, i64>("SELECT COUNT(*) FROM notes")
+        .fetch_one(pool)
+        .await
+        .expect("the notes")
+}
+
+#[tokio::test]
+async fn a_claim_a_condition_binds_is_present_or_the_token_is_refused_before_any_row() {
+    for backend in backends() {
+        let pool = fresh(backend).await;
+        exec(
+            &pool,
+            "INSERT INTO notes (id, team, owner_id) VALUES (1, 'red', 'alice'), (2, 'red', 'alice')",
+        )
+        .await;
+        exec(&pool, "INSERT INTO members VALUES ('red', 'mod', TRUE)").await;
+        exec(&pool, "INSERT INTO suspended_sessions VALUES ('s-old')").await;
+        // Without a `sid`, `s.sid = NULL` matches no suspension: the token would pass as never
+        // suspended. It is refused before any statement, for the owner too.
+        for sub in ["mod", "alice"] {
+            match remove_note(session(&pool, sub, None), 1).await {
+                Err(Error::Unauthorized(e)) => {
+                    assert_eq!(e.code(), "missing_claim", "{backend}");
+                }
+                other => panic!("{backend}: {sub} without a sid: {other:?}"),
+            }
+        }
+        assert_eq!(notes_left(&pool).await, 2, "{backend}");
+        assert!(
+            denied(&remove_note(session(&pool, "mod", Some("s-old")), 1).await),
+            "{backend}: a suspended session"
+        );
+        assert_eq!(notes_left(&pool).await, 2, "{backend}");
+        remove_note(session(&pool, "mod", Some("s-new")), 1)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: {e:?}"));
+        remove_note(session(&pool, "alice", Some("s-old")), 2)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: {e:?}"));
+        assert_eq!(notes_left(&pool).await, 0, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_name_equal_to_a_grantees_only_under_a_collation_is_another_user() {
+    for backend in backends() {
+        let pool = fresh(backend).await;
+        let shared = item(&pool, "shared", "alice").await;
+        let kept = item(&pool, "kept", "alice").await;
+        exec(
+            &pool,
+            &format!("INSERT INTO shares VALUES ({shared}, 'dave', TRUE)"),
+        )
+        .await;
+        exec(
+            &pool,
+            "INSERT INTO users (id, role) VALUES ('dave', 'admin')",
+        )
+        .await;
+        exec(
+            &pool,
+            "INSERT INTO notes (id, team, owner_id) VALUES (1, 'red', 'alice')",
+        )
+        .await;
+        exec(&pool, "INSERT INTO members VALUES ('red', 'dave', TRUE)").await;
+        for name in ["DAVE", "dave ", "Dave"] {
+            let as_dave = || guard(&pool, name, "d1", NOW);
+            assert_eq!(
+                title(as_dave(), shared).await.unwrap(),
+                None,
+                "{backend}: {name:?} read dave's share"
+            );
+            assert_eq!(count(as_dave()).await.unwrap(), 0, "{backend}: {name:?}");
+            assert!(
+                denied(&rename(as_dave(), shared, "pwned").await),
+                "{backend}: {name:?} wrote through dave's share"
+            );
+            assert!(
+                denied(&remove(as_dave(), kept).await),
+                "{backend}: {name:?} deleted as the administrator dave"
+            );
+            assert!(
+                denied(&remove_note(session(&pool, name, Some("s1")), 1).await),
+                "{backend}: {name:?} deleted as the moderator dave"
+            );
+        }
+        assert_eq!(
+            row(&pool, shared).await,
+            Some(("shared".into(), "alice".into())),
+            "{backend}"
+        );
+        assert_eq!(
+            row(&pool, kept).await,
+            Some(("kept".into(), "alice".into())),
+            "{backend}"
+        );
+        assert_eq!(notes_left(&pool).await, 1, "{backend}");
+        // dave himself, spelled as stored.
+        let dave = || guard(&pool, "dave", "d1", NOW);
+        rename(dave(), shared, "by dave").await.unwrap();
+        assert_eq!(row(&pool, shared).await.unwrap().0, "by dave", "{backend}");
+        remove(dave(), kept).await.unwrap();
+        assert_eq!(row(&pool, kept).await, None, "{backend}");
+        remove_note(session(&pool, "dave", Some("s1")), 1)
+            .await
+            .unwrap();
+        assert_eq!(notes_left(&pool).await, 0, "{backend}");
     }
 }
