@@ -91,6 +91,21 @@ pub fn statement(
              holds; look the row up by its key alone (`WHERE id = $1`), or drop `deny = 403`",
         ));
     }
+    if analysis.rows > 1
+        && chain.idempotent.is_none()
+        && matches!(chain.exec, Exec::FetchOne | Exec::FetchOptional)
+    {
+        return Err(syn::Error::new(
+            chain.run.name.span(),
+            format!(
+                "this upsert writes {} rows, each inserted or updated unless it meets another \
+                 owner's; `.{}` sees one row and could not tell; run it with `execute` or \
+                 `fetch_all`",
+                analysis.rows,
+                chain.exec.name()
+            ),
+        ));
+    }
     if analysis.zero_rows_denies && chain.idempotent.is_none() && chain.exec.kind().is_none() {
         return Err(syn::Error::new(
             chain.run.name.span(),
@@ -182,7 +197,11 @@ pub enum Shape {
 /// check must run in the transaction of the denied statement.
 pub fn shape(model: &Model, tells_forbidden: bool) -> Shape {
     let on_guard: Vec<_> = model.on_guard().collect();
-    if on_guard.len() > 1 || on_guard.iter().any(|s| s.repeated) || tells_forbidden {
+    // An upsert of several rows may write some and meet another owner's with the next: its
+    // denial must undo the rows it wrote, so it runs in a transaction.
+    let several_rows = on_guard.iter().any(|s| s.analyses.facts().rows > 1);
+    if on_guard.len() > 1 || on_guard.iter().any(|s| s.repeated) || tells_forbidden || several_rows
+    {
         return Shape::Transaction;
     }
     // A `return` inside a statement's values would run while the statement holds the scope,

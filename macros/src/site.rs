@@ -240,6 +240,7 @@ fn run(
         quote!(#outcome.keep_conflict_checks(::std::vec![#(#checks),*]);)
     });
     let validity = analysis.validity;
+    let rows = u64::try_from(analysis.rows).unwrap_or(u64::MAX);
     let missing_denies = analysis.reads_through_predicate();
     let run = match chain.exec.kind() {
         None => quote!(#query.#method(#conn)),
@@ -250,6 +251,7 @@ fn run(
                     ::guarded::__private::exec::#kind,
                     &::guarded::__private::Site {
                         zero_rows_denies: #zero_rows_denies,
+                        rows: #rows,
                         validity: #validity,
                         missing_denies: #missing_denies,
                     },

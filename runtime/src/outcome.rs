@@ -20,6 +20,11 @@ pub struct FnMeta {
 pub struct Site {
     /// Zero rows affected (or returned, for a mutation with RETURNING) is a denial.
     pub zero_rows_denies: bool,
+    /// How many rows the statement writes when nothing is denied: an upsert of `N` rows of
+    /// VALUES inserts or updates each, so fewer than `N` means some row met another owner's
+    /// (1 for every other statement). Read by `execute` and `fetch_all`; the macro refuses
+    /// `fetch_one`/`fetch_optional` where it is more than 1.
+    pub rows: u64,
     /// The statement carries the policy's `[token] valid` condition: when it finds no row,
     /// the call asks the database whether the token is still valid before it ends.
     pub validity: bool,
@@ -38,8 +43,8 @@ pub mod exec {
 
     /// How a method's result shows "no row".
     pub trait Exec<DB, T> {
-        /// The result, sorted by whether it holds a row.
-        fn rows(result: Result<T, sqlx::Error>) -> Result<Rows<T>, sqlx::Error>;
+        /// The result, sorted by whether it holds (at least `rows`) rows.
+        fn rows(result: Result<T, sqlx::Error>, rows: u64) -> Result<Rows<T>, sqlx::Error>;
     }
 
     /// `.execute(..)`: no row changed.
@@ -54,9 +59,10 @@ pub mod exec {
     impl<DB: GuardedDb> Exec<DB, DB::QueryResult> for Execute {
         fn rows(
             result: Result<DB::QueryResult, sqlx::Error>,
+            rows: u64,
         ) -> Result<Rows<DB::QueryResult>, sqlx::Error> {
             let done = result?;
-            Ok(if DB::rows_affected(&done) == 0 {
+            Ok(if DB::rows_affected(&done) < rows.max(1) {
                 Rows::Empty(done)
             } else {
                 Rows::Some(done)
@@ -65,7 +71,7 @@ pub mod exec {
     }
 
     impl<DB, R> Exec<DB, R> for FetchOne {
-        fn rows(result: Result<R, sqlx::Error>) -> Result<Rows<R>, sqlx::Error> {
+        fn rows(result: Result<R, sqlx::Error>, _: u64) -> Result<Rows<R>, sqlx::Error> {
             match result {
                 Ok(row) => Ok(Rows::Some(row)),
                 Err(sqlx::Error::RowNotFound) => Ok(Rows::Missing),
@@ -75,7 +81,10 @@ pub mod exec {
     }
 
     impl<DB, R> Exec<DB, Option<R>> for FetchOptional {
-        fn rows(result: Result<Option<R>, sqlx::Error>) -> Result<Rows<Option<R>>, sqlx::Error> {
+        fn rows(
+            result: Result<Option<R>, sqlx::Error>,
+            _: u64,
+        ) -> Result<Rows<Option<R>>, sqlx::Error> {
             let row = result?;
             Ok(if row.is_none() {
                 Rows::Empty(row)
@@ -86,9 +95,13 @@ pub mod exec {
     }
 
     impl<DB, R> Exec<DB, Vec<R>> for FetchAll {
-        fn rows(result: Result<Vec<R>, sqlx::Error>) -> Result<Rows<Vec<R>>, sqlx::Error> {
+        fn rows(
+            result: Result<Vec<R>, sqlx::Error>,
+            at_least: u64,
+        ) -> Result<Rows<Vec<R>>, sqlx::Error> {
             let rows = result?;
-            Ok(if rows.is_empty() {
+            let fewer = u64::try_from(rows.len()).map_or(false, |n| n < at_least.max(1));
+            Ok(if fewer {
                 Rows::Empty(rows)
             } else {
                 Rows::Some(rows)
@@ -205,7 +218,7 @@ impl<DB: GuardedDb> Outcome<DB> {
         site: &'static Site,
         run: impl Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, Error> {
-        let rows = E::rows(run.await)?;
+        let rows = E::rows(run.await, site.rows)?;
         if site.validity && matches!(rows, Rows::Empty(_) | Rows::Missing) {
             self.maybe_revoked = true;
         }

@@ -224,3 +224,90 @@ mod forbidden {
         forbidden_on(pool, upsert_postgres, delete_after_with_postgres).await;
     }
 }
+
+/// An upsert of several rows inserts or updates each; one that meets another owner's row is
+/// a denial, and the rows it did write are undone with it.
+mod several_rows {
+    use guarded::{Deny, Error, Guard, guarded};
+    use sqlx::{Pool, Postgres, Sqlite};
+
+    use crate::common::{self, Backend, guard};
+
+    #[guarded(owner = "items.owner_id")]
+    async fn upsert_sqlite(mut guard: Guard<Sqlite>, a: i64, b: i64) -> Result<u64, Error> {
+        let done = sqlx::query(
+            "INSERT INTO items (id, title) VALUES (?, 'both'), (?, 'both') \
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+        )
+        .bind(a)
+        .bind(b)
+        .execute(&mut guard)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    #[guarded(owner = "items.owner_id")]
+    async fn upsert_postgres(mut guard: Guard<Postgres>, a: i64, b: i64) -> Result<u64, Error> {
+        let ids: Vec<(i64,)> = sqlx::query_as(
+            "INSERT INTO items (id, title) VALUES ($1, 'both'), ($2, 'both') \
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title RETURNING id",
+        )
+        .bind(a)
+        .bind(b)
+        .fetch_all(&mut guard)
+        .await?;
+        Ok(u64::try_from(ids.len()).expect("two"))
+    }
+
+    async fn several_on<DB, F>(pool: Pool<DB>, upsert: impl Fn(Guard<DB>, i64, i64) -> F)
+    where
+        DB: Backend,
+        F: Future<Output = Result<u64, Error>>,
+    {
+        let mine = common::seed(&pool, "mine", "alice").await;
+        let theirs = common::seed(&pool, "theirs", "bob").await;
+        let alice = || guard(&pool, "alice");
+        let denied = upsert(alice(), mine, theirs).await;
+        assert!(
+            matches!(denied, Err(Error::Denied(Deny::NotFound))),
+            "{denied:?}"
+        );
+        assert_eq!(
+            common::row(&pool, theirs).await,
+            Some(common::item("theirs", "bob"))
+        );
+        // The row the statement did update is undone with the denial.
+        assert_eq!(
+            common::row(&pool, mine).await,
+            Some(common::item("mine", "alice"))
+        );
+        let fresh = theirs + 1000;
+        assert_eq!(
+            upsert(alice(), mine, fresh)
+                .await
+                .expect("hers and a new one"),
+            2
+        );
+        assert_eq!(
+            common::row(&pool, mine).await,
+            Some(common::item("both", "alice"))
+        );
+        assert_eq!(
+            common::row(&pool, fresh).await,
+            Some(common::item("both", "alice"))
+        );
+    }
+
+    #[tokio::test]
+    async fn on_sqlite() {
+        several_on(common::sqlite().await, upsert_sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn on_postgres() {
+        let Some(pool) = Postgres::fresh().await else {
+            return;
+        };
+        several_on(pool, upsert_postgres).await;
+    }
+}

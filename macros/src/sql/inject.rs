@@ -52,6 +52,8 @@ pub struct Injected {
     /// the operation whose grants decide who may write it.
     pub named: Vec<(String, Rule)>,
     pub named_write: Option<Write>,
+    /// The rows of a top-level upsert's VALUES, each of which inserts or updates.
+    pub rows: usize,
     /// That statement's WHERE only looks its row up (see `mutate::is_lookup`).
     pub lookup: bool,
     /// Where that statement compares the table's version column to a value.

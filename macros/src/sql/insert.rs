@@ -52,11 +52,9 @@ impl Injector<'_> {
                 self.done.top_mutation = true;
                 // Each row of VALUES either inserts or meets a conflicting row: zero rows
                 // means the conflicting rows were another owner's.
-                if matches!(
-                    insert.source.as_deref().map(|q| &*q.body),
-                    Some(SetExpr::Values(_))
-                ) {
+                if let Some(SetExpr::Values(values)) = insert.source.as_deref().map(|q| &*q.body) {
                     self.done.existence_check = Some(Check::Certain);
+                    self.done.rows = values.rows.len();
                 }
             }
         }

@@ -225,6 +225,9 @@ pub struct Analysis {
     pub writes: bool,
     /// A top-level UPDATE/DELETE of the guarded table: zero affected rows is a denial.
     pub zero_rows_denies: bool,
+    /// How many rows the statement writes when nothing is denied: the rows of an upsert's
+    /// VALUES (each inserts or updates), else 1.
+    pub rows: usize,
     /// An UPDATE/DELETE of the guarded table inside a CTE, whose rows the statement's result
     /// does not count: matching nothing cannot deny, so the statement must say it may.
     pub nested_write: bool,
@@ -343,6 +346,7 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
         guarded: references > 0,
         writes: done.writes,
         zero_rows_denies: done.top_mutation,
+        rows: done.rows.max(1),
         nested_write: done.nested_write,
         returns_rows,
         existence_check,
