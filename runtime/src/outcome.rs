@@ -100,7 +100,7 @@ pub mod exec {
             at_least: u64,
         ) -> Result<Rows<Vec<R>>, sqlx::Error> {
             let rows = result?;
-            let fewer = u64::try_from(rows.len()).map_or(false, |n| n < at_least.max(1));
+            let fewer = u64::try_from(rows.len()).is_ok_and(|n| n < at_least.max(1));
             Ok(if fewer {
                 Rows::Empty(rows)
             } else {
