@@ -14,7 +14,7 @@
 use sqlparser::ast::{JoinConstraint, JoinOperator, ObjectName, TableFactor, TableWithJoins};
 
 use super::inject::{Injector, Place};
-use super::names::idents;
+use super::names::{idents, last_name};
 use super::predicate::{Pred, add_on};
 
 /// Which side of a join the ON clause protects.
@@ -92,7 +92,20 @@ impl Injector<'_> {
                 let Some(owner) = self.owner_of(name) else {
                     return Ok(Vec::new());
                 };
-                if owner.public_read && place == Place::Query {
+                let place = match (place, &self.written) {
+                    (Place::Mutation(_), Some(written)) => {
+                        let called = alias
+                            .as_ref()
+                            .map_or_else(|| last_name(name), |a| a.name.value.clone());
+                        if written.contains(&called.to_ascii_lowercase()) {
+                            place
+                        } else {
+                            Place::Source
+                        }
+                    }
+                    _ => place,
+                };
+                if owner.public_read && matches!(place, Place::Query | Place::Source) {
                     // A read of a table whose reads are public: handled, with no predicate.
                     self.done.handled += 1;
                     return Ok(Vec::new());

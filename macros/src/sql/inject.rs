@@ -100,9 +100,12 @@ pub struct Target {
 pub enum Place {
     /// A SELECT: outer joins keep their meaning.
     Query,
-    /// An UPDATE/DELETE: every predicate goes to WHERE, so no written row escapes it, and
-    /// every reference takes the policy of the statement's operation.
+    /// An UPDATE/DELETE's written table: every predicate goes to WHERE, so no written row
+    /// escapes it, and the reference takes the policy of the statement's operation.
     Mutation(Write),
+    /// A table an UPDATE/DELETE reads besides the ones it writes (its FROM, USING or joined
+    /// tables): read under the read rule, its predicate in the WHERE like the written ones'.
+    Source,
 }
 
 /// The operation of an UPDATE/DELETE, which picks the policy's grant.
@@ -256,6 +259,11 @@ pub struct Injector<'a> {
     /// they are made (`insert::may_aggregate`): each is wrapped in a derived table whose
     /// WHERE takes the condition.
     pub wrap: Vec<usize>,
+    /// The UPDATE/DELETE being guarded returns its rows (RETURNING).
+    pub returning: bool,
+    /// The names (alias, or table name) by which that UPDATE/DELETE refers to the tables it
+    /// writes, lowercased; `None` when it cannot be told (every reference is then written).
+    pub written: Option<Vec<String>>,
 }
 
 /// Runs the injector over a statement.
@@ -282,6 +290,8 @@ pub fn inject(
         with_prefix,
         validate: Vec::new(),
         wrap: Vec::new(),
+        returning: false,
+        written: None,
     };
     match statement.visit(&mut injector) {
         ControlFlow::Continue(()) => Ok(injector.done),
@@ -395,17 +405,31 @@ impl<'a> Injector<'a> {
             self.dialect,
         );
         let grant = match place {
-            Place::Query => owner.grants.read.as_ref(),
+            Place::Query | Place::Source => owner.grants.read.as_ref(),
             Place::Mutation(Write::Update) => owner.grants.update.as_ref(),
             Place::Mutation(Write::OwnerOnly) => None,
             Place::Mutation(Write::Delete) => owner.grants.delete.as_ref(),
         };
+        // A write that returns its rows reads them: a row a write grant alone opens (the read
+        // rule does not) is neither returned nor written, as PostgreSQL's row-level security
+        // applies the SELECT policy to RETURNING.
+        let read_too = match (place, grant) {
+            (Place::Mutation(_), Some(_)) if self.returning && !owner.public_read => {
+                Some(owner.grants.read.as_ref())
+            }
+            _ => None,
+        };
+        let grant = match read_too {
+            Some(None) => None,
+            _ => grant,
+        };
+        let read_too = read_too.flatten();
         let valid = self.policy.valid;
         let named = named(owner, place);
         if grant.is_none() && valid.is_none() && named.is_empty() {
             return Ok(by_owner);
         }
-        for rule in grant.into_iter().chain(valid) {
+        for rule in grant.into_iter().chain(read_too).chain(valid) {
             if let Some(name) = &name
                 && rule.names.contains(name)
             {
@@ -421,7 +445,15 @@ impl<'a> Injector<'a> {
         if let Some(grant) = grant {
             who.insert(0, Piece::Text("(".into()));
             who.push(Piece::Text(") OR (".into()));
-            who.extend(self.render(grant, qualifier_text));
+            if let Some(read) = read_too {
+                who.push(Piece::Text("(".into()));
+                who.extend(self.render(grant, qualifier_text));
+                who.push(Piece::Text(") AND (".into()));
+                who.extend(self.render(read, qualifier_text));
+                who.push(Piece::Text(")".into()));
+            } else {
+                who.extend(self.render(grant, qualifier_text));
+            }
             who.push(Piece::Text(")".into()));
         }
         let mut conjuncts = vec![who];
@@ -624,7 +656,7 @@ pub fn named(owner: &Owner, place: Place) -> Vec<(String, Rule)> {
         .iter()
         .filter_map(|named| {
             let rule = match place {
-                Place::Query => None,
+                Place::Query | Place::Source => None,
                 Place::Mutation(Write::Update | Write::OwnerOnly) => named.update.as_ref(),
                 Place::Mutation(Write::Delete) => named.delete.as_ref(),
             }?;

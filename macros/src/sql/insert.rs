@@ -95,12 +95,15 @@ impl Injector<'_> {
             })) => {
                 let site = self.do_update_site(keyword, update.selection.is_some())?;
                 let kind = self.update_kind(&update.assignments);
+                self.returning = insert.returning.is_some();
                 let pred = self.predicate(
                     owner,
                     vec![qualifier],
                     qualifier_text,
                     Place::Mutation(kind),
-                )?;
+                );
+                self.returning = false;
+                let pred = pred?;
                 add_where(
                     &mut update.selection,
                     site,

@@ -44,12 +44,20 @@ impl Injector<'_> {
         }
         let single = update.table.joins.is_empty() && update.from.is_none();
         let kind = Place::Mutation(self.update_kind(&update.assignments));
+        self.written = if update.table.joins.is_empty() {
+            Some(vec![called(&update.table.relation)])
+        } else {
+            assigned_names(&update.assignments)
+        };
+        self.returning = update.returning.is_some();
         let mut wheres = self.guard_from(std::slice::from_mut(&mut update.table), kind)?;
         if let Some(UpdateTableFromKind::BeforeSet(from) | UpdateTableFromKind::AfterSet(from)) =
             &mut update.from
         {
             wheres.extend(self.guard_from(from, kind)?);
         }
+        self.written = None;
+        self.returning = false;
         if !guarded {
             // An unguarded table written under `[token] valid`: the condition still decides.
             wheres.extend(self.validity()?);
@@ -94,10 +102,27 @@ impl Injector<'_> {
             && from.len() == 1
             && from[0].joins.is_empty()
             && delete.using.is_none();
+        self.written = Some(if delete.tables.is_empty() {
+            from.iter()
+                .flat_map(|t| {
+                    std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation))
+                })
+                .map(called)
+                .collect()
+        } else {
+            delete
+                .tables
+                .iter()
+                .map(|n| last_name(n).to_ascii_lowercase())
+                .collect()
+        });
+        self.returning = delete.returning.is_some();
         let mut wheres = self.guard_from(from, DELETE)?;
         if let Some(using) = &mut delete.using {
             wheres.extend(self.guard_from(using, DELETE)?);
         }
+        self.written = None;
+        self.returning = false;
         if !guarded {
             wheres.extend(self.validity()?);
         }
@@ -355,4 +380,34 @@ fn is_lookup(condition: &Expr) -> bool {
         }
         _ => false,
     }
+}
+
+/// The name a statement calls a table factor by (its alias, or its table's last name),
+/// lowercased.
+fn called(factor: &TableFactor) -> String {
+    match factor {
+        TableFactor::Table { name, alias, .. } => alias
+            .as_ref()
+            .map_or_else(|| last_name(name), |a| a.name.value.clone())
+            .to_ascii_lowercase(),
+        _ => String::new(),
+    }
+}
+
+/// The names that qualify the columns an UPDATE's SET assigns: the tables a multi-table
+/// UPDATE writes. `None` when one is unqualified (it could be any table's).
+fn assigned_names(assignments: &[Assignment]) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    for assignment in assignments {
+        let columns: Vec<&ObjectName> = match &assignment.target {
+            AssignmentTarget::ColumnName(column) => vec![column],
+            AssignmentTarget::Tuple(columns) => columns.iter().collect(),
+        };
+        for column in columns {
+            let parts = super::names::idents(column);
+            let qualifier = parts.len().checked_sub(2).map(|i| &parts[i])?;
+            names.push(qualifier.value.to_ascii_lowercase());
+        }
+    }
+    Some(names)
 }

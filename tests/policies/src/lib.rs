@@ -40,6 +40,17 @@ pub async fn remove(mut guard: Guard<Any>, id: i64) -> Result<(), guarded::Error
     Ok(())
 }
 
+/// Deletes an item and answers its title: a delete returns what it deletes, so only an item
+/// the caller may read (owned or shared) is deleted this way, whatever the delete grant says.
+#[guarded]
+pub async fn remove_returning(mut guard: Guard<Any>, id: i64) -> Result<String, guarded::Error> {
+    let title = sqlx::query_scalar("DELETE FROM items WHERE id = ? RETURNING title")
+        .bind(id)
+        .fetch_one(&mut guard)
+        .await?;
+    Ok(title)
+}
+
 /// Creates an item owned by the caller. With a `[token] valid` condition the row comes from a
 /// SELECT, whose WHERE takes the condition (VALUES has none).
 #[guarded]

@@ -895,3 +895,68 @@ fn every_column_of_a_condition_is_qualified_by_a_table_in_scope() {
         Some("items"),
     );
 }
+
+/// A write that returns its rows reads them: a row only the write's grant opens is neither
+/// returned nor written.
+#[test]
+fn a_write_returning_its_rows_needs_the_read_rule_too() {
+    let plain = analysed("DELETE FROM items WHERE id = ?", Sqlite, None);
+    assert!(plain.sql.contains("u.role = 'admin'"), "{}", plain.sql);
+    assert!(!plain.sql.contains("FROM shares s"), "{}", plain.sql);
+    let returning = analysed(
+        "DELETE FROM items WHERE id = ? RETURNING title",
+        Sqlite,
+        None,
+    );
+    assert!(
+        returning.sql.contains(
+            "OR ((EXISTS (SELECT 1 FROM users u WHERE u.id = ? COLLATE BINARY AND u.role = \
+             'admin')) AND (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = items.id AND \
+             s.user_id = ? COLLATE BINARY)))"
+        ),
+        "{}",
+        returning.sql
+    );
+    // Without a read grant, only the owner's rows are returned, so only theirs are written.
+    let owners = [shared_for_update()];
+    let a = analyse(
+        "UPDATE items SET title = $1 WHERE id = $2 RETURNING id",
+        Postgres,
+        &only(&owners),
+    )
+    .expect("guarded");
+    assert!(!a.sql.contains("shares"), "{}", a.sql);
+}
+
+/// A guarded table an UPDATE or DELETE only reads (FROM, USING, a joined table) is read under
+/// the read rule, not the write's grant.
+#[test]
+fn a_table_a_write_only_reads_takes_the_read_rule() {
+    let owners = [shared_for_update()];
+    let a = analyse(
+        "UPDATE items SET title = src.title FROM items AS src WHERE items.id = $1 AND src.id = $2",
+        Postgres,
+        &only(&owners),
+    )
+    .expect("guarded");
+    // The written row may be a grantee's; the source only the caller's own.
+    assert_eq!(a.sql.matches("FROM shares s").count(), 1, "{}", a.sql);
+    assert!(a.sql.contains("(src.owner_id = $3"), "{}", a.sql);
+    let a = analyse(
+        "UPDATE items AS dst JOIN items AS src ON src.id = ? SET dst.title = src.title WHERE dst.id = ?",
+        MySql,
+        &only(&owners),
+    )
+    .expect("guarded");
+    assert_eq!(a.sql.matches("FROM shares s").count(), 1, "{}", a.sql);
+    assert!(a.sql.contains("s.item_id = dst.id"), "{}", a.sql);
+    let a = analysed(
+        "DELETE FROM items USING items AS src WHERE items.id = $1 AND src.title = $2",
+        Postgres,
+        None,
+    );
+    // The delete grant (an administrator) opens the written row; the source reads through
+    // the read grant (a share).
+    assert!(a.sql.contains("u.role = 'admin'"), "{}", a.sql);
+    assert!(a.sql.contains("s.item_id = src.id"), "{}", a.sql);
+}

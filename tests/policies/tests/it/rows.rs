@@ -4,7 +4,8 @@
 use crate::common::{backends, exec, fresh, guard, item, row};
 use guarded::{Deny, Error};
 use guarded_policies::{
-    Session, archive, count, create, note, remove, remove_note, rename, rename_if, title, transfer,
+    Session, archive, count, create, note, remove, remove_note, remove_returning, rename,
+    rename_if, title, transfer,
 };
 
 const NOW: u64 = 1_800_000_000;
@@ -102,6 +103,46 @@ async fn an_administrator_deletes_any_item_until_demoted() {
         exec(&pool, "UPDATE users SET role = 'user' WHERE id = 'root'").await;
         assert!(denied(&remove(root(), second).await), "{backend}");
         assert!(row(&pool, second).await.is_some(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn a_delete_that_returns_what_it_deletes_needs_the_read_rule_too() {
+    for backend in backends() {
+        let pool = fresh(backend).await;
+        let first = item(&pool, "one", "alice").await;
+        let second = item(&pool, "two", "alice").await;
+        let root = || guard(&pool, "root", "r1", NOW);
+        exec(
+            &pool,
+            "INSERT INTO users (id, role) VALUES ('root', 'admin')",
+        )
+        .await;
+        // The administrator may delete the item but not read it: RETURNING would read it.
+        let refused = remove_returning(root(), first).await;
+        assert!(denied(&refused), "{backend}: {refused:?}");
+        assert!(row(&pool, first).await.is_some(), "{backend}");
+        // Shared with them, it is theirs to read, and so to delete with RETURNING.
+        exec(
+            &pool,
+            &format!(
+                "INSERT INTO shares (item_id, user_id, can_write) VALUES ({first}, 'root', false)"
+            ),
+        )
+        .await;
+        assert_eq!(
+            remove_returning(root(), first).await.unwrap(),
+            "one",
+            "{backend}"
+        );
+        assert_eq!(row(&pool, first).await, None, "{backend}");
+        // The owner's own delete returns what it deleted.
+        let alice = guard(&pool, "alice", "a1", NOW);
+        assert_eq!(
+            remove_returning(alice, second).await.unwrap(),
+            "two",
+            "{backend}"
+        );
     }
 }
 
