@@ -123,17 +123,18 @@ fn and(left: Expr, right: Expr) -> Expr {
     }
 }
 
-/// `(original) AND p1 AND p2 ...`: the original condition parenthesised once, so an `OR`
-/// in it cannot escape the predicates.
+/// `p1 AND p2 ... AND (original)`: the predicates first, so a server that tests a condition's
+/// conjuncts in order (SQLite and MySQL once an index chose the rows; PostgreSQL among
+/// conjuncts of equal cost) rejects another owner's row before it evaluates the user's
+/// conditions on it, as row-level security runs its quals first; the original condition
+/// parenthesised once, so an `OR` in it cannot escape the predicates.
 fn conjoin(existing: Option<Expr>, predicates: impl IntoIterator<Item = Expr>) -> Option<Expr> {
-    let mut predicates = predicates.into_iter();
-    let first = predicates.next();
-    let start = match (existing, first) {
-        (existing, None) => return existing,
-        (None, Some(first)) => first,
-        (Some(existing), Some(first)) => and(Expr::Nested(Box::new(existing)), first),
-    };
-    Some(predicates.fold(start, and))
+    let guarded = predicates.into_iter().reduce(and);
+    match (guarded, existing) {
+        (None, existing) => existing,
+        (Some(guarded), None) => Some(guarded),
+        (Some(guarded), Some(existing)) => Some(and(guarded, Expr::Nested(Box::new(existing)))),
+    }
 }
 
 /// Adds predicates to a WHERE (or ON) condition, creating it when there is none: in the
@@ -154,24 +155,23 @@ pub fn add_condition(
         return;
     }
     let mut text = Vec::new();
-    match site {
-        Site::Existing { start, .. } => {
-            edits.text(start, "(");
-            text.push(Piece::Text(")".into()));
-        }
-        Site::Missing { .. } => text.push(Piece::Text(keyword.into())),
+    if let Site::Missing { .. } = site {
+        text.push(Piece::Text(keyword.into()));
     }
     for (i, pred) in preds.iter().enumerate() {
-        if i > 0 || matches!(site, Site::Existing { .. }) {
+        if i > 0 {
             text.push(Piece::Text(" AND ".into()));
         }
         text.extend(pred.text.iter().cloned());
     }
-    let at = match site {
-        Site::Existing { end, .. } => end,
-        Site::Missing { at } => at,
-    };
-    edits.insert(at, text);
+    match site {
+        Site::Existing { start, end } => {
+            text.push(Piece::Text(" AND (".into()));
+            edits.insert(start, text);
+            edits.text(end, ")");
+        }
+        Site::Missing { at } => edits.insert(at, text),
+    }
     *selection = conjoin(selection.take(), preds.into_iter().map(|p| p.expr));
 }
 

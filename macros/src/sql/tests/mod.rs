@@ -331,7 +331,7 @@ fn several_tables_each_get_their_own_owner_column() {
     let cases = [
         (
             "DELETE FROM favorites WHERE article_id = ?",
-            "DELETE FROM favorites WHERE (article_id = ?) AND favorites.user_id = ? COLLATE BINARY",
+            "DELETE FROM favorites WHERE favorites.user_id = ? COLLATE BINARY AND (article_id = ?)",
         ),
         (
             "INSERT INTO favorites (article_id) VALUES (?)",
@@ -344,8 +344,7 @@ fn several_tables_each_get_their_own_owner_column() {
         ),
         (
             "DELETE FROM favorites WHERE article_id IN (SELECT id FROM articles WHERE id = ?)",
-            "DELETE FROM favorites WHERE (article_id IN (SELECT id FROM articles WHERE (id = ?) \
-             AND articles.author_id = ? COLLATE BINARY)) AND favorites.user_id = ? COLLATE BINARY",
+            "DELETE FROM favorites WHERE favorites.user_id = ? COLLATE BINARY AND (article_id IN (SELECT id FROM articles WHERE articles.author_id = ? COLLATE BINARY AND (id = ?)))",
         ),
     ];
     for (input, expected) in cases {
@@ -385,12 +384,11 @@ fn a_public_read_carries_no_predicate_and_its_writes_do() {
         ),
         (
             "DELETE FROM favorites WHERE item_id = ?",
-            "DELETE FROM favorites WHERE (item_id = ?) AND favorites.user_id = ? COLLATE BINARY",
+            "DELETE FROM favorites WHERE favorites.user_id = ? COLLATE BINARY AND (item_id = ?)",
         ),
         (
             "UPDATE favorites SET item_id = ? WHERE id = ?",
-            "UPDATE favorites SET item_id = ? WHERE (id = ?) AND favorites.user_id = ? COLLATE \
-             BINARY",
+            "UPDATE favorites SET item_id = ? WHERE favorites.user_id = ? COLLATE BINARY AND (id = ?)",
         ),
         (
             "INSERT INTO favorites (item_id) VALUES (?)",
@@ -399,8 +397,7 @@ fn a_public_read_carries_no_predicate_and_its_writes_do() {
         // A read inside a write is a read; the written table keeps its predicate.
         (
             "DELETE FROM items WHERE id IN (SELECT item_id FROM favorites)",
-            "DELETE FROM items WHERE (id IN (SELECT item_id FROM favorites)) AND items.owner_id \
-             = ? COLLATE BINARY",
+            "DELETE FROM items WHERE items.owner_id = ? COLLATE BINARY AND (id IN (SELECT item_id FROM favorites))",
         ),
     ];
     for (input, expected) in cases {

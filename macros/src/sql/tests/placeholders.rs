@@ -40,15 +40,14 @@ fn positional_placeholders_bind_in_the_order_of_the_spliced_text() {
     .expect("guarded");
     assert_eq!(
         a.sql,
-        "SELECT ? FROM items WHERE (id = ?) AND items.owner_id = ? COLLATE BINARY ORDER BY ? \
-         LIMIT ?"
+        "SELECT ? FROM items WHERE items.owner_id = ? COLLATE BINARY AND (id = ?) ORDER BY ? LIMIT ?"
     );
     assert_eq!(
         a.binds,
         [
             Bind::User(0),
-            Bind::User(1),
             Bind::Subject,
+            Bind::User(1),
             Bind::User(2),
             Bind::User(3)
         ]

@@ -60,24 +60,19 @@ fn a_grant_is_or_ed_with_the_owner_for_its_operation_only() {
     let read = analysed("SELECT title FROM items i WHERE i.id = ?", Sqlite, None);
     assert_eq!(
         read.sql,
-        "SELECT title FROM items i WHERE (i.id = ?) AND ((i.owner_id = ? COLLATE BINARY) OR \
-         (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND s.user_id = ? COLLATE \
-         BINARY)))"
+        "SELECT title FROM items i WHERE ((i.owner_id = ? COLLATE BINARY) OR (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND s.user_id = ? COLLATE BINARY))) AND (i.id = ?)"
     );
-    assert_eq!(read.binds, [U(0), S, S]);
+    assert_eq!(read.binds, [S, S, U(0)]);
     // No update grant: the owner alone.
     let update = analysed("UPDATE items SET title = ? WHERE id = ?", Sqlite, None);
     assert_eq!(
         update.sql,
-        "UPDATE items SET title = ? WHERE (id = ?) AND items.owner_id = ? COLLATE BINARY"
+        "UPDATE items SET title = ? WHERE items.owner_id = ? COLLATE BINARY AND (id = ?)"
     );
     let delete = analysed("DELETE FROM items WHERE id = $1", Postgres, None);
     assert_eq!(
         delete.sql,
-        "DELETE FROM items WHERE (id = $1) AND (((items.owner_id = $2 AND CAST(items.owner_id \
-         AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT))) OR (EXISTS (SELECT 1 FROM users u WHERE \
-         (u.id = $2 AND CAST(u.id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT)) AND u.role = \
-         'admin')))"
+        "DELETE FROM items WHERE (((items.owner_id = $2 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT))) OR (EXISTS (SELECT 1 FROM users u WHERE (u.id = $2 AND CAST(u.id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT)) AND u.role = 'admin'))) AND (id = $1)"
     );
     assert_eq!(delete.binds, [U(0), S]);
 }
@@ -92,11 +87,7 @@ fn the_tokens_validity_is_and_ed_into_every_reference_with_each_claim_bound_once
     );
     assert_eq!(
         postgres.sql,
-        "UPDATE items SET title = $1 WHERE (id = $2) AND (((items.owner_id = $3 AND \
-         CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT))) AND (NOT EXISTS \
-         (SELECT 1 FROM revoked r WHERE (r.jti = $4 AND CAST(r.jti AS TEXT) COLLATE \"C\" = \
-         CAST($4 AS TEXT))) AND NOT EXISTS (SELECT 1 FROM users v WHERE (v.id = $3 AND \
-         CAST(v.id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT)) AND v.cutoff > $5)))"
+        "UPDATE items SET title = $1 WHERE (((items.owner_id = $3 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT))) AND (NOT EXISTS (SELECT 1 FROM revoked r WHERE (r.jti = $4 AND CAST(r.jti AS TEXT) COLLATE \"C\" = CAST($4 AS TEXT))) AND NOT EXISTS (SELECT 1 FROM users v WHERE (v.id = $3 AND CAST(v.id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT)) AND v.cutoff > $5))) AND (id = $2)"
     );
     assert_eq!(
         postgres.binds,
@@ -113,12 +104,12 @@ fn the_tokens_validity_is_and_ed_into_every_reference_with_each_claim_bound_once
     assert_eq!(
         mysql.binds,
         [
-            U(0),
             S,
             S,
             Bind::Claim(Claim::Jti),
             S,
-            Bind::Claim(Claim::Iat)
+            Bind::Claim(Claim::Iat),
+            U(0)
         ]
     );
     assert!(mysql.sql.contains("CAST(? AS BINARY)"), "{}", mysql.sql);
@@ -434,8 +425,7 @@ fn a_named_condition_joins_the_writes_it_names_and_its_check_reads_under_the_wri
     .expect("guarded");
     assert_eq!(
         a.sql,
-        "UPDATE items AS i SET title = ? WHERE (i.id = ?) AND ((i.owner_id = ? COLLATE \
-         BINARY) AND (NOT i.archived))"
+        "UPDATE items AS i SET title = ? WHERE ((i.owner_id = ? COLLATE BINARY) AND (NOT i.archived)) AND (i.id = ?)"
     );
     let [check] = &a.conflicts[..] else {
         panic!("{:?}", a.conflicts)
@@ -444,10 +434,9 @@ fn a_named_condition_joins_the_writes_it_names_and_its_check_reads_under_the_wri
     // No update grant: the owner alone may learn the state, not a reader.
     assert_eq!(
         check.sql,
-        "SELECT 1 FROM items AS i WHERE ((i.id = ?) AND NOT (NOT i.archived)) AND i.owner_id = \
-         ? COLLATE BINARY"
+        "SELECT 1 FROM items AS i WHERE i.owner_id = ? COLLATE BINARY AND ((i.id = ?) AND NOT (NOT i.archived))"
     );
-    assert_eq!(check.binds, [U(1), S]);
+    assert_eq!(check.binds, [S, U(1)]);
     // Reads and deletes carry no named condition of updates.
     for sql in [
         "SELECT * FROM items WHERE id = ?",
@@ -494,9 +483,9 @@ fn a_comparison_of_the_version_column_is_classified_as_a_precondition() {
     assert_eq!(check.code, None);
     assert_eq!(
         check.sql,
-        "SELECT 1 FROM items WHERE ((id = ? AND 1 = 1)) AND items.owner_id = ? COLLATE BINARY"
+        "SELECT 1 FROM items WHERE items.owner_id = ? COLLATE BINARY AND ((id = ? AND 1 = 1))"
     );
-    assert_eq!(check.binds, [U(1), S]);
+    assert_eq!(check.binds, [S, U(1)]);
     // In parentheses, the comparison is still a conjunct of the WHERE.
     let a = analyse(
         "UPDATE items SET title = ? WHERE (id = ? AND (version = ?))",
@@ -509,9 +498,9 @@ fn a_comparison_of_the_version_column_is_classified_as_a_precondition() {
     };
     assert_eq!(
         check.sql,
-        "SELECT 1 FROM items WHERE (((id = ? AND (1 = 1)))) AND items.owner_id = ? COLLATE BINARY"
+        "SELECT 1 FROM items WHERE items.owner_id = ? COLLATE BINARY AND (((id = ? AND (1 = 1))))"
     );
-    assert_eq!(check.binds, [U(1), S]);
+    assert_eq!(check.binds, [S, U(1)]);
 }
 
 #[test]
@@ -568,14 +557,12 @@ fn a_claim_without_the_subject_keeps_numbered_placeholders_contiguous() {
     let a = analyse(sql, Postgres, &policy).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         a.sql,
-        "INSERT INTO revoked (jti) SELECT $1 WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE \
-         r.jti = $2)) AND (NOT EXISTS (SELECT 1 FROM revoked r WHERE (r.jti = $4 AND \
-         CAST(r.jti AS TEXT) COLLATE \"C\" = CAST($4 AS TEXT))))"
+        "INSERT INTO revoked (jti) SELECT $1 WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE (r.jti = $4 AND CAST(r.jti AS TEXT) COLLATE \"C\" = CAST($4 AS TEXT)))) AND (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = $2))"
     );
     assert_eq!(a.binds, [U(0), U(1), S, Bind::Claim(Claim::Jti)]);
     let sqlite = analyse(&sql.replace("$1", "?").replace("$2", "?"), Sqlite, &policy)
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(sqlite.binds, [U(0), U(1), Bind::Claim(Claim::Jti)]);
+    assert_eq!(sqlite.binds, [U(0), Bind::Claim(Claim::Jti), U(1)]);
 }
 
 /// An aggregate makes a row from no row, so the token's condition in the SELECT's WHERE would
@@ -646,7 +633,7 @@ fn under_a_validity_condition_an_aggregating_source_is_filtered_after_it_runs() 
         &policy,
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert!(a.sql.ends_with("HAVING (COUNT(*) > 1) AND (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = CAST(? AS BINARY)) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = CAST(? AS BINARY) AND v.cutoff > ?))"), "{}", a.sql);
+    assert!(a.sql.ends_with("HAVING (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = CAST(? AS BINARY)) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = CAST(? AS BINARY) AND v.cutoff > ?)) AND (COUNT(*) > 1)"), "{}", a.sql);
     let owners_only = Policy {
         valid: None,
         ..policy.clone()
@@ -758,32 +745,17 @@ fn every_comparison_of_a_column_with_a_claim_is_byte_exact_in_each_dialect() {
         (
             "DELETE FROM items i WHERE i.id = ?",
             Sqlite,
-            "DELETE FROM items i WHERE (i.id = ?) AND (((i.owner_id = ? COLLATE BINARY) OR \
-             (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND s.user_id = ? COLLATE \
-             BINARY AND i.tenant = ? COLLATE BINARY))) AND (NOT EXISTS (SELECT 1 FROM revoked \
-             r WHERE r.jti = ? COLLATE BINARY) AND NOT EXISTS (SELECT 1 FROM users v WHERE \
-             v.id = ? COLLATE BINARY AND v.cutoff > ?)))",
+            "DELETE FROM items i WHERE (((i.owner_id = ? COLLATE BINARY) OR (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND s.user_id = ? COLLATE BINARY AND i.tenant = ? COLLATE BINARY))) AND (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ? COLLATE BINARY) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = ? COLLATE BINARY AND v.cutoff > ?))) AND (i.id = ?)",
         ),
         (
             "DELETE FROM items i WHERE i.id = ?",
             MySql,
-            "DELETE FROM items i WHERE (i.id = ?) AND (((i.owner_id = CAST(? AS BINARY)) OR \
-             (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND s.user_id = CAST(? AS \
-             BINARY) AND i.tenant = CAST(? AS BINARY)))) AND (NOT EXISTS (SELECT 1 FROM \
-             revoked r WHERE r.jti = CAST(? AS BINARY)) AND NOT EXISTS (SELECT 1 FROM users v \
-             WHERE v.id = CAST(? AS BINARY) AND v.cutoff > ?)))",
+            "DELETE FROM items i WHERE (((i.owner_id = CAST(? AS BINARY)) OR (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND s.user_id = CAST(? AS BINARY) AND i.tenant = CAST(? AS BINARY)))) AND (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = CAST(? AS BINARY)) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = CAST(? AS BINARY) AND v.cutoff > ?))) AND (i.id = ?)",
         ),
         (
             "DELETE FROM items i WHERE i.id = $1",
             Postgres,
-            "DELETE FROM items i WHERE (i.id = $1) AND ((((i.owner_id = $2 AND \
-             CAST(i.owner_id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT))) OR (EXISTS (SELECT 1 \
-             FROM shares s WHERE s.item_id = i.id AND (s.user_id = $2 AND CAST(s.user_id AS \
-             TEXT) COLLATE \"C\" = CAST($2 AS TEXT)) AND (i.tenant = $3 AND CAST(i.tenant AS \
-             TEXT) COLLATE \"C\" = CAST($3 AS TEXT))))) AND (NOT EXISTS (SELECT 1 FROM revoked \
-             r WHERE (r.jti = $4 AND CAST(r.jti AS TEXT) COLLATE \"C\" = CAST($4 AS TEXT))) AND \
-             NOT EXISTS (SELECT 1 FROM users v WHERE (v.id = $2 AND CAST(v.id AS TEXT) COLLATE \
-             \"C\" = CAST($2 AS TEXT)) AND v.cutoff > $5)))",
+            "DELETE FROM items i WHERE ((((i.owner_id = $2 AND CAST(i.owner_id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT))) OR (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND (s.user_id = $2 AND CAST(s.user_id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT)) AND (i.tenant = $3 AND CAST(i.tenant AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT))))) AND (NOT EXISTS (SELECT 1 FROM revoked r WHERE (r.jti = $4 AND CAST(r.jti AS TEXT) COLLATE \"C\" = CAST($4 AS TEXT))) AND NOT EXISTS (SELECT 1 FROM users v WHERE (v.id = $2 AND CAST(v.id AS TEXT) COLLATE \"C\" = CAST($2 AS TEXT)) AND v.cutoff > $5))) AND (i.id = $1)",
         ),
     ];
     for (sql, dialect, expected) in cases {

@@ -20,22 +20,22 @@ fn each_backend_gets_its_own_placeholders_and_predicate() {
         vec![
             (
                 Sqlite,
-                "UPDATE items SET title = ? WHERE (id = ?) AND items.owner_id = ? COLLATE BINARY"
+                "UPDATE items SET title = ? WHERE items.owner_id = ? COLLATE BINARY AND (id = ?)"
                     .to_owned(),
-                vec![U(0), U(1), S],
+                vec![U(0), S, U(1)],
             ),
             (
                 Postgres,
-                "UPDATE items SET title = $1 WHERE (id = $2) AND (items.owner_id = $3 AND \
-                 CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT))"
+                "UPDATE items SET title = $1 WHERE (items.owner_id = $3 AND \
+                 CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT)) AND (id = $2)"
                     .to_owned(),
                 vec![U(0), U(1), S],
             ),
             (
                 MySql,
-                "UPDATE items SET title = ? WHERE (id = ?) AND items.owner_id = CAST(? AS BINARY)"
+                "UPDATE items SET title = ? WHERE items.owner_id = CAST(? AS BINARY) AND (id = ?)"
                     .to_owned(),
-                vec![U(0), U(1), S],
+                vec![U(0), S, U(1)],
             ),
         ]
     );
@@ -48,10 +48,10 @@ fn the_subject_goes_where_each_backend_binds_it() {
     assert_eq!(
         binds,
         vec![
-            (Sqlite, vec![U(0), S, U(1)]),
+            (Sqlite, vec![S, U(0), U(1)]),
             // Numbered: the subject is `$3`, bound last.
             (Postgres, vec![U(0), U(1), S]),
-            (MySql, vec![U(0), S, U(1)]),
+            (MySql, vec![S, U(0), U(1)]),
         ]
     );
     let postgres = &got[1].1;
