@@ -126,6 +126,17 @@ const OTHERS: &[&str] = &[
     "SELECT 1, [a]]b], 2",
     "SELECT 1, `a``b`, 2",
     "SELECT 1, \"a\"\"b\", 2",
+    "SELECT 1 /*!, 2 */, 3",
+    "SELECT 1 /*!50000, 2 */, 3",
+    "SELECT 1 /*M!, 2 */, 3",
+    "SELECT 1 /*m!, 2 */, 3",
+    "SELECT 1 /*M!100000, 2 */, 3",
+    "SELECT 1 /* !, 2 */, 3",
+    "SELECT 1 /*+, 2 */, 3",
+    "SELECT 1, 0x4g, 2",
+    "SELECT 1, 1e1x, 2",
+    "SELECT 1, \\N, 2",
+    "SELECT 1, @'a', 2",
 ];
 
 /// Every text tried, each with the separator it names a column after, if any.
@@ -360,4 +371,23 @@ async fn lexer_differential_postgres() {
 #[tokio::test]
 async fn lexer_differential_mariadb() {
     lexer_differential(Dialect::MySql, "mariadb").await;
+}
+
+/// Without a server: a space the servers do not read as one is refused between tokens in every
+/// dialect, and after `--` on MySQL, where it decides whether a comment starts.
+#[test]
+fn strange_spaces_are_refused_outside_quotes() {
+    for w in spaces()
+        .into_iter()
+        .filter(|w| !matches!(w, ' ' | '\t' | '\n' | '\r'))
+    {
+        for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql] {
+            let between = format!("SELECT 1{w}, 2");
+            assert!(lex(&between, dialect).is_err(), "{dialect:?}: {between:?}");
+            let quoted = format!("SELECT '{w}', 1 /*{w}*/");
+            assert!(lex(&quoted, dialect).is_ok(), "{dialect:?}: {quoted:?}");
+        }
+        let dashes = format!("SELECT 1 --{w}x");
+        assert!(lex(&dashes, Dialect::MySql).is_err(), "{dashes:?}");
+    }
 }
