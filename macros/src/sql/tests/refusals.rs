@@ -272,6 +272,35 @@ const REFUSED: &[(&str, Dialect, &str)] = &[
         "`--` comment only before an ASCII space",
     ),
     ("SELECT * FROM items WHERE id = ? --", MySql, "`--` comment"),
+    ("SELECT * FROM items WHERE id = ? --\u{1}x", MySql, "U+0001"),
+    (
+        "SELECT * FROM items WHERE id = ? --\u{85}x",
+        MySql,
+        "`--` comment",
+    ),
+    ("SELECT * FROM items WHERE id = ?\u{a0}", Sqlite, "U+00A0"),
+    (
+        "SELECT * FROM items WHERE id = $1\u{a0}",
+        Postgres,
+        "U+00A0",
+    ),
+    ("SELECT * FROM items WHERE id = ?\u{feff}", MySql, "U+FEFF"),
+    ("SELECT * FROM items WHERE id = ?\u{1}", MySql, "U+0001"),
+    (
+        "SELECT title FROM items WHERE title <> B'2'",
+        MySql,
+        "0 and 1",
+    ),
+    (
+        "SELECT title FROM items WHERE title <> X'4g'",
+        Postgres,
+        "hexadecimal digits",
+    ),
+    (
+        "SELECT title FROM items WHERE id </*x*/ $1",
+        Postgres,
+        "`</*`",
+    ),
     ("SELECT * FROM items WHERE id = ?\u{a0}", MySql, "U+00A0"),
     (
         "SELECT * FROM items WHERE id =\u{3000}$1",
