@@ -362,6 +362,12 @@ fn ascii(src: &str) -> Result<(), String> {
         .chars()
         .find(|&c| !c.is_ascii() || (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r')));
     match odd {
+        Some(c) if c.is_ascii() => Err(format!(
+            "this SQL holds the control character U+{:04X} outside a string, a quoted name or a \
+             comment, which the servers do not read as the guard does (MySQL starts a `--` \
+             comment before one); remove it, or write it inside a string",
+            u32::from(c)
+        )),
         Some(c) => Err(format!(
             "this SQL holds U+{:04X} outside a string, a quoted name or a comment, where the \
              servers do not read it as the guard does (they take any non-ASCII character for \
