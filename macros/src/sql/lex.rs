@@ -283,6 +283,17 @@ fn misread(token: &Token, src: &str, after: &str, dialect: Dialect) -> Result<()
         {
             Err("PostgreSQL reads `U&\"...\"` as one name with escapes; write it as \"...\"".into())
         }
+        Token::Word(w)
+            if dialect == Dialect::MySql
+                && w.quote_style.is_none()
+                && w.value.trim_start_matches('@').contains('@') =>
+        {
+            Err(format!(
+                "MySQL ends a name before `@`, the guard reads `{}` as one name; quote the name \
+                 with backquotes",
+                w.value
+            ))
+        }
         Token::CustomBinaryOperator(op) if splits(op) => Err(format!(
             "PostgreSQL ends the operator `{op}` before a comment start or a trailing sign, the \
              guard does not; put a space after the operator"

@@ -363,6 +363,11 @@ const REFUSED: &[(&str, Dialect, &str)] = &[
     ),
     ("SELECT * FROM [it]]ems]", Sqlite, "`[name]`"),
     (
+        "SELECT title FROM items WHERE id = a@b",
+        MySql,
+        "before `@`",
+    ),
+    (
         "SELECT title FROM items WHERE title <> $1$x, 2 -- $1$",
         Postgres,
         "tag",
@@ -394,6 +399,7 @@ const READ_ALIKE: &[(&str, Dialect)] = &[
         MySql,
     ),
     ("SELECT `ünï` FROM items WHERE id = ?\r\n\t", MySql),
+    ("SELECT @@sql_mode, @a, a$b FROM items WHERE id = ?", MySql),
     (
         r"SELECT title FROM items WHERE title <> E'\'' AND id = $1",
         Postgres,
