@@ -130,6 +130,7 @@ fn lex_in(text: &str, dialect: Dialect, modes: Vec<Mode>) -> Result<Source<'_>, 
         }
     }
     refuse_executable_comments(&spanned, dialect)?;
+    source.refuse_misreadings(&spanned, dialect)?;
     source.toks = source.significant(&spanned)?;
     source.spanned = spanned;
     Ok(source)
@@ -215,6 +216,198 @@ impl Source<'_> {
             })
             .collect()
     }
+}
+
+impl Source<'_> {
+    /// Refuses every form where sqlparser's tokenizer and a server's lexer can end a token in
+    /// different places, or read a different kind of token: the servers take only ASCII
+    /// whitespace for a space and any other non-ASCII character for part of a name; MySQL starts
+    /// `--` comments only before an ASCII space; each server ends a prefixed string, a bracketed
+    /// name and an operator by its own rules. `tests/lexer_differential.rs` compares the two
+    /// readings on the servers.
+    fn refuse_misreadings(&self, tokens: &[TokenWithSpan], dialect: Dialect) -> Result<(), String> {
+        if self.text.contains('\0') {
+            return Err(
+                "this SQL holds a NUL character, where some servers end the text; \
+                remove it"
+                    .into(),
+            );
+        }
+        for token in tokens.iter().filter(|t| !matches!(t.token, Token::EOF)) {
+            let (start, end) = self.range(token)?;
+            misread(
+                &token.token,
+                &self.text[start..end],
+                &self.text[end..],
+                dialect,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Why `token` (its text `src`, followed by `after`) may read differently on `dialect`'s
+/// server, if it may.
+fn misread(token: &Token, src: &str, after: &str, dialect: Dialect) -> Result<(), String> {
+    match token {
+        Token::Whitespace(Whitespace::SingleLineComment { prefix, .. })
+            if dialect == Dialect::MySql
+                && prefix == "--"
+                && !src[2..].starts_with([' ', '\t', '\n', '\r'])
+                && !(src.len() == 2 && after.starts_with(['\n', '\r'])) =>
+        {
+            Err(MYSQL_DASHES.into())
+        }
+        Token::Minus if dialect == Dialect::MySql && after == "-" => Err(MYSQL_DASHES.into()),
+        Token::Whitespace(
+            Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_),
+        ) => Ok(()),
+        Token::Word(w) if w.quote_style == Some('[') && body_of(src).contains(']') => Err(
+            "SQLite ends a `[name]` at its first `]`; quote the name with `\"...\"` instead".into(),
+        ),
+        Token::Word(w) if w.quote_style.is_some() => Ok(()),
+        Token::Word(w)
+            if matches!(dialect, Dialect::MySql | Dialect::Postgres) && after.starts_with('"') =>
+        {
+            Err(format!(
+                "`{0}\"...\"` reads differently on the server (MySQL and PostgreSQL read a name \
+                 or an introducer, then a `\"...\"` string or name, with its own escapes); put \
+                 a space before `\"`, or use single quotes: {0}'...'",
+                w.value
+            ))
+        }
+        Token::Word(w)
+            if dialect == Dialect::Postgres
+                && w.value.eq_ignore_ascii_case("u")
+                && after.starts_with("&\"") =>
+        {
+            Err("PostgreSQL reads `U&\"...\"` as one name with escapes; write it as \"...\"".into())
+        }
+        Token::Word(w)
+            if dialect == Dialect::MySql
+                && w.quote_style.is_none()
+                && w.value.trim_start_matches('@').contains('@') =>
+        {
+            Err(format!(
+                "MySQL ends a name before `@`, the guard reads `{}` as one name; quote the name \
+                 with backquotes",
+                w.value
+            ))
+        }
+        Token::CustomBinaryOperator(op) if splits(op) => Err(format!(
+            "PostgreSQL ends the operator `{op}` before a comment start or a trailing sign, the \
+             guard does not; put a space after the operator"
+        )),
+        _ => literal(token, src, dialect).unwrap_or_else(|| ascii(src)),
+    }
+}
+
+/// Why a string literal may read differently on `dialect`'s server, if it may; `None` when
+/// `token` is not a string literal.
+fn literal(token: &Token, src: &str, dialect: Dialect) -> Option<Result<(), String>> {
+    let body = || src.get(2..src.len() - 1).unwrap_or_default();
+    Some(match token {
+        Token::NationalStringLiteral(_) if dialect == Dialect::Sqlite => Err(
+            "SQLite has no `N'...'` strings: it reads a column `N` and a string; write '...'"
+                .into(),
+        ),
+        Token::HexStringLiteral(_) if !body().bytes().all(|b| b.is_ascii_hexdigit()) => Err(
+            "the servers end `X'...'` at its first quote and read only hexadecimal digits in \
+             it; write the bytes as hexadecimal digits"
+                .into(),
+        ),
+        Token::SingleQuotedByteStringLiteral(_)
+            if !body().bytes().all(|b| b == b'0' || b == b'1') =>
+        {
+            Err(
+                "the servers end `B'...'` at its first quote and read only 0 and 1 in it; \
+                 write the bits"
+                    .into(),
+            )
+        }
+        Token::DollarQuotedString(d)
+            if d.tag
+                .as_ref()
+                .is_some_and(|t| t.starts_with(|c: char| c.is_ascii_digit())) =>
+        {
+            Err(
+                "PostgreSQL reads `$1$` as the parameter $1 followed by `$`, not as a dollar \
+                 quote; start the tag with a letter: $t$...$t$"
+                    .into(),
+            )
+        }
+        Token::SingleQuotedString(_)
+        | Token::DoubleQuotedString(_)
+        | Token::NationalStringLiteral(_)
+        | Token::EscapedStringLiteral(_)
+        | Token::UnicodeStringLiteral(_)
+        | Token::HexStringLiteral(_)
+        | Token::SingleQuotedByteStringLiteral(_)
+        | Token::DollarQuotedString(_) => Ok(()),
+        Token::DoubleQuotedByteStringLiteral(_) => Err(
+            "`B\"...\"` is a bit string to the guard but a name and a `\"...\"` string or name \
+             to MySQL and PostgreSQL; write B'...' with single quotes"
+                .into(),
+        ),
+        // The forms of other dialects' tokenizers, which no server here reads alike.
+        Token::TripleSingleQuotedString(_)
+        | Token::TripleDoubleQuotedString(_)
+        | Token::TripleSingleQuotedByteStringLiteral(_)
+        | Token::TripleDoubleQuotedByteStringLiteral(_)
+        | Token::SingleQuotedRawStringLiteral(_)
+        | Token::DoubleQuotedRawStringLiteral(_)
+        | Token::TripleSingleQuotedRawStringLiteral(_)
+        | Token::TripleDoubleQuotedRawStringLiteral(_)
+        | Token::QuoteDelimitedStringLiteral(_)
+        | Token::NationalQuoteDelimitedStringLiteral(_) => Err(format!(
+            "`{src}` is a string form the server does not read as the guard does; write '...'"
+        )),
+        _ => return None,
+    })
+}
+
+/// Outside strings, quoted names and comments the servers read only ASCII as the parser does:
+/// they take any other character for part of a name, and only ASCII whitespace for space.
+fn ascii(src: &str) -> Result<(), String> {
+    let odd = src
+        .chars()
+        .find(|&c| !c.is_ascii() || (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r')));
+    match odd {
+        Some(c) if c.is_ascii() => Err(format!(
+            "this SQL holds the control character U+{:04X} outside a string, a quoted name or a \
+             comment, which the servers do not read as the guard does (MySQL starts a `--` \
+             comment before one); remove it, or write it inside a string",
+            u32::from(c)
+        )),
+        Some(c) => Err(format!(
+            "this SQL holds U+{:04X} outside a string, a quoted name or a comment, where the \
+             servers do not read it as the guard does (they take any non-ASCII character for \
+             part of a name, and only ASCII spaces, tabs and newlines for space); write only \
+             ASCII there, and quote a name that needs other characters",
+            u32::from(c)
+        )),
+        None => Ok(()),
+    }
+}
+
+const MYSQL_DASHES: &str = "MySQL starts a `--` comment only before an ASCII space, tab or \
+    newline, so the guard cannot tell whether this one is a comment; write `-- ` with a space \
+    for a comment, or `- -` for two minus signs";
+
+/// A quoted token's text without its quotes.
+fn body_of(src: &str) -> &str {
+    src.get(1..src.len().saturating_sub(1)).unwrap_or_default()
+}
+
+/// Whether PostgreSQL splits the operator sqlparser reads as one: its lexer ends an operator
+/// before `--` or `/*`, and drops a trailing `+` or `-` unless the operator holds one of
+/// ``~!@#%^&|`?``.
+fn splits(op: &str) -> bool {
+    op.contains("--")
+        || op.contains("/*")
+        || (op.len() > 1
+            && op.ends_with(['+', '-'])
+            && !op.contains(['~', '!', '@', '#', '%', '^', '&', '|', '`', '?']))
 }
 
 /// MySQL runs the text of `/*! ... */` (MariaDB also `/*M! ... */`) as SQL: a predicate the

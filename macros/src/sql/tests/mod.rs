@@ -2,6 +2,7 @@
 //! property test over generated statements.
 
 mod differential;
+mod lexer_differential;
 mod placeholders;
 mod plans;
 mod policies;

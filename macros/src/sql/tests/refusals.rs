@@ -328,10 +328,172 @@ const REFUSED: &[(&str, Dialect, &str)] = &[
         MySql,
         "/*!",
     ),
+    // Text a server's lexer reads differently from the parser's (`lexer_differential.rs`).
+    (
+        "SELECT * FROM items WHERE id = ? --\u{a0}x",
+        MySql,
+        "`--` comment only before an ASCII space",
+    ),
+    ("SELECT * FROM items WHERE id = ? --", MySql, "`--` comment"),
+    ("SELECT * FROM items WHERE id = ? --\u{1}x", MySql, "U+0001"),
+    (
+        "SELECT * FROM items WHERE id = ? --\u{85}x",
+        MySql,
+        "`--` comment",
+    ),
+    ("SELECT * FROM items WHERE id = ?\u{a0}", Sqlite, "U+00A0"),
+    (
+        "SELECT * FROM items WHERE id = $1\u{a0}",
+        Postgres,
+        "U+00A0",
+    ),
+    ("SELECT * FROM items WHERE id = ?\u{feff}", MySql, "U+FEFF"),
+    ("SELECT * FROM items WHERE id = ?\u{1}", MySql, "U+0001"),
+    (
+        "SELECT title FROM items WHERE title <> B'2'",
+        MySql,
+        "0 and 1",
+    ),
+    (
+        "SELECT title FROM items WHERE title <> X'4g'",
+        Postgres,
+        "hexadecimal digits",
+    ),
+    (
+        "SELECT title FROM items WHERE id </*x*/ $1",
+        Postgres,
+        "`</*`",
+    ),
+    ("SELECT * FROM items WHERE id = ?\u{a0}", MySql, "U+00A0"),
+    (
+        "SELECT * FROM items WHERE id =\u{3000}$1",
+        Postgres,
+        "U+3000",
+    ),
+    ("SELECT * FROM items WHERE id =\u{2028}?", Sqlite, "U+2028"),
+    ("SELECT * FROM items WHERE id = ?\u{b}", Sqlite, "U+000B"),
+    ("SELECT * FROM items WHERE ünï = ?", Sqlite, "U+00FC"),
+    ("SELECT * FROM items WHERE id = ?\0", Postgres, "NUL"),
+    (
+        r#"SELECT title FROM items WHERE title <> B"\" OR 1 = 1 -- ""#,
+        MySql,
+        "B'...' with single quotes",
+    ),
+    (
+        r#"SELECT title FROM items WHERE title <> B"x""#,
+        Postgres,
+        "B'...' with single quotes",
+    ),
+    (
+        r#"SELECT title FROM items WHERE title <> X"41""#,
+        MySql,
+        "space before",
+    ),
+    (
+        r#"SELECT title FROM items WHERE title <> N"x""#,
+        MySql,
+        "space before",
+    ),
+    (
+        r#"SELECT title FROM items WHERE title <> _utf8mb4"x""#,
+        MySql,
+        "space before",
+    ),
+    (
+        r#"SELECT title FROM items WHERE U&"title" = 'x'"#,
+        Postgres,
+        "`U&\"...\"`",
+    ),
+    (
+        r"SELECT title FROM items WHERE title <> X'\'' OR 1 = 1 -- '",
+        MySql,
+        "hexadecimal digits",
+    ),
+    (
+        "SELECT title FROM items WHERE title <> X'4g'",
+        Sqlite,
+        "hexadecimal digits",
+    ),
+    (
+        "SELECT title FROM items WHERE title <> B''''",
+        Postgres,
+        "0 and 1",
+    ),
+    (
+        "SELECT title FROM items WHERE title <> N'x'",
+        Sqlite,
+        "`N'...'`",
+    ),
+    ("SELECT * FROM [it]]ems]", Sqlite, "`[name]`"),
+    (
+        "SELECT title FROM items WHERE id = a@b",
+        MySql,
+        "before `@`",
+    ),
+    (
+        "SELECT title FROM items WHERE title <> $1$x, 2 -- $1$",
+        Postgres,
+        "tag",
+    ),
+    (
+        "SELECT title FROM items WHERE id >--x\n 5",
+        Postgres,
+        "`>--`",
+    ),
+    ("SELECT title FROM items WHERE id >-$1", Postgres, "`>-`"),
     // Text.
     ("", Sqlite, "holds no statement"),
     ("SELECT 1; SELECT 2", Postgres, "one statement per query"),
 ];
+
+/// Forms each server reads as the parser does stay accepted.
+const READ_ALIKE: &[(&str, Dialect)] = &[
+    (
+        "SELECT title FROM items WHERE title <> _utf8mb4'x' -- ünï",
+        MySql,
+    ),
+    ("SELECT title FROM items WHERE title <> N'x' # c", MySql),
+    (
+        "SELECT title FROM items WHERE title <> X'41' AND id <> B'01'",
+        MySql,
+    ),
+    (
+        "SELECT title FROM items WHERE title <> 'ünï\u{a0}' /* ☃ */",
+        MySql,
+    ),
+    ("SELECT `ünï` FROM items WHERE id = ?\r\n\t", MySql),
+    ("SELECT @@sql_mode, @a, a$b FROM items WHERE id = ?", MySql),
+    (
+        r"SELECT title FROM items WHERE title <> E'\'' AND id = $1",
+        Postgres,
+    ),
+    (
+        "SELECT title FROM items WHERE title <> $t$ünï$t$ AND title <> $$x$$",
+        Postgres,
+    ),
+    (
+        "SELECT \"ünï\" FROM items WHERE title <> U&'\\0041' --\u{a0}c",
+        Postgres,
+    ),
+    (
+        "SELECT title FROM items WHERE id <> 1 /* a /* b */ c */",
+        Postgres,
+    ),
+    (
+        "SELECT title FROM items WHERE title <> x'41' --\u{a0}c",
+        Sqlite,
+    ),
+    ("SELECT [ünï] FROM items WHERE title <> 'ünï'", Sqlite),
+];
+
+#[test]
+fn forms_read_alike_are_accepted() {
+    for (input, dialect) in READ_ALIKE {
+        if let Err(e) = analyse(input, *dialect, &policy()) {
+            panic!("{input}: {e}");
+        }
+    }
+}
 
 #[test]
 fn refusals() {
