@@ -37,6 +37,19 @@ impl Judge<'_> {
             self.cx.push(dynamic_builder(&call.method));
             return Judged::Refused;
         }
+        if sites::MIGRATIONS.contains(&name.as_str())
+            || (sites::MIGRATION_RUNS.contains(&name.as_str()) && call.args.len() == 2)
+        {
+            self.cx.push(migrations(&call.method));
+            return Judged::Refused;
+        }
+        if sites::UNSEEN_RUN_METHODS.contains(&name.as_str()) {
+            if call.args.is_empty() {
+                return Judged::Visit;
+            }
+            self.cx.push(unseen_run(&call.method));
+            return Judged::Refused;
+        }
         if !sites::runs_sql(&name) || call.args.is_empty() {
             return Judged::Visit;
         }
@@ -66,6 +79,19 @@ impl Judge<'_> {
         let Expr::Path(func) = &*call.func else {
             return false;
         };
+        if let Some(method) = migration_run_path(func)
+            && call.args.len() == 3
+        {
+            self.cx.push(migrations(method));
+            return true;
+        }
+        if let Some(method) = unseen_run_path(func) {
+            // The receiver is the first argument: `Pool::begin(&pool)` takes no SQL.
+            if call.args.len() > 1 {
+                self.cx.push(unseen_run(method));
+            }
+            return true;
+        }
         let Some(name) = run_method_path(func) else {
             return false;
         };
@@ -105,10 +131,15 @@ impl Judge<'_> {
         } else if is_guard_trusted(path) {
             self.cx.push(syn::Error::new_spanned(
                 path,
-                "a guarded fn cannot make a new `Guard`: handed to another guarded fn, its \
-                 statements would wait on this fn's locks; write those statements here, or \
-                 call the other fn from the handler that calls this one",
+                "a guarded fn cannot make a new `Guard` (any `::trusted`, \
+                 `::from_request_parts` or `::from_request` path is taken as one): handed to \
+                 another guarded fn, its statements would wait on this fn's locks; write those \
+                 statements here, or call the other fn from the handler that calls this one; \
+                 a fn of your own by that name can be imported with `use` and called by its \
+                 name alone",
             ));
+        } else if let Some(method) = unseen_run_path(path) {
+            self.cx.push(unseen_run(method));
         } else if let Some(name) = run_method_path(path) {
             self.cx.push(syn::Error::new_spanned(
                 path,
@@ -176,11 +207,66 @@ fn run_method_path(path: &ExprPath) -> Option<String> {
     sites::runs_sql(&name).then_some(name)
 }
 
+/// `PgConnection::copy_in_raw`, `<C as Connection>::begin_with`, ...: the method, when the
+/// path names one of [`sites::UNSEEN_RUN_METHODS`] through a type or trait.
+fn unseen_run_path(path: &ExprPath) -> Option<&syn::Ident> {
+    if path.path.segments.len() < 2 && path.qself.is_none() {
+        return None;
+    }
+    let method = &path.path.segments.last()?.ident;
+    sites::UNSEEN_RUN_METHODS
+        .contains(&method.to_string().as_str())
+        .then_some(method)
+}
+
+/// `Migrate::apply`, `<C as Migrate>::revert`, ...: the method, when the path names one of
+/// [`sites::MIGRATION_RUNS`] through a type or trait.
+fn migration_run_path(path: &ExprPath) -> Option<&syn::Ident> {
+    if path.path.segments.len() < 2 && path.qself.is_none() {
+        return None;
+    }
+    let method = &path.path.segments.last()?.ident;
+    sites::MIGRATION_RUNS
+        .contains(&method.to_string().as_str())
+        .then_some(method)
+}
+
+/// Why a method of [`sites::UNSEEN_RUN_METHODS`] is refused, and what to write instead.
+fn unseen_run(method: &syn::Ident) -> syn::Error {
+    let name = method.to_string();
+    let why = if name == "pragma" {
+        "is SQL text a new connection runs when it opens, unseen by the guard; set pragmas \
+         where the application builds its pool, outside #[guarded] fns"
+    } else if name.starts_with("copy_") {
+        "runs a COPY the guard never sees: it reads or writes a whole table, every owner's \
+         rows, whatever the executor; in a #[guarded] fn write each statement as \
+         `sqlx::query(\"...\").bind(..).execute(&mut guard)`, and run a COPY outside \
+         #[guarded] fns"
+    } else {
+        "begins a transaction with a statement the guard never sees, beside the one the guard \
+         already runs the fn in; write the fn's statements on the guard, \
+         `sqlx::query(\"...\").bind(..).execute(&mut guard)`, which commit together"
+    };
+    syn::Error::new(method.span(), format!("`{method}` {why}"))
+}
+
+/// The associated fns that make a `Guard`: its own, and the extractor traits'.
+const GUARD_MAKERS: &[&str] = &["trusted", "from_request_parts", "from_request"];
+
 /// `Guard::trusted`, `guarded::Guard::<Sqlite>::from_request_parts`, ...: any associated fn
-/// of `Guard`, each a way to a new one.
+/// of `Guard`, each a way to a new one. A type alias (`G::trusted`), a qualified self
+/// (`<Guard<Sqlite>>::trusted`) or a trait (`FromRequestParts::from_request_parts`) can name
+/// `Guard` under any name, and the macro cannot resolve types, so any path through a type or
+/// trait that ends in one of [`GUARD_MAKERS`] is taken as one. A fn of the user's by that
+/// name stays callable by its own name, imported with `use`: `Guard`'s cannot be.
 fn is_guard_trusted(path: &ExprPath) -> bool {
     let segments: Vec<_> = path.path.segments.iter().map(|s| &s.ident).collect();
+    let through_type = segments.len() > 1 || path.qself.is_some();
     segments.windows(2).any(|pair| pair[0] == "Guard")
+        || (through_type
+            && segments
+                .last()
+                .is_some_and(|name| GUARD_MAKERS.iter().any(|maker| name == maker)))
 }
 
 /// The method a guarded site would use in place of `name`.
@@ -224,7 +310,7 @@ fn dynamic_builder(name: &syn::Ident) -> syn::Error {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use proc_macro2::Span;
 
     use crate::body;
@@ -232,7 +318,8 @@ mod tests {
     use crate::model::Env;
     use crate::sql::{Backends, Dialect, Owner, Policy};
 
-    fn errors(body: &str) -> Vec<String> {
+    /// The errors of a guarded fn's body on SQLite, guarding `items.owner_id`.
+    pub(crate) fn errors(body: &str) -> Vec<String> {
         let block: syn::Block = syn::parse_str(body).expect("block");
         let guard = syn::Ident::new("guard", Span::call_site());
         let unguarded = Vec::new();
@@ -284,6 +371,23 @@ mod tests {
             "{ let m = sqlx::migrate::Migrator::new(path); }",
             r#"{ async move { sqlx::query("DELETE FROM items").execute(&mut guard).await }; }"#,
             r#"{ sqlx::query("UPDATE items SET title = 'x'").fetch_optional(&mut guard); }"#,
+            r#"{ pool.copy_in_raw("COPY items FROM STDIN"); }"#,
+            r#"{ conn.copy_out_raw("SELECT 1"); }"#,
+            r#"{ pool.begin_with("BEGIN"); }"#,
+            r#"{ guard.begin_with("BEGIN"); }"#,
+            r#"{ sqlx::postgres::PgConnection::copy_in_raw(&mut conn, "COPY items FROM STDIN"); }"#,
+            r#"{ <Pool as Acquire>::begin_with(&pool, "BEGIN"); }"#,
+            "{ sqlx::TransactionManager::begin(&mut conn, Some(sql)); }",
+            "{ let f = PgPool::copy_out_raw; }",
+            r#"{ let o = options.pragma("foreign_keys", "ON; DELETE FROM items"); }"#,
+            r#"{ conn.apply("_sqlx_migrations", &migration); }"#,
+            r#"{ sqlx::migrate::Migrate::revert(&mut conn, "t", &migration); }"#,
+            r#"{ conn.ensure_migrations_table("t; DELETE FROM items"); }"#,
+            "{ Postgres::drop_database(url); }",
+            "{ let g = G::trusted(pool, claims); }",
+            "{ let g = <Guard<Sqlite>>::trusted(pool, claims); }",
+            "{ let g = <G>::trusted(pool, claims); }",
+            "{ let g = FromRequestParts::from_request_parts(&mut parts, &state); }",
         ];
         for body in refused {
             assert_eq!(errors(body).len(), 1, "{body}: {:?}", errors(body));
@@ -301,6 +405,9 @@ mod tests {
             "{ cache.fetch(); error.describe(); }",
             r#"{ sqlx::query("DELETE FROM items WHERE id = ?").bind(1).execute(&mut guard); }"#,
             r#"{ async { sqlx::query("DELETE FROM items").execute(&mut guard).await }; }"#,
+            "{ let tx = pool.begin(); let tx = sqlx::Connection::begin(&mut conn); }",
+            "{ let t = trusted(source); }",
+            "{ let rest = iter.skip(1); let v = opt.apply(f); }",
         ];
         for body in allowed {
             assert!(errors(body).is_empty(), "{body}: {:?}", errors(body));

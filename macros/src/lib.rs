@@ -33,6 +33,8 @@ mod signature;
 mod site;
 mod sites;
 mod sql;
+#[cfg(test)]
+mod sqlx_api;
 
 use proc_macro::TokenStream;
 

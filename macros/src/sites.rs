@@ -19,6 +19,14 @@ const OPAQUE_FNS: &[&str] = &[
     "query_as_with",
     "query_scalar_with",
     "raw_sql",
+    // The `query!` macros' constructors, under their own names and sqlx's re-exports.
+    "query_with_result",
+    "query_as_with_result",
+    "query_scalar_with_result",
+    "__query_with_result",
+    "__query_scalar_with_result",
+    // SQLite's describe for the `query!` macros: it opens its own connection by URL.
+    "describe_blocking",
 ];
 /// Macros whose SQL the guard rewrites.
 const QUERY_MACROS: &[&str] = &[
@@ -61,10 +69,46 @@ const OTHER_RUN_METHODS: &[&str] = &[
 pub fn runs_sql(name: &str) -> bool {
     Exec::named(name).is_some() || OTHER_RUN_METHODS.contains(&name)
 }
+/// sqlx's methods that run SQL on their receiver with nothing the guard could analyse:
+/// PostgreSQL's COPY (`copy_in_raw`, `copy_out_raw`), which reads or writes whole tables, and
+/// a transaction begun with a statement of the caller's (`begin_with`, `try_begin_with`,
+/// `TransactionManager::begin`, `AnyConnectionBackend::begin`), a second one beside the
+/// guard's; and SQLite's `pragma`, whose text a new connection runs when it opens. Refused
+/// whenever given an argument besides the receiver (`pool.begin()` takes none), whatever the
+/// receiver.
+pub const UNSEEN_RUN_METHODS: &[&str] = &[
+    "copy_in_raw",
+    "copy_out_raw",
+    "begin_with",
+    "try_begin_with",
+    "begin",
+    "pragma",
+];
 /// sqlx's builders of SQL assembled at run time: nothing they run can be proven guarded.
 pub const DYNAMIC_BUILDERS: &[&str] = &["QueryBuilder", "build_query_as", "build_query_scalar"];
-/// sqlx's migrations: SQL read from files at build or run time, which the guard never sees.
-pub const MIGRATIONS: &[&str] = &["migrate", "Migrator"];
+/// sqlx's migrations: SQL read from files at build or run time, which the guard never sees;
+/// and the methods of its `Migrate`, `MigrateDatabase` and `TestSupport` traits, each of which
+/// runs SQL built from its arguments (a table, schema or database name spliced in, a database
+/// created or dropped by URL).
+pub const MIGRATIONS: &[&str] = &[
+    "migrate",
+    "Migrator",
+    "Migration",
+    "with_migrations",
+    "ensure_migrations_table",
+    "create_schema_if_not_exists",
+    "dirty_version",
+    "list_applied_migrations",
+    "create_database",
+    "database_exists",
+    "drop_database",
+    "force_drop_database",
+    "cleanup_test",
+    "cleanup_test_dbs",
+];
+/// `Migrate`'s methods that run a migration, `conn.apply(table, &migration)`: names common
+/// enough (`iter.skip(n)`) that only a call with `Migrate`'s two arguments is refused.
+pub const MIGRATION_RUNS: &[&str] = &["apply", "revert", "skip"];
 /// Builder methods that may sit between the root and the executor call.
 const BUILDER_METHODS: &[&str] = &["bind", "persistent", "map", "try_map", IDEMPOTENT];
 /// The marker by which a guarded write says that matching no row is fine (an idempotent
@@ -374,10 +418,12 @@ pub fn literal_arg(expr: &Expr) -> Option<&LitStr> {
 }
 
 /// Whether a token names something that runs SQL: a sqlx entry point, a method that runs a
-/// statement, or a dynamic builder.
+/// statement, or a dynamic builder. This is the one set of names the walk judges; the test
+/// `sqlx_api` checks every fn of sqlx's API that takes SQL against it.
 pub fn names_sql(name: &str) -> bool {
     is_entry_name(name)
         || runs_sql(name)
+        || UNSEEN_RUN_METHODS.contains(&name)
         || DYNAMIC_BUILDERS.contains(&name)
         || MIGRATIONS.contains(&name)
 }

@@ -104,7 +104,15 @@ fn expand_with(
         unguarded: &args.unguarded,
     };
     let mut block = (*item.block).clone();
-    walk::body(&mut block, &guard.ident, &tables, cx);
+    if walk::body(&mut block, &guard.ident, &tables, cx) {
+        // The trait through which a probed call that is not a request passes.
+        block.stmts.insert(
+            0,
+            syn::parse_quote!(
+                use ::guarded::__private::dynamo::Pass as _;
+            ),
+        );
+    }
     if let Some(track) = expand::track(file.map(|f| f.path.as_path())) {
         block.stmts.insert(0, syn::parse_quote!(#track));
     }

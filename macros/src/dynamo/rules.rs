@@ -57,6 +57,83 @@ pub const OPERATIONS: &[&str] = &[
     "transact_write_items",
 ];
 
+/// Every operation of the SDK's client, by the name of its method (a test compares the list
+/// with the SDK's). A call of one of these names that does not start at `guard.client()` may
+/// be a request on another client, which would go without the owner's condition: the
+/// expansion confirms by type that its value is not one of the SDK's requests
+/// (`__private::dynamo::Probe`).
+pub const CLIENT_OPERATIONS: &[&str] = &[
+    "batch_execute_statement",
+    "batch_get_item",
+    "batch_write_item",
+    "create_backup",
+    "create_global_table",
+    "create_table",
+    "delete_backup",
+    "delete_item",
+    "delete_resource_policy",
+    "delete_table",
+    "describe_backup",
+    "describe_continuous_backups",
+    "describe_contributor_insights",
+    "describe_endpoints",
+    "describe_export",
+    "describe_global_table",
+    "describe_global_table_settings",
+    "describe_import",
+    "describe_kinesis_streaming_destination",
+    "describe_limits",
+    "describe_table",
+    "describe_table_replica_auto_scaling",
+    "describe_time_to_live",
+    "disable_kinesis_streaming_destination",
+    "enable_kinesis_streaming_destination",
+    "execute_statement",
+    "execute_transaction",
+    "export_table_to_point_in_time",
+    "get_item",
+    "get_resource_policy",
+    "import_table",
+    "list_backups",
+    "list_contributor_insights",
+    "list_exports",
+    "list_global_tables",
+    "list_imports",
+    "list_tables",
+    "list_tags_of_resource",
+    "put_item",
+    "put_resource_policy",
+    "query",
+    "restore_table_from_backup",
+    "restore_table_to_point_in_time",
+    "scan",
+    "tag_resource",
+    "transact_get_items",
+    "transact_write_items",
+    "untag_resource",
+    "update_continuous_backups",
+    "update_contributor_insights",
+    "update_global_table",
+    "update_global_table_settings",
+    "update_item",
+    "update_kinesis_streaming_destination",
+    "update_table",
+    "update_table_replica_auto_scaling",
+    "update_time_to_live",
+];
+
+/// The input builders' way to send themselves on a client of the caller's choosing.
+pub const SEND_WITH: &str = "send_with";
+
+/// A request sent on another client, or an operation taken as a value.
+pub fn other_client(what: &str) -> String {
+    format!(
+        "{what} sends a request on a client the guard does not see, without the owner's \
+         condition; {SHAPE}: write the request as that chain, and run requests on the \
+         application's own client outside #[guarded] fns"
+    )
+}
+
 /// The operation that names its tables inside its items, not with `.table_name(..)`.
 pub const TRANSACT: &str = "transact_write_items";
 

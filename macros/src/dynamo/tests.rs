@@ -667,3 +667,62 @@ fn a_dynamodb_table_name_may_hold_dashes_and_dots_but_not_on_sql() {
         assert!(e.contains("owner must be `table.column`"), "{bad}: {e}");
     }
 }
+
+#[test]
+fn a_request_on_another_client_is_confirmed_by_type_or_refused() {
+    let item: ItemFn = syn::parse_quote! {
+        async fn f(guard: Guard<DynamoDb>, State(app): State<App>) -> Result<(), E> {
+            app.client.delete_item().table_name("items").send().await?;
+            Client::get_item(&app.client).send().await?;
+            let q = uri.query();
+            Ok(())
+        }
+    };
+    let out = expand(&item);
+    let use_pass = quote!(
+        use ::guarded::__private::dynamo::Pass as _;
+    )
+    .to_string();
+    assert!(out.contains(&use_pass), "{out}");
+    for probed in [
+        quote!(
+            ::guarded::__private::dynamo::Probe(app.client.delete_item())
+                .__guarded_checked()
+                .table_name("items")
+        ),
+        quote!(
+            ::guarded::__private::dynamo::Probe(Client::get_item(&app.client))
+                .__guarded_checked()
+                .send()
+        ),
+        quote!(::guarded::__private::dynamo::Probe(uri.query()).__guarded_checked()),
+    ] {
+        assert!(out.contains(&probed.to_string()), "{probed}\nin {out}");
+    }
+    for body in [
+        quote!(input.send_with(&app.client).await?;),
+        quote!(DeleteItemInputBuilder::send_with(input, &app.client).await?;),
+        quote!(let send = Client::delete_item;),
+        quote!(dbg!(app.client.delete_item().send().await);),
+    ] {
+        let item: ItemFn = syn::parse_quote! {
+            async fn f(guard: Guard<DynamoDb>) -> Result<(), E> { #body Ok(()) }
+        };
+        assert_refused(&item, &["a client the guard does not see"]);
+    }
+}
+
+#[test]
+fn every_operation_of_the_sdks_client_is_probed() {
+    let client = crate::sqlx_api::source("aws-sdk-dynamodb").join("client");
+    let mut operations: Vec<String> = std::fs::read_dir(client)
+        .expect("the client's files")
+        .map(|file| file.expect("a file").path())
+        .filter_map(|file| Some(file.file_stem()?.to_str()?.to_owned()))
+        .filter(|name| !name.starts_with("customize"))
+        .collect();
+    operations.sort();
+    let mut ours = super::rules::CLIENT_OPERATIONS.to_vec();
+    ours.sort_unstable();
+    assert_eq!(operations, ours);
+}

@@ -1,9 +1,9 @@
 //! The walk of a `Guard<DynamoDb>` fn's body: judges every use of the guard and expands each
 //! request in place. One walk does both, so what is judged is exactly what is expanded.
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use syn::visit_mut::{self, VisitMut};
-use syn::{Block, Expr, ExprMethodCall, Ident, Item, Macro};
+use syn::{Block, Expr, ExprMethodCall, ExprPath, Ident, Item, Macro};
 
 use super::Tables;
 use super::chain::{self, Chain};
@@ -11,15 +11,24 @@ use super::request;
 use super::rules;
 use crate::ctxt::Ctxt;
 
-/// Expands every request of `block`; every error goes to `cx`.
-pub fn body(block: &mut Block, guard: &Ident, tables: &Tables<'_>, cx: &Ctxt) {
-    Walker { guard, tables, cx }.visit_block_mut(block);
+/// Expands every request of `block`; every error goes to `cx`. `true` when a call was
+/// wrapped in a probe (`probe`), which needs the runtime's `Pass` in scope.
+pub fn body(block: &mut Block, guard: &Ident, tables: &Tables<'_>, cx: &Ctxt) -> bool {
+    let mut walker = Walker {
+        guard,
+        tables,
+        cx,
+        probed: false,
+    };
+    walker.visit_block_mut(block);
+    walker.probed
 }
 
 struct Walker<'a> {
     guard: &'a Ident,
     tables: &'a Tables<'a>,
     cx: &'a Ctxt,
+    probed: bool,
 }
 
 impl Walker<'_> {
@@ -34,7 +43,7 @@ impl Walker<'_> {
         if !self.is_guard(&chain.base) {
             self.visit_expr_mut(&mut chain.base);
             self.visit_args(&mut chain.calls);
-            return chain.fold();
+            return self.elsewhere(chain);
         }
         let first = &chain.calls[0];
         let plain = first.args.is_empty() && first.turbofish.is_none();
@@ -45,6 +54,60 @@ impl Walker<'_> {
         }
         self.visit_args(&mut chain.calls);
         chain.fold()
+    }
+
+    /// A chain on anything but the guard: each call named as an operation of the client is
+    /// confirmed by type not to be a request (on the application's own client, it would go
+    /// without the owner's condition).
+    fn elsewhere(&mut self, chain: Chain) -> Expr {
+        let Chain { base, calls } = chain;
+        calls.into_iter().fold(base, |receiver, mut call| {
+            *call.receiver = receiver;
+            let name = call.method.to_string();
+            if name == rules::SEND_WITH {
+                self.cx
+                    .spanned(&call.method, rules::other_client("`.send_with(..)`"));
+            }
+            let span = call.method.span();
+            let call = Expr::MethodCall(call);
+            if rules::CLIENT_OPERATIONS.contains(&name.as_str()) {
+                self.probed = true;
+                probe(call, span)
+            } else {
+                call
+            }
+        })
+    }
+
+    /// `Client::delete_item(&client)`, `Client::delete_item` taken as a value, and the same
+    /// of `send_with`: `true` when `expr` was one (and is handled).
+    fn through_path(&mut self, expr: &mut Expr) -> bool {
+        if let Expr::Call(call) = expr
+            && let Expr::Path(func) = &*call.func
+            && let Some(name) = operation_path(func)
+        {
+            let span = name.span();
+            if name == rules::SEND_WITH {
+                self.cx
+                    .spanned(func, rules::other_client(&format!("`{name}`")));
+            }
+            for arg in &mut call.args {
+                self.visit_expr_mut(arg);
+            }
+            *expr = probe(std::mem::replace(expr, chain::hole()), span);
+            self.probed = true;
+            return true;
+        }
+        if let Expr::Path(path) = expr
+            && let Some(name) = operation_path(path)
+        {
+            self.cx.spanned(
+                &*path,
+                rules::other_client(&format!("`{name}` taken as a value")),
+            );
+            return true;
+        }
+        false
     }
 
     fn request(&mut self, mut chain: Chain) -> Expr {
@@ -72,6 +135,15 @@ impl Walker<'_> {
         for (at, token) in tokens.iter().enumerate() {
             match token {
                 TokenTree::Group(group) => self.tokens(group.stream()),
+                TokenTree::Ident(ident) if sends(ident, &tokens[at + 1..]) => {
+                    self.cx.spanned(
+                        ident,
+                        rules::other_client(&format!(
+                            "`{ident}(..)` inside another macro, where its type cannot be \
+                             confirmed,"
+                        )),
+                    );
+                }
                 TokenTree::Ident(ident)
                     if ident == self.guard && !reads_caller(&tokens[at + 1..]) =>
                 {
@@ -86,6 +158,37 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// `name(` where `name` is an operation of the client or `send_with`.
+fn sends(name: &Ident, after: &[TokenTree]) -> bool {
+    let name = name.to_string();
+    (rules::CLIENT_OPERATIONS.contains(&name.as_str()) || name == rules::SEND_WITH)
+        && matches!(after.first(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
+}
+
+/// The last segment of a path through a type or trait (`Client::delete_item`,
+/// `<C as X>::query`) when it names an operation of the client or `send_with`.
+fn operation_path(path: &ExprPath) -> Option<&Ident> {
+    if path.path.segments.len() < 2 && path.qself.is_none() {
+        return None;
+    }
+    let name = &path.path.segments.last()?.ident;
+    let text = name.to_string();
+    (rules::CLIENT_OPERATIONS.contains(&text.as_str()) || text == rules::SEND_WITH).then_some(name)
+}
+
+/// `expr`, confirmed by type not to be a request of the SDK: the check's error sits on `span`.
+fn probe(expr: Expr, span: Span) -> Expr {
+    let checked = Ident::new("__guarded_checked", span);
+    let probe = quote::quote_spanned!(span=> ::guarded::__private::dynamo::Probe);
+    let call = syn::ExprCall {
+        attrs: Vec::new(),
+        func: Box::new(syn::parse_quote!(#probe)),
+        paren_token: syn::token::Paren(span),
+        args: std::iter::once(expr).collect(),
+    };
+    syn::parse_quote_spanned!(span=> #call.#checked())
 }
 
 /// Whether the tokens after the guard are `.subject()` or `.claims()`.
@@ -108,7 +211,7 @@ impl VisitMut for Walker<'_> {
                 *expr = other;
                 if self.is_guard(expr) {
                     self.cx.spanned(&*expr, rules::other_use());
-                } else {
+                } else if !self.through_path(expr) {
                     visit_mut::visit_expr_mut(self, expr);
                 }
             }

@@ -32,6 +32,7 @@ mod checked;
 mod condition;
 mod error;
 mod ops;
+mod other;
 mod state;
 mod transact;
 pub mod unguarded;
@@ -41,6 +42,7 @@ use aws_sdk_dynamodb::Client;
 pub use check::{Check, Claim, Grants, Source};
 pub use error::DynamoError;
 pub use ops::{delete_item, get_item, put_item, query, scan, update_item};
+pub use other::{OnTheGuardsClient, Pass, Probe, Request};
 pub use state::{Named, Order, State, Value};
 pub use transact::transact_write_items;
 

@@ -37,12 +37,7 @@ pub async fn transact_write_items<C: GuardClaims, A>(
     let items = builder.get_transact_items().clone().unwrap_or_default();
     let mut transaction = Transaction::default();
     for mut item in items {
-        let free = name(&item).is_some_and(|n| unguarded.iter().any(|u| u.name == n));
-        let part = if free {
-            Part::Unguarded
-        } else {
-            Part::Guarded(condition(&mut item, tables, claims.subject())?)
-        };
+        let part = part(&mut item, tables, unguarded, claims.subject())?;
         transaction.push(item, part);
     }
     for check in valid {
@@ -51,6 +46,37 @@ pub async fn transact_write_items<C: GuardClaims, A>(
             .await?;
     }
     Ok(transaction.send_as(builder, &claims).await?)
+}
+
+/// One item of the transaction, conditioned unless its table is `unguarded`.
+fn part<'t>(
+    item: &mut TransactWriteItem,
+    tables: &'t [Table],
+    unguarded: &[Unguarded],
+    subject: &AttributeValue,
+) -> Result<Part<'t>, Error> {
+    // The condition goes on one request, and the table that decides whether the item is
+    // guarded is one request's: an item holding two would send the other as written.
+    let requests = [
+        item.update.is_some(),
+        item.delete.is_some(),
+        item.put.is_some(),
+        item.condition_check.is_some(),
+    ];
+    let count = requests.iter().filter(|r| **r).count();
+    if count != 1 {
+        return Err(DynamoError::refused(format!(
+            "a transaction item holding {count} requests: give each put, update, delete or \
+             condition check its own `TransactWriteItem`"
+        ))
+        .into());
+    }
+    let free = name(item).is_some_and(|n| unguarded.iter().any(|u| u.name == n));
+    Ok(if free {
+        Part::Unguarded
+    } else {
+        Part::Guarded(condition(item, tables, subject)?)
+    })
 }
 
 /// The table an item names.
@@ -151,7 +177,7 @@ mod tests {
     use super::*;
     use crate::Deny;
     use crate::dynamo::{Named, State, Value};
-    use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Update};
+    use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, Update};
 
     const TABLE: Table = Table {
         name: "items",
@@ -217,6 +243,56 @@ mod tests {
         assert_eq!(
             check,
             "(attribute_exists(id)) AND #guarded_owner = :guarded_subject"
+        );
+    }
+
+    #[test]
+    fn an_item_holding_more_than_one_request_is_refused() {
+        let alice = AttributeValue::S("alice".into());
+        let free = [Unguarded {
+            name: "audit",
+            valid: &[],
+        }];
+        let update = |table: &str| {
+            Update::builder()
+                .table_name(table)
+                .set_key(Some(key()))
+                .update_expression("SET title = :t")
+                .build()
+                .unwrap()
+        };
+        let put = Put::builder()
+            .table_name("items")
+            .set_item(Some(key()))
+            .build()
+            .unwrap();
+        let delete = Delete::builder()
+            .table_name("items")
+            .set_key(Some(key()))
+            .build()
+            .unwrap();
+        let items = [
+            TransactWriteItem::builder()
+                .put(put.clone())
+                .update(update("items"))
+                .build(),
+            // The first request's table is unguarded: the second must not go as written.
+            TransactWriteItem::builder()
+                .update(update("audit"))
+                .delete(delete.clone())
+                .build(),
+            TransactWriteItem::builder().build(),
+        ];
+        for mut item in items {
+            let refused = part(&mut item, &[TABLE], &free, &alice);
+            assert!(refused.is_err(), "{item:?}");
+        }
+        let mut one = TransactWriteItem::builder().put(put).build();
+        assert!(part(&mut one, &[TABLE], &free, &alice).is_ok());
+        let put = one.put.expect("the put");
+        assert!(
+            put.condition_expression
+                .is_some_and(|c| c.contains("#guarded_owner"))
         );
     }
 }

@@ -211,3 +211,32 @@ pub async fn rename_and_create(
         .await?;
     Ok(())
 }
+
+/// A search of the app's, with a method named like an operation of the client.
+pub struct Search {
+    /// The title searched for.
+    pub title: String,
+}
+
+impl Search {
+    /// The title searched for.
+    pub fn query(&self) -> &str {
+        &self.title
+    }
+}
+
+/// How many of the caller's items have the search's title: `search.query()` is not the
+/// client's `query`, and compiles.
+#[guarded(owner = "items.owner_id")]
+pub async fn titled(guard: Guard<DynamoDb>, search: &Search) -> Result<usize, Error> {
+    let output = guard
+        .client()
+        .scan()
+        .table_name("items")
+        .filter_expression("title = :title")
+        .expression_attribute_values(":title", s(search.query()))
+        .consistent_read(true)
+        .send()
+        .await?;
+    Ok(output.items().len())
+}
