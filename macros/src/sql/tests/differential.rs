@@ -11,6 +11,12 @@
 //! `GUARDED_TEST_MYSQL` hold URLs. `GUARDED_DIFF_CASES` sets the count per backend (200 by
 //! default; `scripts/differential` runs 10 000), `GUARDED_DIFF_SEED` the seed (printed).
 //!
+//! The policy runs (`differential_policy_*`, 3 500 cases per backend) guard the same
+//! statements under a policy with a read, an update and a delete grant, `[token] valid` and a
+//! named condition ([`POLICY`]); the twin writes each reference's policy by hand for its
+//! operation (a write that returns its rows must also be readable), and one case in ten runs
+//! with a revoked token.
+//!
 //! A form marked with a class of issue 11 (the second field of a `Form`) is generated only
 //! with `GUARDED_SOUNDNESS_PENDING=1`, so a known difference can wait for its fix in CI.
 
@@ -180,6 +186,18 @@ struct Gen<'a> {
     numbered: bool,
     /// Numbers of the integer parameters so far, which a later placeholder may reuse.
     ints: Vec<usize>,
+    /// Under [`POLICY`]: the twin writes each reference's whole policy by hand, with this
+    /// token id.
+    policy: Option<&'static str>,
+}
+
+/// What a reference's predicate is for, which picks the policy's grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Read,
+    /// An UPDATE's or DELETE's target; `returning` when the statement returns its rows, which
+    /// then must be readable too.
+    Write(Write, bool),
 }
 
 impl Gen<'_> {
@@ -313,12 +331,52 @@ impl Gen<'_> {
         forms[self.rng.below(forms.len())]
     }
 
-    /// The hand-written predicate: byte-exact, as the guard promises.
+    /// The hand-written predicate of a read: byte-exact, as the guard promises.
     fn pred(&self, q: &str) -> String {
+        self.pred_as(q, Op::Read)
+    }
+
+    /// `column = 'value'`, byte for byte on every backend.
+    fn exact(&self, column: &str, value: &str) -> String {
         match self.dialect {
-            Dialect::MySql => format!("CAST({q}.owner_id AS BINARY) = '{SUBJECT}'"),
-            _ => format!("{q}.owner_id = '{SUBJECT}'"),
+            Dialect::MySql => format!("CAST({column} AS BINARY) = '{value}'"),
+            _ => format!("{column} = '{value}'"),
         }
+    }
+
+    /// The hand-written predicate of `op` on the row named `q`: the owner alone, or under
+    /// [`POLICY`] the owner or the operation's grant, the token's validity and the named
+    /// condition of updates, each written out as a reviewer would.
+    fn pred_as(&self, q: &str, op: Op) -> String {
+        let owner = self.exact(&format!("{q}.owner_id"), SUBJECT);
+        let Some(jti) = self.policy else {
+            return owner;
+        };
+        let user = self.exact("s.user_id", SUBJECT);
+        let read = format!("EXISTS (SELECT 1 FROM shares s WHERE s.item_id = {q}.id AND {user})");
+        let grant = match op {
+            Op::Read => read.clone(),
+            Op::Write(Write::Update, _) => format!(
+                "EXISTS (SELECT 1 FROM shares s WHERE s.item_id = {q}.id AND {user} AND s.can_write = 1)"
+            ),
+            Op::Write(Write::Delete, _) => format!(
+                "EXISTS (SELECT 1 FROM admins m WHERE m.item_id = {q}.id AND {})",
+                self.exact("m.user_id", SUBJECT)
+            ),
+        };
+        let grant = match op {
+            Op::Write(_, true) => format!("({grant} AND {read})"),
+            _ => grant,
+        };
+        let valid = format!(
+            "NOT EXISTS (SELECT 1 FROM revoked r WHERE {})",
+            self.exact("r.jti", jti)
+        );
+        let named = match op {
+            Op::Write(Write::Update, _) => format!(" AND {q}.title <> 'it''s'"),
+            _ => String::new(),
+        };
+        format!("(({owner} OR {grant}) AND {valid}{named})")
     }
 
     fn case(mut self) -> Case {
@@ -537,7 +595,7 @@ impl Gen<'_> {
 
     fn update(&mut self) -> (String, String, bool) {
         let (r, q) = self.item_ref(Some(Write::Update));
-        let pred = self.pred(q);
+        let pred = self.pred_as(q, Op::Write(Write::Update, false));
         let value = if self.rng.chance(50) {
             self.literal().to_owned()
         } else {
@@ -558,6 +616,7 @@ impl Gen<'_> {
             String::new()
         };
         let returning = self.returning(Write::Update);
+        let pred = self.pred_as(q, Op::Write(Write::Update, !returning.is_empty()));
         let tail = self.tail_comment();
         (
             format!("UPDATE {r} SET title = {value} WHERE {c0}{cond}{limit}{returning}{tail}"),
@@ -583,7 +642,7 @@ impl Gen<'_> {
     /// PostgreSQL: the DELETE inside a data-modifying CTE.
     fn delete_in_cte(&mut self) -> (String, String, bool) {
         let (r, q) = self.item_ref(Some(Write::Delete));
-        let pred = self.pred(q);
+        let pred = self.pred_as(q, Op::Write(Write::Delete, true));
         let cond = self.cond(q, 0);
         (
             format!(
@@ -629,7 +688,7 @@ impl Gen<'_> {
             _ if matches!(self.dialect, Dialect::MySql) => self.update(),
             _ => {
                 let (id, lit) = (self.id(), self.literal());
-                let pred = self.pred("items");
+                let pred = self.pred_as("items", Op::Write(Write::Update, false));
                 (
                     format!(
                         "INSERT INTO items (id, title) VALUES ({id}, {lit}) ON CONFLICT (id) DO UPDATE SET title = excluded.title"
@@ -648,7 +707,7 @@ impl Gen<'_> {
             return self.delete_in_cte();
         }
         let (r, q) = self.item_ref(Some(Write::Delete));
-        let pred = self.pred(q);
+        let pred = self.pred_as(q, Op::Write(Write::Delete, false));
         if self.rng.chance(15) {
             return (
                 format!("DELETE FROM {r}"),
@@ -664,6 +723,7 @@ impl Gen<'_> {
             String::new()
         };
         let returning = self.returning(Write::Delete);
+        let pred = self.pred_as(q, Op::Write(Write::Delete, !returning.is_empty()));
         let tail = self.tail_comment();
         (
             format!("DELETE FROM {r} WHERE {c0}{cond}{limit}{returning}{tail}"),
@@ -899,18 +959,86 @@ fn case_count() -> usize {
         .map_or(200, |n| n.parse().expect("GUARDED_DIFF_CASES is a count"))
 }
 
-async fn differential(dialect: Dialect, label: &str) {
+/// Under the policy: 3 500 per backend (some 3 000 of them accepted and compared) unless
+/// `GUARDED_DIFF_CASES` says otherwise.
+fn policy_case_count() -> usize {
+    std::env::var("GUARDED_DIFF_CASES")
+        .map_or(3500, |n| n.parse().expect("GUARDED_DIFF_CASES is a count"))
+}
+
+/// The policy the policy runs apply: a share grants reads (and updates when it says so), a
+/// per-item administrator grants deletes, a revoked token reads and writes nothing, and an
+/// item titled `it's` refuses updates.
+const POLICY: [&str; 5] = [
+    "EXISTS (SELECT 1 FROM shares s WHERE s.item_id = items.id AND s.user_id = :sub)",
+    "EXISTS (SELECT 1 FROM shares s WHERE s.item_id = items.id AND s.user_id = :sub AND s.can_write = 1)",
+    "EXISTS (SELECT 1 FROM admins m WHERE m.item_id = items.id AND m.user_id = :sub)",
+    "NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = :jti)",
+    "items.title <> 'it''s'",
+];
+
+/// The tables the policy reads, with rows that a folding collation would confuse with the
+/// subject's (`ALICE`, `alice `): only `alice`'s count.
+async fn seed_policy(db: &mut Db, dialect: Dialect) {
+    let text = if dialect == Dialect::MySql {
+        "VARCHAR(100)"
+    } else {
+        "TEXT"
+    };
+    for sql in [
+        format!("CREATE TABLE shares (item_id BIGINT NOT NULL, user_id {text} NOT NULL, can_write INT NOT NULL)"),
+        format!("CREATE TABLE admins (item_id BIGINT NOT NULL, user_id {text} NOT NULL)"),
+        format!("CREATE TABLE revoked (jti {text} NOT NULL)"),
+        "INSERT INTO shares VALUES (2, 'alice', 1), (6, 'alice', 0), (4, 'ALICE', 1), (8, 'alice ', 1)".into(),
+        "INSERT INTO admins VALUES (6, 'alice'), (8, 'ALICE'), (2, 'Alice')".into(),
+        "INSERT INTO revoked VALUES ('j-gone')".into(),
+    ] {
+        db.execute(sql).await;
+    }
+}
+
+fn policy_rule(text: &str) -> crate::sql::Rule {
+    crate::sql::Rule::parse(text, Some("items")).unwrap_or_else(|e| panic!("{text}: {}", e.message))
+}
+
+/// `with_policy`: under [`POLICY`], with its twin written by hand; else the owner alone.
+async fn differential(dialect: Dialect, label: &str, with_policy: bool) {
     let Some((mut db, cleanup)) = open(dialect).await else {
         return;
     };
+    if with_policy {
+        seed_policy(&mut db, dialect).await;
+    }
     let seed = seed();
-    let cases = case_count();
+    let cases = if with_policy {
+        policy_case_count()
+    } else {
+        case_count()
+    };
     let pending = pending_enabled();
-    let owners = [super::owner("items", "owner_id")];
+    let [read, update, delete, valid, named] = POLICY.map(policy_rule);
+    let owners = [if with_policy {
+        crate::sql::Owner {
+            grants: crate::sql::Grants {
+                read: Some(read),
+                update: Some(update),
+                update_columns: None,
+                delete: Some(delete),
+            },
+            named: vec![crate::sql::Named {
+                code: "quoted".into(),
+                update: Some(named),
+                delete: None,
+            }],
+            ..super::owner("items", "owner_id")
+        }
+    } else {
+        super::owner("items", "owner_id")
+    }];
     let policy = Policy {
         owners: &owners,
         unguarded: &[],
-        valid: None,
+        valid: with_policy.then_some(&valid),
     };
     let (mut refused, mut compared, mut invalid, mut mattered) = (0, 0, 0, 0);
     for index in 0..cases {
@@ -918,6 +1046,7 @@ async fn differential(dialect: Dialect, label: &str) {
         let case_seed = seed.wrapping_add(u64::try_from(index).expect("small"));
         let mut rng = Rng(case_seed);
         let numbered = matches!(dialect, Dialect::Sqlite) && rng.chance(30);
+        let jti = if rng.chance(10) { "j-gone" } else { "j-live" };
         let case = Gen {
             rng: &mut rng,
             dialect,
@@ -925,6 +1054,7 @@ async fn differential(dialect: Dialect, label: &str) {
             binds: Vec::new(),
             numbered,
             ints: Vec::new(),
+            policy: with_policy.then_some(jti),
         }
         .case();
         let Ok(analysis) = analyse(&case.sql, dialect, &policy) else {
@@ -937,6 +1067,7 @@ async fn differential(dialect: Dialect, label: &str) {
             .map(|bind| match bind {
                 Bind::User(i) => case.binds[*i].clone(),
                 Bind::Subject => Value::Text(SUBJECT.into()),
+                Bind::Claim(crate::sql::Claim::Jti) => Value::Text(jti.into()),
                 Bind::Claim(claim) => unreachable!("no policy condition binds {claim:?}"),
             })
             .collect();
@@ -973,15 +1104,30 @@ async fn differential(dialect: Dialect, label: &str) {
 
 #[tokio::test]
 async fn differential_sqlite() {
-    differential(Dialect::Sqlite, "sqlite").await;
+    differential(Dialect::Sqlite, "sqlite", false).await;
 }
 
 #[tokio::test]
 async fn differential_postgres() {
-    differential(Dialect::Postgres, "postgres").await;
+    differential(Dialect::Postgres, "postgres", false).await;
 }
 
 #[tokio::test]
 async fn differential_mariadb() {
-    differential(Dialect::MySql, "mariadb").await;
+    differential(Dialect::MySql, "mariadb", false).await;
+}
+
+#[tokio::test]
+async fn differential_policy_sqlite() {
+    differential(Dialect::Sqlite, "policy sqlite", true).await;
+}
+
+#[tokio::test]
+async fn differential_policy_postgres() {
+    differential(Dialect::Postgres, "policy postgres", true).await;
+}
+
+#[tokio::test]
+async fn differential_policy_mariadb() {
+    differential(Dialect::MySql, "policy mariadb", true).await;
 }
