@@ -1,16 +1,19 @@
-//! The walk of a guarded fn's body: finds every statement, judges every call that can run
-//! SQL, and records what it found in the model. It reads the body and changes nothing; the
-//! expansion (`replace.rs`) meets the same statements in the same order.
+//! The walk of a guarded fn's body, the one place statements are recognised: it judges every
+//! call that can run SQL, lifts each statement run on the guard out of the body into the
+//! model (leaving a hole the expansion fills by index, `replace.rs`), and makes each statement
+//! run elsewhere confirm its constructor by type where it stands. The body it walks is a copy:
+//! on an error, the fn is emitted as written.
 
 use proc_macro2::Span;
-use syn::visit::{self, Visit};
+use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, ExprMethodCall, Macro};
 
 use crate::check;
 use crate::ctxt::Ctxt;
 use crate::executors::{self, Judge, Judged};
-use crate::model::{Env, OnGuard, Runs, Statement};
+use crate::model::{Env, OnGuard, Statement, hole};
 use crate::returns;
+use crate::site;
 use crate::sites::{self, Chain, Root, RootKind};
 
 /// What the walk found.
@@ -19,8 +22,8 @@ pub struct Walked {
     pub hidden_return: bool,
 }
 
-/// Walks `block`; every error goes to `cx`.
-pub fn walk(block: &Block, env: &Env<'_>, cx: &Ctxt) -> Walked {
+/// Walks `block`, lifting its statements on the guard out of it; every error goes to `cx`.
+pub fn walk(block: &mut Block, env: &Env<'_>, cx: &Ctxt) -> Walked {
     let mut walker = Walker {
         judge: Judge { env, cx },
         found: Walked {
@@ -31,7 +34,7 @@ pub fn walk(block: &Block, env: &Env<'_>, cx: &Ctxt) -> Walked {
         closures: 0,
         moved: None,
     };
-    walker.visit_block(block);
+    walker.visit_block_mut(block);
     walker.found
 }
 
@@ -55,12 +58,20 @@ impl Walker<'_> {
         self.judge.cx
     }
 
-    /// An executor call on a recognised root: judged, and recorded when allowed.
-    fn statement(&mut self, call: &ExprMethodCall, chain: &Chain) {
-        let on_guard = self.env().is_guard(chain.executor());
+    /// An executor call on a recognised root at `expr`: judged; lifted into the model when
+    /// it runs on the guard, its constructor confirmed in place when it runs elsewhere.
+    fn statement(&mut self, expr: &mut Expr) {
+        let Expr::MethodCall(call) = expr else {
+            unreachable!("a statement is a method call")
+        };
+        let on_guard =
+            matches!(Chain::of(call), Some(Ok(chain)) if self.env().is_guard(chain.executor()));
         // On the guard the expansion rebuilds the statement from its values, so those are
         // walked; off it the user's whole expression stays, executor included.
         self.visit_values(call, on_guard);
+        let Some(Ok(chain)) = Chain::of(call) else {
+            unreachable!("walking its values keeps a chain a chain")
+        };
         if !on_guard {
             // Off the guard the macro's arguments stay inside its tokens.
             self.note_macro_args(&chain.root);
@@ -80,47 +91,43 @@ impl Walker<'_> {
             ));
         }
         let tells_forbidden = self.env().tells_forbidden;
-        if let Err(e) = check::statement(chain, &analyses, on_guard, tells_forbidden) {
+        if let Err(e) = check::statement(&chain, &analyses, on_guard, tells_forbidden) {
             return self.cx().push(e);
         }
-        let runs = if on_guard {
-            Runs::OnGuard(Box::new(OnGuard {
-                returns: returns::leaves_fn(chain.user_exprs()),
-                repeated: self.repeated > 0,
-                analyses,
-            }))
-        } else {
-            Runs::Elsewhere
+        if !on_guard {
+            return site::confirm_root(expr);
+        }
+        let site = OnGuard {
+            returns: returns::leaves_fn(chain.user_exprs()),
+            repeated: self.repeated > 0,
+            analyses,
         };
-        self.record(chain.root.sql(), runs);
-    }
-
-    fn record(&mut self, sql: &syn::LitStr, runs: Runs) {
-        self.found.statements.push(Statement {
-            sql: sql.clone(),
-            runs,
-        });
+        let index = self.found.statements.len();
+        let expr = std::mem::replace(expr, hole(index));
+        self.found.statements.push(Statement { expr, site });
     }
 
     /// The arguments of the method calls of a chain; the executor call's too unless the
     /// statement runs on the guard.
-    fn visit_values(&mut self, call: &ExprMethodCall, on_guard: bool) {
-        let mut cursor = Some(call);
-        let mut first = true;
-        while let Some(call) = cursor {
-            if !(first && on_guard) {
-                for arg in &call.args {
-                    self.visit_expr(arg);
-                }
+    fn visit_values(&mut self, call: &mut ExprMethodCall, on_guard: bool) {
+        if !on_guard {
+            for arg in &mut call.args {
+                self.visit_expr_mut(arg);
             }
-            first = false;
-            cursor = sites::inner_call(&call.receiver);
+        }
+        let mut cursor = sites::inner_call_mut(&mut call.receiver);
+        while let Some(call) = cursor {
+            for arg in &mut call.args {
+                self.visit_expr_mut(arg);
+            }
+            cursor = sites::inner_call_mut(&mut call.receiver);
         }
     }
 
-    /// A root that is not run in the same expression: recorded when allowed.
-    fn detached(&mut self, kind: RootKind) {
-        match kind {
+    /// A root that is not run in the same expression at `expr`: its constructor confirmed in
+    /// place when allowed.
+    fn detached(&mut self, expr: &mut Expr) {
+        match sites::root_kind(expr) {
             RootKind::Site(root) => {
                 self.note_macro_args(&root);
                 let verdict = self
@@ -128,7 +135,7 @@ impl Walker<'_> {
                     .analyse(root.sql())
                     .and_then(|analyses| check::detached(&root, analyses.facts()));
                 match verdict {
-                    Ok(()) => self.record(root.sql(), Runs::Elsewhere),
+                    Ok(()) => site::confirm_root(expr),
                     Err(e) => self.cx().push(e),
                 }
             }
@@ -178,14 +185,14 @@ impl Walker<'_> {
     }
 
     /// Walks `expr` inside a loop, closure or block; `moved` is its `move` token, if any.
-    fn nested(&mut self, expr: &Expr, repeats: bool, closure: bool, moved: Option<Span>) {
+    fn nested(&mut self, expr: &mut Expr, repeats: bool, closure: bool, moved: Option<Span>) {
         let outer = self.moved;
         if moved.is_some() {
             self.moved = moved;
         }
         self.repeated += usize::from(repeats);
         self.closures += usize::from(closure);
-        visit::visit_expr(self, expr);
+        visit_mut::visit_expr_mut(self, expr);
         self.repeated -= usize::from(repeats);
         self.closures -= usize::from(closure);
         self.moved = outer;
@@ -201,21 +208,21 @@ fn sql_name_in(tokens: proc_macro2::TokenStream) -> Option<proc_macro2::Ident> {
     })
 }
 
-impl<'ast> Visit<'ast> for Walker<'_> {
-    fn visit_expr(&mut self, expr: &'ast Expr) {
+impl VisitMut for Walker<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
         match expr {
             Expr::MethodCall(call) => {
                 if let Some(found) = Chain::of(call) {
                     match found {
-                        Ok(chain) => self.statement(call, &chain),
+                        Ok(_) => self.statement(expr),
                         Err(e) => self.cx().push(e),
                     }
                     return;
                 }
                 if let Judged::Refused = self.judge.method_call(call) {
                     // One mistake, one error: only the arguments are walked further.
-                    for arg in &call.args {
-                        self.visit_expr(arg);
+                    for arg in &mut call.args {
+                        self.visit_expr_mut(arg);
                     }
                     return;
                 }
@@ -223,21 +230,20 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             Expr::Call(call) => {
                 // Its path names the method; only the arguments are the user's values.
                 if self.judge.ufcs_call(call) {
-                    for arg in &call.args {
-                        self.visit_expr(arg);
+                    for arg in &mut call.args {
+                        self.visit_expr_mut(arg);
                     }
                     return;
                 }
-                match sites::root_kind(expr) {
-                    RootKind::NotSql => {}
-                    kind => return self.detached(kind),
+                if !matches!(sites::root_kind(expr), RootKind::NotSql) {
+                    return self.detached(expr);
                 }
             }
-            Expr::Macro(mac) => {
-                return match sites::root_kind(expr) {
-                    RootKind::NotSql => self.foreign_macro(&mac.mac),
-                    kind => self.detached(kind),
-                };
+            Expr::Macro(_) => {
+                if let (RootKind::NotSql, Expr::Macro(mac)) = (sites::root_kind(expr), &*expr) {
+                    return self.foreign_macro(&mac.mac);
+                }
+                return self.detached(expr);
             }
             Expr::Path(path) => self.judge.path(path),
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
@@ -253,10 +259,10 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             }
             _ => {}
         }
-        visit::visit_expr(self, expr);
+        visit_mut::visit_expr_mut(self, expr);
     }
 
-    fn visit_stmt_macro(&mut self, mac: &'ast syn::StmtMacro) {
+    fn visit_stmt_macro_mut(&mut self, mac: &mut syn::StmtMacro) {
         self.note_macro_tokens(mac.mac.tokens.clone());
         let expr = Expr::Macro(syn::ExprMacro {
             attrs: mac.attrs.clone(),
@@ -278,12 +284,12 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         }
     }
 
-    fn visit_macro(&mut self, mac: &'ast Macro) {
+    fn visit_macro_mut(&mut self, mac: &mut Macro) {
         // A macro in a type or pattern: its tokens may still hide a `return`.
         self.note_macro_tokens(mac.tokens.clone());
     }
 
-    fn visit_item(&mut self, item: &'ast syn::Item) {
+    fn visit_item_mut(&mut self, item: &mut syn::Item) {
         // Nested items (fns, impls, consts) are not part of this fn's call: they get their own
         // #[guarded] if they take a guard, and a `const` holding SQL is refused where it is
         // run. A macro defined here is different: the walk cannot see what its calls expand

@@ -320,7 +320,7 @@ pub(crate) mod tests {
 
     /// The errors of a guarded fn's body on SQLite, guarding `items.owner_id`.
     pub(crate) fn errors(body: &str) -> Vec<String> {
-        let block: syn::Block = syn::parse_str(body).expect("block");
+        let mut block: syn::Block = syn::parse_str(body).expect("block");
         let guard = syn::Ident::new("guard", Span::call_site());
         let unguarded = Vec::new();
         let owners = [Owner::new("items", "owner_id")];
@@ -335,7 +335,7 @@ pub(crate) mod tests {
             },
         };
         let cx = Ctxt::new();
-        body::walk(&block, &env, &cx);
+        body::walk(&mut block, &env, &cx);
         match cx.check() {
             Ok(()) => Vec::new(),
             Err(e) => e.into_iter().map(|e| e.to_string()).collect(),

@@ -83,7 +83,8 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
             valid: file.as_ref().and_then(|f| f.rules.valid.as_ref()),
         },
     };
-    let walked = body::walk(&item.block, &env, cx);
+    let mut body = (*item.block).clone();
+    let walked = body::walk(&mut body, &env, cx);
     let valid = file.as_ref().and_then(|f| f.rules.valid.clone());
     Some(Model {
         guard,
@@ -91,6 +92,7 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
         backends,
         valid,
         policy_file: file.map(|f| f.path),
+        body,
         statements: walked.statements,
         hidden_return: walked.hidden_return,
     })
@@ -201,11 +203,7 @@ fn meta(name: &Ident, model: &Model, writes: bool) -> TokenStream {
 /// The fn with its body expanded and run inside the guard's scope.
 fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     let ItemFn {
-        attrs,
-        vis,
-        sig,
-        block,
-        ..
+        attrs, vis, sig, ..
     } = item;
     let guard = &model.guard.ident;
     let names = Names::new(guard);
@@ -214,7 +212,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     let track = track(model.policy_file.as_deref());
     let claims = claims(&model, guard, &names.ends, args.span);
     let validity = validity(&model, &names);
-    let mut block = *block;
+    let mut block = model.body;
     // The fn's braces keep the user's span: an item that ends in the macro's span reads as
     // generated, and rustc would then not warn when the fn is never used.
     let braces = block.brace_token.span.join();
@@ -222,7 +220,6 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
         &mut block,
         model.statements,
         &Replace {
-            guard,
             names: &names,
             shape,
             tells_forbidden: args.tells_forbidden,

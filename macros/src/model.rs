@@ -19,8 +19,9 @@ pub struct Model {
     pub owners: Vec<Owner>,
     /// The policy file they came from, if the crate has one.
     pub policy_file: Option<std::path::PathBuf>,
-    /// Every recognised statement of the body, in the order the walk met them (the order in
-    /// which the expansion meets them too).
+    /// The body, each statement run on the guard lifted out of it into `statements`.
+    pub body: syn::Block,
+    /// The statements run on the guard, indexed by their holes in `body`.
     pub statements: Vec<Statement>,
     /// A `return` of the fn sits inside another macro's tokens, where it cannot be rewritten.
     pub hidden_return: bool,
@@ -33,10 +34,7 @@ pub struct Model {
 impl Model {
     /// The statements run on the guard.
     pub fn on_guard(&self) -> impl Iterator<Item = &OnGuard> {
-        self.statements.iter().filter_map(|s| match &s.runs {
-            Runs::OnGuard(site) => Some(&**site),
-            Runs::Elsewhere => None,
-        })
+        self.statements.iter().map(|s| &s.site)
     }
 
     /// Whether some statement run on the guard writes.
@@ -68,20 +66,36 @@ impl Model {
     }
 }
 
-/// A recognised statement: a `sqlx::query*` call or macro with a literal the macro parsed.
+/// A statement run on the guard, lifted out of the body by the walk: the walk recognises it
+/// once, leaves a hole where it stood (see [`hole`]), and the expansion fills the hole by its
+/// index with the code made from this expression. Statements run elsewhere stay in place.
 pub struct Statement {
-    /// The user's literal, which the expansion checks it meets in the same order.
-    pub sql: LitStr,
-    pub runs: Runs,
+    /// The user's `sqlx::query*(..)...EXEC(&mut guard)` chain, holes for the statements of
+    /// its values.
+    pub expr: Expr,
+    pub site: OnGuard,
 }
 
-/// Where a statement runs.
-pub enum Runs {
-    /// On the guard: rewritten, and settled by the guard's outcome.
-    OnGuard(Box<OnGuard>),
-    /// On another executor, or built and run apart: it writes nothing and reads no guarded
-    /// table, and runs unchanged through sqlx's own constructor.
-    Elsewhere,
+/// The hole left where statement `index` stood.
+pub fn hole(index: usize) -> Expr {
+    let index = proc_macro2::Literal::usize_unsuffixed(index);
+    Expr::Verbatim(quote::quote!(__guarded_hole #index))
+}
+
+/// The index of the statement whose hole `expr` is.
+pub fn hole_index(expr: &Expr) -> Option<usize> {
+    let Expr::Verbatim(tokens) = expr else {
+        return None;
+    };
+    let mut tokens = tokens.clone().into_iter();
+    match (tokens.next(), tokens.next(), tokens.next()) {
+        (
+            Some(proc_macro2::TokenTree::Ident(name)),
+            Some(proc_macro2::TokenTree::Literal(index)),
+            None,
+        ) if name == "__guarded_hole" => index.to_string().parse().ok(),
+        _ => None,
+    }
 }
 
 /// A statement run on the guard.

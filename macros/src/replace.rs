@@ -1,5 +1,6 @@
-//! The expansion of the body, in one pass: each statement the walk recorded is replaced by its
-//! code, and in an inline body each `return` of the fn is rewritten to end through the scope.
+//! The expansion of the body, in one pass: each hole the walk left is filled, by its index,
+//! with the code of the statement it lifted out, and in an inline body each `return` of the
+//! fn is rewritten to end through the scope. Nothing here recognises a statement again.
 //!
 //! An inline body (`Shape::Single { inline: true }`) has no transaction to commit, so it runs
 //! in the fn itself rather than in an `async` block of its own: `?` leaves directly (nothing to
@@ -18,96 +19,74 @@ use proc_macro2::Span;
 use quote::quote_spanned;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Block, Expr, ExprMethodCall, ExprTry, Ident, LitStr};
+use syn::{Block, Expr, ExprTry, Ident};
 
 use crate::check::Shape;
-use crate::model::{Runs, Statement, is_guard};
+use crate::model::{Statement, hole_index};
 use crate::site::{self, Names};
-use crate::sites::{self, Chain, RootKind};
+use crate::sites::{self, Chain};
 
 /// What the pass needs besides the body.
 pub struct Replace<'a> {
-    pub guard: &'a Ident,
     pub names: &'a Names,
     pub shape: Shape,
     pub tells_forbidden: bool,
 }
 
-/// Expands `block`, whose statements the walk recorded in `statements`.
+/// Expands `block`, whose statements the walk lifted into `statements`.
 pub fn body(block: &mut Block, statements: Vec<Statement>, replace: &Replace<'_>) {
     let mut pass = Pass {
         replace,
-        statements: statements.into_iter(),
+        statements: statements.into_iter().map(Some).collect(),
         closures: 0,
     };
     pass.visit_block_mut(block);
     assert!(
-        pass.statements.next().is_none(),
-        "the expansion met fewer statements than the walk"
+        pass.statements.iter().all(Option::is_none),
+        "the expansion met fewer holes than the walk left"
     );
 }
 
 struct Pass<'a> {
     replace: &'a Replace<'a>,
-    statements: std::vec::IntoIter<Statement>,
+    /// The lifted statements, each taken when its hole is filled.
+    statements: Vec<Option<Statement>>,
     /// Closures and `async` blocks around the pass: a `return` there is not the fn's.
     closures: usize,
 }
 
 impl Pass<'_> {
-    /// The next statement the walk recorded, which must be the one at `sql`: the walk and
-    /// this pass recognise statements with the same functions, in the same order.
-    fn next(&mut self, sql: &LitStr) -> Runs {
-        let statement = self
+    /// Fills the hole of statement `index` at `expr`: the holes of its values first, then
+    /// the statement's own code.
+    fn fill(&mut self, expr: &mut Expr, index: usize) {
+        let Statement {
+            expr: mut lifted,
+            site,
+        } = self
             .statements
-            .next()
-            .expect("the expansion met more statements than the walk");
-        assert!(
-            statement.sql.value() == sql.value()
-                && format!("{:?}", statement.sql.span()) == format!("{:?}", sql.span()),
-            "the expansion met the statements in another order than the walk"
-        );
-        statement.runs
-    }
-
-    /// The arguments of the method calls of a chain; the executor call's too unless the
-    /// statement runs on the guard (the same values the walk visited).
-    fn visit_values(&mut self, call: &mut ExprMethodCall, on_guard: bool) {
-        if !on_guard {
-            for arg in &mut call.args {
-                self.visit_expr_mut(arg);
-            }
-        }
-        let mut cursor = sites::inner_call_mut(&mut call.receiver);
-        while let Some(call) = cursor {
-            for arg in &mut call.args {
-                self.visit_expr_mut(arg);
-            }
-            cursor = sites::inner_call_mut(&mut call.receiver);
-        }
-    }
-
-    /// A recognised statement at `expr`, run on the guard or not, with its literal `sql`.
-    fn statement(&mut self, expr: &mut Expr, on_guard: bool, sql: &LitStr) {
-        let Expr::MethodCall(call) = expr else {
-            unreachable!("a statement is a method call")
+            .get_mut(index)
+            .and_then(Option::take)
+            .expect("each hole is filled once");
+        let Expr::MethodCall(call) = &mut lifted else {
+            unreachable!("a lifted statement is a method call")
         };
-        self.visit_values(call, on_guard);
-        match self.next(sql) {
-            Runs::OnGuard(site) => {
-                // Read again: its values now hold their own expansion.
-                let Some(Ok(chain)) = Chain::of(call) else {
-                    unreachable!("a recorded statement")
-                };
-                let Replace {
-                    names,
-                    tells_forbidden,
-                    ..
-                } = self.replace;
-                *expr = site::on_guard(&chain, &site, names, *tells_forbidden);
+        // Its values, but not its executor (the guard, which the expansion replaces).
+        let mut cursor = sites::inner_call_mut(&mut call.receiver);
+        while let Some(inner) = cursor {
+            for arg in &mut inner.args {
+                self.visit_expr_mut(arg);
             }
-            Runs::Elsewhere => site::confirm_root(expr),
+            cursor = sites::inner_call_mut(&mut inner.receiver);
         }
+        let Some(Ok(chain)) = Chain::of(call) else {
+            unreachable!("a lifted statement is a chain")
+        };
+        let Replace {
+            names,
+            tells_forbidden,
+            ..
+        } = self.replace;
+        *expr = site::on_guard(&chain, &site, names, *tells_forbidden);
     }
 
     fn rewrite_return(&mut self, expr: &mut Expr) {
@@ -123,15 +102,13 @@ impl Pass<'_> {
         *expr = Expr::Verbatim(rewritten);
     }
 
-    /// Whether `try_` is `<statement on the guard>.await?`.
-    fn awaits_guard(&self, try_: &ExprTry) -> bool {
+    /// Whether `try_` is `<statement on the guard>.await?`: the hole of a lifted statement,
+    /// awaited.
+    fn awaits_guard(try_: &ExprTry) -> bool {
         let Expr::Await(awaited) = &*try_.expr else {
             return false;
         };
-        let Expr::MethodCall(call) = &*awaited.base else {
-            return false;
-        };
-        matches!(Chain::of(call), Some(Ok(chain)) if is_guard(chain.executor(), self.replace.guard))
+        hole_index(&awaited.base).is_some()
     }
 
     /// `<statement>.await?` as a `match` that ends the fn through its witness.
@@ -155,19 +132,12 @@ impl Pass<'_> {
 impl VisitMut for Pass<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         match expr {
-            Expr::MethodCall(call) => {
-                if let Some(Ok(chain)) = Chain::of(call) {
-                    let on_guard = is_guard(chain.executor(), self.replace.guard);
-                    return self.statement(expr, on_guard, chain.root.sql());
+            Expr::Verbatim(_) => {
+                if let Some(index) = hole_index(expr) {
+                    return self.fill(expr, index);
                 }
             }
-            Expr::Call(_) | Expr::Macro(_) => {
-                if let RootKind::Site(root) = sites::root_kind(expr) {
-                    self.next(root.sql());
-                    return site::confirm_root(expr);
-                }
-            }
-            Expr::Try(try_) if self.closures == 0 && self.awaits_guard(try_) => {
+            Expr::Try(try_) if self.closures == 0 && Self::awaits_guard(try_) => {
                 return self.rewrite_try(expr);
             }
             Expr::Return(_)
@@ -202,7 +172,6 @@ mod tests {
         let guard = Ident::new("guard", Span::call_site());
         let names = Names::new(&guard);
         let replace = Replace {
-            guard: &guard,
             names: &names,
             shape,
             tells_forbidden: false,

@@ -371,16 +371,6 @@ impl MacroArgs {
 
 /// The method call a chain continues with below `receiver`, through parentheses and the
 /// invisible groups of `macro_rules!`.
-pub fn inner_call(receiver: &Expr) -> Option<&ExprMethodCall> {
-    match receiver {
-        Expr::MethodCall(m) => Some(m),
-        Expr::Group(g) => inner_call(&g.expr),
-        Expr::Paren(p) => inner_call(&p.expr),
-        _ => None,
-    }
-}
-
-/// [`inner_call`], to change it.
 pub fn inner_call_mut(receiver: &mut Expr) -> Option<&mut ExprMethodCall> {
     match receiver {
         Expr::MethodCall(m) => Some(m),
