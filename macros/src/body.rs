@@ -1,8 +1,8 @@
 //! The walk of a guarded fn's body, the one place statements are recognised: it judges every
-//! call that can run SQL, lifts each statement run on the guard out of the body into the
-//! model (leaving a hole the expansion fills by index, `replace.rs`), and makes each statement
-//! run elsewhere confirm its constructor by type where it stands. The body it walks is a copy:
-//! on an error, the fn is emitted as written.
+//! other call that can run SQL, analyses each statement and lifts it out of the body into the
+//! model with what surrounds it (a loop, a `move`), leaving a hole; `check::statements` applies
+//! the statement rules to what it lifted, and the expansion fills each hole by its index
+//! (`replace.rs`). The body it walks is a copy: on an error, the fn is emitted as written.
 
 use proc_macro2::Span;
 use syn::visit_mut::{self, VisitMut};
@@ -58,8 +58,8 @@ impl Walker<'_> {
         self.judge.cx
     }
 
-    /// An executor call on a recognised root at `expr`: judged; lifted into the model when
-    /// it runs on the guard, its constructor confirmed in place when it runs elsewhere.
+    /// An executor call on a recognised root at `expr`: analysed and lifted into the model,
+    /// where `check::statements` judges it.
     fn statement(&mut self, expr: &mut Expr) {
         let Expr::MethodCall(call) = expr else {
             unreachable!("a statement is a method call")
@@ -80,23 +80,6 @@ impl Walker<'_> {
             Ok(analyses) => analyses,
             Err(e) => return self.cx().push(e),
         };
-        if let (true, Some(span)) = (on_guard, self.moved) {
-            // The fn ends its scope after the body; a block or closure that took it could
-            // not give it back.
-            return self.cx().push(syn::Error::new(
-                span,
-                "a statement on the guard cannot run inside a `move` closure or block: the \
-                 guard stays with the fn; drop `move` (capture values by reference) or run \
-                 the statement outside it",
-            ));
-        }
-        let tells_forbidden = self.env().tells_forbidden;
-        if let Err(e) = check::statement(&chain, &analyses, on_guard, tells_forbidden) {
-            return self.cx().push(e);
-        }
-        if !on_guard {
-            return site::confirm_root(expr);
-        }
         let site = OnGuard {
             returns: returns::leaves_fn(chain.user_exprs()),
             repeated: self.repeated > 0,
@@ -104,7 +87,13 @@ impl Walker<'_> {
         };
         let index = self.found.statements.len();
         let expr = std::mem::replace(expr, hole(index));
-        self.found.statements.push(Statement { expr, site });
+        self.found.statements.push(Statement {
+            expr,
+            site,
+            on_guard,
+            moved: self.moved,
+            errors_before: self.cx().mark(),
+        });
     }
 
     /// The arguments of the method calls of a chain; the executor call's too unless the

@@ -1,14 +1,47 @@
 //! The fail-closed rules: for one statement, given what the SQL analysis found, and for the
 //! whole fn, the shape its expansion takes.
 
+use crate::ctxt::Ctxt;
 use crate::exec::Exec;
-use crate::model::Model;
+use crate::model::{Model, Statement};
 use crate::sites::{Chain, Root};
 use crate::sql::{Analyses, Analysis};
 
 /// Statements the guard must run: they read the guarded table or write anything.
 pub fn needs_guard(analysis: &Analysis) -> bool {
     analysis.guarded || analysis.writes
+}
+
+/// The statement rules over the statements the walk lifted, each error to `cx`;
+/// `tells_forbidden` under `deny = 403`.
+pub fn statements(lifted: &[Statement], tells_forbidden: bool, cx: &Ctxt) {
+    // Last first: an error inserted among the walk's does not move the marks of the earlier.
+    for lifted in lifted.iter().rev() {
+        let syn::Expr::MethodCall(call) = &lifted.expr else {
+            unreachable!("a lifted statement is a method call")
+        };
+        let Some(Ok(chain)) = Chain::of(call) else {
+            unreachable!("a lifted statement is a chain")
+        };
+        if let (true, Some(span)) = (lifted.on_guard, lifted.moved) {
+            // The fn ends its scope after the body; a block or closure that took it could
+            // not give it back.
+            cx.insert(
+                lifted.errors_before,
+                syn::Error::new(
+                    span,
+                    "a statement on the guard cannot run inside a `move` closure or block: the \
+                 guard stays with the fn; drop `move` (capture values by reference) or run \
+                 the statement outside it",
+                ),
+            );
+            continue;
+        }
+        let each = &lifted.site.analyses;
+        if let Err(e) = statement(&chain, each, lifted.on_guard, tells_forbidden) {
+            cx.insert(lifted.errors_before, e);
+        }
+    }
 }
 
 /// A whole chain run on its executor; `on_guard` when that is the guard, `tells_forbidden`
@@ -218,4 +251,56 @@ pub fn shape(model: &Model, tells_forbidden: bool) -> Shape {
         && !model.carries_validity()
         && !conflicts;
     Shape::Single { inline }
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::Span;
+    use quote::ToTokens;
+
+    use crate::ctxt::Ctxt;
+    use crate::model::{Env, hole_index};
+    use crate::sql::{Backends, Dialect, Owner, Policy};
+
+    /// The walk lifts every statement and leaves a hole; the statement rules then run on what
+    /// it lifted, without the body.
+    #[test]
+    fn the_rules_run_on_the_lifted_statements() {
+        let mut block: syn::Block = syn::parse_str(
+            r#"{
+                sqlx::query("DELETE FROM items WHERE id = ?").bind(1).execute(&mut guard).await?;
+                sqlx::query("SELECT title FROM items").fetch_all(&pool).await?;
+                Ok(())
+            }"#,
+        )
+        .expect("block");
+        let guard = syn::Ident::new("guard", Span::call_site());
+        let owners = [Owner::new("items", "owner_id")];
+        let env = Env {
+            guard: &guard,
+            backends: Backends::One(Dialect::Sqlite),
+            policy: Policy {
+                owners: &owners,
+                unguarded: &[],
+                valid: None,
+            },
+        };
+        let cx = Ctxt::new();
+        let walked = crate::body::walk(&mut block, &env, &cx);
+        assert_eq!(walked.statements.len(), 2);
+        assert!(walked.statements[0].on_guard && !walked.statements[1].on_guard);
+        let body = block.to_token_stream().to_string();
+        assert!(!body.contains("sqlx"), "{body}");
+        assert_eq!(body.matches("__guarded_hole").count(), 2, "{body}");
+        let lifted = &walked.statements[1].expr;
+        assert!(hole_index(lifted).is_none());
+        super::statements(&walked.statements, false, &cx);
+        let errors = cx.check().expect_err("the read on the pool");
+        let messages: Vec<String> = errors.into_iter().map(|e| e.to_string()).collect();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].contains("execute it on the guard"),
+            "{messages:?}"
+        );
+    }
 }

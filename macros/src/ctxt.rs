@@ -28,6 +28,20 @@ impl Ctxt {
             .push(error);
     }
 
+    /// How many errors have been reported: where [`Ctxt::insert`] puts an error that belongs
+    /// at this point of the walk.
+    pub fn mark(&self) -> usize {
+        self.errors.borrow().as_ref().map_or(0, Vec::len)
+    }
+
+    /// Reports an error found later about something the walk met when `mark` errors had been
+    /// reported, so the errors read in the order of the source.
+    pub fn insert(&self, mark: usize, error: syn::Error) {
+        let mut errors = self.errors.borrow_mut();
+        let errors = errors.as_mut().expect("an error reported after the check");
+        errors.insert(mark.min(errors.len()), error);
+    }
+
     /// Reports `message` under `tokens`.
     pub fn spanned(&self, tokens: impl ToTokens, message: impl Display) {
         self.push(syn::Error::new_spanned(tokens, message));

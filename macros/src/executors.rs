@@ -326,7 +326,6 @@ pub(crate) mod tests {
         let owners = [Owner::new("items", "owner_id")];
         let env = Env {
             guard: &guard,
-            tells_forbidden: false,
             backends: Backends::One(Dialect::Sqlite),
             policy: Policy {
                 owners: &owners,
@@ -335,7 +334,8 @@ pub(crate) mod tests {
             },
         };
         let cx = Ctxt::new();
-        body::walk(&mut block, &env, &cx);
+        let walked = body::walk(&mut block, &env, &cx);
+        crate::check::statements(&walked.statements, false, &cx);
         match cx.check() {
             Ok(()) => Vec::new(),
             Err(e) => e.into_iter().map(|e| e.to_string()).collect(),

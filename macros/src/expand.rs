@@ -75,7 +75,6 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
     let (guard, backends) = signature?;
     let env = Env {
         guard: &guard.ident,
-        tells_forbidden: args.tells_forbidden,
         backends,
         policy: Policy {
             owners: &owners,
@@ -86,7 +85,7 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
     let mut body = (*item.block).clone();
     let walked = body::walk(&mut body, &env, cx);
     let valid = file.as_ref().and_then(|f| f.rules.valid.clone());
-    Some(Model {
+    let model = Model {
         guard,
         owners,
         backends,
@@ -95,7 +94,9 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
         body,
         statements: walked.statements,
         hidden_return: walked.hidden_return,
-    })
+    };
+    check::statements(&model.statements, args.tells_forbidden, cx);
+    Some(model)
 }
 
 /// The claims the policy's conditions bind, taken from the guard before the body runs; a

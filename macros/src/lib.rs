@@ -5,10 +5,10 @@
 //! `args` (the attribute) -> `signature` (the guard parameter, the dialect) -> `policy` (the
 //! guarded tables: the crate's `guarded.toml` and the attribute's `owner`) -> `body` (the
 //! one walk: finds every statement with `sites`, judges other calls that run SQL with
-//! `executors`, analyses each statement with `sql`, lifts the statements on the guard out of
-//! the body) -> `model` (all of it, as data, each statement owning its syntax) -> `check`
-//! (the fail-closed rules and the fn's shape) -> `replace` and `site` (the holes filled by
-//! index) -> `expand` (the fn around it). `exec` is the list of executor methods shared
+//! `executors`, analyses each statement with `sql`, lifts it out of the body) -> `model` (all
+//! of it, as data, each statement owning its syntax) -> `check` (the fail-closed rules on the
+//! lifted statements, and the fn's shape) -> `replace` and `site` (the holes filled by index)
+//! -> `expand` (the fn around it). `exec` is the list of executor methods shared
 //! with the runtime; `ctxt` collects every error; `fallback` is the error path; `shield` turns
 //! a panic into a compile error.
 //!

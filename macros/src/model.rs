@@ -34,7 +34,10 @@ pub struct Model {
 impl Model {
     /// The statements run on the guard.
     pub fn on_guard(&self) -> impl Iterator<Item = &OnGuard> {
-        self.statements.iter().map(|s| &s.site)
+        self.statements
+            .iter()
+            .filter(|s| s.on_guard)
+            .map(|s| &s.site)
     }
 
     /// Whether some statement run on the guard writes.
@@ -66,14 +69,22 @@ impl Model {
     }
 }
 
-/// A statement run on the guard, lifted out of the body by the walk: the walk recognises it
-/// once, leaves a hole where it stood (see [`hole`]), and the expansion fills the hole by its
-/// index with the code made from this expression. Statements run elsewhere stay in place.
+/// A statement lifted out of the body by the walk: the walk recognises it once and leaves a
+/// hole where it stood (see [`hole`]); `check::statements` judges it here; the expansion
+/// fills the hole by its index, with the code made from this expression (on the guard) or
+/// with the expression itself, its constructor confirmed by type (elsewhere).
 pub struct Statement {
-    /// The user's `sqlx::query*(..)...EXEC(&mut guard)` chain, holes for the statements of
-    /// its values.
+    /// The user's `sqlx::query*(..)...EXEC(executor)` chain, holes for the statements of its
+    /// values.
     pub expr: Expr,
     pub site: OnGuard,
+    /// It runs on the guard; else on another executor.
+    pub on_guard: bool,
+    /// The `move` of the innermost `move` closure or `async move` block around it.
+    pub moved: Option<proc_macro2::Span>,
+    /// How many errors the walk had reported when it lifted the statement: where an error
+    /// about it goes among them (`Ctxt::insert`).
+    pub errors_before: usize,
 }
 
 /// The hole left where statement `index` stood.
@@ -111,8 +122,6 @@ pub struct OnGuard {
 /// What judging a statement needs: the guard's name, the database and the owner policy.
 pub struct Env<'a> {
     pub guard: &'a Ident,
-    /// `deny = 403`: every statement that can deny must be able to tell 403 from 404.
-    pub tells_forbidden: bool,
     pub backends: Backends,
     pub policy: Policy<'a>,
 }

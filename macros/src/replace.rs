@@ -62,6 +62,8 @@ impl Pass<'_> {
         let Statement {
             expr: mut lifted,
             site,
+            on_guard,
+            ..
         } = self
             .statements
             .get_mut(index)
@@ -70,13 +72,24 @@ impl Pass<'_> {
         let Expr::MethodCall(call) = &mut lifted else {
             unreachable!("a lifted statement is a method call")
         };
-        // Its values, but not its executor (the guard, which the expansion replaces).
+        // Its values; its executor's only when that stays (not the guard, which the expansion
+        // replaces).
+        if !on_guard {
+            for arg in &mut call.args {
+                self.visit_expr_mut(arg);
+            }
+        }
         let mut cursor = sites::inner_call_mut(&mut call.receiver);
         while let Some(inner) = cursor {
             for arg in &mut inner.args {
                 self.visit_expr_mut(arg);
             }
             cursor = sites::inner_call_mut(&mut inner.receiver);
+        }
+        if !on_guard {
+            site::confirm_root(&mut lifted);
+            *expr = lifted;
+            return;
         }
         let Some(Ok(chain)) = Chain::of(call) else {
             unreachable!("a lifted statement is a chain")
@@ -104,11 +117,13 @@ impl Pass<'_> {
 
     /// Whether `try_` is `<statement on the guard>.await?`: the hole of a lifted statement,
     /// awaited.
-    fn awaits_guard(try_: &ExprTry) -> bool {
+    fn awaits_guard(&self, try_: &ExprTry) -> bool {
         let Expr::Await(awaited) = &*try_.expr else {
             return false;
         };
-        hole_index(&awaited.base).is_some()
+        hole_index(&awaited.base)
+            .and_then(|index| self.statements.get(index))
+            .is_some_and(|lifted| lifted.as_ref().is_some_and(|s| s.on_guard))
     }
 
     /// `<statement>.await?` as a `match` that ends the fn through its witness.
@@ -137,7 +152,7 @@ impl VisitMut for Pass<'_> {
                     return self.fill(expr, index);
                 }
             }
-            Expr::Try(try_) if self.closures == 0 && Self::awaits_guard(try_) => {
+            Expr::Try(try_) if self.closures == 0 && self.awaits_guard(try_) => {
                 return self.rewrite_try(expr);
             }
             Expr::Return(_)
