@@ -38,24 +38,9 @@ pub enum Site {
     Missing { at: usize },
 }
 
-const SELECT_ENDS: &[&str] = &[
-    "GROUP",
-    "HAVING",
-    "WINDOW",
-    "QUALIFY",
-    "ORDER",
-    "LIMIT",
-    "OFFSET",
-    "FETCH",
-    "FOR",
-    "LOCK",
-    "UNION",
-    "INTERSECT",
-    "EXCEPT",
-    "MINUS",
-    "RETURNING",
-    "INTO",
-];
+/// The clauses of a SELECT after its WHERE.
+const SELECT_CLAUSES: &[&str] = &["GROUP", "HAVING", "WINDOW", "QUALIFY"];
+/// Where a whole SELECT ends and its query goes on.
 const BODY_ENDS: &[&str] = &[
     "ORDER",
     "LIMIT",
@@ -123,13 +108,11 @@ impl Source<'_> {
         let within = || self.keyword(i, "GROUP") && i > 0 && self.keyword(i - 1, "WITHIN");
         let side_join =
             || self.keyword_in(i, &["LEFT", "RIGHT"]) && self.keyword_in(i + 1, &["JOIN", "OUTER"]);
+        let select_ends =
+            || (self.keyword_in(i, SELECT_CLAUSES) || self.keyword_in(i, BODY_ENDS)) && !within();
         match clause {
-            Clause::Select => (self.keyword_in(i, SELECT_ENDS) && !within()) || on_insert(),
-            Clause::Projection => {
-                self.keyword(i, "WHERE")
-                    || (self.keyword_in(i, SELECT_ENDS) && !within())
-                    || on_insert()
-            }
+            Clause::Select => select_ends() || on_insert(),
+            Clause::Projection => self.keyword(i, "WHERE") || select_ends() || on_insert(),
             Clause::Mutation => self.keyword_in(i, MUTATION_ENDS),
             Clause::Body => self.keyword_in(i, BODY_ENDS) || on_insert(),
             Clause::Brackets => false,
@@ -137,7 +120,7 @@ impl Source<'_> {
                 self.keyword_in(i, JOINS)
                     || side_join()
                     || matches!(self.toks[i].token, Token::Comma)
-                    || (self.keyword_in(i, SELECT_ENDS) && !within())
+                    || select_ends()
                     || on_insert()
             }
         }
