@@ -11,6 +11,7 @@
 //! the guarded tree, so the database runs the statement the guard analysed.
 
 mod from;
+mod grammar;
 mod hazards;
 mod inject;
 mod insert;

@@ -6,13 +6,18 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
 use super::Dialect;
+use super::grammar::Grammar;
 use super::lex::{self, Source};
 
+/// The grammar the guard parses `dialect` with (see `grammar.rs`).
 pub fn grammar(dialect: Dialect) -> &'static dyn dialect::Dialect {
+    static POSTGRES: Grammar<PostgreSqlDialect> = Grammar(PostgreSqlDialect {});
+    static MYSQL: Grammar<MySqlDialect> = Grammar(MySqlDialect {});
+    static SQLITE: Grammar<SQLiteDialect> = Grammar(SQLiteDialect {});
     match dialect {
-        Dialect::Postgres => &PostgreSqlDialect {},
-        Dialect::MySql => &MySqlDialect {},
-        Dialect::Sqlite => &SQLiteDialect {},
+        Dialect::Postgres => &POSTGRES,
+        Dialect::MySql => &MYSQL,
+        Dialect::Sqlite => &SQLITE,
     }
 }
 
@@ -75,9 +80,6 @@ fn readable(message: &str) -> String {
 fn hint(source: &Source<'_>, dialect: Dialect, message: &str) -> &'static str {
     if dialect == Dialect::Postgres && source.toks.iter().any(|t| t.token == Token::Question) {
         "; PostgreSQL placeholders are `$1`, `$2`, ..., not `?`"
-    } else if message.contains("found: CONFLICT") || message.contains("found: DUPLICATE") {
-        "; the parser reads `ON` right after a SELECT list as a column alias: end the SELECT \
-         with a WHERE (`SELECT .., .. WHERE true ON ...`)"
     } else if dialect == Dialect::Sqlite && message.contains("after IS") {
         "; write SQLite's `a IS b` as `a IS NOT DISTINCT FROM b`"
     } else {

@@ -136,6 +136,8 @@ fn inserts(dialect: Dialect, table: &str, key: &str, text: &str, int: Option<&st
             format!("INSERT INTO {table} ({cols}) SELECT MAX(?K){extra_select} WHERE true ON CONFLICT ({key}) DO UPDATE SET {update} = 'upserted'"),
             format!("INSERT INTO {table} ({cols}) VALUES (?K{extra_values}) ON CONFLICT ({key}) DO UPDATE SET {update} = 'upserted'"),
             format!("INSERT INTO {table} ({cols}) SELECT ?K{extra_select} WHERE true ON CONFLICT ({key}) DO NOTHING"),
+            format!("INSERT INTO {table} ({cols}) SELECT ?K{extra_select} ON CONFLICT ({key}) DO UPDATE SET {update} = 'upserted'"),
+            format!("INSERT INTO {table} ({cols}) SELECT MAX(?K){extra_select} ON CONFLICT ({key}) DO UPDATE SET {update} = 'upserted'"),
             format!("WITH s AS (SELECT ?K AS k) INSERT INTO {table} ({cols}) SELECT s.k{extra_select} FROM s"),
         ]),
     }
