@@ -173,6 +173,38 @@ impl Walker<'_> {
         }
     }
 
+    /// The guard handed by value to an awaited call, `other(guard).await`: through
+    /// `hand_on`, so that a callee taking a `Guard` (another guarded fn) is told why it
+    /// cannot have it and what to write (see `GuardRef`).
+    fn hand_on(&self, call: &mut Expr) {
+        let args = match call {
+            Expr::Call(call) => &mut call.args,
+            Expr::MethodCall(call) => &mut call.args,
+            _ => return,
+        };
+        for arg in args {
+            if self.is_guard_value(arg) {
+                // Spanned on the argument as written, so that the error sits under this use.
+                let span = syn::spanned::Spanned::span(&*arg);
+                *arg = syn::parse_quote_spanned!(span=> ::guarded::__private::hand_on(#arg));
+            }
+        }
+    }
+
+    /// `guard` or `guard.clone()`: the view by value.
+    fn is_guard_value(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Path(path) => path.qself.is_none() && path.path.is_ident(self.env().guard),
+            Expr::MethodCall(call) => {
+                call.method == "clone"
+                    && call.args.is_empty()
+                    && self.is_guard_value(&call.receiver)
+            }
+            Expr::Paren(inner) => self.is_guard_value(&inner.expr),
+            _ => false,
+        }
+    }
+
     /// Walks `expr` inside a loop, closure or block; `moved` is its `move` token, if any.
     fn nested(&mut self, expr: &mut Expr, repeats: bool, closure: bool, moved: Option<Span>) {
         let outer = self.moved;
@@ -235,6 +267,10 @@ impl VisitMut for Walker<'_> {
                 return self.detached(expr);
             }
             Expr::Path(path) => self.judge.path(path),
+            Expr::Await(awaited) => {
+                self.visit_expr_mut(&mut awaited.base);
+                return self.hand_on(&mut awaited.base);
+            }
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
                 return self.nested(expr, true, false, None);
             }

@@ -111,6 +111,47 @@ pub fn view<DB: GuardedDb, C: GuardClaims, A>(guard: &Guard<DB, C, A>) -> GuardR
     GuardRef::new(guard.claims())
 }
 
+/// The guard handed to an awaited call in a guarded fn's body, `other(guard).await`: a fn
+/// taking the view gets it, and a fn taking a `Guard` (another guarded fn) is told why not
+/// and what to write, where the bare type mismatch would name only the two types.
+pub fn hand_on<'g, T, DB: GuardedDb, C: GuardClaims>(guard: GuardRef<'g, DB, C>) -> T
+where
+    GuardRef<'g, DB, C>: HandOn<T>,
+{
+    guard.hand_on()
+}
+
+/// What a [`GuardRef`] may be handed on as: itself. Not a `Guard` (see [`GuardRef`]).
+#[diagnostic::on_unimplemented(
+    message = "a #[guarded] fn cannot hand its guard on as `{T}`: another guarded fn would \
+               open a second transaction that waits on this one's locks",
+    label = "inside the #[guarded] fn this is a `GuardRef` (the claims), not the `Guard`",
+    note = "write the other fn's statements in this fn, or call a plain fn that takes the \
+            values it needs (`guard.subject()`, `guard.claims()`, or the `GuardRef` itself)"
+)]
+pub trait HandOn<T> {
+    /// The value handed on.
+    fn hand_on(self) -> T;
+}
+
+#[diagnostic::do_not_recommend]
+impl<'g, DB: GuardedDb, C: GuardClaims> HandOn<GuardRef<'g, DB, C>> for GuardRef<'g, DB, C> {
+    fn hand_on(self) -> Self {
+        self
+    }
+}
+
+/// A second impl no caller can name, so that the target is read from the callee's parameter
+/// rather than inferred from the only impl (which would turn the error back into a mismatch).
+pub enum Unnameable {}
+
+#[diagnostic::do_not_recommend]
+impl<DB: GuardedDb, C: GuardClaims> HandOn<Unnameable> for GuardRef<'_, DB, C> {
+    fn hand_on(self) -> Unnameable {
+        unreachable!("no value of `Unnameable` exists to ask for")
+    }
+}
+
 /// Confirms by type that the query fn the user named is sqlx's: both arguments must be the
 /// same fn item, so a fn of another crate or of the user's that happens to share the name
 /// does not compile, and sqlx's own is what runs.

@@ -1,3 +1,4 @@
+// A guarded fn handing its guard to another: told why not and what to write instead.
 #![allow(unused_imports)]
 use guarded::{guarded, Guard};
 use sqlx::{Sqlite, SqlitePool};
