@@ -99,30 +99,8 @@ pub fn statement(
         ));
     }
     zero_rows(chain, analysis)?;
-    if tells_forbidden
-        && analysis.zero_rows_denies
-        && chain.idempotent.is_none()
-        && analysis.existence_check.is_none()
-    {
-        return Err(syn::Error::new(
-            chain.root.sql().span(),
-            "`deny = 403` cannot tell this statement's denial from a missing row: it writes \
-             through a join or a FROM/USING list, after a WITH that writes, or upserts from a \
-             SELECT; write it on the one table, or drop `deny = 403` (the default answers 404 \
-             either way)",
-        ));
-    }
-    if tells_forbidden
-        && analysis.zero_rows_denies
-        && chain.idempotent.is_none()
-        && analysis.existence_check.as_ref().is_some_and(|c| !c.lookup)
-    {
-        return Err(syn::Error::new(
-            chain.root.sql().span(),
-            "`deny = 403` answers whether a row matching this WHERE exists, whoever owns it: a \
-             condition other than columns equal to values would tell what another owner's row \
-             holds; look the row up by its key alone (`WHERE id = $1`), or drop `deny = 403`",
-        ));
+    if tells_forbidden {
+        forbidden(chain, analysis)?;
     }
     if analysis.rows > 1
         && chain.idempotent.is_none()
@@ -251,6 +229,44 @@ pub fn shape(model: &Model, tells_forbidden: bool) -> Shape {
         && !model.carries_validity()
         && !conflicts;
     Shape::Single { inline }
+}
+
+/// What `deny = 403` needs of a statement: an existence check that tells no more than that
+/// a row with the key exists, in the caller's scope.
+fn forbidden(chain: &Chain, analysis: &Analysis) -> Result<(), syn::Error> {
+    if analysis.zero_rows_denies && chain.idempotent.is_none() && analysis.existence_check.is_none()
+    {
+        return Err(syn::Error::new(
+            chain.root.sql().span(),
+            "`deny = 403` cannot tell this statement's denial from a missing row: it writes \
+             through a join or a FROM/USING list, after a WITH that writes, or upserts from a \
+             SELECT; write it on the one table, or drop `deny = 403` (the default answers 404 \
+             either way)",
+        ));
+    }
+    if analysis.zero_rows_denies
+        && chain.idempotent.is_none()
+        && analysis.existence_check.as_ref().is_some_and(|c| !c.lookup)
+    {
+        return Err(syn::Error::new(
+            chain.root.sql().span(),
+            "`deny = 403` answers whether a row matching this WHERE exists, whoever owns it: a \
+             condition other than columns equal to values would tell what another owner's row \
+             holds; look the row up by its key alone (`WHERE id = $1`), or drop `deny = 403`",
+        ));
+    }
+    if analysis.zero_rows_denies
+        && chain.idempotent.is_none()
+        && analysis.existence_check.as_ref().is_some_and(|c| c.scoped)
+    {
+        return Err(syn::Error::new(
+            chain.root.sql().span(),
+            "`deny = 403` would tell that a row exists outside the caller's scope (another \
+             tenant's): the table has a `scope` in the policy file; drop `deny = 403` (the \
+             default answers 404 either way)",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::args::Args;
-use crate::sql::{Claim, Grants, Named, Owner, Rule, RuleError};
+use crate::sql::{Claim, Grants, Named, Owner, Rule, RuleError, Scope};
 
 /// The file's name, next to the crate's `Cargo.toml`.
 pub const FILE: &str = "guarded.toml";
@@ -78,6 +78,7 @@ struct Table {
     owner: Spanned<String>,
     read: Option<Spanned<String>>,
     version: Option<Spanned<String>>,
+    scope: Option<Spanned<String>>,
     grant: Option<Grant>,
     conditions: Option<BTreeMap<Spanned<String>, Condition>>,
 }
@@ -206,6 +207,7 @@ pub fn owners(args: &Args, file: Option<&Policy>) -> Result<Vec<Owner>, syn::Err
                 [&o.grants.read, &o.grants.update, &o.grants.delete]
                     .into_iter()
                     .flatten()
+                    .chain(o.scope.as_ref().map(|s| &s.rule))
             }));
     for rule in rules {
         if let Some(owner) = owners
@@ -255,17 +257,16 @@ pub fn parse(text: &str) -> Result<Rules, String> {
                 "`owner` names the owner column, e.g. \"owner_id\"",
             ));
         }
-        let public_read = match spec.read.as_ref().map(|r| (r.get_ref().as_str(), r.span())) {
-            None | Some(("owner", _)) => false,
-            Some(("public", _)) => true,
-            Some((_, span)) => {
-                return Err(at(
-                    span,
-                    "`read` is \"owner\" (the default: reads carry the predicate) or \"public\"",
-                ));
-            }
-        };
+        let (public_read, scoped_reads) = reads(text, spec.read.as_ref(), spec.scope.is_some())?;
         let table = table.into_inner();
+        let scope = spec
+            .scope
+            .map(|value| scope_of(text, &value, &table, &guarded))
+            .transpose()?
+            .map(|scope| Scope {
+                on_reads: scoped_reads,
+                ..scope
+            });
         let rule = |value: Option<Spanned<String>>| {
             value
                 .map(|v| condition_of(text, &v, Some(&table), &guarded))
@@ -300,6 +301,7 @@ pub fn parse(text: &str) -> Result<Rules, String> {
             grants,
             named,
             version: spec.version.map(Spanned::into_inner),
+            scope,
             table,
         });
     }
@@ -313,6 +315,27 @@ pub fn parse(text: &str) -> Result<Rules, String> {
         .map(|token| condition_of(text, &token.valid, None, &guarded))
         .transpose()?;
     Ok(Rules { owners, valid })
+}
+
+/// `read`: whether reads are public, and whether they carry the scope (`anyone` reads across
+/// it; `public`, within it).
+fn reads(text: &str, read: Option<&Spanned<String>>, scoped: bool) -> Result<(bool, bool), String> {
+    let at = |span: std::ops::Range<usize>, message: &str| located(text, span, message);
+    match read.map(|r| (r.get_ref().as_str(), r.span())) {
+        None | Some(("owner", _)) => Ok((false, true)),
+        Some(("public", _)) => Ok((true, true)),
+        Some(("anyone", _)) if scoped => Ok((true, false)),
+        Some(("anyone", span)) => Err(at(
+            span,
+            "`read = \"anyone\"` reads across the table's `scope`, which it has not: write \
+             \"public\"",
+        )),
+        Some((_, span)) => Err(at(
+            span,
+            "`read` is \"owner\" (the default: reads carry the predicate), \"public\" (any \
+             reader, within the table's scope) or \"anyone\" (across its scope too)",
+        )),
+    }
 }
 
 /// Each table declared once: every statement matches a table name ignoring ASCII case (as
@@ -409,8 +432,11 @@ fn named(
             if rule.claims().next().is_some() || !rule.reads.is_empty() {
                 return Err(at(
                     value.span(),
-                    "a named condition is about the row alone (`NOT items.archived`): \
-                     who may write belongs in `grant`, and it binds no claim",
+                    "a named condition is about the row alone (`NOT items.archived`) and \
+                     binds no claim, so its 409 tells the caller the row's state and nothing \
+                     about who they are: who else may write is a `grant` (OR-ed with the \
+                     owner), and what every statement must pass, such as the caller's \
+                     tenant, is the table's `scope` (AND-ed)",
                 ));
             }
             Ok(Some(rule))
@@ -432,7 +458,42 @@ fn condition_of(
     table: Option<&str>,
     guarded: &[String],
 ) -> Result<Rule, String> {
-    let rule = Rule::parse(value.get_ref(), table).and_then(|rule| {
+    checked(
+        file,
+        value,
+        guarded,
+        |text| Rule::parse(text, table),
+        |rule| rule,
+    )
+}
+
+/// A table's `scope`, checked as every condition is.
+fn scope_of(
+    file: &str,
+    value: &Spanned<String>,
+    table: &str,
+    guarded: &[String],
+) -> Result<Scope, String> {
+    checked(
+        file,
+        value,
+        guarded,
+        |text| Scope::parse(text, table),
+        |scope| &scope.rule,
+    )
+}
+
+/// What `parse` makes of a condition of the file, its rule checked against `guarded` and its
+/// claims; a mistake names its line and column in the file.
+fn checked<T>(
+    file: &str,
+    value: &Spanned<String>,
+    guarded: &[String],
+    parse: impl FnOnce(&str) -> Result<T, RuleError>,
+    rule_of: impl Fn(&T) -> &Rule,
+) -> Result<T, String> {
+    let parsed = parse(value.get_ref()).and_then(|parsed| {
+        let rule = rule_of(&parsed);
         if let Some(read) = rule.reads.iter().find(|t| guarded.contains(t)) {
             return Err(RuleError {
                 at: word(value.get_ref(), read).unwrap_or(0)..0,
@@ -455,10 +516,10 @@ fn condition_of(
                     "`:{name}` would be the claims type's field `{name}`, which is a Rust keyword"
                 ),
             }),
-            None => Ok(rule),
+            None => Ok(parsed),
         }
     });
-    rule.map_err(|e| {
+    parsed.map_err(|e| {
         let start = value.span().start;
         let raw = &file[value.span()];
         // The string's first byte in the file: exact when the value is the text between its
@@ -574,6 +635,59 @@ mod tests {
         assert!(e.contains("reads `favorites`, a guarded table"), "{e}");
         let e = merged(quote::quote!(), None).expect_err("no owner at all");
         assert!(e.contains("needs the owner column"), "{e}");
+    }
+
+    #[test]
+    fn a_scope_and_who_reads_across_it() {
+        let text = "[tables.notes]\nowner = \"owner_id\"\nscope = \"notes.org_id = :org\"\nread = \"anyone\"\n\n[tables.boards]\nowner = \"owner_id\"\nscope = \"boards.org_id = :org\"\nread = \"public\"\n";
+        let owners = parse(text).expect("a policy").owners;
+        let got: Vec<_> = owners
+            .iter()
+            .map(|o| {
+                let scope = o.scope.as_ref().expect("scoped");
+                (
+                    o.table.as_str(),
+                    o.public_read,
+                    scope.on_reads,
+                    scope.reads.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("boards", true, true, vec!["org_id".to_owned()]),
+                ("notes", true, false, vec!["org_id".to_owned()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_mistake_in_a_scope_names_its_line_and_column() {
+        let mistakes = [
+            (
+                "[tables.items]\nowner = \"o\"\nread = \"anyone\"\n",
+                "guarded.toml:3:8: `read = \"anyone\"` reads across the table's `scope`",
+            ),
+            (
+                "[tables.items]\nowner = \"o\"\nscope = \"EXISTS (SELECT 1 FROM orgs g WHERE g.id = :org)\"\n",
+                "guarded.toml:3:10: a scope decides on the row",
+            ),
+            (
+                "[tables.items]\nowner = \"o\"\nscope = \"items.org = :org AND EXISTS (SELECT 1 FROM boards b)\"\n[tables.boards]\nowner = \"o\"\n",
+                "this condition reads `boards`, a guarded table",
+            ),
+            (
+                "[tables.items]\nowner = \"o\"\nscope = \"items.org LIKE :org\"\n",
+                "guarded.toml:3:25: compare `:org` with a column by `=`",
+            ),
+        ];
+        for (text, says) in mistakes {
+            match parse(text) {
+                Ok(owners) => panic!("{text:?} accepted: {owners:?}"),
+                Err(e) => assert!(e.starts_with(says) || e.contains(says), "{text:?}: {e}"),
+            }
+        }
     }
 
     #[test]

@@ -222,6 +222,16 @@ pub fn policy(args: &Args, owners: &[Owner], cx: &Ctxt) {
             ),
         ));
     }
+    if let Some(owner) = owners.iter().find(|o| o.scope.is_some()) {
+        cx.push(syn::Error::new(
+            args.span,
+            format!(
+                "`{}` has a `scope` in {FILE}, which a `Guard<DynamoDb>` fn does not apply \
+                 yet: keep scoped tables on a SQL backend",
+                owner.table
+            ),
+        ));
+    }
     if let Some((_, span)) = args.dialect {
         cx.push(syn::Error::new(
             span,

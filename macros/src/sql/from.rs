@@ -13,7 +13,7 @@
 
 use sqlparser::ast::{JoinConstraint, JoinOperator, ObjectName, TableFactor, TableWithJoins};
 
-use super::inject::{Injector, Place};
+use super::inject::{Injector, Place, scope_of};
 use super::names::{idents, last_name};
 use super::predicate::{Pred, add_on};
 
@@ -105,7 +105,8 @@ impl Injector<'_> {
                     }
                     _ => place,
                 };
-                if owner.public_read && matches!(place, Place::Query | Place::Source) {
+                let public = owner.public_read && matches!(place, Place::Query | Place::Source);
+                if public && scope_of(owner, place).is_none() {
                     // A read of a table whose reads are public: handled, with no predicate.
                     self.done.handled += 1;
                     return Ok(Vec::new());
@@ -126,6 +127,10 @@ impl Injector<'_> {
                     None => (idents(name), self.name_range(name)?),
                 };
                 self.done.handled += 1;
+                if public {
+                    // A public read within the table's scope: the scope alone.
+                    return Ok(self.scope_alone(owner, text)?.into_iter().collect());
+                }
                 Ok(vec![self.predicate(owner, qualifier, text, place)?])
             }
             TableFactor::NestedJoin {

@@ -48,6 +48,8 @@ pub struct Injected {
     pub claims: Vec<Claim>,
     /// Some predicate carries the token's validity condition.
     pub validity: bool,
+    /// A write's predicate carries a table's scope.
+    pub scoped: bool,
     /// The named conditions on the target of a single-table top-level UPDATE/DELETE, and
     /// the operation whose grants decide who may write it.
     pub named: Vec<(String, Rule)>,
@@ -79,6 +81,7 @@ impl Check {
                 sql: "SELECT 1".into(),
                 binds: Vec::new(),
                 lookup: true,
+                scoped: false,
             },
         }
     }
@@ -200,6 +203,7 @@ impl Target {
                 sql: format!("{with}SELECT 1 FROM {relation} LIMIT 1"),
                 binds: Vec::new(),
                 lookup: true,
+                scoped: false,
             };
         };
         // The prefix comes first in the text, so its placeholders bind first.
@@ -220,6 +224,7 @@ impl Target {
             sql: format!("{with}SELECT 1 FROM {relation} WHERE ({})", text(condition)),
             binds,
             lookup: true,
+            scoped: false,
         }
     }
 }
@@ -259,6 +264,8 @@ pub struct Injector<'a> {
     /// they are made (`insert::may_aggregate`): each is wrapped in a derived table whose
     /// WHERE takes the condition.
     pub wrap: Vec<usize>,
+    /// What the row of an INSERT into a scoped table must satisfy, by where its SELECT starts.
+    pub checks: Vec<(usize, &'a Rule)>,
     /// The UPDATE/DELETE being guarded returns its rows (RETURNING).
     pub returning: bool,
     /// The names (alias, or table name) by which that UPDATE/DELETE refers to the tables it
@@ -290,6 +297,7 @@ pub fn inject(
         with_prefix,
         validate: Vec::new(),
         wrap: Vec::new(),
+        checks: Vec::new(),
         returning: false,
         written: None,
     };
@@ -426,10 +434,11 @@ impl<'a> Injector<'a> {
         let read_too = read_too.flatten();
         let valid = self.policy.valid;
         let named = named(owner, place);
-        if grant.is_none() && valid.is_none() && named.is_empty() {
+        let scope = scope_of(owner, place);
+        if grant.is_none() && valid.is_none() && named.is_empty() && scope.is_none() {
             return Ok(by_owner);
         }
-        for rule in grant.into_iter().chain(read_too).chain(valid) {
+        for rule in grant.into_iter().chain(read_too).chain(valid).chain(scope) {
             if let Some(name) = &name
                 && rule.names.contains(name)
             {
@@ -440,7 +449,8 @@ impl<'a> Injector<'a> {
                 ));
             }
         }
-        // `(c1)` or `((c1) AND (c2) ...)`: who may, then the token, then the named conditions.
+        // `(c1)` or `((c1) AND (c2) ...)`: who may, then the token, the scope, the named
+        // conditions.
         let mut who = by_owner.text;
         if let Some(grant) = grant {
             who.insert(0, Piece::Text("(".into()));
@@ -460,6 +470,10 @@ impl<'a> Injector<'a> {
         if let Some(valid) = valid {
             self.done.validity = true;
             conjuncts.push(self.render(valid, qualifier_text));
+        }
+        if let Some(scope) = scope {
+            self.done.scoped |= matches!(place, Place::Mutation(_));
+            conjuncts.push(self.render(scope, qualifier_text));
         }
         for (_, rule) in &named {
             conjuncts.push(self.render(rule, qualifier_text));
@@ -484,13 +498,62 @@ impl<'a> Injector<'a> {
 
     /// The token's validity alone, for the SELECT that feeds an INSERT and for a write to an
     /// unguarded table.
-    pub fn validity(&mut self) -> Result<Option<Pred>, String> {
-        let Some(valid) = self.policy.valid else {
+    /// The scope alone, for a read of a table whose reads are public (within the scope).
+    pub fn scope_alone(
+        &mut self,
+        owner: &Owner,
+        text: (usize, usize),
+    ) -> Result<Option<Pred>, String> {
+        let Some(scope) = scope_of(owner, Place::Query) else {
             return Ok(None);
         };
-        self.done.validity = true;
+        let qualifier_text = &self.source.text[text.0..text.1];
+        if let Some(name) = qualifier_text
+            .rsplit('.')
+            .next()
+            .map(|n| n.trim_matches(['"', '`', '[', ']']).to_ascii_lowercase())
+            && scope.names.contains(&name)
+        {
+            return Err(format!(
+                "`{qualifier_text}` names a table of a sub-select in the scope of `{}`, which \
+                 would then read this reference instead; give `{}` another alias",
+                owner.table, owner.table
+            ));
+        }
         let mut text = vec![Piece::Text("(".into())];
-        text.extend(self.render(valid, ""));
+        text.extend(self.render(scope, qualifier_text));
+        text.push(Piece::Text(")".into()));
+        self.parsed(text, &format!("the scope of `{}`", owner.table))
+            .map(Some)
+    }
+
+    /// With the SELECT starting at `at` that feeds an INSERT into a scoped table, the scope
+    /// as that INSERT's row must satisfy it too.
+    pub fn validity(&mut self, at: Option<usize>) -> Result<Option<Pred>, String> {
+        let checks: Vec<&Rule> = self
+            .checks
+            .iter()
+            .filter(|(start, _)| Some(*start) == at)
+            .map(|(_, rule)| *rule)
+            .collect();
+        let mut conjuncts = Vec::new();
+        if let Some(valid) = self.policy.valid {
+            self.done.validity = true;
+            conjuncts.push(self.render(valid, ""));
+        }
+        for check in checks {
+            conjuncts.push(self.render(check, ""));
+        }
+        if conjuncts.is_empty() {
+            return Ok(None);
+        }
+        let mut text = vec![Piece::Text("(".into())];
+        for (i, conjunct) in conjuncts.into_iter().enumerate() {
+            if i > 0 {
+                text.push(Piece::Text(") AND (".into()));
+            }
+            text.extend(conjunct);
+        }
         text.push(Piece::Text(")".into()));
         self.parsed(text, "[token] valid").map(Some)
     }
@@ -532,7 +595,7 @@ impl<'a> Injector<'a> {
     }
 
     /// A claim's placeholder: `?`, or the next number after the subject's, one per claim.
-    fn claim_placeholder(&mut self, claim: &Claim) -> String {
+    pub fn claim_placeholder(&mut self, claim: &Claim) -> String {
         let k = self
             .done
             .claims
@@ -606,7 +669,7 @@ impl<'a> Injector<'a> {
         let mut wheres = self.guard_from(&mut select.from, Place::Query)?;
         let start = self.source.offset(select.select_token.0.span.start);
         if start.is_some_and(|at| self.validate.contains(&at)) {
-            wheres.extend(self.validity()?);
+            wheres.extend(self.validity(start)?);
         }
         if wheres.is_empty() {
             return Ok(());
@@ -646,6 +709,40 @@ impl<'a> Injector<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// No UPDATE moves a row out of its scope: a column the scope of `owner` reads is never
+/// assigned (a scope column set from a claim already equals it on every row the UPDATE
+/// may touch; any other value would hand the row to another scope).
+pub fn keep_in_scope(owner: &Owner, assignments: &[Assignment]) -> Result<(), String> {
+    let Some(scope) = &owner.scope else {
+        return Ok(());
+    };
+    let columns = assignments.iter().flat_map(|a| match &a.target {
+        AssignmentTarget::ColumnName(column) => vec![column],
+        AssignmentTarget::Tuple(columns) => columns.iter().collect(),
+    });
+    for column in columns {
+        let name = last_name(column);
+        if scope.reads(&name) {
+            return Err(format!(
+                "this UPDATE sets `{name}`, which the scope of `{}` reads: a row never \
+                 leaves its scope; leave `{name}` out of SET (a new scope is a new row)",
+                owner.table
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The scope of `owner` a reference in `place` carries: every write's, and reads' unless they
+/// are `read = "anyone"`.
+pub fn scope_of(owner: &Owner, place: Place) -> Option<&Rule> {
+    let scope = owner.scope.as_ref()?;
+    match place {
+        Place::Query | Place::Source if !scope.on_reads => None,
+        _ => Some(&scope.rule),
     }
 }
 

@@ -10,12 +10,12 @@ use sqlparser::ast::{
 
 use sqlparser::tokenizer::Token;
 
-use super::inject::{Check, Depth, Injector, Place};
+use super::inject::{Check, Depth, Injector, Place, keep_in_scope};
 use super::locate::{Clause, Site};
 use super::names::{idents, is_table};
 use super::predicate::{add_condition, add_where, subject_expr};
 use super::splice::Piece;
-use super::{Dialect, Owner};
+use super::{Claim, Dialect, Owner, Rule};
 
 impl Injector<'_> {
     pub fn insert(&mut self, insert: &mut Insert, depth: Depth) -> Result<(), String> {
@@ -28,20 +28,42 @@ impl Injector<'_> {
             // A declared unguarded table: a revoked token writes it no more than a guarded one,
             // neither by the rows it inserts nor through the update of an upsert.
             if self.policy.valid.is_some() {
-                self.validate_source(insert, depth, false)?;
+                self.validate_source(insert, depth, false, None)?;
                 self.validate_upsert(insert)?;
             }
             return Ok(());
         };
-        refuse_forms(insert, &owner.column)?;
+        refuse_forms(insert, owner)?;
         let keyword = self.token(insert.insert_token.0.span)?;
-        self.add_owner_column(insert, &owner.column)?;
-        self.append_subject(insert.source.as_deref_mut(), keyword)?;
-        insert
-            .columns
-            .push(ObjectName::from(vec![Ident::new(&owner.column)]));
-        if self.policy.valid.is_some() {
-            self.validate_source(insert, depth, true)?;
+        // The owner column, then each column the scope sets, from the subject and the claims.
+        let mut forced = vec![(owner.column.as_str(), Piece::Subject)];
+        let scope = owner.scope.as_ref();
+        for (column, claim) in scope.map(|s| s.set.as_slice()).unwrap_or_default() {
+            let piece = match claim {
+                Claim::Sub => Piece::Subject,
+                claim => Piece::Claim(claim.clone(), self.claim_placeholder(claim)),
+            };
+            forced.push((column.as_str(), piece));
+        }
+        self.add_columns(insert, &forced)?;
+        self.append_values(insert.source.as_deref_mut(), keyword, &forced)?;
+        for (column, _) in &forced {
+            insert
+                .columns
+                .push(ObjectName::from(vec![Ident::new(*column)]));
+        }
+        let check = match scope.map(|s| &s.insert) {
+            Some(Err(why)) => {
+                return Err(format!(
+                    "an INSERT into `{}` is refused: {why}",
+                    owner.table
+                ));
+            }
+            Some(Ok(check)) => check.as_ref(),
+            None => None,
+        };
+        if self.policy.valid.is_some() || check.is_some() {
+            self.validate_source(insert, depth, true, check)?;
         }
         if self.guard_upsert(insert, &target, owner)? {
             // Zero rows from `DO UPDATE` means the conflicting row is another owner's: the
@@ -93,6 +115,7 @@ impl Injector<'_> {
                 action: OnConflictAction::DoUpdate(update),
                 ..
             })) => {
+                keep_in_scope(owner, &update.assignments)?;
                 let site = self.do_update_site(keyword, update.selection.is_some())?;
                 let kind = self.update_kind(&update.assignments);
                 self.returning = insert.returning.is_some();
@@ -122,7 +145,7 @@ impl Injector<'_> {
     }
 }
 
-impl Injector<'_> {
+impl<'a> Injector<'a> {
     /// Where the WHERE of the `DO UPDATE` of the INSERT at token `keyword` is.
     fn do_update_site(&self, keyword: usize, exists: bool) -> Result<Site, String> {
         self.source
@@ -144,7 +167,7 @@ impl Injector<'_> {
                 ..
             })) => {
                 let site = self.do_update_site(keyword, update.selection.is_some())?;
-                let valid = self.validity()?.into_iter().collect();
+                let valid = self.validity(None)?.into_iter().collect();
                 add_where(&mut update.selection, site, valid, &mut self.done.edits);
                 Ok(())
             }
@@ -163,15 +186,17 @@ impl Injector<'_> {
     /// `COUNT(*)` over no row is still a row). Called once the SELECT's own parts are guarded.
     pub fn wrap_source(&mut self, select: &mut Select) -> Result<(), String> {
         let at = self.token(select.select_token.0.span)?;
+        // The checks of a scope are kept by where the SELECT starts in the text.
+        let offset = self.source.offset(select.select_token.0.span.start);
         if self.dialect == Dialect::MySql {
-            return self.having_valid(select, at);
+            return self.having_valid(select, at, offset);
         }
         let (start, end) = self
             .source
             .end_of(at, Clause::Body)
             .map(|end| (self.source.toks[at].start, end))
             .ok_or_else(|| "cannot locate the SELECT of this INSERT".to_owned())?;
-        let Some(valid) = self.validity()? else {
+        let Some(valid) = self.validity(offset)? else {
             return Ok(());
         };
         let template = "SELECT * FROM (SELECT 1) AS __guarded_rows WHERE 1 = 1";
@@ -198,7 +223,12 @@ impl Injector<'_> {
     /// MySQL names a derived table's columns after their text, and refuses two alike (`SELECT
     /// ?, ?` with the owner's value appended): there the condition goes to HAVING instead,
     /// which MySQL applies to the rows a SELECT makes, grouped or not.
-    fn having_valid(&mut self, select: &mut Select, at: usize) -> Result<(), String> {
+    fn having_valid(
+        &mut self,
+        select: &mut Select,
+        at: usize,
+        start: Option<usize>,
+    ) -> Result<(), String> {
         if !select.named_window.is_empty() {
             return Err(
                 "under the policy's `[token] valid` condition, the SELECT of an INSERT that \
@@ -217,7 +247,7 @@ impl Injector<'_> {
                 .ok_or_else(|| "cannot locate the SELECT of this INSERT".to_owned()),
             _ => Err("cannot locate the HAVING of this SELECT".to_owned()),
         }?;
-        let valid = self.validity()?.into_iter().collect();
+        let valid = self.validity(start)?.into_iter().collect();
         add_condition(
             &mut select.having,
             site,
@@ -228,20 +258,28 @@ impl Injector<'_> {
         Ok(())
     }
 
-    /// `, owner_id` after the last named column.
-    fn add_owner_column(&mut self, insert: &Insert, column: &str) -> Result<(), String> {
+    /// `, owner_id` (and each forced column) after the last named column.
+    fn add_columns(&mut self, insert: &Insert, forced: &[(&str, Piece)]) -> Result<(), String> {
         let last = insert
             .columns
             .last()
             .and_then(|c| idents(c).last().cloned())
             .and_then(|i| self.source.range_of(&i))
             .ok_or_else(|| "cannot locate the column list of this INSERT".to_owned())?;
-        self.done.edits.text(last.1, format!(", {column}"));
+        let names: Vec<&str> = forced.iter().map(|(c, _)| *c).collect();
+        let names = format!(", {}", names.join(", "));
+        self.done.edits.text(last.1, names);
         Ok(())
     }
 
-    /// Adds the subject as the last value of every row the INSERT writes.
-    fn append_subject(&mut self, source: Option<&mut Query>, keyword: usize) -> Result<(), String> {
+    /// Adds the forced values (the subject, the scope's claims) as the last values of every
+    /// row the INSERT writes.
+    fn append_values(
+        &mut self,
+        source: Option<&mut Query>,
+        keyword: usize,
+        forced: &[(&str, Piece)],
+    ) -> Result<(), String> {
         let Some(source) = source else {
             return Err(
                 "this INSERT form is not supported on the guarded table; use \
@@ -249,7 +287,16 @@ impl Injector<'_> {
                     .into(),
             );
         };
-        let subject = vec![Piece::Text(", ".into()), Piece::Subject];
+        let mut text = Vec::new();
+        let mut exprs = Vec::new();
+        for (_, piece) in forced {
+            text.push(Piece::Text(", ".into()));
+            text.push(piece.clone());
+            exprs.push(match piece {
+                Piece::Claim(_, placeholder) => subject_expr(placeholder),
+                _ => subject_expr(self.subject),
+            });
+        }
         match &mut *source.body {
             SetExpr::Values(values) => {
                 let ends = self.row_ends(keyword)?;
@@ -257,8 +304,8 @@ impl Injector<'_> {
                     return Err("cannot locate every row of this INSERT's VALUES".into());
                 }
                 for (row, end) in values.rows.iter_mut().zip(ends) {
-                    row.push(subject_expr(self.subject));
-                    self.done.edits.insert(end, subject.clone());
+                    row.extend(exprs.iter().cloned());
+                    self.done.edits.insert(end, text.clone());
                 }
                 Ok(())
             }
@@ -270,8 +317,8 @@ impl Injector<'_> {
                     .ok_or_else(|| "cannot locate the SELECT list of this INSERT".to_owned())?;
                 select
                     .projection
-                    .push(SelectItem::UnnamedExpr(subject_expr(self.subject)));
-                self.done.edits.insert(end, subject);
+                    .extend(exprs.into_iter().map(SelectItem::UnnamedExpr));
+                self.done.edits.insert(end, text);
                 Ok(())
             }
             _ => Err(
@@ -291,13 +338,18 @@ impl Injector<'_> {
         insert: &Insert,
         depth: Depth,
         denies: bool,
+        check: Option<&'a Rule>,
     ) -> Result<(), String> {
         let Some(SetExpr::Select(select)) = insert.source.as_deref().map(|q| &*q.body) else {
-            return Err(
-                "the policy's `[token] valid` condition needs a WHERE, which VALUES has \
-                 not: write this INSERT as INSERT INTO t (...) SELECT ?, ?"
-                    .into(),
-            );
+            let what = if check.is_some() {
+                "the table's `scope`, checked on the row an INSERT makes,"
+            } else {
+                "the policy's `[token] valid` condition"
+            };
+            return Err(format!(
+                "{what} needs a WHERE, which VALUES has not: write this INSERT as INSERT \
+                 INTO t (...) SELECT ?, ?"
+            ));
         };
         let at = self
             .source
@@ -316,6 +368,9 @@ impl Injector<'_> {
             self.wrap.push(at);
         } else {
             self.validate.push(at);
+        }
+        if let Some(check) = check {
+            self.checks.push((at, check));
         }
         if !denies {
             return Ok(());
@@ -358,7 +413,8 @@ impl Injector<'_> {
 }
 
 /// The INSERT forms that cannot be guarded, each with what to write instead.
-fn refuse_forms(insert: &Insert, column: &str) -> Result<(), String> {
+fn refuse_forms(insert: &Insert, owner: &Owner) -> Result<(), String> {
+    let column = owner.column.as_str();
     if insert.replace_into || matches!(insert.or, Some(SqliteOnConflict::Replace)) {
         return Err(
             "REPLACE on the guarded table is refused: it deletes a conflicting row \
@@ -382,6 +438,16 @@ fn refuse_forms(insert: &Insert, column: &str) -> Result<(), String> {
             "the guard sets `{column}` to the verified subject; remove it from the \
              column list and its value from the VALUES"
         ));
+    }
+    for (set, claim) in owner.scope.iter().flat_map(|s| &s.set) {
+        if insert.columns.iter().any(|c| is_table(c, set)) {
+            return Err(format!(
+                "the scope of `{}` sets `{set}` to the claim `:{}`; remove it from the \
+                 column list and its value from the VALUES",
+                owner.table,
+                claim.name()
+            ));
+        }
     }
     Ok(())
 }

@@ -25,6 +25,7 @@ mod placeholders;
 mod portable;
 mod predicate;
 mod rule;
+mod scope;
 mod splice;
 #[cfg(test)]
 mod tests;
@@ -88,6 +89,7 @@ pub fn analyse_for(sql: &str, backends: Backends, policy: &Policy<'_>) -> Result
 }
 
 pub use rule::{Claim, Part, Rule, RuleError};
+pub use scope::Scope;
 
 /// A guarded table and its owner column, as written in `owner = "table.column"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +106,8 @@ pub struct Owner {
     /// The version column (`version = "version"`): a write comparing it to a value (an
     /// `If-Match`) that changes nothing because the row has another version is a 412.
     pub version: Option<String>,
+    /// The restrictive rule (`scope = "..."`): AND-ed into every statement on the table.
+    pub scope: Option<Scope>,
 }
 
 /// A named condition of a table's policy, `[tables.items.conditions.archived]`.
@@ -125,6 +129,7 @@ impl Owner {
             grants: Grants::default(),
             named: Vec::new(),
             version: None,
+            scope: None,
         }
     }
 }
@@ -169,6 +174,7 @@ impl Policy<'_> {
                 [&o.grants.read, &o.grants.update, &o.grants.delete]
                     .into_iter()
                     .flatten()
+                    .chain(o.scope.as_ref().map(|s| &s.rule))
             }))
             .flat_map(|rule| rule.reads.iter().map(String::as_str))
     }
@@ -207,6 +213,9 @@ pub struct ExistenceCheck {
     /// row with those values exists; any other condition would tell what another owner's row
     /// holds, and `deny = 403` refuses the statement.
     pub lookup: bool,
+    /// The target is a table with a scope: the check would tell that a row exists outside
+    /// the caller's scope (another tenant's), and `deny = 403` refuses the statement.
+    pub scoped: bool,
 }
 
 /// The result of analysing one statement.
@@ -316,6 +325,7 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
     verify::spliced(&spliced, &binds, &statement, dialect)?;
     let existence_check = done.existence_check.map(|check| ExistenceCheck {
         lookup: done.lookup || matches!(check, inject::Check::Certain),
+        scoped: done.scoped,
         ..check.existence_check(sql, &params)
     });
     let conflicts = match done.existence_check {

@@ -12,7 +12,7 @@ use sqlparser::ast::{
 };
 use sqlparser::tokenizer::Span;
 
-use super::inject::{Check, Depth, Injector, Place, Target, Write};
+use super::inject::{Check, Depth, Injector, Place, Target, Write, keep_in_scope};
 
 const DELETE: Place = Place::Mutation(Write::Delete);
 use super::locate::{Clause, Site};
@@ -35,6 +35,9 @@ impl Injector<'_> {
             assigned(&update.assignments, &factors)
         };
         let guarded = self.check_targets(&targets)?;
+        for owner in targets.iter().filter_map(|t| self.owner_of(t)) {
+            keep_in_scope(owner, &update.assignments)?;
+        }
         if guarded && matches!(update.or, Some(SqliteOnConflict::Replace)) {
             return Err(
                 "UPDATE OR REPLACE on the guarded table is refused: REPLACE can delete \
@@ -60,7 +63,7 @@ impl Injector<'_> {
         self.returning = false;
         if !guarded {
             // An unguarded table written under `[token] valid`: the condition still decides.
-            wheres.extend(self.validity()?);
+            wheres.extend(self.validity(None)?);
         }
         let exists = update.selection.is_some();
         let site = self.mutation_site(update.update_token.0.span, exists, &wheres)?;
@@ -124,7 +127,7 @@ impl Injector<'_> {
         self.written = None;
         self.returning = false;
         if !guarded {
-            wheres.extend(self.validity()?);
+            wheres.extend(self.validity(None)?);
         }
         let exists = delete.selection.is_some();
         let site = self.mutation_site(delete.delete_token.0.span, exists, &wheres)?;

@@ -40,7 +40,17 @@ pub enum Claim {
 }
 
 impl Claim {
-    fn named(name: &str) -> Self {
+    /// Its name in a condition, without the colon.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Sub => "sub",
+            Self::Jti => "jti",
+            Self::Iat => "iat",
+            Self::Field(name) => name,
+        }
+    }
+
+    pub(super) fn named(name: &str) -> Self {
         match name {
             "sub" => Self::Sub,
             "jti" => Self::Jti,

@@ -11,6 +11,7 @@ mod property;
 mod refusals;
 mod revocation;
 mod rewrites;
+mod scope;
 mod splice;
 
 use super::{Analysis, Bind, Dialect, Owner, Policy, analyse};
