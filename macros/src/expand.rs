@@ -100,6 +100,9 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
         hidden_return: walked.hidden_return,
     };
     check::statements(&model.statements, args.tells_forbidden, cx);
+    if args.tells_forbidden {
+        check::deniable(&model.statements, args.deny_span, cx);
+    }
     Some(model)
 }
 
