@@ -1,4 +1,4 @@
-//! The claims of a team_notes token: the worked example of a claims type of the app's own.
+//! The claims of a `team_notes` token: the worked example of a claims type of the app's own.
 //!
 //! `guarded` verifies a token (signature, `exp`, `nbf`, issuer, audience, a non-empty `sub`)
 //! and then deserializes its payload into the `Guard`'s claims type, here `Guard<Any,

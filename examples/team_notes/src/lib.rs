@@ -24,7 +24,25 @@
 //! }
 //! ```
 //!
-//! The same handler setting another column compiles (and is what `PUT /notes/{id}` runs):
+//! Nor is a note created in another organisation than the token's: `org_id` is set from
+//! `:org` on every INSERT, and naming it is refused at build time too:
+//!
+//! ```compile_fail
+//! use guarded::{Guard, guarded};
+//! use sqlx::Any;
+//! use team_notes::Member;
+//!
+//! #[guarded]
+//! async fn create_elsewhere(mut guard: Guard<Any, Member>, org: String) -> Result<(), guarded::Error> {
+//!     sqlx::query("INSERT INTO notes (title, org_id) SELECT 'hello', ?")
+//!         .bind(org)
+//!         .execute(&mut guard)
+//!         .await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The same UPDATE setting another column compiles (and is what `PUT /notes/{id}` runs):
 //!
 //! ```no_run
 //! use guarded::{Guard, guarded};
