@@ -10,6 +10,7 @@ pub async fn run(app: &App) {
     one_person_two_organisations(app).await;
     an_administrator_of_another_organisation(app).await;
     a_token_for_an_organisation_its_user_is_not_in(app).await;
+    a_member_removed(app).await;
 }
 
 /// Dana belongs to acme and globex. Holding her globex token she can neither read nor
@@ -139,4 +140,38 @@ async fn a_token_for_an_organisation_its_user_is_not_in(app: &App) {
         .filter(|(_, (_, _, title, _, _))| title == "smuggled")
         .count();
     assert_eq!(smuggled, 0);
+}
+
+/// Dana leaves globex: the token she holds for it sees nothing and writes nothing from the
+/// next statement on, her own globex note included; back in, it is hers again.
+async fn a_member_removed(app: &App) {
+    let dana = token("dana", "globex");
+    let id = app.create(&dana, "dana's globex note").await;
+    let path = format!("/notes/{id}");
+    rows::exec(
+        &app.pool,
+        "DELETE FROM members WHERE org_id = 'globex' AND user_id = 'dana'",
+    )
+    .await;
+    let before = rows::all(&app.pool).await;
+    app.call("GET", &path, &dana, None)
+        .await
+        .problem(404, "not_found");
+    app.call("PUT", &path, &dana, Some(r#"{"title":"still mine"}"#))
+        .await
+        .problem(404, "not_found");
+    app.call("DELETE", &path, &dana, None)
+        .await
+        .problem(404, "not_found");
+    app.call("POST", "/notes", &dana, Some(r#"{"title":"left"}"#))
+        .await
+        .problem(404, "not_found");
+    assert_eq!(rows::all(&app.pool).await, before);
+    rows::exec(
+        &app.pool,
+        "INSERT INTO members (org_id, user_id, role) VALUES ('globex', 'dana', 'member')",
+    )
+    .await;
+    app.call("DELETE", &path, &dana, None).await.ok(204);
+    assert_eq!(rows::note(&app.pool, id).await, None);
 }
