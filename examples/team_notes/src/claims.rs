@@ -19,10 +19,14 @@ use serde::Deserialize;
 /// `guarded.toml` reads `members` in every statement.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Member {
-    /// The user: `:sub` in `guarded.toml`, the owner of the notes they create.
+    /// The user: `:sub` in `guarded.toml`, the owner of the notes they create. Parsed as
+    /// [`Claims`](guarded::Claims) parses its own: an empty `sub` refuses the token.
+    #[serde(deserialize_with = "guarded::jwt::parse_subject")]
     pub sub: String,
     /// The organisation the token was issued for: `:org` in `guarded.toml`. Every statement
-    /// on `notes` is limited to it, and every note created is created in it.
+    /// on `notes` is limited to it, and every note created is created in it. Parsed as the
+    /// subject is: an empty `org` refuses the token rather than naming no organisation.
+    #[serde(deserialize_with = "guarded::jwt::parse_subject")]
     pub org: String,
     /// The token's id: `:jti`, what a logout stores in `revoked_tokens`.
     pub jti: Option<String>,

@@ -274,8 +274,8 @@ async fn logout(app: &App) {
     assert_eq!(rows::note(&app.pool, id).await, None);
 }
 
-/// No token, a token without `org` (the claims type requires it), a token without `jti`
-/// (the policy binds it) and an expired one: 401, nothing written.
+/// No token, a token without `org` or with an empty one (the claims type refuses both), a
+/// token without `jti` (the policy binds it) and an expired one: 401, nothing written.
 async fn tokens(app: &App) {
     let before = rows::all(&app.pool).await;
     let now = jsonwebtoken::get_current_timestamp();
@@ -293,8 +293,14 @@ async fn tokens(app: &App) {
     let body = Some(r#"{"title":"t"}"#);
     let no_org = claims(json!({"jti": "no-org"}));
     let no_jti = claims(json!({"org": "acme"}));
+    let empty_org = claims(json!({"org": "", "jti": "empty-org"}));
     let expired = claims(json!({"org": "acme", "jti": "old", "exp": now - 120}));
-    for (why, token) in [("no org", no_org), ("no jti", no_jti), ("expired", expired)] {
+    for (why, token) in [
+        ("no org", no_org),
+        ("empty org", empty_org),
+        ("no jti", no_jti),
+        ("expired", expired),
+    ] {
         let answer = app.call("POST", "/notes", &token, body).await;
         assert_eq!(answer.status, 401, "{why}: {}", answer.body);
         assert!(
