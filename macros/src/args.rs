@@ -207,19 +207,24 @@ fn parse_tables(lit: &LitStr, key: &str) -> syn::Result<Vec<String>> {
 }
 
 fn parse_dialect(lit: &LitStr) -> syn::Result<(Backends, Span)> {
-    let dialect = match lit.value().to_ascii_lowercase().as_str() {
+    let dialect = dialect_named(&lit.value()).ok_or_else(|| {
+        syn::Error::new(
+            lit.span(),
+            "dialect must be \"postgres\", \"mysql\", \"sqlite\" or \"any\"",
+        )
+    })?;
+    Ok((dialect, lit.span()))
+}
+
+/// The backends a dialect's name says, in the attribute or the policy file.
+pub fn dialect_named(name: &str) -> Option<Backends> {
+    Some(match name.to_ascii_lowercase().as_str() {
         "postgres" | "postgresql" => Backends::One(Dialect::Postgres),
         "mysql" | "mariadb" => Backends::One(Dialect::MySql),
         "sqlite" => Backends::One(Dialect::Sqlite),
         "any" => Backends::Every,
-        _ => {
-            return Err(syn::Error::new(
-                lit.span(),
-                "dialect must be \"postgres\", \"mysql\", \"sqlite\" or \"any\"",
-            ));
-        }
-    };
-    Ok((dialect, lit.span()))
+        _ => return None,
+    })
 }
 
 fn parse_param(lit: LitStr) -> syn::Result<LitStr> {
