@@ -93,9 +93,12 @@ impl Drop for Db {
                 .expect("a runtime")
                 .block_on(drop_database(backend, &name));
         });
-        if cleanup.join().is_err() && !std::thread::panicking() {
-            panic!("{backend}: the test database {} was not dropped", self.name);
-        }
+        // A second panic while a failed test unwinds would abort the run.
+        assert!(
+            cleanup.join().is_ok() || std::thread::panicking(),
+            "{backend}: the test database {} was not dropped",
+            self.name
+        );
     }
 }
 
