@@ -32,6 +32,8 @@ pub struct Args {
     /// `deny = 403`: a denial tells "it exists, not yours" (403) from "not there" (404), by
     /// an existence check after the statement decided.
     pub tells_forbidden: bool,
+    /// Where `deny = 403` was written.
+    pub deny_span: Option<Span>,
     /// `guard = "name"`: the guard parameter, for a `Guard` behind a type alias.
     pub guard: Option<LitStr>,
 }
@@ -65,7 +67,7 @@ struct RawArgs {
     unguarded: Option<Vec<String>>,
     public_read: Option<(Vec<String>, Span)>,
     dialect: Option<(Backends, Span)>,
-    deny: Option<bool>,
+    deny: Option<(bool, Span)>,
     guard: Option<LitStr>,
 }
 
@@ -98,7 +100,10 @@ impl RawArgs {
                 &mut self.dialect,
                 parse_dialect(&meta.value()?.parse()?)?,
             ),
-            DENY => set(meta, &mut self.deny, parse_deny(&meta.value()?.parse()?)?),
+            DENY => {
+                let lit: LitInt = meta.value()?.parse()?;
+                set(meta, &mut self.deny, (parse_deny(&lit)?, lit.span()))
+            }
             GUARD => set(meta, &mut self.guard, parse_param(meta.value()?.parse()?)?),
             _ => Err(meta.error(format!("unknown key of #[guarded]; expected one of {KEYS}"))),
         }
@@ -117,7 +122,8 @@ impl RawArgs {
             public_read: self.public_read,
             unguarded: self.unguarded.unwrap_or_default(),
             dialect: self.dialect,
-            tells_forbidden: self.deny.unwrap_or(false),
+            tells_forbidden: self.deny.is_some_and(|(forbidden, _)| forbidden),
+            deny_span: self.deny.map(|(_, span)| span),
             guard: self.guard,
         }
     }

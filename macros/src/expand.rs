@@ -26,6 +26,10 @@ pub fn attribute(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(item) => item,
         Err(e) => return e.to_compile_error(),
     };
+    if policy::reported() {
+        // Told once, at the crate's first guarded fn; the crate does not build.
+        return fallback::signature(&item);
+    }
     let cx = Ctxt::new();
     let args = args::parse(attr, &cx);
     if let Some(args) = &args
@@ -96,6 +100,9 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
         hidden_return: walked.hidden_return,
     };
     check::statements(&model.statements, args.tells_forbidden, cx);
+    if args.tells_forbidden {
+        check::deniable(&model.statements, args.deny_span, cx);
+    }
     Some(model)
 }
 
