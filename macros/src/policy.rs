@@ -358,15 +358,7 @@ pub fn parse(text: &str) -> Result<Rules, String> {
         .transpose()?;
     let dialect = file
         .database
-        .map(|database| {
-            let value = database.dialect;
-            crate::args::dialect_named(value.get_ref()).ok_or_else(|| {
-                at(
-                    value.span(),
-                    "`dialect` is \"postgres\", \"mysql\", \"sqlite\" or \"any\"",
-                )
-            })
-        })
+        .map(|database| database_of(text, &database.dialect))
         .transpose()?;
     Ok(Rules {
         owners,
@@ -394,6 +386,17 @@ fn reads(text: &str, read: Option<&Spanned<String>>, scoped: bool) -> Result<(bo
              reader, within the table's scope) or \"anyone\" (across its scope too)",
         )),
     }
+}
+
+/// `[database] dialect`: the backends it names.
+fn database_of(text: &str, value: &Spanned<String>) -> Result<Backends, String> {
+    crate::args::dialect_named(value.get_ref()).ok_or_else(|| {
+        located(
+            text,
+            value.span(),
+            "`dialect` is \"postgres\", \"mysql\", \"sqlite\" or \"any\"",
+        )
+    })
 }
 
 /// Each table declared once: every statement matches a table name ignoring ASCII case (as

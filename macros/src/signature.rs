@@ -11,6 +11,9 @@ use crate::ctxt::Ctxt;
 use crate::model::{GuardParam, db_type};
 use crate::sql::{Backends, Dialect};
 
+/// A database named apart from the guard's type, and where to confirm it by type.
+type Named = (Backends, proc_macro2::Span);
+
 /// The guard parameter and the dialect; every problem found is reported to `cx`.
 /// `file` is the policy file's `[database] dialect`, for a guard whose type does not say.
 /// Returns the database and, when it was named apart from the type, where to confirm it.
@@ -19,7 +22,7 @@ pub fn read(
     args: &Args,
     file: Option<Backends>,
     cx: &Ctxt,
-) -> Option<(GuardParam, Backends, Option<(Backends, proc_macro2::Span)>)> {
+) -> Option<(GuardParam, Backends, Option<Named>)> {
     asynchronous(
         &item.sig,
         "their statements run on a database connection",
