@@ -44,20 +44,20 @@ pub fn read(
         }
         (Some(given), _) => return Some((guard, given.0, Some(given))),
         (None, Some(typed)) => typed,
-        (None, None) => match file {
-            Some(dialect) => return Some((guard, dialect, Some((dialect, ty.span())))),
-            None => {
-                cx.push(syn::Error::new(
-                    ty.span(),
-                    "cannot tell the database from this type; name it (`Guard<Sqlite>`, \
-                     `Guard<Postgres>`, `Guard<MySql>`, `Guard<Any>`), add `dialect = \
-                     \"sqlite\"` (or \"postgres\", \"mysql\", \"any\") to #[guarded], or name \
-                     the crate's database once in guarded.toml: [database] dialect = \
-                     \"postgres\"",
-                ));
-                return None;
+        (None, None) => {
+            if let Some(dialect) = file {
+                return Some((guard, dialect, Some((dialect, ty.span()))));
             }
-        },
+            cx.push(syn::Error::new(
+                ty.span(),
+                "cannot tell the database from this type; name it (`Guard<Sqlite>`, \
+                 `Guard<Postgres>`, `Guard<MySql>`, `Guard<Any>`), add `dialect = \
+                 \"sqlite\"` (or \"postgres\", \"mysql\", \"any\") to #[guarded], or name \
+                 the crate's database once in guarded.toml: [database] dialect = \
+                 \"postgres\"",
+            ));
+            return None;
+        }
     };
     Some((guard, dialect, None))
 }
