@@ -148,6 +148,17 @@ fn is_guard(ty: &Type) -> bool {
     last_segment(ty).is_some_and(|s| s.ident == "Guard")
 }
 
+/// `Option<Guard<..>>`: optional sign-in, which a guarded fn does not take.
+fn optional_guard(ty: &Type) -> bool {
+    let Some(segment) = last_segment(ty).filter(|s| s.ident == "Option") else {
+        return false;
+    };
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return false;
+    };
+    matches!(args.args.first(), Some(GenericArgument::Type(inner)) if guard_type(inner).is_some())
+}
+
 /// The guard's own type: the parameter's, or the one its wrapper holds.
 fn guard_type(ty: &Type) -> Option<&Type> {
     if is_guard(ty) { Some(ty) } else { wrapped(ty) }
@@ -194,6 +205,19 @@ fn find_guard<'a>(item: &'a ItemFn, args: &Args, cx: &Ctxt) -> Option<(GuardPara
             &extra.ty,
             "a #[guarded] fn takes one guard; read the subject and claims from the first",
         ));
+    }
+    let optional = item.sig.inputs.iter().find_map(|input| match input {
+        FnArg::Typed(p) if optional_guard(&p.ty) => Some(&p.ty),
+        _ => None,
+    });
+    if let (None, Some(ty)) = (&found, optional) {
+        cx.push(syn::Error::new_spanned(
+            ty,
+            "a #[guarded] fn runs its statements for a principal, so it takes the `Guard` \
+             itself: take `Option<Guard<..>>` in the handler, hand `Some(guard)` to this fn, \
+             and serve `None` with reads that need no principal",
+        ));
+        return None;
     }
     if found.is_none() {
         cx.push(syn::Error::new(

@@ -3,13 +3,13 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use axum_core::extract::{FromRef, FromRequestParts};
+use axum_core::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use sqlx::Pool;
 
 use crate::authenticate::{Authenticate, Bearer};
 use crate::db::{Backend, Store};
-use crate::jwt::{Claims, GuardClaims};
+use crate::jwt::{Claims, GuardClaims, TokenCode};
 use crate::{Error, GuardedDb};
 
 /// A verified principal plus the pool its statements run on.
@@ -108,5 +108,33 @@ where
             claims: Arc::new(claims),
             source: PhantomData,
         })
+    }
+}
+
+/// `Option<Guard<..>>`: optional sign-in. A request that sent no credentials at all (no
+/// `Authorization` header and no token cookie, or no session for an [`Authenticate`] of the
+/// app's) is `None`; credentials that were sent are verified as for a `Guard`, and a bad one
+/// is the same 401, never an anonymous request. A `Guard` it yields is handed to a
+/// `#[guarded]` fn; `None` is served with reads that need no principal, such as the public
+/// reads of a `read = "public"` table, on the router state's pool.
+impl<S, DB, C, A> OptionalFromRequestParts<S> for Guard<DB, C, A>
+where
+    S: Send + Sync,
+    DB: Store,
+    C: GuardClaims,
+    A: Authenticate<S, C>,
+    DB::Source: FromRef<S>,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <Self as FromRequestParts<S>>::from_request_parts(parts, state).await {
+            Ok(guard) => Ok(Some(guard)),
+            Err(Error::Unauthorized(e)) if e.kind() == TokenCode::Missing => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
