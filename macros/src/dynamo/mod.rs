@@ -10,6 +10,7 @@ mod chain;
 mod checks;
 mod request;
 mod rules;
+mod scope;
 mod state;
 mod walk;
 
@@ -39,6 +40,11 @@ struct Tables<'a> {
     valid: Vec<TokenStream>,
     /// The tables requested without the owner's condition.
     unguarded: &'a [String],
+    /// Each owner's scope, as attributes equal to claims.
+    scopes: Vec<Vec<scope::Pair>>,
+    /// The fields of the claims type the scopes compare with, read at the attribute.
+    fields: Vec<String>,
+    span: proc_macro2::Span,
 }
 
 /// The fn with its requests expanded; `None` once an error is reported to `cx`.
@@ -94,6 +100,16 @@ fn expand_with(
             })
         })
         .collect();
+    let scopes: Vec<Vec<scope::Pair>> = owners
+        .iter()
+        .map(|owner| {
+            scope::pairs(owner).unwrap_or_else(|why| {
+                cx.push(syn::Error::new(args.span, why));
+                Vec::new()
+            })
+        })
+        .collect();
+    let fields = scope::fields(scopes.iter().map(Vec::as_slice));
     let guard = guard?;
     let tables = Tables {
         owners: &owners,
@@ -102,6 +118,9 @@ fn expand_with(
         grants,
         valid,
         unguarded: &args.unguarded,
+        scopes,
+        fields,
+        span: args.span,
     };
     let mut block = (*item.block).clone();
     if walk::body(&mut block, &guard.ident, &tables, cx) {
