@@ -42,8 +42,7 @@ struct Tables<'a> {
     unguarded: &'a [String],
     /// Each owner's scope, as attributes equal to claims.
     scopes: Vec<Vec<scope::Pair>>,
-    /// The fields of the claims type the scopes compare with, read at the attribute.
-    fields: Vec<String>,
+    /// Where a field a scope compares with is read: the attribute.
     span: proc_macro2::Span,
 }
 
@@ -109,7 +108,6 @@ fn expand_with(
             })
         })
         .collect();
-    let fields = scope::fields(scopes.iter().map(Vec::as_slice));
     let guard = guard?;
     let tables = Tables {
         owners: &owners,
@@ -119,7 +117,6 @@ fn expand_with(
         valid,
         unguarded: &args.unguarded,
         scopes,
-        fields,
         span: args.span,
     };
     let mut block = (*item.block).clone();

@@ -229,7 +229,7 @@ pub fn expand(chain: Chain, target: &Target<'_>, tables: &Tables<'_>) -> Expr {
         quote_spanned!(client.method.span()=> ::guarded::__private::dynamo::client(&#base));
     let builder = chain::fold(Expr::Verbatim(client), builder);
     let dynamo = quote_spanned!(name.span()=> ::guarded::__private::dynamo);
-    let fields = tables.fields(&base);
+    let fields = tables.fields(&base, target);
     Expr::Verbatim(match target {
         Target::One(owner) => {
             let table = tables.table(owner);
@@ -294,13 +294,19 @@ impl Tables<'_> {
         Some(&self.scopes[at][..]).filter(|pairs| !pairs.is_empty())
     }
 
-    /// The claims of the application's type the scopes compare with, read from `guard`'s
-    /// claims: `("org", Some(value))`, `None` for an `Option` field that holds none (the
-    /// runtime answers 401 `missing_claim` when a request needs it). A field the claims type
-    /// lacks, or whose type DynamoDB cannot compare, is a compile error at the attribute.
-    fn fields(&self, guard: &Expr) -> TokenStream {
+    /// The claims of the application's type the scopes of `target` compare with (a
+    /// transaction may write any guarded table: every scope's), read from `guard`'s claims:
+    /// `("org", Some(value))`, `None` for an `Option` field that holds none (the runtime
+    /// answers 401 `missing_claim` when a request needs it). A field the claims type lacks,
+    /// or whose type DynamoDB cannot compare, is a compile error at the attribute.
+    fn fields(&self, guard: &Expr, target: &Target<'_>) -> TokenStream {
         let span = self.span;
-        let fields = self.fields.iter().map(|field| {
+        let fields = match target {
+            Target::One(owner) => super::scope::fields(self.scope_of(owner)),
+            Target::Every => super::scope::fields(self.scopes.iter().map(Vec::as_slice)),
+            Target::Unguarded(_) => Vec::new(),
+        };
+        let fields = fields.iter().map(|field| {
             let ident = syn::Ident::new(field, span);
             quote_spanned! {span=>
                 (#field, {

@@ -43,11 +43,20 @@ fn the_scope_goes_to_the_runtime_with_its_table_and_the_claims_it_compares_with(
         })
     };
     assert!(out.contains(&field.to_string()), "{out}");
-    // A table without a scope carries none, and its requests still hand over the fields.
+    // A table without a scope carries none, and its requests read no field of the claims.
     let out = run(quote!(), Some(NOTES), &get("items")).unwrap_or_else(|e| panic!("{e}"));
     assert!(out.contains("name : \"items\""), "{out}");
     assert!(out.contains("scope : & [] ,"), "{out}");
-    assert!(out.contains("& [(\"org\" ,"), "{out}");
+    assert!(!out.contains(". org"), "{out}");
+    // A transaction may write any guarded table: it reads every scope's claims.
+    let transaction: ItemFn = syn::parse_quote! {
+        async fn f(guard: Guard<DynamoDb, Tenant>, t: TransactWriteItem) -> Result<(), E> {
+            guard.client().transact_write_items().transact_items(t).send().await?;
+            Ok(())
+        }
+    };
+    let out = run(quote!(), Some(NOTES), &transaction).unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.contains(&field.to_string()), "{out}");
 }
 
 #[test]
