@@ -42,7 +42,7 @@ pub fn pairs(owner: &Owner) -> Result<Vec<Pair>, String> {
     };
     let table = &owner.table;
     let refused = |why: String| format!("the `scope` of `{table}` in {FILE}: {why}; {SHAPE}");
-    let expr = parse(scope).map_err(|why| refused(why))?;
+    let expr = parse(scope).map_err(&refused)?;
     let mut pairs: Vec<Pair> = Vec::new();
     for conjunct in conjuncts(&expr) {
         let pair = pair(conjunct).ok_or_else(|| {

@@ -78,13 +78,11 @@ impl Expression {
     pub(crate) fn restrict(&mut self, scope: &Scope) -> Result<(), Error> {
         let names = self.names.get_or_insert_with(HashMap::new);
         let values = self.values.get_or_insert_with(HashMap::new);
-        match scope::render(scope, names, values) {
-            Some(scoped) => self.and(&scoped),
-            None => {
-                self.empty_maps();
-                Ok(())
-            }
+        if let Some(scoped) = scope::render(scope, names, values) {
+            return self.and(&scoped);
         }
+        self.empty_maps();
+        Ok(())
     }
 
     fn and(&mut self, ours: &str) -> Result<(), Error> {
