@@ -38,7 +38,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::args::Args;
-use crate::sql::{Claim, Grants, Named, Owner, Rule, RuleError, Scope};
+use crate::sql::{Backends, Claim, Grants, Named, Owner, Rule, RuleError, Scope};
+
+mod keys;
 
 /// The file's name, next to the crate's `Cargo.toml`.
 pub const FILE: &str = "guarded.toml";
@@ -57,13 +59,22 @@ pub struct Rules {
     pub owners: Vec<Owner>,
     /// `[token] valid`: AND-ed into the predicate of every reference to a guarded table.
     pub valid: Option<Rule>,
+    /// `[database] dialect`: the database of a guard whose type does not say (an alias).
+    pub dialect: Option<Backends>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
+    database: Option<Database>,
     token: Option<Token>,
     tables: BTreeMap<Spanned<String>, Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Database {
+    dialect: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -100,28 +111,51 @@ struct Grant {
     delete: Option<Spanned<String>>,
 }
 
-/// A file read, as of its modification time.
-type Cached = (PathBuf, SystemTime, Result<Policy, String>);
+/// A file read, as of its modification time, and whether its error was reported.
+type Cached = (PathBuf, SystemTime, Result<Policy, String>, bool);
+
+thread_local! {
+    // Every guarded fn of a crate reads the same file: parse it once per change.
+    static CACHE: RefCell<Option<Cached>> = const { RefCell::new(None) };
+}
+
+/// The crate's policy file: where it is and when it last changed, if it has one.
+fn located_file() -> Option<(PathBuf, SystemTime)> {
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")?;
+    let path = Path::new(&dir).join(FILE);
+    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+    Some((path, modified))
+}
+
+/// Whether a mistake in the crate's policy file was already reported, at an earlier guarded
+/// fn of the crate: the crate does not build, and the other fns say nothing more about it (a
+/// crate compiles in one process, which expands its fns one after another).
+pub fn reported() -> bool {
+    let Some((path, modified)) = located_file() else {
+        return false;
+    };
+    CACHE.with(|cache| {
+        cache
+            .borrow()
+            .as_ref()
+            .is_some_and(|(cached, at, policy, reported)| {
+                *cached == path && *at == modified && policy.is_err() && *reported
+            })
+    })
+}
 
 /// The crate's policy file: `None` when it has none; an error says where the file is wrong.
 pub fn load() -> Result<Option<Policy>, String> {
-    let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
+    let Some((path, modified)) = located_file() else {
         return Ok(None);
     };
-    let path = Path::new(&dir).join(FILE);
-    let Ok(modified) = std::fs::metadata(&path).and_then(|m| m.modified()) else {
-        return Ok(None);
-    };
-    thread_local! {
-        // Every guarded fn of a crate reads the same file: parse it once per change.
-        static CACHE: RefCell<Option<Cached>> = const { RefCell::new(None) };
-    }
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
-        if let Some((cached, at, policy)) = cache.as_ref()
+        if let Some((cached, at, policy, reported)) = cache.as_mut()
             && *cached == path
             && *at == modified
         {
+            *reported |= policy.is_err();
             return policy.clone().map(Some);
         }
         let policy = std::fs::read_to_string(&path)
@@ -131,7 +165,8 @@ pub fn load() -> Result<Option<Policy>, String> {
                 path: path.clone(),
                 rules,
             });
-        *cache = Some((path, modified, policy.clone()));
+        let reported = policy.is_err();
+        *cache = Some((path, modified, policy.clone(), reported));
         policy.map(Some)
     })
 }
@@ -231,6 +266,13 @@ pub fn owners(args: &Args, file: Option<&Policy>) -> Result<Vec<Owner>, syn::Err
 /// What a policy file declares; an error names the line and column of the mistake.
 pub fn parse(text: &str) -> Result<Rules, String> {
     let at = |span: std::ops::Range<usize>, message: &str| located(text, span, message);
+    let unknown: Vec<String> = keys::unknown(text)
+        .into_iter()
+        .map(|(span, message)| at(span, &message))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(unknown.join("\n"));
+    }
     let file: File = toml::from_str(text).map_err(|e| match e.span() {
         Some(span) => at(span, e.message()),
         None => format!("{FILE}: {}", e.message()),
@@ -314,7 +356,15 @@ pub fn parse(text: &str) -> Result<Rules, String> {
         .token
         .map(|token| condition_of(text, &token.valid, None, &guarded))
         .transpose()?;
-    Ok(Rules { owners, valid })
+    let dialect = file
+        .database
+        .map(|database| database_of(text, &database.dialect))
+        .transpose()?;
+    Ok(Rules {
+        owners,
+        valid,
+        dialect,
+    })
 }
 
 /// `read`: whether reads are public, and whether they carry the scope (`anyone` reads across
@@ -336,6 +386,17 @@ fn reads(text: &str, read: Option<&Spanned<String>>, scoped: bool) -> Result<(bo
              reader, within the table's scope) or \"anyone\" (across its scope too)",
         )),
     }
+}
+
+/// `[database] dialect`: the backends it names.
+fn database_of(text: &str, value: &Spanned<String>) -> Result<Backends, String> {
+    crate::args::dialect_named(value.get_ref()).ok_or_else(|| {
+        located(
+            text,
+            value.span(),
+            "`dialect` is \"postgres\", \"mysql\", \"sqlite\" or \"any\"",
+        )
+    })
 }
 
 /// Each table declared once: every statement matches a table name ignoring ASCII case (as
@@ -638,6 +699,25 @@ mod tests {
     }
 
     #[test]
+    fn the_crates_database_named_once() {
+        let rules = parse("[database]\ndialect = \"PostgreSQL\"\n[tables.items]\nowner = \"o\"\n")
+            .expect("a policy");
+        assert_eq!(
+            rules.dialect,
+            Some(Backends::One(crate::sql::Dialect::Postgres))
+        );
+        let e = parse("[database]\ndialect = \"oracle\"\n[tables.items]\nowner = \"o\"\n")
+            .expect_err("no such dialect");
+        assert!(e.starts_with("guarded.toml:2:11: `dialect` is"), "{e}");
+        let e = parse("[database]\nbackend = \"sqlite\"\n[tables.items]\nowner = \"o\"\n")
+            .expect_err("unknown key");
+        assert!(
+            e.starts_with("guarded.toml:2:1: unknown key `database.backend`"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn a_scope_and_who_reads_across_it() {
         let text = "[tables.notes]\nowner = \"owner_id\"\nscope = \"notes.org_id = :org\"\nread = \"anyone\"\n\n[tables.boards]\nowner = \"owner_id\"\nscope = \"boards.org_id = :org\"\nread = \"public\"\n";
         let owners = parse(text).expect("a policy").owners;
@@ -703,7 +783,7 @@ mod tests {
             ),
             (
                 "[tables.items]\nownr = \"o\"\n",
-                "guarded.toml:2:1: unknown field `ownr`",
+                "guarded.toml:2:1: unknown key `tables.items.ownr`",
             ),
             (
                 "[tables.items]\n",
@@ -721,7 +801,7 @@ mod tests {
             ),
             (
                 "[tables.items]\nowner = \"o\"\n[tables.items.grant]\ninsert = \"TRUE\"\n",
-                "guarded.toml:4:1: unknown field `insert`",
+                "guarded.toml:4:1: unknown key `tables.items.grant.insert`",
             ),
             (
                 "[tables.items]\nowner = \"o\"\n[tables.items_log]\nowner = \"o\"\n[tables.items.grant]\nread = \"EXISTS (SELECT 1 FROM Items_Log l JOIN items_log m ON TRUE)\"\n",

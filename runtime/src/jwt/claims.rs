@@ -99,7 +99,22 @@ impl<S: Subject> GuardClaims for Claims<S> {
     }
 }
 
-/// Deserializes `sub` as a string and parses it into the subject type.
+/// Deserializes `sub` as a string and parses it into the subject type, refusing a spelling
+/// that is not the type's canonical one (`Subject::parse_sub`). An application's own claims
+/// type takes it the way [`Claims`] does:
+///
+/// ```
+/// # use guarded_runtime as guarded;
+/// #[derive(serde::Deserialize)]
+/// struct Member {
+///     #[serde(deserialize_with = "guarded::jwt::parse_subject")]
+///     sub: i64, // "+7" or "07" refused: one subject, one spelling
+///     org: String,
+/// }
+/// # let m: Member = serde_json::from_str(r#"{"sub":"7","org":"acme"}"#).unwrap();
+/// # assert_eq!(m.sub, 7);
+/// # assert!(serde_json::from_str::<Member>(r#"{"sub":"07","org":"acme"}"#).is_err());
+/// ```
 pub fn parse_subject<'de, D: Deserializer<'de>, S: Subject>(d: D) -> Result<S, D::Error> {
     let raw = String::deserialize(d)?;
     S::parse_sub(&raw).ok_or_else(|| serde::de::Error::custom("sub is not a valid subject"))

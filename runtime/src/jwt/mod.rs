@@ -87,7 +87,7 @@ mod verifier;
 mod wycheproof;
 
 pub use builder::VerifierBuilder;
-pub use claims::{Claims, GuardClaims, Subject};
+pub use claims::{Claims, GuardClaims, Subject, parse_subject};
 pub use error::{TokenCode, TokenError, VerifierError};
 pub use keys::{Alg, Key, MIN_HMAC_SECRET};
 pub use policy::{
