@@ -16,9 +16,9 @@ pub use crate::scope::{Scope, Single};
 #[cfg(feature = "dynamodb")]
 pub mod dynamo {
     pub use crate::dynamo::{
-        Check, Claim, Grants, Named, OnTheGuardsClient, Order, Pass, Probe, Request, Source, State,
-        Table, Unguarded, Value, client, delete_item, get_item, put_item, query, scan,
-        transact_write_items, unguarded, update_item,
+        Check, Claim, Fields, Grants, Named, OnTheGuardsClient, Order, Pass, Probe, Request,
+        ScopeValue, Source, State, Table, Unguarded, Value, claims, client, delete_item, field,
+        get_item, put_item, query, scan, transact_write_items, unguarded, update_item,
     };
 }
 

@@ -10,6 +10,7 @@ mod chain;
 mod checks;
 mod request;
 mod rules;
+mod scope;
 mod state;
 mod walk;
 
@@ -39,6 +40,10 @@ struct Tables<'a> {
     valid: Vec<TokenStream>,
     /// The tables requested without the owner's condition.
     unguarded: &'a [String],
+    /// Each owner's scope, as attributes equal to claims.
+    scopes: Vec<Vec<scope::Pair>>,
+    /// Where a field a scope compares with is read: the attribute.
+    span: proc_macro2::Span,
 }
 
 /// The fn with its requests expanded; `None` once an error is reported to `cx`.
@@ -94,6 +99,15 @@ fn expand_with(
             })
         })
         .collect();
+    let scopes: Vec<Vec<scope::Pair>> = owners
+        .iter()
+        .map(|owner| {
+            scope::pairs(owner).unwrap_or_else(|why| {
+                cx.push(syn::Error::new(args.span, why));
+                Vec::new()
+            })
+        })
+        .collect();
     let guard = guard?;
     let tables = Tables {
         owners: &owners,
@@ -102,6 +116,8 @@ fn expand_with(
         grants,
         valid,
         unguarded: &args.unguarded,
+        scopes,
+        span: args.span,
     };
     let mut block = (*item.block).clone();
     if walk::body(&mut block, &guard.ident, &tables, cx) {

@@ -59,7 +59,62 @@ pub fn judge<'a>(chain: &Chain, tables: &Tables<'a>, cx: &Ctxt) -> Option<Target
     } else {
         table(&op.method, middle, tables, cx)
     };
+    if let Some(target) = &target {
+        allowed &= scoped(&op.method, middle, target, tables, cx);
+    }
     target.filter(|_| allowed && sent.is_some())
+}
+
+/// What a table's scope refuses of a request: `deny = 403` (it would tell another tenant's
+/// item from none), and a put naming an attribute the scope sets. `false` once refused.
+fn scoped(
+    op: &Ident,
+    calls: &[ExprMethodCall],
+    target: &Target<'_>,
+    tables: &Tables<'_>,
+    cx: &Ctxt,
+) -> bool {
+    let scoped: Vec<(&Owner, &[super::scope::Pair])> = match target {
+        Target::One(owner) => tables
+            .scope_of(owner)
+            .map(|pairs| vec![(*owner, pairs)])
+            .unwrap_or_default(),
+        Target::Every => tables
+            .owners
+            .iter()
+            .filter_map(|owner| Some((owner, tables.scope_of(owner)?)))
+            .collect(),
+        Target::Unguarded(_) => Vec::new(),
+    };
+    let mut allowed = true;
+    if tables.tells_forbidden
+        && let Some((owner, _)) = scoped.first()
+    {
+        cx.spanned(op, rules::forbidden_in_scope(&owner.table));
+        allowed = false;
+    }
+    if op != "put_item" {
+        return allowed;
+    }
+    for call in calls.iter().filter(|call| call.method == "item") {
+        let named = match call.args.first().map(ungroup) {
+            Some(Expr::Lit(lit)) => match &lit.lit {
+                Lit::Str(s) => Some((s, s.value())),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some((literal, name)) = named else {
+            continue;
+        };
+        for (owner, pairs) in &scoped {
+            if pairs.iter().any(|p| p.attribute == name) {
+                cx.spanned(literal, rules::scope_attribute_put(&owner.table, &name));
+                allowed = false;
+            }
+        }
+    }
+    allowed
 }
 
 /// Where `.send()` is among the calls after the operation; it must be the last of them.
@@ -159,7 +214,8 @@ fn listed(owners: &[Owner]) -> String {
 }
 
 /// `guard.client().OP() <calls> .send()` as
-/// `__private::dynamo::OP(&guard, &<table>, __private::dynamo::client(&guard).OP() <calls>)`.
+/// `__private::dynamo::OP(&guard, &<table>, &<fields>, __private::dynamo::client(&guard).OP()
+/// <calls>)`, where `<fields>` are the claims the scopes compare with.
 pub fn expand(chain: Chain, target: &Target<'_>, tables: &Tables<'_>) -> Expr {
     let Chain { base, calls } = chain;
     let mut calls = calls.into_iter();
@@ -173,10 +229,11 @@ pub fn expand(chain: Chain, target: &Target<'_>, tables: &Tables<'_>) -> Expr {
         quote_spanned!(client.method.span()=> ::guarded::__private::dynamo::client(&#base));
     let builder = chain::fold(Expr::Verbatim(client), builder);
     let dynamo = quote_spanned!(name.span()=> ::guarded::__private::dynamo);
+    let fields = tables.fields(&base, target);
     Expr::Verbatim(match target {
         Target::One(owner) => {
             let table = tables.table(owner);
-            quote_spanned!(name.span()=> #dynamo::#name(&#base, &#table, #builder))
+            quote_spanned!(name.span()=> #dynamo::#name(&#base, &#table, &#fields, #builder))
         }
         Target::Unguarded(free) => {
             let table = tables.unguarded(free);
@@ -186,7 +243,7 @@ pub fn expand(chain: Chain, target: &Target<'_>, tables: &Tables<'_>) -> Expr {
             let every = tables.owners.iter().map(|owner| tables.table(owner));
             let free = tables.unguarded.iter().map(|t| tables.unguarded(t));
             quote_spanned! {name.span()=>
-                #dynamo::#name(&#base, &[#(#every),*], &[#(#free),*], #builder)
+                #dynamo::#name(&#base, &[#(#every),*], &[#(#free),*], &#fields, #builder)
             }
         }
     })
@@ -210,6 +267,7 @@ impl Tables<'_> {
         let states = at.map(|at| &self.states[at][..]).unwrap_or_default();
         let grants = at.map(|at| self.grants[at].clone()).unwrap_or_default();
         let valid = &self.valid;
+        let scope = super::scope::tokens(at.map(|at| &self.scopes[at][..]).unwrap_or_default());
         let version = version.as_ref().map_or_else(
             || quote!(::core::option::Option::None),
             |v| quote!(::core::option::Option::Some(#v)),
@@ -224,9 +282,46 @@ impl Tables<'_> {
                 version: #version,
                 valid: &[#(#valid),*],
                 grants: #grants,
+                scope: #scope,
             };
             TABLE
         }}
+    }
+
+    /// The scope of `owner`'s table, if it has one.
+    fn scope_of(&self, owner: &Owner) -> Option<&[super::scope::Pair]> {
+        let at = self.owners.iter().position(|o| o.table == owner.table)?;
+        Some(&self.scopes[at][..]).filter(|pairs| !pairs.is_empty())
+    }
+
+    /// The claims of the application's type the scopes of `target` compare with (a
+    /// transaction may write any guarded table: every scope's), read from `guard`'s claims:
+    /// `("org", Some(value))`, `None` for an `Option` field that holds none (the runtime
+    /// answers 401 `missing_claim` when a request needs it). A field the claims type lacks,
+    /// or whose type DynamoDB cannot compare, is a compile error at the attribute.
+    fn fields(&self, guard: &Expr, target: &Target<'_>) -> TokenStream {
+        let span = self.span;
+        let fields = match target {
+            Target::One(owner) => super::scope::fields(self.scope_of(owner)),
+            Target::Every => super::scope::fields(self.scopes.iter().map(Vec::as_slice)),
+            Target::Unguarded(_) => Vec::new(),
+        };
+        let fields = fields.iter().map(|field| {
+            let ident = syn::Ident::new(field, span);
+            quote_spanned! {span=>
+                (#field, {
+                    #[allow(unused_imports)]
+                    use ::guarded::__private::{ClaimOption as _, ClaimValue as _};
+                    ::guarded::__private::dynamo::field(
+                        (&::guarded::__private::Present(
+                            &::guarded::__private::dynamo::claims(&#guard).#ident,
+                        ))
+                            .present(),
+                    )
+                })
+            }
+        });
+        quote!([#(#fields),*])
     }
 
     /// What the runtime knows of an unguarded table.

@@ -222,22 +222,29 @@ pub fn policy(args: &Args, owners: &[Owner], cx: &Ctxt) {
             ),
         ));
     }
-    if let Some(owner) = owners.iter().find(|o| o.scope.is_some()) {
-        cx.push(syn::Error::new(
-            args.span,
-            format!(
-                "`{}` has a `scope` in {FILE}, which a `Guard<DynamoDb>` fn does not apply \
-                 yet: keep scoped tables on a SQL backend",
-                owner.table
-            ),
-        ));
-    }
     if let Some((_, span)) = args.dialect {
         cx.push(syn::Error::new(
             span,
             "`dialect` names a SQL database; the guard's type already says DynamoDB: remove it",
         ));
     }
+}
+
+/// `deny = 403` on a request of a scoped table.
+pub fn forbidden_in_scope(table: &str) -> String {
+    format!(
+        "`deny = 403` would tell that an item exists outside the caller's scope (another \
+         tenant's): `{table}` has a `scope` in {FILE}; drop `deny = 403` (the default answers \
+         404 either way)"
+    )
+}
+
+/// A put naming an attribute its table's scope sets.
+pub fn scope_attribute_put(table: &str, attribute: &str) -> String {
+    format!(
+        "`{attribute}` is set by the `scope` of `{table}` in {FILE}: the guard writes the \
+         caller's claim there on every put; leave it out of the item"
+    )
 }
 
 /// `.return_values(..)` on a write that is always a transaction.

@@ -54,6 +54,7 @@ fn items(deny: &str) -> TokenStream {
             version: ::core::option::Option::None,
             valid: &[],
             grants: #NO_GRANTS,
+            scope: &[],
         };
         TABLE
     }}
@@ -101,6 +102,7 @@ fn an_update_goes_to_the_runtime_with_its_table() {
             ::guarded::__private::dynamo::update_item(
                 &guard,
                 &#table,
+                &[],
                 ::guarded::__private::dynamo::client(&guard).update_item()
                     .table_name("items")
                     .key("id", AttributeValue::S(id))
@@ -164,10 +166,12 @@ fn a_transaction_is_checked_against_every_guarded_table() {
                         version: ::core::option::Option::None,
                         valid: &[],
                         grants: #NO_GRANTS,
+                        scope: &[],
                     };
                     TABLE
                 }
             ],
+            &[],
             &[],
             ::guarded::__private::dynamo::client(&guard).transact_write_items().transact_items(put)
         )
@@ -726,3 +730,5 @@ fn every_operation_of_the_sdks_client_is_probed() {
     ours.sort_unstable();
     assert_eq!(operations, ours);
 }
+
+mod scope;

@@ -19,13 +19,16 @@ use super::{DynamoDb, DynamoError};
 use crate::jwt::{GuardClaims, TokenCode, TokenError};
 use crate::{Error, Guard};
 
-/// A claim a check compares with or finds its item by.
+/// A claim a check compares with or finds its item by, or a table's scope compares with.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
     Sub,
     Jti,
     Iat,
+    /// A field of the application's claims type, by name: the expansion reads its value
+    /// (see [`Fields`](super::Fields)).
+    Field(&'static str),
 }
 
 /// The caller's claims, as the attribute values a check sends.
@@ -34,6 +37,7 @@ pub(crate) struct Bound {
     sub: AttributeValue,
     jti: Option<AttributeValue>,
     iat: Option<AttributeValue>,
+    fields: Vec<(&'static str, Option<AttributeValue>)>,
 }
 
 impl Bound {
@@ -43,7 +47,25 @@ impl Bound {
             sub: super::condition::subject_value(guard.subject()),
             jti: claims.jti().map(|j| AttributeValue::S(j.to_owned())),
             iat: claims.iat().map(|i| AttributeValue::N(i.to_string())),
+            fields: Vec::new(),
         }
+    }
+
+    /// The claims of a token that holds the subject alone.
+    #[cfg(test)]
+    pub(crate) fn subject_only(sub: AttributeValue) -> Self {
+        Self {
+            sub,
+            jti: None,
+            iat: None,
+            fields: Vec::new(),
+        }
+    }
+
+    /// The claims, with the fields of the application's claims type the expansion read.
+    pub(crate) fn with(mut self, fields: super::Fields<'_>) -> Self {
+        self.fields = fields.to_vec();
+        self
     }
 
     /// The subject, as the owner attribute stores it.
@@ -56,7 +78,25 @@ impl Bound {
             Claim::Sub => Some(&self.sub),
             Claim::Jti => self.jti.as_ref(),
             Claim::Iat => self.iat.as_ref(),
+            Claim::Field(name) => self
+                .fields
+                .iter()
+                .find(|(field, _)| *field == name)
+                .and_then(|(_, value)| value.as_ref()),
         }
+    }
+
+    /// The attributes `table`'s scope requires, each with the caller's claim: a token without
+    /// one of those claims is a 401 `missing_claim`, never a comparison with nothing.
+    pub(crate) fn scope(&self, table: &super::Table) -> Result<Scope, Error> {
+        table
+            .scope
+            .iter()
+            .map(|(attribute, claim)| {
+                let value = self.get(*claim).cloned().ok_or_else(missing_claim)?;
+                Ok((*attribute, value))
+            })
+            .collect()
     }
 
     /// Every claim `checks` name is in the token: a token without the `jti` a revocation
@@ -65,13 +105,18 @@ impl Bound {
         let named = checks.iter().flat_map(Check::claims);
         for claim in named {
             if self.get(claim).is_none() {
-                return Err(Error::Unauthorized(TokenError::new(
-                    TokenCode::MissingClaim,
-                )));
+                return Err(missing_claim());
             }
         }
         Ok(())
     }
+}
+
+/// A table's scope for one caller: each attribute and the value the item must hold there.
+pub(crate) type Scope = Vec<(&'static str, AttributeValue)>;
+
+fn missing_claim() -> Error {
+    Error::Unauthorized(TokenError::new(TokenCode::MissingClaim))
 }
 
 /// Where the value of one attribute of a check's key comes from.
@@ -254,6 +299,7 @@ mod tests {
             sub: AttributeValue::S("alice".into()),
             jti: jti.map(|j| AttributeValue::S(j.into())),
             iat: Some(AttributeValue::N("100".into())),
+            fields: Vec::new(),
         }
     }
 

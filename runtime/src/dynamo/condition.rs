@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::check::Scope;
+use super::scope;
 use super::state::{Maps, Op, State, compared, same_number};
 use super::{DynamoError, Table};
 use crate::{Deny, Error, Subject};
@@ -31,13 +33,14 @@ pub(crate) enum Rule {
 }
 
 impl Expression {
-    /// AND-s the rule, and the states the caller's item must be in, into the condition;
-    /// returns the owner attribute's placeholder.
+    /// AND-s the rule, the scope and the states the caller's item must be in, into the
+    /// condition; returns the owner attribute's placeholder.
     pub(crate) fn guard(
         &mut self,
         owner: &str,
         subject: AttributeValue,
         rule: Rule,
+        scope: &Scope,
         states: &[&State],
     ) -> Result<String, Error> {
         let names = self.names.get_or_insert_with(HashMap::new);
@@ -51,6 +54,9 @@ impl Expression {
             values.insert(value.clone(), subject);
             format!("{name} = {value}")
         };
+        if let Some(scoped) = scope::render(scope, names, values) {
+            mine = format!("{mine} AND {scoped}");
+        }
         let mut maps = Maps {
             names,
             values,
@@ -63,18 +69,42 @@ impl Expression {
             Rule::Mine | Rule::Granted => mine,
             Rule::MineOrNone => format!("(attribute_not_exists({name}) OR ({mine}))"),
         };
+        self.and(&ours)?;
+        Ok(name)
+    }
+
+    /// AND-s the scope alone into the condition: a query whose key condition already pins
+    /// the owner.
+    pub(crate) fn restrict(&mut self, scope: &Scope) -> Result<(), Error> {
+        let names = self.names.get_or_insert_with(HashMap::new);
+        let values = self.values.get_or_insert_with(HashMap::new);
+        if let Some(scoped) = scope::render(scope, names, values) {
+            return self.and(&scoped);
+        }
+        self.empty_maps();
+        Ok(())
+    }
+
+    fn and(&mut self, ours: &str) -> Result<(), Error> {
         self.condition = Some(match self.condition.take() {
             Some(theirs) if !theirs.trim().is_empty() => {
                 balanced(&theirs)?;
                 format!("{} AND {ours}", operand(&theirs))
             }
-            _ => ours,
+            _ => ours.to_owned(),
         });
-        // DynamoDB refuses an empty map: a grant's condition binds no value.
+        self.empty_maps();
+        Ok(())
+    }
+
+    /// DynamoDB refuses an empty map: a grant's condition binds no value.
+    fn empty_maps(&mut self) {
         if self.values.as_ref().is_some_and(HashMap::is_empty) {
             self.values = None;
         }
-        Ok(name)
+        if self.names.as_ref().is_some_and(HashMap::is_empty) {
+            self.names = None;
+        }
     }
 }
 
@@ -158,6 +188,8 @@ pub(crate) struct Guarded<'t> {
     pub op: Op,
     /// The fn's own condition and maps, before the guard's part.
     pub theirs: Expression,
+    /// The table's scope, with the caller's claims.
+    pub scope: Scope,
 }
 
 impl Guarded<'_> {
@@ -170,17 +202,23 @@ impl Guarded<'_> {
             .collect()
     }
 
-    /// Whether the refusal returned another owner's item: a grant may still allow the write.
+    /// Whether the refusal returned another owner's item in the caller's scope: a grant may
+    /// still allow the write.
     pub(crate) fn another_owners(&self, item: Option<&Item>, subject: &AttributeValue) -> bool {
-        self.rule == Rule::Mine && item.is_some_and(|i| !owned(i, self.table.owner, subject))
+        self.rule == Rule::Mine
+            && item.is_some_and(|i| {
+                !owned(i, self.table.owner, subject) && scope::holds(&self.scope, i)
+            })
     }
 
     /// Why the write was refused, from the item the database returned with the refusal: none,
-    /// or another owner's, is the denial. The caller's own item was refused by a state (409
-    /// with its name), by the version the fn compared (412), or by the fn's own condition
-    /// (409 `condition_failed`).
+    /// one of another scope, or another owner's, is the denial (another scope's a 404 even
+    /// under `deny = 403`: the caller learns nothing of another tenant). The caller's own item
+    /// was refused by a state (409 with its name), by the version the fn compared (412), or
+    /// by the fn's own condition (409 `condition_failed`).
     pub(crate) fn refusal(&self, item: Option<&Item>, subject: &AttributeValue) -> Error {
         match item {
+            Some(item) if !scope::holds(&self.scope, item) => Error::Denied(Deny::NotFound),
             None if self.rule == Rule::MineOrNone => Error::Conflict("condition_failed"),
             None => Error::Denied(Deny::NotFound),
             Some(item) if self.rule == Rule::Granted || owned(item, self.table.owner, subject) => {
@@ -247,6 +285,7 @@ mod tests {
             "owner_id",
             AttributeValue::S("alice".into()),
             Rule::Mine,
+            &Vec::new(),
             &[],
         )?;
         Ok(e)

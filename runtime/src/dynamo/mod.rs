@@ -17,6 +17,9 @@
 //!   `ConditionCheck` per check ([`Check`]), every read checked after it answered;
 //! - with a table's `grant`: a write refused on another owner's item tried once more under
 //!   the grant, its check in the transaction; a `get_item` of another's item reads the grant's;
+//! - with a table's `scope`: each attribute it sets compared with the caller's claim wherever
+//!   the owner is (a query's key condition may pin it instead), set from the claim by every
+//!   put and written by no update; an item of another scope is a 404 (see `scope`);
 //! - on an `unguarded` table: the request as written, with the token's checks.
 //!
 //! The placeholders are named `#guarded_owner` and `:guarded_subject`, or with a numbered
@@ -33,6 +36,7 @@ mod condition;
 mod error;
 mod ops;
 mod other;
+mod scope;
 mod state;
 mod transact;
 pub mod unguarded;
@@ -43,6 +47,7 @@ pub use check::{Check, Claim, Grants, Source};
 pub use error::DynamoError;
 pub use ops::{delete_item, get_item, put_item, query, scan, update_item};
 pub use other::{OnTheGuardsClient, Pass, Probe, Request};
+pub use scope::{Fields, ScopeValue, field};
 pub use state::{Named, Order, State, Value};
 pub use transact::transact_write_items;
 
@@ -81,6 +86,8 @@ pub struct Table {
     pub valid: &'static [Check],
     /// Who besides the owner may read, update or delete an item.
     pub grants: Grants,
+    /// The table's scope: attributes every item the fn touches holds, each equal to a claim.
+    pub scope: &'static [(&'static str, Claim)],
 }
 
 /// A table a fn requests without the owner's condition (`unguarded = ".."`): its requests
@@ -90,6 +97,12 @@ pub struct Table {
 pub struct Unguarded {
     pub name: &'static str,
     pub valid: &'static [Check],
+}
+
+/// The guard's claims, for the fields a scope compares with.
+#[doc(hidden)]
+pub fn claims<C: GuardClaims, A>(guard: &Guard<DynamoDb, C, A>) -> &C {
+    guard.claims()
 }
 
 /// The guard's client, for the builder chains the expansion hands back to this module.

@@ -23,13 +23,14 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem, Update,
 };
 
-use super::check::{Bound, Check, valid_after_read};
+use super::check::{Bound, Check, Scope, valid_after_read};
 use super::checked::{Part, Refused, Transaction};
 use super::condition::{Expression, Guarded, Item, Rule, owned, same_value, subject_value, unused};
+use super::scope::{self, Fields};
 use super::state::{Op, compared, written};
 use super::{DynamoDb, DynamoError, Table};
 use crate::jwt::GuardClaims;
-use crate::{Error, Guard};
+use crate::{Deny, Error, Guard};
 
 /// A request on `got` in a fn guarding `table` only: the macro checked the literal, this
 /// checks what the builder holds.
@@ -223,14 +224,19 @@ write!(
 async fn write<W: Write, C: GuardClaims, A>(
     guard: &Guard<DynamoDb, C, A>,
     table: &Table,
+    fields: Fields<'_>,
     builder: W,
     rule: Rule,
     op: Op,
 ) -> Result<W::Output, Error> {
     check_table(builder.table(), table)?;
     legacy(builder.legacy())?;
-    let claims = Bound::of(guard);
+    let claims = Bound::of(guard).with(fields);
     claims.require(table.valid)?;
+    let scope = claims.scope(table)?;
+    if op == Op::Update && rule == Rule::Mine {
+        scope::unwritten(&scope, builder.written(), table.name)?;
+    }
     let grant = match op {
         Op::Update => table.grants.update.as_ref(),
         Op::Delete => table.grants.delete.as_ref(),
@@ -239,7 +245,7 @@ async fn write<W: Write, C: GuardClaims, A>(
     .filter(|_| rule == Rule::Mine && granted(&builder, table, op));
     let fallback = grant.map(|check| (check, builder.clone()));
     let client = guard.handle();
-    let first = attempt(client, table, builder, rule, op, &claims, None).await;
+    let first = attempt(client, table, &scope, builder, rule, op, &claims, None).await;
     match (first, fallback) {
         (
             Err(Refused {
@@ -250,6 +256,7 @@ async fn write<W: Write, C: GuardClaims, A>(
             let write = attempt(
                 client,
                 table,
+                &scope,
                 original,
                 Rule::Granted,
                 op,
@@ -281,9 +288,11 @@ fn granted<W: Write>(builder: &W, table: &Table, op: Op) -> bool {
 
 /// One attempt at a write under `rule`: alone, or as a transaction with the checks of other
 /// items (the token's, and `grant`'s when the write goes by a grant).
+#[allow(clippy::too_many_arguments)]
 async fn attempt<W: Write>(
     client: &Client,
     table: &Table,
+    scope: &Scope,
     builder: W,
     rule: Rule,
     op: Op,
@@ -296,9 +305,16 @@ async fn attempt<W: Write>(
         rule,
         op,
         theirs: builder.expression(),
+        scope: scope.clone(),
     };
     let mut expression = write.theirs.clone();
-    expression.guard(table.owner, subject.clone(), rule, &write.states())?;
+    expression.guard(
+        table.owner,
+        subject.clone(),
+        rule,
+        &write.scope,
+        &write.states(),
+    )?;
     let builder = builder.with(expression);
     if table.valid.is_empty() && grant.is_none() {
         return match builder.send().await {
@@ -352,9 +368,10 @@ pub(crate) fn no_values(table: &str) -> DynamoError {
 pub async fn update_item<C: GuardClaims, A>(
     guard: &Guard<DynamoDb, C, A>,
     table: &Table,
+    fields: Fields<'_>,
     builder: UpdateItemFluentBuilder,
 ) -> Result<UpdateItemOutput, Error> {
-    write(guard, table, builder, Rule::Mine, Op::Update).await
+    write(guard, table, fields, builder, Rule::Mine, Op::Update).await
 }
 
 /// `DeleteItem` of the caller's item, or of one the table's delete grant lets them delete.
@@ -362,21 +379,27 @@ pub async fn update_item<C: GuardClaims, A>(
 pub async fn delete_item<C: GuardClaims, A>(
     guard: &Guard<DynamoDb, C, A>,
     table: &Table,
+    fields: Fields<'_>,
     builder: DeleteItemFluentBuilder,
 ) -> Result<DeleteItemOutput, Error> {
-    write(guard, table, builder, Rule::Mine, Op::Delete).await
+    write(guard, table, fields, builder, Rule::Mine, Op::Delete).await
 }
 
-/// `PutItem` owned by the caller, over no item or the caller's own.
+/// `PutItem` owned by the caller in the caller's scope, over no item or the caller's own.
 #[doc(hidden)]
 pub async fn put_item<C: GuardClaims, A>(
     guard: &Guard<DynamoDb, C, A>,
     table: &Table,
+    fields: Fields<'_>,
     builder: PutItemFluentBuilder,
 ) -> Result<PutItemOutput, Error> {
-    let builder = builder.item(table.owner, subject_value(guard.subject()));
+    let scope = Bound::of(guard).with(fields).scope(table)?;
+    let mut item = builder.get_item().clone().unwrap_or_default();
+    item.insert(table.owner.to_owned(), subject_value(guard.subject()));
+    scope::put(&scope, &mut item, table.name)?;
+    let builder = builder.set_item(Some(item));
     // A put over an existing item replaces it: the update's states apply.
-    write(guard, table, builder, Rule::MineOrNone, Op::Update).await
+    write(guard, table, fields, builder, Rule::MineOrNone, Op::Update).await
 }
 
 /// `GetItem`: another owner's item is a denial, unless the table's read grant holds for the
@@ -386,6 +409,7 @@ pub async fn put_item<C: GuardClaims, A>(
 pub async fn get_item<C: GuardClaims, A>(
     guard: &Guard<DynamoDb, C, A>,
     table: &Table,
+    fields: Fields<'_>,
     builder: GetItemFluentBuilder,
 ) -> Result<GetItemOutput, Error> {
     check_table(builder.get_table_name().as_deref(), table)?;
@@ -395,12 +419,20 @@ pub async fn get_item<C: GuardClaims, A>(
             .as_ref()
             .map(|_| "attributes_to_get"),
     )?;
-    let claims = Bound::of(guard);
+    let claims = Bound::of(guard).with(fields);
     claims.require(table.valid)?;
+    let scope = claims.scope(table)?;
     let key = builder.get_key().clone().unwrap_or_default();
-    let (builder, added) = project_owner(builder, table.owner);
+    let checked: Vec<&str> = std::iter::once(table.owner)
+        .chain(scope.iter().map(|(attribute, _)| *attribute))
+        .collect();
+    let (builder, added) = project(builder, &checked);
     let mut output = builder.send().await.map_err(DynamoError::sdk)?;
     if let Some(item) = &mut output.item {
+        // Another scope's item is no one's to the caller, whoever owns it or shares it.
+        if !scope::holds(&scope, item) {
+            return Err(Error::Denied(Deny::NotFound));
+        }
         if !owned(item, table.owner, claims.subject()) {
             // The grant is read after the item: a share revoked in between denies.
             let shared = match &table.grants.read {
@@ -411,40 +443,52 @@ pub async fn get_item<C: GuardClaims, A>(
                 return Err(Error::Denied(table.deny));
             }
         }
-        if added {
-            item.remove(table.owner);
+        for attribute in added {
+            item.remove(&attribute);
         }
     }
     valid_after_read(guard.handle(), table.valid, &claims).await?;
     Ok(output)
 }
 
-/// The builder with the owner attribute in its projection; `true` when it was not there.
-fn project_owner(builder: GetItemFluentBuilder, owner: &str) -> (GetItemFluentBuilder, bool) {
-    let Some(projection) = builder
+/// The builder with `attributes` (the owner, the scope's) in its projection; returns those it
+/// added, to remove from the item read.
+fn project(
+    builder: GetItemFluentBuilder,
+    attributes: &[&str],
+) -> (GetItemFluentBuilder, Vec<String>) {
+    let Some(mut projection) = builder
         .get_projection_expression()
         .clone()
         .filter(|p| !p.trim().is_empty())
     else {
-        return (builder, false);
+        return (builder, Vec::new());
     };
     let mut names = builder
         .get_expression_attribute_names()
         .clone()
         .unwrap_or_default();
-    let projected = projection
-        .split(',')
-        .map(str::trim)
-        .any(|path| path == owner || names.get(path).is_some_and(|name| name == owner));
-    if projected {
-        return (builder, false);
+    let mut added = Vec::new();
+    for attribute in attributes {
+        let projected = projection
+            .split(',')
+            .map(str::trim)
+            .any(|path| path == *attribute || names.get(path).is_some_and(|n| n == attribute));
+        if projected {
+            continue;
+        }
+        let name = unused("#guarded_owner", |k| names.contains_key(k));
+        names.insert(name.clone(), (*attribute).to_owned());
+        projection = format!("{projection}, {name}");
+        added.push((*attribute).to_owned());
     }
-    let name = unused("#guarded_owner", |k| names.contains_key(k));
-    names.insert(name.clone(), owner.to_owned());
+    if added.is_empty() {
+        return (builder, added);
+    }
     let builder = builder
-        .projection_expression(format!("{projection}, {name}"))
+        .projection_expression(projection)
         .set_expression_attribute_names(Some(names));
-    (builder, true)
+    (builder, added)
 }
 
 /// Whether a query's key condition already requires the owner attribute to be the caller
@@ -462,25 +506,45 @@ fn pinned(
     })
 }
 
+/// What a read's filter must add of the scope: the attributes its key condition does not
+/// pin to the caller's claims; `None` when the key condition pins one to another value, so
+/// that the read can find nothing in the caller's scope.
+fn unpinned(key_condition: Option<&str>, e: &Expression, scope: &Scope) -> Option<Scope> {
+    let mut unpinned = Scope::new();
+    for (attribute, claim) in scope {
+        let pinned =
+            key_condition.and_then(|k| compared(k, e.names.as_ref(), e.values.as_ref(), attribute));
+        match pinned {
+            Some(value) if same_value(Some(value), claim) => {}
+            Some(_) => return None,
+            None => unpinned.push((attribute, claim.clone())),
+        }
+    }
+    Some(unpinned)
+}
+
 /// A read whose filter the guard extends.
 macro_rules! read {
     ($name:ident, $builder:ty, $output:ty, [$($legacy:ident),*], $key:expr) => {
-        /// The caller's items only: the owner AND-ed into the filter, unless a query's key
-        /// condition already pins it to the caller. `Limit` counts the items read before the
-        /// filter, as for any filter: a page may hold fewer (or none) with a
-        /// `LastEvaluatedKey`, and the fn pages on.
+        /// The caller's items only, in the caller's scope: the owner and the scope AND-ed into
+        /// the filter, less what a query's key condition already pins to the caller (a
+        /// key condition pinning a scope attribute to another value reads nothing). `Limit`
+        /// counts the items read before the filter, as for any filter: a page may hold fewer
+        /// (or none) with a `LastEvaluatedKey`, and the fn pages on.
         #[doc(hidden)]
         pub async fn $name<C: GuardClaims, A>(
             guard: &Guard<DynamoDb, C, A>,
             table: &Table,
+            fields: Fields<'_>,
             builder: $builder,
         ) -> Result<$output, Error> {
             check_table(builder.get_table_name().as_deref(), table)?;
             $(legacy(builder.$legacy().as_ref().map(|_| {
                 stringify!($legacy).trim_start_matches("get_")
             }))?;)*
-            let claims = Bound::of(guard);
+            let claims = Bound::of(guard).with(fields);
             claims.require(table.valid)?;
+            let scope = claims.scope(table)?;
             let subject = claims.subject().clone();
             let mut filter = Expression {
                 condition: builder.get_filter_expression().clone(),
@@ -488,8 +552,18 @@ macro_rules! read {
                 values: builder.get_expression_attribute_values().clone(),
             };
             let key: fn(&$builder) -> Option<&str> = $key;
-            if !pinned(key(&builder), &filter, table.owner, &subject) {
-                filter.guard(table.owner, subject, Rule::Mine, &[])?;
+            let Some(scope) = unpinned(key(&builder), &filter, &scope) else {
+                valid_after_read(guard.handle(), table.valid, &claims).await?;
+                return Ok(<$output>::builder()
+                    .set_items(Some(Vec::new()))
+                    .count(0)
+                    .scanned_count(0)
+                    .build());
+            };
+            if pinned(key(&builder), &filter, table.owner, &subject) {
+                filter.restrict(&scope)?;
+            } else {
+                filter.guard(table.owner, subject, Rule::Mine, &scope, &[])?;
             }
             let output = builder
                 .set_filter_expression(filter.condition)

@@ -5,28 +5,28 @@
 use aws_sdk_dynamodb::operation::transact_write_items::{
     TransactWriteItemsOutput, builders::TransactWriteItemsFluentBuilder,
 };
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 
 use super::check::Bound;
 use super::checked::{Part, Transaction};
 use super::condition::{Expression, Guarded, Item, Rule};
-use super::state::Op;
+use super::scope::{self, Fields};
+use super::state::{Op, written};
 use super::{DynamoDb, DynamoError, Table, Unguarded};
 use crate::jwt::GuardClaims;
 use crate::{Error, Guard};
 
-/// Every item of the transaction on a table of `tables` conditioned, every item on one of
-/// `unguarded` as written, and the policy's token checks added.
+/// Every item of the transaction on a table of `tables` conditioned (in its scope), every
+/// item on one of `unguarded` as written, and the policy's token checks added.
 #[doc(hidden)]
 pub async fn transact_write_items<C: GuardClaims, A>(
     guard: &Guard<DynamoDb, C, A>,
     tables: &[Table],
     unguarded: &[Unguarded],
+    fields: Fields<'_>,
     builder: TransactWriteItemsFluentBuilder,
 ) -> Result<TransactWriteItemsOutput, Error> {
-    let claims = Bound::of(guard);
+    let claims = Bound::of(guard).with(fields);
     // Every table of a fn carries the same `[token]` checks.
     let valid = tables
         .first()
@@ -37,7 +37,7 @@ pub async fn transact_write_items<C: GuardClaims, A>(
     let items = builder.get_transact_items().clone().unwrap_or_default();
     let mut transaction = Transaction::default();
     for mut item in items {
-        let part = part(&mut item, tables, unguarded, claims.subject())?;
+        let part = part(&mut item, tables, unguarded, &claims)?;
         transaction.push(item, part);
     }
     for check in valid {
@@ -53,7 +53,7 @@ fn part<'t>(
     item: &mut TransactWriteItem,
     tables: &'t [Table],
     unguarded: &[Unguarded],
-    subject: &AttributeValue,
+    claims: &Bound,
 ) -> Result<Part<'t>, Error> {
     // The condition goes on one request, and the table that decides whether the item is
     // guarded is one request's: an item holding two would send the other as written.
@@ -75,7 +75,7 @@ fn part<'t>(
     Ok(if free {
         Part::Unguarded
     } else {
-        Part::Guarded(condition(item, tables, subject)?)
+        Part::Guarded(condition(item, tables, claims)?)
     })
 }
 
@@ -109,15 +109,17 @@ fn table<'t>(name: &str, tables: &'t [Table]) -> Result<&'t Table, Error> {
 fn condition<'t>(
     item: &mut TransactWriteItem,
     tables: &'t [Table],
-    subject: &AttributeValue,
+    claims: &Bound,
 ) -> Result<Guarded<'t>, Error> {
+    let subject = claims.subject();
     let all_old = Some(ReturnValuesOnConditionCheckFailure::AllOld);
     // Update, Delete and Put hold their condition and maps in fields of the same names.
     macro_rules! guard {
         ($request:expr, $rule:expr, $op:expr) => {{
             let request = $request;
+            let table = table(&request.table_name, tables)?;
             let write = Guarded {
-                table: table(&request.table_name, tables)?,
+                table,
                 rule: $rule,
                 op: $op,
                 theirs: Expression {
@@ -125,9 +127,16 @@ fn condition<'t>(
                     names: request.expression_attribute_names.take(),
                     values: request.expression_attribute_values.take(),
                 },
+                scope: claims.scope(table)?,
             };
             let mut e = write.theirs.clone();
-            e.guard(write.table.owner, subject.clone(), $rule, &write.states())?;
+            e.guard(
+                write.table.owner,
+                subject.clone(),
+                $rule,
+                &write.scope,
+                &write.states(),
+            )?;
             request.condition_expression = e.condition;
             request.expression_attribute_names = e.names;
             request.expression_attribute_values = e.values;
@@ -136,21 +145,31 @@ fn condition<'t>(
         }};
     }
     if let Some(update) = &mut item.update {
+        let scope = claims.scope(table(&update.table_name, tables)?)?;
+        let names = update.expression_attribute_names.as_ref();
+        scope::unwritten(
+            &scope,
+            written(&update.update_expression, names),
+            &update.table_name,
+        )?;
         guard!(update, Rule::Mine, Op::Update);
     }
     if let Some(delete) = &mut item.delete {
         guard!(delete, Rule::Mine, Op::Delete);
     }
     if let Some(put) = &mut item.put {
-        let owner = table(&put.table_name, tables)?.owner;
-        put.item.insert(owner.to_owned(), subject.clone());
+        let table = table(&put.table_name, tables)?;
+        put.item.insert(table.owner.to_owned(), subject.clone());
+        scope::put(&claims.scope(table)?, &mut put.item, table.name)?;
         // A put over an existing item replaces it: the update's states apply.
         guard!(put, Rule::MineOrNone, Op::Update);
     }
     if let Some(check) = &mut item.condition_check {
-        // A check writes nothing: it requires the owner alone, whatever the item's state.
+        // A check writes nothing: it requires the owner and the scope alone, whatever the
+        // item's state.
+        let table = table(&check.table_name, tables)?;
         let write = Guarded {
-            table: table(&check.table_name, tables)?,
+            table,
             rule: Rule::Mine,
             op: Op::Check,
             theirs: Expression {
@@ -158,9 +177,16 @@ fn condition<'t>(
                 names: check.expression_attribute_names.take(),
                 values: check.expression_attribute_values.take(),
             },
+            scope: claims.scope(table)?,
         };
         let mut e = write.theirs.clone();
-        e.guard(write.table.owner, subject.clone(), Rule::Mine, &[])?;
+        e.guard(
+            write.table.owner,
+            subject.clone(),
+            Rule::Mine,
+            &write.scope,
+            &[],
+        )?;
         check.condition_expression = e.condition.unwrap_or_default();
         (
             check.expression_attribute_names,
@@ -177,7 +203,7 @@ mod tests {
     use super::*;
     use crate::Deny;
     use crate::dynamo::{Named, State, Value};
-    use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, Update};
+    use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, Update};
 
     const TABLE: Table = Table {
         name: "items",
@@ -196,6 +222,7 @@ mod tests {
             update_attributes: None,
             delete: None,
         },
+        scope: &[],
     };
 
     fn key() -> std::collections::HashMap<String, AttributeValue> {
@@ -203,7 +230,7 @@ mod tests {
     }
 
     fn conditioned(mut item: TransactWriteItem) -> String {
-        let alice = AttributeValue::S("alice".into());
+        let alice = Bound::subject_only(AttributeValue::S("alice".into()));
         condition(&mut item, &[TABLE], &alice).expect("conditioned");
         let (update, delete, check) = (item.update, item.delete, item.condition_check);
         update
@@ -248,7 +275,7 @@ mod tests {
 
     #[test]
     fn an_item_holding_more_than_one_request_is_refused() {
-        let alice = AttributeValue::S("alice".into());
+        let alice = Bound::subject_only(AttributeValue::S("alice".into()));
         let free = [Unguarded {
             name: "audit",
             valid: &[],

@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use guarded::{DynamoDb, Error, Guard, guarded};
 
 pub mod local;
+pub mod notes;
 
 /// The table the fns below guard; the suite creates it fresh per test under this name's
 /// prefix, so the name the fns use is fixed: `items`.
@@ -181,10 +182,11 @@ pub async fn mine(guard: Guard<DynamoDb>) -> Result<Vec<String>, Error> {
     Ok(ids)
 }
 
-/// Renames `a` and creates `b` in one transaction: both or neither.
+/// Renames `a` and creates `b` in one transaction: both or neither. A transaction may write
+/// any guarded table, `notes` too, so its claims hold the tenant that table's scope reads.
 #[guarded(owner = "items.owner_id")]
 pub async fn rename_and_create(
-    guard: Guard<DynamoDb>,
+    guard: Guard<DynamoDb, notes::Member>,
     a: &str,
     title: &str,
     b: &str,

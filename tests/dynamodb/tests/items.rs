@@ -283,7 +283,7 @@ async fn a_transaction_with_one_strangers_item_writes_nothing() {
 
     // Bob renames alice's item and creates one: neither happens.
     denied(
-        rename_and_create(guard(&client, &bob), &a, "stolen", &fresh).await,
+        rename_and_create(local::member(&client, &bob, None), &a, "stolen", &fresh).await,
         Deny::NotFound,
         "bob's transaction",
     );
@@ -291,14 +291,14 @@ async fn a_transaction_with_one_strangers_item_writes_nothing() {
     assert_eq!(local::item(&client, &fresh).await, None);
     // Bob creates over alice's item: refused as a whole too.
     denied(
-        rename_and_create(guard(&client, &bob), &b, "taken", &a).await,
+        rename_and_create(local::member(&client, &bob, None), &b, "taken", &a).await,
         Deny::NotFound,
         "bob's put over alice's item",
     );
     assert_eq!(stored(&client, &b).await, Some(pair("bob's", &bob)));
     assert_eq!(stored(&client, &a).await, Some(pair("alice's", &alice)));
     // His own: both.
-    rename_and_create(guard(&client, &bob), &b, "renamed", &fresh)
+    rename_and_create(local::member(&client, &bob, None), &b, "renamed", &fresh)
         .await
         .expect("bob's own transaction");
     assert_eq!(stored(&client, &b).await, Some(pair("renamed", &bob)));
