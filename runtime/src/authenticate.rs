@@ -48,7 +48,7 @@ where
     async fn authenticate(parts: &mut Parts, state: &S) -> Result<C, Error> {
         let verifier = Verifier::from_ref(state);
         let token = verifier.token_of(&parts.headers, &parts.uri)?;
-        verifier.verify::<C>(token).map_err(|e| {
+        verifier.verify_async::<C>(token).await.map_err(|e| {
             tracing::info!(reason = e.code(), "guarded: bearer token refused");
             Error::Unauthorized(e)
         })

@@ -50,6 +50,8 @@ pub struct VerifierBuilder {
     policy: policy::Settings,
     scheme: Option<String>,
     cookie: Option<String>,
+    #[cfg(feature = "jwks-url")]
+    remote: Option<super::RemoteKeys>,
 }
 
 impl VerifierBuilder {
@@ -75,6 +77,14 @@ impl VerifierBuilder {
     pub fn jwk_set(mut self, json: &str) -> Result<Self, VerifierError> {
         self.named.extend(jwks::parse(json)?);
         Ok(self)
+    }
+
+    /// The keys of a JWK set URL, fetched and kept fresh (see [`JwksUrl`](super::JwksUrl)):
+    /// the verifier's only keys.
+    #[cfg(feature = "jwks-url")]
+    pub fn remote_keys(mut self, keys: super::RemoteKeys) -> Self {
+        self.remote = Some(keys);
+        self
     }
 
     /// Tokens must carry `iss` equal to this.
@@ -145,6 +155,10 @@ impl VerifierBuilder {
         let policy = Policy::new(self.policy)?;
         let transport = Transport::new(self.scheme, self.cookie)?;
         probe::backend()?;
+        #[cfg(feature = "jwks-url")]
+        if let Some(remote) = self.remote {
+            return super::remote::verifier(remote, self.unnamed, self.named, policy, transport);
+        }
         let keys = KeyRing::new(self.unnamed, self.named)?;
         Ok(Verifier::from_parts(keys, policy, transport))
     }

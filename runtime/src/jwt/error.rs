@@ -56,6 +56,9 @@ pub enum TokenCode {
     /// `revoked`: the token verified, but the policy's `[token] valid` condition (a logout, a
     /// "sign out everywhere") no longer holds for it; found by a guarded fn, in the database.
     Revoked,
+    /// `keys_unavailable`: the verifier's keys come from a URL, and every fetch failed for
+    /// longer than its `max_stale`: no token verifies until one succeeds.
+    KeysUnavailable,
 }
 
 impl TokenCode {
@@ -86,6 +89,7 @@ impl TokenCode {
             Self::BadAudience => "bad_audience",
             Self::ClaimsType => "bad_claims",
             Self::Revoked => "revoked",
+            Self::KeysUnavailable => "keys_unavailable",
         }
     }
 }

@@ -77,8 +77,11 @@ mod claims;
 mod error;
 mod header;
 mod jwks;
+mod key_source;
 mod keys;
 mod policy;
+#[cfg(feature = "jwks-url")]
+mod remote;
 mod rules;
 mod strict_json;
 mod token;
@@ -93,4 +96,6 @@ pub use keys::{Alg, Key, MIN_HMAC_SECRET};
 pub use policy::{
     DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, MAX_LIFETIME_CEILING,
 };
+#[cfg(feature = "jwks-url")]
+pub use remote::{JwksUrl, RemoteKeys};
 pub use verifier::Verifier;

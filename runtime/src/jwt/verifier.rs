@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::claims::GuardClaims;
 use super::error::{TokenCode, TokenError};
+use super::key_source::KeySource;
 use super::keys::ring::KeyRing;
 use super::policy::Policy;
 use super::{header, rules, token};
@@ -20,7 +21,7 @@ pub struct Verifier {
 }
 
 struct Inner {
-    keys: KeyRing,
+    keys: KeySource,
     policy: Policy,
     transport: Transport,
 }
@@ -42,6 +43,10 @@ pub(crate) struct Signed {
 
 impl Verifier {
     pub(crate) fn from_parts(keys: KeyRing, policy: Policy, transport: Transport) -> Self {
+        Self::from_source(KeySource::Fixed(Arc::new(keys)), policy, transport)
+    }
+
+    pub(crate) fn from_source(keys: KeySource, policy: Policy, transport: Transport) -> Self {
         Self {
             inner: Arc::new(Inner {
                 keys,
@@ -71,12 +76,36 @@ impl Verifier {
         serde_json::from_slice(&signed.payload).map_err(|_| TokenError::new(TokenCode::ClaimsType))
     }
 
+    /// [`verify`](Self::verify), after bringing keys fetched from a URL up to date
+    /// ([`JwksUrl`](super::JwksUrl), feature `jwks-url`): a set whose cache time ran out is
+    /// fetched again first, and a token naming a `kid` the set lacks fetches it again once
+    /// (within the refresh limits) before it is refused. The guard calls this; with keys given
+    /// to the builder it is `verify`.
+    pub async fn verify_async<C: GuardClaims>(&self, token: &str) -> Result<C, TokenError> {
+        let keys = &self.inner.keys;
+        keys.refresh_if_stale().await;
+        match self.verify(token) {
+            Err(e) if e.kind() == TokenCode::UnknownKid => {
+                let kid = token::split(token, self.inner.policy.max_token_len)
+                    .and_then(|parts| header::parse(parts.header))
+                    .ok()
+                    .and_then(|header| header.kid);
+                match kid {
+                    Some(kid) if keys.refresh_for(&kid).await => self.verify(token),
+                    _ => Err(e),
+                }
+            }
+            verified => verified,
+        }
+    }
+
     /// Steps 1 to 4 of [`Verifier::verify`]: everything up to and including the signature.
     fn verify_signature(&self, token: &str) -> Result<Signed, TokenError> {
         let policy = &self.inner.policy;
         let parts = token::split(token, policy.max_token_len)?;
         let header = header::parse(parts.header)?;
-        let key = self.inner.keys.select(header.kid.as_deref())?;
+        let keys = self.inner.keys.current()?;
+        let key = keys.select(header.kid.as_deref())?;
         header.check(key.alg(), policy.typ.as_deref())?;
         if !key.verifies(parts.signature, parts.signing_input)? {
             return Err(TokenError::new(TokenCode::BadSignature));
