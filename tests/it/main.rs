@@ -12,6 +12,7 @@ mod errors;
 mod faults;
 mod forms;
 mod guarantee;
+mod jwks_url;
 mod jwt;
 mod optional;
 mod race;
