@@ -157,7 +157,8 @@ impl VerifierBuilder {
         probe::backend()?;
         #[cfg(feature = "jwks-url")]
         if let Some(remote) = self.remote {
-            return super::remote::verifier(remote, self.unnamed, self.named, policy, transport);
+            let given = self.unnamed.len() + self.named.len();
+            return super::remote::verifier(remote, given, policy, transport);
         }
         let keys = KeyRing::new(self.unnamed, self.named)?;
         Ok(Verifier::from_parts(keys, policy, transport))

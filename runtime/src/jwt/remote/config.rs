@@ -6,20 +6,20 @@ use super::RemoteKeys;
 use crate::jwt::error::VerifierError;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
-const DEFAULT_MIN_CACHE: Duration = Duration::from_secs(60);
-const DEFAULT_MAX_CACHE: Duration = Duration::from_secs(24 * 3600);
+const DEFAULT_MIN_CACHE: Duration = Duration::from_mins(1);
+const DEFAULT_MAX_CACHE: Duration = Duration::from_hours(24);
 const DEFAULT_MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(30);
-const DEFAULT_MAX_STALE: Duration = Duration::from_secs(24 * 3600);
+const DEFAULT_MAX_STALE: Duration = Duration::from_hours(24);
 
 /// A fetch slower than this is an outage, not a slow server.
-const MAX_TIMEOUT: Duration = Duration::from_secs(60);
+const MAX_TIMEOUT: Duration = Duration::from_mins(1);
 /// Below this, refreshes triggered by tokens would load the key server at the token sender's
 /// pace.
 const MIN_REFRESH_FLOOR: Duration = Duration::from_secs(1);
 /// A set is fetched at least this often, whatever its server says.
-const MAX_CACHE_CEILING: Duration = Duration::from_secs(7 * 24 * 3600);
+const MAX_CACHE_CEILING: Duration = Duration::from_hours(7 * 24);
 /// Keys a provider revoked must stop verifying some day, even while its server is down.
-const MAX_STALE_CEILING: Duration = Duration::from_secs(7 * 24 * 3600);
+const MAX_STALE_CEILING: Duration = Duration::from_hours(7 * 24);
 
 /// Where a verifier's keys come from when they are published at a URL, and how they are kept
 /// fresh. [`fetch`](Self::fetch) reads the set once, failing when it cannot, and returns the
@@ -79,9 +79,9 @@ impl JwksUrl {
         Self::with(Source::JwksUrl(url.into()))
     }
 
-    /// The JWK set named by the `jwks_uri` of `issuer`'s OpenID discovery document
+    /// The JWK set named by the `jwks_uri` of `issuer`'s discovery document
     /// (`{issuer}/.well-known/openid-configuration`), whose `issuer` must be exactly `issuer`
-    /// (OpenID Connect Discovery §4.3). Set the verifier's [`issuer`](super::super::VerifierBuilder::issuer)
+    /// (`OpenID` Connect Discovery §4.3). Set the verifier's [`issuer`](super::super::VerifierBuilder::issuer)
     /// to the same value.
     pub fn discover(issuer: impl Into<String>) -> Self {
         Self::with(Source::Issuer(issuer.into()))

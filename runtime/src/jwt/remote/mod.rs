@@ -1,5 +1,5 @@
 //! Keys from a URL (feature `jwks-url`): a JWK set fetched at start-up from its URL, or from the
-//! `jwks_uri` of an issuer's OpenID discovery document, then kept fresh.
+//! `jwks_uri` of an issuer's discovery document, then kept fresh.
 //!
 //! - `config.rs`: [`JwksUrl`], the settings and their bounds;
 //! - `http.rs`: the HTTP client, the HTTPS-only rule, the discovery document;
@@ -174,12 +174,11 @@ impl RemoteKeys {
 /// The verifier of a builder given [`RemoteKeys`]: those are its only keys.
 pub(super) fn verifier(
     remote: RemoteKeys,
-    unnamed: Vec<super::Key>,
-    named: Vec<(String, super::Key)>,
+    given_keys: usize,
     policy: super::policy::Policy,
     transport: crate::transport::Transport,
 ) -> Result<super::Verifier, VerifierError> {
-    if !unnamed.is_empty() || !named.is_empty() {
+    if given_keys > 0 {
         return Err(VerifierError::new(
             "remote_keys are the verifier's only keys: add no `key`, `key_with_kid` or `jwk_set`",
         ));
