@@ -17,6 +17,8 @@ pub(crate) enum KeySource {
 
 impl KeySource {
     /// The keys to check a token against now.
+    // Fixed keys never fail; fetched ones do once they are too stale.
+    #[cfg_attr(not(feature = "jwks-url"), allow(clippy::unnecessary_wraps))]
     pub(crate) fn current(&self) -> Result<Arc<KeyRing>, TokenError> {
         match self {
             Self::Fixed(ring) => Ok(Arc::clone(ring)),
@@ -30,7 +32,8 @@ impl KeySource {
     }
 
     /// Fetches the set again when its cache time ran out (fixed keys never do).
-    #[allow(clippy::unused_async)] // without `jwks-url` there is nothing to wait for
+    // Without `jwks-url` there is nothing to wait for.
+    #[cfg_attr(not(feature = "jwks-url"), allow(clippy::unused_async))]
     pub(crate) async fn refresh_if_stale(&self) {
         #[cfg(feature = "jwks-url")]
         if let Self::Remote(remote) = self {
@@ -40,7 +43,8 @@ impl KeySource {
 
     /// Fetches the set again for a `kid` it lacks, if the refresh limits allow; true when the
     /// set holds `kid` afterwards.
-    #[allow(clippy::unused_async)] // without `jwks-url` there is nothing to wait for
+    // Without `jwks-url` there is nothing to wait for.
+    #[cfg_attr(not(feature = "jwks-url"), allow(clippy::unused_async))]
     pub(crate) async fn refresh_for(&self, kid: &str) -> bool {
         #[cfg(feature = "jwks-url")]
         if let Self::Remote(remote) = self {

@@ -15,7 +15,23 @@
 //!    pass the rules below (`rules.rs`) (`exp`, `nbf`, `sub` required; `iss`/`aud` as configured);
 //! 6. the caller's claims type, deserialized from those same verified bytes.
 //!
-//! Nothing here fetches anything: keys come from the builder, never from a token.
+//! Keys come from the builder, never from a token. With the `jwks-url` feature they may come
+//! from a URL the app configures (`JwksUrl`: a JWK set, or the `jwks_uri` of an issuer's
+//! discovery document), fetched at start-up and kept fresh; a token can then cause a fetch of
+//! that configured URL (a `kid` the set lacks, rate-limited), never of one it names.
+//!
+//! # Keys by URL (feature `jwks-url`)
+//!
+//! `JwksUrl::fetch` reads the set once (an app does not start without it) through the same
+//! strict reader as [`VerifierBuilder::jwk_set`]; `VerifierBuilder::remote_keys` makes it the
+//! verifier's keys, and the guard verifies with [`Verifier::verify_async`], which refreshes
+//! first when needed. The set is fresh for its `Cache-Control: max-age` within bounds (60 s to
+//! 24 h); a stale set, or a token whose `kid` the set lacks, fetches it again, one fetch for all
+//! the requests waiting on it and at most one per `min_refresh_interval` (30 s); a fetch that
+//! fails or brings a set the reader refuses keeps the last good set, for at most `max_stale`
+//! (24 h) past its freshness, after which tokens are refused (`keys_unavailable`). Requests time
+//! out (5 s), bodies are capped (256 KiB), and only HTTPS is fetched, redirects included, but
+//! for plain HTTP to a loopback host. The client is reqwest with rustls.
 //!
 //! # The rules
 //!
@@ -36,7 +52,8 @@
 //!   `kid` is refused when several keys are configured, and keys are never tried one after another
 //!   (a single key added with `key()` is used whatever `kid` says); `crit` and `b64` are refused
 //!   (no extension is implemented); keys or key locations in the header (`jwk`, `jku`, `x5u`,
-//!   `x5c`) are refused, never fetched: the verifier does no network I/O; `typ` when configured.
+//!   `x5c`) are refused, never fetched: a token never makes the verifier fetch a URL it names;
+//!   `typ` when configured.
 //! - **Keys:** HMAC secrets of at least the hash size (32 bytes for HS256, 48, 64), RSA (RS/PS,
 //!   moduli of 2048 bits and more from a JWK), P-256/P-384, Ed25519. From a JWK set, keys whose
 //!   `use`/`key_ops` do not allow verifying, and algorithms we do not verify (P-521, Ed448), are
@@ -66,6 +83,8 @@
 //!   of a verifier and how `kid` picks one (`ring.rs`), the start-up checks of the crypto backend
 //!   and of each key (`probe.rs`);
 //! - `jwks.rs`: a JWK set read into keys by `kid`;
+//! - `key_source.rs`: the keys a verification uses, fixed or fetched; `remote/` (feature
+//!   `jwks-url`): `JwksUrl` and the fetched, cached and refreshed set;
 //! - `rules.rs`: the claim rules;
 //! - `claims.rs`: [`Claims`], [`GuardClaims`] and the typed [`Subject`];
 //! - `strict_json.rs`: the JSON scan refusing a member twice, for header and payload;

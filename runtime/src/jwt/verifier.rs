@@ -77,7 +77,7 @@ impl Verifier {
     }
 
     /// [`verify`](Self::verify), after bringing keys fetched from a URL up to date
-    /// ([`JwksUrl`](super::JwksUrl), feature `jwks-url`): a set whose cache time ran out is
+    /// (`JwksUrl`, feature `jwks-url`): a set whose cache time ran out is
     /// fetched again first, and a token naming a `kid` the set lacks fetches it again once
     /// (within the refresh limits) before it is refused. The guard calls this; with keys given
     /// to the builder it is `verify`.
