@@ -39,8 +39,9 @@ pub enum TokenCode {
     LifetimeTooLong,
     /// `not_yet_valid`: `nbf` or `iat` is in the future, leeway included.
     NotYetValid,
-    /// `missing_claim`: `exp`, `nbf` or `sub` is absent, or `iss`/`aud` while one is configured;
-    /// or `jti`/`iat` while a policy condition of the guarded fn binds it.
+    /// `missing_claim`: `exp` or `sub` is absent, or `iss`, `aud`, `azp`, `client_id` or
+    /// `token_use` while one is configured; or `jti`/`iat` while a policy condition of the
+    /// guarded fn binds it.
     MissingClaim,
     /// `bad_claim`: a registered claim of the wrong type (a time that is not an integer, a
     /// `jti` that is not a string).
@@ -49,8 +50,17 @@ pub enum TokenCode {
     BadSubject,
     /// `bad_issuer`: `iss` is not the configured issuer.
     BadIssuer,
-    /// `bad_audience`: `aud` is not the configured audience (an array always is not).
+    /// `bad_audience`: `aud` is not the configured audience, nor an array holding it (with
+    /// [`audience_alone`](super::VerifierBuilder::audience_alone): holding only it).
     BadAudience,
+    /// `bad_azp`: `azp` (the party the token was issued to) is not the configured one, or not a
+    /// string.
+    BadAuthorizedParty,
+    /// `bad_client_id`: `client_id` is not the configured one, or not a string.
+    BadClientId,
+    /// `bad_token_use`: `token_use` is not the configured one (an ID token where an access
+    /// token is expected).
+    BadTokenUse,
     /// `bad_claims`: the payload does not deserialize into the application's claims type.
     ClaimsType,
     /// `revoked`: the token verified, but the policy's `[token] valid` condition (a logout, a
@@ -84,6 +94,9 @@ impl TokenCode {
             Self::BadSubject => "bad_subject",
             Self::BadIssuer => "bad_issuer",
             Self::BadAudience => "bad_audience",
+            Self::BadAuthorizedParty => "bad_azp",
+            Self::BadClientId => "bad_client_id",
+            Self::BadTokenUse => "bad_token_use",
             Self::ClaimsType => "bad_claims",
             Self::Revoked => "revoked",
         }

@@ -73,6 +73,7 @@
 //! - `wycheproof.rs` (test builds only): the Wycheproof vectors through the signature layer.
 
 mod builder;
+mod claim_values;
 mod claims;
 mod error;
 mod header;
