@@ -13,6 +13,7 @@ mod faults;
 mod forms;
 mod guarantee;
 mod jwt;
+mod providers;
 mod race;
 mod rejection;
 mod session;
