@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck};
 use super::condition::Item;
 use super::state::{Maps, State};
 use super::{DynamoDb, DynamoError};
-use crate::jwt::{GuardClaims, TokenCode, TokenError};
+use crate::jwt::{Challenge, GuardClaims, TokenCode, TokenError};
 use crate::{Error, Guard};
 
 /// A claim a check compares with or finds its item by.
@@ -34,6 +34,8 @@ pub(crate) struct Bound {
     sub: AttributeValue,
     jti: Option<AttributeValue>,
     iat: Option<AttributeValue>,
+    /// The guard's challenge, for a 401 the checks find.
+    challenge: Challenge,
 }
 
 impl Bound {
@@ -43,6 +45,7 @@ impl Bound {
             sub: super::condition::subject_value(guard.subject()),
             jti: claims.jti().map(|j| AttributeValue::S(j.to_owned())),
             iat: claims.iat().map(|i| AttributeValue::N(i.to_string())),
+            challenge: guard.challenge().clone(),
         }
     }
 
@@ -65,9 +68,10 @@ impl Bound {
         let named = checks.iter().flat_map(Check::claims);
         for claim in named {
             if self.get(claim).is_none() {
-                return Err(Error::Unauthorized(TokenError::new(
-                    TokenCode::MissingClaim,
-                )));
+                let missing = TokenError::new(TokenCode::MissingClaim);
+                return Err(Error::Unauthorized(
+                    missing.with_challenge(self.challenge.clone()),
+                ));
             }
         }
         Ok(())
@@ -207,7 +211,8 @@ pub(crate) fn revoked(claims: &Bound) -> Error {
         reason = "the policy's token condition no longer holds",
         "guarded: token revoked"
     );
-    Error::Unauthorized(TokenError::new(TokenCode::Revoked))
+    let revoked = TokenError::new(TokenCode::Revoked);
+    Error::Unauthorized(revoked.with_challenge(claims.challenge.clone()))
 }
 
 /// The token checks, decided after a read: the read stands only if the token is still valid
@@ -254,6 +259,7 @@ mod tests {
             sub: AttributeValue::S("alice".into()),
             jti: jti.map(|j| AttributeValue::S(j.into())),
             iat: Some(AttributeValue::N("100".into())),
+            challenge: Challenge::None,
         }
     }
 

@@ -1,5 +1,7 @@
 //! What verification reports: why a token was refused, and why a verifier could not be built.
 
+use std::sync::Arc;
+
 /// Why a token was refused: the `code` member of the 401's problem body and of the trace
 /// event. Part of the HTTP contract: a code, once published, keeps its spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -104,17 +106,39 @@ impl TokenCode {
 }
 
 /// Why a token was refused. The code is short and safe to show; the token never is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// A refusal by a [`Verifier`](super::Verifier) carries the challenge of the transport the
+/// token came by, which the 401 sends as `WWW-Authenticate`: the configured scheme's name
+/// (`Bearer` unless [`scheme`](super::VerifierBuilder::scheme) says otherwise), with
+/// `error="invalid_token"` unless no credentials were sent (RFC 6750 §3.1); none for a token
+/// read from a cookie. One made with [`TokenError::new`] (an app's
+/// [`Authenticate`](crate::Authenticate), a session) carries none: the 401 has no
+/// `WWW-Authenticate` unless the app sets one.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenError {
     kind: TokenCode,
+    challenge: Challenge,
+}
+
+/// The `WWW-Authenticate` challenge of a refusal: an `Authorization` scheme, or none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Challenge {
+    /// No challenge: a cookie, a session, an app's own refusal.
+    #[default]
+    None,
+    /// The scheme's name, an HTTP token (checked when the verifier is built).
+    Scheme(Arc<str>),
 }
 
 impl TokenError {
     /// A refusal for `kind`, e.g. [`TokenCode::Missing`] from an
-    /// [`Authenticate`](crate::Authenticate) that found no session.
+    /// [`Authenticate`](crate::Authenticate) that found no session. It carries no challenge.
     #[must_use]
     pub const fn new(kind: TokenCode) -> Self {
-        Self { kind }
+        Self {
+            kind,
+            challenge: Challenge::None,
+        }
     }
 
     /// Why, as a value to match on.
@@ -128,6 +152,26 @@ impl TokenError {
     #[must_use]
     pub const fn code(&self) -> &'static str {
         self.kind.code()
+    }
+
+    /// The `WWW-Authenticate` value a 401 for this refusal carries, if any: `Token` for a
+    /// request without credentials under `scheme("Token")`, `Bearer error="invalid_token"`
+    /// for a refused bearer token.
+    #[must_use]
+    pub fn challenge(&self) -> Option<String> {
+        match &self.challenge {
+            Challenge::None => None,
+            Challenge::Scheme(scheme) if self.kind == TokenCode::Missing => {
+                Some(scheme.to_string())
+            }
+            Challenge::Scheme(scheme) => Some(format!(r#"{scheme} error="invalid_token""#)),
+        }
+    }
+
+    /// This refusal, answered with `challenge`.
+    pub(crate) fn with_challenge(mut self, challenge: Challenge) -> Self {
+        self.challenge = challenge;
+        self
     }
 }
 

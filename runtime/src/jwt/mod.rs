@@ -89,6 +89,7 @@ mod wycheproof;
 
 pub use builder::VerifierBuilder;
 pub use claims::{Claims, GuardClaims, Subject, parse_subject};
+pub(crate) use error::Challenge;
 pub use error::{TokenCode, TokenError, VerifierError};
 pub use keys::{Alg, Key, MIN_HMAC_SECRET};
 pub use policy::{
