@@ -114,7 +114,7 @@ impl VerifierBuilder {
         self
     }
 
-    /// Tokens must carry `azp` (OpenID Connect: the client the token was issued to) equal to
+    /// Tokens must carry `azp` (the OIDC client the token was issued to) equal to
     /// this: Google's and Keycloak's tokens carry it, and Entra ID v2 access tokens.
     pub fn authorized_party(mut self, azp: impl Into<String>) -> Self {
         self.policy.authorized_party = Some(azp.into());

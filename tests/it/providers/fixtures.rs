@@ -29,7 +29,7 @@ pub const NEXT_KID: &str = "next-2025";
 /// The set's second key, shaped like the first.
 fn with_next(first: &Value) -> Value {
     let mut next = first.clone();
-    let members = rsa_members(super::keys::next());
+    let members = rsa_members(&super::keys::next());
     next["kid"] = json!(NEXT_KID);
     next["n"] = members["n"].clone();
     next["e"] = members["e"].clone();
@@ -43,7 +43,7 @@ fn with_next(first: &Value) -> Value {
 
 fn current(members: Value) -> Value {
     let mut jwk = members;
-    let key = rsa_members(super::keys::current());
+    let key = rsa_members(&super::keys::current());
     jwk["n"] = key["n"].clone();
     jwk["e"] = key["e"].clone();
     jwk

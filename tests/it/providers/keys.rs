@@ -33,8 +33,8 @@ pub fn attacker() -> EncodingKey {
 }
 
 /// `n` and `e` of `key`'s public half, base64url as a JWK carries them.
-pub fn rsa_members(key: EncodingKey) -> Value {
-    let jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).expect("jwk");
+pub fn rsa_members(key: &EncodingKey) -> Value {
+    let jwk = Jwk::from_encoding_key(key, Algorithm::RS256).expect("jwk");
     serde_json::to_value(jwk).expect("json")
 }
 

@@ -69,19 +69,14 @@ fn without(value: &Value, name: &str) -> Value {
 }
 
 /// The forgeries every provider's token must survive: (what, token, the code refusing it).
+/// Those of the header and the key here, those of the claims in `claim_forgeries`.
 fn forgeries(p: &Provider) -> Vec<(String, String, &'static str)> {
     let (h, c) = (&p.header, &p.claims);
     let rs =
         |header: &Value, claims: &Value| sign(header, claims, Algorithm::RS256, &keys::current());
-    let now = now();
-    let (recipient, someone_else, refusal) = &p.wrong_recipient;
-    let attacker_jwk = keys::rsa_members(keys::attacker());
+    let attacker_jwk = keys::rsa_members(&keys::attacker());
     let good = good(p);
-    let (head, _, signature) = {
-        let mut parts = good.split('.');
-        let mut next = || parts.next().expect("segment").to_owned();
-        (next(), next(), next())
-    };
+    let signature = good.rsplit('.').next().expect("signature").to_owned();
     let mut out = vec![
         (
             "alg none, no signature".into(),
@@ -142,6 +137,25 @@ fn forgeries(p: &Provider) -> Vec<(String, String, &'static str)> {
             rs(&with(h, "kid", json!("rotated-away")), c),
             "unknown_kid",
         ),
+    ];
+    out.extend(claim_forgeries(p));
+    out
+}
+
+/// The forgeries of the claims, each signed with the provider's own key.
+fn claim_forgeries(p: &Provider) -> Vec<(String, String, &'static str)> {
+    let (h, c) = (&p.header, &p.claims);
+    let rs =
+        |header: &Value, claims: &Value| sign(header, claims, Algorithm::RS256, &keys::current());
+    let now = now();
+    let (recipient, someone_else, refusal) = &p.wrong_recipient;
+    let good = good(p);
+    let (head, _, signature) = {
+        let mut parts = good.split('.');
+        let mut next = || parts.next().expect("segment").to_owned();
+        (next(), next(), next())
+    };
+    let mut out = vec![
         (
             "another issuer".into(),
             rs(h, &with(c, "iss", json!("https://attacker.example/"))),
