@@ -32,6 +32,8 @@ pub struct Args {
     /// `deny = 403`: a denial tells "it exists, not yours" (403) from "not there" (404), by
     /// an existence check after the statement decided.
     pub tells_forbidden: bool,
+    /// Where `deny = 403` was written.
+    pub deny_span: Option<Span>,
     /// `guard = "name"`: the guard parameter, for a `Guard` behind a type alias.
     pub guard: Option<LitStr>,
 }
@@ -65,7 +67,7 @@ struct RawArgs {
     unguarded: Option<Vec<String>>,
     public_read: Option<(Vec<String>, Span)>,
     dialect: Option<(Backends, Span)>,
-    deny: Option<bool>,
+    deny: Option<(bool, Span)>,
     guard: Option<LitStr>,
 }
 
@@ -98,7 +100,10 @@ impl RawArgs {
                 &mut self.dialect,
                 parse_dialect(&meta.value()?.parse()?)?,
             ),
-            DENY => set(meta, &mut self.deny, parse_deny(&meta.value()?.parse()?)?),
+            DENY => {
+                let lit: LitInt = meta.value()?.parse()?;
+                set(meta, &mut self.deny, (parse_deny(&lit)?, lit.span()))
+            }
             GUARD => set(meta, &mut self.guard, parse_param(meta.value()?.parse()?)?),
             _ => Err(meta.error(format!("unknown key of #[guarded]; expected one of {KEYS}"))),
         }
@@ -117,7 +122,8 @@ impl RawArgs {
             public_read: self.public_read,
             unguarded: self.unguarded.unwrap_or_default(),
             dialect: self.dialect,
-            tells_forbidden: self.deny.unwrap_or(false),
+            tells_forbidden: self.deny.is_some_and(|(forbidden, _)| forbidden),
+            deny_span: self.deny.map(|(_, span)| span),
             guard: self.guard,
         }
     }
@@ -201,19 +207,24 @@ fn parse_tables(lit: &LitStr, key: &str) -> syn::Result<Vec<String>> {
 }
 
 fn parse_dialect(lit: &LitStr) -> syn::Result<(Backends, Span)> {
-    let dialect = match lit.value().to_ascii_lowercase().as_str() {
+    let dialect = dialect_named(&lit.value()).ok_or_else(|| {
+        syn::Error::new(
+            lit.span(),
+            "dialect must be \"postgres\", \"mysql\", \"sqlite\" or \"any\"",
+        )
+    })?;
+    Ok((dialect, lit.span()))
+}
+
+/// The backends a dialect's name says, in the attribute or the policy file.
+pub fn dialect_named(name: &str) -> Option<Backends> {
+    Some(match name.to_ascii_lowercase().as_str() {
         "postgres" | "postgresql" => Backends::One(Dialect::Postgres),
         "mysql" | "mariadb" => Backends::One(Dialect::MySql),
         "sqlite" => Backends::One(Dialect::Sqlite),
         "any" => Backends::Every,
-        _ => {
-            return Err(syn::Error::new(
-                lit.span(),
-                "dialect must be \"postgres\", \"mysql\", \"sqlite\" or \"any\"",
-            ));
-        }
-    };
-    Ok((dialect, lit.span()))
+        _ => return None,
+    })
 }
 
 fn parse_param(lit: LitStr) -> syn::Result<LitStr> {

@@ -12,6 +12,23 @@ pub fn needs_guard(analysis: &Analysis) -> bool {
     analysis.guarded || analysis.writes
 }
 
+/// `deny = 403` on a fn none of whose statements can deny: a guarded write that matches no
+/// row is what it tells apart; a read answers what it finds.
+pub fn deniable(lifted: &[Statement], deny: Option<proc_macro2::Span>, cx: &Ctxt) {
+    let Some(span) = deny else { return };
+    let denies = lifted
+        .iter()
+        .any(|s| s.on_guard && s.site.analyses.facts().zero_rows_denies);
+    if !denies {
+        cx.push(syn::Error::new(
+            span,
+            "`deny = 403` tells \"not yours\" from \"not there\" when a guarded UPDATE, \
+             DELETE or upsert matches no row; this fn runs none, so there is nothing to tell: \
+             remove it",
+        ));
+    }
+}
+
 /// The statement rules over the statements the walk lifted, each error to `cx`;
 /// `tells_forbidden` under `deny = 403`.
 pub fn statements(lifted: &[Statement], tells_forbidden: bool, cx: &Ctxt) {

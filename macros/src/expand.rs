@@ -54,10 +54,11 @@ pub fn attribute(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The model of `item`: its signature, its guarded tables, then its body.
 fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
-    let signature = signature::read(item, args, cx);
     let file = policy::load()
         .map_err(|message| cx.push(syn::Error::new(args.span, message)))
         .ok()?;
+    let database = file.as_ref().and_then(|f| f.rules.dialect);
+    let signature = signature::read(item, args, database, cx);
     let owners = policy::owners(args, file.as_ref())
         .map_err(|e| cx.push(e))
         .ok()?;
@@ -76,7 +77,7 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
         ));
         return None;
     }
-    let (guard, backends) = signature?;
+    let (guard, backends, confirm) = signature?;
     let env = Env {
         guard: &guard.ident,
         backends,
@@ -91,6 +92,7 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
     let valid = file.as_ref().and_then(|f| f.rules.valid.clone());
     let model = Model {
         guard,
+        confirm,
         owners,
         backends,
         valid,
@@ -100,6 +102,9 @@ fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
         hidden_return: walked.hidden_return,
     };
     check::statements(&model.statements, args.tells_forbidden, cx);
+    if args.tells_forbidden {
+        check::deniable(&model.statements, args.deny_span, cx);
+    }
     Some(model)
 }
 
@@ -279,7 +284,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     // confirmed by type: statements written for one database never run on another.
     // The body sees a view of the guard, not the `Guard`: handed on to another guarded fn, a
     // `Guard` would open a second scope that waits on this one's locks (see `GuardRef`).
-    let same_db = args.dialect.map(|(dialect, span)| {
+    let same_db = model.confirm.map(|(dialect, span)| {
         let db = Ident::new(model::db_type(dialect), span);
         // The user's name at the dialect's place: the error sits under the dialect alone.
         let guard = respan(guard, span);

@@ -16,25 +16,34 @@ pub fn with_errors(errors: &syn::Error, item: &ItemFn) -> TokenStream {
 /// The fn's signature with a body that never runs: the fn stays in scope next to the errors,
 /// and its body does not add errors of its own that would bury them.
 ///
-/// An `impl Trait` in its return type would have to be inferred from a body that never
-/// returns, and `!` implements few traits (`impl IntoResponse` would add an error of its
-/// own): it becomes `Infallible`, which axum's `IntoResponse` and the standard traits take.
+/// An `impl Trait` return type would be inferred from a body that never returns as `!`, which
+/// implements few traits (`impl IntoResponse` would add an error of its own): the body is
+/// then typed `Infallible`, which axum's `IntoResponse` and the standard traits take, and an
+/// `impl Trait` nested in the return type (`Result<impl Serialize, E>`) is written as it.
 pub fn signature(item: &ItemFn) -> TokenStream {
     let ItemFn {
         attrs, vis, sig, ..
     } = item;
     let mut sig = sig.clone();
-    if let ReturnType::Type(_, ty) = &mut sig.output {
-        Opaque.visit_type_mut(ty);
-    }
+    let body = match &mut sig.output {
+        ReturnType::Type(_, ty) if matches!(**ty, Type::ImplTrait(_)) => quote! {
+            let never: ::core::convert::Infallible = ::core::unreachable!("#[guarded] reported errors");
+            never
+        },
+        ReturnType::Type(_, ty) => {
+            Opaque.visit_type_mut(ty);
+            quote!(::core::unreachable!("#[guarded] reported errors"))
+        }
+        ReturnType::Default => quote!(::core::unreachable!("#[guarded] reported errors")),
+    };
     quote! {
         #(#attrs)*
         #[allow(unused_variables, unused_mut, unreachable_code)]
-        #vis #sig { ::core::unreachable!("#[guarded] reported errors") }
+        #vis #sig { #body }
     }
 }
 
-/// Each `impl Trait` of a type, as `Infallible`.
+/// Each `impl Trait` nested in a type, as `Infallible`.
 struct Opaque;
 
 impl VisitMut for Opaque {

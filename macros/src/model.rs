@@ -25,6 +25,9 @@ pub struct Model {
     pub statements: Vec<Statement>,
     /// A `return` of the fn sits inside another macro's tokens, where it cannot be rewritten.
     pub hidden_return: bool,
+    /// A database named apart from the guard's type (`dialect`, or the policy file's
+    /// `[database]` for a guard behind an alias), confirmed by type where the error goes.
+    pub confirm: Option<(Backends, proc_macro2::Span)>,
     /// The databases its statements are written for.
     pub backends: Backends,
     /// The policy's `[token] valid` condition, if it has one.

@@ -38,7 +38,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::args::Args;
-use crate::sql::{Claim, Grants, Named, Owner, Rule, RuleError, Scope};
+use crate::sql::{Backends, Claim, Grants, Named, Owner, Rule, RuleError, Scope};
 
 mod keys;
 
@@ -59,13 +59,22 @@ pub struct Rules {
     pub owners: Vec<Owner>,
     /// `[token] valid`: AND-ed into the predicate of every reference to a guarded table.
     pub valid: Option<Rule>,
+    /// `[database] dialect`: the database of a guard whose type does not say (an alias).
+    pub dialect: Option<Backends>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
+    database: Option<Database>,
     token: Option<Token>,
     tables: BTreeMap<Spanned<String>, Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Database {
+    dialect: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -347,7 +356,15 @@ pub fn parse(text: &str) -> Result<Rules, String> {
         .token
         .map(|token| condition_of(text, &token.valid, None, &guarded))
         .transpose()?;
-    Ok(Rules { owners, valid })
+    let dialect = file
+        .database
+        .map(|database| database_of(text, &database.dialect))
+        .transpose()?;
+    Ok(Rules {
+        owners,
+        valid,
+        dialect,
+    })
 }
 
 /// `read`: whether reads are public, and whether they carry the scope (`anyone` reads across
@@ -369,6 +386,17 @@ fn reads(text: &str, read: Option<&Spanned<String>>, scoped: bool) -> Result<(bo
              reader, within the table's scope) or \"anyone\" (across its scope too)",
         )),
     }
+}
+
+/// `[database] dialect`: the backends it names.
+fn database_of(text: &str, value: &Spanned<String>) -> Result<Backends, String> {
+    crate::args::dialect_named(value.get_ref()).ok_or_else(|| {
+        located(
+            text,
+            value.span(),
+            "`dialect` is \"postgres\", \"mysql\", \"sqlite\" or \"any\"",
+        )
+    })
 }
 
 /// Each table declared once: every statement matches a table name ignoring ASCII case (as
@@ -668,6 +696,25 @@ mod tests {
         assert!(e.contains("reads `favorites`, a guarded table"), "{e}");
         let e = merged(quote::quote!(), None).expect_err("no owner at all");
         assert!(e.contains("needs the owner column"), "{e}");
+    }
+
+    #[test]
+    fn the_crates_database_named_once() {
+        let rules = parse("[database]\ndialect = \"PostgreSQL\"\n[tables.items]\nowner = \"o\"\n")
+            .expect("a policy");
+        assert_eq!(
+            rules.dialect,
+            Some(Backends::One(crate::sql::Dialect::Postgres))
+        );
+        let e = parse("[database]\ndialect = \"oracle\"\n[tables.items]\nowner = \"o\"\n")
+            .expect_err("no such dialect");
+        assert!(e.starts_with("guarded.toml:2:11: `dialect` is"), "{e}");
+        let e = parse("[database]\nbackend = \"sqlite\"\n[tables.items]\nowner = \"o\"\n")
+            .expect_err("unknown key");
+        assert!(
+            e.starts_with("guarded.toml:2:1: unknown key `database.backend`"),
+            "{e}"
+        );
     }
 
     #[test]

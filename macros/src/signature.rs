@@ -11,8 +11,18 @@ use crate::ctxt::Ctxt;
 use crate::model::{GuardParam, db_type};
 use crate::sql::{Backends, Dialect};
 
+/// A database named apart from the guard's type, and where to confirm it by type.
+type Named = (Backends, proc_macro2::Span);
+
 /// The guard parameter and the dialect; every problem found is reported to `cx`.
-pub fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<(GuardParam, Backends)> {
+/// `file` is the policy file's `[database] dialect`, for a guard whose type does not say.
+/// Returns the database and, when it was named apart from the type, where to confirm it.
+pub fn read(
+    item: &ItemFn,
+    args: &Args,
+    file: Option<Backends>,
+    cx: &Ctxt,
+) -> Option<(GuardParam, Backends, Option<Named>)> {
     asynchronous(
         &item.sig,
         "their statements run on a database connection",
@@ -32,19 +42,24 @@ pub fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<(GuardParam, Backen
             ));
             return None;
         }
-        (Some((given, _)), _) => given,
+        (Some(given), _) => return Some((guard, given.0, Some(given))),
         (None, Some(typed)) => typed,
         (None, None) => {
+            if let Some(dialect) = file {
+                return Some((guard, dialect, Some((dialect, ty.span()))));
+            }
             cx.push(syn::Error::new(
                 ty.span(),
                 "cannot tell the database from this type; name it (`Guard<Sqlite>`, \
-                 `Guard<Postgres>`, `Guard<MySql>`, `Guard<Any>`) or add \
-                 `dialect = \"sqlite\"` (or \"postgres\", \"mysql\", \"any\") to #[guarded]",
+                 `Guard<Postgres>`, `Guard<MySql>`, `Guard<Any>`), add `dialect = \
+                 \"sqlite\"` (or \"postgres\", \"mysql\", \"any\") to #[guarded], or name \
+                 the crate's database once in guarded.toml: [database] dialect = \
+                 \"postgres\"",
             ));
             return None;
         }
     };
-    Some((guard, dialect))
+    Some((guard, dialect, None))
 }
 
 /// Whether the guard is a `Guard<DynamoDb>` (or `Guard<guarded::DynamoDb, MyClaims>`): such a

@@ -5,7 +5,12 @@
 use toml::de::{DeTable, DeValue};
 
 /// The keys of each kind of table, and what each key's value holds.
-const ROOT: &[(&str, Kind)] = &[("token", Kind::Token), ("tables", Kind::Tables)];
+const ROOT: &[(&str, Kind)] = &[
+    ("database", Kind::Database),
+    ("token", Kind::Token),
+    ("tables", Kind::Tables),
+];
+const DATABASE: &[&str] = &["dialect"];
 const TOKEN: &[&str] = &["valid"];
 const TABLE: &[(&str, Kind)] = &[
     ("owner", Kind::Leaf),
@@ -21,6 +26,7 @@ const CONDITION: &[&str] = &["update", "delete"];
 #[derive(Clone, Copy)]
 enum Kind {
     Leaf,
+    Database,
     Token,
     Tables,
     Grant,
@@ -60,6 +66,7 @@ fn walk(
         };
         let path = format!("{path}{name}.");
         match (kind, value.get_ref()) {
+            (Kind::Database, DeValue::Table(inner)) => leaves(inner, DATABASE, &path, found),
             (Kind::Token, DeValue::Table(inner)) => leaves(inner, TOKEN, &path, found),
             (Kind::Grant, DeValue::Table(inner)) => leaves(inner, GRANT, &path, found),
             (Kind::Tables, DeValue::Table(tables)) => {

@@ -496,9 +496,8 @@ impl<'a> Injector<'a> {
         self.parsed(text, &format!("the condition on `{}`", owner.table))
     }
 
-    /// The token's validity alone, for the SELECT that feeds an INSERT and for a write to an
-    /// unguarded table.
-    /// The scope alone, for a read of a table whose reads are public (within the scope).
+    /// The scope and the token's validity, for a read of a table whose reads are public
+    /// within its scope: a read the token's claims decide is one a revoked token may not make.
     pub fn scope_alone(
         &mut self,
         owner: &Owner,
@@ -521,12 +520,24 @@ impl<'a> Injector<'a> {
             ));
         }
         let mut text = vec![Piece::Text("(".into())];
-        text.extend(self.render(scope, qualifier_text));
+        if let Some(valid) = self.policy.valid {
+            self.done.validity = true;
+            text.push(Piece::Text("(".into()));
+            text.extend(self.render(valid, qualifier_text));
+            text.push(Piece::Text(") AND (".into()));
+            text.extend(self.render(scope, qualifier_text));
+            text.push(Piece::Text(")".into()));
+        } else {
+            text.extend(self.render(scope, qualifier_text));
+        }
         text.push(Piece::Text(")".into()));
         self.parsed(text, &format!("the scope of `{}`", owner.table))
             .map(Some)
     }
 
+    /// The token's validity alone (with the checks of an INSERT's scope), for the SELECT that
+    /// feeds an INSERT and for a write to an unguarded table.
+    ///
     /// With the SELECT starting at `at` that feeds an INSERT into a scoped table, the scope
     /// as that INSERT's row must satisfy it too.
     pub fn validity(&mut self, at: Option<usize>) -> Result<Option<Pred>, String> {

@@ -436,14 +436,14 @@ fn refuse_forms(insert: &Insert, owner: &Owner) -> Result<(), String> {
     if insert.columns.iter().any(|c| is_table(c, column)) {
         return Err(format!(
             "the guard sets `{column}` to the verified subject; remove it from the \
-             column list and its value from the VALUES"
+             column list and its value from the row (VALUES or the SELECT list)"
         ));
     }
     for (set, claim) in owner.scope.iter().flat_map(|s| &s.set) {
         if insert.columns.iter().any(|c| is_table(c, set)) {
             return Err(format!(
                 "the scope of `{}` sets `{set}` to the claim `:{}`; remove it from the \
-                 column list and its value from the VALUES",
+                 column list and its value from the row (VALUES or the SELECT list)",
                 owner.table,
                 claim.name()
             ));

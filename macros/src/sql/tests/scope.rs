@@ -149,6 +149,28 @@ fn a_public_read_stays_in_its_scope_unless_anyone_may_read() {
         "SELECT title FROM notes WHERE (notes.org_id = ? COLLATE BINARY)"
     );
     assert_eq!(read.binds, [org()]);
+    // Under `[token] valid`, a read its claims decide is one a revoked token may not make.
+    let valid = Rule::parse(
+        "NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = :jti)",
+        None,
+    )
+    .expect("a rule");
+    let owners = [public.clone()];
+    let policy = Policy {
+        owners: &owners,
+        unguarded: &[],
+        valid: Some(&valid),
+    };
+    let read = analyse("SELECT title FROM notes", Sqlite, &policy).expect("guarded");
+    assert_eq!(
+        read.sql,
+        "SELECT title FROM notes WHERE ((NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ? \
+         COLLATE BINARY)) AND (notes.org_id = ? COLLATE BINARY))"
+    );
+    assert!(
+        read.validity,
+        "zero rows asks whether the token is still valid"
+    );
     let mut anyone = public;
     anyone.scope.as_mut().expect("scoped").on_reads = false;
     let read = ok("SELECT title FROM notes", Sqlite, anyone.clone());
