@@ -14,6 +14,7 @@ mod forms;
 mod guarantee;
 mod jwt;
 mod optional;
+mod providers;
 mod race;
 mod rejection;
 mod session;
