@@ -4,8 +4,10 @@
 
 #[path = "../../../items_api/tests/e2e/database.rs"]
 mod database;
+mod optional;
 mod scenarios;
 mod server;
+mod tokens;
 
 use server::Server;
 

@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 use crate::database;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_conduit");
+/// The server's `JWT_SECRET`: the tests sign an expired token with it.
+pub const SECRET: &str = "conduit-e2e-secret-conduit-e2e-secret!";
 
 /// The server process; killed when the test ends, however it ends.
 pub struct Server {
@@ -41,8 +43,12 @@ pub enum Auth<'a> {
     Cookie(&'a User),
     /// Both at once: which one would count is a guess, so neither does.
     Both(&'a User),
-    /// A token of our own making.
+    /// A token of our own making, as `Authorization: Token <jwt>`.
     Raw(&'a str),
+    /// A whole `Authorization` header value of our own making (another scheme).
+    Header(&'a str),
+    /// A `session` cookie of our own making.
+    RawCookie(&'a str),
 }
 
 /// A signed-up user: the token from the body and the one from the `session` cookie.
@@ -83,7 +89,7 @@ impl Server {
     pub fn start(url: &str) -> Self {
         let mut child = Command::new(BINARY)
             .env("PORT", "0")
-            .env("JWT_SECRET", "conduit-e2e-secret-conduit-e2e-secret!")
+            .env("JWT_SECRET", SECRET)
             .env("DATABASE_URL", url)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -138,12 +144,16 @@ impl Server {
         let url = format!("{}{path}", self.base);
         let mut request = http_request(method, &url);
         let (token, cookie) = match auth {
-            Auth::None => (None, None),
+            Auth::None | Auth::Header(_) => (None, None),
             Auth::Token(user) => (Some(user.token.as_str()), None),
             Auth::Cookie(user) => (None, Some(user.cookie.as_str())),
             Auth::Both(user) => (Some(user.token.as_str()), Some(user.cookie.as_str())),
             Auth::Raw(token) => (Some(token), None),
+            Auth::RawCookie(cookie) => (None, Some(cookie)),
         };
+        if let Auth::Header(value) = auth {
+            request = request.header("Authorization", value);
+        }
         if let Some(token) = token {
             request = request.header("Authorization", format!("Token {token}"));
         }
