@@ -23,7 +23,7 @@ type Rows = (
 );
 
 fn rows(s: &Server) -> Rows {
-    use crate::database::read;
+    use crate::server::read;
     (
         read(
             &s.url,

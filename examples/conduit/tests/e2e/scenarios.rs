@@ -88,7 +88,7 @@ fn articles(s: &Server, alice: &User, bob: &User) {
     assert_eq!(article["author"], "alice");
     let dragon = "/api/articles/how-to-train-your-dragon";
     let stored = || {
-        crate::database::read::<(String, String, String)>(
+        crate::server::read::<(String, String, String)>(
             &s.url,
             "SELECT title, body, author_id FROM articles WHERE slug = 'how-to-train-your-dragon'",
         )

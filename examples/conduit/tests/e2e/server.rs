@@ -5,6 +5,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, AssertSqlSafe, FromRow};
 
 use crate::database;
 
@@ -215,9 +217,26 @@ impl Server {
 
     /// How many rows `sql` (a `SELECT COUNT(*) ...`) counts, read past the server.
     pub fn count(&self, sql: &str) -> i64 {
-        let rows: Vec<(i64,)> = database::read(&self.url, sql);
+        let rows: Vec<(i64,)> = read(&self.url, sql);
         rows[0].0
     }
+}
+
+/// The rows `sql` reads from the database at `url`, through a pool of the test's own (no
+/// guard, no server).
+pub fn read<T>(url: &str, sql: &str) -> Vec<T>
+where
+    T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+{
+    database::block_on(async {
+        let pool = AnyPool::connect(url).await.expect("connect");
+        let rows = sqlx::query_as(AssertSqlSafe(sql.to_owned()))
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        pool.close().await;
+        rows
+    })
 }
 
 fn http_request(method: &str, url: &str) -> ureq::http::request::Builder {
