@@ -62,6 +62,7 @@ impl Bound {
             jti: None,
             iat: None,
             fields: Vec::new(),
+            challenge: Challenge::None,
         }
     }
 
