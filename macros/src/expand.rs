@@ -144,7 +144,9 @@ fn claims(model: &Model, guard: &Ident, ends: &Ident, span: Span) -> TokenStream
                                 .present()
                             {
                                 ::guarded::__private::Ok(value) => value,
-                                ::guarded::__private::Err(e) => return #ends.fail(e),
+                                ::guarded::__private::Err(e) => {
+                                    return #ends.fail(::guarded::__private::challenged(&#guard, e));
+                                }
                             }
                         };
                     }

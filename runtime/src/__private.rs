@@ -38,7 +38,7 @@ pub fn jti<DB: GuardedDb, C: GuardClaims, A>(
         .claims()
         .jti()
         .map(str::to_owned)
-        .ok_or_else(missing_claim)
+        .ok_or_else(|| challenged(guard, missing_claim()))
 }
 
 /// When the token was issued, for a policy condition's `:iat`: an `i64`, the type every
@@ -48,7 +48,21 @@ pub fn iat<DB: GuardedDb, C: GuardClaims, A>(guard: &Guard<DB, C, A>) -> Result<
         .claims()
         .iat()
         .and_then(|iat| i64::try_from(iat).ok())
-        .ok_or_else(missing_claim)
+        .ok_or_else(|| challenged(guard, missing_claim()))
+}
+
+/// `error` as the guard's transport answers it: a 401 the fn finds (a claim the policy binds
+/// and the token lacks) carries the challenge its token came with.
+pub fn challenged<DB: GuardedDb, C: GuardClaims, A>(
+    guard: &Guard<DB, C, A>,
+    error: crate::Error,
+) -> crate::Error {
+    match error {
+        crate::Error::Unauthorized(e) => {
+            crate::Error::Unauthorized(e.with_challenge(guard.challenge().clone()))
+        }
+        other => other,
+    }
 }
 
 /// The claims, for a policy condition's `:field`.

@@ -24,7 +24,8 @@ use crate::jwt::{GuardClaims, Verifier};
 /// created at sign-in, found by an unguessable id, and still held by the store; never a value
 /// the client chose (a header, a query parameter, an unsigned cookie). Refuse with an `Err`
 /// (a [`TokenError`](crate::TokenError) of [`TokenCode::Missing`](crate::jwt::TokenCode)
-/// is a 401), and no statement runs.
+/// is a 401, without `WWW-Authenticate`: a session has no scheme to challenge with), and no
+/// statement runs.
 ///
 /// [`Guard::trusted`](crate::Guard::trusted) differs: it builds a guard outside any request
 /// (a background job acting for a user it read from storage) and checks nothing. An
@@ -47,10 +48,14 @@ where
 {
     async fn authenticate(parts: &mut Parts, state: &S) -> Result<C, Error> {
         let verifier = Verifier::from_ref(state);
-        let token = verifier.token_of(&parts.headers, &parts.uri)?;
-        verifier.verify_async::<C>(token).await.map_err(|e| {
+        let (token, source) = verifier.read_token(&parts.headers, &parts.uri)?;
+        let challenge = verifier.challenge(source);
+        let claims = verifier.verify_async::<C>(token).await.map_err(|e| {
             tracing::info!(reason = e.code(), "guarded: bearer token refused");
-            Error::Unauthorized(e)
-        })
+            Error::Unauthorized(e.with_challenge(challenge.clone()))
+        })?;
+        // A refusal the guarded fn finds later (a revoked token) answers with the same one.
+        parts.extensions.insert(challenge);
+        Ok(claims)
     }
 }

@@ -263,17 +263,13 @@ impl IntoResponse for Error {
             HeaderValue::from_static("application/problem+json"),
         );
         match &self {
-            Self::Unauthorized(_) => {
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static(r#"Bearer error="invalid_token""#),
-                );
-            }
-            Self::BadRequest(_) => {
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static(r#"Bearer error="invalid_request""#),
-                );
+            // RFC 6750 §3: the challenge of the transport the token came by (see `TokenError`).
+            // A 400 carries none: its cause (two credentials, a token in the query) is no
+            // scheme's, and §3.1 does not require one.
+            Self::Unauthorized(e) => {
+                if let Some(value) = e.challenge().and_then(|c| HeaderValue::from_str(&c).ok()) {
+                    headers.insert(header::WWW_AUTHENTICATE, value);
+                }
             }
             _ if status == StatusCode::SERVICE_UNAVAILABLE => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

@@ -9,7 +9,7 @@ use sqlx::Pool;
 
 use crate::authenticate::{Authenticate, Bearer};
 use crate::db::{Backend, Store};
-use crate::jwt::{Claims, GuardClaims, TokenCode};
+use crate::jwt::{Challenge, Claims, GuardClaims, TokenCode};
 use crate::{Error, GuardedDb};
 
 /// A verified principal plus the pool its statements run on.
@@ -24,6 +24,8 @@ use crate::{Error, GuardedDb};
 pub struct Guard<DB: Store, C: GuardClaims = Claims, A = Bearer> {
     handle: DB::Handle,
     claims: Arc<C>,
+    /// What a 401 the fn finds later (a revoked token) challenges with: the transport's.
+    challenge: Challenge,
     source: PhantomData<fn() -> A>,
 }
 
@@ -32,6 +34,7 @@ impl<DB: Store, C: GuardClaims, A> Clone for Guard<DB, C, A> {
         Self {
             handle: self.handle.clone(),
             claims: Arc::clone(&self.claims),
+            challenge: self.challenge.clone(),
             source: PhantomData,
         }
     }
@@ -58,6 +61,7 @@ impl<DB: Store, C: GuardClaims> Guard<DB, C> {
         Self {
             handle,
             claims: Arc::new(claims),
+            challenge: Challenge::None,
             source: PhantomData,
         }
     }
@@ -72,6 +76,11 @@ impl<DB: Store, C: GuardClaims, A> Guard<DB, C, A> {
     /// The verified subject: the value bound to the owner column.
     pub fn subject(&self) -> &C::Subject {
         self.claims.subject()
+    }
+
+    /// The challenge of a refusal after extraction: the transport's, none for a session.
+    pub(crate) fn challenge(&self) -> &Challenge {
+        &self.challenge
     }
 
     #[cfg_attr(not(feature = "dynamodb"), allow(dead_code))]
@@ -103,9 +112,12 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let claims = A::authenticate(parts, state).await?;
         let handle = DB::handle(DB::Source::from_ref(state))?;
+        // `Bearer` leaves its transport's challenge; an app's own source leaves none.
+        let challenge = parts.extensions.get::<Challenge>().cloned();
         Ok(Self {
             handle,
             claims: Arc::new(claims),
+            challenge: challenge.unwrap_or_default(),
             source: PhantomData,
         })
     }

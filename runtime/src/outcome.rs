@@ -124,6 +124,8 @@ pub enum Rows<T> {
 pub struct Outcome<DB: GuardedDb> {
     meta: &'static FnMeta,
     subject: String,
+    /// The guard's challenge, for a revoked token's 401.
+    challenge: crate::jwt::Challenge,
     denied: bool,
     existence_check: Option<ExistenceCheck<DB>>,
     /// `SELECT 1 WHERE <[token] valid>`, bound to this call's claims.
@@ -140,10 +142,15 @@ pub struct Outcome<DB: GuardedDb> {
 type ExistenceCheck<DB> = sqlx::query::Query<'static, DB, <DB as sqlx::Database>::Arguments>;
 
 impl<DB: GuardedDb> Outcome<DB> {
-    pub(crate) fn new(meta: &'static FnMeta, subject: String) -> Self {
+    pub(crate) fn new(
+        meta: &'static FnMeta,
+        subject: String,
+        challenge: crate::jwt::Challenge,
+    ) -> Self {
         Self {
             meta,
             subject,
+            challenge,
             denied: false,
             existence_check: None,
             validity_check: None,
@@ -188,7 +195,8 @@ impl<DB: GuardedDb> Outcome<DB> {
             reason = "the policy's token condition no longer holds",
             "guarded: token revoked"
         );
-        Error::Unauthorized(crate::jwt::TokenError::new(crate::jwt::TokenCode::Revoked))
+        let revoked = crate::jwt::TokenError::new(crate::jwt::TokenCode::Revoked);
+        Error::Unauthorized(revoked.with_challenge(self.challenge.clone()))
     }
 
     /// Whether some statement of the call was denied.

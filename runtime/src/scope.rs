@@ -29,7 +29,7 @@ impl<DB: GuardedDb> Single<DB> {
         Self {
             pool: guard.pool().clone(),
             backend: guard.backend(),
-            outcome: Outcome::new(meta, guard.subject().to_string()),
+            outcome: Outcome::new(meta, guard.subject().to_string(), guard.challenge().clone()),
         }
     }
 
@@ -110,7 +110,7 @@ where
         Ok(Self {
             tx: guard.pool().begin_with(begin).await?,
             backend,
-            outcome: Outcome::new(meta, guard.subject().to_string()),
+            outcome: Outcome::new(meta, guard.subject().to_string(), guard.challenge().clone()),
         })
     }
 

@@ -2,17 +2,19 @@
 //! `Bearer` unless configured, e.g. `Token`), or a named cookie when the verifier is given
 //! one. Exactly one place per request.
 
+use std::sync::Arc;
+
 use http::header::{AUTHORIZATION, COOKIE};
 use http::{HeaderMap, Uri};
 
 use crate::Error;
-use crate::jwt::{TokenCode, TokenError, VerifierError};
+use crate::jwt::{Challenge, TokenCode, TokenError, VerifierError};
 
 /// How a [`Verifier`](crate::Verifier) finds the token of a request.
 #[derive(Debug, Clone)]
 pub(crate) struct Transport {
-    /// The `Authorization` scheme, compared case-insensitively.
-    scheme: String,
+    /// The `Authorization` scheme, compared case-insensitively; the challenge's name.
+    scheme: Arc<str>,
     /// The cookie that may carry the token instead.
     cookie: Option<String>,
 }
@@ -43,7 +45,7 @@ impl Transport {
             }
         }
         Ok(Self {
-            scheme: scheme.unwrap_or_else(|| Self::default().scheme),
+            scheme: scheme.map_or_else(|| Self::default().scheme, Arc::from),
             cookie,
         })
     }
@@ -54,6 +56,16 @@ impl Transport {
     /// logs. Two `Authorization` headers, two cookies of the name, or a header and the cookie
     /// together are a 400: which one would count is a guess.
     pub(crate) fn token<'h>(&self, headers: &'h HeaderMap, uri: &Uri) -> Result<&'h str, Error> {
+        self.read(headers, uri).map(|(token, _)| token)
+    }
+
+    /// The request's token and where it came from; a 401 carries the challenge of the header
+    /// scheme (bare when no credentials came), none for a cookie that is empty.
+    pub(crate) fn read<'h>(
+        &self,
+        headers: &'h HeaderMap,
+        uri: &Uri,
+    ) -> Result<(&'h str, Source), Error> {
         if uri.query().is_some_and(|q| {
             q.split('&')
                 .any(|kv| kv.split('=').next() == Some("access_token"))
@@ -69,25 +81,45 @@ impl Transport {
             Some(name) => cookie(headers, name)?,
             None => None,
         };
+        let refused = |code| {
+            let error = TokenError::new(code).with_challenge(self.challenge(Source::Header));
+            Err(Error::Unauthorized(error))
+        };
         match (header, cookie) {
             (Some(_), Some(_)) => Err(Error::BadRequest("invalid_request")),
-            (None, Some(token)) => Ok(token),
-            (None, None) => Err(Error::Unauthorized(TokenError::new(TokenCode::Missing))),
+            (None, Some(token)) => Ok((token, Source::Cookie)),
+            (None, None) => refused(TokenCode::Missing),
             (Some(value), None) => {
-                let value = value
-                    .to_str()
-                    .map_err(|_| Error::Unauthorized(TokenError::new(TokenCode::Malformed)))?;
+                let Ok(value) = value.to_str() else {
+                    return refused(TokenCode::Malformed);
+                };
                 match value.split_once(' ') {
                     Some((scheme, token))
                         if scheme.eq_ignore_ascii_case(&self.scheme) && !token.is_empty() =>
                     {
-                        Ok(token)
+                        Ok((token, Source::Header))
                     }
-                    _ => Err(Error::Unauthorized(TokenError::new(TokenCode::Malformed))),
+                    _ => refused(TokenCode::Malformed),
                 }
             }
         }
     }
+
+    /// The challenge a refused token from `source` is answered with: the scheme's name for
+    /// the header; none for the cookie, where a browser does nothing with one.
+    pub(crate) fn challenge(&self, source: Source) -> Challenge {
+        match source {
+            Source::Header => Challenge::Scheme(Arc::clone(&self.scheme)),
+            Source::Cookie => Challenge::None,
+        }
+    }
+}
+
+/// Where a request's token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Header,
+    Cookie,
 }
 
 /// The value of the one cookie `name` (RFC 6265 `Cookie` headers, several allowed), without

@@ -396,3 +396,27 @@ async fn https_only_except_loopback() {
         .expect_err("mixed");
     assert!(mixed.to_string().contains("only keys"), "{mixed}");
 }
+
+#[tokio::test]
+async fn rsa_keys_without_alg_take_the_configured_one() {
+    let mut entra = old_jwk();
+    entra.as_object_mut().expect("object").remove("alg");
+    let server = KeyServer::start(json!({ "keys": [entra] }), "max-age=3600").await;
+    let error = JwksUrl::new(server.url())
+        .fetch()
+        .await
+        .expect_err("no alg");
+    assert!(error.to_string().contains("alg"), "{error}");
+    let keys = JwksUrl::new(server.url())
+        .default_alg(guarded::Alg::RS256)
+        .fetch()
+        .await
+        .expect("default alg");
+    let verifier = verifier(keys);
+    assert_eq!(
+        verify(&verifier, &old_token()).await.as_deref(),
+        Ok("alice")
+    );
+    let ps = token("old", &rsa(), Algorithm::PS256);
+    assert_eq!(verify(&verifier, &ps).await, Err(TokenCode::BadAlgorithm));
+}

@@ -15,6 +15,7 @@ mod guarantee;
 mod jwks_url;
 mod jwt;
 mod optional;
+mod providers;
 mod race;
 mod rejection;
 mod session;

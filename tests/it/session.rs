@@ -83,6 +83,12 @@ async fn send(
         .oneshot(request.body(Body::empty()).expect("request"))
         .await
         .expect("infallible");
+    if response.status() == StatusCode::UNAUTHORIZED {
+        assert!(
+            response.headers().get(header::WWW_AUTHENTICATE).is_none(),
+            "a session has no scheme to challenge with"
+        );
+    }
     let set_cookie = response
         .headers()
         .get(header::SET_COOKIE)

@@ -25,9 +25,16 @@ async fn rename(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// What a request got: its status, its `WWW-Authenticate`, and the item's row afterwards.
+struct Answer {
+    status: StatusCode,
+    challenge: Option<String>,
+    stored: (String, String),
+}
+
 /// `PUT /items/{id}` with these headers, answered by an app whose verifier reads `Authorization:
-/// Token <jwt>` or the cookie `session`; the status and the item's row afterwards.
-async fn put_with(headers: &[(header::HeaderName, String)]) -> (StatusCode, (String, String)) {
+/// Token <jwt>` or the cookie `session`.
+async fn send(headers: &[(header::HeaderName, String)]) -> Answer {
     let verifier = Verifier::builder()
         .key(guarded::Key::hs256(SECRET).expect("key"))
         .scheme("Token")
@@ -50,8 +57,21 @@ async fn put_with(headers: &[(header::HeaderName, String)]) -> (StatusCode, (Str
         .oneshot(request.body(Body::empty()).expect("request"))
         .await
         .expect("infallible");
-    let stored = row(&state.pool, id).await.expect("the item stays");
-    (response.status(), stored)
+    let challenge = response
+        .headers()
+        .get(header::WWW_AUTHENTICATE)
+        .map(|v| v.to_str().expect("ASCII").to_owned());
+    Answer {
+        status: response.status(),
+        challenge,
+        stored: row(&state.pool, id).await.expect("the item stays"),
+    }
+}
+
+/// The status and the item's row after `send`.
+async fn put_with(headers: &[(header::HeaderName, String)]) -> (StatusCode, (String, String)) {
+    let answer = send(headers).await;
+    (answer.status, answer.stored)
 }
 
 #[tokio::test]
@@ -109,4 +129,57 @@ async fn the_token_comes_from_the_configured_scheme_or_cookie_only() {
             "{why}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_challenge_names_the_configured_scheme_and_none_for_a_cookie() {
+    let forged = format!("{}x", token("alice"));
+    let auth = |value: String| (header::AUTHORIZATION, value);
+    let cookie = |value: String| (header::COOKIE, value);
+    let invalid = Some(r#"Token error="invalid_token""#);
+    for (why, headers, status, challenge) in [
+        (
+            "no credentials: the scheme, no error code (RFC 6750 §3.1)",
+            vec![],
+            StatusCode::UNAUTHORIZED,
+            Some("Token"),
+        ),
+        (
+            "a forged token in the header",
+            vec![auth(format!("Token {forged}"))],
+            StatusCode::UNAUTHORIZED,
+            invalid,
+        ),
+        (
+            "another scheme",
+            vec![auth(format!("Bearer {}", token("alice")))],
+            StatusCode::UNAUTHORIZED,
+            invalid,
+        ),
+        (
+            "a forged token in the cookie: no challenge",
+            vec![cookie(format!("session={forged}"))],
+            StatusCode::UNAUTHORIZED,
+            None,
+        ),
+        (
+            "a header and the cookie: 400, no scheme's",
+            vec![
+                auth(format!("Token {}", token("alice"))),
+                cookie(format!("session={}", token("alice"))),
+            ],
+            StatusCode::BAD_REQUEST,
+            None,
+        ),
+    ] {
+        let answer = send(&headers).await;
+        assert_eq!(answer.status, status, "{why}");
+        assert_eq!(answer.challenge.as_deref(), challenge, "{why}");
+        assert_eq!(answer.stored, item("original", "alice"), "{why}");
+    }
+    let through = send(&[auth(format!("Token {}", token("alice")))]).await;
+    assert_eq!(
+        (through.status, through.challenge, through.stored),
+        (StatusCode::NO_CONTENT, None, item("renamed", "alice"))
+    );
 }

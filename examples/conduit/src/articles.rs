@@ -2,6 +2,8 @@
 //! deletes it, and only a comment's author deletes the comment. No handler says so: the
 //! crate's `guarded.toml` does, and `#[guarded]` puts it into each statement.
 
+use std::collections::HashSet;
+
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -14,6 +16,7 @@ use sqlx::error::ErrorKind;
 
 use crate::db::Db;
 use crate::error::AppError;
+use crate::reader;
 
 /// An article as the API shows it.
 #[derive(Serialize)]
@@ -27,19 +30,25 @@ pub struct Article {
     /// (`guarded.toml`), so its answers leave the count out.
     #[serde(skip_serializing_if = "Option::is_none")]
     favorites_count: Option<i64>,
+    /// Whether the reader favorited it: `false` for a reader who did not sign in.
+    favorited: bool,
 }
 
-/// `slug, title, body, author_id, favorites` as the public reads select them.
-type ArticleRow = (String, String, String, String, i64);
+/// `id, slug, title, body, author_id, favorites` as the public reads select them.
+type ArticleRow = (i64, String, String, String, String, i64);
 
-impl From<ArticleRow> for Article {
-    fn from((slug, title, body, author, favorites_count): ArticleRow) -> Self {
+impl Article {
+    fn public(
+        (_, slug, title, body, author, favorites_count): ArticleRow,
+        favorited: bool,
+    ) -> Self {
         Self {
             slug,
             title,
             body,
             author,
             favorites_count: Some(favorites_count),
+            favorited,
         }
     }
 }
@@ -71,37 +80,65 @@ pub struct Filter {
     author: Option<String>,
 }
 
-/// `GET /api/articles[?author=NAME]`: the newest twenty. Public: no guard, no token.
+/// `GET /api/articles[?author=NAME]`: the newest twenty, to anyone. A reader who signed in
+/// also sees which they favorited; one who sent no credentials sees `favorited: false`, and
+/// one who sent bad ones (forged, expired, revoked, another scheme) is a 401, never served as
+/// anonymous.
 pub async fn list(
+    WithRejection(signed_in, _): WithRejection<Option<Guard<Any>>, AppError>,
     State(db): State<Db>,
     WithRejection(Query(filter), _): WithRejection<Query<Filter>, AppError>,
 ) -> Result<Json<Value>, AppError> {
+    // The page and its counts are public: read on the pool, where the count sees everyone's
+    // favorites (a guarded statement would count the reader's only).
     let rows: Vec<ArticleRow> = sqlx::query_as(db.sql(
-        "SELECT a.slug, a.title, a.body, a.author_id, \
+        "SELECT a.id, a.slug, a.title, a.body, a.author_id, \
          (SELECT COUNT(*) FROM favorites f WHERE f.article_id = a.id) \
          FROM articles a WHERE a.author_id = COALESCE(?, a.author_id) ORDER BY a.id DESC LIMIT 20",
     ))
-    .bind(filter.author)
+    .bind(filter.author.clone())
     .fetch_all(db.pool())
     .await?;
-    let articles: Vec<Article> = rows.into_iter().map(Article::from).collect();
+    let favorited = match signed_in {
+        // Asked on an empty page too, so that a revoked token is refused there as well.
+        Some(guard) => {
+            let oldest = rows.last().map_or(i64::MAX, |row| row.0);
+            reader::favorited_since(guard, filter.author, oldest).await?
+        }
+        None => HashSet::new(),
+    };
+    let articles: Vec<Article> = rows
+        .into_iter()
+        .map(|row| {
+            let favorited = favorited.contains(&row.0);
+            Article::public(row, favorited)
+        })
+        .collect();
     Ok(Json(
         json!({ "articlesCount": articles.len(), "articles": articles }),
     ))
 }
 
-/// `GET /api/articles/{slug}`. Public.
-pub async fn get(State(db): State<Db>, Path(slug): Path<String>) -> Result<Json<Value>, AppError> {
+/// `GET /api/articles/{slug}`: to anyone, with `favorited` as in the list.
+pub async fn get(
+    WithRejection(signed_in, _): WithRejection<Option<Guard<Any>>, AppError>,
+    State(db): State<Db>,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, AppError> {
     let row: Option<ArticleRow> = sqlx::query_as(db.sql(
-        "SELECT a.slug, a.title, a.body, a.author_id, \
+        "SELECT a.id, a.slug, a.title, a.body, a.author_id, \
          (SELECT COUNT(*) FROM favorites f WHERE f.article_id = a.id) \
          FROM articles a WHERE a.slug = ?",
     ))
     .bind(slug)
     .fetch_optional(db.pool())
     .await?;
-    let article = Article::from(row.ok_or(AppError::NotFound("article"))?);
-    Ok(Json(json!({ "article": article })))
+    let row = row.ok_or(AppError::NotFound("article"))?;
+    let favorited = match signed_in {
+        Some(guard) => reader::favorited(guard, row.0).await?,
+        None => false,
+    };
+    Ok(Json(json!({ "article": Article::public(row, favorited) })))
 }
 
 /// `POST /api/articles`: the author is the caller, whatever the body says (a body naming one
@@ -134,6 +171,7 @@ pub async fn create(
         body: body.to_owned(),
         author,
         favorites_count: Some(0),
+        favorited: false,
     };
     Ok((StatusCode::CREATED, Json(json!({ "article": article }))))
 }
@@ -163,17 +201,23 @@ pub async fn update(
     .bind(&slug)
     .execute(&mut guard)
     .await?;
-    let (slug, title, body, author): (String, String, String, String) =
-        sqlx::query_as("SELECT slug, title, body, author_id FROM articles WHERE slug = ?")
-            .bind(&slug)
-            .fetch_one(&mut guard)
-            .await?;
+    // The EXISTS reads `favorites`, so it sees the caller's favorites only: `favorited`.
+    let (slug, title, body, author, favorited): (String, String, String, String, i64) =
+        sqlx::query_as(
+            "SELECT slug, title, body, author_id, \
+             CASE WHEN EXISTS (SELECT 1 FROM favorites v WHERE v.article_id = articles.id) \
+             THEN 1 ELSE 0 END FROM articles WHERE slug = ?",
+        )
+        .bind(&slug)
+        .fetch_one(&mut guard)
+        .await?;
     let article = Article {
         slug,
         title,
         body,
         author,
         favorites_count: None,
+        favorited: favorited == 1,
     };
     Ok(Json(json!({ "article": article })))
 }

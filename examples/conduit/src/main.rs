@@ -12,6 +12,7 @@
 mod articles;
 mod db;
 mod error;
+mod reader;
 mod social;
 mod users;
 
@@ -111,6 +112,7 @@ fn router(state: AppState) -> Router {
             "/api/articles/{slug}/favorite",
             post(social::favorite).delete(social::unfavorite),
         )
+        .route("/api/profiles/{username}", get(social::profile))
         .route(
             "/api/profiles/{username}/follow",
             post(social::follow).delete(social::unfollow),

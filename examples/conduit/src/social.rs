@@ -3,7 +3,7 @@
 //! caller's rows only: the feed cannot show whom another user follows, whatever its SQL says.
 
 use axum::Json;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum_extra::extract::WithRejection;
 use guarded::{Guard, guarded};
@@ -11,7 +11,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::Any;
 
+use crate::db::Db;
 use crate::error::AppError;
+use crate::reader;
 
 /// `POST /api/articles/{slug}/favorite`: idempotent; 404 for no such article.
 #[guarded]
@@ -60,6 +62,30 @@ pub async fn unfavorite(
 struct Profile {
     username: String,
     following: bool,
+}
+
+/// `GET /api/profiles/{username}`: to anyone; `following` says whether the reader follows
+/// them (`false` for a reader who sent no credentials; bad ones are a 401).
+pub async fn profile(
+    WithRejection(signed_in, _): WithRejection<Option<Guard<Any>>, AppError>,
+    State(db): State<Db>,
+    Path(username): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let user: Option<(String,)> =
+        sqlx::query_as(db.sql("SELECT username FROM users WHERE username = ?"))
+            .bind(&username)
+            .fetch_optional(db.pool())
+            .await?;
+    let (username,) = user.ok_or(AppError::NotFound("profile"))?;
+    let following = match signed_in {
+        Some(guard) => reader::following(guard, &username).await?,
+        None => false,
+    };
+    let profile = Profile {
+        username,
+        following,
+    };
+    Ok(Json(json!({ "profile": profile })))
 }
 
 /// `POST /api/profiles/{username}/follow`: idempotent; 404 for no such user.

@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck};
 use super::condition::Item;
 use super::state::{Maps, State};
 use super::{DynamoDb, DynamoError};
-use crate::jwt::{GuardClaims, TokenCode, TokenError};
+use crate::jwt::{Challenge, GuardClaims, TokenCode, TokenError};
 use crate::{Error, Guard};
 
 /// A claim a check compares with or finds its item by, or a table's scope compares with.
@@ -38,6 +38,8 @@ pub(crate) struct Bound {
     jti: Option<AttributeValue>,
     iat: Option<AttributeValue>,
     fields: Vec<(&'static str, Option<AttributeValue>)>,
+    /// The guard's challenge, for a 401 the checks find.
+    challenge: Challenge,
 }
 
 impl Bound {
@@ -48,6 +50,7 @@ impl Bound {
             jti: claims.jti().map(|j| AttributeValue::S(j.to_owned())),
             iat: claims.iat().map(|i| AttributeValue::N(i.to_string())),
             fields: Vec::new(),
+            challenge: guard.challenge().clone(),
         }
     }
 
@@ -59,6 +62,7 @@ impl Bound {
             jti: None,
             iat: None,
             fields: Vec::new(),
+            challenge: Challenge::None,
         }
     }
 
@@ -93,7 +97,10 @@ impl Bound {
             .scope
             .iter()
             .map(|(attribute, claim)| {
-                let value = self.get(*claim).cloned().ok_or_else(missing_claim)?;
+                let value = self
+                    .get(*claim)
+                    .cloned()
+                    .ok_or_else(|| self.missing_claim())?;
                 Ok((*attribute, value))
             })
             .collect()
@@ -105,19 +112,21 @@ impl Bound {
         let named = checks.iter().flat_map(Check::claims);
         for claim in named {
             if self.get(claim).is_none() {
-                return Err(missing_claim());
+                return Err(self.missing_claim());
             }
         }
         Ok(())
+    }
+
+    /// A 401 `missing_claim`, challenged as the request's transport says.
+    fn missing_claim(&self) -> Error {
+        let missing = TokenError::new(TokenCode::MissingClaim);
+        Error::Unauthorized(missing.with_challenge(self.challenge.clone()))
     }
 }
 
 /// A table's scope for one caller: each attribute and the value the item must hold there.
 pub(crate) type Scope = Vec<(&'static str, AttributeValue)>;
-
-fn missing_claim() -> Error {
-    Error::Unauthorized(TokenError::new(TokenCode::MissingClaim))
-}
 
 /// Where the value of one attribute of a check's key comes from.
 #[doc(hidden)]
@@ -252,7 +261,8 @@ pub(crate) fn revoked(claims: &Bound) -> Error {
         reason = "the policy's token condition no longer holds",
         "guarded: token revoked"
     );
-    Error::Unauthorized(TokenError::new(TokenCode::Revoked))
+    let revoked = TokenError::new(TokenCode::Revoked);
+    Error::Unauthorized(revoked.with_challenge(claims.challenge.clone()))
 }
 
 /// The token checks, decided after a read: the read stands only if the token is still valid
@@ -300,6 +310,7 @@ mod tests {
             jti: jti.map(|j| AttributeValue::S(j.into())),
             iat: Some(AttributeValue::N("100".into())),
             fields: Vec::new(),
+            challenge: Challenge::None,
         }
     }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::error::VerifierError;
 use super::jwks;
 use super::keys::ring::KeyRing;
-use super::keys::{Key, probe};
+use super::keys::{Alg, Key, probe};
 use super::policy::{self, Policy};
 use super::verifier::Verifier;
 use crate::transport::Transport;
@@ -47,6 +47,8 @@ impl Verifier {
 pub struct VerifierBuilder {
     unnamed: Vec<Key>,
     named: Vec<(String, Key)>,
+    from_sets: Vec<(String, jwks::Entry)>,
+    default_alg: Option<Alg>,
     policy: policy::Settings,
     scheme: Option<String>,
     cookie: Option<String>,
@@ -72,10 +74,12 @@ impl VerifierBuilder {
     ///
     /// A key whose `use` is not `sig`, or whose `key_ops` lack `verify`, is left out (it is
     /// not for verifying); one that is meant for verification but cannot be one of ours
-    /// (unknown `alg`, RSA or `oct` without `alg`, private members, a short secret) is an
-    /// error. The set is read here, once: nothing is ever fetched.
+    /// (unknown `alg`, `oct` without `alg`, private members, a short secret) is an error, and
+    /// so is an RSA key without `alg` unless [`default_alg`](Self::default_alg) names its
+    /// algorithm. Members other than the key's (`x5c`, `x5t`, `issuer`) are ignored. The set
+    /// is read here, once: nothing is ever fetched.
     pub fn jwk_set(mut self, json: &str) -> Result<Self, VerifierError> {
-        self.named.extend(jwks::parse(json)?);
+        self.from_sets.extend(jwks::parse(json)?);
         Ok(self)
     }
 
@@ -87,17 +91,57 @@ impl VerifierBuilder {
         self
     }
 
+    /// The algorithm of the RSA keys of a [`jwk_set`](Self::jwk_set) that name none (RFC 7517
+    /// §4.4 makes `alg` optional; Microsoft Entra ID and Azure AD B2C publish keys without
+    /// it): RS256 for them. Each such key is bound to this one algorithm as if its JWK said
+    /// it; a token's `alg` must still be exactly that, and is never what decides it. A key
+    /// that names its `alg` keeps its own. Only RS* and PS* are accepted.
+    pub fn default_alg(mut self, alg: Alg) -> Self {
+        self.default_alg = Some(alg);
+        self
+    }
+
     /// Tokens must carry `iss` equal to this.
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.policy.issuer = Some(issuer.into());
         self
     }
 
-    /// Tokens must carry `aud` equal to this, as a single string. An `aud` array is refused
-    /// even when it contains this value: a token minted for several services can be replayed
-    /// from any of them.
+    /// Tokens must carry `aud`: this string, or an array of strings holding it (RFC 7519
+    /// §4.1.3; Auth0 issues `[api, userinfo]`). The array's other members are allowed: the
+    /// token was issued for each of them, so any of them can replay it here; refuse them with
+    /// [`audience_alone`](Self::audience_alone). Without an audience configured, a token
+    /// carrying `aud` is refused.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.policy.audience = Some(audience.into());
+        self
+    }
+
+    /// An `aud` array must hold nothing but the [`audience`](Self::audience): a token also
+    /// issued for another service, which could replay it here, is refused.
+    pub fn audience_alone(mut self) -> Self {
+        self.policy.audience_alone = true;
+        self
+    }
+
+    /// Tokens must carry `azp` (the OIDC client the token was issued to) equal to
+    /// this: Google's and Keycloak's tokens carry it, and Entra ID v2 access tokens.
+    pub fn authorized_party(mut self, azp: impl Into<String>) -> Self {
+        self.policy.authorized_party = Some(azp.into());
+        self
+    }
+
+    /// Tokens must carry `client_id` equal to this: Amazon Cognito's access tokens name the
+    /// app client there (and carry no `aud`).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.policy.client_id = Some(client_id.into());
+        self
+    }
+
+    /// Tokens must carry `token_use` equal to this: Amazon Cognito's `"access"` or `"id"`, so
+    /// an ID token is not taken where an access token is expected.
+    pub fn token_use(mut self, token_use: impl Into<String>) -> Self {
+        self.policy.token_use = Some(token_use.into());
         self
     }
 
@@ -155,12 +199,22 @@ impl VerifierBuilder {
         let policy = Policy::new(self.policy)?;
         let transport = Transport::new(self.scheme, self.cookie)?;
         probe::backend()?;
+        if let Some(alg) = self.default_alg.filter(|alg| !alg.is_rsa()) {
+            return Err(VerifierError::new(format!(
+                "default_alg {alg}: it names the algorithm of RSA keys without one (RS* or PS*)"
+            )));
+        }
+        let mut named = self.named;
+        for (kid, entry) in self.from_sets {
+            let key = entry.key(&kid, self.default_alg)?;
+            named.push((kid, key));
+        }
         #[cfg(feature = "jwks-url")]
         if let Some(remote) = self.remote {
-            let given = self.unnamed.len() + self.named.len();
+            let given = self.unnamed.len() + named.len();
             return super::remote::verifier(remote, given, policy, transport);
         }
-        let keys = KeyRing::new(self.unnamed, self.named)?;
+        let keys = KeyRing::new(self.unnamed, named)?;
         Ok(Verifier::from_parts(keys, policy, transport))
     }
 }

@@ -59,8 +59,9 @@ pub trait GuardClaims: DeserializeOwned + Send + Sync + 'static {
 /// The default claims: registered claims with a typed subject (a `String` unless chosen;
 /// `Claims<i64>` and `Claims<uuid::Uuid>` parse `sub` into those).
 ///
-/// On a token that [`Verifier::verify`](super::Verifier::verify) returned, `exp`, `nbf` and
-/// `sub` were present and valid, and `iss`/`aud` equal what the verifier was configured with.
+/// On a token that [`Verifier::verify`](super::Verifier::verify) returned, `exp` and `sub`
+/// were present and valid, `nbf` valid when present, `iss` equal to the configured issuer and
+/// `aud` holding the configured audience.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Claims<S: Subject = String> {
     /// Subject, parsed into `S`.
@@ -68,8 +69,7 @@ pub struct Claims<S: Subject = String> {
     pub sub: S,
     /// Expiry, seconds since the epoch.
     pub exp: u64,
-    /// Not before, seconds since the epoch (always present on a verified token; optional here
-    /// so that [`Guard::trusted`](crate::Guard::trusted) callers need not invent one).
+    /// Not before, seconds since the epoch (most providers send none).
     #[serde(default)]
     pub nbf: Option<u64>,
     /// Issued at, seconds since the epoch.
@@ -78,9 +78,9 @@ pub struct Claims<S: Subject = String> {
     /// Issuer.
     #[serde(default)]
     pub iss: Option<String>,
-    /// Audience.
-    #[serde(default)]
-    pub aud: Option<String>,
+    /// Audience: the one string, or every member of the array; empty when absent.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub aud: Vec<String>,
     /// Token id, for revocation (`NOT EXISTS (SELECT 1 FROM revoked WHERE jti = ...)`).
     #[serde(default)]
     pub jti: Option<String>,
@@ -120,9 +120,38 @@ pub fn parse_subject<'de, D: Deserializer<'de>, S: Subject>(d: D) -> Result<S, D
     S::parse_sub(&raw).ok_or_else(|| serde::de::Error::custom("sub is not a valid subject"))
 }
 
+/// `aud` as a list: a string is a list of one (RFC 7519 §4.1.3).
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(one) => vec![one],
+        OneOrMany::Many(many) => many,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audience_one_or_many() {
+        let aud = |json: &str| serde_json::from_str::<Claims>(json).map(|c| c.aud);
+        assert_eq!(
+            aud(r#"{"sub":"a","exp":1}"#).expect("absent"),
+            Vec::<String>::new()
+        );
+        assert_eq!(aud(r#"{"sub":"a","exp":1,"aud":"x"}"#).expect("one"), ["x"]);
+        assert_eq!(
+            aud(r#"{"sub":"a","exp":1,"aud":["x","y"]}"#).expect("many"),
+            ["x", "y"]
+        );
+        assert!(aud(r#"{"sub":"a","exp":1,"aud":7}"#).is_err());
+    }
 
     #[test]
     fn subjects_are_canonical() {

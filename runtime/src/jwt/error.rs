@@ -1,5 +1,7 @@
 //! What verification reports: why a token was refused, and why a verifier could not be built.
 
+use std::sync::Arc;
+
 /// Why a token was refused: the `code` member of the 401's problem body and of the trace
 /// event. Part of the HTTP contract: a code, once published, keeps its spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,8 +41,9 @@ pub enum TokenCode {
     LifetimeTooLong,
     /// `not_yet_valid`: `nbf` or `iat` is in the future, leeway included.
     NotYetValid,
-    /// `missing_claim`: `exp`, `nbf` or `sub` is absent, or `iss`/`aud` while one is configured;
-    /// or `jti`/`iat` while a policy condition of the guarded fn binds it.
+    /// `missing_claim`: `exp` or `sub` is absent, or `iss`, `aud`, `azp`, `client_id` or
+    /// `token_use` while one is configured; or `jti`/`iat` while a policy condition of the
+    /// guarded fn binds it.
     MissingClaim,
     /// `bad_claim`: a registered claim of the wrong type (a time that is not an integer, a
     /// `jti` that is not a string).
@@ -49,8 +52,17 @@ pub enum TokenCode {
     BadSubject,
     /// `bad_issuer`: `iss` is not the configured issuer.
     BadIssuer,
-    /// `bad_audience`: `aud` is not the configured audience (an array always is not).
+    /// `bad_audience`: `aud` is not the configured audience, nor an array holding it (with
+    /// [`audience_alone`](super::VerifierBuilder::audience_alone): holding only it).
     BadAudience,
+    /// `bad_azp`: `azp` (the party the token was issued to) is not the configured one, or not a
+    /// string.
+    BadAuthorizedParty,
+    /// `bad_client_id`: `client_id` is not the configured one, or not a string.
+    BadClientId,
+    /// `bad_token_use`: `token_use` is not the configured one (an ID token where an access
+    /// token is expected).
+    BadTokenUse,
     /// `bad_claims`: the payload does not deserialize into the application's claims type.
     ClaimsType,
     /// `revoked`: the token verified, but the policy's `[token] valid` condition (a logout, a
@@ -87,6 +99,9 @@ impl TokenCode {
             Self::BadSubject => "bad_subject",
             Self::BadIssuer => "bad_issuer",
             Self::BadAudience => "bad_audience",
+            Self::BadAuthorizedParty => "bad_azp",
+            Self::BadClientId => "bad_client_id",
+            Self::BadTokenUse => "bad_token_use",
             Self::ClaimsType => "bad_claims",
             Self::Revoked => "revoked",
             Self::KeysUnavailable => "keys_unavailable",
@@ -95,17 +110,39 @@ impl TokenCode {
 }
 
 /// Why a token was refused. The code is short and safe to show; the token never is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// A refusal by a [`Verifier`](super::Verifier) carries the challenge of the transport the
+/// token came by, which the 401 sends as `WWW-Authenticate`: the configured scheme's name
+/// (`Bearer` unless [`scheme`](super::VerifierBuilder::scheme) says otherwise), with
+/// `error="invalid_token"` unless no credentials were sent (RFC 6750 §3.1); none for a token
+/// read from a cookie. One made with [`TokenError::new`] (an app's
+/// [`Authenticate`](crate::Authenticate), a session) carries none: the 401 has no
+/// `WWW-Authenticate` unless the app sets one.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenError {
     kind: TokenCode,
+    challenge: Challenge,
+}
+
+/// The `WWW-Authenticate` challenge of a refusal: an `Authorization` scheme, or none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Challenge {
+    /// No challenge: a cookie, a session, an app's own refusal.
+    #[default]
+    None,
+    /// The scheme's name, an HTTP token (checked when the verifier is built).
+    Scheme(Arc<str>),
 }
 
 impl TokenError {
     /// A refusal for `kind`, e.g. [`TokenCode::Missing`] from an
-    /// [`Authenticate`](crate::Authenticate) that found no session.
+    /// [`Authenticate`](crate::Authenticate) that found no session. It carries no challenge.
     #[must_use]
     pub const fn new(kind: TokenCode) -> Self {
-        Self { kind }
+        Self {
+            kind,
+            challenge: Challenge::None,
+        }
     }
 
     /// Why, as a value to match on.
@@ -119,6 +156,26 @@ impl TokenError {
     #[must_use]
     pub const fn code(&self) -> &'static str {
         self.kind.code()
+    }
+
+    /// The `WWW-Authenticate` value a 401 for this refusal carries, if any: `Token` for a
+    /// request without credentials under `scheme("Token")`, `Bearer error="invalid_token"`
+    /// for a refused bearer token.
+    #[must_use]
+    pub fn challenge(&self) -> Option<String> {
+        match &self.challenge {
+            Challenge::None => None,
+            Challenge::Scheme(scheme) if self.kind == TokenCode::Missing => {
+                Some(scheme.to_string())
+            }
+            Challenge::Scheme(scheme) => Some(format!(r#"{scheme} error="invalid_token""#)),
+        }
+    }
+
+    /// This refusal, answered with `challenge`.
+    pub(crate) fn with_challenge(mut self, challenge: Challenge) -> Self {
+        self.challenge = challenge;
+        self
     }
 }
 

@@ -3,9 +3,15 @@
 //! Left out, with a `tracing` warning: keys not meant for verifying (`use` other than `sig`,
 //! `key_ops` without `verify`) and keys of a type or algorithm we do not verify (P-521,
 //! Ed448, encryption algorithms). Refused, failing the whole set: a key without `kid`, a `kid`
-//! twice, an RSA or `oct` key without `alg` (their type does not fix the algorithm), an `alg`
-//! that contradicts the curve, private members (`d`: a published signing key is a leak, not a
-//! configuration), RSA moduli under 2048 bits, short HMAC secrets, malformed base64url.
+//! twice, an `oct` key without `alg`, an `alg` that contradicts the curve, private members
+//! (`d`: a published signing key is a leak, not a configuration), RSA moduli under 2048 bits,
+//! short HMAC secrets, malformed base64url.
+//!
+//! An RSA key without `alg` (RFC 7517 §4.4 makes it optional; Entra ID publishes none) is read
+//! here and bound at `build()` to the verifier's
+//! [`default_alg`](super::VerifierBuilder::default_alg); without one, the build fails. Its
+//! algorithm is never taken from a token's header. Members we do not use (`x5c`, `x5t`,
+//! `x5t#S256`, `issuer`) are ignored: the key is `n` and `e`.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,8 +27,37 @@ const MIN_RSA_MODULUS: usize = 256;
 
 type Object = Map<String, Value>;
 
+/// A key of a set: made, or an RSA key waiting for the algorithm the verifier fixes.
+pub(crate) enum Entry {
+    Made(Key),
+    RsaWithoutAlg(DecodingKey),
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Made(key) => key.fmt(f),
+            Self::RsaWithoutAlg(_) => f.write_str("RsaWithoutAlg"),
+        }
+    }
+}
+
+impl Entry {
+    /// The key, an RSA key without `alg` bound to `default_alg`.
+    pub(crate) fn key(self, kid: &str, default_alg: Option<Alg>) -> Result<Key, VerifierError> {
+        match (self, default_alg) {
+            (Self::Made(key), _) => Ok(key),
+            (Self::RsaWithoutAlg(key), Some(alg)) => Key::from_decoding(alg, key),
+            (Self::RsaWithoutAlg(_), None) => Err(VerifierError::new(format!(
+                "JWK {kid:?}: an RSA key without alg; name its algorithm with \
+                 `default_alg(Alg::RS256)` (the provider's documented one), never the token's"
+            ))),
+        }
+    }
+}
+
 /// The usable keys of the set in `json`, by `kid`.
-pub(crate) fn parse(json: &str) -> Result<Vec<(String, Key)>, VerifierError> {
+pub(crate) fn parse(json: &str) -> Result<Vec<(String, Entry)>, VerifierError> {
     strict_json::check_object(json.as_bytes())
         .map_err(|r| VerifierError::new(format!("JWK set is not valid JSON ({})", r.code())))?;
     let set: Value = serde_json::from_str(json)
@@ -39,7 +74,7 @@ pub(crate) fn parse(json: &str) -> Result<Vec<(String, Key)>, VerifierError> {
         let kid = text(jwk, "kid")?
             .filter(|kid| !kid.is_empty())
             .ok_or_else(|| VerifierError::new(format!("JWK #{i} has no kid")))?;
-        if usable.iter().any(|(seen, _): &(String, Key)| seen == kid) {
+        if usable.iter().any(|(seen, _): &(String, Entry)| seen == kid) {
             return Err(VerifierError::new(format!(
                 "JWK set names kid {kid:?} twice"
             )));
@@ -60,7 +95,7 @@ pub(crate) fn parse(json: &str) -> Result<Vec<(String, Key)>, VerifierError> {
 }
 
 /// One JWK: `Ok(None)` when it is not for us, an error when it is for us but wrong.
-fn read(jwk: &Object) -> Result<Option<Key>, VerifierError> {
+fn read(jwk: &Object) -> Result<Option<Entry>, VerifierError> {
     if !for_verifying(jwk)? {
         return Ok(None);
     }
@@ -77,13 +112,14 @@ fn read(jwk: &Object) -> Result<Option<Key>, VerifierError> {
             "holds private key material (`d`); publish only the public key",
         ));
     }
-    match kty {
-        "RSA" => rsa(jwk, declared).map(Some),
-        "EC" => ec(jwk, declared),
-        "OKP" => okp(jwk, declared),
-        "oct" => oct(jwk, declared).map(Some),
-        _ => Ok(None),
-    }
+    let made = match kty {
+        "RSA" => return rsa(jwk, declared).map(Some),
+        "EC" => ec(jwk, declared)?,
+        "OKP" => okp(jwk, declared)?,
+        "oct" => Some(oct(jwk, declared)?),
+        _ => None,
+    };
+    Ok(made.map(Entry::Made))
 }
 
 /// `use` and `key_ops` (RFC 7517 §4.2, §4.3): absent, or allowing verification.
@@ -98,9 +134,10 @@ fn for_verifying(jwk: &Object) -> Result<bool, VerifierError> {
     }
 }
 
-fn rsa(jwk: &Object, alg: Option<Alg>) -> Result<Key, VerifierError> {
-    let alg = alg.ok_or_else(|| VerifierError::new("an RSA key needs alg (RS* or PS*)"))?;
-    if !alg.name().starts_with("RS") && !alg.name().starts_with("PS") {
+fn rsa(jwk: &Object, alg: Option<Alg>) -> Result<Entry, VerifierError> {
+    if let Some(alg) = alg
+        && !alg.is_rsa()
+    {
         return Err(VerifierError::new(format!("alg {alg} on an RSA key")));
     }
     let n = bytes(jwk, "n")?;
@@ -115,7 +152,11 @@ fn rsa(jwk: &Object, alg: Option<Alg>) -> Result<Key, VerifierError> {
     if e.iter().all(|&b| b == 0) {
         return Err(VerifierError::new("RSA exponent is zero"));
     }
-    Key::from_decoding(alg, DecodingKey::from_rsa_raw_components(&n, &e))
+    let key = DecodingKey::from_rsa_raw_components(&n, &e);
+    match alg {
+        Some(alg) => Key::from_decoding(alg, key).map(Entry::Made),
+        None => Ok(Entry::RsaWithoutAlg(key)),
+    }
 }
 
 fn ec(jwk: &Object, alg: Option<Alg>) -> Result<Option<Key>, VerifierError> {
@@ -185,7 +226,10 @@ mod tests {
     const EC_Y: &str = "UI8exy-C06a7DUnjIdENkxeFtHM4-l_41LqEw9nVgmw";
 
     fn set(keys: &str) -> Result<Vec<(String, Key)>, VerifierError> {
-        parse(&format!(r#"{{"keys":[{keys}]}}"#))
+        parse(&format!(r#"{{"keys":[{keys}]}}"#))?
+            .into_iter()
+            .map(|(kid, entry)| entry.key(&kid, None).map(|key| (kid, key)))
+            .collect()
     }
 
     fn hs(kid: &str, extra: &str) -> String {

@@ -12,7 +12,8 @@
 //! 4. the signature, by jsonwebtoken's `crypto::verify` (the primitive its own `decode` calls)
 //!    with that key and its one algorithm (`keys/mod.rs`);
 //! 5. the payload, decoded once: a JSON object without duplicate members whose registered claims
-//!    pass the rules below (`rules.rs`) (`exp`, `nbf`, `sub` required; `iss`/`aud` as configured);
+//!    pass the rules below (`rules.rs`) (`exp`, `sub` required; `nbf` when present; `iss`, `aud`,
+//!    `azp`, `client_id`, `token_use` as configured);
 //! 6. the caller's claims type, deserialized from those same verified bytes.
 //!
 //! Keys come from the builder, never from a token. With the `jwks-url` feature they may come
@@ -35,9 +36,11 @@
 //!
 //! # The rules
 //!
-//! What a token must be (anything else is a 401 with `WWW-Authenticate: Bearer
-//! error="invalid_token"` and a short code such as `expired` or `bad_signature` in the problem
-//! body; the token itself is never echoed nor logged):
+//! What a token must be (anything else is a 401 with a short code such as `expired` or
+//! `bad_signature` in the problem body, and `WWW-Authenticate` naming the verifier's scheme:
+//! `Bearer error="invalid_token"`, a bare `Bearer` when no credentials came (RFC 6750 §3.1),
+//! none when the token came in the cookie or from an app's own `Authenticate`; a 400 carries
+//! none; the token itself is never echoed nor logged):
 //!
 //! - **Transport:** one `Authorization: Bearer <token>` header (scheme case-insensitive; another
 //!   with [`VerifierBuilder::scheme`]), or the cookie named by [`VerifierBuilder::cookie`]. A
@@ -57,25 +60,49 @@
 //! - **Keys:** HMAC secrets of at least the hash size (32 bytes for HS256, 48, 64), RSA (RS/PS,
 //!   moduli of 2048 bits and more from a JWK), P-256/P-384, Ed25519. From a JWK set, keys whose
 //!   `use`/`key_ops` do not allow verifying, and algorithms we do not verify (P-521, Ed448), are
-//!   left out; a key without `kid`, a duplicate `kid`, an RSA or `oct` key without `alg`, or a key
-//!   with private members fails the build.
+//!   left out; a key without `kid`, a duplicate `kid`, an `oct` key without `alg`, or a key with
+//!   private members fails the build. An RSA key without `alg` (RFC 7517 §4.4; Entra ID publishes
+//!   none) is bound to [`VerifierBuilder::default_alg`], and fails the build without it: its
+//!   algorithm is fixed by the configuration, never by the token.
 //! - **Payload:** a JSON object, no member twice at any depth, nesting bounded.
-//! - **Claims:** `exp`, `nbf` and `sub` always required; times are integers (a string, boolean or
-//!   fraction is refused); `now < exp + leeway`, `nbf <= now + leeway`, `iat` (optional) not in the
-//!   future; `exp` at most `max_lifetime` (default 24 h, at most 30 days) ahead; leeway 30 s by
+//! - **Claims:** `exp` and `sub` always required; times are integers (a string, boolean or
+//!   fraction is refused); `now < exp + leeway`, `nbf` (optional: most providers send none)
+//!   `<= now + leeway`, `iat` (optional) not in the future; `exp` at most `max_lifetime` (default 24 h, at most 30 days) ahead; leeway 30 s by
 //!   default, at most 60 s; `sub` a non-empty string that parses as the claims' subject type
 //!   (`String`, `i64` or `Uuid`, canonical spelling only); `iss` a string, equal when configured;
-//!   `aud` a single string equal to the configured audience, and absent when none is configured
-//!   (RFC 7519 §4.1.3). **An `aud` array is refused** even if it contains ours: a token minted for
-//!   several services can be replayed from any of them. `jti`, when present, is a string and is
+//!   `aud` the configured audience, or an array of strings holding it (RFC 7519 §4.1.3), and
+//!   absent when none is configured. The array's other members are allowed (the token was
+//!   issued for each of them, so each can replay it here) unless
+//!   [`VerifierBuilder::audience_alone`] refuses them. `azp`, `client_id` and `token_use` are
+//!   read only when configured, then required and equal. `jti`, when present, is a string and is
 //!   exposed on `Claims` for revocation.
+//!
+//! # Identity providers
+//!
+//! The settings each provider's documentation gives, besides
+//! [`jwk_set`](VerifierBuilder::jwk_set) with its published key set (`tests/it/providers` signs
+//! tokens shaped as each documents them and checks them, and their forgeries):
+//!
+//! | provider | settings | checked besides signature, `exp`, `sub`, `nbf` when present |
+//! |---|---|---|
+//! | Auth0 access token | `issuer("https://TENANT/")`, `audience(API)` | `iss`; `aud` holds the API (`[api, userinfo]`) |
+//! | Amazon Cognito access token | `issuer(POOL_URL)`, `client_id(CLIENT)`, `token_use("access")` | `iss`, `client_id`, `token_use`; no `aud` |
+//! | Amazon Cognito ID token | `issuer(POOL_URL)`, `audience(CLIENT)`, `token_use("id")` | `iss`, `aud`, `token_use` |
+//! | Keycloak | `issuer(REALM_URL)`, `audience(CLIENT)`, `authorized_party(CLIENT)` | `iss`, `aud` holds it, `azp`; the realm's `enc` key left out |
+//! | Okta | `issuer(AUTH_SERVER_URL)`, `audience("api://default")` | `iss`, `aud` |
+//! | Google ID token | `issuer("https://accounts.google.com")`, `audience(CLIENT_ID)`, `authorized_party(CLIENT_ID)` | `iss`, `aud`, `azp` |
+//! | Firebase ID token | `issuer("https://securetoken.google.com/PROJECT")`, `audience(PROJECT)` | `iss`, `aud` |
+//! | Microsoft Entra ID v2 | `issuer("https://login.microsoftonline.com/TENANT_ID/v2.0")`, `audience(APP_ID)`, `default_alg(Alg::RS256)` | `iss` of the one tenant, `aud`; keys without `alg` bound to RS256 |
+//!
+//! One issuer per verifier: Google tokens saying `accounts.google.com` without `https://`, and
+//! Entra ID tokens of other tenants (a multi-tenant app), are refused.
 //!
 //! # Files
 //!
 //! - `verifier.rs`: [`Verifier`], running the six steps above in that order;
 //! - `builder.rs`: [`Verifier::hs256`], [`Verifier::builder`] and [`VerifierBuilder`];
 //! - `policy.rs`: the verification policy, the one place the rules' parameters live (issuer,
-//!   audience, leeway, maximum lifetime, `typ`, maximum token length), with their defaults and
+//!   audience, `azp`, `client_id`, `token_use`, leeway, maximum lifetime, `typ`, maximum token length), with their defaults and
 //!   bounds;
 //! - `token.rs`: the length cap, the three segments, strict base64url;
 //! - `header.rs`: the protected header;
@@ -86,12 +113,15 @@
 //! - `key_source.rs`: the keys a verification uses, fixed or fetched; `remote/` (feature
 //!   `jwks-url`): `JwksUrl` and the fetched, cached and refreshed set;
 //! - `rules.rs`: the claim rules;
+//! - `claim_values.rs`: how a registered claim's value is read (never coerced), `aud` as one or
+//!   many;
 //! - `claims.rs`: [`Claims`], [`GuardClaims`] and the typed [`Subject`];
 //! - `strict_json.rs`: the JSON scan refusing a member twice, for header and payload;
 //! - `error.rs`: [`TokenCode`], [`TokenError`] and [`VerifierError`];
 //! - `wycheproof.rs` (test builds only): the Wycheproof vectors through the signature layer.
 
 mod builder;
+mod claim_values;
 mod claims;
 mod error;
 mod header;
@@ -110,6 +140,7 @@ mod wycheproof;
 
 pub use builder::VerifierBuilder;
 pub use claims::{Claims, GuardClaims, Subject, parse_subject};
+pub(crate) use error::Challenge;
 pub use error::{TokenCode, TokenError, VerifierError};
 pub use keys::{Alg, Key, MIN_HMAC_SECRET};
 pub use policy::{

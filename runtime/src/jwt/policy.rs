@@ -1,9 +1,9 @@
 //! The verification policy: what every token must satisfy besides its signature.
 //!
 //! This is the one place the parameters of the claim rules (`rules.rs`), of the `typ` check
-//! (`header.rs`) and of the length cap (`token.rs`) live: issuer, audience, leeway, maximum
-//! lifetime, `typ` and maximum token length, with their defaults and the bounds a configuration
-//! must stay within.
+//! (`header.rs`) and of the length cap (`token.rs`) live: issuer, audience, the provider claims
+//! (`azp`, `client_id`, `token_use`), leeway, maximum lifetime, `typ` and maximum token length,
+//! with their defaults and the bounds a configuration must stay within.
 
 use std::ops::RangeInclusive;
 use std::time::Duration;
@@ -30,6 +30,11 @@ const TOKEN_LEN_BOUNDS: RangeInclusive<usize> = 256..=64 * 1024;
 pub(crate) struct Policy {
     pub issuer: Option<String>,
     pub audience: Option<String>,
+    /// An `aud` array must hold nothing but the audience.
+    pub audience_alone: bool,
+    pub authorized_party: Option<String>,
+    pub client_id: Option<String>,
+    pub token_use: Option<String>,
     /// Seconds.
     pub leeway: u64,
     /// Seconds.
@@ -43,6 +48,10 @@ impl Default for Policy {
         Self {
             issuer: None,
             audience: None,
+            audience_alone: false,
+            authorized_party: None,
+            client_id: None,
+            token_use: None,
             leeway: DEFAULT_LEEWAY.as_secs(),
             max_lifetime: DEFAULT_MAX_LIFETIME.as_secs(),
             typ: None,
@@ -57,6 +66,10 @@ impl Default for Policy {
 pub(crate) struct Settings {
     pub issuer: Option<String>,
     pub audience: Option<String>,
+    pub audience_alone: bool,
+    pub authorized_party: Option<String>,
+    pub client_id: Option<String>,
+    pub token_use: Option<String>,
     pub leeway: Option<Duration>,
     pub max_lifetime: Option<Duration>,
     pub typ: Option<String>,
@@ -64,8 +77,9 @@ pub(crate) struct Settings {
 }
 
 impl Policy {
-    /// The policy for `settings`, refusing any value outside the bounds above and an empty
-    /// issuer, audience or `typ` (which no token could match).
+    /// The policy for `settings`, refusing any value outside the bounds above, an empty
+    /// issuer, audience, `azp`, `client_id`, `token_use` or `typ` (which no token could match),
+    /// and [`audience_alone`](super::VerifierBuilder::audience_alone) without an audience.
     pub(crate) fn new(settings: Settings) -> Result<Self, VerifierError> {
         let leeway = settings.leeway.unwrap_or(DEFAULT_LEEWAY);
         if leeway > MAX_LEEWAY {
@@ -93,6 +107,9 @@ impl Policy {
         for (what, value) in [
             ("issuer", &settings.issuer),
             ("audience", &settings.audience),
+            ("azp", &settings.authorized_party),
+            ("client_id", &settings.client_id),
+            ("token_use", &settings.token_use),
             ("typ", &settings.typ),
         ] {
             if value.as_deref().is_some_and(str::is_empty) {
@@ -101,9 +118,18 @@ impl Policy {
                 )));
             }
         }
+        if settings.audience_alone && settings.audience.is_none() {
+            return Err(VerifierError::new(
+                "audience_alone needs an audience: with none configured, `aud` must be absent",
+            ));
+        }
         Ok(Self {
             issuer: settings.issuer,
             audience: settings.audience,
+            audience_alone: settings.audience_alone,
+            authorized_party: settings.authorized_party,
+            client_id: settings.client_id,
+            token_use: settings.token_use,
             leeway: leeway.as_secs(),
             max_lifetime: max_lifetime.as_secs(),
             typ: settings.typ,

@@ -4,26 +4,26 @@
 //! | claim | rule | refusal |
 //! |---|---|---|
 //! | `exp` | required integer; `now < exp + leeway`; `exp <= now + max_lifetime + leeway` | `missing_claim`, `bad_claim`, `expired`, `lifetime_too_long` |
-//! | `nbf` | required integer; `nbf <= now + leeway` | `missing_claim`, `bad_claim`, `not_yet_valid` |
+//! | `nbf` | optional integer; when present, `nbf <= now + leeway` | `bad_claim`, `not_yet_valid` |
 //! | `iat` | optional integer; `iat <= now + leeway` | `bad_claim`, `not_yet_valid` |
 //! | `sub` | required non-empty string that parses as the subject type | `missing_claim`, `bad_subject` |
 //! | `iss` | a string; when configured: required and equal | `missing_claim`, `bad_issuer` |
-//! | `aud` | when configured: required, a string (not an array), equal; when not configured: absent | `missing_claim`, `bad_audience` |
+//! | `aud` | when configured: required, the string or a member of an array of strings (with `audience_alone`, the array's only member); when not configured: absent | `missing_claim`, `bad_audience` |
+//! | `azp`, `client_id`, `token_use` | when configured: required string, equal; otherwise not read | `missing_claim`, `bad_azp`, `bad_client_id`, `bad_token_use` |
 //! | `jti` | optional string | `bad_claim` |
 //!
 //! Times are integers (seconds since the epoch): a string, a boolean, a fraction or a negative
 //! number is `bad_claim`, not a value to coerce.
 
-use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Deserializer;
-use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
+use super::claim_values::{Aud, Audience, Found, Int, Text};
 use super::claims::Subject;
 use super::error::{TokenCode, TokenError};
 use super::policy::Policy;
-use super::strict_json::{self, Members, Unique};
+use super::strict_json::{self, Members};
 
 /// Seconds since the epoch, now.
 pub(crate) fn now() -> u64 {
@@ -40,16 +40,9 @@ pub(crate) fn check<S: Subject>(
 ) -> Result<(), TokenError> {
     let mut claims = Registered::default();
     strict_json::scan_object(payload, &mut claims).map_err(|r| TokenError::new(r.token_code()))?;
-    claims.check::<S>(policy, now)
-}
-
-/// A registered claim as found: absent, well-typed, or present with the wrong type.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-enum Found<T> {
-    #[default]
-    Absent,
-    Ok(T),
-    WrongType,
+    claims.check_times(policy, now)?;
+    claims.check_subject::<S>()?;
+    claims.check_parties(policy)
 }
 
 #[derive(Debug, Default)]
@@ -59,8 +52,11 @@ struct Registered {
     iat: Found<u64>,
     sub: Found<String>,
     iss: Found<String>,
-    aud: Found<String>,
+    aud: Found<Audience>,
     jti: Found<String>,
+    azp: Found<String>,
+    client_id: Found<String>,
+    token_use: Found<String>,
 }
 
 const fn err(code: TokenCode) -> TokenError {
@@ -68,9 +64,13 @@ const fn err(code: TokenCode) -> TokenError {
 }
 
 impl Registered {
-    fn check<S: Subject>(&self, policy: &Policy, now: u64) -> Result<(), TokenError> {
+    fn check_times(&self, policy: &Policy, now: u64) -> Result<(), TokenError> {
         let leeway = policy.leeway;
-        let exp = required(&self.exp)?;
+        let exp = match self.exp {
+            Found::Ok(n) => n,
+            Found::Absent => return Err(err(TokenCode::MissingClaim)),
+            Found::WrongType => return Err(err(TokenCode::BadClaim)),
+        };
         if now >= exp.saturating_add(leeway) {
             return Err(err(TokenCode::Expired));
         }
@@ -81,38 +81,52 @@ impl Registered {
         {
             return Err(err(TokenCode::LifetimeTooLong));
         }
-        let nbf = required(&self.nbf)?;
-        if nbf > now.saturating_add(leeway) {
-            return Err(err(TokenCode::NotYetValid));
-        }
-        match self.iat {
-            Found::WrongType => return Err(err(TokenCode::BadClaim)),
-            Found::Ok(iat) if iat > now.saturating_add(leeway) => {
-                return Err(err(TokenCode::NotYetValid));
+        // `nbf` and `iat` are optional (most providers send no `nbf`), checked when present.
+        for found in [&self.nbf, &self.iat] {
+            match found {
+                Found::WrongType => return Err(err(TokenCode::BadClaim)),
+                Found::Ok(t) if *t > now.saturating_add(leeway) => {
+                    return Err(err(TokenCode::NotYetValid));
+                }
+                _ => {}
             }
-            _ => {}
         }
+        Ok(())
+    }
+
+    fn check_subject<S: Subject>(&self) -> Result<(), TokenError> {
         match &self.sub {
-            Found::Absent => return Err(err(TokenCode::MissingClaim)),
-            Found::WrongType => return Err(err(TokenCode::BadSubject)),
-            Found::Ok(sub) if S::parse_sub(sub).is_none() => {
-                return Err(err(TokenCode::BadSubject));
-            }
-            Found::Ok(_) => {}
+            Found::Absent => Err(err(TokenCode::MissingClaim)),
+            Found::WrongType => Err(err(TokenCode::BadSubject)),
+            Found::Ok(sub) if S::parse_sub(sub).is_none() => Err(err(TokenCode::BadSubject)),
+            Found::Ok(_) => Ok(()),
         }
-        expect(
-            &self.iss,
-            policy.issuer.as_deref(),
-            Unconfigured::Allowed,
-            TokenCode::BadIssuer,
-        )?;
-        // RFC 7519 §4.1.3: a token naming an audience is refused by a service that has none.
-        expect(
-            &self.aud,
-            policy.audience.as_deref(),
-            Unconfigured::Refused,
-            TokenCode::BadAudience,
-        )?;
+    }
+
+    /// Who the token is from and for: `iss`, `aud`, and the provider claims configured.
+    fn check_parties(&self, policy: &Policy) -> Result<(), TokenError> {
+        expect(&self.iss, policy.issuer.as_deref(), TokenCode::BadIssuer)?;
+        match (&self.aud, policy.audience.as_deref()) {
+            (Found::Absent, None) => {}
+            (Found::Absent, Some(_)) => return Err(err(TokenCode::MissingClaim)),
+            (Found::Ok(aud), Some(ours)) if aud.admits(ours, policy.audience_alone) => {}
+            // RFC 7519 §4.1.3: a token naming an audience is refused by a service that has none.
+            _ => return Err(err(TokenCode::BadAudience)),
+        }
+        for (found, configured, code) in [
+            (
+                &self.azp,
+                &policy.authorized_party,
+                TokenCode::BadAuthorizedParty,
+            ),
+            (&self.client_id, &policy.client_id, TokenCode::BadClientId),
+            (&self.token_use, &policy.token_use, TokenCode::BadTokenUse),
+        ] {
+            // Not read at all unless configured: a provider's own claim is its business.
+            if configured.is_some() {
+                expect(found, configured.as_deref(), code)?;
+            }
+        }
         if self.jti == Found::WrongType {
             return Err(err(TokenCode::BadClaim));
         }
@@ -120,43 +134,36 @@ impl Registered {
     }
 }
 
-fn required(found: &Found<u64>) -> Result<u64, TokenError> {
-    match found {
-        Found::Ok(n) => Ok(*n),
-        Found::Absent => Err(err(TokenCode::MissingClaim)),
-        Found::WrongType => Err(err(TokenCode::BadClaim)),
-    }
-}
-
-/// What a string claim may be when the verifier has no value configured for it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Unconfigured {
-    /// Any string.
-    Allowed,
-    /// Nothing: the claim must be absent.
-    Refused,
-}
-
-/// `iss`/`aud`: a string equal to the configured one; when none is configured, as `otherwise`
-/// says. Never an array, a number or `null`.
+/// `iss` and the provider claims: a string equal to the configured one; when none is
+/// configured, any string. Never an array, a number or `null`.
 fn expect(
     found: &Found<String>,
     configured: Option<&str>,
-    otherwise: Unconfigured,
     code: TokenCode,
 ) -> Result<(), TokenError> {
     match (found, configured) {
-        (Found::Absent, None) => Ok(()),
+        (Found::Absent | Found::Ok(_), None) => Ok(()),
         (Found::Absent, Some(_)) => Err(err(TokenCode::MissingClaim)),
         (Found::Ok(actual), Some(expected)) if actual == expected => Ok(()),
-        (Found::Ok(_), None) if otherwise == Unconfigured::Allowed => Ok(()),
         _ => Err(err(code)),
     }
 }
 
 impl<'de> Members<'de> for Registered {
     fn wants(&self, name: &str) -> bool {
-        matches!(name, "exp" | "nbf" | "iat" | "sub" | "iss" | "aud" | "jti")
+        matches!(
+            name,
+            "exp"
+                | "nbf"
+                | "iat"
+                | "sub"
+                | "iss"
+                | "aud"
+                | "jti"
+                | "azp"
+                | "client_id"
+                | "token_use"
+        )
     }
 
     fn member<D: Deserializer<'de>>(&mut self, name: &str, value: D) -> Result<(), D::Error> {
@@ -166,78 +173,14 @@ impl<'de> Members<'de> for Registered {
             "iat" => self.iat = value.deserialize_any(Int)?,
             "sub" => self.sub = value.deserialize_any(Text)?,
             "iss" => self.iss = value.deserialize_any(Text)?,
-            "aud" => self.aud = value.deserialize_any(Text)?,
+            "aud" => self.aud = value.deserialize_any(Aud)?,
+            "azp" => self.azp = value.deserialize_any(Text)?,
+            "client_id" => self.client_id = value.deserialize_any(Text)?,
+            "token_use" => self.token_use = value.deserialize_any(Text)?,
             _ => self.jti = value.deserialize_any(Text)?,
         }
         Ok(())
     }
-}
-
-/// Reads a non-negative integer; anything else is `WrongType` (still checked for duplicates).
-struct Int;
-/// Reads a string; anything else is `WrongType`.
-struct Text;
-
-macro_rules! wrong_type_otherwise {
-    ($t:ty) => {
-        fn visit_bool<E>(self, _: bool) -> Result<Found<$t>, E> {
-            Ok(Found::WrongType)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Found<$t>, E> {
-            Ok(Found::WrongType)
-        }
-        fn visit_unit<E>(self) -> Result<Found<$t>, E> {
-            Ok(Found::WrongType)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Found<$t>, A::Error> {
-            while seq.next_element::<Unique>()?.is_some() {}
-            Ok(Found::WrongType)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Found<$t>, A::Error> {
-            de::Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))
-                .map(|Unique| Found::WrongType)
-        }
-    };
-}
-
-impl<'de> Visitor<'de> for Int {
-    type Value = Found<u64>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a NumericDate")
-    }
-
-    fn visit_u64<E>(self, n: u64) -> Result<Found<u64>, E> {
-        Ok(Found::Ok(n))
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Found<u64>, E> {
-        Ok(Found::WrongType)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Found<u64>, E> {
-        Ok(Found::WrongType)
-    }
-
-    wrong_type_otherwise!(u64);
-}
-
-impl<'de> Visitor<'de> for Text {
-    type Value = Found<String>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Found<String>, E> {
-        Ok(Found::Ok(s.to_owned()))
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Found<String>, E> {
-        Ok(Found::WrongType)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Found<String>, E> {
-        Ok(Found::WrongType)
-    }
-
-    wrong_type_otherwise!(String);
 }
 
 #[cfg(test)]
@@ -315,7 +258,8 @@ mod tests {
         );
         assert_eq!(
             code(&format!(r#"{{"sub":"a","exp":{}}}"#, NOW + 9)),
-            Some("missing_claim")
+            None,
+            "nbf is optional"
         );
         assert_eq!(
             code(&format!(r#"{{"exp":{},"nbf":1}}"#, NOW + 9)),
@@ -370,7 +314,23 @@ mod tests {
                 TokenCode::BadAudience,
             ),
             (
-                r#","iss":"https://id.example","aud":["items"]"#,
+                r#","iss":"https://id.example","aud":["other","items2"]"#,
+                TokenCode::BadAudience,
+            ),
+            (
+                r#","iss":"https://id.example","aud":[]"#,
+                TokenCode::BadAudience,
+            ),
+            (
+                r#","iss":"https://id.example","aud":["items",7]"#,
+                TokenCode::BadAudience,
+            ),
+            (
+                r#","iss":"https://id.example","aud":[["items"]]"#,
+                TokenCode::BadAudience,
+            ),
+            (
+                r#","iss":"https://id.example","aud":null"#,
                 TokenCode::BadAudience,
             ),
             (
@@ -385,8 +345,78 @@ mod tests {
             );
         }
         assert_eq!(code(&claims(r#","aud":"items""#)), Some("bad_audience"));
+        assert_eq!(code(&claims(r#","aud":["items"]"#)), Some("bad_audience"));
         assert_eq!(code(&claims(r#","iss":"anyone""#)), None);
         assert_eq!(code(&claims(r#","iss":["anyone"]"#)), Some("bad_issuer"));
+    }
+
+    #[test]
+    fn audience_arrays() {
+        let mut p = policy();
+        p.audience = Some("items".into());
+        let auth0 = r#","aud":["items","https://tenant.auth0.com/userinfo"]"#;
+        assert_eq!(code_with(&p, &claims(auth0)), None);
+        assert_eq!(code_with(&p, &claims(r#","aud":["items"]"#)), None);
+        assert_eq!(
+            code_with(&p, &claims(r#","aud":["items"],"aud":"items""#)),
+            Some("duplicate_member")
+        );
+        assert_eq!(
+            code_with(&p, &claims(r#","aud":["items",{"a":1,"a":2}]"#)),
+            Some("duplicate_member"),
+            "a member of the wrong type is still scanned"
+        );
+        p.audience_alone = true;
+        assert_eq!(code_with(&p, &claims(auth0)), Some("bad_audience"));
+        assert_eq!(code_with(&p, &claims(r#","aud":["items"]"#)), None);
+        assert_eq!(code_with(&p, &claims(r#","aud":"items""#)), None);
+    }
+
+    #[test]
+    fn provider_claims_when_configured() {
+        let extra = r#","azp":"web","client_id":"c1","token_use":"access""#;
+        assert_eq!(code(&claims(extra)), None);
+        assert_eq!(
+            code(&claims(r#","azp":7,"token_use":["x"]"#)),
+            None,
+            "not read"
+        );
+        let mut p = policy();
+        p.authorized_party = Some("web".into());
+        p.client_id = Some("c1".into());
+        p.token_use = Some("access".into());
+        assert_eq!(code_with(&p, &claims(extra)), None);
+        for (claims_of, expected) in [
+            (r#","client_id":"c1","token_use":"access""#, "missing_claim"),
+            (r#","azp":"web","token_use":"access""#, "missing_claim"),
+            (r#","azp":"web","client_id":"c1""#, "missing_claim"),
+            (
+                r#","azp":"app","client_id":"c1","token_use":"access""#,
+                "bad_azp",
+            ),
+            (
+                r#","azp":["web"],"client_id":"c1","token_use":"access""#,
+                "bad_azp",
+            ),
+            (
+                r#","azp":"web","client_id":"c2","token_use":"access""#,
+                "bad_client_id",
+            ),
+            (
+                r#","azp":"web","client_id":"c1","token_use":"id""#,
+                "bad_token_use",
+            ),
+            (
+                r#","azp":"web","client_id":"c1","token_use":"Access""#,
+                "bad_token_use",
+            ),
+        ] {
+            assert_eq!(
+                code_with(&p, &claims(claims_of)),
+                Some(expected),
+                "{claims_of}"
+            );
+        }
     }
 
     #[test]

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use super::claims::GuardClaims;
-use super::error::{TokenCode, TokenError};
+use super::error::{Challenge, TokenCode, TokenError};
 use super::key_source::KeySource;
 use super::keys::ring::KeyRing;
 use super::policy::Policy;
 use super::{header, rules, token};
-use crate::transport::Transport;
+use crate::transport::{Source, Transport};
 
 /// Verifies bearer tokens. Cheap to clone; put it in the router state.
 ///
@@ -69,8 +69,14 @@ impl Verifier {
     }
 
     /// Verifies `token` and returns its claims. Nothing reads a claim before this returns, and
-    /// the claims returned are parsed from the bytes whose signature was just checked.
+    /// the claims returned are parsed from the bytes whose signature was just checked. A
+    /// refusal carries the challenge of this verifier's `Authorization` scheme.
     pub fn verify<C: GuardClaims>(&self, token: &str) -> Result<C, TokenError> {
+        self.verify_claims(token)
+            .map_err(|e| e.with_challenge(self.challenge(Source::Header)))
+    }
+
+    fn verify_claims<C: GuardClaims>(&self, token: &str) -> Result<C, TokenError> {
         let signed = self.verify_signature(token)?;
         rules::check::<C::Subject>(&signed.payload, &self.inner.policy, rules::now())?;
         serde_json::from_slice(&signed.payload).map_err(|_| TokenError::new(TokenCode::ClaimsType))
@@ -97,6 +103,20 @@ impl Verifier {
             }
             verified => verified,
         }
+    }
+
+    /// The request's token and where it came from, for the guard's own extraction.
+    pub(crate) fn read_token<'h>(
+        &self,
+        headers: &'h http::HeaderMap,
+        uri: &http::Uri,
+    ) -> Result<(&'h str, Source), crate::Error> {
+        self.inner.transport.read(headers, uri)
+    }
+
+    /// The challenge of a refusal of a token that came from `source`.
+    pub(crate) fn challenge(&self, source: Source) -> Challenge {
+        self.inner.transport.challenge(source)
     }
 
     /// Steps 1 to 4 of [`Verifier::verify`]: everything up to and including the signature.

@@ -2,18 +2,22 @@
 //! client would, on each backend. Every refusal is checked twice: the answer, and the rows it
 //! must not have changed, read past the server.
 
-#[path = "../../../items_api/tests/e2e/database.rs"]
+#[path = "../../../team_notes/tests/e2e/database.rs"]
 mod database;
+mod optional;
 mod scenarios;
 mod server;
+mod tokens;
 
+use database::Database;
 use server::Server;
 
 fn end_to_end(backend: &str) {
-    let Some(url) = database::fresh(backend) else {
+    let Some(database) = Database::fresh(backend) else {
         return;
     };
-    let server = Server::start(&url);
+    // Dropped before the database (declared after it): the server lets go of it first.
+    let server = Server::start(&database.url);
     scenarios::run(&server);
 }
 

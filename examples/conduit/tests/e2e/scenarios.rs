@@ -2,7 +2,9 @@
 
 use serde_json::json;
 
+use crate::optional;
 use crate::server::{Auth, Server, User};
+use crate::tokens::forged;
 
 pub fn run(s: &Server) {
     let alice = s.sign_up("alice");
@@ -14,7 +16,9 @@ pub fn run(s: &Server) {
     comments(s, &alice, &bob, &carol);
     favorites(s, &alice, &bob, &carol);
     follows_and_feed(s, &alice, &bob, &carol);
+    optional::signed_in_or_not(s, &alice, &bob, &carol);
     signing_out(s, &bob);
+    optional::revoked_is_not_anonymous(s, &bob);
     deleting_an_article_takes_its_discussion(s, &alice);
 }
 
@@ -84,7 +88,7 @@ fn articles(s: &Server, alice: &User, bob: &User) {
     assert_eq!(article["author"], "alice");
     let dragon = "/api/articles/how-to-train-your-dragon";
     let stored = || {
-        crate::database::read::<(String, String, String)>(
+        crate::server::read::<(String, String, String)>(
             &s.url,
             "SELECT title, body, author_id FROM articles WHERE slug = 'how-to-train-your-dragon'",
         )
@@ -360,19 +364,4 @@ fn deleting_an_article_takes_its_discussion(s: &Server, alice: &User) {
         None,
     )
     .error(404, "resource");
-}
-
-/// A token with the app's claims, signed with another key.
-fn forged(user: &str) -> String {
-    let now = i64::try_from(jsonwebtoken::get_current_timestamp()).expect("time fits i64");
-    let claims = json!({
-        "sub": user, "iss": "conduit", "aud": "conduit",
-        "iat": now, "nbf": now, "exp": now + 600, "jti": "forged",
-    });
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(b"not-the-server-secret-not-the-server"),
-    )
-    .expect("sign")
 }

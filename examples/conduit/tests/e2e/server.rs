@@ -5,10 +5,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, AssertSqlSafe, FromRow};
 
 use crate::database;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_conduit");
+/// The server's `JWT_SECRET`: the tests sign an expired token with it.
+pub const SECRET: &str = "conduit-e2e-secret-conduit-e2e-secret!";
 
 /// The server process; killed when the test ends, however it ends.
 pub struct Server {
@@ -41,8 +45,12 @@ pub enum Auth<'a> {
     Cookie(&'a User),
     /// Both at once: which one would count is a guess, so neither does.
     Both(&'a User),
-    /// A token of our own making.
+    /// A token of our own making, as `Authorization: Token <jwt>`.
     Raw(&'a str),
+    /// A whole `Authorization` header value of our own making (another scheme).
+    Header(&'a str),
+    /// A `session` cookie of our own making.
+    RawCookie(&'a str),
 }
 
 /// A signed-up user: the token from the body and the one from the `session` cookie.
@@ -83,7 +91,7 @@ impl Server {
     pub fn start(url: &str) -> Self {
         let mut child = Command::new(BINARY)
             .env("PORT", "0")
-            .env("JWT_SECRET", "conduit-e2e-secret-conduit-e2e-secret!")
+            .env("JWT_SECRET", SECRET)
             .env("DATABASE_URL", url)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -138,12 +146,16 @@ impl Server {
         let url = format!("{}{path}", self.base);
         let mut request = http_request(method, &url);
         let (token, cookie) = match auth {
-            Auth::None => (None, None),
+            Auth::None | Auth::Header(_) => (None, None),
             Auth::Token(user) => (Some(user.token.as_str()), None),
             Auth::Cookie(user) => (None, Some(user.cookie.as_str())),
             Auth::Both(user) => (Some(user.token.as_str()), Some(user.cookie.as_str())),
             Auth::Raw(token) => (Some(token), None),
+            Auth::RawCookie(cookie) => (None, Some(cookie)),
         };
+        if let Auth::Header(value) = auth {
+            request = request.header("Authorization", value);
+        }
         if let Some(token) = token {
             request = request.header("Authorization", format!("Token {token}"));
         }
@@ -205,9 +217,26 @@ impl Server {
 
     /// How many rows `sql` (a `SELECT COUNT(*) ...`) counts, read past the server.
     pub fn count(&self, sql: &str) -> i64 {
-        let rows: Vec<(i64,)> = database::read(&self.url, sql);
+        let rows: Vec<(i64,)> = read(&self.url, sql);
         rows[0].0
     }
+}
+
+/// The rows `sql` reads from the database at `url`, through a pool of the test's own (no
+/// guard, no server).
+pub fn read<T>(url: &str, sql: &str) -> Vec<T>
+where
+    T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+{
+    database::block_on(async {
+        let pool = AnyPool::connect(url).await.expect("connect");
+        let rows = sqlx::query_as(AssertSqlSafe(sql.to_owned()))
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        pool.close().await;
+        rows
+    })
 }
 
 fn http_request(method: &str, url: &str) -> ureq::http::request::Builder {

@@ -1,6 +1,5 @@
 //! A fresh database per test on each backend, and a reader of its rows: SQLite always,
 //! PostgreSQL and MariaDB when `GUARDED_TEST_PG` / `GUARDED_TEST_MYSQL` hold their URLs.
-//! Shared with the `conduit` example's end-to-end test.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

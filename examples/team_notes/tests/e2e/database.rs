@@ -1,6 +1,6 @@
 //! A fresh database per test on each backend, dropped when the test ends, pass or fail:
 //! SQLite always, PostgreSQL and MariaDB when `GUARDED_TEST_PG` / `GUARDED_TEST_MYSQL` hold
-//! their URLs.
+//! their URLs. Shared with the `conduit` example's end-to-end test.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -84,6 +84,11 @@ impl Alg {
         Self::ALL.into_iter().find(|alg| alg.name() == name)
     }
 
+    /// RS* or PS*: an algorithm an RSA key verifies.
+    pub(crate) const fn is_rsa(self) -> bool {
+        matches!(self.family(), Family::Rsa)
+    }
+
     pub(super) const fn family(self) -> Family {
         match self {
             Self::HS256 | Self::HS384 | Self::HS512 => Family::Hmac,

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::RemoteKeys;
 use crate::jwt::error::VerifierError;
+use crate::jwt::keys::Alg;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 const DEFAULT_MIN_CACHE: Duration = Duration::from_mins(1);
@@ -64,6 +65,7 @@ pub(super) struct Settings {
     pub(super) max_cache: Duration,
     pub(super) min_refresh_interval: Duration,
     pub(super) max_stale: Duration,
+    pub(super) default_alg: Option<Alg>,
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +98,7 @@ impl JwksUrl {
                 max_cache: DEFAULT_MAX_CACHE,
                 min_refresh_interval: DEFAULT_MIN_REFRESH_INTERVAL,
                 max_stale: DEFAULT_MAX_STALE,
+                default_alg: None,
             },
         }
     }
@@ -128,6 +131,14 @@ impl JwksUrl {
         self
     }
 
+    /// The algorithm of the set's RSA keys that name none, as
+    /// [`VerifierBuilder::default_alg`](crate::jwt::VerifierBuilder::default_alg) does for a
+    /// set given to the builder (RS* or PS* only).
+    pub fn default_alg(mut self, alg: Alg) -> Self {
+        self.settings.default_alg = Some(alg);
+        self
+    }
+
     /// Checks the settings and fetches the set: an unreachable server, an error status or a
     /// set the strict reader refuses is an error, so an app does not start without keys.
     pub async fn fetch(self) -> Result<RemoteKeys, VerifierError> {
@@ -149,6 +160,11 @@ impl JwksUrl {
             return Err(VerifierError::new(
                 "JWK set max_stale must be at most 7 days",
             ));
+        }
+        if let Some(alg) = s.default_alg.filter(|alg| !alg.is_rsa()) {
+            return Err(VerifierError::new(format!(
+                "default_alg {alg}: it names the algorithm of RSA keys without one (RS* or PS*)"
+            )));
         }
         RemoteKeys::first(self.settings).await
     }

@@ -198,7 +198,11 @@ async fn fetch_ring(
 ) -> Result<(KeyRing, Duration), VerifierError> {
     let in_set = |e: VerifierError| VerifierError::new(format!("JWK set at {url}: {e}"));
     let response = client.get(url).await.map_err(in_set)?;
-    let keys = jwks::parse(&response.body).map_err(in_set)?;
+    let mut keys = Vec::new();
+    for (kid, entry) in jwks::parse(&response.body).map_err(in_set)? {
+        let key = entry.key(&kid, settings.default_alg).map_err(in_set)?;
+        keys.push((kid, key));
+    }
     let ring = KeyRing::new(Vec::new(), keys).map_err(in_set)?;
     let max_age = cache_control::max_age(response.cache_control.as_deref())
         .unwrap_or(settings.min_cache)
