@@ -62,7 +62,7 @@ impl KeyServer {
         format!("{}/jwks.json", self.base)
     }
 
-    fn serve(&self, body: impl ToString) {
+    fn serve(&self, body: &impl ToString) {
         self.set.lock().expect("lock").0 = body.to_string();
     }
 
@@ -183,7 +183,7 @@ async fn rotation_old_and_new_tokens() {
     assert_eq!(server.fetches(), 1);
 
     // The provider publishes the new key next to the old one and starts signing with it.
-    server.serve(json!({ "keys": [old_jwk(), new_jwk()] }));
+    server.serve(&json!({ "keys": [old_jwk(), new_jwk()] }));
     after_interval().await;
     let mut requests = JoinSet::new();
     for _ in 0..32 {
@@ -200,7 +200,7 @@ async fn rotation_old_and_new_tokens() {
     );
 
     // The old key is withdrawn: once the set is fetched again, its tokens are refused.
-    server.serve(json!({ "keys": [new_jwk()] }));
+    server.serve(&json!({ "keys": [new_jwk()] }));
     after_interval().await;
     assert_eq!(
         verify(&verifier, &token("newer", &ec(), Algorithm::ES256)).await,
@@ -253,7 +253,7 @@ async fn server_down_keeps_the_last_good_set() {
     let server = KeyServer::start(json!({ "keys": [old_jwk()] }), "max-age=1").await;
     let keys = JwksUrl::new(server.url())
         .min_refresh_interval(INTERVAL)
-        .cache_bounds(INTERVAL, Duration::from_secs(3600))
+        .cache_bounds(INTERVAL, Duration::from_hours(1))
         .fetch()
         .await
         .expect("fetch");
@@ -261,7 +261,7 @@ async fn server_down_keeps_the_last_good_set() {
     let bounded = verifier(
         JwksUrl::new(server.url())
             .min_refresh_interval(INTERVAL)
-            .cache_bounds(INTERVAL, Duration::from_secs(3600))
+            .cache_bounds(INTERVAL, Duration::from_hours(1))
             .max_stale(Duration::ZERO)
             .fetch()
             .await
@@ -333,12 +333,12 @@ async fn cache_control_max_age_is_honoured() {
     let server = KeyServer::start(json!({ "keys": [old_jwk()] }), "public, max-age=1").await;
     let keys = JwksUrl::new(server.url())
         .min_refresh_interval(INTERVAL)
-        .cache_bounds(INTERVAL, Duration::from_secs(3600))
+        .cache_bounds(INTERVAL, Duration::from_hours(1))
         .fetch()
         .await
         .expect("fetch");
     let verifier = verifier(keys);
-    server.serve(json!({ "keys": [new_jwk()] }));
+    server.serve(&json!({ "keys": [new_jwk()] }));
     after_interval().await;
     // The set is stale: fetched again before verifying, so the withdrawn key no longer works.
     assert_eq!(
