@@ -28,19 +28,15 @@ async fn touch(
     State(state): State<AppState<sqlx::Any>>,
     Path(id): Path<i64>,
 ) -> Result<String, guarded::Error> {
-    match guard {
-        Some(guard) => {
-            rename(guard, id).await?;
-            Ok("renamed".into())
-        }
-        None => {
-            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM items")
-                .fetch_one(&state.pool)
-                .await
-                .map_err(guarded::Error::from)?;
-            Ok(format!("{n} items"))
-        }
+    if let Some(guard) = guard {
+        rename(guard, id).await?;
+        return Ok("renamed".into());
     }
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM items")
+        .fetch_one(&state.pool)
+        .await
+        .map_err(guarded::Error::from)?;
+    Ok(format!("{n} items"))
 }
 
 async fn optional_sign_in<DB: Backend>() {
