@@ -407,6 +407,11 @@ impl Check<'_> {
                     ..Grants::default()
                 },
                 named: Vec::new(),
+                // The check stands for the write, which carried the scope whoever reads.
+                scope: o.scope.clone().map(|scope| Scope {
+                    on_reads: true,
+                    ..scope
+                }),
                 ..o.clone()
             })
             .collect();

@@ -2,7 +2,7 @@
 //! never assigned, the rest of it checked on the row an INSERT makes.
 
 use super::{Dialect, MySql, Owner, Policy, Postgres, S, Sqlite, U, analyse, owner};
-use crate::sql::{Bind, Claim, Grants, Rule, Scope};
+use crate::sql::{Bind, Claim, Grants, Named, Rule, Scope};
 
 const TENANT: &str = "notes.org_id = :org";
 const MEMBER: &str = "notes.org_id = :org AND EXISTS (SELECT 1 FROM members m WHERE \
@@ -330,4 +330,35 @@ fn a_write_on_a_scoped_table_marks_its_existence_check_as_scoped() {
         owner("notes", "owner_id"),
     );
     assert!(!plain.existence_check.expect("a check").scoped);
+}
+
+#[test]
+fn the_check_of_a_refused_write_stays_in_the_scope_whoever_reads() {
+    // Reads cross the scope (`read = "anyone"`); a 409 or 412 must still not answer for a row
+    // the write could not reach, such as the caller's own note in another tenant.
+    let mut archived = Owner {
+        public_read: true,
+        version: Some("version".into()),
+        named: vec![Named {
+            code: "archived".into(),
+            update: Some(Rule::parse("NOT notes.archived", Some("notes")).expect("a rule")),
+            delete: None,
+        }],
+        ..notes(TENANT)
+    };
+    archived.scope.as_mut().expect("scoped").on_reads = false;
+    let update = ok(
+        "UPDATE notes SET title = ? WHERE id = ? AND version = ?",
+        Sqlite,
+        archived,
+    );
+    assert_eq!(update.conflicts.len(), 2, "archived, then the version");
+    for check in &update.conflicts {
+        assert!(
+            check.sql.contains("notes.org_id = ? COLLATE BINARY"),
+            "{:?}: {}",
+            check.code,
+            check.sql
+        );
+    }
 }
