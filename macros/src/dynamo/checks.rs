@@ -8,6 +8,7 @@
 //! Anything else (a join, an `OR` of sub-selects, a claim of the application's type) is
 //! refused when the fn is compiled: a check that names no one item would decide nothing.
 
+use crate::sql::conjuncts;
 use proc_macro2::TokenStream;
 use quote::quote;
 use sqlparser::ast::{
@@ -115,23 +116,6 @@ fn parse(rule: &Rule, table: Option<&str>) -> Result<Expr, String> {
         .try_with_sql(&text)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| format!("it does not parse: {e}"))
-}
-
-/// The operands of the top-level ANDs.
-fn conjuncts(expr: &Expr) -> Vec<&Expr> {
-    match expr {
-        Expr::Nested(inner) => conjuncts(inner),
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => {
-            let mut all = conjuncts(left);
-            all.extend(conjuncts(right));
-            all
-        }
-        other => vec![other],
-    }
 }
 
 /// One `[NOT] EXISTS (..)` as a `Check`; `table` is the guarded table a grant belongs to.

@@ -8,6 +8,7 @@
 //! with anything else (an `EXISTS`, an `OR`, a literal) is refused when the fn is compiled,
 //! never weakened to the part DynamoDB could decide.
 
+use crate::sql::conjuncts;
 use proc_macro2::TokenStream;
 use quote::quote;
 use sqlparser::ast::{BinaryOperator, Expr, Value, ValueWithSpan};
@@ -118,23 +119,6 @@ fn parse(scope: &Scope) -> Result<Expr, String> {
         .try_with_sql(&text)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| format!("it does not parse: {e}"))
-}
-
-/// The operands of the top-level ANDs.
-fn conjuncts(expr: &Expr) -> Vec<&Expr> {
-    match expr {
-        Expr::Nested(inner) => conjuncts(inner),
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => {
-            let mut all = conjuncts(left);
-            all.extend(conjuncts(right));
-            all
-        }
-        other => vec![other],
-    }
 }
 
 /// `row.attribute = :claim`, either way round.

@@ -89,7 +89,7 @@ pub fn analyse_for(sql: &str, backends: Backends, policy: &Policy<'_>) -> Result
 }
 
 pub use rule::{Claim, Part, Rule, RuleError};
-pub use scope::Scope;
+pub use scope::{Scope, conjuncts};
 
 /// A guarded table and its owner column, as written in `owner = "table.column"`.
 #[derive(Debug, Clone, PartialEq, Eq)]

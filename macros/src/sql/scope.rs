@@ -110,8 +110,8 @@ fn plain(rule: &Rule, table: &str) -> Option<Expr> {
     parser.parse_expr().ok()
 }
 
-/// The conjuncts of `expr` that stand at its top level.
-fn conjuncts(expr: &Expr) -> Vec<&Expr> {
+/// The conjuncts of `expr` that stand at its top level (through parentheses).
+pub fn conjuncts(expr: &Expr) -> Vec<&Expr> {
     match expr {
         Expr::BinaryOp {
             left,
