@@ -15,6 +15,7 @@ use crate::model::{Env, OnGuard, Statement, hole};
 use crate::returns;
 use crate::site;
 use crate::sites::{self, Chain, Root, RootKind};
+use crate::sql::Analyses;
 
 /// What the walk found.
 pub struct Walked {
@@ -76,9 +77,18 @@ impl Walker<'_> {
             // Off the guard the macro's arguments stay inside its tokens.
             self.note_macro_args(&chain.root);
         }
-        let analyses = match self.env().analyse(chain.root.sql()) {
-            Ok(analyses) => analyses,
-            Err(e) => return self.cx().push(e),
+        let (analyses, refused) = match self.env().analyse(chain.root.sql()) {
+            Ok(analyses) => (analyses, false),
+            Err(e) => {
+                self.cx().push(e);
+                if !on_guard {
+                    // Off the guard the user's code runs as written: it type-checks alone.
+                    return;
+                }
+                let values = chain.bound_values().count();
+                let sql = chain.root.sql().value();
+                (Analyses::refused(&sql, values, self.env().backends), true)
+            }
         };
         let site = OnGuard {
             returns: returns::leaves_fn(chain.user_exprs()),
@@ -93,6 +103,7 @@ impl Walker<'_> {
             on_guard,
             moved: self.moved,
             errors_before: self.cx().mark(),
+            refused,
         });
     }
 

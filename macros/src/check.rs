@@ -33,7 +33,7 @@ pub fn deniable(lifted: &[Statement], deny: Option<proc_macro2::Span>, cx: &Ctxt
 /// `tells_forbidden` under `deny = 403`.
 pub fn statements(lifted: &[Statement], tells_forbidden: bool, cx: &Ctxt) {
     // Last first: an error inserted among the walk's does not move the marks of the earlier.
-    for lifted in lifted.iter().rev() {
+    for lifted in lifted.iter().rev().filter(|s| !s.refused) {
         let syn::Expr::MethodCall(call) = &lifted.expr else {
             unreachable!("a lifted statement is a method call")
         };

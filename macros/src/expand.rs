@@ -43,13 +43,36 @@ pub fn attribute(attr: TokenStream, item: TokenStream) -> TokenStream {
         };
     }
     let model = args.as_ref().and_then(|args| read(&item, args, &cx));
-    if let Err(errors) = cx.check() {
-        return fallback::with_errors(&errors, &item);
+    let errors = cx.mark();
+    match (cx.check(), args, model) {
+        (Ok(()), Some(args), Some(model)) => function(item, &args, model),
+        (Ok(()), ..) => unreachable!("a stage that read nothing reported an error"),
+        (Err(all), Some(args), Some(model)) if only_refused_sql(&model, errors) => {
+            typed(&all, item, &args, model)
+        }
+        (Err(errors), ..) => fallback::with_errors(&errors, &item),
     }
-    match (args, model) {
-        (Some(args), Some(model)) => function(item, &args, model),
-        _ => unreachable!("a stage that read nothing reported an error"),
-    }
+}
+
+/// Whether the `errors` reported are all refusals of statements' SQL: the fn's code is then
+/// sound Rust, and expanding it adds only the errors the body has of its own. Any other
+/// refusal (an executor, a closure, the fn's shape) is of code whose expansion would add
+/// errors that repeat it.
+fn only_refused_sql(model: &Model, errors: usize) -> bool {
+    model.statements.iter().filter(|s| s.refused).count() == errors
+}
+
+/// The errors next to the fn expanded as if they were not there (each refused statement as
+/// written, [`Analyses::refused`](crate::sql::Analyses::refused)), so that the body's own type
+/// errors show in the same build; the crate does not compile, so none of it ever runs. Should
+/// the expansion fail on a model the checks refused, the errors stand next to the signature.
+fn typed(errors: &syn::Error, item: ItemFn, args: &Args, model: Model) -> TokenStream {
+    let signature = fallback::signature(&item);
+    let expanded =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| function(item, args, model)))
+            .unwrap_or(signature);
+    let errors = errors.to_compile_error();
+    quote!(#errors #expanded)
 }
 
 /// The model of `item`: its signature, its guarded tables, then its body.

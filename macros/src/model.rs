@@ -88,6 +88,10 @@ pub struct Statement {
     /// How many errors the walk had reported when it lifted the statement: where an error
     /// about it goes among them (`Ctxt::insert`).
     pub errors_before: usize,
+    /// Its SQL was refused (the error is reported): it is lifted as written
+    /// ([`Analyses::refused`](sql::Analyses::refused)) for the expansion next to the errors,
+    /// and no rule judges it again.
+    pub refused: bool,
 }
 
 /// The hole left where statement `index` stood.

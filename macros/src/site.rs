@@ -133,15 +133,7 @@ pub fn on_guard(chain: &Chain, site: &OnGuard, names: &Names, tells_forbidden: b
     } = names;
     let each = site.analyses.each();
     let facts = site.analyses.facts();
-    let user: Vec<&Expr> = match &chain.root {
-        Root::Call { .. } => chain
-            .methods
-            .iter()
-            .filter(|m| m.is_bind())
-            .map(|m| &m.args[0])
-            .collect(),
-        Root::Macro { args, .. } => args.iter().collect(),
-    };
+    let user: Vec<&Expr> = chain.bound_values().collect();
     // Values bound more than once (into the existence check too, or in the arm of each
     // backend) are evaluated once, into locals.
     let tells_forbidden = tells_forbidden && chain.idempotent.is_none();

@@ -227,6 +227,20 @@ impl Chain {
         &self.run.args[0]
     }
 
+    /// The values the statement binds, in order: its `.bind(..)` arguments, or the query
+    /// macro's arguments.
+    pub fn bound_values(&self) -> impl Iterator<Item = &Expr> {
+        let macro_args = match &self.root {
+            Root::Macro { args, .. } => args.as_slice(),
+            Root::Call { .. } => &[],
+        };
+        self.methods
+            .iter()
+            .filter(|m| m.is_bind())
+            .map(|m| &m.args[0])
+            .chain(macro_args)
+    }
+
     /// Every expression of the user's in the chain: method arguments, macro arguments and
     /// the executor.
     pub fn user_exprs(&self) -> impl Iterator<Item = &Expr> {

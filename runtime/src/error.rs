@@ -3,7 +3,7 @@
 use axum_core::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
-use crate::jwt::TokenError;
+use crate::jwt::{TokenCode, TokenError};
 
 /// How a denial is reported: 404 hides whether the row exists; 403 says it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +139,11 @@ impl Error {
     #[must_use]
     pub fn status(&self) -> StatusCode {
         match self {
+            // The verifier's keys are at fault, not the caller's token: a new one would fare
+            // no better, so no challenge asks for it.
+            Self::Unauthorized(e) if e.kind() == TokenCode::KeysUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Denied(Deny::NotFound) | Self::Database(sqlx::Error::RowNotFound) => {
@@ -263,6 +268,9 @@ impl IntoResponse for Error {
             HeaderValue::from_static("application/problem+json"),
         );
         match &self {
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
             // RFC 6750 §3: the challenge of the transport the token came by (see `TokenError`).
             // A 400 carries none: its cause (two credentials, a token in the query) is no
             // scheme's, and §3.1 does not require one.
@@ -270,9 +278,6 @@ impl IntoResponse for Error {
                 if let Some(value) = e.challenge().and_then(|c| HeaderValue::from_str(&c).ok()) {
                     headers.insert(header::WWW_AUTHENTICATE, value);
                 }
-            }
-            _ if status == StatusCode::SERVICE_UNAVAILABLE => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             _ => {}
         }
@@ -282,7 +287,19 @@ impl IntoResponse for Error {
 
 #[cfg(test)]
 mod tests {
-    use super::unavailable_code;
+    use super::*;
+
+    #[test]
+    fn keys_unavailable_is_the_servers_fault() {
+        let error = Error::from(TokenError::new(TokenCode::KeysUnavailable));
+        assert_eq!(error.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(error.code(), "keys_unavailable");
+        let response = error.into_response();
+        assert!(!response.headers().contains_key(header::WWW_AUTHENTICATE));
+        assert!(response.headers().contains_key(header::RETRY_AFTER));
+        let expired = Error::from(TokenError::new(TokenCode::Expired));
+        assert_eq!(expired.status(), StatusCode::UNAUTHORIZED);
+    }
 
     #[test]
     fn retryable_codes_are_told_from_the_rest() {

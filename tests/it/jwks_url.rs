@@ -29,6 +29,8 @@ const INTERVAL: Duration = Duration::from_secs(1);
 /// The key server: the body and `Cache-Control` it serves, and how many sets it served.
 struct KeyServer {
     set: Mutex<(String, &'static str)>,
+    /// The discovery document's `id_token_signing_alg_values_supported`, when it has one.
+    algs: Mutex<Option<Value>>,
     fetches: AtomicUsize,
     base: String,
     task: tokio::task::JoinHandle<()>,
@@ -50,6 +52,7 @@ impl KeyServer {
         });
         let server = Arc::new(Self {
             set: Mutex::new((set.to_string(), cache_control)),
+            algs: Mutex::new(None),
             fetches: AtomicUsize::new(0),
             base,
             task,
@@ -97,7 +100,11 @@ async fn serve_set(State(shared): State<Shared>) -> impl IntoResponse {
 
 async fn serve_discovery(State(shared): State<Shared>) -> impl IntoResponse {
     let server = server_of(&shared);
-    axum::Json(json!({ "issuer": server.base, "jwks_uri": server.url() }))
+    let mut doc = json!({ "issuer": server.base, "jwks_uri": server.url() });
+    if let Some(algs) = server.algs.lock().expect("lock").clone() {
+        doc["id_token_signing_alg_values_supported"] = algs;
+    }
+    axum::Json(doc)
 }
 
 fn rsa() -> EncodingKey {
@@ -419,4 +426,37 @@ async fn rsa_keys_without_alg_take_the_configured_one() {
     );
     let ps = token("old", &rsa(), Algorithm::PS256);
     assert_eq!(verify(&verifier, &ps).await, Err(TokenCode::BadAlgorithm));
+}
+
+#[tokio::test]
+async fn rsa_keys_without_alg_take_the_discovery_documents_one() {
+    let mut entra = old_jwk();
+    entra.as_object_mut().expect("object").remove("alg");
+    let server = KeyServer::start(json!({ "keys": [entra] }), "max-age=3600").await;
+    let discover = || JwksUrl::discover(server.base.clone());
+    let algs = |list: Value| *server.algs.lock().expect("lock") = Some(list);
+    let error = discover().fetch().await.expect_err("no list");
+    assert!(error.to_string().contains("alg"), "{error}");
+    algs(json!(["RS256", "PS256"]));
+    let error = discover().fetch().await.expect_err("two RSA algorithms");
+    assert!(error.to_string().contains("alg"), "{error}");
+
+    algs(json!(["RS256", "ES256"]));
+    let listed = verifier(discover().fetch().await.expect("one RSA algorithm"));
+    assert_eq!(verify(&listed, &old_token()).await.as_deref(), Ok("alice"));
+    let ps = token("old", &rsa(), Algorithm::PS256);
+    assert_eq!(verify(&listed, &ps).await, Err(TokenCode::BadAlgorithm));
+
+    // The configured algorithm over the document's.
+    let keys = discover()
+        .default_alg(guarded::Alg::PS256)
+        .fetch()
+        .await
+        .expect("configured");
+    let configured = verifier(keys);
+    assert_eq!(verify(&configured, &ps).await.as_deref(), Ok("alice"));
+    assert_eq!(
+        verify(&configured, &old_token()).await,
+        Err(TokenCode::BadAlgorithm)
+    );
 }

@@ -78,6 +78,33 @@ impl Analyses {
     pub fn each(&self) -> &[(Dialect, Analysis)] {
         &self.0
     }
+
+    /// A refused statement as written, its `values` bound in order and nothing injected: only
+    /// ever expanded next to the refusal, so that the fn's body is type-checked in the same
+    /// build (it cannot run: the crate does not compile).
+    pub fn refused(sql: &str, values: usize, backends: Backends) -> Self {
+        let dialect = match backends {
+            Backends::One(dialect) => dialect,
+            Backends::Every => Dialect::Sqlite,
+        };
+        Self(vec![(
+            dialect,
+            Analysis {
+                sql: sql.to_owned(),
+                binds: (0..values).map(Bind::User).collect(),
+                user_params: values,
+                guarded: false,
+                writes: false,
+                zero_rows_denies: false,
+                rows: 1,
+                nested_write: false,
+                returns_rows: true,
+                existence_check: None,
+                validity: false,
+                conflicts: Vec::new(),
+            },
+        )])
+    }
 }
 
 /// Analyses one statement for `backends`; see [`analyse`].

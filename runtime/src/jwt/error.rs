@@ -69,7 +69,8 @@ pub enum TokenCode {
     /// "sign out everywhere") no longer holds for it; found by a guarded fn, in the database.
     Revoked,
     /// `keys_unavailable`: the verifier's keys come from a URL, and every fetch failed for
-    /// longer than its `max_stale`: no token verifies until one succeeds.
+    /// longer than its `max_stale`: no token verifies until one succeeds. Answered 503 with
+    /// `Retry-After` and no challenge: the server's keys are at fault, not the token.
     KeysUnavailable,
 }
 

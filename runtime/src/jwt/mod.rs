@@ -30,7 +30,7 @@
 //! 24 h); a stale set, or a token whose `kid` the set lacks, fetches it again, one fetch for all
 //! the requests waiting on it and at most one per `min_refresh_interval` (30 s); a fetch that
 //! fails or brings a set the reader refuses keeps the last good set, for at most `max_stale`
-//! (24 h) past its freshness, after which tokens are refused (`keys_unavailable`). Requests time
+//! (24 h) past its freshness, after which tokens are refused (503 `keys_unavailable`). Requests time
 //! out (5 s), bodies are capped (256 KiB), and only HTTPS is fetched, redirects included, but
 //! for plain HTTP to a loopback host. The client is reqwest with rustls.
 //!
@@ -62,8 +62,10 @@
 //!   `use`/`key_ops` do not allow verifying, and algorithms we do not verify (P-521, Ed448), are
 //!   left out; a key without `kid`, a duplicate `kid`, an `oct` key without `alg`, or a key with
 //!   private members fails the build. An RSA key without `alg` (RFC 7517 §4.4; Entra ID publishes
-//!   none) is bound to [`VerifierBuilder::default_alg`], and fails the build without it: its
-//!   algorithm is fixed by the configuration, never by the token.
+//!   none) is bound to [`VerifierBuilder::default_alg`] (for a set found through a discovery
+//!   document, to the one RSA algorithm its `id_token_signing_alg_values_supported` lists
+//!   when no `default_alg` is set), and fails the build without it: its algorithm is fixed by
+//!   the configuration, never by the token.
 //! - **Payload:** a JSON object, no member twice at any depth, nesting bounded.
 //! - **Claims:** `exp` and `sub` always required; times are integers (a string, boolean or
 //!   fraction is refused); `now < exp + leeway`, `nbf` (optional: most providers send none)

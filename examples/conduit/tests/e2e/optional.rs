@@ -8,11 +8,12 @@ use crate::server::{Auth, Server, User};
 use crate::tokens::{expired, forged, fresh};
 
 const DRAGON: &str = "/api/articles/how-to-train-your-dragon";
-const ROUTES: [&str; 4] = [
+const ROUTES: [&str; 5] = [
     "/api/articles",
     "/api/articles?author=alice",
     DRAGON,
     "/api/profiles/alice",
+    "/api/articles/feed",
 ];
 
 /// Every row the optional routes read, as the database holds them.
@@ -85,6 +86,9 @@ pub fn signed_in_or_not(s: &Server, alice: &User, bob: &User, carol: &User) {
     let anonymous = favorited(s, Auth::None);
     assert_eq!(anonymous.len(), 3);
     assert!(favorites_of(&anonymous).is_empty(), "{anonymous:?}");
+    // An anonymous reader's feed: 200 and empty, as for a reader who follows no one.
+    let feed = s.call("GET", "/api/articles/feed", Auth::None, None);
+    assert_eq!(feed.ok(200)["articlesCount"], 0);
     let dragon = ["how-to-train-your-dragon"];
     assert_eq!(favorites_of(&favorited(s, Auth::Token(bob))), dragon);
     assert_eq!(favorites_of(&favorited(s, Auth::Cookie(carol))), dragon);

@@ -50,7 +50,7 @@ const MAX_STALE_CEILING: Duration = Duration::from_hours(7 * 24);
 /// - **Failures:** a fetch that fails, times out ([`timeout`](Self::timeout), 5 s by default)
 ///   or brings a set the strict reader refuses leaves the last good set in use, until it has
 ///   been stale for [`max_stale`](Self::max_stale) (24 h by default); past that, every token is
-///   refused (`keys_unavailable`) until a fetch succeeds.
+///   refused (503 `keys_unavailable`) until a fetch succeeds.
 #[derive(Debug, Clone)]
 #[must_use = "nothing is fetched until `fetch` is called"]
 pub struct JwksUrl {
@@ -133,7 +133,10 @@ impl JwksUrl {
 
     /// The algorithm of the set's RSA keys that name none, as
     /// [`VerifierBuilder::default_alg`](crate::jwt::VerifierBuilder::default_alg) does for a
-    /// set given to the builder (RS* or PS* only).
+    /// set given to the builder (RS* or PS* only). Without it, a set found by
+    /// [`discover`](Self::discover) takes the one RSA algorithm the document's
+    /// `id_token_signing_alg_values_supported` lists, if it lists exactly one; never the
+    /// token's header.
     pub fn default_alg(mut self, alg: Alg) -> Self {
         self.settings.default_alg = Some(alg);
         self

@@ -7,6 +7,7 @@ use reqwest::Url;
 use reqwest::header::{ACCEPT, CACHE_CONTROL};
 use serde_json::Value;
 
+use crate::jwt::Alg;
 use crate::jwt::error::VerifierError;
 use crate::jwt::strict_json;
 
@@ -93,8 +94,8 @@ impl Client {
         })
     }
 
-    /// The `jwks_uri` of `issuer`'s discovery document, whose `issuer` must be `issuer`.
-    pub(super) async fn discover(&self, issuer: &str) -> Result<String, VerifierError> {
+    /// What `issuer`'s discovery document says of its keys; its `issuer` must be `issuer`.
+    pub(super) async fn discover(&self, issuer: &str) -> Result<Discovered, VerifierError> {
         let url = format!(
             "{}/.well-known/openid-configuration",
             issuer.trim_end_matches('/')
@@ -110,10 +111,40 @@ impl Client {
                 "its issuer is not {issuer:?}"
             ))));
         }
-        doc.get("jwks_uri")
+        let jwks_uri = doc
+            .get("jwks_uri")
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .ok_or_else(|| in_doc(VerifierError::new("no jwks_uri string")))
+            .ok_or_else(|| in_doc(VerifierError::new("no jwks_uri string")))?;
+        Ok(Discovered {
+            jwks_uri,
+            rsa_alg: rsa_alg(&doc),
+        })
+    }
+}
+
+/// The parts of a discovery document the keys are read with.
+pub(super) struct Discovered {
+    pub(super) jwks_uri: String,
+    /// The one RSA algorithm `id_token_signing_alg_values_supported` lists, if it lists
+    /// exactly one: the algorithm of the set's RSA keys that name none (Entra ID, Cognito).
+    pub(super) rsa_alg: Option<Alg>,
+}
+
+/// The document's one RSA signing algorithm; none when it lists none or several, where a key
+/// without `alg` could be either (the build then asks for `default_alg`).
+fn rsa_alg(doc: &Value) -> Option<Alg> {
+    let listed = doc
+        .get("id_token_signing_alg_values_supported")?
+        .as_array()?;
+    let mut rsa = listed
+        .iter()
+        .filter_map(Value::as_str)
+        .filter_map(Alg::from_name)
+        .filter(|alg| alg.is_rsa());
+    match (rsa.next(), rsa.next()) {
+        (Some(alg), None) => Some(alg),
+        _ => None,
     }
 }
 
@@ -136,6 +167,23 @@ fn allowed(url: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_one_rsa_algorithm_of_a_discovery_document() {
+        let alg = |doc: &str| rsa_alg(&serde_json::from_str(doc).expect("json"));
+        let listed = |algs: &str| {
+            alg(&format!(
+                r#"{{"id_token_signing_alg_values_supported": {algs}}}"#
+            ))
+        };
+        assert_eq!(listed(r#"["RS256"]"#), Some(Alg::RS256));
+        assert_eq!(listed(r#"["PS384", "ES256", "HS256"]"#), Some(Alg::PS384));
+        assert_eq!(listed(r#"["RS256", "PS256"]"#), None, "either could sign");
+        assert_eq!(listed(r#"["ES256"]"#), None);
+        assert_eq!(listed(r#"["none", "rs256"]"#), None, "names are exact");
+        assert_eq!(listed(r#""RS256""#), None, "not a list");
+        assert_eq!(alg("{}"), None);
+    }
 
     #[test]
     fn https_only_but_loopback() {

@@ -60,11 +60,16 @@ impl std::fmt::Debug for RemoteKeys {
 
 impl RemoteKeys {
     /// The first fetch: any failure is an error, so a verifier never starts without keys.
-    async fn first(settings: Settings) -> Result<Self, VerifierError> {
+    async fn first(mut settings: Settings) -> Result<Self, VerifierError> {
         let client = http::Client::new(settings.timeout)?;
         let url = match &settings.source {
             config::Source::JwksUrl(url) => url.clone(),
-            config::Source::Issuer(issuer) => client.discover(issuer).await?,
+            config::Source::Issuer(issuer) => {
+                let discovered = client.discover(issuer).await?;
+                // The configured algorithm first: the app's word over the document's.
+                settings.default_alg = settings.default_alg.or(discovered.rsa_alg);
+                discovered.jwks_uri
+            }
         };
         let (ring, max_age) = fetch_ring(&client, &url, &settings).await?;
         let now = Instant::now();
