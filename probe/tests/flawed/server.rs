@@ -96,8 +96,9 @@ impl FromRequestParts<Shared> for Caller {
                 .map(str::to_owned)
         });
         let caller = if app.flaws.lax_tokens {
+            // The last header wins, where a proxy in front checks the first.
             let token = headers
-                .first()
+                .last()
                 .and_then(|h| h.to_str().ok())
                 .and_then(|h| h.strip_prefix("Bearer "))
                 .map(str::to_owned)
@@ -140,7 +141,8 @@ fn strict(token: &str) -> Option<Caller> {
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.set_issuer(&[ISSUER]);
     validation.set_audience(&[AUDIENCE]);
-    validation.set_required_spec_claims(&["exp", "nbf", "sub", "iss", "aud"]);
+    // `nbf` optional, checked when present, as most verifiers do.
+    validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
     validation.validate_nbf = true;
     validation.leeway = 0;
     let key = jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes());
