@@ -280,9 +280,12 @@ impl Tokens {
                 }),
             },
             Broken {
-                name: "no sub",
+                name: "no subject (no sub, nor the claims that name the user)",
                 credentials: with(&|c| {
                     c.remove("sub");
+                    for name in user.1.keys() {
+                        c.remove(name);
+                    }
                 }),
             },
             Broken {

@@ -1,0 +1,297 @@
+//! The probe against a Conduit-shaped API (tests/conduit/server.rs), set up as a user would
+//! for one nobody here wrote: its YAML OpenAPI document, a login with registration (or tokens
+//! minted with its `user_id` claim), the author shown by username, public reads, and no
+//! transfer route (an ownership change by command instead). Each planted flaw is found, no
+//! public read is reported, and what the probe created is gone afterwards.
+
+mod server;
+
+use std::time::Duration;
+
+use guarded_probe::routes::Route;
+use guarded_probe::{Config, Report, Routes, Tokens};
+use serde_json::json;
+use server::{Flaws, SECRET, Server};
+
+const SPEC: &str = include_str!("openapi.yaml");
+const ALICE: (&str, &str) = ("9b2f5c1e-0000-4000-8000-00000000a11c", "alice_w");
+const MALLORY: (&str, &str) = ("9b2f5c1e-0000-4000-8000-0000000a11e7", "mallory_x");
+
+/// The routes from the published document, the author by username.
+fn routes() -> Routes {
+    let doc = guarded_probe::openapi::parse(SPEC).expect("the YAML document");
+    guarded_probe::openapi::routes(&doc, None, "/article/author/username", None)
+        .expect("the routes")
+}
+
+/// A login with registration, as `--login`/`--register` give it.
+fn with_login(mut routes: Routes) -> Routes {
+    routes.login = Some(Route {
+        request: "POST /api/users/login".to_owned(),
+        body: Some(json!({ "user": { "email": "{email}", "password": "{password}" } })),
+        token: Some("/user/token".to_owned()),
+        ..Route::default()
+    });
+    routes.register = Some(Route {
+        request: "POST /api/users".to_owned(),
+        body: Some(json!({ "user": {
+            "username": "{user}", "email": "{email}", "password": "{password}" } })),
+        ..Route::default()
+    });
+    routes.check().expect("valid routes");
+    routes
+}
+
+/// Tokens minted with the app's claim, users given with their id and username.
+fn minted(routes: &mut Routes) -> (Tokens, (String, String)) {
+    routes
+        .auth
+        .claims
+        .insert("user_id".to_owned(), "{id}".to_owned());
+    routes.auth.owner_value = Some("username".to_owned());
+    let user =
+        |(id, username): (&str, &str), name: &str| format!("{name}:id={id},username={username}");
+    (
+        Tokens::Mint {
+            secret: SECRET.as_bytes().to_vec(),
+            issuer: None,
+            audience: None,
+            ttl: 600,
+        },
+        (user(ALICE, "alice"), user(MALLORY, "mallory")),
+    )
+}
+
+/// The ownership change of an API without a transfer route: a command, here bash talking to
+/// the server's undocumented admin port.
+fn by_command(routes: &mut Routes, server: &Server) {
+    let script = format!(
+        "exec 3<>/dev/tcp/127.0.0.1/{} || exit 2\n\
+         printf 'POST /owner/%s/%s HTTP/1.0\\r\\ncontent-length: 0\\r\\n\\r\\n' \
+         \"$GUARDED_PROBE_ID\" \"$GUARDED_PROBE_OTHER\" >&3\n\
+         read -r status <&3\n\
+         case \"$status\" in *' 200 '*) exit 0 ;; *) echo \"$status\"; exit 1 ;; esac",
+        server.admin.port()
+    );
+    routes.transfer = Some(Route {
+        command: Some(vec!["bash".to_owned(), "-c".to_owned(), script]),
+        ..Route::default()
+    });
+    routes.check().expect("valid routes");
+}
+
+async fn probe(
+    server: &Server,
+    routes: Routes,
+    tokens: Tokens,
+    users: (String, String),
+    checks: &[&str],
+    race_pairs: usize,
+) -> Report {
+    let config = Config {
+        base_url: format!("http://{}", server.api),
+        routes,
+        tokens,
+        public_key: None,
+        users,
+        checks: checks.iter().map(|c| (*c).to_owned()).collect(),
+        race_pairs,
+        concurrency: 8,
+        max_requests: 3000,
+        time: Duration::from_mins(2),
+    };
+    tokio::task::spawn_blocking(move || guarded_probe::run(&config, &|line| eprintln!("{line}")))
+        .await
+        .expect("the probe ran")
+        .expect("the probe finished")
+}
+
+fn summary<'r>(report: &'r Report, check: &str) -> &'r guarded_probe::Summary {
+    report
+        .checks
+        .iter()
+        .find(|s| s.check == check)
+        .unwrap_or_else(|| panic!("no {check}: {}", report.render()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_token_api_with_a_login_yields_no_finding_and_names_its_public_reads() {
+    let server = server::start(Flaws::default(), &[]).await;
+    let checks = ["tokens", "access", "mass-assignment"];
+    let users = ("alice".to_owned(), "mallory".to_owned());
+    let report = probe(
+        &server,
+        with_login(routes()),
+        Tokens::Login,
+        users,
+        &checks,
+        0,
+    )
+    .await;
+    assert!(report.findings.is_empty(), "{}", report.render());
+    assert_eq!(report.auth, "authorization: Token {token}", "from the 401");
+    assert!(
+        report
+            .public_reads
+            .iter()
+            .any(|r| r.starts_with("GET /api/articles/{id}")),
+        "{}",
+        report.render()
+    );
+    for check in checks {
+        let s = summary(&report, check);
+        assert!(s.attempts > 0 && s.skipped.is_none(), "{}", report.render());
+        assert!(s.inconclusive.is_none(), "{}", report.render());
+    }
+    assert!(report.left_behind.is_empty(), "{}", report.render());
+    assert_eq!(
+        server.app.articles().await,
+        0,
+        "the probe deleted what it made"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn planted_flaws_of_a_token_api_are_found_and_its_public_reads_are_not() {
+    let flaws = Flaws {
+        no_author_check: true,
+        author_from_body: true,
+        ..Flaws::default()
+    };
+    let server = server::start(flaws, &[ALICE, MALLORY]).await;
+    let mut routes = routes();
+    let (tokens, users) = minted(&mut routes);
+    let report = probe(
+        &server,
+        routes,
+        tokens,
+        users,
+        &["tokens", "access", "mass-assignment"],
+        0,
+    )
+    .await;
+    let names: Vec<&str> = report.findings.iter().map(|f| f.name.as_str()).collect();
+    for expected in [
+        "a stranger's update of another user's object",
+        "a stranger's delete of another user's object",
+        "the create took the owner from the body (`username`)",
+        "the update took the owner from the body (`username`)",
+    ] {
+        assert!(names.contains(&expected), "{expected}: {}", report.render());
+    }
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("read") || n.starts_with("no token")),
+        "a public read is no finding: {}",
+        report.render()
+    );
+    // The stranger's token, sent first, writes: the missing author check again, seen by
+    // the token check; nothing else about tokens is wrong.
+    assert!(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.check == "tokens")
+            .all(|f| f.name.starts_with("two tokens")),
+        "{}",
+        report.render()
+    );
+    assert!(report.left_behind.is_empty(), "{}", report.render());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_race_only_a_read_back_sees_is_found_through_an_ownership_command() {
+    let racy = server::start(
+        Flaws {
+            check_then_act: true,
+            ..Flaws::default()
+        },
+        &[ALICE, MALLORY],
+    )
+    .await;
+    let mut routes = routes();
+    by_command(&mut routes, &racy);
+    let (tokens, users) = minted(&mut routes);
+    let report = probe(&racy, routes, tokens, users, &["races"], 24).await;
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.name.starts_with("transfer vs update"))
+        .unwrap_or_else(|| panic!("{}", report.render()));
+    assert!(
+        finding.evidence.contains("right after the transfer"),
+        "{finding:?}"
+    );
+    let updates: Vec<_> = report
+        .trials
+        .iter()
+        .filter(|t| t["race"] == "transfer vs update")
+        .collect();
+    assert_eq!(updates.len(), 24, "every trial is kept");
+    for trial in &updates {
+        for part in [
+            "write",
+            "transfer",
+            "read_after_transfer",
+            "read_after_both",
+        ] {
+            assert!(trial[part]["request"].is_string(), "{trial}");
+        }
+    }
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| !f.name.starts_with("transfer vs delete")),
+        "the delete is atomic: {}",
+        report.render()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_guarded_twin_of_the_racy_api_yields_no_race() {
+    let guarded = server::start(Flaws::default(), &[ALICE, MALLORY]).await;
+    let mut routes = routes();
+    by_command(&mut routes, &guarded);
+    let (tokens, users) = minted(&mut routes);
+    let report = probe(&guarded, routes, tokens, users, &["races"], 24).await;
+    assert!(report.findings.is_empty(), "{}", report.render());
+    let fine = report
+        .trials
+        .iter()
+        .filter(|t| t["verdict"] == "fine")
+        .count();
+    assert!(fine >= 24, "trials judged: {}", report.render());
+    assert!(
+        summary(&report, "races").inconclusive.is_none(),
+        "{}",
+        report.render()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_write_that_never_lands_makes_the_write_checks_inconclusive() {
+    let flaws = Flaws {
+        updates_ignored: true,
+        ..Flaws::default()
+    };
+    let server = server::start(flaws, &[ALICE, MALLORY]).await;
+    let mut routes = routes();
+    let (tokens, users) = minted(&mut routes);
+    let report = probe(&server, routes, tokens, users, &["access", "tokens"], 0).await;
+    assert!(report.findings.is_empty(), "{}", report.render());
+    for check in ["access", "tokens"] {
+        let why = summary(&report, check).inconclusive.as_deref();
+        assert!(
+            why.is_some_and(|w| w.contains("does not show its marker")),
+            "{check}: {}",
+            report.render()
+        );
+    }
+    assert!(
+        report.render().contains("inconclusive"),
+        "{}",
+        report.render()
+    );
+}
