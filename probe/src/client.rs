@@ -7,6 +7,7 @@
 //! the server sends before it has read the body (an early 401 or 413, then a closed
 //! connection) is read even when sending the rest of the body fails.
 
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::RwLock;
@@ -361,11 +362,11 @@ fn plain(
          connection: close\r\naccept: application/json\r\n"
     );
     for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
+        let _ = write!(head, "{name}: {value}\r\n");
     }
     let body = body.unwrap_or_default();
     if !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH") {
-        head.push_str(&format!("content-length: {}\r\n", body.len()));
+        let _ = write!(head, "content-length: {}\r\n", body.len());
     }
     head.push_str("\r\n");
     let written = write_request(&mut stream, head.as_bytes(), body, gate);

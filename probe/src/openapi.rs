@@ -39,57 +39,8 @@ pub fn routes(
         .get("paths")
         .and_then(Value::as_object)
         .ok_or("the document has no `paths`")?;
-    let item_of = |collection: &str| {
-        paths.keys().find(|p| {
-            p.strip_prefix(collection)
-                .and_then(|rest| rest.strip_prefix("/{"))
-                .is_some_and(|rest| rest.ends_with('}') && !rest.contains('/'))
-        })
-    };
-    let mut notes = Vec::new();
-    let mut candidates = Vec::new();
-    for (path, ops) in paths {
-        if path.ends_with('}') {
-            continue;
-        }
-        let has = |m: &str| ops.get(m).is_some();
-        match (path.contains('{'), item_of(path), has("post")) {
-            (true, Some(_), _) => notes.push(format!(
-                "{path}: nested under another object's id (write a route file for it)"
-            )),
-            (false, Some(_), true) => candidates.push(path.as_str()),
-            (false, Some(_), false) => notes.push(format!("{path}: no POST creates one")),
-            (_, None, _) if has("get") && !has("put") && !has("patch") && !has("post") => {
-                notes.push(format!("{path}: a list only, with no item path"));
-            }
-            (false, None, _) if has("put") || has("patch") => {
-                notes.push(format!("{path}: a singleton, with no id to attack"));
-            }
-            _ => {}
-        }
-    }
-    let collection = candidates
-        .iter()
-        .copied()
-        .find(|path| resource.is_none_or(|r| r == *path))
-        .ok_or_else(|| match resource {
-            Some(r) => format!("no POST {r} with a GET {r}/{{id}} in the document"),
-            None => format!(
-                "no collection path with a POST and an item path below it (give --resource){}",
-                if notes.is_empty() {
-                    String::new()
-                } else {
-                    format!("; {}", notes.join("; "))
-                }
-            ),
-        })?;
-    notes.extend(
-        candidates
-            .iter()
-            .filter(|c| **c != collection)
-            .map(|c| format!("{c}: another resource (--resource {c})")),
-    );
-    let item = item_of(collection).expect("found with it");
+    let (collection, notes) = resource_of(paths, resource)?;
+    let item = item_of(paths, collection).expect("found with it");
     let param = &item[collection.len() + 2..item.len() - 1];
     let prefix = server_prefix(doc);
     let as_id = |path: &str| format!("{prefix}{}", path.replace(&format!("{{{param}}}"), "{id}"));
@@ -144,6 +95,67 @@ pub fn routes(
     };
     routes.check()?;
     Ok(routes)
+}
+
+/// The item path of `collection` (`/items/{id}` of `/items`).
+fn item_of<'p>(paths: &'p Map<String, Value>, collection: &str) -> Option<&'p String> {
+    paths.keys().find(|p| {
+        p.strip_prefix(collection)
+            .and_then(|rest| rest.strip_prefix("/{"))
+            .is_some_and(|rest| rest.ends_with('}') && !rest.contains('/'))
+    })
+}
+
+/// The collection to probe (`resource`, or the first with a POST and an item path), and
+/// the paths left out with the reason.
+fn resource_of<'p>(
+    paths: &'p Map<String, Value>,
+    resource: Option<&str>,
+) -> Result<(&'p str, Vec<String>), String> {
+    let mut notes = Vec::new();
+    let mut candidates = Vec::new();
+    for (path, ops) in paths {
+        if path.ends_with('}') {
+            continue;
+        }
+        let has = |m: &str| ops.get(m).is_some();
+        match (path.contains('{'), item_of(paths, path), has("post")) {
+            (true, Some(_), _) => notes.push(format!(
+                "{path}: nested under another object's id (write a route file for it)"
+            )),
+            (false, Some(_), true) => candidates.push(path.as_str()),
+            (false, Some(_), false) => notes.push(format!("{path}: no POST creates one")),
+            (_, None, _) if has("get") && !has("put") && !has("patch") && !has("post") => {
+                notes.push(format!("{path}: a list only, with no item path"));
+            }
+            (false, None, _) if has("put") || has("patch") => {
+                notes.push(format!("{path}: a singleton, with no id to attack"));
+            }
+            _ => {}
+        }
+    }
+    let collection = candidates
+        .iter()
+        .copied()
+        .find(|path| resource.is_none_or(|r| r == *path))
+        .ok_or_else(|| match resource {
+            Some(r) => format!("no POST {r} with a GET {r}/{{id}} in the document"),
+            None => format!(
+                "no collection path with a POST and an item path below it (give --resource){}",
+                if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", notes.join("; "))
+                }
+            ),
+        })?;
+    notes.extend(
+        candidates
+            .iter()
+            .filter(|c| **c != collection)
+            .map(|c| format!("{c}: another resource (--resource {c})")),
+    );
+    Ok((collection, notes))
 }
 
 /// The path of the first server URL (`/api` of `https://host/api` or of `/api`).

@@ -434,7 +434,8 @@ impl<'a> Context<'a> {
                     Err(_) => break,
                 }
             }
-            if !deleted && !(statuses.len() == 2 && statuses.iter().all(|s| gone(*s))) {
+            let gone_for_both = statuses.len() == 2 && statuses.iter().all(|s| gone(*s));
+            if !(deleted || gone_for_both) {
                 left.push(id);
             }
         }

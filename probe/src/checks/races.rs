@@ -219,8 +219,8 @@ fn trial(
             Ok((given, read))
         });
         let written = writer.join().expect("no panic");
-        let given = giver.join().expect("no panic");
-        Ok::<_, ProbeError>((written?, given?))
+        let transferred = giver.join().expect("no panic");
+        Ok::<_, ProbeError>((written?, transferred?))
     })?;
     let mut after = cx.read(cx.stranger(), id)?;
     if !after.success() {
@@ -247,8 +247,8 @@ fn give(cx: &Context<'_>, transfer: &Route, fill: &Fill<'_>) -> Result<Exchange,
             fill.other.unwrap_or_default().to_owned(),
         ),
     ];
-    let args: Vec<String> = argv.iter().map(|a| fill_text(a, &holes)).collect();
-    let Some((program, rest)) = args.split_first() else {
+    let filled: Vec<String> = argv.iter().map(|a| fill_text(a, &holes)).collect();
+    let Some((program, rest)) = filled.split_first() else {
         return Err(ProbeError::Config("[transfer] command is empty".into()));
     };
     let ran = Command::new(program)
@@ -260,7 +260,7 @@ fn give(cx: &Context<'_>, transfer: &Route, fill: &Fill<'_>) -> Result<Exchange,
     let mut body = String::from_utf8_lossy(&ran.stdout).into_owned();
     body.push_str(&String::from_utf8_lossy(&ran.stderr));
     Ok(Exchange {
-        request: format!("command {}", args.join(" ")),
+        request: format!("command {}", filled.join(" ")),
         // 200 for a command that succeeded, 0 for one that did not (its output says why).
         status: if ran.status.success() { 200 } else { 0 },
         body,

@@ -1,5 +1,5 @@
-//! A Conduit-shaped API (RealWorld's): `Authorization: Token <jwt>` whose `user_id` claim is a
-//! UUID, articles by slug in `{"article": {...}}` envelopes, the author shown by username,
+//! A Conduit-shaped API (the `RealWorld` project's): `Authorization: Token <jwt>` whose
+//! `user_id` claim is a UUID, articles by slug in `{"article": {...}}` envelopes, the author shown by username,
 //! public reads, no transfer route, request bodies read by `Content-Length` only. An admin
 //! port the spec does not name changes an article's author, as an operator's SQL would.
 
