@@ -229,6 +229,15 @@ async fn a_race_only_a_read_back_sees_is_found_through_an_ownership_command() {
         .filter(|t| t["race"] == "transfer vs update")
         .collect();
     assert_eq!(updates.len(), 24, "every trial is kept");
+    // The racing update's own answer shows the old author: only the read-back sees the race.
+    for trial in updates.iter().filter(|t| t["verdict"] != "fine") {
+        assert!(
+            trial["write"]["body"]
+                .as_str()
+                .is_some_and(|b| b.contains(ALICE.1) && !b.contains(MALLORY.1)),
+            "{trial}"
+        );
+    }
     for trial in &updates {
         for part in [
             "write",
