@@ -38,10 +38,15 @@ request = "POST /auth/logout"
 
 /// The probe's report on a server with `flaws`, running `checks`.
 async fn probe(flaws: Flaws, checks: &[&str]) -> Report {
+    probe_as(flaws, checks, ("alice", "mallory"), "").await
+}
+
+/// The same, as `users` (`name:key=value,...`) with the route file's `auth` section.
+async fn probe_as(flaws: Flaws, checks: &[&str], users: (&str, &str), auth: &str) -> Report {
     let addr = server::start(flaws).await;
     let config = Config {
         base_url: format!("http://{addr}"),
-        routes: Routes::parse(ROUTES).expect("the routes"),
+        routes: Routes::parse(&format!("{ROUTES}{auth}")).expect("the routes"),
         tokens: Tokens::Mint {
             secret: SECRET.as_bytes().to_vec(),
             issuer: Some(ISSUER.to_owned()),
@@ -49,7 +54,7 @@ async fn probe(flaws: Flaws, checks: &[&str]) -> Report {
             ttl: 600,
         },
         public_key: None,
-        users: ("alice".to_owned(), "mallory".to_owned()),
+        users: (users.0.to_owned(), users.1.to_owned()),
         checks: checks.iter().map(|c| (*c).to_owned()).collect(),
         race_pairs: 16,
         concurrency: 8,
@@ -217,4 +222,26 @@ async fn a_revocation_checked_only_when_the_request_arrives_is_found_by_the_race
         report.render()
     );
     assert_found(&report, "races", &["logout vs write"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stranger_of_another_tenant_is_refused_and_reads_across_tenants_are_found() {
+    // Each user's `org` claim from their attributes; users of one tenant read each other's
+    // items, so the stranger is of another.
+    let auth = "[auth]\nclaims = { org = \"{org}\" }\n";
+    let users = ("alice:org=acme", "mallory:org=evil");
+    let sound = probe_as(Flaws::default(), &["access"], users, auth).await;
+    assert!(sound.findings.is_empty(), "{}", sound.render());
+    assert!(sound.checks[0].attempts > 0, "{}", sound.render());
+    let flaws = Flaws {
+        cross_tenant_reads: true,
+        ..Flaws::default()
+    };
+    let flawed = probe_as(flaws, &["access"], users, auth).await;
+    assert_eq!(
+        names(&flawed, "access"),
+        ["a stranger's read of another user's object"],
+        "{}",
+        flawed.render()
+    );
 }
