@@ -9,7 +9,7 @@ mod server;
 use std::time::Duration;
 
 use guarded_probe::routes::Route;
-use guarded_probe::{Config, Report, Routes, Tokens};
+use guarded_probe::{Config, ProbeError, Report, Routes, Tokens};
 use serde_json::json;
 use server::{Flaws, SECRET, Server};
 
@@ -88,6 +88,19 @@ async fn probe(
     checks: &[&str],
     race_pairs: usize,
 ) -> Report {
+    try_probe(server, routes, tokens, users, checks, race_pairs)
+        .await
+        .expect("the probe finished")
+}
+
+async fn try_probe(
+    server: &Server,
+    routes: Routes,
+    tokens: Tokens,
+    users: (String, String),
+    checks: &[&str],
+    race_pairs: usize,
+) -> Result<Report, ProbeError> {
     let config = Config {
         base_url: format!("http://{}", server.api),
         routes,
@@ -103,7 +116,6 @@ async fn probe(
     tokio::task::spawn_blocking(move || guarded_probe::run(&config, &|line| eprintln!("{line}")))
         .await
         .expect("the probe ran")
-        .expect("the probe finished")
 }
 
 fn summary<'r>(report: &'r Report, check: &str) -> &'r guarded_probe::Summary {
@@ -303,4 +315,113 @@ async fn a_write_that_never_lands_makes_the_write_checks_inconclusive() {
         "{}",
         report.render()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_owner_shown_by_another_value_says_what_was_there() {
+    let server = server::start(Flaws::default(), &[ALICE, MALLORY]).await;
+    let mut routes = routes();
+    let (tokens, users) = minted(&mut routes);
+    routes.auth.owner_value = None;
+    let Err(ProbeError::Setup(why)) =
+        try_probe(&server, routes, tokens, users, &["access"], 0).await
+    else {
+        panic!("the setup must fail: the owner shown is the username");
+    };
+    for part in [
+        "\"alice\"",
+        "/article/author/username",
+        "\"alice_w\" there",
+        "--owner-value",
+    ] {
+        assert!(why.contains(part), "{part}: {why}");
+    }
+}
+
+/// A file removed when the test ends, pass or fail.
+struct Temp(std::path::PathBuf);
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_readmes_command_probes_a_token_api_from_its_yaml_document_and_a_login() {
+    let server = server::start(Flaws::default(), &[]).await;
+    let dir = std::env::temp_dir();
+    let id = std::process::id();
+    let spec = Temp(dir.join(format!("guarded-probe-conduit-{id}.yaml")));
+    let json = Temp(dir.join(format!("guarded-probe-conduit-{id}.json")));
+    std::fs::write(&spec.0, SPEC).expect("a temporary file");
+    let base = format!("http://{}", server.api);
+    let args: Vec<String> = [
+        "--base-url",
+        &base,
+        "--openapi",
+        spec.0.to_str().expect("a UTF-8 path"),
+        "--owner",
+        "/article/author/username",
+        "--login",
+        "POST /api/users/login",
+        "--login-body",
+        r#"{"user":{"email":"{email}","password":"{password}"}}"#,
+        "--login-token",
+        "/user/token",
+        "--register",
+        "POST /api/users",
+        "--register-body",
+        r#"{"user":{"username":"{user}","email":"{email}","password":"{password}"}}"#,
+        "--json",
+        json.0.to_str().expect("a UTF-8 path"),
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_guarded-probe"))
+            .args(&args)
+            .output()
+            .expect("the probe runs")
+    })
+    .await
+    .expect("joined");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("public read: GET /api/articles/{id}"),
+        "{said}"
+    );
+    assert!(said.contains("not probed: /user: a singleton"), "{said}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json.0).expect("the JSON report")).expect("JSON");
+    assert_eq!(report["auth"], "authorization: Token {token}");
+    assert_eq!(
+        server.app.articles().await,
+        0,
+        "the probe deleted what it made"
+    );
+}
+
+#[test]
+fn the_help_says_how_many_race_trials_see_what() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_guarded-probe"))
+        .arg("--help")
+        .output()
+        .expect("the probe runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for part in [
+        "[default: 90]",
+        "0.95^90",
+        "5 % race with more",
+        "--scheme",
+        "--login",
+    ] {
+        assert!(help.contains(part), "{part}: {help}");
+    }
 }
