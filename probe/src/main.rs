@@ -25,12 +25,12 @@ left out.
 
 A Token-scheme API with a login step and a published OpenAPI document (RealWorld's Conduit):
 
-  guarded-probe --base-url http://127.0.0.1:8080 --openapi openapi.yml \
-    --owner /article/author/username --owner-value username \
-    --login 'POST /api/users/login' \
-    --login-body '{\"user\":{\"email\":\"{email}\",\"password\":\"{password}\"}}' \
-    --login-token /user/token \
-    --register 'POST /api/users' \
+  guarded-probe --base-url http://127.0.0.1:8080 --openapi openapi.yml \\
+    --owner /article/author/username --owner-value username \\
+    --login 'POST /api/users/login' \\
+    --login-body '{\"user\":{\"email\":\"{email}\",\"password\":\"{password}\"}}' \\
+    --login-token /user/token \\
+    --register 'POST /api/users' \\
     --register-body '{\"user\":{\"username\":\"{user}\",\"email\":\"{email}\",\"password\":\"{password}\"}}'
 
 Races: each ownership race runs --race-pairs trials (90 by default). A race that one trial in

@@ -342,6 +342,17 @@ mod tests {
     }
 
     #[test]
+    fn the_conduit_route_file_is_valid() {
+        let routes = Routes::parse(include_str!("../examples/conduit.toml")).unwrap();
+        assert!(routes.read.public);
+        assert_eq!(routes.auth.scheme.as_deref(), Some("Token"));
+        assert_eq!(routes.auth.claims["user_id"], "{id}");
+        let transfer = routes.transfer.unwrap();
+        assert!(transfer.command.unwrap()[0] == "psql");
+        assert!(routes.login.unwrap().token.is_some());
+    }
+
+    #[test]
     fn a_route_file_that_cannot_be_probed_says_why() {
         let base = "owner = \"/owner\"\n[create]\nrequest = \"POST /items\"\n";
         for (extra, says) in [
