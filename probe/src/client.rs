@@ -522,6 +522,34 @@ mod tests {
     }
 
     #[test]
+    fn a_token_goes_in_the_cookie_or_header_the_api_takes() {
+        for (style, sent) in [
+            (
+                AuthStyle::Cookie("jwt={token}".into()),
+                "cookie: jwt=t1\r\n",
+            ),
+            (
+                AuthStyle::Header {
+                    name: "x-api-key".into(),
+                    value: "{token}".into(),
+                },
+                "x-api-key: t1\r\n",
+            ),
+        ] {
+            let (base, server) = early("HTTP/1.1 204 No Content\r\n\r\n");
+            let client = Client::new(&base, 10, Duration::from_mins(1)).unwrap();
+            client.set_auth(style);
+            let answer = client
+                .send("GET", "/x", &Credentials::Token("t1".into()), None)
+                .unwrap();
+            assert_eq!(answer.status, 204);
+            let head = server.join().unwrap();
+            assert!(head.contains(sent), "{head}");
+            assert!(!head.contains("authorization"), "{head}");
+        }
+    }
+
+    #[test]
     fn a_chunked_answer_is_read_whole() {
         let (base, server) = early(
             "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\n{\"a\r\n5\r\n\":1}\n\r\n0\r\n\r\n",

@@ -421,6 +421,11 @@ mod tests {
         assert_eq!(routes.delete.unwrap().request, "DELETE /items/{id}");
         assert_eq!(routes.logout.unwrap().request, "POST /auth/logout");
         assert_eq!(routes.auth.scheme.as_deref(), Some("Bearer"));
+        let mut keyed = doc.clone();
+        keyed["components"]["securitySchemes"] =
+            json!({ "key": { "type": "apiKey", "in": "cookie", "name": "jwt" } });
+        let keyed = super::routes(&keyed, None, "/owner", None).unwrap();
+        assert_eq!(keyed.auth.cookie.as_deref(), Some("jwt={token}"));
         assert_eq!(routes.id, "/id");
         assert!(super::routes(&doc, Some("/users"), "/owner", None).is_err());
     }

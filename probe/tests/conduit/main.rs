@@ -260,6 +260,12 @@ async fn a_race_only_a_read_back_sees_is_found_through_an_ownership_command() {
             assert!(trial[part]["request"].is_string(), "{trial}");
         }
     }
+    assert!(report.left_behind.is_empty(), "{}", report.render());
+    assert_eq!(
+        racy.app.articles().await,
+        0,
+        "given away, then deleted by the new owner"
+    );
     assert!(
         report
             .findings

@@ -91,8 +91,11 @@ fn assert_found(report: &Report, check: &str, parts: &[&str]) {
 async fn a_server_without_flaws_yields_no_finding() {
     let report = probe(Flaws::default(), CHECKS).await;
     assert!(report.findings.is_empty(), "{}", report.render());
+    assert!(report.left_behind.is_empty(), "{}", report.render());
+    assert!(report.public_reads.is_empty(), "{}", report.render());
     for summary in &report.checks {
         assert!(summary.skipped.is_none(), "{}", report.render());
+        assert!(summary.inconclusive.is_none(), "{}", report.render());
         assert!(summary.attempts > 0, "{}", report.render());
     }
     assert_eq!(report.checks.len(), CHECKS.len());
