@@ -85,6 +85,8 @@ pub enum Credentials {
     Query(String),
     /// The header twice, the first then the second token.
     TwoHeaders(String, String),
+    /// This `Authorization` header, whatever the API's way with tokens.
+    Authorization(String),
 }
 
 /// How a token is sent.
@@ -268,6 +270,9 @@ impl Client {
             Credentials::TwoHeaders(a, b) => {
                 headers.push(style.header(a));
                 headers.push(style.header(b));
+            }
+            Credentials::Authorization(value) => {
+                headers.push(("authorization".to_owned(), value.clone()));
             }
             Credentials::None | Credentials::Query(_) => {}
         }

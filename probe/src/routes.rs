@@ -92,6 +92,10 @@ pub struct Route {
     /// object `{id}` to `{other}`, run without a shell; the values are also in the
     /// environment (`GUARDED_PROBE_ID`, `GUARDED_PROBE_OTHER`).
     pub command: Option<Vec<String>>,
+    /// The transfer's: the `Authorization` header to send instead of the owner's token (an
+    /// administrator's, for an API whose owners cannot give objects away); `env:NAME` reads
+    /// it from the environment.
+    pub authorization: Option<String>,
 }
 
 /// The values of a request's placeholders.

@@ -11,8 +11,9 @@
 //!   whose body only after the logout answered; a correct API refuses it, since its write
 //!   happens after the token ended.
 //!
-//! The transfer is the route file's request, or a command the probe runs (an `UPDATE` through
-//! `psql`) for an API with no transfer route. Every trial's requests and answers go to the
+//! The transfer is the route file's request (as the owner, or with an administrator's
+//! `authorization`), or a command the probe runs (an `UPDATE` through `psql`) for an API with
+//! no transfer route. Every trial's requests and answers go to the
 //! report (`--json`).
 
 use std::hash::{BuildHasher as _, Hasher as _};
@@ -238,7 +239,16 @@ fn trial(
 /// The transfer: its request as the owner, or its command.
 fn give(cx: &Context<'_>, transfer: &Route, fill: &Fill<'_>) -> Result<Exchange, ProbeError> {
     let Some(argv) = &transfer.command else {
-        return cx.request(transfer, &cx.bearer(cx.owner())?, fill);
+        let credentials = match &transfer.authorization {
+            Some(value) => Credentials::Authorization(match value.strip_prefix("env:") {
+                Some(name) => std::env::var(name).map_err(|e| {
+                    ProbeError::Config(format!("[transfer] authorization: ${name}: {e}"))
+                })?,
+                None => value.clone(),
+            }),
+            None => cx.bearer(cx.owner())?,
+        };
+        return cx.request(transfer, &credentials, fill);
     };
     let holes = [
         ("{id}".to_owned(), fill.id.unwrap_or_default().to_owned()),

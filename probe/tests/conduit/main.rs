@@ -277,6 +277,36 @@ async fn a_race_only_a_read_back_sees_is_found_through_an_ownership_command() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_race_is_found_through_an_administrators_request() {
+    let racy = server::start(
+        Flaws {
+            check_then_act: true,
+            ..Flaws::default()
+        },
+        &[ALICE, MALLORY],
+    )
+    .await;
+    let mut routes = routes();
+    routes.transfer = Some(Route {
+        request: "POST /api/admin/articles/{id}/author".to_owned(),
+        body: Some(json!({ "username": "{other}" })),
+        authorization: Some(server::ADMIN.to_owned()),
+        ..Route::default()
+    });
+    let (tokens, users) = minted(&mut routes);
+    let report = probe(&racy, routes, tokens, users, &["races"], 24).await;
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.name.starts_with("transfer vs update")),
+        "{}",
+        report.render()
+    );
+    assert!(report.left_behind.is_empty(), "{}", report.render());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_guarded_twin_of_the_racy_api_yields_no_race() {
     let guarded = server::start(Flaws::default(), &[ALICE, MALLORY]).await;
     let mut routes = routes();
