@@ -3,7 +3,8 @@
 //! - *transfer vs update*: the owner updates an object (with a fresh marker) while giving it
 //!   away. Right after the transfer answers, the new owner reads the object; after both,
 //!   they read it again. A marker missing from the first read and present in the second is
-//!   the old owner's write landing on an object the new owner held.
+//!   the old owner's write landing on an object the new owner held; so is an update that
+//!   answers with the object already the new owner's.
 //! - *transfer vs delete*: the delete succeeded after the new owner could read the object
 //!   as theirs (and, for a transfer by request, both succeeding: a deleted object cannot be
 //!   given away, a given-away object is not the owner's to delete).
@@ -316,6 +317,13 @@ fn judge(cx: &Context<'_>, race: Race<'_>, transfer: &Route, t: &Trial) -> Judge
             }
         }
         Race::Update(update) => {
+            if t.write.success()
+                && t.write.text_at(&cx.routes.owner).as_deref() == Some(new_owner.as_str())
+            {
+                return Judged::Violation(format!(
+                    "the update succeeded and answered with the object owned by {new_owner}"
+                ));
+            }
             if !held {
                 return Judged::Unknown(
                     "the new owner's read right after the transfer did not show them as owner"
