@@ -237,7 +237,7 @@ async fn update(
     // it, the check and the write are one critical section that the admin port waits for.
     if flaws.check_then_act {
         drop(articles);
-        tokio::time::sleep(Duration::from_millis(30)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
         articles = app.articles.lock().await;
     } else {
         tokio::time::sleep(Duration::from_millis(5)).await;
