@@ -375,10 +375,7 @@ fn plain(
     }
     head.push_str("\r\n");
     let written = write_request(&mut stream, head.as_bytes(), body, gate);
-    let mut raw = Vec::new();
-    let read = (&mut stream)
-        .take(BODY_LIMIT as u64 + 64 * 1024)
-        .read_to_end(&mut raw);
+    let (raw, read) = read_answer(&mut stream, method);
     match parse(&raw) {
         Some(answer) => Ok(answer),
         None => Err(match (written, read) {
@@ -387,6 +384,48 @@ fn plain(
             _ => "the connection closed without an answer".to_owned(),
         }),
     }
+}
+
+/// The answer's bytes, up to its end (its `Content-Length`, its last chunk, or the closed
+/// connection), so a server that keeps the connection open does not hold the probe; and the
+/// read's error, if it ended in one.
+fn read_answer(stream: &mut TcpStream, method: &str) -> (Vec<u8>, std::io::Result<()>) {
+    let mut raw = Vec::new();
+    let mut buf = [0; 16 * 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return (raw, Ok(())),
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return (raw, Err(e)),
+        }
+        if raw.len() > BODY_LIMIT + 64 * 1024 || complete(&raw, method) {
+            return (raw, Ok(()));
+        }
+    }
+}
+
+/// Whether `raw` holds a whole answer.
+fn complete(raw: &[u8], method: &str) -> bool {
+    let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+    let status = head.get(9..12).unwrap_or_default();
+    if method == "HEAD" || status.starts_with('1') || matches!(status, "204" | "304") {
+        return true;
+    }
+    let body = &raw[end + 4..];
+    let header = |name: &str| {
+        head.split("\r\n")
+            .find_map(|line| line.strip_prefix(name).map(|v| v.trim().to_owned()))
+    };
+    if header("transfer-encoding:").is_some_and(|v| v.contains("chunked")) {
+        return body.ends_with(b"0\r\n\r\n");
+    }
+    header("content-length:")
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|length| body.len() >= length)
 }
 
 fn write_request(
@@ -552,6 +591,28 @@ mod tests {
             assert!(head.contains(sent), "{head}");
             assert!(!head.contains("authorization"), "{head}");
         }
+    }
+
+    #[test]
+    fn an_answer_ends_at_its_length_though_the_connection_stays_open() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (done, wait) = std::sync::mpsc::channel::<()>();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buf = [0; 1024];
+            let _ = stream.read(&mut buf).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                .unwrap();
+            // Open until the client has its answer.
+            let _ = wait.recv();
+        });
+        let client = Client::new(&format!("http://{addr}"), 10, Duration::from_mins(1)).unwrap();
+        let answer = client.send("GET", "/x", &Credentials::None, None).unwrap();
+        assert_eq!((answer.status, answer.body.as_str()), (200, "ok"));
+        done.send(()).unwrap();
+        server.join().unwrap();
     }
 
     #[test]
