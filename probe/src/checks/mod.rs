@@ -409,6 +409,7 @@ impl<'a> Context<'a> {
     /// have been given it); returns those it could not.
     pub fn clean_up(&self) -> Vec<String> {
         let ids = std::mem::take(&mut *self.created.lock().expect("created"));
+        self.client.lift_bounds();
         let Some(delete) = &self.routes.delete else {
             return ids;
         };

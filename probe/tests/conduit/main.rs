@@ -461,3 +461,27 @@ fn the_help_says_how_many_race_trials_see_what() {
         assert!(help.contains(part), "{part}: {help}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_run_stopped_by_its_request_limit_still_deletes_what_it_made() {
+    let server = server::start(Flaws::default(), &[ALICE, MALLORY]).await;
+    let mut routes = routes();
+    let (tokens, users) = minted(&mut routes);
+    let config = Config {
+        base_url: format!("http://{}", server.api),
+        routes,
+        tokens,
+        public_key: None,
+        users,
+        checks: vec!["tokens".to_owned()],
+        race_pairs: 0,
+        concurrency: 1,
+        max_requests: 12,
+        time: Duration::from_mins(2),
+    };
+    let ran = tokio::task::spawn_blocking(move || guarded_probe::run(&config, &|_| {}))
+        .await
+        .expect("the probe ran");
+    assert!(matches!(ran, Err(ProbeError::Bound(_))), "{ran:?}");
+    assert_eq!(server.app.articles().await, 0, "deleted past the limit");
+}
