@@ -115,6 +115,22 @@ struct Args {
     /// The registration's JSON body, with the user's placeholders.
     #[arg(long, value_name = "JSON", requires = "register")]
     register_body: Option<String>,
+    /// The ownership change the races use, for an API without a transfer route: a command
+    /// as a JSON array (`["psql", "-v", "slug={id}", ...]`), run without a shell, with `{id}`
+    /// and `{other}` filled (also in GUARDED_PROBE_ID and GUARDED_PROBE_OTHER). It acts past
+    /// the API: point it at a test database only.
+    #[arg(long, value_name = "JSON", conflicts_with = "transfer_request")]
+    transfer_command: Option<String>,
+    /// The ownership change as a request instead (`"POST /admin/items/{id}/owner"`).
+    #[arg(long, value_name = "REQUEST")]
+    transfer_request: Option<String>,
+    /// The transfer request's JSON body (`{"owner": "{other}"}`).
+    #[arg(long, value_name = "JSON", requires = "transfer_request")]
+    transfer_body: Option<String>,
+    /// The transfer request's `Authorization` header (an administrator's), instead of the
+    /// owner's token; `env:NAME` reads it from the environment.
+    #[arg(long, value_name = "VALUE", requires = "transfer_request")]
+    transfer_authorization: Option<String>,
     /// The HS256 secret the API verifies tokens with: the probe mints its own.
     #[arg(
         long,
@@ -258,6 +274,22 @@ fn apply(args: &Args, routes: &mut Routes) -> Result<(), String> {
             request: request.clone(),
             body: body(&args.login_body, "--login-body")?,
             token: args.login_token.clone(),
+            ..Route::default()
+        });
+    }
+    if let Some(command) = &args.transfer_command {
+        let argv: Vec<String> = serde_json::from_str(command)
+            .map_err(|e| format!("--transfer-command: a JSON array of strings: {e}"))?;
+        routes.transfer = Some(Route {
+            command: Some(argv),
+            ..Route::default()
+        });
+    }
+    if let Some(request) = &args.transfer_request {
+        routes.transfer = Some(Route {
+            request: request.clone(),
+            body: body(&args.transfer_body, "--transfer-body")?,
+            authorization: args.transfer_authorization.clone(),
             ..Route::default()
         });
     }

@@ -64,7 +64,7 @@ fn minted(routes: &mut Routes) -> (Tokens, (String, String)) {
 
 /// The ownership change of an API without a transfer route: a command, here bash talking to
 /// the server's undocumented admin port.
-fn by_command(routes: &mut Routes, server: &Server) {
+fn command(server: &Server) -> Vec<String> {
     let script = format!(
         "exec 3<>/dev/tcp/127.0.0.1/{} || exit 2\n\
          printf 'POST /owner/%s/%s HTTP/1.0\\r\\ncontent-length: 0\\r\\n\\r\\n' \
@@ -73,8 +73,12 @@ fn by_command(routes: &mut Routes, server: &Server) {
          case \"$status\" in *' 200 '*) exit 0 ;; *) echo \"$status\"; exit 1 ;; esac",
         server.admin.port()
     );
+    vec!["bash".to_owned(), "-c".to_owned(), script]
+}
+
+fn by_command(routes: &mut Routes, server: &Server) {
     routes.transfer = Some(Route {
-        command: Some(vec!["bash".to_owned(), "-c".to_owned(), script]),
+        command: Some(command(server)),
         ..Route::default()
     });
     routes.check().expect("valid routes");
@@ -484,4 +488,68 @@ async fn a_run_stopped_by_its_request_limit_still_deletes_what_it_made() {
         .expect("the probe ran");
     assert!(matches!(ran, Err(ProbeError::Bound(_))), "{ran:?}");
     assert_eq!(server.app.articles().await, 0, "deleted past the limit");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_command_line_races_an_ownership_command_with_minted_claims() {
+    let racy = server::start(
+        Flaws {
+            check_then_act: true,
+            ..Flaws::default()
+        },
+        &[ALICE, MALLORY],
+    )
+    .await;
+    let spec = Temp(std::env::temp_dir().join(format!(
+        "guarded-probe-conduit-race-{}.yaml",
+        std::process::id()
+    )));
+    std::fs::write(&spec.0, SPEC).expect("a temporary file");
+    let base = format!("http://{}", racy.api);
+    let alice = format!("alice:id={},username={}", ALICE.0, ALICE.1);
+    let mallory = format!("mallory:id={},username={}", MALLORY.0, MALLORY.1);
+    let transfer = serde_json::to_string(&command(&racy)).expect("JSON");
+    let args: Vec<String> = [
+        "--base-url",
+        &base,
+        "--openapi",
+        spec.0.to_str().expect("a UTF-8 path"),
+        "--owner",
+        "/article/author/username",
+        "--owner-value",
+        "username",
+        "--secret",
+        SECRET,
+        "--claim",
+        "user_id={id}",
+        "--user",
+        &alice,
+        "--user",
+        &mallory,
+        "--transfer-command",
+        &transfer,
+        "--checks",
+        "races",
+        "--race-pairs",
+        "16",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_guarded-probe"))
+            .args(&args)
+            .output()
+            .expect("the probe runs")
+    })
+    .await
+    .expect("joined");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("[races] transfer vs update"), "{said}");
+    assert_eq!(racy.app.articles().await, 0, "{said}");
 }
