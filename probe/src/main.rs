@@ -117,7 +117,7 @@ struct Args {
     register_body: Option<String>,
     /// The ownership change the races use, for an API without a transfer route: a command
     /// as a JSON array (`["psql", "-v", "slug={id}", ...]`), run without a shell, with `{id}`
-    /// and `{other}` filled (also in GUARDED_PROBE_ID and GUARDED_PROBE_OTHER). It acts past
+    /// and `{other}` filled (also in `GUARDED_PROBE_ID` and `GUARDED_PROBE_OTHER`). It acts past
     /// the API: point it at a test database only.
     #[arg(long, value_name = "JSON", conflicts_with = "transfer_request")]
     transfer_command: Option<String>,
@@ -278,10 +278,10 @@ fn apply(args: &Args, routes: &mut Routes) -> Result<(), String> {
         });
     }
     if let Some(command) = &args.transfer_command {
-        let argv: Vec<String> = serde_json::from_str(command)
+        let program: Vec<String> = serde_json::from_str(command)
             .map_err(|e| format!("--transfer-command: a JSON array of strings: {e}"))?;
         routes.transfer = Some(Route {
-            command: Some(argv),
+            command: Some(program),
             ..Route::default()
         });
     }
