@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod report;
 pub mod routes;
 pub mod tokens;
+pub mod users;
 
 use std::time::Duration;
 
@@ -22,6 +23,10 @@ pub use tokens::Tokens;
 
 /// The checks, by name.
 pub const CHECKS: &[&str] = &["tokens", "access", "mass-assignment", "revocation", "races"];
+
+/// Trials per ownership race by default: a race that one trial in twenty loses (5 %) is seen
+/// with probability 1 - 0.95^90 > 0.99.
+pub const RACE_PAIRS: usize = 90;
 
 /// One run of the probe.
 #[derive(Debug, Clone)]
@@ -35,11 +40,12 @@ pub struct Config {
     /// The API's public key (PEM), when it verifies RS or ES tokens: the probe signs an
     /// HS256 token with it, the algorithm-confusion attack.
     pub public_key: Option<Vec<u8>>,
-    /// The owner of the objects, and the stranger who attacks them.
+    /// The owner of the objects, and the stranger who attacks them: each a name, or
+    /// `name:key=value,...` with the attributes their claims, login and owner value use.
     pub users: (String, String),
     /// The checks to run, among [`CHECKS`].
     pub checks: Vec<String>,
-    /// Concurrent pairs of requests per race.
+    /// Trials per ownership race ([`RACE_PAIRS`] by default on the command line).
     pub race_pairs: usize,
     /// Races run at most this many pairs at once.
     pub concurrency: usize,
@@ -82,22 +88,42 @@ pub fn run(config: &Config, progress: &(dyn Fn(&str) + Sync)) -> Result<Report, 
             )));
         }
     }
-    if config.users.0 == config.users.1 {
-        return Err(ProbeError::Config("the two users must differ".into()));
-    }
     let client = client::Client::new(&config.base_url, config.max_requests, config.time)?;
-    let cx = checks::Context::new(config, &client, progress);
+    let cx = checks::Context::setup(config, &client, progress)?;
     let mut report = Report {
         base_url: config.base_url.clone(),
+        auth: client.auth().to_string(),
+        notes: config.routes.notes.clone(),
         ..Report::default()
     };
+    let ran = run_checks(config, &cx, &mut report);
+    report.left_behind = cx.clean_up();
+    if !report.left_behind.is_empty() {
+        progress(&format!(
+            "clean-up: {} object(s) could not be deleted: {}",
+            report.left_behind.len(),
+            report.left_behind.join(", ")
+        ));
+    }
+    ran?;
+    report.public_reads = std::mem::take(&mut *cx.public.lock().expect("public"));
+    report.trials = std::mem::take(&mut *cx.trials.lock().expect("trials"));
+    report.requests = client.sent();
+    Ok(report)
+}
+
+fn run_checks(
+    config: &Config,
+    cx: &checks::Context<'_>,
+    report: &mut Report,
+) -> Result<(), ProbeError> {
     for &check in CHECKS {
         if !config.checks.iter().any(|c| c == check) {
             continue;
         }
-        progress(&format!("{check}: running"));
-        let (summary, findings) = checks::run(check, &cx)?;
-        progress(&format!(
+        cx.progress(&format!("{check}: running"));
+        let (summary, findings) = checks::run(check, cx)?;
+        cx.progress(&format!(
             "{check}: {} attempt(s), {} finding(s){}",
             summary.attempts,
             summary.findings,
@@ -109,6 +135,5 @@ pub fn run(config: &Config, progress: &(dyn Fn(&str) + Sync)) -> Result<Report, 
         report.checks.push(summary);
         report.findings.extend(findings);
     }
-    report.requests = client.sent();
-    Ok(report)
+    Ok(())
 }

@@ -33,6 +33,8 @@ pub struct Summary {
     pub findings: usize,
     /// Why it did not run, when it did not.
     pub skipped: Option<String>,
+    /// What it could not judge, and why: "no finding" does not cover it.
+    pub inconclusive: Option<String>,
 }
 
 /// Everything a run found.
@@ -42,6 +44,16 @@ pub struct Report {
     pub base_url: String,
     /// Requests sent.
     pub requests: usize,
+    /// How tokens were sent (`Authorization: Token {token}`).
+    pub auth: String,
+    /// The reads treated as public (no finding for a stranger's or an anonymous read).
+    pub public_reads: Vec<String>,
+    /// What the route source left out (an OpenAPI resource the probe cannot attack), and why.
+    pub notes: Vec<String>,
+    /// The objects the probe created and could not delete.
+    pub left_behind: Vec<String>,
+    /// Every race trial: its requests, answers and verdict.
+    pub trials: Vec<serde_json::Value>,
     /// Each check, in the order it ran.
     pub checks: Vec<Summary>,
     /// Everything found.
@@ -58,10 +70,11 @@ impl Report {
             "check", "attempts", "findings"
         );
         for s in &self.checks {
-            let note = s
-                .skipped
-                .as_deref()
-                .map_or(String::new(), |why| format!("skipped: {why}"));
+            let note = match (&s.skipped, &s.inconclusive) {
+                (Some(why), _) => format!("skipped: {why}"),
+                (None, Some(why)) => format!("inconclusive: {why}"),
+                (None, None) => String::new(),
+            };
             let _ = writeln!(
                 out,
                 "{:<16} {:>8} {:>9}  {note}",
@@ -70,11 +83,25 @@ impl Report {
         }
         let _ = writeln!(
             out,
-            "\n{} finding(s), {} request(s) to {}",
+            "\n{} finding(s), {} request(s) to {}, tokens as {}",
             self.findings.len(),
             self.requests,
-            self.base_url
+            self.base_url,
+            self.auth
         );
+        for read in &self.public_reads {
+            let _ = writeln!(out, "public read: {read}");
+        }
+        for note in &self.notes {
+            let _ = writeln!(out, "not probed: {note}");
+        }
+        if !self.left_behind.is_empty() {
+            let _ = writeln!(
+                out,
+                "left behind (could not delete): {}",
+                self.left_behind.join(", ")
+            );
+        }
         for (i, f) in self.findings.iter().enumerate() {
             let _ = writeln!(
                 out,

@@ -3,10 +3,15 @@
 //!
 //! Paths and bodies hold placeholders filled per request: `{id}` the object's id (from the
 //! create's response), `{other}` the user the object goes to, `{marker}` a fresh value the
-//! probe looks for afterwards.
+//! probe looks for afterwards; and each attribute of the user the request is for (`{user}`,
+//! `{email}`, `{password}`, `{org}`), in login and registration bodies.
+
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::Value;
+
+use crate::users::User;
 
 /// The routes of one kind of object.
 #[derive(Debug, Clone, Deserialize)]
@@ -30,6 +35,37 @@ pub struct Routes {
     pub transfer: Option<Route>,
     /// Ends the token it is called with.
     pub logout: Option<Route>,
+    /// How the API takes and issues tokens.
+    #[serde(default)]
+    pub auth: Auth,
+    /// Logs a user in: its `token` is the JSON pointer to the token in the answer.
+    pub login: Option<Route>,
+    /// Registers a user whose login failed, before logging in again.
+    pub register: Option<Route>,
+    /// What the route source left out, and why (an OpenAPI resource with no item path).
+    #[serde(skip)]
+    pub notes: Vec<String>,
+}
+
+/// How the API takes tokens, and what the probe's minted tokens hold.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Auth {
+    /// `Authorization: <scheme> <token>` (`Token`); read from the API's 401
+    /// (`WWW-Authenticate`) or the OpenAPI `securitySchemes` when no way is given.
+    pub scheme: Option<String>,
+    /// A header instead: `"X-Api-Key: {token}"`.
+    pub header: Option<String>,
+    /// A cookie instead: `"jwt={token}"`.
+    pub cookie: Option<String>,
+    /// Claims of minted tokens besides `sub` (the user's name), `iat`, `exp` and `jti`: a
+    /// template per claim with the user's placeholders (`user_id = "{id}"`). A value that
+    /// is all digits is a number.
+    #[serde(default)]
+    pub claims: BTreeMap<String, String>,
+    /// The user attribute the API shows as the owner (`username`); the user's name when not
+    /// given.
+    pub owner_value: Option<String>,
 }
 
 fn default_id() -> String {
@@ -37,15 +73,29 @@ fn default_id() -> String {
 }
 
 /// One request: `"PUT /items/{id}"`, and its JSON body.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Route {
-    /// `"METHOD /path"`.
+    /// `"METHOD /path"` (empty for a transfer by `command`).
+    #[serde(default)]
     pub request: String,
     /// The JSON body, with placeholders in its strings.
     pub body: Option<Value>,
     /// The update's: JSON pointer to where the read shows the marker.
     pub field: Option<String>,
+    /// The read's: anyone may read (a stranger's or an anonymous read is no finding).
+    #[serde(default)]
+    pub public: bool,
+    /// The login's: JSON pointer to the token in the answer.
+    pub token: Option<String>,
+    /// The transfer's, instead of a request: a command (program, then arguments) that gives
+    /// object `{id}` to `{other}`, run without a shell; the values are also in the
+    /// environment (`GUARDED_PROBE_ID`, `GUARDED_PROBE_OTHER`).
+    pub command: Option<Vec<String>>,
+    /// The transfer's: the `Authorization` header to send instead of the owner's token (an
+    /// administrator's, for an API whose owners cannot give objects away); `env:NAME` reads
+    /// it from the environment.
+    pub authorization: Option<String>,
 }
 
 /// The values of a request's placeholders.
@@ -57,6 +107,27 @@ pub struct Fill<'a> {
     pub other: Option<&'a str>,
     /// `{marker}`.
     pub marker: Option<&'a str>,
+    /// The user's attributes (`{user}`, `{email}`, ...).
+    pub user: Option<&'a User>,
+}
+
+impl Fill<'_> {
+    /// Each placeholder and its value, `encoded` for a path.
+    fn holes(&self, encoded: bool) -> Vec<(String, String)> {
+        let value = |v: &str| if encoded { encode(v) } else { v.to_owned() };
+        let mut holes: Vec<(String, String)> = [
+            ("{id}", self.id),
+            ("{other}", self.other),
+            ("{marker}", self.marker),
+        ]
+        .into_iter()
+        .filter_map(|(name, v)| Some((name.to_owned(), value(v?))))
+        .collect();
+        if let Some(user) = self.user {
+            holes.extend(user.holes().into_iter().map(|(k, v)| (k, value(&v))));
+        }
+        holes
+    }
 }
 
 impl Route {
@@ -69,24 +140,13 @@ impl Route {
     /// cannot leave the path.
     pub fn path(&self, fill: &Fill<'_>) -> String {
         let path = self.request.split_whitespace().nth(1).unwrap_or_default();
-        let (id, other, marker) = (
-            fill.id.map(encode),
-            fill.other.map(encode),
-            fill.marker.map(encode),
-        );
-        fill_text(
-            path,
-            &Fill {
-                id: id.as_deref(),
-                other: other.as_deref(),
-                marker: marker.as_deref(),
-            },
-        )
+        fill_text(path, &fill.holes(true))
     }
 
     /// The body with its placeholders filled, if the route has one.
     pub fn body(&self, fill: &Fill<'_>) -> Option<Value> {
-        self.body.as_ref().map(|b| fill_value(b, fill))
+        let holes = fill.holes(false);
+        self.body.as_ref().map(|b| fill_value(b, &holes))
     }
 }
 
@@ -107,12 +167,7 @@ fn encode(value: &str) -> String {
 
 /// `text` with each placeholder replaced, in one pass: a value that holds a placeholder's
 /// name (an id the server chose) is not filled again.
-fn fill_text(text: &str, fill: &Fill<'_>) -> String {
-    let holes = [
-        ("{id}", fill.id),
-        ("{other}", fill.other),
-        ("{marker}", fill.marker),
-    ];
+pub(crate) fn fill_text(text: &str, holes: &[(String, String)]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('{') {
@@ -120,7 +175,7 @@ fn fill_text(text: &str, fill: &Fill<'_>) -> String {
         rest = &rest[at..];
         let hole = holes
             .iter()
-            .find_map(|(name, value)| Some((name, (*value)?)).filter(|_| rest.starts_with(name)));
+            .find(|(name, _)| rest.starts_with(name.as_str()));
         if let Some((name, value)) = hole {
             out.push_str(value);
             rest = &rest[name.len()..];
@@ -133,13 +188,13 @@ fn fill_text(text: &str, fill: &Fill<'_>) -> String {
     out
 }
 
-fn fill_value(value: &Value, fill: &Fill<'_>) -> Value {
+fn fill_value(value: &Value, holes: &[(String, String)]) -> Value {
     match value {
-        Value::String(s) => Value::String(fill_text(s, fill)),
-        Value::Array(items) => Value::Array(items.iter().map(|v| fill_value(v, fill)).collect()),
+        Value::String(s) => Value::String(fill_text(s, holes)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| fill_value(v, holes)).collect()),
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), fill_value(v, fill)))
+                .map(|(k, v)| (k.clone(), fill_value(v, holes)))
                 .collect(),
         ),
         other => other.clone(),
@@ -154,8 +209,12 @@ impl Routes {
         Ok(routes)
     }
 
-    pub(crate) fn check(&self) -> Result<(), String> {
+    /// Whether the routes can be probed with, and if not why.
+    pub fn check(&self) -> Result<(), String> {
         for (name, route) in self.all() {
+            if name == "transfer" && route.command.is_some() {
+                continue;
+            }
             let mut words = route.request.split_whitespace();
             let (Some(method), Some(path), None) = (words.next(), words.next(), words.next())
             else {
@@ -172,7 +231,7 @@ impl Routes {
             if !path.starts_with('/') || path.contains("://") {
                 return Err(format!("[{name}]: the path {path:?} must start with `/`"));
             }
-            let needs_id = !matches!(name, "create" | "logout");
+            let needs_id = !matches!(name, "create" | "logout" | "login" | "register");
             if needs_id && !path.contains("{id}") {
                 return Err(format!(
                     "[{name}]: the path {path:?} must name the object, `{{id}}`"
@@ -197,8 +256,21 @@ impl Routes {
                 );
             }
         }
+        if let Some(login) = &self.login
+            && login.token.as_deref().is_none_or(|t| !t.starts_with('/'))
+        {
+            return Err("[login] needs `token`, the JSON pointer to the token it answers".into());
+        }
+        if self.register.is_some() && self.login.is_none() {
+            return Err("[register] needs a [login]".into());
+        }
         if let Some(transfer) = &self.transfer {
             let names_other = transfer.request.contains("{other}")
+                || transfer
+                    .command
+                    .iter()
+                    .flatten()
+                    .any(|a| a.contains("{other}") || a.contains("GUARDED_PROBE_OTHER"))
                 || transfer
                     .body
                     .as_ref()
@@ -217,6 +289,8 @@ impl Routes {
             ("delete", &self.delete),
             ("transfer", &self.transfer),
             ("logout", &self.logout),
+            ("login", &self.login),
+            ("register", &self.register),
         ] {
             if let Some(route) = route {
                 all.push((name, route));
@@ -242,6 +316,7 @@ mod tests {
             id: Some("7/../x"),
             other: Some("bob"),
             marker: Some("m1"),
+            user: None,
         };
         let update = routes.update.as_ref().unwrap();
         assert_eq!(update.path(&fill), "/items/7%2F%2E%2E%2Fx");
@@ -268,6 +343,17 @@ mod tests {
             Some(serde_json::json!({ "to": "bob" }))
         );
         assert_eq!(routes.owner_field(), "owner");
+    }
+
+    #[test]
+    fn the_conduit_route_file_is_valid() {
+        let routes = Routes::parse(include_str!("../examples/conduit.toml")).unwrap();
+        assert!(routes.read.public);
+        assert_eq!(routes.auth.scheme.as_deref(), Some("Token"));
+        assert_eq!(routes.auth.claims["user_id"], "{id}");
+        let transfer = routes.transfer.unwrap();
+        assert!(transfer.command.unwrap()[0] == "psql");
+        assert!(routes.login.unwrap().token.is_some());
     }
 
     #[test]

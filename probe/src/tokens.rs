@@ -30,7 +30,13 @@ pub enum Tokens {
     },
     /// Given: user name to token.
     Given(Vec<(String, String)>),
+    /// Had from the route file's `[login]` (after its `[register]` when the login fails).
+    Login,
 }
+
+/// The claims of a user's minted tokens besides the standard ones (from the route file's
+/// `[auth] claims`, filled with the user's attributes).
+pub type Claims = Map<String, Value>;
 
 /// A token an API must refuse, and how it is sent.
 pub(crate) struct Broken {
@@ -71,8 +77,9 @@ fn sign(header: &Value, claims: &Value, alg: Option<Algorithm>, key: &[u8]) -> S
 }
 
 impl Tokens {
-    /// The claims of a valid token of `sub`.
-    fn claims(&self, sub: &str) -> Map<String, Value> {
+    /// The claims of a valid token of `sub`, with `extra`. No `nbf`: it is optional, and
+    /// most providers send none.
+    fn claims(&self, sub: &str, extra: &Claims) -> Map<String, Value> {
         let Self::Mint {
             issuer,
             audience,
@@ -84,7 +91,7 @@ impl Tokens {
         };
         let now = now();
         let mut claims = json!({
-            "sub": sub, "iat": now, "nbf": now, "exp": now + ttl, "jti": random_hex(16),
+            "sub": sub, "iat": now, "exp": now + ttl, "jti": random_hex(16),
         });
         if let Some(iss) = issuer {
             claims["iss"] = json!(iss);
@@ -92,22 +99,29 @@ impl Tokens {
         if let Some(aud) = audience {
             claims["aud"] = json!(aud);
         }
-        claims.as_object().cloned().unwrap_or_default()
+        let mut claims = claims.as_object().cloned().unwrap_or_default();
+        claims.extend(extra.clone());
+        claims
     }
 
-    /// A valid token of `user`: fresh when minted.
-    pub fn token(&self, user: &str) -> Option<String> {
+    /// A valid token of `user` with `extra` claims: fresh when minted; given or logged in
+    /// (`logged`) otherwise.
+    pub fn token(&self, user: &str, extra: &Claims, logged: &[(String, String)]) -> Option<String> {
+        let find = |tokens: &[(String, String)]| {
+            tokens
+                .iter()
+                .find(|(name, _)| name == user)
+                .map(|(_, t)| t.clone())
+        };
         match self {
             Self::Mint { secret, .. } => Some(sign(
                 &json!({ "alg": "HS256", "typ": "JWT" }),
-                &Value::Object(self.claims(user)),
+                &Value::Object(self.claims(user, extra)),
                 Some(Algorithm::HS256),
                 secret,
             )),
-            Self::Given(tokens) => tokens
-                .iter()
-                .find(|(name, _)| name == user)
-                .map(|(_, t)| t.clone()),
+            Self::Given(tokens) => find(tokens),
+            Self::Login => find(logged),
         }
     }
 
@@ -116,14 +130,17 @@ impl Tokens {
         matches!(self, Self::Mint { .. })
     }
 
-    /// The broken tokens of `user`, each of which an API must refuse; `other` is a second
-    /// user with a valid token of their own.
+    /// The broken tokens of `user` (`valid` a valid one, `extra` its minted claims), each of
+    /// which an API must refuse; `other` is a second user, `other_valid` a valid token of
+    /// theirs and `other_extra` their claims.
     /// With the API's public key (`public_key`, PEM), a token signed HS256 with that key's
     /// text as the secret: a verifier that picks the algorithm from the token accepts it.
-    pub(crate) fn broken(&self, user: &str, other: &str, public_key: Option<&[u8]>) -> Vec<Broken> {
-        let Some(valid) = self.token(user) else {
-            return Vec::new();
-        };
+    pub(crate) fn broken(
+        &self,
+        (user, valid, extra): (&str, String, &Claims),
+        (other, other_valid, other_extra): (&str, String, &Claims),
+        public_key: Option<&[u8]>,
+    ) -> Vec<Broken> {
         let mut parts = valid.splitn(3, '.');
         let (header, payload) = (
             parts.next().unwrap_or_default(),
@@ -136,9 +153,12 @@ impl Tokens {
             .unwrap_or_else(|| json!({ "sub": user }));
         let random_key = random_hex(32);
         let hs256 = json!({ "alg": "HS256", "typ": "JWT" });
-        let bearer = |token: String| Credentials::Bearer(token);
+        let bearer = |token: String| Credentials::Token(token);
         let mut tampered = claims.clone();
         tampered["sub"] = json!(other);
+        for (name, value) in other_extra {
+            tampered[name] = value.clone();
+        }
         let mut broken = vec![
             Broken {
                 name: "alg none",
@@ -182,12 +202,12 @@ impl Tokens {
                 name: "token in the query string",
                 credentials: Credentials::Query(valid.clone()),
             },
+            // The stranger's first, the owner's last: an API that takes the first (as most
+            // do) acts as the stranger and refuses; one that takes the last disagrees with
+            // every proxy that checks the first.
             Broken {
-                name: "two Authorization headers",
-                credentials: Credentials::TwoHeaders(
-                    valid.clone(),
-                    self.token(other).unwrap_or_else(|| valid.clone()),
-                ),
+                name: "two tokens, the owner's last",
+                credentials: Credentials::TwoHeaders(other_valid, valid.clone()),
             },
             Broken {
                 name: "no token",
@@ -211,7 +231,12 @@ impl Tokens {
             ..
         } = self
         {
-            broken.extend(self.forged(user, secret, issuer.as_deref(), audience.as_deref()));
+            broken.extend(self.forged(
+                (user, extra),
+                secret,
+                issuer.as_deref(),
+                audience.as_deref(),
+            ));
         }
         broken
     }
@@ -219,7 +244,7 @@ impl Tokens {
     /// Tokens validly signed with the API's own secret whose claims or header are wrong.
     fn forged(
         &self,
-        user: &str,
+        user: (&str, &Claims),
         secret: &[u8],
         issuer: Option<&str>,
         audience: Option<&str>,
@@ -227,9 +252,9 @@ impl Tokens {
         let now = now();
         let with = |change: &dyn Fn(&mut Map<String, Value>)| self.with(user, secret, change);
         let headed = |header: Value, alg: Algorithm, key: &[u8]| {
-            Credentials::Bearer(sign(
+            Credentials::Token(sign(
                 &header,
-                &Value::Object(self.claims(user)),
+                &Value::Object(self.claims(user.0, user.1)),
                 Some(alg),
                 key,
             ))
@@ -240,7 +265,6 @@ impl Tokens {
                 credentials: with(&|c| {
                     c.insert("exp".into(), json!(now - 3600));
                     c.insert("iat".into(), json!(now - 7200));
-                    c.insert("nbf".into(), json!(now - 7200));
                 }),
             },
             Broken {
@@ -256,9 +280,12 @@ impl Tokens {
                 }),
             },
             Broken {
-                name: "no sub",
+                name: "no subject (no sub, nor the claims that name the user)",
                 credentials: with(&|c| {
                     c.remove("sub");
+                    for name in user.1.keys() {
+                        c.remove(name);
+                    }
                 }),
             },
             Broken {
@@ -313,14 +340,14 @@ impl Tokens {
     /// A valid token of `user` whose claims `change` then alters, signed with `secret`.
     fn with(
         &self,
-        user: &str,
+        user: (&str, &Claims),
         secret: &[u8],
         change: &dyn Fn(&mut Map<String, Value>),
     ) -> Credentials {
-        let mut claims = self.claims(user);
+        let mut claims = self.claims(user.0, user.1);
         change(&mut claims);
         let header = json!({ "alg": "HS256", "typ": "JWT" });
-        Credentials::Bearer(sign(
+        Credentials::Token(sign(
             &header,
             &Value::Object(claims),
             Some(Algorithm::HS256),
@@ -331,7 +358,7 @@ impl Tokens {
     /// Tokens for another issuer or audience, when the API names its own.
     fn misaddressed(
         &self,
-        user: &str,
+        user: (&str, &Claims),
         secret: &[u8],
         issuer: Option<&str>,
         audience: Option<&str>,
@@ -382,16 +409,25 @@ mod tests {
             audience: Some("aud".into()),
             ttl: 600,
         };
-        let valid = tokens.token("alice").unwrap();
+        let mut extra = Claims::new();
+        extra.insert("user_id".into(), json!(7));
+        let valid = tokens.token("alice", &extra, &[]).unwrap();
         let mut validation = jsonwebtoken::Validation::new(Algorithm::HS256);
         validation.set_issuer(&["iss"]);
         validation.set_audience(&["aud"]);
-        validation.set_required_spec_claims(&["exp", "nbf", "sub", "iss", "aud"]);
+        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
         validation.validate_nbf = true;
         let key = jsonwebtoken::DecodingKey::from_secret(b"0123456789abcdef0123456789abcdef");
         let data = jsonwebtoken::decode::<Value>(&valid, &key, &validation).unwrap();
         assert_eq!(data.claims["sub"], "alice");
-        let broken = tokens.broken("alice", "bob", Some(b"-----BEGIN PUBLIC KEY-----"));
+        assert_eq!(data.claims["user_id"], 7);
+        assert!(data.claims.get("nbf").is_none(), "nbf is optional");
+        let bob = tokens.token("bob", &Claims::new(), &[]).unwrap();
+        let broken = tokens.broken(
+            ("alice", valid, &extra),
+            ("bob", bob, &Claims::new()),
+            Some(b"-----BEGIN PUBLIC KEY-----"),
+        );
         assert!(broken.iter().any(|b| b.name.contains("public key")));
         assert!(broken.len() > 20, "{}", broken.len());
         // jsonwebtoken's checks, and `iss` a string (it takes an array holding the issuer).
@@ -400,7 +436,7 @@ mod tests {
                 .is_ok_and(|data| data.claims["iss"].is_string())
         };
         for b in &broken {
-            if let Credentials::Bearer(t) = &b.credentials {
+            if let Credentials::Token(t) = &b.credentials {
                 assert!(
                     !verifies(t) || b.name.starts_with("oversized"),
                     "{} verifies",

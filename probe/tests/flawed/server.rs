@@ -50,6 +50,9 @@ pub struct Flaws {
     pub owner_from_body: bool,
     /// Writes check the owner, wait, then write by id.
     pub check_then_act: bool,
+    /// Any signed-in user reads any item, whatever their tenant (`org`); without the flaw,
+    /// users of the item's tenant may read it.
+    pub cross_tenant_reads: bool,
     pub revocation: Revocation,
 }
 
@@ -58,6 +61,8 @@ struct Item {
     id: u64,
     title: String,
     owner: String,
+    /// The creator's tenant (`org` claim), if any.
+    org: Option<String>,
 }
 
 impl Item {
@@ -79,6 +84,7 @@ type Shared = Arc<App>;
 struct Caller {
     sub: String,
     jti: String,
+    org: Option<String>,
 }
 
 impl FromRequestParts<Shared> for Caller {
@@ -96,8 +102,9 @@ impl FromRequestParts<Shared> for Caller {
                 .map(str::to_owned)
         });
         let caller = if app.flaws.lax_tokens {
+            // The last header wins, where a proxy in front checks the first.
             let token = headers
-                .first()
+                .last()
                 .and_then(|h| h.to_str().ok())
                 .and_then(|h| h.strip_prefix("Bearer "))
                 .map(str::to_owned)
@@ -129,6 +136,7 @@ fn lax(token: &str) -> Option<Caller> {
     Some(Caller {
         sub: claims["sub"].as_str().unwrap_or("anonymous").to_owned(),
         jti: claims["jti"].as_str().unwrap_or_default().to_owned(),
+        org: claims["org"].as_str().map(str::to_owned),
     })
 }
 
@@ -140,7 +148,8 @@ fn strict(token: &str) -> Option<Caller> {
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.set_issuer(&[ISSUER]);
     validation.set_audience(&[AUDIENCE]);
-    validation.set_required_spec_claims(&["exp", "nbf", "sub", "iss", "aud"]);
+    // `nbf` optional, checked when present, as most verifiers do.
+    validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
     validation.validate_nbf = true;
     validation.leeway = 0;
     let key = jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes());
@@ -154,12 +163,18 @@ fn strict(token: &str) -> Option<Caller> {
     Some(Caller {
         sub: claims["sub"].as_str()?.to_owned(),
         jti: claims["jti"].as_str()?.to_owned(),
+        org: claims["org"].as_str().map(str::to_owned),
     })
 }
 
 impl App {
     fn revoked(&self, jti: &str) -> bool {
         self.revoked.lock().expect("revoked").contains(jti)
+    }
+
+    /// Whether `caller` may read `item` as one of its tenant.
+    fn same_tenant(&self, item: &Item, caller: &Caller) -> bool {
+        item.org.is_some() && (self.flaws.cross_tenant_reads || item.org == caller.org)
     }
 
     fn mine(&self, item: &Item, caller: &Caller) -> bool {
@@ -228,6 +243,7 @@ async fn create(State(app): State<Shared>, caller: Caller, Json(body): Json<Body
         id,
         title: body.title.unwrap_or_default(),
         owner,
+        org: caller.org.clone(),
     };
     app.items.lock().expect("items").insert(id, item.clone());
     (StatusCode::CREATED, Json(item.json())).into_response()
@@ -236,7 +252,9 @@ async fn create(State(app): State<Shared>, caller: Caller, Json(body): Json<Body
 async fn read(State(app): State<Shared>, caller: Caller, Path(id): Path<u64>) -> Response {
     let items = app.items.lock().expect("items");
     match items.get(&id) {
-        Some(item) if app.mine(item, &caller) => Json(item.json()).into_response(),
+        Some(item) if app.mine(item, &caller) || app.same_tenant(item, &caller) => {
+            Json(item.json()).into_response()
+        }
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }
