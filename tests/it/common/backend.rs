@@ -2,7 +2,8 @@
 //!
 //! SQLite gets a fresh file. PostgreSQL gets a fresh schema (the pool's `search_path`), MariaDB
 //! a fresh database, both named `guarded_<unix time>_<pid>_<n>`, so tests run in parallel and
-//! re-run on a dirty server; names older than an hour are dropped by the next run.
+//! re-run on a dirty server. Each is removed when its test ends (`cleanup`); names older than
+//! an hour, left by a run killed outright, are dropped by the next run.
 //! A server variable that is unset skips its tests; one that is set but unreachable fails them.
 
 use std::str::FromStr;
@@ -10,6 +11,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use guarded::GuardedDb;
+
+use super::cleanup::{self, Made};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
@@ -121,6 +124,7 @@ impl Backend for Sqlite {
     async fn fresh_with_url() -> Option<(SqlitePool, String)> {
         let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
         let url = format!("sqlite://{}", path.display());
+        cleanup::at_test_end(Made::SqliteFile(path.clone()));
         let options = SqliteConnectOptions::new()
             .filename(&path)
             .create_if_missing(true)
@@ -193,6 +197,10 @@ impl Backend for Postgres {
             .execute(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
             .await
             .expect("create schema");
+        cleanup::at_test_end(Made::PgSchema {
+            url: url.clone(),
+            schema: schema.clone(),
+        });
         admin.close().await;
         let separator = if url.contains('?') { '&' } else { '?' };
         let url = format!("{url}{separator}options[search_path]={schema}");
@@ -263,6 +271,10 @@ impl Backend for MySql {
             .execute(AssertSqlSafe(format!("CREATE DATABASE {database}")))
             .await
             .expect("create database");
+        cleanup::at_test_end(Made::MySqlDatabase {
+            url: url.clone(),
+            database: database.clone(),
+        });
         admin.close().await;
         let options = MySqlConnectOptions::from_str(&url)
             .expect("GUARDED_TEST_MYSQL is a MySQL URL")

@@ -2,6 +2,7 @@
 //! app state.
 
 pub mod backend;
+pub mod cleanup;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -2,14 +2,12 @@
 //! client would, on each backend. Every refusal is checked twice: the answer, and the rows it
 //! must not have changed, read past the server.
 
-#[path = "../../../team_notes/tests/e2e/database.rs"]
-mod database;
 mod optional;
 mod scenarios;
 mod server;
 mod tokens;
 
-use database::Database;
+use guarded_testkit::Database;
 use server::Server;
 
 fn end_to_end(backend: &str) {

@@ -8,8 +8,6 @@ use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, AssertSqlSafe, FromRow};
 
-use crate::database;
-
 const BINARY: &str = env!("CARGO_BIN_EXE_conduit");
 /// The server's `JWT_SECRET`: the tests sign an expired token with it.
 pub const SECRET: &str = "conduit-e2e-secret-conduit-e2e-secret!";
@@ -228,7 +226,7 @@ pub fn read<T>(url: &str, sql: &str) -> Vec<T>
 where
     T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
 {
-    database::block_on(async {
+    guarded_testkit::block_on(async {
         let pool = AnyPool::connect(url).await.expect("connect");
         let rows = sqlx::query_as(AssertSqlSafe(sql.to_owned()))
             .fetch_all(&pool)

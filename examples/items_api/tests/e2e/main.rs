@@ -9,13 +9,15 @@ mod probe;
 mod rows;
 mod server;
 
+use guarded_testkit::Database;
 use server::Server;
 
 fn end_to_end(backend: &str) {
-    let Some(url) = database::fresh(backend) else {
+    let Some(database) = Database::fresh(backend) else {
         return;
     };
-    let server = Server::start(&url);
+    // Dropped before the database (declared after it): the server lets go of it first.
+    let server = Server::start(&database.url);
     basics::run(&server);
     policies::run(&server);
     probe::run(&server);

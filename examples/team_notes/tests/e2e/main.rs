@@ -3,13 +3,12 @@
 //! answer, and the rows it must not have changed, read with plain sqlx.
 
 mod app;
-mod database;
 mod notes;
 mod rows;
 mod tenants;
 
 use app::App;
-use database::{Database, block_on};
+use guarded_testkit::{Database, block_on};
 
 fn end_to_end(backend: &str) {
     let Some(database) = Database::fresh(backend) else {

@@ -1,9 +1,9 @@
-//! A fresh database per test on each backend, through an `Any` pool: SQLite always,
-//! PostgreSQL and MariaDB when `GUARDED_TEST_PG` / `GUARDED_TEST_MYSQL` hold their URLs.
-
-use std::sync::atomic::{AtomicU32, Ordering};
+//! A fresh database per test on each backend (`guarded-testkit`), through an `Any` pool:
+//! SQLite always, PostgreSQL and MariaDB when `GUARDED_TEST_PG` / `GUARDED_TEST_MYSQL` hold
+//! their URLs.
 
 use guarded::{Claims, Guard};
+use guarded_testkit::Database;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Executor};
 
@@ -15,53 +15,13 @@ pub fn backends() -> Vec<&'static str> {
     on
 }
 
-fn unique() -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
-    format!(
-        "guarded_{secs}_{}_p{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// A pool on a fresh database of `backend` with the suite's tables.
+/// A pool on a fresh database of `backend` with the suite's tables, removed when the test
+/// ends.
 pub async fn fresh(backend: &str) -> AnyPool {
     sqlx::any::install_default_drivers();
-    let name = unique();
-    let url = match backend {
-        "sqlite" => format!(
-            "sqlite://{}?mode=rwc",
-            std::env::temp_dir().join(format!("{name}.db")).display()
-        ),
-        "postgres" => {
-            let url = std::env::var("GUARDED_TEST_PG").expect("set");
-            let admin = AnyPool::connect(&url).await.expect("PostgreSQL answers");
-            admin
-                .execute(AssertSqlSafe(format!("CREATE SCHEMA {name}")))
-                .await
-                .expect("a schema");
-            let separator = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{separator}options[search_path]={name}")
-        }
-        _ => {
-            let url = std::env::var("GUARDED_TEST_MYSQL").expect("set");
-            let admin = AnyPool::connect(&url).await.expect("MariaDB answers");
-            admin
-                .execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .await
-                .expect("a database");
-            let server = url.split('?').next().unwrap_or(&url);
-            let authority = server.find("://").map_or(0, |i| i + 3);
-            let end = server[authority..]
-                .find('/')
-                .map_or(server.len(), |i| authority + i);
-            format!("{}/{name}", &server[..end])
-        }
-    };
+    let database = Database::fresh(backend).expect("a backend of this run");
+    let url = database.url.clone();
+    guarded_testkit::until_test_end(database);
     let pool = AnyPoolOptions::new()
         .max_connections(8)
         .connect(&url)

@@ -1,6 +1,7 @@
-//! A fresh database per test on each backend, dropped when the test ends, pass or fail:
+//! A fresh database per test on each backend, dropped when the test ends, pass or fail
+//! ([`Database`] held by the test, or given to [`until_test_end`]):
 //! SQLite always, PostgreSQL and MariaDB when `GUARDED_TEST_PG` / `GUARDED_TEST_MYSQL` hold
-//! their URLs. Shared with the `conduit` example's end-to-end test.
+//! their URLs.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -32,14 +33,21 @@ impl Drop for Database {
                 }
             }
             Cleanup::Drop { admin, statement } => {
-                // Also while a failed test unwinds: a fresh runtime, as the test's own has
-                // ended by then.
-                block_on(async {
-                    if let Ok(pool) = AnyPool::connect(admin).await {
-                        let _ = pool.execute(AssertSqlSafe(statement.clone())).await;
+                // Also while a failed test unwinds, and from inside a test's runtime: a thread
+                // and a runtime of its own.
+                let (admin, statement) = (admin.clone(), statement.clone());
+                let dropped = std::thread::spawn(move || {
+                    block_on(async {
+                        let pool = AnyPool::connect(&admin).await?;
+                        pool.execute(AssertSqlSafe(statement)).await?;
                         pool.close().await;
-                    }
-                });
+                        Ok::<_, sqlx::Error>(())
+                    })
+                })
+                .join();
+                if !matches!(dropped, Ok(Ok(()))) {
+                    eprintln!("a test database was not dropped; a run an hour later drops it");
+                }
             }
         }
     }
@@ -102,9 +110,18 @@ fn unique() -> String {
     )
 }
 
-/// The URL in `var`, after running `ddl` there; `None` when `var` is unset.
+/// The URL in `var`, after running `ddl` there; `None` when `var` is unset. On a thread of
+/// its own, so a test may call it from inside its runtime.
 fn server(var: &str, ddl: &str) -> Option<String> {
     let url = std::env::var(var).ok()?;
+    let (var, ddl, at) = (var.to_owned(), ddl.to_owned(), url.clone());
+    std::thread::spawn(move || create(&var, &ddl, &at))
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    Some(url)
+}
+
+fn create(var: &str, ddl: &str, url: &str) {
     block_on(async {
         let pool = AnyPool::connect(&url)
             .await
@@ -114,7 +131,17 @@ fn server(var: &str, ddl: &str) -> Option<String> {
             .unwrap_or_else(|e| panic!("{ddl}: {e}"));
         pool.close().await;
     });
-    Some(url)
+}
+
+/// Keeps `value` (a [`Database`]) until the current test ends, pass or fail: for an async
+/// test that cannot hold it in a local of its own. A task on the test's runtime holds it and
+/// never finishes; a `#[tokio::test]` runtime lives as long as its test and drops its tasks
+/// when it shuts down, after the body returned or unwound. Call it inside that runtime.
+pub fn until_test_end<T: Send + 'static>(value: T) {
+    tokio::spawn(async move {
+        let _kept = value;
+        std::future::pending::<()>().await;
+    });
 }
 
 /// Runs `future` to completion on a runtime of its own.
