@@ -12,8 +12,17 @@ pub use guarded_runtime::{DynamoDb, DynamoError};
 #[doc(hidden)]
 pub use guarded_runtime::__private;
 
+#[doc = include_str!("docs/attribute.md")]
+pub mod attribute {}
+
 #[doc = include_str!("docs/policies.md")]
 pub mod policies {}
 
 #[doc = include_str!("docs/refusals.md")]
 pub mod refusals {}
+
+#[doc = include_str!("docs/tokens.md")]
+pub mod tokens {}
+
+#[doc = include_str!("docs/dynamodb.md")]
+pub mod dynamodb {}
