@@ -8,7 +8,7 @@
 //!
 //! Plain threads and `std::thread::sleep`, not tokio: tokio's timer has a resolution of 1 ms,
 //! ten times the default delay. `sleep` still overshoots, by the kernel's timer slack and a
-//! wake-up (65 to 75 µs on the machine of the README's numbers, whatever the duration): the
+//! wake-up (65 to 75 µs on the machine of BENCHMARKS.md's numbers, whatever the duration): the
 //! link measures that once and sleeps that much less. What it cannot remove (waking the reader
 //! when a chunk arrives, more under load) is why the bench measures and prints the round trip
 //! it really gets.
