@@ -33,7 +33,9 @@ pub fn read(dir: &Path) -> Result<Allowed, String> {
         .ok_or("guarded.toml: [audit] must be a table")?;
     for (key, value) in table {
         if key != "allow" {
-            return Err(format!("guarded.toml: [audit] has no key `{key}`; it holds `allow`"));
+            return Err(format!(
+                "guarded.toml: [audit] has no key `{key}`; it holds `allow`"
+            ));
         }
         let allow = value
             .as_table()

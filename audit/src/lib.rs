@@ -5,8 +5,8 @@
 
 mod allow;
 mod report;
-mod scan;
 pub mod sarif;
+mod scan;
 mod sources;
 pub mod text;
 
@@ -20,7 +20,10 @@ pub use report::{
 pub use scan::GuardedItem;
 
 /// Reads the crate whose manifest is `manifest`; `progress` is told each file as it is read.
-pub fn audit(manifest: &Path, progress: &mut dyn FnMut(usize, usize, &str)) -> Result<Report, String> {
+pub fn audit(
+    manifest: &Path,
+    progress: &mut dyn FnMut(usize, usize, &str),
+) -> Result<Report, String> {
     let dir = crate_dir(manifest)?;
     let ctx = Context::crate_dir(&dir);
     let allowed = allow::read(&dir)?;
@@ -74,7 +77,11 @@ pub fn audit(manifest: &Path, progress: &mut dyn FnMut(usize, usize, &str)) -> R
                 in_fn: f.name.clone(),
                 what: "#[guarded] fn, off the guard".to_owned(),
                 sql: Some(s.written.clone()),
-                write: if s.writes { Write::Writes } else { Write::Reads },
+                write: if s.writes {
+                    Write::Writes
+                } else {
+                    Write::Reads
+                },
             });
         }
     }
@@ -92,7 +99,9 @@ pub fn audit(manifest: &Path, progress: &mut dyn FnMut(usize, usize, &str)) -> R
             });
         }
     }
-    report.unguarded.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    report
+        .unguarded
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     Ok(report)
 }
 

@@ -159,6 +159,17 @@ pub struct Handler {
 }
 
 pub fn guarded(file: &str, found: &GuardedItem, listing: &Listing) -> GuardedFn {
+    // An error on the attribute as a whole points at no token of the fn outside a compiler:
+    // it is shown at the fn's first line.
+    let first = found.item.sig.fn_token.span.start().line;
+    let last = found.item.block.brace_token.span.close().end().line;
+    let within = |line: usize| {
+        if (first..=last).contains(&line) {
+            line
+        } else {
+            first
+        }
+    };
     GuardedFn {
         name: found.item.sig.ident.to_string(),
         file: file.to_owned(),
@@ -192,7 +203,7 @@ pub fn guarded(file: &str, found: &GuardedItem, listing: &Listing) -> GuardedFn 
             .refusals
             .iter()
             .map(|r| Refused {
-                line: r.span.start().line,
+                line: within(r.span.start().line),
                 message: r.message.clone(),
             })
             .collect(),

@@ -18,7 +18,11 @@ pub fn render(report: &Report) -> Value {
         } else {
             "may write (its SQL is not a literal the audit reads)"
         };
-        let sql = s.sql.as_deref().map(|q| format!(": {q}")).unwrap_or_default();
+        let sql = s
+            .sql
+            .as_deref()
+            .map(|q| format!(": {q}"))
+            .unwrap_or_default();
         let mut result = json!({
             "ruleId": "unguarded-write",
             "ruleIndex": 0,

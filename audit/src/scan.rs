@@ -304,7 +304,8 @@ impl Visit<'_> for Scanner {
                             _ => String::new(),
                         },
                     };
-                    self.site(call.method.span(), format!("{name}(..).{method}"), sql);
+                    let span = syn::spanned::Spanned::span(&func);
+                    self.site(span, format!("{name}(..).{method}"), sql);
                 }
                 None => {
                     let sql = call.args.iter().find_map(first_str);

@@ -101,7 +101,13 @@ fn guarded_fn(out: &mut String, f: &GuardedFn) {
         if !s.on_guard {
             marks.push("OFF THE GUARD");
         }
-        let _ = writeln!(out, "  statement {}:{} ({})", f.file, s.line, marks.join(", "));
+        let _ = writeln!(
+            out,
+            "  statement {}:{} ({})",
+            f.file,
+            s.line,
+            marks.join(", ")
+        );
         let _ = writeln!(out, "    written:    {}", indent(&s.written, 16));
         for run in &s.runs {
             let label = format!("{}:", run.backend);
@@ -133,5 +139,9 @@ fn table(out: &mut String, t: &Policy) {
 /// Multi-line text with its later lines indented by `by` spaces, the first line's margin.
 fn indent(text: &str, by: usize) -> String {
     let pad = format!("\n{}", " ".repeat(by));
-    text.trim().lines().map(str::trim_end).collect::<Vec<_>>().join(&pad)
+    text.trim()
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join(&pad)
 }

@@ -45,7 +45,9 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
 
-pub use listing::{Listing, ListedStatement, Refusal, TablePolicy, list, sql_entry, sql_method, writes};
+pub use listing::{
+    ListedStatement, Listing, Refusal, TablePolicy, list, sql_entry, sql_method, writes,
+};
 
 /// Where the crate being read is: the policy file, `guarded.toml`, is read next to its
 /// `Cargo.toml`. The proc macro takes it from cargo ([`Context::from_env`]); a tool names it.

@@ -164,7 +164,10 @@ fn table(owner: &Owner) -> TablePolicy {
             .flat_map(|n| {
                 [("update", &n.update), ("delete", &n.delete)]
                     .into_iter()
-                    .filter_map(|(op, rule)| rule.as_ref().map(|r| (n.code.clone(), op, text(r, &owner.table))))
+                    .filter_map(|(op, rule)| {
+                        rule.as_ref()
+                            .map(|r| (n.code.clone(), op, text(r, &owner.table)))
+                    })
             })
             .collect(),
         version: owner.version.clone(),
@@ -237,7 +240,10 @@ mod tests {
     #[test]
     fn writes_reads_plain_statements() {
         assert_eq!(super::writes("DELETE FROM t WHERE a < ?"), Some(true));
-        assert_eq!(super::writes("INSERT INTO users (a, b) VALUES (?, ?)"), Some(true));
+        assert_eq!(
+            super::writes("INSERT INTO users (a, b) VALUES (?, ?)"),
+            Some(true)
+        );
         assert_eq!(super::writes("SELECT a FROM t WHERE b = ?"), Some(false));
     }
 }
