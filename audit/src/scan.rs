@@ -167,6 +167,31 @@ fn chain_root(call: &ExprMethodCall) -> &Expr {
     }
 }
 
+/// The handlers of a route's method router: `get(a).post(b)`, `axum::routing::delete(c)`.
+struct Handlers(Vec<(String, syn::Path)>);
+
+impl Handlers {
+    fn take(&mut self, method: &str, arg: Option<&Expr>) {
+        if let (true, Some(Expr::Path(handler))) = (ROUTING.contains(&method), arg) {
+            self.0.push((method.to_uppercase(), handler.path.clone()));
+        }
+    }
+}
+
+impl Visit<'_> for Handlers {
+    fn visit_expr_call(&mut self, call: &ExprCall) {
+        if let Expr::Path(f) = &*call.func {
+            self.take(&last_name(&f.path), call.args.first());
+        }
+        visit::visit_expr_call(self, call);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &ExprMethodCall) {
+        self.take(&call.method.to_string(), call.args.first());
+        visit::visit_expr_method_call(self, call);
+    }
+}
+
 impl Scanner {
     fn fn_name(&self) -> String {
         self.in_fn.last().cloned().unwrap_or_else(|| "-".to_owned())
@@ -207,26 +232,6 @@ impl Scanner {
         let Lit::Str(path) = &path.lit else {
             return;
         };
-        struct Handlers(Vec<(String, syn::Path)>);
-        impl Handlers {
-            fn take(&mut self, method: &str, arg: Option<&Expr>) {
-                if let (true, Some(Expr::Path(handler))) = (ROUTING.contains(&method), arg) {
-                    self.0.push((method.to_uppercase(), handler.path.clone()));
-                }
-            }
-        }
-        impl Visit<'_> for Handlers {
-            fn visit_expr_call(&mut self, call: &ExprCall) {
-                if let Expr::Path(f) = &*call.func {
-                    self.take(&last_name(&f.path), call.args.first());
-                }
-                visit::visit_expr_call(self, call);
-            }
-            fn visit_expr_method_call(&mut self, call: &ExprMethodCall) {
-                self.take(&call.method.to_string(), call.args.first());
-                visit::visit_expr_method_call(self, call);
-            }
-        }
         let mut handlers = Handlers(Vec::new());
         handlers.visit_expr(methods);
         for (method, handler) in handlers.0 {
@@ -294,23 +299,19 @@ impl Visit<'_> for Scanner {
                 }
                 _ => None,
             };
-            match entry {
-                Some((func, sql)) => {
-                    self.consumed.push(at(syn::spanned::Spanned::span(&func)));
-                    let name = match root {
-                        Expr::Macro(m) => format!("{}!", last_name(&m.mac.path)),
-                        _ => match &func {
-                            Expr::Path(f) => last_name(&f.path),
-                            _ => String::new(),
-                        },
-                    };
-                    let span = syn::spanned::Spanned::span(&func);
-                    self.site(span, format!("{name}(..).{method}"), sql);
-                }
-                None => {
-                    let sql = call.args.iter().find_map(first_str);
-                    self.site(call.method.span(), format!(".{method}"), sql);
-                }
+            if let Some((func, sql)) = entry {
+                // The chain is listed once, at its root, where its SQL is.
+                let span = syn::spanned::Spanned::span(&func);
+                self.consumed.push(at(span));
+                let name = match (root, &func) {
+                    (Expr::Macro(m), _) => format!("{}!", last_name(&m.mac.path)),
+                    (_, Expr::Path(f)) => last_name(&f.path),
+                    _ => String::new(),
+                };
+                self.site(span, format!("{name}(..).{method}"), sql);
+            } else {
+                let sql = call.args.iter().find_map(first_str);
+                self.site(call.method.span(), format!(".{method}"), sql);
             }
         }
         visit::visit_expr_method_call(self, call);

@@ -191,11 +191,14 @@ fn text(rule: &Rule, table: &str) -> String {
                     let claim = format!(":{}", exact.claim.name());
                     let mut column = String::new();
                     parts(&exact.column, table, &mut column);
-                    if exact.claim_first {
-                        out.push_str(&format!("{claim} = {column}"));
+                    let (left, right) = if exact.claim_first {
+                        (&claim, &column)
                     } else {
-                        out.push_str(&format!("{column} = {claim}"));
-                    }
+                        (&column, &claim)
+                    };
+                    out.push_str(left);
+                    out.push_str(" = ");
+                    out.push_str(right);
                 }
             }
         }

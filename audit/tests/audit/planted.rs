@@ -8,8 +8,7 @@ fn line_of(marker: &str) -> usize {
         .expect("the fixture");
     text.lines()
         .position(|l| l.contains(marker))
-        .map(|i| i + 1)
-        .unwrap_or_else(|| panic!("no `{marker}` in the fixture"))
+        .map_or_else(|| panic!("no `{marker}` in the fixture"), |i| i + 1)
 }
 
 #[test]

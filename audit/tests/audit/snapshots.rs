@@ -27,7 +27,7 @@ fn check(example: &str) {
             .lines()
             .zip(expected.lines())
             .position(|(a, b)| a != b)
-            .map_or_else(|| text.lines().count().min(expected.lines().count()), |i| i);
+            .unwrap_or_else(|| text.lines().count().min(expected.lines().count()));
         panic!(
             "the listing of {example} differs from {} at line {}:\n  now:      {:?}\n  snapshot: {:?}\n\
              regenerate with GUARDED_AUDIT_BLESS=1 if the change is intended",
