@@ -16,7 +16,7 @@ pub fn render(report: &Report) -> Value {
         let what = if s.write == Write::Writes {
             "writes"
         } else {
-            "may write (its SQL is not a literal the audit reads)"
+            "may write (the audit cannot tell what its SQL does)"
         };
         let sql = s
             .sql
