@@ -23,7 +23,11 @@ pub fn read(dir: &Path) -> Result<Allowed, String> {
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(Allowed(BTreeMap::new()));
     };
-    let file: toml::Table = toml::from_str(&text).map_err(|e| format!("guarded.toml: {e}"))?;
+    parse(&text)
+}
+
+fn parse(text: &str) -> Result<Allowed, String> {
+    let file: toml::Table = toml::from_str(text).map_err(|e| format!("guarded.toml: {e}"))?;
     let mut allowed = BTreeMap::new();
     let Some(audit) = file.get("audit") else {
         return Ok(Allowed(allowed));
@@ -62,5 +66,38 @@ impl Allowed {
                 None => place.as_str() == file,
             })
             .map(|(_, reason)| reason.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn a_place_is_a_fn_a_file_or_a_directory() {
+        let allowed = parse(
+            "[audit.allow]\n\"src/a.rs::f\" = \"one fn\"\n\"src/b.rs\" = \"a file\"\n\"tests/\" = \"a dir\"\n",
+        )
+        .expect("a valid table");
+        assert_eq!(allowed.reason("src/a.rs", "f").as_deref(), Some("one fn"));
+        assert_eq!(allowed.reason("src/a.rs", "g"), None);
+        assert_eq!(allowed.reason("src/b.rs", "g").as_deref(), Some("a file"));
+        assert_eq!(allowed.reason("src/b.rsx", "g"), None);
+        assert_eq!(
+            allowed.reason("tests/e2e/main.rs", "g").as_deref(),
+            Some("a dir")
+        );
+        assert_eq!(allowed.reason("src/tests/x.rs", "g"), None);
+    }
+
+    #[test]
+    fn an_entry_needs_a_reason_and_audit_holds_allow_alone() {
+        let e = parse("[audit.allow]\n\"src/a.rs\" = \" \"\n")
+            .err()
+            .expect("refused");
+        assert!(e.contains("needs a reason"), "{e}");
+        let e = parse("[audit]\nalow = 1\n").err().expect("refused");
+        assert!(e.contains("no key `alow`"), "{e}");
+        assert!(parse("[tables.items]\nowner = \"o\"\n").is_ok());
     }
 }

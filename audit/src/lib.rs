@@ -203,3 +203,22 @@ fn classify(sql: &str) -> Write {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Write, classify};
+
+    #[test]
+    fn a_statement_of_unknown_effect_counts_as_a_write() {
+        assert_eq!(classify("SELECT a FROM t WHERE b = ?"), Write::Reads);
+        assert_eq!(classify("UPDATE t SET a = 1"), Write::Writes);
+        assert_eq!(
+            classify("WITH d AS (DELETE FROM t RETURNING a) SELECT a FROM d"),
+            Write::Writes
+        );
+        // Several statements do not parse as one: a writing keyword decides.
+        assert_eq!(classify("DELETE FROM a; DELETE FROM b"), Write::Writes);
+        assert_eq!(classify("PRAGMA journal_mode = WAL"), Write::Unknown);
+        assert_eq!(classify("VACUUM"), Write::Unknown);
+    }
+}

@@ -147,3 +147,24 @@ fn deny_unguarded_exits_1_on_an_unreviewed_write_and_0_without() {
         );
     }
 }
+
+#[test]
+fn json_holds_the_same_report() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_guarded-audit"))
+        .args(["--json", "--quiet"])
+        .arg(crate::planted())
+        .output()
+        .expect("the tool runs");
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let report = crate::report(&crate::planted());
+    assert_eq!(
+        json,
+        serde_json::to_value(&report).expect("a report serializes")
+    );
+    assert_eq!(json["guarded"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        json["unguarded"][0]["line"],
+        line_of("planted: pool-in-handler")
+    );
+}
