@@ -48,7 +48,10 @@ fn every_planted_place_is_listed_at_its_line() {
         report.unguarded
     );
     let denied: Vec<&str> = report.denied().map(|s| s.in_fn.as_str()).collect();
-    assert_eq!(denied, ["create_unguarded", "touch", "bump", "wipe", "run", "import"]);
+    assert_eq!(
+        denied,
+        ["create_unguarded", "touch", "bump", "wipe", "run", "import"]
+    );
     let allowed = report
         .unguarded
         .iter()
