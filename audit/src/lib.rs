@@ -36,7 +36,8 @@ pub fn audit(
             .then(|| "guarded.toml".to_owned()),
         ..Report::default()
     };
-    let mut routes: Vec<(String, scan::Route)> = Vec::new();
+    let mut routes = Vec::new();
+    let mut nests: Vec<scan::Nest> = Vec::new();
     let mut handlers = Vec::new();
     for (i, path) in files.iter().enumerate() {
         let source = sources::parse(&dir, path)?;
@@ -45,6 +46,7 @@ pub fn audit(
         for route in scanned.routes {
             routes.push((source.path.clone(), route));
         }
+        nests.extend(scanned.nests);
         for f in scanned.fns {
             handlers.push((source.path.clone(), f));
         }
@@ -85,6 +87,7 @@ pub fn audit(
             });
         }
     }
+    let routes = nested(routes, &nests);
     for f in &mut report.guarded {
         f.routes = routed(&routes, &f.file, &f.name);
     }
@@ -103,6 +106,51 @@ pub fn audit(
         .unguarded
         .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     Ok(report)
+}
+
+/// Each route once per place its router is nested at.
+fn nested(routes: Vec<(String, scan::Route)>, nests: &[scan::Nest]) -> Vec<(String, scan::Route)> {
+    routes
+        .into_iter()
+        .flat_map(|(file, route)| {
+            prefixes(nests, &route.in_fn, 0)
+                .into_iter()
+                .map(|prefix| {
+                    let path = match (prefix.as_str(), route.path.as_str()) {
+                        ("", path) => path.to_owned(),
+                        (prefix, "/") => prefix.to_owned(),
+                        (prefix, path) => format!("{prefix}{path}"),
+                    };
+                    let route = scan::Route {
+                        handler: route.handler.clone(),
+                        module: route.module.clone(),
+                        method: route.method.clone(),
+                        path,
+                        in_fn: route.in_fn.clone(),
+                    };
+                    (file.clone(), route)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The prefixes the routes built in the fn `router` are served under: `.nest("/api", router())`
+/// in another fn, itself perhaps nested; `""` when no fn nests it.
+fn prefixes(nests: &[scan::Nest], router: &str, depth: usize) -> Vec<String> {
+    let outer: Vec<&scan::Nest> = nests.iter().filter(|n| n.callee == router).collect();
+    // A router that nests itself would never end: its routes stay at the depth reached.
+    if outer.is_empty() || depth > 8 {
+        return vec![String::new()];
+    }
+    outer
+        .iter()
+        .flat_map(|n| {
+            prefixes(nests, &n.in_fn, depth + 1)
+                .into_iter()
+                .map(move |p| format!("{p}{}", n.prefix))
+        })
+        .collect()
 }
 
 /// The routes naming the fn `name` of `file`: a route's handler is a fn of that name in the

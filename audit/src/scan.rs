@@ -33,6 +33,16 @@ pub struct Route {
     pub module: Option<String>,
     pub method: String,
     pub path: String,
+    /// The fn that builds the router.
+    pub in_fn: String,
+}
+
+/// `.nest("/api", api())`: the routes the fn `callee` builds sit under `prefix`.
+pub struct Nest {
+    pub prefix: String,
+    pub callee: String,
+    /// The fn that nests them.
+    pub in_fn: String,
 }
 
 /// A place that runs SQL outside a guarded fn.
@@ -52,6 +62,7 @@ pub struct Scanned {
     pub guarded: Vec<GuardedItem>,
     pub fns: Vec<FnInfo>,
     pub routes: Vec<Route>,
+    pub nests: Vec<Nest>,
     pub sites: Vec<SqlSite>,
 }
 
@@ -248,6 +259,7 @@ impl Scanner {
             self.found.routes.push(Route {
                 handler: last_name(&handler),
                 module,
+                in_fn: self.fn_name(),
                 method,
                 path: path.value(),
             });
@@ -284,6 +296,17 @@ impl Visit<'_> for Scanner {
         let method = call.method.to_string();
         if method == "route" && call.args.len() == 2 {
             self.routes(call);
+        }
+        if let ("nest", Some(Expr::Lit(prefix)), Some(Expr::Call(router))) =
+            (method.as_str(), call.args.first(), call.args.get(1))
+            && let (Lit::Str(prefix), Expr::Path(callee)) = (&prefix.lit, &*router.func)
+        {
+            let in_fn = self.fn_name();
+            self.found.nests.push(Nest {
+                prefix: prefix.value(),
+                callee: last_name(&callee.path),
+                in_fn,
+            });
         }
         if sql_method(&method) && !call.args.is_empty() {
             let root = chain_root(call);

@@ -90,7 +90,7 @@ fn handlers_without_a_guard_are_listed_with_their_routes() {
                 line_of("async fn touch"),
                 vec!["POST /notes/{id}/touch"]
             ),
-            ("stats", line_of("async fn stats"), vec!["GET /stats"]),
+            ("stats", line_of("async fn stats"), vec!["GET /admin/stats"]),
         ]
     );
 }

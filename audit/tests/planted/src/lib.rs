@@ -9,8 +9,12 @@ pub fn router(pool: SqlitePool) -> Router {
         .route("/notes/{id}", put(rename).delete(remove))
         .route("/notes", post(create_unguarded))
         .route("/notes/{id}/touch", post(touch))
-        .route("/stats", get(stats))
+        .nest("/admin", admin())
         .with_state(pool)
+}
+
+fn admin() -> Router<SqlitePool> {
+    Router::new().route("/stats", get(stats))
 }
 
 #[guarded]
