@@ -17,16 +17,16 @@ use crate::model::{self, Env, Model};
 use crate::replace::{self, Replace};
 use crate::site::{Names, respan};
 use crate::sql::{Backends, Claim, Dialect, Policy};
-use crate::{body, dynamo, fallback, policy, signature};
+use crate::{Context, body, dynamo, fallback, policy, signature};
 
 /// `#[guarded(attr)] item`: read, check, expand; on errors, every error next to the fn's
 /// signature. A `Guard<DynamoDb>` fn has its own expansion (`dynamo`).
-pub fn attribute(attr: TokenStream, item: TokenStream) -> TokenStream {
+pub fn attribute(attr: TokenStream, item: TokenStream, ctx: &Context) -> TokenStream {
     let item: ItemFn = match syn::parse2(item) {
         Ok(item) => item,
         Err(e) => return e.to_compile_error(),
     };
-    if policy::reported() {
+    if policy::reported(ctx.dir()) {
         // Told once, at the crate's first guarded fn; the crate does not build.
         return fallback::signature(&item);
     }
@@ -35,14 +35,14 @@ pub fn attribute(attr: TokenStream, item: TokenStream) -> TokenStream {
     if let Some(args) = &args
         && signature::is_dynamo(&item, args)
     {
-        let expanded = dynamo::expand(&item, args, &cx);
+        let expanded = dynamo::expand(&item, args, ctx, &cx);
         return match (cx.check(), expanded) {
             (Err(errors), _) => fallback::with_errors(&errors, &item),
             (Ok(()), Some(expanded)) => expanded,
             (Ok(()), None) => unreachable!("a stage that expanded nothing reported an error"),
         };
     }
-    let model = args.as_ref().and_then(|args| read(&item, args, &cx));
+    let model = args.as_ref().and_then(|args| read(&item, args, ctx, &cx));
     let errors = cx.mark();
     match (cx.check(), args, model) {
         (Ok(()), Some(args), Some(model)) => function(item, &args, model),
@@ -76,8 +76,8 @@ fn typed(errors: &syn::Error, item: ItemFn, args: &Args, model: Model) -> TokenS
 }
 
 /// The model of `item`: its signature, its guarded tables, then its body.
-fn read(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<Model> {
-    let file = policy::load()
+pub fn read(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<Model> {
+    let file = policy::load(ctx.dir())
         .map_err(|message| cx.push(syn::Error::new(args.span, message)))
         .ok()?;
     let database = file.as_ref().and_then(|f| f.rules.dialect);

@@ -1,5 +1,8 @@
-//! The `#[guarded]` attribute. Use it through the `guarded` crate, whose documentation
-//! describes what it guarantees; this crate is its implementation.
+//! The analysis and expansion of the `#[guarded]` attribute, as a library: the proc macro
+//! (`guarded-macros`, used through the `guarded` crate) forwards to [`expand`], and tools that
+//! list what the macro generates (`guarded-audit`) call [`list`], so both read a fn through
+//! the same stages. Use the attribute through the `guarded` crate, whose documentation
+//! describes what it guarantees.
 //!
 //! Stages, one file each, run by `expand::attribute`:
 //! `args` (the attribute) -> `signature` (the guard parameter, the dialect) -> `policy` (the
@@ -10,7 +13,7 @@
 //! lifted statements, and the fn's shape) -> `replace` and `site` (the holes filled by index)
 //! -> `expand` (the fn around it). `exec` is the list of executor methods shared
 //! with the runtime; `ctxt` collects every error; `fallback` is the error path; `shield` turns
-//! a panic into a compile error.
+//! a panic into a compile error; `listing` is the model as data for tools.
 //!
 //! A `Guard<DynamoDb>` fn (told by `signature`) takes another path after `args`: `dynamo`
 //! (its own module) reads the policy, judges every use of the guard and hands each request
@@ -25,6 +28,7 @@ mod exec;
 mod executors;
 mod expand;
 mod fallback;
+mod listing;
 mod model;
 mod policy;
 mod replace;
@@ -37,15 +41,45 @@ mod sql;
 #[cfg(test)]
 mod sqlx_api;
 
-use proc_macro::TokenStream;
+use std::path::{Path, PathBuf};
 
-/// Puts the ownership predicate into every statement of an async fn taking a `Guard`.
-/// See the `guarded` crate for the full documentation.
-#[proc_macro_attribute]
-pub fn guarded(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let output = shield::catching(attr.into(), item.into(), expand::attribute);
-    if std::env::var_os("GUARDED_DEBUG").is_some_and(|v| v == "1") {
-        eprintln!("#[guarded] expansion:\n{output}");
+use proc_macro2::TokenStream;
+
+pub use listing::{
+    ListedStatement, Listing, Refusal, TablePolicy, list, sql_entry, sql_method, writes,
+};
+
+/// Where the crate being read is: the policy file, `guarded.toml`, is read next to its
+/// `Cargo.toml`. The proc macro takes it from cargo ([`Context::from_env`]); a tool names it.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    dir: Option<PathBuf>,
+}
+
+impl Context {
+    /// The crate cargo is compiling (`CARGO_MANIFEST_DIR`); none outside cargo.
+    pub fn from_env() -> Self {
+        Self {
+            dir: std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+        }
     }
-    output.into()
+
+    /// The crate whose `Cargo.toml` is in `dir`.
+    pub fn crate_dir(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            dir: Some(dir.into()),
+        }
+    }
+
+    /// The crate's directory, if known.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+}
+
+/// `#[guarded(attr)] item`, expanded: the fn with the ownership predicate in every statement,
+/// or its signature next to every error found. A panic of the analysis becomes an error on
+/// the attribute (please report it).
+pub fn expand(attr: TokenStream, item: TokenStream, ctx: &Context) -> TokenStream {
+    shield::catching(attr, item, |attr, item| expand::attribute(attr, item, ctx))
 }

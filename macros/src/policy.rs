@@ -67,6 +67,9 @@ pub struct Rules {
 #[serde(deny_unknown_fields)]
 struct File {
     database: Option<Database>,
+    /// `[audit]`: read by `guarded-audit` alone (the unguarded writes a reviewer accepted).
+    #[serde(rename = "audit")]
+    _audit: Option<toml::Table>,
     token: Option<Token>,
     tables: BTreeMap<Spanned<String>, Table>,
 }
@@ -119,10 +122,9 @@ thread_local! {
     static CACHE: RefCell<Option<Cached>> = const { RefCell::new(None) };
 }
 
-/// The crate's policy file: where it is and when it last changed, if it has one.
-fn located_file() -> Option<(PathBuf, SystemTime)> {
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR")?;
-    let path = Path::new(&dir).join(FILE);
+/// The policy file of the crate in `dir`: where it is and when it last changed, if it has one.
+fn located_file(dir: Option<&Path>) -> Option<(PathBuf, SystemTime)> {
+    let path = dir?.join(FILE);
     let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
     Some((path, modified))
 }
@@ -130,8 +132,8 @@ fn located_file() -> Option<(PathBuf, SystemTime)> {
 /// Whether a mistake in the crate's policy file was already reported, at an earlier guarded
 /// fn of the crate: the crate does not build, and the other fns say nothing more about it (a
 /// crate compiles in one process, which expands its fns one after another).
-pub fn reported() -> bool {
-    let Some((path, modified)) = located_file() else {
+pub fn reported(dir: Option<&Path>) -> bool {
+    let Some((path, modified)) = located_file(dir) else {
         return false;
     };
     CACHE.with(|cache| {
@@ -144,9 +146,10 @@ pub fn reported() -> bool {
     })
 }
 
-/// The crate's policy file: `None` when it has none; an error says where the file is wrong.
-pub fn load() -> Result<Option<Policy>, String> {
-    let Some((path, modified)) = located_file() else {
+/// The policy file of the crate in `dir`: `None` when it has none; an error says where the
+/// file is wrong.
+pub fn load(dir: Option<&Path>) -> Result<Option<Policy>, String> {
+    let Some((path, modified)) = located_file(dir) else {
         return Ok(None);
     };
     CACHE.with(|cache| {

@@ -13,7 +13,7 @@ use crate::{args, fallback};
 pub fn catching(
     attr: TokenStream,
     item: TokenStream,
-    expand: fn(TokenStream, TokenStream) -> TokenStream,
+    expand: impl FnOnce(TokenStream, TokenStream) -> TokenStream,
 ) -> TokenStream {
     let span = args::attribute_span(&attr);
     // Unwind safety: nothing `expand` touches outlives the call; its tokens are dropped.

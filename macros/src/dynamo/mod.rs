@@ -25,7 +25,7 @@ use crate::args::Args;
 use crate::ctxt::Ctxt;
 use crate::policy::{self, Policy};
 use crate::sql::Owner;
-use crate::{expand, signature};
+use crate::{Context, signature};
 
 /// The guarded tables, as the expansion hands them to the runtime.
 struct Tables<'a> {
@@ -47,8 +47,8 @@ struct Tables<'a> {
 }
 
 /// The fn with its requests expanded; `None` once an error is reported to `cx`.
-pub fn expand(item: &ItemFn, args: &Args, cx: &Ctxt) -> Option<TokenStream> {
-    let file = policy::load()
+pub fn expand(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<TokenStream> {
+    let file = policy::load(ctx.dir())
         .map_err(|message| cx.push(syn::Error::new(args.span, message)))
         .ok()?;
     expand_with(item, args, file.as_ref(), cx)
@@ -129,7 +129,7 @@ fn expand_with(
             ),
         );
     }
-    if let Some(track) = expand::track(file.map(|f| f.path.as_path())) {
+    if let Some(track) = crate::expand::track(file.map(|f| f.path.as_path())) {
         block.stmts.insert(0, syn::parse_quote!(#track));
     }
     let ItemFn {

@@ -633,6 +633,7 @@ fn a_dynamo_guard_takes_its_own_path_and_errors_keep_the_signature() {
                 guard.client().batch_write_item().send().await
             }
         },
+        &crate::Context::default(),
     )
     .to_string();
     assert!(
@@ -663,6 +664,7 @@ fn a_dynamodb_table_name_may_hold_dashes_and_dots_but_not_on_sql() {
                 Ok(())
             }
         },
+        &crate::Context::default(),
     )
     .to_string();
     assert!(sql.contains("is not a SQL table name"), "{sql}");

@@ -9,6 +9,8 @@ const ROOT: &[(&str, Kind)] = &[
     ("database", Kind::Database),
     ("token", Kind::Token),
     ("tables", Kind::Tables),
+    // `[audit.allow]`: read and checked by `guarded-audit` alone.
+    ("audit", Kind::Leaf),
 ];
 const DATABASE: &[&str] = &["dialect"];
 const TOKEN: &[&str] = &["valid"];

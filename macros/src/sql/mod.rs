@@ -301,6 +301,17 @@ pub struct ConflictCheck {
     pub binds: Vec<Bind>,
 }
 
+/// The tables `sql` names, for a tool's reading of a statement outside a guarded fn.
+pub fn tables(sql: &str, dialect: Dialect) -> Option<Vec<String>> {
+    let (_, statement) = parse::parse(sql, dialect).ok()?;
+    let mut tables = Vec::new();
+    let _ = sqlparser::ast::visit_relations(&statement, |name| {
+        tables.push(names::last_name(name));
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    Some(tables)
+}
+
 /// Analyses and rewrites one SQL statement. The error is a message for the user, saying what
 /// to write instead; the caller spans it on the string literal.
 pub fn analyse(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Analysis, String> {
