@@ -123,7 +123,7 @@ fn server(var: &str, ddl: &str) -> Option<String> {
 
 fn create(var: &str, ddl: &str, url: &str) {
     block_on(async {
-        let pool = AnyPool::connect(&url)
+        let pool = AnyPool::connect(url)
             .await
             .unwrap_or_else(|e| panic!("{var} is set, but its server does not answer: {e}"));
         pool.execute(AssertSqlSafe(ddl.to_owned()))

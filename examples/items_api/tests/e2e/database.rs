@@ -1,7 +1,7 @@
 //! A reader of the test database's rows (the database itself comes from `guarded-testkit`).
 
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, AssertSqlSafe, Executor, FromRow};
+use sqlx::{AnyPool, AssertSqlSafe, FromRow};
 
 pub use guarded_testkit::block_on;
 
