@@ -3,8 +3,6 @@
 //! Generated code names only `::guarded::__private::...` and `__guarded_*` locals with
 //! mixed-site hygiene, so nothing in the user's scope can change its meaning.
 
-use std::path::Path;
-
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -212,14 +210,6 @@ fn validity(model: &Model, names: &Names) -> Option<TokenStream> {
     })
 }
 
-/// Cargo rebuilds the crate when the policy file changes: its bytes are part of the fn.
-pub fn track(policy_file: Option<&Path>) -> Option<TokenStream> {
-    let path = policy_file?.to_str()?;
-    Some(quote!(
-        const _: &[u8] = ::core::include_bytes!(#path);
-    ))
-}
-
 /// What the runtime knows of the fn: its name and guarded tables (for tracing), and whether
 /// it writes.
 fn meta(name: &Ident, model: &Model, writes: bool) -> TokenStream {
@@ -244,7 +234,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     let names = Names::new(guard);
     let shape = check::shape(&model, args.tells_forbidden);
     let meta = meta(&sig.ident, &model, model.writes());
-    let track = track(model.policy_file.as_deref());
+    let track = policy::track(model.policy_file.as_deref());
     let claims = claims(&model, guard, &names.ends, args.span);
     let validity = validity(&model, &names);
     let mut block = model.body;

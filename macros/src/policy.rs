@@ -633,6 +633,14 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// Cargo rebuilds the crate when the policy file changes: its bytes are part of the fn.
+pub fn track(policy_file: Option<&Path>) -> Option<proc_macro2::TokenStream> {
+    let path = policy_file?.to_str()?;
+    Some(quote::quote!(
+        const _: &[u8] = ::core::include_bytes!(#path);
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -129,7 +129,7 @@ fn expand_with(
             ),
         );
     }
-    if let Some(track) = crate::expand::track(file.map(|f| f.path.as_path())) {
+    if let Some(track) = policy::track(file.map(|f| f.path.as_path())) {
         block.stmts.insert(0, syn::parse_quote!(#track));
     }
     let ItemFn {

@@ -11,122 +11,14 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck};
+use aws_sdk_dynamodb::types::ConditionCheck;
 
-use super::condition::Item;
+use super::DynamoError;
+pub use super::claims::Claim;
+use super::claims::{Bound, revoked};
+use super::item::Item;
 use super::state::{Maps, State};
-use super::{DynamoDb, DynamoError};
-use crate::jwt::{Challenge, GuardClaims, TokenCode, TokenError};
-use crate::{Error, Guard};
-
-/// A claim a check compares with or finds its item by, or a table's scope compares with.
-#[doc(hidden)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Claim {
-    Sub,
-    Jti,
-    Iat,
-    /// A field of the application's claims type, by name: the expansion reads its value
-    /// (see [`Fields`](super::Fields)).
-    Field(&'static str),
-}
-
-/// The caller's claims, as the attribute values a check sends.
-#[derive(Debug, Clone)]
-pub(crate) struct Bound {
-    sub: AttributeValue,
-    jti: Option<AttributeValue>,
-    iat: Option<AttributeValue>,
-    fields: Vec<(&'static str, Option<AttributeValue>)>,
-    /// The guard's challenge, for a 401 the checks find.
-    challenge: Challenge,
-}
-
-impl Bound {
-    pub(crate) fn of<C: GuardClaims, A>(guard: &Guard<DynamoDb, C, A>) -> Self {
-        let claims = guard.claims();
-        Self {
-            sub: super::condition::subject_value(guard.subject()),
-            jti: claims.jti().map(|j| AttributeValue::S(j.to_owned())),
-            iat: claims.iat().map(|i| AttributeValue::N(i.to_string())),
-            fields: Vec::new(),
-            challenge: guard.challenge().clone(),
-        }
-    }
-
-    /// The claims of a token that holds the subject alone.
-    #[cfg(test)]
-    pub(crate) fn subject_only(sub: AttributeValue) -> Self {
-        Self {
-            sub,
-            jti: None,
-            iat: None,
-            fields: Vec::new(),
-            challenge: Challenge::None,
-        }
-    }
-
-    /// The claims, with the fields of the application's claims type the expansion read.
-    pub(crate) fn with(mut self, fields: super::Fields<'_>) -> Self {
-        self.fields = fields.to_vec();
-        self
-    }
-
-    /// The subject, as the owner attribute stores it.
-    pub(crate) fn subject(&self) -> &AttributeValue {
-        &self.sub
-    }
-
-    pub(crate) fn get(&self, claim: Claim) -> Option<&AttributeValue> {
-        match claim {
-            Claim::Sub => Some(&self.sub),
-            Claim::Jti => self.jti.as_ref(),
-            Claim::Iat => self.iat.as_ref(),
-            Claim::Field(name) => self
-                .fields
-                .iter()
-                .find(|(field, _)| *field == name)
-                .and_then(|(_, value)| value.as_ref()),
-        }
-    }
-
-    /// The attributes `table`'s scope requires, each with the caller's claim: a token without
-    /// one of those claims is a 401 `missing_claim`, never a comparison with nothing.
-    pub(crate) fn scope(&self, table: &super::Table) -> Result<Scope, Error> {
-        table
-            .scope
-            .iter()
-            .map(|(attribute, claim)| {
-                let value = self
-                    .get(*claim)
-                    .cloned()
-                    .ok_or_else(|| self.missing_claim())?;
-                Ok((*attribute, value))
-            })
-            .collect()
-    }
-
-    /// Every claim `checks` name is in the token: a token without the `jti` a revocation
-    /// check looks up is a 401 `missing_claim`, never a check of nothing.
-    pub(crate) fn require(&self, checks: &[Check]) -> Result<(), Error> {
-        let named = checks.iter().flat_map(Check::claims);
-        for claim in named {
-            if self.get(claim).is_none() {
-                return Err(self.missing_claim());
-            }
-        }
-        Ok(())
-    }
-
-    /// A 401 `missing_claim`, challenged as the request's transport says.
-    fn missing_claim(&self) -> Error {
-        let missing = TokenError::new(TokenCode::MissingClaim);
-        Error::Unauthorized(missing.with_challenge(self.challenge.clone()))
-    }
-}
-
-/// A table's scope for one caller: each attribute and the value the item must hold there.
-pub(crate) type Scope = Vec<(&'static str, AttributeValue)>;
+use crate::Error;
 
 /// Where the value of one attribute of a check's key comes from.
 #[doc(hidden)]
@@ -254,15 +146,19 @@ pub struct Grants {
     pub delete: Option<Check>,
 }
 
-/// A token the policy's checks refuse: 401 `revoked`.
-pub(crate) fn revoked(claims: &Bound) -> Error {
-    tracing::info!(
-        subject = ?claims.sub,
-        reason = "the policy's token condition no longer holds",
-        "guarded: token revoked"
-    );
-    let revoked = TokenError::new(TokenCode::Revoked);
-    Error::Unauthorized(revoked.with_challenge(claims.challenge.clone()))
+/// What a fn's checks need of the claims, beside the checks.
+impl Bound {
+    /// Every claim `checks` name is in the token: a token without the `jti` a revocation
+    /// check looks up is a 401 `missing_claim`, never a check of nothing.
+    pub(crate) fn require(&self, checks: &[Check]) -> Result<(), Error> {
+        let named = checks.iter().flat_map(Check::claims);
+        for claim in named {
+            if self.get(claim).is_none() {
+                return Err(self.missing_claim());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The token checks, decided after a read: the read stands only if the token is still valid
@@ -286,6 +182,7 @@ pub(crate) async fn valid_after_read(
 mod tests {
     use super::*;
     use crate::dynamo::{Order, Value};
+    use aws_sdk_dynamodb::types::AttributeValue;
 
     const REVOKED: Check = Check {
         table: "revoked_tokens",
@@ -305,13 +202,11 @@ mod tests {
     };
 
     fn bound(jti: Option<&str>) -> Bound {
-        Bound {
-            sub: AttributeValue::S("alice".into()),
-            jti: jti.map(|j| AttributeValue::S(j.into())),
-            iat: Some(AttributeValue::N("100".into())),
-            fields: Vec::new(),
-            challenge: Challenge::None,
-        }
+        Bound::of_token(
+            AttributeValue::S("alice".into()),
+            jti.map(|j| AttributeValue::S(j.into())),
+            Some(AttributeValue::N("100".into())),
+        )
     }
 
     #[test]

@@ -12,8 +12,10 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::DynamoError;
-use super::check::{Bound, Check, revoked};
-use super::condition::{Guarded, Item, balanced, operand};
+use super::check::Check;
+use super::claims::{Bound, revoked};
+use super::condition::{Guarded, balanced, operand};
+use super::item::Item;
 use super::state::Maps;
 use crate::{Deny, Error};
 

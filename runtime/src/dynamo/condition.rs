@@ -5,13 +5,11 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::check::Scope;
-use super::scope;
-use super::state::{Maps, Op, State, compared, same_number};
+use super::item::{Item, same_value, unused};
+use super::scope::{self, Scope};
+use super::state::{Maps, Op, State, compared};
 use super::{DynamoError, Table};
-use crate::{Deny, Error, Subject};
-
-pub(crate) type Item = HashMap<String, AttributeValue>;
+use crate::{Deny, Error};
 
 /// A condition (or filter) and the placeholder maps, as a request holds them.
 #[derive(Default, Clone)]
@@ -108,18 +106,6 @@ impl Expression {
     }
 }
 
-/// `base`, or `base_1`, `base_2`, ...: the first name `taken` says is free.
-pub(crate) fn unused(base: &str, taken: impl Fn(&str) -> bool) -> String {
-    if !taken(base) {
-        return base.to_owned();
-    }
-    // A map holds finitely many names, so one of the first `len + 1` suffixes is free.
-    (1..=usize::MAX)
-        .map(|n| format!("{base}_{n}"))
-        .find(|name| !taken(name))
-        .expect("a free name")
-}
-
 /// A balanced condition as one operand of an AND: in parentheses, unless one pair already
 /// encloses all of it (DynamoDB refuses `((a))` as redundant).
 pub(crate) fn operand(condition: &str) -> String {
@@ -163,16 +149,6 @@ pub(crate) fn balanced(condition: &str) -> Result<(), Error> {
              {condition:?}"
         ))
         .into())
-    }
-}
-
-/// The subject as the owner attribute stores it: a number for an `i64` subject, else a
-/// string.
-pub(crate) fn subject_value<S: Subject>(subject: &S) -> AttributeValue {
-    if let Some(n) = (subject as &dyn std::any::Any).downcast_ref::<i64>() {
-        AttributeValue::N(n.to_string())
-    } else {
-        AttributeValue::S(subject.to_string())
     }
 }
 
@@ -256,13 +232,6 @@ impl Guarded<'_> {
         } else {
             Error::Conflict("condition_failed")
         }
-    }
-}
-
-pub(crate) fn same_value(stored: Option<&AttributeValue>, expected: &AttributeValue) -> bool {
-    match (stored, expected) {
-        (Some(AttributeValue::N(a)), AttributeValue::N(b)) => same_number(a, b),
-        (stored, expected) => stored == Some(expected),
     }
 }
 

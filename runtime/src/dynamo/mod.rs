@@ -32,8 +32,10 @@
 
 mod check;
 mod checked;
+mod claims;
 mod condition;
 mod error;
+mod item;
 mod ops;
 mod other;
 mod scope;

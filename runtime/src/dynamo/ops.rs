@@ -23,9 +23,12 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem, Update,
 };
 
-use super::check::{Bound, Check, Scope, valid_after_read};
+use super::check::{Check, valid_after_read};
 use super::checked::{Part, Refused, Transaction};
-use super::condition::{Expression, Guarded, Item, Rule, owned, same_value, subject_value, unused};
+use super::claims::Bound;
+use super::condition::{Expression, Guarded, Rule, owned};
+use super::item::{Item, same_value, subject_value, unused};
+use super::scope::Scope;
 use super::scope::{self, Fields};
 use super::state::{Op, compared, written};
 use super::{DynamoDb, DynamoError, Table};

@@ -10,9 +10,11 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::DynamoError;
-use super::check::Scope;
-use super::condition::{Item, same_value, unused};
+use super::item::{Item, same_value, unused};
 use crate::Error;
+
+/// A table's scope for one caller: each attribute and the value the item must hold there.
+pub(crate) type Scope = Vec<(&'static str, AttributeValue)>;
 
 /// The fields of the application's claims type a fn's scopes compare with, as the expansion
 /// reads them: `("org", Some(value))`, or `None` for an `Option` field holding none.

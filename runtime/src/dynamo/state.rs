@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::check::{Bound, Claim};
-use super::condition::{Item, unused};
+use super::claims::{Bound, Claim};
+use super::item::{Item, compare_numbers, unused};
 
 /// A value a condition compares an attribute with: a literal, or (in a `[token]` or `grant`
 /// check, never in a table's state) one of the caller's claims.
@@ -127,21 +127,6 @@ impl Order {
             Self::Ge => ordering.is_ge(),
         }
     }
-}
-
-/// Two numbers in order: integers exactly, anything else as `f64`.
-fn compare_numbers(a: &str, b: &str) -> Option<Ordering> {
-    if let (Ok(a), Ok(b)) = (a.trim().parse::<i128>(), b.trim().parse::<i128>()) {
-        return Some(a.cmp(&b));
-    }
-    let (a, b) = (a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?);
-    a.partial_cmp(&b)
-}
-
-/// `1`, `1.0` and `10e-1` are one number to DynamoDB. Integers compare exactly; anything else
-/// as `f64`, which is exact for the integers and short decimals a state holds.
-pub(crate) fn same_number(a: &str, b: &str) -> bool {
-    compare_numbers(a, b).is_some_and(Ordering::is_eq)
 }
 
 /// The placeholder maps a rendered condition adds to, and the claims it may compare with.

@@ -7,9 +7,10 @@ use aws_sdk_dynamodb::operation::transact_write_items::{
 };
 use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 
-use super::check::Bound;
 use super::checked::{Part, Transaction};
-use super::condition::{Expression, Guarded, Item, Rule};
+use super::claims::Bound;
+use super::condition::{Expression, Guarded, Rule};
+use super::item::Item;
 use super::scope::{self, Fields};
 use super::state::{Op, written};
 use super::{DynamoDb, DynamoError, Table, Unguarded};

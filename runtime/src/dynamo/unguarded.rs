@@ -14,9 +14,10 @@ use aws_sdk_dynamodb::operation::update_item::{
     UpdateItemOutput, builders::UpdateItemFluentBuilder,
 };
 
-use super::check::{Bound, valid_after_read};
+use super::check::valid_after_read;
 use super::checked::{Part, Transaction};
-use super::condition::Item;
+use super::claims::Bound;
+use super::item::Item;
 use super::ops::{Refusal, Write, no_values};
 use super::{DynamoDb, DynamoError, Unguarded};
 use crate::jwt::GuardClaims;
