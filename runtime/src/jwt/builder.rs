@@ -211,8 +211,13 @@ impl VerifierBuilder {
         }
         #[cfg(feature = "jwks-url")]
         if let Some(remote) = self.remote {
-            let given = self.unnamed.len() + named.len();
-            return super::remote::verifier(remote, given, policy, transport);
+            if !self.unnamed.is_empty() || !named.is_empty() {
+                return Err(VerifierError::new(
+                    "remote_keys are the verifier's only keys: add no `key`, `key_with_kid` or `jwk_set`",
+                ));
+            }
+            let keys = super::key_source::KeySource::Remote(remote);
+            return Ok(Verifier::from_source(keys, policy, transport));
         }
         let keys = KeyRing::new(self.unnamed, named)?;
         Ok(Verifier::from_parts(keys, policy, transport))

@@ -176,25 +176,6 @@ impl RemoteKeys {
     }
 }
 
-/// The verifier of a builder given [`RemoteKeys`]: those are its only keys.
-pub(super) fn verifier(
-    remote: RemoteKeys,
-    given_keys: usize,
-    policy: super::policy::Policy,
-    transport: crate::transport::Transport,
-) -> Result<super::Verifier, VerifierError> {
-    if given_keys > 0 {
-        return Err(VerifierError::new(
-            "remote_keys are the verifier's only keys: add no `key`, `key_with_kid` or `jwk_set`",
-        ));
-    }
-    Ok(super::Verifier::from_source(
-        super::key_source::KeySource::Remote(remote),
-        policy,
-        transport,
-    ))
-}
-
 /// The set at `url`, read strictly, and how long it stays fresh.
 async fn fetch_ring(
     client: &http::Client,
