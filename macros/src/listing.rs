@@ -25,7 +25,7 @@ pub struct Listing {
     pub deny: u16,
     /// Every statement the body runs through sqlx, in the order of the source.
     pub statements: Vec<ListedStatement>,
-    /// The errors the macro reports on this fn (its signature alone is then emitted).
+    /// The errors the macro reports on this fn: it does not compile.
     pub refusals: Vec<Refusal>,
 }
 
