@@ -347,11 +347,37 @@ pub(crate) fn source(name: &str) -> PathBuf {
         || PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo"),
         PathBuf::from,
     );
-    std::fs::read_dir(home.join("registry/src"))
-        .expect("cargo's registry sources")
-        .map(|entry| entry.expect("registry entry").path().join(&dir).join("src"))
-        .find(|src| src.is_dir())
-        .unwrap_or_else(|| panic!("{dir} is not in cargo's registry: run `cargo fetch`"))
+    let find = || {
+        std::fs::read_dir(home.join("registry/src"))
+            .ok()?
+            .map(|entry| entry.expect("registry entry").path().join(&dir).join("src"))
+            .find(|src| src.is_dir())
+    };
+    // A crate only an optional feature uses (the AWS SDK) is not downloaded by a plain
+    // `cargo test` on a fresh machine: fetch what `Cargo.lock` names, once.
+    find()
+        .or_else(|| {
+            fetch(&root);
+            find()
+        })
+        .unwrap_or_else(|| panic!("{dir} is not in cargo's registry, even after `cargo fetch`"))
+}
+
+/// `cargo fetch` for the workspace at `root`, given five minutes.
+fn fetch(root: &Path) {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut child = std::process::Command::new(cargo)
+        .args(["fetch", "--quiet", "--manifest-path"])
+        .arg(root.join("Cargo.toml"))
+        .spawn()
+        .expect("cargo runs");
+    for _ in 0..300 {
+        if child.try_wait().expect("cargo fetch").is_some() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    let _ = child.kill();
 }
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
