@@ -419,20 +419,8 @@ async fn the_readmes_command_probes_a_token_api_from_its_yaml_document_and_a_log
     .into_iter()
     .map(str::to_owned)
     .collect();
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_guarded-probe"))
-            .args(&args)
-            .output()
-            .expect("the probe runs")
-    })
-    .await
-    .expect("joined");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(out.status.code(), Some(0), "{said}");
+    let (status, said) = run_probe(args).await;
+    assert_eq!(status, Some(0), "{said}");
     assert!(
         said.contains("public read: GET /api/articles/{id}"),
         "{said}"
@@ -536,6 +524,15 @@ async fn the_command_line_races_an_ownership_command_with_minted_claims() {
     .into_iter()
     .map(str::to_owned)
     .collect();
+    let (status, said) = run_probe(args).await;
+    assert_eq!(status, Some(1), "{said}");
+    assert!(said.contains("[races] transfer vs update"), "{said}");
+    assert_eq!(racy.app.articles().await, 0, "{said}");
+}
+
+/// The probe's binary run with `args` off the test's runtime: its exit code, and what it
+/// printed on stdout and stderr.
+async fn run_probe(args: Vec<String>) -> (Option<i32>, String) {
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_guarded-probe"))
             .args(&args)
@@ -549,7 +546,5 @@ async fn the_command_line_races_an_ownership_command_with_minted_claims() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(out.status.code(), Some(1), "{said}");
-    assert!(said.contains("[races] transfer vs update"), "{said}");
-    assert_eq!(racy.app.articles().await, 0, "{said}");
+    (out.status.code(), said)
 }
