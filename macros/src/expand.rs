@@ -177,12 +177,11 @@ fn claims(model: &Model, guard: &Ident, ends: &Ident, span: Span) -> TokenStream
         .collect()
 }
 
-/// The query that tells a revoked token (see `Outcome::keep_validity_check`), kept in the
-/// scope when some statement carries the `[token] valid` condition; a `Guard<Any>` fn keeps
-/// the text of its pool's backend.
-fn validity(model: &Model, names: &Names) -> Option<TokenStream> {
+/// The validity check (the query that tells a revoked token), when some statement carries
+/// the `[token] valid` condition: a closure of the pool's backend that the scope calls only
+/// when such a statement found no row; a `Guard<Any>` fn asks in its backend's text.
+fn validity(model: &Model) -> Option<TokenStream> {
     let valid = model.valid.as_ref().filter(|_| model.carries_validity())?;
-    let scope = &names.scope;
     let query = |dialect: Dialect| {
         let check = valid.validity_check(dialect);
         let sql = &check.sql;
@@ -192,22 +191,23 @@ fn validity(model: &Model, names: &Names) -> Option<TokenStream> {
         });
         quote!(::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*)
     };
-    let query = match model.backends {
-        Backends::One(dialect) => query(dialect),
+    let backend = Ident::new("__guarded_backend", Span::mixed_site());
+    match model.backends {
+        Backends::One(dialect) => {
+            let query = query(dialect);
+            Some(quote!(|_: ::guarded::__private::Backend| #query))
+        }
         Backends::Every => {
             let arms = [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql].map(|dialect| {
                 let variant = Ident::new(model::db_type(Backends::One(dialect)), Span::call_site());
                 let query = query(dialect);
                 quote!(::guarded::__private::Backend::#variant => #query,)
             });
-            quote!(match #scope.backend() { #(#arms)* })
+            Some(quote! {
+                |#backend: ::guarded::__private::Backend| match #backend { #(#arms)* }
+            })
         }
-    };
-    let check = Ident::new("__guarded_validity", Span::mixed_site());
-    Some(quote! {
-        let #check = #query;
-        #scope.split().1.keep_validity_check(#check);
-    })
+    }
 }
 
 /// What the runtime knows of the fn: its name and guarded tables (for tracing), and whether
@@ -236,7 +236,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     let meta = meta(&sig.ident, &model, model.writes());
     let track = policy::track(model.policy_file.as_deref());
     let claims = claims(&model, guard, &names.ends, args.span);
-    let validity = validity(&model, &names);
+    let validity = validity(&model);
     let mut block = model.body;
     // The fn's braces keep the user's span: an item that ends in the macro's span reads as
     // generated, and rustc would then not warn when the fn is never used.
@@ -269,16 +269,19 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     // `__guarded_` names are the macro's own; this one carries the return type's span so
     // that rustc reports a wrong return type there (a mixed-site span shows the attribute).
     let out = Ident::new("__guarded_out", ret_span);
-    let (out_expr, finish) = if inline {
-        (
+    let (out_expr, finish) = match (inline, validity) {
+        (true, _) => (
             quote!({ #body }),
             quote_spanned!(ret_span=> #scope.finish_single(#out, #ends)),
-        )
-    } else {
-        (
+        ),
+        (false, None) => (
             quote!(async { #body }.await),
             quote_spanned!(ret_span=> #scope.finish(#out, #ends).await),
-        )
+        ),
+        (false, Some(validity)) => (
+            quote!(async { #body }.await),
+            quote_spanned!(ret_span=> #scope.finish_valid(#out, #ends, #validity).await),
+        ),
     };
 
     // A transaction is opened before the body; a single statement acquires its connection
@@ -311,7 +314,6 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
         let #subject = ::guarded::__private::subject(&#guard);
         #claims
         let mut #scope = #scope_init;
-        #validity
         #[allow(unused_variables, unused_mut)]
         let mut #guard = ::guarded::__private::view(&#guard);
         let #out = #out_expr;

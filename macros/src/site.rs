@@ -11,7 +11,7 @@ use syn::{Expr, Ident, LitStr};
 
 use crate::model::{self, OnGuard};
 use crate::sites::{Chain, Root};
-use crate::sql::{Analysis, Backends, Bind, Claim};
+use crate::sql::{Analysis, Backends, Bind, Claim, Dialect};
 
 /// The macro's own names, shared by the fn wrapper and its statements; mixed-site hygiene, so
 /// the body cannot reach them.
@@ -58,18 +58,22 @@ pub fn respan(ident: &Ident, span: Span) -> Ident {
 }
 
 /// The user's values: as written, or hoisted into locals evaluated once when they are bound
-/// more than once (into the existence check too, or in the arm of each backend).
+/// more than once (into the site's checks too, or in the arm of each backend).
 struct Values {
     lets: Vec<TokenStream>,
-    /// What the statement binds: the expression, or its local, moved.
+    /// What the statement binds: the expression, or its local.
     exprs: Vec<TokenStream>,
+    /// The statement binds references to the locals, which the site's checks borrow again
+    /// should the statement be denied.
+    borrowed: bool,
 }
 
-fn values(user: &[&Expr], hoist: bool) -> Values {
+fn values(user: &[&Expr], hoist: bool, borrowed: bool) -> Values {
     if !hoist {
         return Values {
             lets: Vec::new(),
             exprs: user.iter().map(|e| quote!(#e)).collect(),
+            borrowed: false,
         };
     }
     let idents: Vec<Ident> = (0..user.len())
@@ -82,33 +86,45 @@ fn values(user: &[&Expr], hoist: bool) -> Values {
             .map(|(e, i)| quote_spanned!(e.span()=> let #i = #e;))
             .collect(),
         exprs: idents.iter().map(|i| quote!(#i)).collect(),
+        borrowed,
     }
 }
 
 impl Values {
-    /// What the existence check binds of value `i` before the statement moves it: a
-    /// reference, which the check's arguments encode at once; `owned` for `Any`, whose
-    /// arguments keep what they borrow, so the value is cloned.
-    fn for_check(&self, i: usize, owned: bool) -> TokenStream {
-        let local = &self.exprs[i];
-        if owned {
-            quote!(::core::clone::Clone::clone(&#local))
-        } else {
-            quote!(&#local)
-        }
+    /// What a check binds of value `i`: inside the checks closure, the local is a reference
+    /// to the value the site handed the runtime (see [`site_checks`]).
+    fn for_check(&self, i: usize) -> TokenStream {
+        self.exprs[i].clone()
+    }
+
+    /// The locals as one tuple expression (moved into the site's settlement), and as the
+    /// pattern the checks closure takes them apart by.
+    fn tuple(&self) -> TokenStream {
+        let exprs = &self.exprs;
+        quote!((#(#exprs,)*))
+    }
+
+    /// The type of [`Self::tuple`], its elements inferred.
+    fn tuple_type(&self) -> TokenStream {
+        let each = self.exprs.iter().map(|_| quote!(_,));
+        quote!((#(#each)*))
     }
 }
 
 /// The values in the order the rewritten statement binds them: the one place the analysis's
-/// bind order becomes code. `.bind(..)` takes each value as written (or its hoisted local)
-/// and a reference to the subject; the query macros take references themselves, so they get
-/// the values.
+/// bind order becomes code. `.bind(..)` takes each value as written (or its hoisted local, by
+/// reference when the site's checks borrow it too) and a reference to the subject; the query
+/// macros take references themselves, so they get the values.
 fn ordered(analysis: &Analysis, values: &Values, subject: &Ident, root: &Root) -> Vec<TokenStream> {
     let by_macro = matches!(root, Root::Macro { .. });
     analysis
         .binds
         .iter()
         .map(|bind| match (bind, by_macro) {
+            (Bind::User(i), false) if values.borrowed => {
+                let local = &values.exprs[*i];
+                quote!(&#local)
+            }
             (Bind::User(i), _) => values.exprs[*i].clone(),
             (Bind::Subject, false) => quote!(&#subject),
             (Bind::Subject, true) => quote!(#subject),
@@ -134,23 +150,54 @@ pub fn on_guard(chain: &Chain, site: &OnGuard, names: &Names, tells_forbidden: b
     let each = site.analyses.each();
     let facts = site.analyses.facts();
     let user: Vec<&Expr> = chain.bound_values().collect();
-    // Values bound more than once (into the existence check too, or in the arm of each
-    // backend) are evaluated once, into locals.
+    // Values bound more than once (into the site's checks too, or in the arm of each
+    // backend) are evaluated once, into locals. Only a settled result can be denied, so a
+    // stream has no checks.
     let tells_forbidden = tells_forbidden && chain.idempotent.is_none();
-    let checks = (tells_forbidden && facts.existence_check.is_some())
-        || (chain.idempotent.is_none() && !facts.conflicts.is_empty());
-    let values = values(&user, checks || each.len() > 1);
+    let checks = chain.exec.kind().is_some()
+        && ((tells_forbidden && facts.existence_check.is_some())
+            || (chain.idempotent.is_none() && !facts.conflicts.is_empty()));
     let several = each.len() > 1;
-    let run = |analysis: &Analysis| run(chain, analysis, &values, names, tells_forbidden, several);
+    let values = values(&user, checks || several, checks);
+    // The checks are one closure for every backend's arm: the arms' futures are then of one
+    // type.
+    let closure = Ident::new("__guarded_checks", Span::mixed_site());
+    let checks_let = checks.then(|| {
+        let body = match each {
+            [(_, analysis)] => site_checks(chain, analysis, &values, names, tells_forbidden),
+            by_backend => {
+                let arms = by_backend.iter().map(|(dialect, analysis)| {
+                    let variant = backend_variant(*dialect);
+                    let checks = site_checks(chain, analysis, &values, names, tells_forbidden);
+                    quote!(#variant => #checks,)
+                });
+                let backend = Ident::new("__guarded_backend", Span::mixed_site());
+                quote!(match #backend { #(#arms)* })
+            }
+        };
+        let all = Ident::new("__guarded_values", Span::mixed_site());
+        let (handed, ty) = handed(&values, several);
+        quote! {
+            let #closure = |#all: &#ty| {
+                #[allow(unused_variables)]
+                let #handed = #all;
+                #body
+            };
+        }
+    });
+    let settle = Settle {
+        values: &values,
+        names,
+        checks: checks.then(|| (&closure, handed(&values, several).0)),
+    };
     let (backend, body) = match each {
-        [(_, analysis)] => (None, run(analysis)),
+        [(_, analysis)] => (None, settle.run(chain, analysis)),
         by_backend => {
             let backend = Ident::new("__guarded_backend", Span::mixed_site());
             let arms = by_backend.iter().map(|(dialect, analysis)| {
-                let variant =
-                    Ident::new(model::db_type(Backends::One(*dialect)), Span::call_site());
-                let run = run(analysis);
-                quote!(::guarded::__private::Backend::#variant => { #run })
+                let variant = backend_variant(*dialect);
+                let run = settle.run(chain, analysis);
+                quote!(#variant => { #run })
             });
             (
                 Some(quote!(let #backend = #scope.backend();)),
@@ -167,6 +214,7 @@ pub fn on_guard(chain: &Chain, site: &OnGuard, names: &Names, tells_forbidden: b
     let tokens = quote! {{
         #(#lets)*
         #backend
+        #checks_let
         #[allow(unused_variables)]
         let (#conn, #outcome) = #split;
         #body
@@ -176,83 +224,148 @@ pub fn on_guard(chain: &Chain, site: &OnGuard, names: &Names, tells_forbidden: b
     Expr::Verbatim(tokens)
 }
 
-/// The statement as one backend's `analysis` wrote it, run and settled.
-fn run(
+/// What a site with checks hands the runtime with its statement, for the checks closure:
+/// the values it bound, and the backend whose text ran when there are several; as an
+/// expression (or pattern), and as its type.
+fn handed(values: &Values, several: bool) -> (TokenStream, TokenStream) {
+    let (tuple, ty) = (values.tuple(), values.tuple_type());
+    if several {
+        let backend = Ident::new("__guarded_backend", Span::mixed_site());
+        (
+            quote!((#backend, #tuple)),
+            quote!((::guarded::__private::Backend, #ty)),
+        )
+    } else {
+        (tuple, ty)
+    }
+}
+
+/// `guarded::__private::Backend::X`, the arm of `dialect`'s text.
+fn backend_variant(dialect: Dialect) -> TokenStream {
+    let variant = Ident::new(model::db_type(Backends::One(dialect)), Span::call_site());
+    quote!(::guarded::__private::Backend::#variant)
+}
+
+/// How a site's statement is run and settled, whatever backend's text it runs.
+struct Settle<'a> {
+    values: &'a Values,
+    names: &'a Names,
+    /// The closure that builds the checks of a denial (see [`site_checks`]), if the site has
+    /// any, and what is handed to the runtime with it (see [`handed`]).
+    checks: Option<(&'a Ident, TokenStream)>,
+}
+
+impl Settle<'_> {
+    /// The statement as one backend's `analysis` wrote it, run and settled.
+    fn run(&self, chain: &Chain, analysis: &Analysis) -> TokenStream {
+        let Names {
+            subject,
+            conn,
+            outcome,
+            ..
+        } = self.names;
+        let sql = LitStr::new(&analysis.sql, chain.root.sql().span());
+        let query = query(
+            chain,
+            &sql,
+            &ordered(analysis, self.values, subject, &chain.root),
+        );
+        let method = &chain.run.name;
+        let run = quote!(#query.#method(#conn));
+        let Some(kind) = chain.exec.kind() else {
+            return run;
+        };
+        let kind = Ident::new(kind, method.span());
+        let zero_rows_denies = analysis.zero_rows_denies && chain.idempotent.is_none();
+        let site = site(analysis, zero_rows_denies);
+        match &self.checks {
+            None => quote_spanned! {method.span()=>
+                #outcome.settle(::guarded::__private::exec::#kind, #site, #run)
+            },
+            // The statement has encoded its values (it binds references) before they move.
+            Some((checks, handed)) => quote_spanned! {method.span()=>
+                #outcome.settle_checked(
+                    ::guarded::__private::exec::#kind, #site, #run, #handed, #checks,
+                )
+            },
+        }
+    }
+}
+
+/// What the runtime knows of the site, as a `&'static Site`.
+fn site(analysis: &Analysis, zero_rows_denies: bool) -> TokenStream {
+    let validity = analysis.validity;
+    let rows = u64::try_from(analysis.rows).unwrap_or(u64::MAX);
+    let missing_denies = analysis.reads_through_predicate();
+    quote! {
+        &::guarded::__private::Site {
+            zero_rows_denies: #zero_rows_denies,
+            rows: #rows,
+            validity: #validity,
+            missing_denies: #missing_denies,
+        }
+    }
+}
+
+/// The checks that classify a denial of the site on one backend
+/// (`guarded::__private::Checks`): the existence check for `deny = 403`, and a conflict check
+/// per named condition and version. They are the body of a closure the runtime calls only
+/// when the site is denied, with a reference to each value the statement bound.
+fn site_checks(
     chain: &Chain,
     analysis: &Analysis,
     values: &Values,
     names: &Names,
     tells_forbidden: bool,
-    several: bool,
 ) -> TokenStream {
-    let Names {
-        subject,
-        conn,
-        outcome,
-        ..
-    } = names;
-    let sql = LitStr::new(&analysis.sql, chain.root.sql().span());
-    let query = query(
-        chain,
-        &sql,
-        &ordered(analysis, values, subject, &chain.root),
-    );
-    let keep_check = analysis
+    let span = chain.root.sql().span();
+    let existence = analysis
         .existence_check
         .as_ref()
         .filter(|_| tells_forbidden)
         .map(|c| {
-            let sql = LitStr::new(&c.sql, chain.root.sql().span());
-            let binds = c.binds.iter().map(|i| values.for_check(*i, several));
-            quote!(#outcome.keep_existence_check(::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*);)
+            let sql = LitStr::new(&c.sql, span);
+            let binds = c.binds.iter().map(|i| values.for_check(*i));
+            quote!(::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*)
         });
-    let method = &chain.run.name;
     let zero_rows_denies = analysis.zero_rows_denies && chain.idempotent.is_none();
-    // What a denial of this statement is when a named condition refused it.
-    let keep_conflicts = (zero_rows_denies && !analysis.conflicts.is_empty()).then(|| {
-        let checks = analysis.conflicts.iter().map(|c| {
-            let sql = LitStr::new(&c.sql, chain.root.sql().span());
-            let refusal = c.code.as_ref().map_or_else(
-                || quote!(::guarded::__private::Error::PreconditionFailed),
-                |code| quote!(::guarded::__private::Error::Conflict(#code)),
-            );
-            let binds = c.binds.iter().map(|bind| match bind {
-                Bind::User(i) => values.for_check(*i, several),
-                Bind::Subject => {
-                    let subject = &names.subject;
-                    quote!(::core::clone::Clone::clone(&#subject))
-                }
-                Bind::Claim(claim) => {
-                    let local = Names::claim(claim);
-                    quote!(::core::clone::Clone::clone(&#local))
-                }
-            });
-            quote!((#refusal, ::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*))
-        });
-        quote!(#outcome.keep_conflict_checks(::std::vec![#(#checks),*]);)
-    });
-    let validity = analysis.validity;
-    let rows = u64::try_from(analysis.rows).unwrap_or(u64::MAX);
-    let missing_denies = analysis.reads_through_predicate();
-    let run = match chain.exec.kind() {
-        None => quote!(#query.#method(#conn)),
-        Some(kind) => {
-            let kind = Ident::new(kind, method.span());
-            quote_spanned! {method.span()=>
-                #outcome.settle(
-                    ::guarded::__private::exec::#kind,
-                    &::guarded::__private::Site {
-                        zero_rows_denies: #zero_rows_denies,
-                        rows: #rows,
-                        validity: #validity,
-                        missing_denies: #missing_denies,
-                    },
-                    #query.#method(#conn),
-                )
-            }
-        }
+    let conflicts: Vec<TokenStream> = if zero_rows_denies {
+        analysis
+            .conflicts
+            .iter()
+            .map(|c| {
+                let sql = LitStr::new(&c.sql, span);
+                let refusal = c.code.as_ref().map_or_else(
+                    || quote!(::guarded::__private::Error::PreconditionFailed),
+                    |code| quote!(::guarded::__private::Error::Conflict(#code)),
+                );
+                let binds = c.binds.iter().map(|bind| match bind {
+                    Bind::User(i) => values.for_check(*i),
+                    Bind::Subject => {
+                        let subject = &names.subject;
+                        quote!(::core::clone::Clone::clone(&#subject))
+                    }
+                    Bind::Claim(claim) => {
+                        let local = Names::claim(claim);
+                        quote!(::core::clone::Clone::clone(&#local))
+                    }
+                });
+                quote!((#refusal, ::guarded::__private::sqlx::query(#sql) #(.bind(#binds))*))
+            })
+            .collect()
+    } else {
+        Vec::new()
     };
-    quote!(#keep_check #keep_conflicts #run)
+    let existence = existence.map_or_else(
+        || quote!(::core::option::Option::None),
+        |query| quote!(::core::option::Option::Some(#query)),
+    );
+    quote! {
+        ::guarded::__private::Checks {
+            existence: #existence,
+            conflicts: ::std::vec![#(#conflicts),*],
+        }
+    }
 }
 
 /// The statement with the rewritten SQL, its values in order, and the user's other methods.

@@ -9,7 +9,7 @@ pub use ::sqlx;
 pub use crate::db::Backend;
 pub use crate::ending::{Ending, Ends, ends};
 pub use crate::error::{Deny, Error};
-pub use crate::outcome::{FnMeta, Site, exec};
+pub use crate::outcome::{CheckQuery, Checks, FnMeta, Site, exec};
 pub use crate::scope::{Scope, Single};
 
 /// What expansions of a `Guard<DynamoDb>` fn name.

@@ -127,19 +127,35 @@ pub struct Outcome<DB: GuardedDb> {
     /// The guard's challenge, for a revoked token's 401.
     challenge: crate::jwt::Challenge,
     denied: bool,
-    existence_check: Option<ExistenceCheck<DB>>,
-    /// `SELECT 1 WHERE <[token] valid>`, bound to this call's claims.
-    validity_check: Option<ExistenceCheck<DB>>,
+    /// The checks of the first denied site, built when it was denied.
+    checks: Checks<DB>,
     /// A statement carrying the validity condition found no row.
     maybe_revoked: bool,
-    /// The named conditions (409) and the version compared (412) of the site about to run,
-    /// each with the guarded read that finds the row failing it: what a denial of that site
-    /// is, when one finds it.
-    conflict_checks: Vec<(Error, ExistenceCheck<DB>)>,
 }
 
-/// The query kept for `deny = 403`: the denied statement's condition without the predicate.
-type ExistenceCheck<DB> = sqlx::query::Query<'static, DB, <DB as sqlx::Database>::Arguments>;
+/// A query a denial is classified by, run after the statement decided: the existence check
+/// (`deny = 403`), a conflict check or the validity check.
+pub type CheckQuery<DB> = sqlx::query::Query<'static, DB, <DB as sqlx::Database>::Arguments>;
+
+/// What classifies a denial of one site, built only when the site is denied (a site that
+/// finds its row builds and binds none of it).
+pub struct Checks<DB: GuardedDb> {
+    /// For `deny = 403`: the denied statement's condition without the predicate.
+    pub existence: Option<CheckQuery<DB>>,
+    /// The named conditions (409) and the version compared (412), each with the guarded read
+    /// that finds the row failing it.
+    pub conflicts: Vec<(Error, CheckQuery<DB>)>,
+}
+
+impl<DB: GuardedDb> Checks<DB> {
+    /// No check: the denial is a 404.
+    pub fn none() -> Self {
+        Self {
+            existence: None,
+            conflicts: Vec::new(),
+        }
+    }
+}
 
 impl<DB: GuardedDb> Outcome<DB> {
     pub(crate) fn new(
@@ -152,39 +168,21 @@ impl<DB: GuardedDb> Outcome<DB> {
             subject,
             challenge,
             denied: false,
-            existence_check: None,
-            validity_check: None,
+            checks: Checks::none(),
             maybe_revoked: false,
-            conflict_checks: Vec::new(),
-        }
-    }
-
-    /// Keeps the conflict checks of the site that is about to run (see `conflict_checks`).
-    pub fn keep_conflict_checks(&mut self, checks: Vec<(Error, ExistenceCheck<DB>)>) {
-        if !self.denied {
-            self.conflict_checks = checks;
         }
     }
 
     /// The conflict checks of the first denied site.
-    pub(crate) fn take_conflict_checks(&mut self) -> Vec<(Error, ExistenceCheck<DB>)> {
-        std::mem::take(&mut self.conflict_checks)
+    pub(crate) fn take_conflict_checks(&mut self) -> Vec<(Error, CheckQuery<DB>)> {
+        std::mem::take(&mut self.checks.conflicts)
     }
 
-    /// Keeps the query that tells whether the token still passes the policy's `[token]
-    /// valid` condition, asked when a statement carrying it found no row.
-    pub fn keep_validity_check(&mut self, query: ExistenceCheck<DB>) {
-        self.validity_check = Some(query);
-    }
-
-    /// The validity check, when a statement carrying the condition found no row: a revoked
-    /// token finds nothing, and the call then ends as 401 `revoked`.
-    pub(crate) fn take_validity_check(&mut self) -> Option<ExistenceCheck<DB>> {
-        if self.maybe_revoked {
-            self.validity_check.take()
-        } else {
-            None
-        }
+    /// Whether a statement carrying the policy's `[token] valid` condition found no row: the
+    /// call then asks the validity check before it ends, and a revoked token ends it as 401
+    /// `revoked`.
+    pub(crate) fn maybe_revoked(&self) -> bool {
+        self.maybe_revoked
     }
 
     /// Records a revoked token; the call ends with it.
@@ -205,41 +203,50 @@ impl<DB: GuardedDb> Outcome<DB> {
     }
 
     /// The existence check of the first denied site, for `deny = 403`.
-    pub(crate) fn take_existence_check(&mut self) -> Option<ExistenceCheck<DB>> {
-        self.existence_check.take()
-    }
-
-    /// Keeps the existence check of the site that is about to run, for `deny = 403`.
-    pub fn keep_existence_check(&mut self, query: ExistenceCheck<DB>) {
-        // After a denial the first denied site's check is the one that tells.
-        if !self.denied {
-            self.existence_check = Some(query);
-        }
+    pub(crate) fn take_existence_check(&mut self) -> Option<CheckQuery<DB>> {
+        self.checks.existence.take()
     }
 
     /// The one rule every statement run on the guard ends by: no row where the site says
-    /// zero rows deny is a denial; anything else passes, and its site's existence check is
-    /// no longer needed. `_exec` names the user's method (see [`exec`]).
+    /// zero rows deny is a denial; anything else passes. `_exec` names the user's method
+    /// (see [`exec`]).
     pub async fn settle<T, E: exec::Exec<DB, T>>(
+        &mut self,
+        exec: E,
+        site: &'static Site,
+        run: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, Error> {
+        self.settle_checked(exec, site, run, (), |()| Checks::none())
+            .await
+    }
+
+    /// [`Self::settle`] for a site whose denial `checks` classify, from the `values` its
+    /// statement bound: called only when the site is the call's first denied one, after its
+    /// statement ran, so a call whose statements find their rows builds no check.
+    pub async fn settle_checked<T, E: exec::Exec<DB, T>, V>(
         &mut self,
         _exec: E,
         site: &'static Site,
         run: impl Future<Output = Result<T, sqlx::Error>>,
+        values: V,
+        checks: impl FnOnce(&V) -> Checks<DB>,
     ) -> Result<T, Error> {
         let rows = E::rows(run.await, site.rows)?;
         if site.validity && matches!(rows, Rows::Empty(_) | Rows::Missing) {
             self.maybe_revoked = true;
         }
         match rows {
-            Rows::Empty(_) | Rows::Missing if site.zero_rows_denies => Err(self.deny()),
+            Rows::Empty(_) | Rows::Missing if site.zero_rows_denies => {
+                // After a denial the first denied site's checks are the ones that tell.
+                if !self.denied {
+                    self.checks = checks(&values);
+                }
+                Err(self.deny())
+            }
             // A guarded read that finds nothing is "not yours or not there" as well.
             Rows::Missing if site.missing_denies => Err(Error::Denied(Deny::NotFound)),
             Rows::Missing => Err(Error::Database(sqlx::Error::RowNotFound)),
-            Rows::Some(value) | Rows::Empty(value) => {
-                self.existence_check = None;
-                self.conflict_checks.clear();
-                Ok(value)
-            }
+            Rows::Some(value) | Rows::Empty(value) => Ok(value),
         }
     }
 

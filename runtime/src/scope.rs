@@ -12,7 +12,7 @@ use crate::db::Backend;
 use crate::ending::Ends;
 use crate::error::Deny;
 use crate::jwt::GuardClaims;
-use crate::outcome::{FnMeta, Outcome};
+use crate::outcome::{CheckQuery, FnMeta, Outcome};
 use crate::{Error, Guard, GuardedDb};
 
 /// A call whose one statement runs on the pool, with nothing to commit or roll back.
@@ -54,17 +54,45 @@ impl<DB: GuardedDb> Single<DB> {
     }
 
     /// [`Self::finish_single`] for a body that runs in an `async` block of its own (one whose
-    /// `return`s the macro cannot rewrite).
-    /// A token the policy's `[token] valid` condition no longer admits ends it as 401
-    /// `revoked`, and a denial by a named condition or a version as 409 or 412: both asked on
-    /// the pool, right after the statement decided.
-    pub async fn finish<R>(mut self, out: R, ends: Ends<R>) -> R
+    /// `return`s the macro cannot rewrite). A denial by a named condition or a version ends
+    /// it as 409 or 412, asked on the pool right after the statement decided.
+    pub async fn finish<R>(self, out: R, ends: Ends<R>) -> R
     where
         for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
         DB::Arguments: IntoArguments<DB>,
     {
-        if let Some(query) = self.outcome.take_validity_check() {
-            match self.pool.fetch_optional(query).await {
+        self.end(out, ends, None::<fn(Backend) -> CheckQuery<DB>>)
+            .await
+    }
+
+    /// [`Self::finish`] for a fn under the policy's `[token] valid` condition: when its
+    /// statement found no row, `validity` builds the validity check for the pool's backend,
+    /// and a token the condition no longer admits ends the call as 401 `revoked`.
+    pub async fn finish_valid<R>(
+        self,
+        out: R,
+        ends: Ends<R>,
+        validity: impl FnOnce(Backend) -> CheckQuery<DB>,
+    ) -> R
+    where
+        for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+        DB::Arguments: IntoArguments<DB>,
+    {
+        self.end(out, ends, Some(validity)).await
+    }
+
+    async fn end<R>(
+        mut self,
+        out: R,
+        ends: Ends<R>,
+        validity: Option<impl FnOnce(Backend) -> CheckQuery<DB>>,
+    ) -> R
+    where
+        for<'c> &'c Pool<DB>: Executor<'c, Database = DB>,
+        DB::Arguments: IntoArguments<DB>,
+    {
+        if let Some(validity) = validity.filter(|_| self.outcome.maybe_revoked()) {
+            match self.pool.fetch_optional(validity(self.backend)).await {
                 Ok(None) => return ends.fail(self.outcome.revoked()),
                 Ok(Some(_)) => {}
                 Err(e) => return ends.fail(e.into()),
@@ -126,9 +154,32 @@ where
 
     /// Ends the call: commits on `Ok`, rolls back on `Err` or after a denial. A denial wins
     /// over whatever the body returned, so a swallowed denial still ends the fn.
-    pub async fn finish<R>(mut self, out: R, ends: Ends<R>) -> R {
-        if let Some(query) = self.outcome.take_validity_check() {
-            match self.tx.fetch_optional(query).await {
+    pub async fn finish<R>(self, out: R, ends: Ends<R>) -> R {
+        self.end(out, ends, None::<fn(Backend) -> CheckQuery<DB>>)
+            .await
+    }
+
+    /// [`Self::finish`] for a fn under the policy's `[token] valid` condition: when a
+    /// statement carrying it found no row, `validity` builds the validity check for the
+    /// pool's backend, asked in the transaction, and a token the condition no longer admits
+    /// ends the call as 401 `revoked`.
+    pub async fn finish_valid<R>(
+        self,
+        out: R,
+        ends: Ends<R>,
+        validity: impl FnOnce(Backend) -> CheckQuery<DB>,
+    ) -> R {
+        self.end(out, ends, Some(validity)).await
+    }
+
+    async fn end<R>(
+        mut self,
+        out: R,
+        ends: Ends<R>,
+        validity: Option<impl FnOnce(Backend) -> CheckQuery<DB>>,
+    ) -> R {
+        if let Some(validity) = validity.filter(|_| self.outcome.maybe_revoked()) {
+            match self.tx.fetch_optional(validity(self.backend)).await {
                 Ok(None) => {
                     let revoked = self.outcome.revoked();
                     self.rollback().await;
