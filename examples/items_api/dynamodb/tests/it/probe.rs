@@ -28,7 +28,7 @@ async fn the_probe_finds_nothing_on_the_demo_on_dynamodb() {
     let app = items_api_dynamodb::router(client, verifier);
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
 
-    let routes = Routes::parse(include_str!("../../../../probe/examples/items_api.toml"))
+    let routes = Routes::parse(include_str!("../../../../../probe/examples/items_api.toml"))
         .expect("the demo's route file");
     let checks = ["tokens", "access", "mass-assignment", "revocation", "races"];
     let config = Config {
