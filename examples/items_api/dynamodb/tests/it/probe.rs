@@ -12,8 +12,7 @@ const SECRET: &[u8] = b"probe-secret-probe-secret-probe-secret";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_probe_finds_nothing_on_the_demo_on_dynamodb() {
-    let Ok(endpoint) = std::env::var("GUARDED_TEST_DYNAMODB") else {
-        eprintln!("GUARDED_TEST_DYNAMODB is unset: skipped");
+    let Some(endpoint) = guarded_testkit::dynamodb::endpoint() else {
         return;
     };
     let client = items_api_dynamodb::client(&endpoint);
