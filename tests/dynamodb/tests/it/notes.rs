@@ -5,7 +5,6 @@
 //! guard.
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
 use guarded::{Deny, Error};
 use guarded_dynamodb::local::{self, member, note};
 use guarded_dynamodb::notes::{
