@@ -45,6 +45,10 @@ mod keys;
 /// The file's name, next to the crate's `Cargo.toml`.
 pub const FILE: &str = "guarded.toml";
 
+/// The variable that names another file in its place: a path relative to the crate's
+/// directory, or absolute. Cargo tracks it as it tracks the file ([`track`]).
+pub const OVERRIDE: &str = "GUARDED_POLICY";
+
 /// The policy file of the crate being compiled.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -123,17 +127,27 @@ thread_local! {
 }
 
 /// The policy file of the crate in `dir`: where it is and when it last changed, if it has one.
-fn located_file(dir: Option<&Path>) -> Option<(PathBuf, SystemTime)> {
-    let path = dir?.join(FILE);
-    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
-    Some((path, modified))
+/// A file [`OVERRIDE`] names must be there: a policy silently missing would drop its grants'
+/// limits and its token conditions.
+fn located_file(dir: Option<&Path>) -> Result<Option<(PathBuf, SystemTime)>, String> {
+    let Some(dir) = dir else { return Ok(None) };
+    let named = std::env::var_os(OVERRIDE);
+    let path = dir.join(named.as_deref().unwrap_or(std::ffi::OsStr::new(FILE)));
+    match std::fs::metadata(&path).and_then(|m| m.modified()) {
+        Ok(modified) => Ok(Some((path, modified))),
+        Err(e) if named.is_some() => Err(format!(
+            "{OVERRIDE} names `{}`, which cannot be read: {e}",
+            path.display()
+        )),
+        Err(_) => Ok(None),
+    }
 }
 
 /// Whether a mistake in the crate's policy file was already reported, at an earlier guarded
 /// fn of the crate: the crate does not build, and the other fns say nothing more about it (a
 /// crate compiles in one process, which expands its fns one after another).
 pub fn reported(dir: Option<&Path>) -> bool {
-    let Some((path, modified)) = located_file(dir) else {
+    let Ok(Some((path, modified))) = located_file(dir) else {
         return false;
     };
     CACHE.with(|cache| {
@@ -149,7 +163,7 @@ pub fn reported(dir: Option<&Path>) -> bool {
 /// The policy file of the crate in `dir`: `None` when it has none; an error says where the
 /// file is wrong.
 pub fn load(dir: Option<&Path>) -> Result<Option<Policy>, String> {
-    let Some((path, modified)) = located_file(dir) else {
+    let Some((path, modified)) = located_file(dir)? else {
         return Ok(None);
     };
     CACHE.with(|cache| {
@@ -633,11 +647,15 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Cargo rebuilds the crate when the policy file changes: its bytes are part of the fn.
+/// Cargo rebuilds the crate when the policy file changes, or [`OVERRIDE`] names another:
+/// the file's bytes and the variable's value are part of the fn.
 pub fn track(policy_file: Option<&Path>) -> Option<proc_macro2::TokenStream> {
     let path = policy_file?.to_str()?;
     Some(quote::quote!(
-        const _: &[u8] = ::core::include_bytes!(#path);
+        const _: (&[u8], ::core::option::Option<&str>) = (
+            ::core::include_bytes!(#path),
+            ::core::option_env!(#OVERRIDE),
+        );
     ))
 }
 

@@ -432,7 +432,7 @@ mod tests {
 
     #[test]
     fn a_yaml_document_with_envelopes_refs_and_a_prefix_gives_the_routes() {
-        let doc = parse(include_str!("../tests/conduit/openapi.yaml")).unwrap();
+        let doc = parse(include_str!("../tests/it/conduit/openapi.yaml")).unwrap();
         let routes = routes(&doc, None, "/article/author/username", None).unwrap();
         assert_eq!(routes.create.request, "POST /api/articles");
         assert_eq!(routes.read.request, "GET /api/articles/{id}");

@@ -303,12 +303,7 @@ fn sign(secret: &str, sub: &str, exp_in: i64, n: usize) -> String {
         "sub": sub, "iss": "guarded-demo", "aud": "items-api",
         "iat": now, "nbf": now - 5, "exp": now + exp_in, "jti": format!("soak-{sub}-{n}"),
     });
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .expect("sign")
+    guarded_testkit::tokens::sign(secret.as_bytes(), &claims)
 }
 
 fn start(config: &Config, secret: &str) -> (Child, String) {

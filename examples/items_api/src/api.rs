@@ -14,11 +14,12 @@ use axum::{Json, Router};
 use guarded::{Guard, guarded};
 use sqlx::Any;
 
-use crate::AppState;
-use crate::http::{
+use items_api_http::{
     ApiError, ApiJson, BODY_LIMIT, Item, ItemRow, ShareBody, TitleBody, TransferBody, if_match,
     text,
 };
+
+use crate::AppState;
 
 pub fn router(state: AppState) -> Router {
     Router::new()

@@ -14,7 +14,6 @@
 //! `guarded-demo`, audience `items-api`, and a `jti`.
 
 mod api;
-mod http;
 mod schema;
 
 use std::error::Error;

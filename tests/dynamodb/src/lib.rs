@@ -3,6 +3,7 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use guarded::{DynamoDb, Error, Guard, guarded};
+use guarded_testkit::dynamodb::s;
 
 pub mod local;
 pub mod notes;
@@ -10,10 +11,6 @@ pub mod notes;
 /// The table the fns below guard; the suite creates it fresh per test under this name's
 /// prefix, so the name the fns use is fixed: `items`.
 pub const TABLE: &str = "items";
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
-}
 
 /// Renames the caller's item.
 #[guarded(owner = "items.owner_id")]

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use guarded::{DynamoDb, Error, Guard, GuardClaims, guarded};
+use guarded_testkit::dynamodb::s;
 use serde::Deserialize;
 
 /// The scoped table.
@@ -30,10 +31,6 @@ impl GuardClaims for Member {
     fn subject(&self) -> &String {
         &self.sub
     }
-}
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
 }
 
 fn key(org: &str, id: &str) -> HashMap<String, AttributeValue> {

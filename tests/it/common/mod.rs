@@ -83,16 +83,9 @@ pub fn now() -> u64 {
         .as_secs()
 }
 
-/// A valid HS256 token for `sub`.
+/// A valid token for `sub`, signed with [`SECRET`].
 pub fn token(sub: &str) -> String {
-    let claims =
-        serde_json::json!({ "sub": sub, "exp": now() + 600, "nbf": now() - 5, "iat": now() });
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(SECRET),
-    )
-    .expect("sign token")
+    guarded_testkit::tokens::token(SECRET, sub)
 }
 
 /// An item as `row` reports it.

@@ -141,8 +141,7 @@ impl Report {
 
 /// Trials per scenario and handler: `GUARDED_RACE_TRIALS`, or 500.
 pub fn trials() -> u32 {
-    std::env::var("GUARDED_RACE_TRIALS")
-        .map_or(500, |v| v.parse().expect("GUARDED_RACE_TRIALS is a number"))
+    u32::try_from(guarded_testkit::race::trials(500)).expect("GUARDED_RACE_TRIALS fits a u32")
 }
 
 /// Trials in flight at once; each holds up to two connections.

@@ -13,12 +13,7 @@ fn sign(user: &str, issued: i64, secret: &[u8]) -> String {
         "sub": user, "iss": "conduit", "aud": "conduit",
         "iat": issued, "nbf": issued, "exp": issued + 600, "jti": format!("test-{issued}"),
     });
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(secret),
-    )
-    .expect("sign")
+    guarded_testkit::tokens::sign(secret, &claims)
 }
 
 /// A token with the app's claims, signed with another key.

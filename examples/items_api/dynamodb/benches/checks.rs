@@ -23,16 +23,14 @@ use std::time::Instant;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
 use guarded::{Claims, DynamoDb, Guard, guarded};
+use guarded_testkit::bench::median;
+use guarded_testkit::dynamodb::s;
 
 fn var(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
 }
 
 /// The rename, as a handler writes it: no rule spelled.
@@ -198,11 +196,6 @@ async fn rate(client: &Client, id: &str, which: usize, calls: usize) -> f64 {
         }
     }
     f64::from(u32::try_from(calls).expect("calls")) / started.elapsed().as_secs_f64()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -3,12 +3,10 @@
 //!
 //! The handlers spell no rule: the owner, the version an `If-Match` compares, the archive,
 //! the shares, the administrators and the token's revocation are the SQL demo's
-//! `guarded.toml` (this package's is a link to it), decided by DynamoDB in the request's
+//! `guarded.toml` (`build.rs` names it to the macro), decided by DynamoDB in the request's
 //! condition, or in one transaction with the checks of the share, user and revocation items.
 
 mod client;
-#[path = "../../src/http.rs"]
-mod http;
 mod routes;
 
 pub use client::{TABLES, client, create_tables, endpoint, set_role};

@@ -18,7 +18,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use guarded::{Deny, DynamoDb, Guard, Verifier, guarded};
 
-use crate::http::{
+use items_api_http::{
     ApiError, ApiJson, BODY_LIMIT, Item, ShareBody, TitleBody, TransferBody, if_match, text,
 };
 

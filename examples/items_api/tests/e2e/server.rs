@@ -220,10 +220,5 @@ pub fn crafted(user: &str, exp_offset: i64, secret: &str) -> String {
         "sub": user, "iss": "guarded-demo", "aud": "items-api",
         "iat": now - 600, "nbf": now - 600, "exp": now + exp_offset, "jti": "e2e",
     });
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .expect("sign")
+    guarded_testkit::tokens::sign(secret.as_bytes(), &claims)
 }

@@ -107,12 +107,7 @@ pub fn token(user: &str, org: &str) -> String {
 
 /// A token signed with the app's secret and exactly `claims`.
 pub fn crafted(claims: &Value) -> String {
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        claims,
-        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
-    )
-    .expect("sign")
+    guarded_testkit::tokens::sign(SECRET.as_bytes(), claims)
 }
 
 /// The `jti` of one of [`token`]'s tokens.

@@ -17,29 +17,11 @@ use std::time::Duration;
 
 use crate::common::{backends, exec, fresh, guard, join, note, row};
 use guarded_tenants::{create, retitle};
+use guarded_testkit::race::{Way, jitter, parallel, trials};
 use sqlx::{Any, AnyPool, AssertSqlSafe};
 
-fn trials() -> usize {
-    std::env::var("GUARDED_RACE_TRIALS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200)
-}
-
-fn parallel() -> usize {
-    std::env::var("GUARDED_RACE_PARALLEL")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1)
-        .max(1)
-}
-
-/// How a write is made: through the guard, or by the naive check-then-write.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Way {
-    Guarded,
-    Naive,
-}
+/// Trials per scenario and way when `GUARDED_RACE_TRIALS` is unset.
+const TRIALS: usize = 200;
 
 async fn exists(pool: &AnyPool, sql: String) -> bool {
     sqlx::query_scalar::<Any, i64>(AssertSqlSafe(sql))
@@ -47,15 +29,6 @@ async fn exists(pool: &AnyPool, sql: String) -> bool {
         .await
         .expect("a check")
         .is_some()
-}
-
-/// A random pause of up to `micros`, so the removal lands anywhere in the writer's loop.
-async fn jitter(micros: u64) {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .subsec_nanos();
-    tokio::time::sleep(Duration::from_micros(u64::from(nanos) % micros)).await;
 }
 
 /// Removes `user` from acme after a random pause; the flag is set once its answer came back.
@@ -180,7 +153,7 @@ async fn create_trial(pool: &AnyPool, trial: usize, way: Way) -> usize {
     violations
 }
 
-/// Runs `trials()` of a scenario both ways on every backend: the baseline must show
+/// Runs the trials of a scenario both ways on every backend: the baseline must show
 /// violations, the guarded fn none.
 async fn scenario<F, Fut>(name: &str, trial: F)
 where
@@ -192,7 +165,7 @@ where
         let mut found = [0, 0];
         for (i, way) in [Way::Naive, Way::Guarded].into_iter().enumerate() {
             let mut running = tokio::task::JoinSet::new();
-            for t in 0..trials() {
+            for t in 0..trials(TRIALS) {
                 if running.len() == parallel() {
                     found[i] += running
                         .join_next()
@@ -208,7 +181,7 @@ where
         }
         eprintln!(
             "{name} on {backend}: {} trials; violations: naive {}, guarded {}",
-            trials(),
+            trials(TRIALS),
             found[0],
             found[1]
         );

@@ -10,45 +10,21 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
 use guarded_dynamodb::local::{self, guard};
 use guarded_dynamodb::{TABLE, remove, stamp};
+use guarded_testkit::dynamodb::{self, s};
+use guarded_testkit::race::{Way, jitter, trials};
 
 const ALICE: &str = "alice";
 const BOB: &str = "bob";
 
-fn trials() -> usize {
-    std::env::var("GUARDED_RACE_TRIALS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200)
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Way {
-    Naive,
-    Guarded,
-}
+/// Trials per scenario and way when `GUARDED_RACE_TRIALS` is unset.
+const TRIALS: usize = 200;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Write {
     Stamp,
     Delete,
-}
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
-}
-
-/// A random pause of up to `micros`. Both sides of a trial take one, drawn independently
-/// (`RandomState` is seeded afresh per call), so the transfer lands before or after the
-/// write whatever the machine's load makes one request cost.
-async fn jitter(micros: u64) {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    let random = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    tokio::time::sleep(Duration::from_micros(random % micros)).await;
 }
 
 /// The administrator's transfer to bob; `true` when it found the item.
@@ -136,8 +112,7 @@ async fn trial(client: &Client, id: String, way: Way, write: Write) -> (usize, u
 }
 
 async fn scenario(write: Write) {
-    let Some(endpoint) = local::endpoint() else {
-        eprintln!("GUARDED_TEST_DYNAMODB is unset: the DynamoDB race suite is skipped");
+    let Some(endpoint) = dynamodb::endpoint() else {
         return;
     };
     let client = local::client(&endpoint);
@@ -150,7 +125,7 @@ async fn scenario(write: Write) {
         .as_nanos();
     let mut found = [(0, 0), (0, 0)];
     for (i, way) in [Way::Naive, Way::Guarded].into_iter().enumerate() {
-        for t in 0..trials() {
+        for t in 0..trials(TRIALS) {
             let id = format!("race-{run}-{write:?}-{way:?}-{t}");
             let (violations, landed) = trial(&client, id, way, write).await;
             found[i].0 += violations;
@@ -161,7 +136,7 @@ async fn scenario(write: Write) {
     eprintln!(
         "transfer vs {write:?} on DynamoDB: {} trials; violations: naive {naive}, guarded \
          {guarded} (guarded writes won {won})",
-        trials()
+        trials(TRIALS)
     );
     assert!(
         naive > 0,
@@ -173,7 +148,7 @@ async fn scenario(write: Write) {
         "transfer vs {write:?}: guarded writes after the transfer"
     );
     assert!(
-        won > 0 && won < trials(),
+        won > 0 && won < trials(TRIALS),
         "transfer vs {write:?}: the guarded writer must both win and lose races ({won} won)"
     );
 }

@@ -12,8 +12,7 @@ const SECRET: &[u8] = b"probe-secret-probe-secret-probe-secret";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_probe_finds_nothing_on_the_demo_on_dynamodb() {
-    let Ok(endpoint) = std::env::var("GUARDED_TEST_DYNAMODB") else {
-        eprintln!("GUARDED_TEST_DYNAMODB is unset: skipped");
+    let Some(endpoint) = guarded_testkit::dynamodb::endpoint() else {
         return;
     };
     let client = items_api_dynamodb::client(&endpoint);
@@ -28,7 +27,7 @@ async fn the_probe_finds_nothing_on_the_demo_on_dynamodb() {
     let app = items_api_dynamodb::router(client, verifier);
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
 
-    let routes = Routes::parse(include_str!("../../../../probe/examples/items_api.toml"))
+    let routes = Routes::parse(include_str!("../../../../../probe/examples/items_api.toml"))
         .expect("the demo's route file");
     let checks = ["tokens", "access", "mass-assignment", "revocation", "races"];
     let config = Config {

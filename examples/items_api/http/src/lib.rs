@@ -1,4 +1,5 @@
-//! The HTTP edge of the demo: the item as JSON, the problem+json errors, and a JSON body
+//! The HTTP edge of the demo, shared by its SQL build (`items_api`) and its DynamoDB build
+//! (`items_api_dynamodb`): the item as JSON, the problem+json errors, and a JSON body
 //! extractor whose every rejection is a problem+json too.
 
 use axum::extract::{FromRequest, Request};
@@ -15,10 +16,15 @@ const MAX_TEXT: usize = 200;
 /// An item as the API shows it.
 #[derive(Debug, Serialize)]
 pub struct Item {
+    /// Its id (a sequence on SQL, random below 2^53 on DynamoDB).
     pub id: i64,
+    /// Its title.
     pub title: String,
+    /// Its owner's subject.
     pub owner: String,
+    /// Its version, the entity tag an `If-Match` compares.
     pub version: i64,
+    /// Whether it is archived: every update then answers 409 `archived`.
     pub archived: bool,
     /// What the caller may do with it: `owner`, `write` or `read` (a share); absent when the
     /// answer gave the item away.
@@ -58,21 +64,27 @@ impl Item {
     }
 }
 
+/// The body of a create or a rename.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TitleBody {
+    /// The title, checked by [`text`].
     pub title: String,
 }
 
+/// The body of a transfer.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TransferBody {
+    /// The new owner's subject.
     pub to: String,
 }
 
+/// The body of a share.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShareBody {
+    /// Whether the grantee may rename the item, besides reading it.
     pub can_write: bool,
 }
 

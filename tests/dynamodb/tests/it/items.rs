@@ -2,8 +2,6 @@
 //! `GUARDED_TEST_DYNAMODB` (skipped when it is unset). Every refusal is checked on the item
 //! itself, read past the guard.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use guarded::{Deny, Error};
@@ -12,28 +10,15 @@ use guarded_dynamodb::{
     TABLE, mine, put, remove, rename, rename_and_create, rename_telling, rename_unarchived,
     rename_with_colliding_names, title, transfer,
 };
+use guarded_testkit::dynamodb::{self, s};
 
 /// The server's client and names no other test (or earlier run) uses: `(client, tag)`.
 async fn setup() -> Option<(Client, String)> {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let Some(endpoint) = local::endpoint() else {
-        eprintln!("GUARDED_TEST_DYNAMODB is unset: the DynamoDB suite is skipped");
-        return None;
-    };
-    let client = local::client(&endpoint);
+    let client = local::client(&dynamodb::endpoint()?);
     local::create_tables(&client)
         .await
         .expect("the items table");
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_nanos();
-    let tag = format!("{nanos}-{}", NEXT.fetch_add(1, Ordering::SeqCst));
-    Some((client, tag))
-}
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
+    Some((client, dynamodb::tag()))
 }
 
 async fn seed(client: &Client, id: &str, title: &str, owner: &str) {

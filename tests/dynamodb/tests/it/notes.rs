@@ -4,36 +4,20 @@
 //! lands in the caller's tenant. Every outcome is checked on the stored note, read past the
 //! guard.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
 use guarded::{Deny, Error};
 use guarded_dynamodb::local::{self, member, note};
 use guarded_dynamodb::notes::{
     Member, move_note, my_notes, note_title, notes_in, remove_note, rename_and_write_note,
     rename_note, write_note, write_note_into,
 };
+use guarded_testkit::dynamodb::{self, s};
 
 /// The server's client and a tag no other test (or earlier run) uses in its tenants and ids.
 async fn setup() -> Option<(Client, String)> {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let Some(endpoint) = local::endpoint() else {
-        eprintln!("GUARDED_TEST_DYNAMODB is unset: the DynamoDB suite is skipped");
-        return None;
-    };
-    let client = local::client(&endpoint);
+    let client = local::client(&dynamodb::endpoint()?);
     local::create_notes(&client).await;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_nanos();
-    let tag = format!("{nanos}-{}", NEXT.fetch_add(1, Ordering::SeqCst));
-    Some((client, tag))
-}
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
+    Some((client, dynamodb::tag()))
 }
 
 /// A note written past the guard.

@@ -81,12 +81,10 @@ fn token_for(user_id: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970")
         .as_secs();
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+    guarded_testkit::tokens::sign(
+        SECRET.as_bytes(),
         &json!({ "user_id": user_id, "exp": now + 600 }),
-        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
     )
-    .expect("signs")
 }
 
 fn unauthorized() -> Response {

@@ -1,4 +1,4 @@
-//! The probe against a Conduit-shaped API (tests/conduit/server.rs), set up as a user would
+//! The probe against a Conduit-shaped API (`conduit/server.rs`), set up as a user would
 //! for one nobody here wrote: its YAML OpenAPI document, a login with registration (or tokens
 //! minted with its `user_id` claim), the author shown by username, public reads, and no
 //! transfer route (an ownership change by command instead). Each planted flaw is found, no

@@ -8,20 +8,13 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use guarded::{Claims, DynamoDb, Guard, guarded};
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
-}
+use guarded_testkit::dynamodb::{self, s};
 
 type Stored = Option<HashMap<String, AttributeValue>>;
 
 /// A client, and a fresh item of olga's shared with gus for writing; `None` without a server.
 async fn setup(name: &str) -> Option<(Client, String)> {
-    let Ok(endpoint) = std::env::var("GUARDED_TEST_DYNAMODB") else {
-        eprintln!("GUARDED_TEST_DYNAMODB is unset: skipped");
-        return None;
-    };
-    let client = items_api_dynamodb::client(&endpoint);
+    let client = items_api_dynamodb::client(&dynamodb::endpoint()?);
     items_api_dynamodb::create_tables(&client)
         .await
         .expect("the tables");

@@ -9,6 +9,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use guarded::{Claims, DynamoDb, Guard, Verifier, guarded};
+use guarded_testkit::dynamodb::{self, s};
+use guarded_testkit::tokens;
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
@@ -23,11 +25,7 @@ struct Api {
 /// The router on the local server, or `None` (the test passes vacuously, saying so) when no
 /// server is named: plain `cargo test` has none; `.ci/run` starts one.
 async fn api() -> Option<Api> {
-    let Ok(endpoint) = std::env::var("GUARDED_TEST_DYNAMODB") else {
-        eprintln!("GUARDED_TEST_DYNAMODB is unset: skipped");
-        return None;
-    };
-    let client = items_api_dynamodb::client(&endpoint);
+    let client = items_api_dynamodb::client(&dynamodb::endpoint()?);
     items_api_dynamodb::create_tables(&client)
         .await
         .expect("the table");
@@ -44,13 +42,7 @@ fn token(sub: &str) -> String {
         std::process::id(),
         NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     );
-    let now = jsonwebtoken::get_current_timestamp();
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &json!({ "sub": sub, "iat": now, "nbf": now, "exp": now + 600, "jti": jti }),
-        &jsonwebtoken::EncodingKey::from_secret(SECRET),
-    )
-    .expect("a token")
+    tokens::token_with(SECRET, sub, &json!({ "jti": jti }))
 }
 
 impl Api {
@@ -187,10 +179,6 @@ impl Api {
         let body = Some(json!({ "can_write": can_write }));
         self.call("PUT", &uri, Some(owner), &[], body).await.0
     }
-}
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
 }
 
 fn user(name: &str) -> String {

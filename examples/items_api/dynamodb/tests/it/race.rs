@@ -16,17 +16,11 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use guarded::{Claims, DynamoDb, Guard, guarded};
+use guarded_testkit::dynamodb::{self, s};
+use guarded_testkit::race::{Way, jitter, trials};
 
-fn trials() -> usize {
-    std::env::var("GUARDED_RACE_TRIALS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(150)
-}
-
-fn s(value: &str) -> AttributeValue {
-    AttributeValue::S(value.to_owned())
-}
+/// Trials per scenario and way when `GUARDED_RACE_TRIALS` is unset.
+const TRIALS: usize = 150;
 
 /// Renames item `id`: the owner's, or a grantee's whose share lets them write; and only
 /// while the caller's token is not revoked. No rule is spelled here.
@@ -42,12 +36,6 @@ async fn rename(guard: Guard<DynamoDb>, id: &str, title: &str) -> Result<(), gua
         .send()
         .await?;
     Ok(())
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Way {
-    Naive,
-    Guarded,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -124,15 +112,6 @@ async fn seed(client: &Client, key: &str) {
         .send()
         .await
         .expect("a seeded share");
-}
-
-/// A random pause of up to `micros`, drawn independently on each side of a trial.
-async fn jitter(micros: u64) {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    let random = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    tokio::time::sleep(Duration::from_micros(random % micros)).await;
 }
 
 fn guard(client: &Client, sub: &str, jti: &str) -> Guard<DynamoDb> {
@@ -270,8 +249,7 @@ async fn naive(
 }
 
 async fn scenario(revocation: Revocation) {
-    let Ok(endpoint) = std::env::var("GUARDED_TEST_DYNAMODB") else {
-        eprintln!("GUARDED_TEST_DYNAMODB is unset: the DynamoDB race suite is skipped");
+    let Some(endpoint) = dynamodb::endpoint() else {
         return;
     };
     let client = items_api_dynamodb::client(&endpoint);
@@ -285,7 +263,7 @@ async fn scenario(revocation: Revocation) {
     let timing = Timing::measured(&client, revocation, run).await;
     let mut found = [(0, 0), (0, 0)];
     for (i, way) in [Way::Naive, Way::Guarded].into_iter().enumerate() {
-        for t in 0..trials() {
+        for t in 0..trials(TRIALS) {
             let key = format!("race-{run}-{revocation:?}-{way:?}-{t}");
             let (violations, renamed) = trial(&client, key, way, revocation, timing).await;
             found[i].0 += violations;
@@ -296,7 +274,7 @@ async fn scenario(revocation: Revocation) {
     eprintln!(
         "{revocation:?} vs rename on DynamoDB: {} trials, {timing:?}; violations: naive {naive}, \
          guarded {guarded} (guarded renames stored {won})",
-        trials()
+        trials(TRIALS)
     );
     assert!(
         naive > 0,
@@ -308,7 +286,7 @@ async fn scenario(revocation: Revocation) {
         "{revocation:?} vs rename: guarded renames sent after the revocation answered"
     );
     assert!(
-        won > 0 && won < trials(),
+        won > 0 && won < trials(TRIALS),
         "{revocation:?} vs rename: the guarded writer must both win and lose races ({won} won)"
     );
 }
