@@ -731,7 +731,8 @@ async fn a_write_goes_by_the_owner_or_the_grant_in_either_order_and_answers_alik
     );
     assert_eq!(refused(&gus, hers).await, stranger);
 
-    // Archived: 409 `archived` for its owner and both grantees, whichever went first.
+    // Archived: 409 `archived` for its owner and both grantees, whichever went first; the
+    // stranger still learns nothing.
     for grantee in [&gus, &ann] {
         assert_eq!(
             api.share(&path, &olga, grantee, true).await,
@@ -746,6 +747,8 @@ async fn a_write_goes_by_the_owner_or_the_grant_in_either_order_and_answers_alik
     for caller in [&olga, &gus, &ann] {
         assert_eq!(refused(caller, hers).await, archived, "{caller}");
     }
+    assert_eq!(refused(&tom, hers).await, stranger);
+    assert_eq!(refused(&sam, hers).await, stranger);
 
     // A revoked token: 401 `revoked` for Sam (last landed by a grant) and for Ann (nothing
     // landed), on his item, which both may write.
