@@ -1,7 +1,8 @@
 //! Which attempt a write a grant may allow sends first: the owner's or the grant's.
 //!
-//! The owner's attempt is one conditional request; the grant's is a `TransactWriteItems` of
-//! the write and the `ConditionCheck` of the grant's item. They cannot be one request: a
+//! The owner's attempt is one conditional request (a transaction with the token's checks
+//! under `[token]`); the grant's is a `TransactWriteItems` of the write and the
+//! `ConditionCheck` of the grant's item, beside the token's. They cannot be one request: a
 //! transaction is cancelled by any of its conditions, and a condition reads only its own
 //! item, so "the item is mine, or my share of it exists" has no expression. Sent owner first,
 //! a grantee's write costs the owner's refused request and then the grant's; so the process
@@ -18,6 +19,10 @@
 //!   answer as well, a revocation being final, and answered once, with its one event; and a
 //!   request that went out unanswered, which may have been written and is never followed by
 //!   another write;
+//! - on an item both rules allow (the caller's own, shared with themselves) the grant's
+//!   attempt may be the one that lands: the same write, answered without values, which a
+//!   write that asks for them never is (the grant's attempt refuses it before sending, and the
+//!   owner's goes);
 //! - the memo holds the caller's own successes, keyed by their subject: no other caller sets
 //!   the order of their requests, and a guess that misses costs its round trip, no more.
 

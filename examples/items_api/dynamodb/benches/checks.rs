@@ -15,7 +15,8 @@
 //!
 //! Each round runs every alternative for `GUARDED_BENCH_CALLS` sequential calls (200 by
 //! default), in turn; a ratio is the guarded fn's calls per second over the alternative's,
-//! the median over `GUARDED_BENCH_ROUNDS` rounds (7). Nothing is asserted. Run without
+//! the median over `GUARDED_BENCH_ROUNDS` rounds (7), printed with the rounds' range and the
+//! machine's load (`/proc/loadavg`) before and after. Nothing is asserted. Run without
 //! `--bench` (as `cargo test --benches` does) it is a one-round smoke test of 10 calls.
 
 use std::collections::HashMap;
@@ -206,6 +207,14 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The median of the rounds' ratios, and their range.
+fn spread(v: Vec<f64>) -> String {
+    let (low, high) = v
+        .iter()
+        .fold((f64::INFINITY, 0.0_f64), |(l, h), r| (l.min(*r), h.max(*r)));
+    format!("{:.3} ({low:.3}-{high:.3})", median(v))
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let Ok(endpoint) = std::env::var("GUARDED_TEST_DYNAMODB") else {
@@ -243,6 +252,7 @@ async fn main() {
         .send()
         .await
         .expect("the share");
+    let before = load();
     let mut ratios = [Vec::new(), Vec::new(), Vec::new()];
     let mut guarded = Vec::new();
     for _ in 0..rounds {
@@ -253,15 +263,25 @@ async fn main() {
         ratios[2].push(grantee / rate(&client, &id, 4, calls).await);
         guarded.push(owner);
     }
-    let [hand, racy, grant] = ratios.map(median);
+    let [hand, racy, grant] = ratios.map(spread);
     println!(
-        "DynamoDB rename under [token] and grants, {rounds} rounds of {calls} calls, medians:"
+        "DynamoDB rename under [token] and grants, {rounds} rounds of {calls} calls, medians \
+         (range):"
     );
     println!(
         "  guarded owner:                             {:.0} calls/s",
         median(guarded)
     );
-    println!("  guarded owner / the same transaction:      {hand:.3} (goal >= 0.97)");
-    println!("  guarded owner / GetItem x2, then UpdateItem: {racy:.3}");
-    println!("  guarded grantee / the grant's transaction: {grant:.3} (goal >= 0.9)");
+    println!("  guarded owner / the same transaction:      {hand} (goal >= 0.97)");
+    println!("  guarded owner / GetItem x2, then UpdateItem: {racy}");
+    println!("  guarded grantee / the grant's transaction: {grant} (goal >= 0.9)");
+    println!("  load average before / after: {before} / {}", load());
+}
+
+/// The machine's load average over 1, 5 and 15 minutes, where Linux tells it.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "unknown".to_owned(),
+        |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    )
 }
