@@ -220,11 +220,21 @@ impl<'t> Transaction<'t> {
         if revoked_token {
             return Err(revoked(claims).into());
         }
+        // A refused grant denies the write: the write's own refusal (a state, a version) would
+        // tell a caller the grant does not cover about an item they may not write.
+        let grant_refused = failed.iter().find_map(|(at, _)| match parts.get(*at) {
+            Some(Part::Grant(deny)) => Some(*deny),
+            _ => None,
+        });
         let subject = claims.subject();
         let told = failed.iter().find_map(|(at, reason)| {
             Some(match parts.get(*at)? {
                 Part::Guarded(write) => Refused {
-                    error: write.refusal(reason.item(), subject),
+                    error: match (write.refusal(reason.item(), subject), grant_refused) {
+                        // No item, or one of another scope: the denial it is.
+                        (denied @ Error::Denied(_), _) | (denied, None) => denied,
+                        (_, Some(deny)) => Error::Denied(deny),
+                    },
                     theirs: write
                         .another_owners(reason.item(), subject)
                         .then(|| reason.item().cloned())

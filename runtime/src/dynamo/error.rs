@@ -18,6 +18,8 @@ const RETRYABLE: &[&str] = &[
 #[derive(Debug)]
 pub struct DynamoError {
     retryable: bool,
+    /// The request went out and no answer came back: it may have been written.
+    unanswered: bool,
     source: Box<dyn std::error::Error + Send + Sync>,
 }
 
@@ -25,6 +27,13 @@ impl DynamoError {
     /// Whether a retry may cure it (the response is then 503 with `Retry-After`).
     pub fn retryable(&self) -> bool {
         self.retryable
+    }
+
+    /// Whether the request went out and no answer came back, so it may have been written: a
+    /// write the database answered (a refusal, a service error) or never received wrote
+    /// nothing.
+    pub(crate) fn unanswered(&self) -> bool {
+        self.unanswered
     }
 
     /// The SDK's error.
@@ -36,6 +45,7 @@ impl DynamoError {
     pub(crate) fn refused(why: String) -> Self {
         Self {
             retryable: false,
+            unanswered: false,
             source: why.into(),
         }
     }
@@ -55,8 +65,13 @@ impl DynamoError {
                 .is_some_and(|code| RETRYABLE.contains(&code)),
             _ => false,
         };
+        let unanswered = !matches!(
+            e,
+            SdkError::ServiceError(_) | SdkError::ConstructionFailure(_)
+        );
         Self {
             retryable,
+            unanswered,
             source: Box::new(e),
         }
     }

@@ -16,7 +16,8 @@
 //! - with the policy's `[token] valid`: every write sent as one transaction with a
 //!   `ConditionCheck` per check ([`Check`]), every read checked after it answered;
 //! - with a table's `grant`: a write refused on another owner's item tried once more under
-//!   the grant, its check in the transaction; a `get_item` of another's item reads the grant's;
+//!   the grant, its check in the transaction, or the grant's attempt first when the caller's
+//!   last write landed by it (see `order`); a `get_item` of another's item reads the grant's;
 //! - with a table's `scope`: each attribute it sets compared with the caller's claim wherever
 //!   the owner is (a query's key condition may pin it instead), set from the claim by every
 //!   put and written by no update; an item of another scope is a 404 (see `scope`);
@@ -37,6 +38,7 @@ mod condition;
 mod error;
 mod item;
 mod ops;
+mod order;
 mod other;
 mod scope;
 mod state;

@@ -28,6 +28,7 @@ use super::checked::{Part, Refused, Transaction};
 use super::claims::Bound;
 use super::condition::{Expression, Guarded, Rule, owned};
 use super::item::{Item, same_value, subject_value, unused};
+use super::order;
 use super::scope::Scope;
 use super::scope::{self, Fields};
 use super::state::{Op, compared, written};
@@ -221,9 +222,9 @@ write!(
     |_| None
 );
 
-/// A guarded write: as the caller's, then, when it found another owner's item and a grant
-/// covers the write, as the grantee's. Each attempt decides its own rule with its write, so
-/// whichever lands was allowed when it landed.
+/// A guarded write: as the caller's or, on another owner's item a grant covers, as the
+/// grantee's, in the order `order` decides. Each attempt decides its own rule with its write,
+/// so whichever lands was allowed when it landed.
 async fn write<W: Write, C: GuardClaims, A>(
     guard: &Guard<DynamoDb, C, A>,
     table: &Table,
@@ -246,30 +247,26 @@ async fn write<W: Write, C: GuardClaims, A>(
         Op::Check => None,
     }
     .filter(|_| rule == Rule::Mine && granted(&builder, table, op));
-    let fallback = grant.map(|check| (check, builder.clone()));
-    let client = guard.handle();
-    let first = attempt(client, table, &scope, builder, rule, op, &claims, None).await;
-    match (first, fallback) {
-        (
-            Err(Refused {
-                theirs: Some(_), ..
-            }),
-            Some((check, original)),
-        ) => {
-            let write = attempt(
-                client,
-                table,
-                &scope,
-                original,
-                Rule::Granted,
-                op,
-                &claims,
-                Some(check),
-            );
-            Ok(write.await?)
-        }
-        (done, _) => Ok(done?),
-    }
+    let (client, scope, claims) = (guard.handle(), &scope, &claims);
+    let owner = move |b| attempt(client, table, scope, b, rule, op, claims, None);
+    let Some(check) = grant else {
+        return Ok(owner(builder).await?);
+    };
+    let grantee = move |b| {
+        attempt(
+            client,
+            table,
+            scope,
+            b,
+            Rule::Granted,
+            op,
+            claims,
+            Some(check),
+        )
+    };
+    let caller = order::Caller::new(table.name, claims.subject());
+    // Boxed: its attempts and the builder it keeps would make every write's future as large.
+    Box::pin(order::write(caller, builder, owner, grantee)).await
 }
 
 /// Whether `builder` writes only what the table's update grant lets a grantee write: never

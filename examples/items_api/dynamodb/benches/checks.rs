@@ -10,11 +10,13 @@
 //! - *owner, check-then-write*: `GetItem` of the revocation and of the user, decided in Rust,
 //!   then the conditional `UpdateItem`: the racy alternative, three round trips;
 //! - *grantee, hand-written*: a grantee's rename as one transaction with the share's check
-//!   as well, which the guard reaches after its attempt as the owner's was refused.
+//!   as well, which the guard sends first once the grantee's first rename landed by the share
+//!   (goal ≥ 0.9).
 //!
 //! Each round runs every alternative for `GUARDED_BENCH_CALLS` sequential calls (200 by
 //! default), in turn; a ratio is the guarded fn's calls per second over the alternative's,
-//! the median over `GUARDED_BENCH_ROUNDS` rounds (7). Nothing is asserted. Run without
+//! the median over `GUARDED_BENCH_ROUNDS` rounds (7), printed with the rounds' range and the
+//! machine's load (`/proc/loadavg`) before and after. Nothing is asserted. Run without
 //! `--bench` (as `cargo test --benches` does) it is a one-round smoke test of 10 calls.
 
 use std::collections::HashMap;
@@ -198,6 +200,14 @@ async fn rate(client: &Client, id: &str, which: usize, calls: usize) -> f64 {
     f64::from(u32::try_from(calls).expect("calls")) / started.elapsed().as_secs_f64()
 }
 
+/// The median of the rounds' ratios, and their range.
+fn spread(v: Vec<f64>) -> String {
+    let (low, high) = v
+        .iter()
+        .fold((f64::INFINITY, 0.0_f64), |(l, h), r| (l.min(*r), h.max(*r)));
+    format!("{:.3} ({low:.3}-{high:.3})", median(v))
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let Ok(endpoint) = std::env::var("GUARDED_TEST_DYNAMODB") else {
@@ -235,6 +245,7 @@ async fn main() {
         .send()
         .await
         .expect("the share");
+    let before = load();
     let mut ratios = [Vec::new(), Vec::new(), Vec::new()];
     let mut guarded = Vec::new();
     for _ in 0..rounds {
@@ -245,15 +256,25 @@ async fn main() {
         ratios[2].push(grantee / rate(&client, &id, 4, calls).await);
         guarded.push(owner);
     }
-    let [hand, racy, grant] = ratios.map(median);
+    let [hand, racy, grant] = ratios.map(spread);
     println!(
-        "DynamoDB rename under [token] and grants, {rounds} rounds of {calls} calls, medians:"
+        "DynamoDB rename under [token] and grants, {rounds} rounds of {calls} calls, medians \
+         (range):"
     );
     println!(
         "  guarded owner:                             {:.0} calls/s",
         median(guarded)
     );
-    println!("  guarded owner / the same transaction:      {hand:.3} (goal >= 0.97)");
-    println!("  guarded owner / GetItem x2, then UpdateItem: {racy:.3}");
-    println!("  guarded grantee / the grant's transaction: {grant:.3}");
+    println!("  guarded owner / the same transaction:      {hand} (goal >= 0.97)");
+    println!("  guarded owner / GetItem x2, then UpdateItem: {racy}");
+    println!("  guarded grantee / the grant's transaction: {grant} (goal >= 0.9)");
+    println!("  load average before / after: {before} / {}", load());
+}
+
+/// The machine's load average over 1, 5 and 15 minutes, where Linux tells it.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "unknown".to_owned(),
+        |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+    )
 }

@@ -632,3 +632,129 @@ async fn a_put_cannot_replace_an_archived_item_nor_anothers() {
     assert!(matches!(e, guarded::Error::Conflict("archived")), "{e:?}");
     assert_eq!(api.stored(id).await.as_ref(), Some(&archived));
 }
+
+/// A rename with no read before it: the write alone decides, for a stranger as for a grantee.
+#[guarded]
+async fn rename(guard: Guard<DynamoDb>, id: i64, title: &str) -> Result<(), guarded::Error> {
+    guard
+        .client()
+        .update_item()
+        .table_name("items")
+        .key("id", AttributeValue::S(id.to_string()))
+        .update_expression("SET title = :t")
+        .expression_attribute_values(":t", AttributeValue::S(title.to_owned()))
+        .send()
+        .await?;
+    Ok(())
+}
+
+/// A write a grant may allow goes as the owner's first, or as the grant's first once the
+/// caller's last write landed by a grant (the runtime's `order`). Each order below is reached
+/// by the caller's history: either writes what the owner's or the grant's rule allows and
+/// nothing else, and a refusal answers the same in both.
+#[tokio::test]
+async fn a_write_goes_by_the_owner_or_the_grant_in_either_order_and_answers_alike() {
+    let Some(api) = api().await else { return };
+    let [olga, gus, sam, tom, ann] = ["olga6", "gus6", "sam6", "tom6", "ann6"].map(user);
+    let guard = |sub: &str| {
+        let claims: Claims = serde_json::from_value(json!({
+            "sub": sub, "exp": u64::MAX / 2, "iat": 1, "jti": format!("{sub}-order"),
+        }))
+        .expect("claims");
+        Guard::<DynamoDb>::trusted(api.client.clone(), claims)
+    };
+    let renamed = async |sub: &str, id: i64, title: &str| {
+        rename(guard(sub), id, title).await.expect("allowed");
+        let stored = api.stored(id).await.expect("kept");
+        assert_eq!(stored["title"], s(title), "{sub}");
+    };
+    let refused = async |sub: &str, id: i64| {
+        let before = api.stored(id).await.expect("kept");
+        let e = rename(guard(sub), id, "refused")
+            .await
+            .expect_err("refused");
+        assert_eq!(api.stored(id).await.as_ref(), Some(&before), "{sub}: {e:?}");
+        format!("{e:?}")
+    };
+    let (hers, his) = (
+        api.create(&olga, "hers").await,
+        api.create(&gus, "his").await,
+    );
+    for (id, owner, grantee) in [(hers, &olga, &gus), (his, &gus, &olga), (his, &gus, &sam)] {
+        let path = format!("/items/{id}");
+        assert_eq!(
+            api.share(&path, owner, grantee, true).await,
+            StatusCode::NO_CONTENT
+        );
+    }
+
+    // Gus: the owner's attempt, refused, then the grant's; then the grant's alone.
+    renamed(&gus, hers, "by gus").await;
+    renamed(&gus, hers, "by gus again").await;
+    // Olga on her own item: with nothing remembered, and after landing by a grant on his.
+    renamed(&olga, hers, "by olga").await;
+    renamed(&olga, his, "by olga on his").await;
+    renamed(&olga, hers, "by olga again").await;
+    renamed(&olga, hers, "by olga once more").await;
+
+    // A stranger to her item: Tom has written nothing, Sam last landed by a grant.
+    renamed(&sam, his, "by sam").await;
+    let stranger = refused(&tom, hers).await;
+    assert_eq!(
+        stranger,
+        format!("{:?}", guarded::Error::Denied(guarded::Deny::NotFound))
+    );
+    assert_eq!(refused(&sam, hers).await, stranger);
+
+    // Her share revoked between two of Gus's writes, then made read-only: refused as Tom is.
+    renamed(&gus, hers, "by gus before").await;
+    let shares = format!("/items/{hers}/shares/{gus}");
+    let (status, _) = api.call("DELETE", &shares, Some(&olga), &[], None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(refused(&gus, hers).await, stranger);
+    let path = format!("/items/{hers}");
+    assert_eq!(
+        api.share(&path, &olga, &gus, false).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(refused(&gus, hers).await, stranger);
+
+    // Archived: 409 `archived` for its owner and both grantees, whichever went first; the
+    // stranger still learns nothing.
+    for grantee in [&gus, &ann] {
+        assert_eq!(
+            api.share(&path, &olga, grantee, true).await,
+            StatusCode::NO_CONTENT
+        );
+    }
+    renamed(&gus, hers, "by gus last").await;
+    let archive = format!("{path}/archive");
+    let (status, _) = api.call("POST", &archive, Some(&olga), &[], None).await;
+    assert_eq!(status, StatusCode::OK);
+    let archived = format!("{:?}", guarded::Error::Conflict("archived"));
+    for caller in [&olga, &gus, &ann] {
+        assert_eq!(refused(caller, hers).await, archived, "{caller}");
+    }
+    assert_eq!(refused(&tom, hers).await, stranger);
+    assert_eq!(refused(&sam, hers).await, stranger);
+
+    // A revoked token: 401 `revoked` for Sam (last landed by a grant) and for Ann (nothing
+    // landed), on his item, which both may write.
+    assert_eq!(
+        api.share(&format!("/items/{his}"), &gus, &ann, true).await,
+        StatusCode::NO_CONTENT
+    );
+    renamed(&sam, his, "by sam last").await;
+    for caller in [&sam, &ann] {
+        api.client
+            .put_item()
+            .table_name("revoked_tokens")
+            .item("jti", s(&format!("{caller}-order")))
+            .send()
+            .await
+            .expect("the revocation");
+    }
+    let revoked = refused(&sam, his).await;
+    assert!(revoked.contains("Revoked"), "{revoked}");
+    assert_eq!(refused(&ann, his).await, revoked);
+}
