@@ -6,7 +6,9 @@
 //!
 //! Stages, one file each, run by `expand::attribute`:
 //! `args` (the attribute) -> `signature` (the guard parameter, the dialect) -> `policy` (the
-//! guarded tables: the crate's `guarded.toml` and the attribute's `owner`) -> `body` (the
+//! crate's `guarded.toml` read into the backend-neutral policy model: tables, owner columns,
+//! grants per operation, conditions, scopes, versions, `[token] valid`, each rule parsed once;
+//! merged with the attribute's `owner` by `args`) -> `body` (the
 //! one walk: finds every statement with `sites`, judges other calls that run SQL with
 //! `executors`, analyses each statement with `sql`, lifts it out of the body) -> `model` (all
 //! of it, as data, each statement owning its syntax) -> `check` (the fail-closed rules on the
@@ -20,6 +22,7 @@
 //! chain to the runtime, which adds the owner's condition.
 
 mod args;
+mod backend;
 mod body;
 mod check;
 mod ctxt;

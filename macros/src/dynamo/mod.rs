@@ -8,10 +8,10 @@
 
 mod chain;
 mod checks;
+mod condition;
 mod request;
 mod rules;
 mod scope;
-mod state;
 mod walk;
 
 #[cfg(test)]
@@ -23,8 +23,8 @@ use syn::ItemFn;
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
+use crate::policy::Owner;
 use crate::policy::{self, Policy};
-use crate::sql::Owner;
 use crate::{Context, signature};
 
 /// The guarded tables, as the expansion hands them to the runtime.
@@ -62,7 +62,9 @@ fn expand_with(
     cx: &Ctxt,
 ) -> Option<TokenStream> {
     let guard = signature::read_dynamo(item, args, cx);
-    let owners = policy::owners(args, file).map_err(|e| cx.push(e)).ok()?;
+    let owners = crate::args::owners(args, file)
+        .map_err(|e| cx.push(e))
+        .ok()?;
     rules::policy(args, &owners, cx);
     let refused = |what: String| {
         cx.push(syn::Error::new(
@@ -90,7 +92,7 @@ fn expand_with(
     let states = owners
         .iter()
         .map(|owner| {
-            state::states(owner).unwrap_or_else(|why| {
+            condition::conditions(owner).unwrap_or_else(|why| {
                 cx.push(syn::Error::new(
                     args.span,
                     format!("{}: {why}", policy::FILE),

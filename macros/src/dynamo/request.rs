@@ -10,7 +10,7 @@ use super::chain::{self, Chain};
 use super::rules;
 use crate::ctxt::Ctxt;
 use crate::policy::FILE;
-use crate::sql::Owner;
+use crate::policy::Owner;
 
 /// The tables a request is checked against.
 pub enum Target<'a> {

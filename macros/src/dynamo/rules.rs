@@ -9,7 +9,7 @@ use syn::Ident;
 use crate::args::Args;
 use crate::ctxt::Ctxt;
 use crate::policy::FILE;
-use crate::sql::Owner;
+use crate::policy::Owner;
 
 /// The one shape of a request, named in every error about a use of the guard.
 const SHAPE: &str = "a `Guard<DynamoDb>` runs requests only as one chain \
