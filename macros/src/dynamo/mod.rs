@@ -9,6 +9,7 @@
 mod chain;
 mod checks;
 mod condition;
+mod operation;
 mod request;
 mod rules;
 mod scope;

@@ -7,6 +7,7 @@ use syn::{Expr, ExprMethodCall, Ident, Lit};
 
 use super::Tables;
 use super::chain::{self, Chain};
+use super::operation::Operation;
 use super::rules;
 use crate::ctxt::Ctxt;
 use crate::policy::FILE;
@@ -29,8 +30,8 @@ pub fn judge<'a>(chain: &Chain, tables: &Tables<'a>, cx: &Ctxt) -> Option<Target
         cx.spanned(chain.tokens(1), rules::kept_client());
         return None;
     };
-    let known = rules::OPERATIONS.contains(&op.method.to_string().as_str());
-    if !known {
+    let operation = Operation::named(&op.method.to_string()).filter(|op| op.guarded());
+    if operation.is_none() {
         cx.push(rules::refused_operation(&op.method));
     }
     let middle = &chain.calls[2..];
@@ -43,24 +44,20 @@ pub fn judge<'a>(chain: &Chain, tables: &Tables<'a>, cx: &Ctxt) -> Option<Target
             allowed = false;
         }
     }
-    if !known {
-        return None;
-    }
-    let writes =
-        ["put_item", "update_item", "delete_item"].contains(&op.method.to_string().as_str());
-    if writes && !tables.valid.is_empty() {
+    let operation = operation?;
+    if operation.writes_one_item() && !tables.valid.is_empty() {
         for call in middle.iter().filter(|c| c.method == "return_values") {
             cx.spanned(&call.method, rules::RETURN_VALUES);
             allowed = false;
         }
     }
-    let target = if op.method == rules::TRANSACT {
+    let target = if operation.names_tables_per_item() {
         Some(Target::Every)
     } else {
         table(&op.method, middle, tables, cx)
     };
     if let Some(target) = &target {
-        allowed &= scoped(&op.method, middle, target, tables, cx);
+        allowed &= scoped(operation, &op.method, middle, target, tables, cx);
     }
     target.filter(|_| allowed && sent.is_some())
 }
@@ -68,6 +65,7 @@ pub fn judge<'a>(chain: &Chain, tables: &Tables<'a>, cx: &Ctxt) -> Option<Target
 /// What a table's scope refuses of a request: `deny = 403` (it would tell another tenant's
 /// item from none), and a put naming an attribute the scope sets. `false` once refused.
 fn scoped(
+    operation: Operation,
     op: &Ident,
     calls: &[ExprMethodCall],
     target: &Target<'_>,
@@ -93,7 +91,7 @@ fn scoped(
         cx.spanned(op, rules::forbidden_in_scope(&owner.table));
         allowed = false;
     }
-    if op != "put_item" {
+    if operation != Operation::PutItem {
         return allowed;
     }
     for call in calls.iter().filter(|call| call.method == "item") {
