@@ -13,6 +13,7 @@ mod operation;
 mod request;
 mod rules;
 mod scope;
+mod tables;
 mod walk;
 
 #[cfg(test)]
@@ -24,28 +25,9 @@ use syn::ItemFn;
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
-use crate::policy::Owner;
 use crate::policy::{self, Policy};
 use crate::{Context, signature};
-
-/// The guarded tables, as the expansion hands them to the runtime.
-struct Tables<'a> {
-    owners: &'a [Owner],
-    /// `deny = 403`: a request on another's item is a 403, not a 404.
-    tells_forbidden: bool,
-    /// Each owner's state conditions, as the runtime's `Named` values.
-    states: Vec<Vec<TokenStream>>,
-    /// Each owner's grants, as the runtime's `Grants`.
-    grants: Vec<TokenStream>,
-    /// The policy's `[token] valid`, as the runtime's `Check`s.
-    valid: Vec<TokenStream>,
-    /// The tables requested without the owner's condition.
-    unguarded: &'a [String],
-    /// Each owner's scope, as attributes equal to claims.
-    scopes: Vec<Vec<scope::Pair>>,
-    /// Where a field a scope compares with is read: the attribute.
-    span: proc_macro2::Span,
-}
+use tables::Tables;
 
 /// The fn with its requests expanded; `None` once an error is reported to `cx`.
 pub fn expand(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<TokenStream> {
@@ -113,6 +95,7 @@ fn expand_with(
         .collect();
     let guard = guard?;
     let tables = Tables {
+        used: std::cell::RefCell::new(vec![false; owners.len() + args.unguarded.len()]),
         owners: &owners,
         tells_forbidden: args.tells_forbidden,
         states,
@@ -123,7 +106,10 @@ fn expand_with(
         span: args.span,
     };
     let mut block = (*item.block).clone();
-    if walk::body(&mut block, &guard.ident, &tables, cx) {
+    let probed = walk::body(&mut block, &guard.ident, &tables, cx);
+    // Each table the requests name, defined once for the fn.
+    block.stmts.splice(0..0, tables.definitions());
+    if probed {
         // The trait through which a probed call that is not a request passes.
         block.stmts.insert(
             0,

@@ -1,7 +1,6 @@
 //! One request, `guard.client().OP() .. .send()`: judged, then handed to the runtime's `OP`,
 //! which adds the owner's condition and sends it.
 
-use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::{Expr, ExprMethodCall, Ident, Lit};
 
@@ -245,90 +244,4 @@ pub fn expand(chain: Chain, target: &Target<'_>, tables: &Tables<'_>) -> Expr {
             }
         }
     })
-}
-
-impl Tables<'_> {
-    /// What the runtime knows of a guarded table.
-    fn table(&self, owner: &Owner) -> TokenStream {
-        let Owner {
-            table,
-            column,
-            version,
-            ..
-        } = owner;
-        let deny = if self.tells_forbidden {
-            quote!(Forbidden)
-        } else {
-            quote!(NotFound)
-        };
-        let at = self.owners.iter().position(|o| o.table == *table);
-        let states = at.map(|at| &self.states[at][..]).unwrap_or_default();
-        let grants = at.map(|at| self.grants[at].clone()).unwrap_or_default();
-        let valid = &self.valid;
-        let scope = super::scope::tokens(at.map(|at| &self.scopes[at][..]).unwrap_or_default());
-        let version = version.as_ref().map_or_else(
-            || quote!(::core::option::Option::None),
-            |v| quote!(::core::option::Option::Some(#v)),
-        );
-        // A const: the conditions' nested references are then `'static`.
-        quote! {{
-            const TABLE: ::guarded::__private::dynamo::Table = ::guarded::__private::dynamo::Table {
-                name: #table,
-                owner: #column,
-                deny: ::guarded::__private::Deny::#deny,
-                states: &[#(#states),*],
-                version: #version,
-                valid: &[#(#valid),*],
-                grants: #grants,
-                scope: #scope,
-            };
-            TABLE
-        }}
-    }
-
-    /// The scope of `owner`'s table, if it has one.
-    fn scope_of(&self, owner: &Owner) -> Option<&[super::scope::Pair]> {
-        let at = self.owners.iter().position(|o| o.table == owner.table)?;
-        Some(&self.scopes[at][..]).filter(|pairs| !pairs.is_empty())
-    }
-
-    /// The claims of the application's type the scopes of `target` compare with (a
-    /// transaction may write any guarded table: every scope's), read from `guard`'s claims:
-    /// `("org", Some(value))`, `None` for an `Option` field that holds none (the runtime
-    /// answers 401 `missing_claim` when a request needs it). A field the claims type lacks,
-    /// or whose type DynamoDB cannot compare, is a compile error at the attribute.
-    fn fields(&self, guard: &Expr, target: &Target<'_>) -> TokenStream {
-        let span = self.span;
-        let fields = match target {
-            Target::One(owner) => super::scope::fields(self.scope_of(owner)),
-            Target::Every => super::scope::fields(self.scopes.iter().map(Vec::as_slice)),
-            Target::Unguarded(_) => Vec::new(),
-        };
-        let fields = fields.iter().map(|field| {
-            let ident = syn::Ident::new(field, span);
-            quote_spanned! {span=>
-                (#field, {
-                    #[allow(unused_imports)]
-                    use ::guarded::__private::{ClaimOption as _, ClaimValue as _};
-                    ::guarded::__private::dynamo::field(
-                        (&::guarded::__private::Present(
-                            &::guarded::__private::dynamo::claims(&#guard).#ident,
-                        ))
-                            .present(),
-                    )
-                })
-            }
-        });
-        quote!([#(#fields),*])
-    }
-
-    /// What the runtime knows of an unguarded table.
-    fn unguarded(&self, name: &str) -> TokenStream {
-        let valid = &self.valid;
-        quote! {{
-            const TABLE: ::guarded::__private::dynamo::Unguarded =
-                ::guarded::__private::dynamo::Unguarded { name: #name, valid: &[#(#valid),*] };
-            TABLE
-        }}
-    }
 }
