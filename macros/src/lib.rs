@@ -18,8 +18,10 @@
 //! a panic into a compile error; `listing` is the model as data for tools.
 //!
 //! A `Guard<DynamoDb>` fn (told by `signature`) takes another path after `args`: `dynamo`
-//! (its own module) reads the policy, judges every use of the guard and hands each request
-//! chain to the runtime, which adds the owner's condition.
+//! (its own module) renders the policy model for the runtime (each table defined once per
+//! fn), judges every use of the guard and hands each request chain to the runtime, which adds
+//! the owner's condition; `dynamo::operation` is the one list of the client's operations,
+//! mirrored by the runtime as `exec` is.
 
 mod args;
 mod backend;
