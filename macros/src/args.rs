@@ -4,8 +4,9 @@ use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
 use syn::{LitInt, LitStr};
 
+use crate::backend::Backends;
 use crate::ctxt::Ctxt;
-use crate::sql::{Backends, Dialect, Owner};
+use crate::policy::{FILE, Owner, Policy};
 
 const OWNER: &str = "owner";
 const UNGUARDED: &str = "unguarded";
@@ -207,24 +208,13 @@ fn parse_tables(lit: &LitStr, key: &str) -> syn::Result<Vec<String>> {
 }
 
 fn parse_dialect(lit: &LitStr) -> syn::Result<(Backends, Span)> {
-    let dialect = dialect_named(&lit.value()).ok_or_else(|| {
+    let dialect = Backends::named(&lit.value()).ok_or_else(|| {
         syn::Error::new(
             lit.span(),
             "dialect must be \"postgres\", \"mysql\", \"sqlite\" or \"any\"",
         )
     })?;
     Ok((dialect, lit.span()))
-}
-
-/// The backends a dialect's name says, in the attribute or the policy file.
-pub fn dialect_named(name: &str) -> Option<Backends> {
-    Some(match name.to_ascii_lowercase().as_str() {
-        "postgres" | "postgresql" => Backends::One(Dialect::Postgres),
-        "mysql" | "mariadb" => Backends::One(Dialect::MySql),
-        "sqlite" => Backends::One(Dialect::Sqlite),
-        "any" => Backends::Every,
-        _ => return None,
-    })
 }
 
 fn parse_param(lit: LitStr) -> syn::Result<LitStr> {
@@ -248,4 +238,96 @@ fn parse_deny(lit: &LitInt) -> syn::Result<bool> {
             "deny must be 404 (the default: no existence leak) or 403",
         )),
     }
+}
+
+/// The guarded tables of a fn: the policy file's, and those its attribute names (the
+/// one-line shorthand, `owner = "items.owner_id"`), which may add tables (and make their
+/// reads public) but not change what the file declares.
+pub fn owners(args: &Args, file: Option<&Policy>) -> Result<Vec<Owner>, syn::Error> {
+    let mut owners = file.map(|f| f.rules.owners.clone()).unwrap_or_default();
+    for owner in &args.owners {
+        match owners
+            .iter()
+            .find(|o| o.table.eq_ignore_ascii_case(&owner.table))
+        {
+            Some(declared) if !declared.column.eq_ignore_ascii_case(&owner.column) => {
+                return Err(syn::Error::new(
+                    args.owner_span.unwrap_or(args.span),
+                    format!(
+                        "{FILE} declares `{}.{}`; a fn cannot give the table another owner \
+                         column",
+                        declared.table, declared.column
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => owners.push(owner.clone()),
+        }
+    }
+    if owners.is_empty() {
+        return Err(syn::Error::new(
+            args.span,
+            format!(
+                "#[guarded] needs the owner column: #[guarded(owner = \"items.owner_id\")], or \
+                 the crate's tables in {FILE} next to its Cargo.toml: \
+                 [tables.items] owner = \"owner_id\""
+            ),
+        ));
+    }
+    if let Some((tables, span)) = &args.public_read {
+        for table in tables {
+            if file.is_some_and(|f| {
+                f.rules
+                    .owners
+                    .iter()
+                    .any(|o| o.table.eq_ignore_ascii_case(table))
+            }) {
+                return Err(syn::Error::new(
+                    *span,
+                    format!("{FILE} declares who reads `{table}`: set its `read` there"),
+                ));
+            }
+            let owner = owners
+                .iter_mut()
+                .find(|o| o.table.eq_ignore_ascii_case(table))
+                .ok_or_else(|| {
+                    syn::Error::new(
+                        *span,
+                        format!(
+                            "`{table}` is not a guarded table; `public_read` lists tables of \
+                             `owner` whose reads carry no predicate"
+                        ),
+                    )
+                })?;
+            owner.public_read = true;
+        }
+    }
+    // The file's conditions were checked against its own tables when it was read (see
+    // `parse`); a table the attribute adds is checked here.
+    let rules =
+        file.and_then(|f| f.rules.valid.as_ref())
+            .into_iter()
+            .chain(owners.iter().flat_map(|o| {
+                [&o.grants.read, &o.grants.update, &o.grants.delete]
+                    .into_iter()
+                    .flatten()
+                    .chain(o.scope.as_ref().map(|s| &s.rule))
+            }));
+    for rule in rules {
+        if let Some(owner) = owners
+            .iter()
+            .find(|o| rule.reads.iter().any(|t| t.eq_ignore_ascii_case(&o.table)))
+        {
+            return Err(syn::Error::new(
+                args.span,
+                format!(
+                    "a condition in {FILE} reads `{}`, a guarded table; a policy's \
+                     sub-selects read tables the guard does not guard (shares, roles, \
+                     revocations)",
+                    owner.table
+                ),
+            ));
+        }
+    }
+    Ok(owners)
 }

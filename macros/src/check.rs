@@ -291,9 +291,11 @@ mod tests {
     use proc_macro2::Span;
     use quote::ToTokens;
 
+    use crate::backend::{Backends, Dialect};
     use crate::ctxt::Ctxt;
     use crate::model::{Env, hole_index};
-    use crate::sql::{Backends, Dialect, Owner, Policy};
+    use crate::policy::Owner;
+    use crate::sql::Policy;
 
     /// The walk lifts every statement and leaves a hole; the statement rules then run on what
     /// it lifted, without the body.

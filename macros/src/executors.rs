@@ -313,10 +313,12 @@ fn dynamic_builder(name: &syn::Ident) -> syn::Error {
 pub(crate) mod tests {
     use proc_macro2::Span;
 
+    use crate::backend::{Backends, Dialect};
     use crate::body;
     use crate::ctxt::Ctxt;
     use crate::model::Env;
-    use crate::sql::{Backends, Dialect, Owner, Policy};
+    use crate::policy::Owner;
+    use crate::sql::Policy;
 
     /// The errors of a guarded fn's body on SQLite, guarding `items.owner_id`.
     pub(crate) fn errors(body: &str) -> Vec<String> {

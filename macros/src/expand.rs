@@ -9,12 +9,14 @@ use syn::spanned::Spanned;
 use syn::{Ident, ItemFn, ReturnType};
 
 use crate::args::{self, Args};
+use crate::backend::{Backends, Dialect};
 use crate::check::{self, Shape};
 use crate::ctxt::Ctxt;
 use crate::model::{self, Env, Model};
+use crate::policy::Claim;
 use crate::replace::{self, Replace};
 use crate::site::{Names, respan};
-use crate::sql::{Backends, Claim, Dialect, Policy};
+use crate::sql::Policy;
 use crate::{Context, body, dynamo, fallback, policy, signature};
 
 /// `#[guarded(attr)] item`: read, check, expand; on errors, every error next to the fn's
@@ -80,7 +82,7 @@ pub fn read(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<Mode
         .ok()?;
     let database = file.as_ref().and_then(|f| f.rules.dialect);
     let signature = signature::read(item, args, database, cx);
-    let owners = policy::owners(args, file.as_ref())
+    let owners = args::owners(args, file.as_ref())
         .map_err(|e| cx.push(e))
         .ok()?;
     if let Some(owner) = owners

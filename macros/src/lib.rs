@@ -6,7 +6,9 @@
 //!
 //! Stages, one file each, run by `expand::attribute`:
 //! `args` (the attribute) -> `signature` (the guard parameter, the dialect) -> `policy` (the
-//! guarded tables: the crate's `guarded.toml` and the attribute's `owner`) -> `body` (the
+//! crate's `guarded.toml` read into the backend-neutral policy model: tables, owner columns,
+//! grants per operation, conditions, scopes, versions, `[token] valid`, each rule parsed once;
+//! merged with the attribute's `owner` by `args`) -> `body` (the
 //! one walk: finds every statement with `sites`, judges other calls that run SQL with
 //! `executors`, analyses each statement with `sql`, lifts it out of the body) -> `model` (all
 //! of it, as data, each statement owning its syntax) -> `check` (the fail-closed rules on the
@@ -16,10 +18,13 @@
 //! a panic into a compile error; `listing` is the model as data for tools.
 //!
 //! A `Guard<DynamoDb>` fn (told by `signature`) takes another path after `args`: `dynamo`
-//! (its own module) reads the policy, judges every use of the guard and hands each request
-//! chain to the runtime, which adds the owner's condition.
+//! (its own module) renders the policy model for the runtime (each table defined once per
+//! fn), judges every use of the guard and hands each request chain to the runtime, which adds
+//! the owner's condition; `dynamo::operation` is the one list of the client's operations,
+//! mirrored by the runtime as `exec` is.
 
 mod args;
+mod backend;
 mod body;
 mod check;
 mod ctxt;

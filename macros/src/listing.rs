@@ -5,9 +5,11 @@
 use proc_macro2::{Span, TokenStream};
 use syn::ItemFn;
 
+use crate::backend::{Backends, Dialect};
 use crate::ctxt::Ctxt;
+use crate::policy::{Owner, Part, Rule};
 use crate::sites::{self, Chain};
-use crate::sql::{self, Backends, Dialect, Owner, Part, Policy, Rule};
+use crate::sql::{self, Policy};
 use crate::{Context, args, dynamo, policy, signature};
 
 /// What `#[guarded(attr)]` makes of one fn.
@@ -91,7 +93,7 @@ pub fn list(attr: TokenStream, item: &ItemFn, ctx: &Context) -> Listing {
         if signature::is_dynamo(item, &args) {
             listing.backends = vec!["DynamoDB"];
             if let Ok(Some(file)) = policy::load(ctx.dir())
-                && let Ok(owners) = policy::owners(&args, Some(&file))
+                && let Ok(owners) = args::owners(&args, Some(&file))
             {
                 listing.tables = owners.iter().map(table).collect();
             }
@@ -166,7 +168,7 @@ fn table(owner: &Owner) -> TablePolicy {
         .collect(),
         update_columns: grants.update_columns.clone(),
         conditions: owner
-            .named
+            .conditions
             .iter()
             .flat_map(|n| {
                 [("update", &n.update), ("delete", &n.delete)]

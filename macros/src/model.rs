@@ -4,7 +4,9 @@
 
 use syn::{Expr, Ident, LitStr};
 
-use crate::sql::{self, Analyses, Backends, Bind, Claim, Dialect, Owner, Policy};
+use crate::backend::{Backends, Dialect};
+use crate::policy::{Claim, Owner, Rule};
+use crate::sql::{self, Analyses, Bind, Policy};
 
 /// The `Guard<DB, C>` parameter of the fn.
 pub struct GuardParam {
@@ -31,7 +33,7 @@ pub struct Model {
     /// The databases its statements are written for.
     pub backends: Backends,
     /// The policy's `[token] valid` condition, if it has one.
-    pub valid: Option<sql::Rule>,
+    pub valid: Option<Rule>,
 }
 
 impl Model {

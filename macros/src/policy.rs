@@ -37,10 +37,16 @@ use std::time::SystemTime;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::args::Args;
-use crate::sql::{Backends, Claim, Grants, Named, Owner, Rule, RuleError, Scope};
+use crate::backend::Backends;
 
 mod keys;
+mod rule;
+mod scope;
+mod table;
+
+pub use rule::{Claim, Part, Rule, RuleError, last_name};
+pub use scope::{Scope, conjuncts};
+pub use table::{Condition, Grants, Owner};
 
 /// The file's name, next to the crate's `Cargo.toml`.
 pub const FILE: &str = "guarded.toml";
@@ -98,13 +104,13 @@ struct Table {
     version: Option<Spanned<String>>,
     scope: Option<Spanned<String>>,
     grant: Option<Grant>,
-    conditions: Option<BTreeMap<Spanned<String>, Condition>>,
+    conditions: Option<BTreeMap<Spanned<String>, ConditionSpec>>,
 }
 
 /// `[tables.items.conditions.archived]`: a state the row must be in for the writes named.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Condition {
+struct ConditionSpec {
     update: Option<Spanned<String>>,
     delete: Option<Spanned<String>>,
 }
@@ -188,98 +194,6 @@ pub fn load(dir: Option<&Path>) -> Result<Option<Policy>, String> {
     })
 }
 
-/// The guarded tables of a fn: the policy file's, and those its attribute names (the
-/// one-line shorthand, `owner = "items.owner_id"`), which may add tables (and make their
-/// reads public) but not change what the file declares.
-pub fn owners(args: &Args, file: Option<&Policy>) -> Result<Vec<Owner>, syn::Error> {
-    let mut owners = file.map(|f| f.rules.owners.clone()).unwrap_or_default();
-    for owner in &args.owners {
-        match owners
-            .iter()
-            .find(|o| o.table.eq_ignore_ascii_case(&owner.table))
-        {
-            Some(declared) if !declared.column.eq_ignore_ascii_case(&owner.column) => {
-                return Err(syn::Error::new(
-                    args.owner_span.unwrap_or(args.span),
-                    format!(
-                        "{FILE} declares `{}.{}`; a fn cannot give the table another owner \
-                         column",
-                        declared.table, declared.column
-                    ),
-                ));
-            }
-            Some(_) => {}
-            None => owners.push(owner.clone()),
-        }
-    }
-    if owners.is_empty() {
-        return Err(syn::Error::new(
-            args.span,
-            format!(
-                "#[guarded] needs the owner column: #[guarded(owner = \"items.owner_id\")], or \
-                 the crate's tables in {FILE} next to its Cargo.toml: \
-                 [tables.items] owner = \"owner_id\""
-            ),
-        ));
-    }
-    if let Some((tables, span)) = &args.public_read {
-        for table in tables {
-            if file.is_some_and(|f| {
-                f.rules
-                    .owners
-                    .iter()
-                    .any(|o| o.table.eq_ignore_ascii_case(table))
-            }) {
-                return Err(syn::Error::new(
-                    *span,
-                    format!("{FILE} declares who reads `{table}`: set its `read` there"),
-                ));
-            }
-            let owner = owners
-                .iter_mut()
-                .find(|o| o.table.eq_ignore_ascii_case(table))
-                .ok_or_else(|| {
-                    syn::Error::new(
-                        *span,
-                        format!(
-                            "`{table}` is not a guarded table; `public_read` lists tables of \
-                             `owner` whose reads carry no predicate"
-                        ),
-                    )
-                })?;
-            owner.public_read = true;
-        }
-    }
-    // The file's conditions were checked against its own tables when it was read (see
-    // `parse`); a table the attribute adds is checked here.
-    let rules =
-        file.and_then(|f| f.rules.valid.as_ref())
-            .into_iter()
-            .chain(owners.iter().flat_map(|o| {
-                [&o.grants.read, &o.grants.update, &o.grants.delete]
-                    .into_iter()
-                    .flatten()
-                    .chain(o.scope.as_ref().map(|s| &s.rule))
-            }));
-    for rule in rules {
-        if let Some(owner) = owners
-            .iter()
-            .find(|o| rule.reads.iter().any(|t| t.eq_ignore_ascii_case(&o.table)))
-        {
-            return Err(syn::Error::new(
-                args.span,
-                format!(
-                    "a condition in {FILE} reads `{}`, a guarded table; a policy's \
-                     sub-selects read tables the guard does not guard (shares, roles, \
-                     revocations)",
-                    owner.table
-                ),
-            ));
-        }
-    }
-    Ok(owners)
-}
-
 /// What a policy file declares; an error names the line and column of the mistake.
 pub fn parse(text: &str) -> Result<Rules, String> {
     let at = |span: std::ops::Range<usize>, message: &str| located(text, span, message);
@@ -345,7 +259,7 @@ pub fn parse(text: &str) -> Result<Rules, String> {
                 delete: rule(grant.delete)?,
             },
         };
-        let named = named(text, &table, spec.conditions.unwrap_or_default())?;
+        let conditions = conditions(text, &table, spec.conditions.unwrap_or_default())?;
         if let Some(version) = &spec.version
             && !is_identifier(version.get_ref())
         {
@@ -358,7 +272,7 @@ pub fn parse(text: &str) -> Result<Rules, String> {
             column: spec.owner.into_inner(),
             public_read,
             grants,
-            named,
+            conditions,
             version: spec.version.map(Spanned::into_inner),
             scope,
             table,
@@ -407,7 +321,7 @@ fn reads(text: &str, read: Option<&Spanned<String>>, scoped: bool) -> Result<(bo
 
 /// `[database] dialect`: the backends it names.
 fn database_of(text: &str, value: &Spanned<String>) -> Result<Backends, String> {
-    crate::args::dialect_named(value.get_ref()).ok_or_else(|| {
+    Backends::named(value.get_ref()).ok_or_else(|| {
         located(
             text,
             value.span(),
@@ -486,15 +400,15 @@ fn update_columns(
     Ok(columns.into_iter().map(Spanned::into_inner).collect())
 }
 
-/// The named conditions of `table`, each about its row alone.
-fn named(
+/// The conditions of `table`, each about its row alone.
+fn conditions(
     text: &str,
     table: &str,
-    conditions: BTreeMap<Spanned<String>, Condition>,
-) -> Result<Vec<Named>, String> {
+    specs: BTreeMap<Spanned<String>, ConditionSpec>,
+) -> Result<Vec<Condition>, String> {
     let at = |span: std::ops::Range<usize>, message: &str| located(text, span, message);
-    let mut named = Vec::new();
-    for (code, condition) in conditions {
+    let mut conditions = Vec::new();
+    for (code, condition) in specs {
         if !is_identifier(code.get_ref()) {
             return Err(at(
                 code.span(),
@@ -519,13 +433,13 @@ fn named(
             }
             Ok(Some(rule))
         };
-        named.push(Named {
+        conditions.push(Condition {
             update: state(condition.update)?,
             delete: state(condition.delete)?,
             code: code.into_inner(),
         });
     }
-    Ok(named)
+    Ok(conditions)
 }
 
 /// A condition of the file, checked; a mistake names its line and column in the file. Its
@@ -688,7 +602,7 @@ mod tests {
             path: PathBuf::from(FILE),
             rules: parse(text).expect("a policy"),
         });
-        owners(&args, file.as_ref()).map_err(|e| e.to_string())
+        crate::args::owners(&args, file.as_ref()).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -733,7 +647,7 @@ mod tests {
             .expect("a policy");
         assert_eq!(
             rules.dialect,
-            Some(Backends::One(crate::sql::Dialect::Postgres))
+            Some(Backends::One(crate::backend::Dialect::Postgres))
         );
         let e = parse("[database]\ndialect = \"oracle\"\n[tables.items]\nowner = \"o\"\n")
             .expect_err("no such dialect");

@@ -7,9 +7,9 @@ use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, ItemFn, Pat, PathArguments, Type};
 
 use crate::args::Args;
+use crate::backend::{Backends, Dialect};
 use crate::ctxt::Ctxt;
 use crate::model::{GuardParam, db_type};
-use crate::sql::{Backends, Dialect};
 
 /// A database named apart from the guard's type, and where to confirm it by type.
 type Named = (Backends, proc_macro2::Span);

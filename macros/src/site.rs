@@ -9,9 +9,11 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, LitStr};
 
+use crate::backend::{Backends, Dialect};
 use crate::model::{self, OnGuard};
+use crate::policy::Claim;
 use crate::sites::{Chain, Root};
-use crate::sql::{Analysis, Backends, Bind, Claim, Dialect};
+use crate::sql::{Analysis, Bind};
 
 /// The macro's own names, shared by the fn wrapper and its statements; mixed-site hygiene, so
 /// the body cannot reach them.

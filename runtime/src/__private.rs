@@ -18,7 +18,7 @@ pub mod dynamo {
     pub use crate::dynamo::{
         Check, Claim, Fields, Grants, Named, OnTheGuardsClient, Order, Pass, Probe, Request,
         ScopeValue, Source, State, Table, Unguarded, Value, claims, client, delete_item, field,
-        get_item, put_item, query, scan, transact_write_items, unguarded, update_item,
+        get_item, probe, put_item, query, scan, transact_write_items, unguarded, update_item,
     };
 }
 

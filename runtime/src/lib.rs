@@ -13,7 +13,6 @@ mod guard_ref;
 pub mod jwt;
 mod outcome;
 mod scope;
-mod transport;
 
 #[doc(hidden)]
 pub mod __private;
@@ -25,10 +24,10 @@ pub use dynamo::{DynamoDb, DynamoError};
 pub use error::{Deny, Error};
 pub use guard::Guard;
 pub use guard_ref::GuardRef;
+pub use jwt::transport::bearer_token;
 pub use jwt::{
     Alg, Claims, GuardClaims, Key, Subject, TokenError, Verifier, VerifierBuilder, VerifierError,
 };
-pub use transport::bearer_token;
 
 #[cfg(all(feature = "rust-crypto", feature = "aws-lc-rs"))]
 compile_error!("enable one crypto backend of `guarded`: `rust-crypto` or `aws-lc-rs`, not both");

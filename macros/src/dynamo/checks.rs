@@ -4,21 +4,18 @@
 //! On DynamoDB a sub-select names one item by its key: `[NOT] EXISTS (SELECT .. FROM t [a]
 //! WHERE ..)`, where each `=` between one of `t`'s attributes and a claim (`:sub`, `:jti`,
 //! `:iat`) or the guarded item's attribute (`items.id`) is a key attribute, and the rest of
-//! the `WHERE` a condition on that item (as a state condition is, with claims as values).
+//! the `WHERE` a condition on that item (as a table's condition is, with claims as values).
 //! Anything else (a join, an `OR` of sub-selects, a claim of the application's type) is
 //! refused when the fn is compiled: a check that names no one item would decide nothing.
 
-use crate::sql::conjuncts;
 use proc_macro2::TokenStream;
 use quote::quote;
 use sqlparser::ast::{
     BinaryOperator, Expr, Ident, Query, SetExpr, TableFactor, UnaryOperator, Value, ValueWithSpan,
 };
-use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::Parser;
 
-use super::state::translate_expr;
-use crate::sql::{Claim, Grants, Part, Rule};
+use super::condition::translate_expr;
+use crate::policy::{Claim, Grants, Rule, conjuncts};
 
 /// What a check may be on DynamoDB, in every refusal.
 const SHAPE: &str = "on DynamoDB each sub-select names one item by its key: `[NOT] EXISTS \
@@ -29,9 +26,9 @@ const SHAPE: &str = "on DynamoDB each sub-select names one item by its key: `[NO
 
 /// `[token] valid` as the runtime's checks.
 pub fn valid(rule: &Rule) -> Result<Vec<TokenStream>, String> {
-    let expr = parse(rule, None)?;
+    let expr = parse(rule)?;
     let mut checks = Vec::new();
-    for conjunct in conjuncts(&expr) {
+    for conjunct in conjuncts(expr) {
         checks.push(check(conjunct, None)?);
     }
     Ok(checks)
@@ -43,9 +40,9 @@ pub fn grants(grants: &Grants, table: &str) -> Result<TokenStream, String> {
         match rule {
             None => Ok(quote!(::core::option::Option::None)),
             Some(rule) => {
-                let expr = parse(rule, Some(table))?;
+                let expr = parse(rule)?;
                 let check =
-                    check(&expr, Some(table)).map_err(|why| format!("the {what} grant: {why}"))?;
+                    check(expr, Some(table)).map_err(|why| format!("the {what} grant: {why}"))?;
                 Ok(quote!(::core::option::Option::Some(#check)))
             }
         }
@@ -67,55 +64,17 @@ pub fn grants(grants: &Grants, table: &str) -> Result<TokenStream, String> {
     })
 }
 
-/// The rule's text, claims as placeholders, parsed.
-fn parse(rule: &Rule, table: Option<&str>) -> Result<Expr, String> {
+/// The rule's expression, when it binds only claims a check can send.
+fn parse(rule: &Rule) -> Result<&Expr, String> {
     // DynamoDB compares strings byte for byte: a column compared with a claim stays `=`.
-    fn claim(claim: &Claim, text: &mut String) -> Result<(), String> {
-        match claim {
-            Claim::Sub => text.push_str(":sub"),
-            Claim::Jti => text.push_str(":jti"),
-            Claim::Iat => text.push_str(":iat"),
-            Claim::Field(name) => {
-                return Err(format!(
-                    "`:{name}` is a claim of the application's type, which a DynamoDB check \
-                     cannot send; use `:sub`, `:jti` or `:iat`"
-                ));
-            }
-        }
-        Ok(())
+    match rule.claims().find(|claim| matches!(claim, Claim::Field(_))) {
+        Some(claim) => Err(format!(
+            "`:{}` is a claim of the application's type, which a DynamoDB check cannot send; \
+             use `:sub`, `:jti` or `:iat`",
+            claim.name()
+        )),
+        None => Ok(&rule.expr),
     }
-    let row = table.unwrap_or_default();
-    let mut text = String::new();
-    for part in &rule.parts {
-        match part {
-            Part::Text(t) => text.push_str(t),
-            Part::Row => text.push_str(row),
-            Part::Claim(c) => claim(c, &mut text)?,
-            Part::Exact(exact) => {
-                let mut column = String::new();
-                for part in &exact.column {
-                    column.push_str(match part {
-                        Part::Text(t) => t,
-                        _ => row,
-                    });
-                }
-                let mut value = String::new();
-                claim(&exact.claim, &mut value)?;
-                let (left, right) = if exact.claim_first {
-                    (value, column)
-                } else {
-                    (column, value)
-                };
-                text.push_str(&left);
-                text.push_str(" = ");
-                text.push_str(&right);
-            }
-        }
-    }
-    Parser::new(&GenericDialect {})
-        .try_with_sql(&text)
-        .and_then(|mut p| p.parse_expr())
-        .map_err(|e| format!("it does not parse: {e}"))
 }
 
 /// One `[NOT] EXISTS (..)` as a `Check`; `table` is the guarded table a grant belongs to.

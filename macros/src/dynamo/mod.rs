@@ -8,10 +8,12 @@
 
 mod chain;
 mod checks;
+mod condition;
+mod operation;
 mod request;
 mod rules;
 mod scope;
-mod state;
+mod tables;
 mod walk;
 
 #[cfg(test)]
@@ -24,27 +26,8 @@ use syn::ItemFn;
 use crate::args::Args;
 use crate::ctxt::Ctxt;
 use crate::policy::{self, Policy};
-use crate::sql::Owner;
 use crate::{Context, signature};
-
-/// The guarded tables, as the expansion hands them to the runtime.
-struct Tables<'a> {
-    owners: &'a [Owner],
-    /// `deny = 403`: a request on another's item is a 403, not a 404.
-    tells_forbidden: bool,
-    /// Each owner's state conditions, as the runtime's `Named` values.
-    states: Vec<Vec<TokenStream>>,
-    /// Each owner's grants, as the runtime's `Grants`.
-    grants: Vec<TokenStream>,
-    /// The policy's `[token] valid`, as the runtime's `Check`s.
-    valid: Vec<TokenStream>,
-    /// The tables requested without the owner's condition.
-    unguarded: &'a [String],
-    /// Each owner's scope, as attributes equal to claims.
-    scopes: Vec<Vec<scope::Pair>>,
-    /// Where a field a scope compares with is read: the attribute.
-    span: proc_macro2::Span,
-}
+use tables::Tables;
 
 /// The fn with its requests expanded; `None` once an error is reported to `cx`.
 pub fn expand(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<TokenStream> {
@@ -62,7 +45,9 @@ fn expand_with(
     cx: &Ctxt,
 ) -> Option<TokenStream> {
     let guard = signature::read_dynamo(item, args, cx);
-    let owners = policy::owners(args, file).map_err(|e| cx.push(e)).ok()?;
+    let owners = crate::args::owners(args, file)
+        .map_err(|e| cx.push(e))
+        .ok()?;
     rules::policy(args, &owners, cx);
     let refused = |what: String| {
         cx.push(syn::Error::new(
@@ -90,7 +75,7 @@ fn expand_with(
     let states = owners
         .iter()
         .map(|owner| {
-            state::states(owner).unwrap_or_else(|why| {
+            condition::conditions(owner).unwrap_or_else(|why| {
                 cx.push(syn::Error::new(
                     args.span,
                     format!("{}: {why}", policy::FILE),
@@ -110,6 +95,7 @@ fn expand_with(
         .collect();
     let guard = guard?;
     let tables = Tables {
+        used: std::cell::RefCell::new(vec![false; owners.len() + args.unguarded.len()]),
         owners: &owners,
         tells_forbidden: args.tells_forbidden,
         states,
@@ -120,7 +106,10 @@ fn expand_with(
         span: args.span,
     };
     let mut block = (*item.block).clone();
-    if walk::body(&mut block, &guard.ident, &tables, cx) {
+    let probed = walk::body(&mut block, &guard.ident, &tables, cx);
+    // Each table the requests name, defined once for the fn.
+    block.stmts.splice(0..0, tables.definitions());
+    if probed {
         // The trait through which a probed call that is not a request passes.
         block.stmts.insert(
             0,

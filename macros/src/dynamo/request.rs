@@ -1,16 +1,16 @@
 //! One request, `guard.client().OP() .. .send()`: judged, then handed to the runtime's `OP`,
 //! which adds the owner's condition and sends it.
 
-use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::{Expr, ExprMethodCall, Ident, Lit};
 
 use super::Tables;
 use super::chain::{self, Chain};
+use super::operation::Operation;
 use super::rules;
 use crate::ctxt::Ctxt;
 use crate::policy::FILE;
-use crate::sql::Owner;
+use crate::policy::Owner;
 
 /// The tables a request is checked against.
 pub enum Target<'a> {
@@ -29,8 +29,8 @@ pub fn judge<'a>(chain: &Chain, tables: &Tables<'a>, cx: &Ctxt) -> Option<Target
         cx.spanned(chain.tokens(1), rules::kept_client());
         return None;
     };
-    let known = rules::OPERATIONS.contains(&op.method.to_string().as_str());
-    if !known {
+    let operation = Operation::named(&op.method.to_string()).filter(|op| op.guarded());
+    if operation.is_none() {
         cx.push(rules::refused_operation(&op.method));
     }
     let middle = &chain.calls[2..];
@@ -43,24 +43,20 @@ pub fn judge<'a>(chain: &Chain, tables: &Tables<'a>, cx: &Ctxt) -> Option<Target
             allowed = false;
         }
     }
-    if !known {
-        return None;
-    }
-    let writes =
-        ["put_item", "update_item", "delete_item"].contains(&op.method.to_string().as_str());
-    if writes && !tables.valid.is_empty() {
+    let operation = operation?;
+    if operation.writes_one_item() && !tables.valid.is_empty() {
         for call in middle.iter().filter(|c| c.method == "return_values") {
             cx.spanned(&call.method, rules::RETURN_VALUES);
             allowed = false;
         }
     }
-    let target = if op.method == rules::TRANSACT {
+    let target = if operation.names_tables_per_item() {
         Some(Target::Every)
     } else {
         table(&op.method, middle, tables, cx)
     };
     if let Some(target) = &target {
-        allowed &= scoped(&op.method, middle, target, tables, cx);
+        allowed &= scoped(operation, &op.method, middle, target, tables, cx);
     }
     target.filter(|_| allowed && sent.is_some())
 }
@@ -68,6 +64,7 @@ pub fn judge<'a>(chain: &Chain, tables: &Tables<'a>, cx: &Ctxt) -> Option<Target
 /// What a table's scope refuses of a request: `deny = 403` (it would tell another tenant's
 /// item from none), and a put naming an attribute the scope sets. `false` once refused.
 fn scoped(
+    operation: Operation,
     op: &Ident,
     calls: &[ExprMethodCall],
     target: &Target<'_>,
@@ -93,7 +90,7 @@ fn scoped(
         cx.spanned(op, rules::forbidden_in_scope(&owner.table));
         allowed = false;
     }
-    if op != "put_item" {
+    if operation != Operation::PutItem {
         return allowed;
     }
     for call in calls.iter().filter(|call| call.method == "item") {
@@ -247,90 +244,4 @@ pub fn expand(chain: Chain, target: &Target<'_>, tables: &Tables<'_>) -> Expr {
             }
         }
     })
-}
-
-impl Tables<'_> {
-    /// What the runtime knows of a guarded table.
-    fn table(&self, owner: &Owner) -> TokenStream {
-        let Owner {
-            table,
-            column,
-            version,
-            ..
-        } = owner;
-        let deny = if self.tells_forbidden {
-            quote!(Forbidden)
-        } else {
-            quote!(NotFound)
-        };
-        let at = self.owners.iter().position(|o| o.table == *table);
-        let states = at.map(|at| &self.states[at][..]).unwrap_or_default();
-        let grants = at.map(|at| self.grants[at].clone()).unwrap_or_default();
-        let valid = &self.valid;
-        let scope = super::scope::tokens(at.map(|at| &self.scopes[at][..]).unwrap_or_default());
-        let version = version.as_ref().map_or_else(
-            || quote!(::core::option::Option::None),
-            |v| quote!(::core::option::Option::Some(#v)),
-        );
-        // A const: the conditions' nested references are then `'static`.
-        quote! {{
-            const TABLE: ::guarded::__private::dynamo::Table = ::guarded::__private::dynamo::Table {
-                name: #table,
-                owner: #column,
-                deny: ::guarded::__private::Deny::#deny,
-                states: &[#(#states),*],
-                version: #version,
-                valid: &[#(#valid),*],
-                grants: #grants,
-                scope: #scope,
-            };
-            TABLE
-        }}
-    }
-
-    /// The scope of `owner`'s table, if it has one.
-    fn scope_of(&self, owner: &Owner) -> Option<&[super::scope::Pair]> {
-        let at = self.owners.iter().position(|o| o.table == owner.table)?;
-        Some(&self.scopes[at][..]).filter(|pairs| !pairs.is_empty())
-    }
-
-    /// The claims of the application's type the scopes of `target` compare with (a
-    /// transaction may write any guarded table: every scope's), read from `guard`'s claims:
-    /// `("org", Some(value))`, `None` for an `Option` field that holds none (the runtime
-    /// answers 401 `missing_claim` when a request needs it). A field the claims type lacks,
-    /// or whose type DynamoDB cannot compare, is a compile error at the attribute.
-    fn fields(&self, guard: &Expr, target: &Target<'_>) -> TokenStream {
-        let span = self.span;
-        let fields = match target {
-            Target::One(owner) => super::scope::fields(self.scope_of(owner)),
-            Target::Every => super::scope::fields(self.scopes.iter().map(Vec::as_slice)),
-            Target::Unguarded(_) => Vec::new(),
-        };
-        let fields = fields.iter().map(|field| {
-            let ident = syn::Ident::new(field, span);
-            quote_spanned! {span=>
-                (#field, {
-                    #[allow(unused_imports)]
-                    use ::guarded::__private::{ClaimOption as _, ClaimValue as _};
-                    ::guarded::__private::dynamo::field(
-                        (&::guarded::__private::Present(
-                            &::guarded::__private::dynamo::claims(&#guard).#ident,
-                        ))
-                            .present(),
-                    )
-                })
-            }
-        });
-        quote!([#(#fields),*])
-    }
-
-    /// What the runtime knows of an unguarded table.
-    fn unguarded(&self, name: &str) -> TokenStream {
-        let valid = &self.valid;
-        quote! {{
-            const TABLE: ::guarded::__private::dynamo::Unguarded =
-                ::guarded::__private::dynamo::Unguarded { name: #name, valid: &[#(#valid),*] };
-            TABLE
-        }}
-    }
 }

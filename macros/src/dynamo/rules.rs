@@ -6,10 +6,11 @@
 
 use syn::Ident;
 
+use super::operation::Operation;
 use crate::args::Args;
 use crate::ctxt::Ctxt;
 use crate::policy::FILE;
-use crate::sql::Owner;
+use crate::policy::Owner;
 
 /// The one shape of a request, named in every error about a use of the guard.
 const SHAPE: &str = "a `Guard<DynamoDb>` runs requests only as one chain \
@@ -46,82 +47,6 @@ pub const AFTER_SEND: &str = "nothing follows `.send()` in a guarded chain: the 
 
 pub const SEND_ARGS: &str = "`.send()` takes no arguments in a guarded chain";
 
-/// The requests the runtime conditions.
-pub const OPERATIONS: &[&str] = &[
-    "get_item",
-    "put_item",
-    "update_item",
-    "delete_item",
-    "query",
-    "scan",
-    "transact_write_items",
-];
-
-/// Every operation of the SDK's client, by the name of its method (a test compares the list
-/// with the SDK's). A call of one of these names that does not start at `guard.client()` may
-/// be a request on another client, which would go without the owner's condition: the
-/// expansion confirms by type that its value is not one of the SDK's requests
-/// (`__private::dynamo::Probe`).
-pub const CLIENT_OPERATIONS: &[&str] = &[
-    "batch_execute_statement",
-    "batch_get_item",
-    "batch_write_item",
-    "create_backup",
-    "create_global_table",
-    "create_table",
-    "delete_backup",
-    "delete_item",
-    "delete_resource_policy",
-    "delete_table",
-    "describe_backup",
-    "describe_continuous_backups",
-    "describe_contributor_insights",
-    "describe_endpoints",
-    "describe_export",
-    "describe_global_table",
-    "describe_global_table_settings",
-    "describe_import",
-    "describe_kinesis_streaming_destination",
-    "describe_limits",
-    "describe_table",
-    "describe_table_replica_auto_scaling",
-    "describe_time_to_live",
-    "disable_kinesis_streaming_destination",
-    "enable_kinesis_streaming_destination",
-    "execute_statement",
-    "execute_transaction",
-    "export_table_to_point_in_time",
-    "get_item",
-    "get_resource_policy",
-    "import_table",
-    "list_backups",
-    "list_contributor_insights",
-    "list_exports",
-    "list_global_tables",
-    "list_imports",
-    "list_tables",
-    "list_tags_of_resource",
-    "put_item",
-    "put_resource_policy",
-    "query",
-    "restore_table_from_backup",
-    "restore_table_to_point_in_time",
-    "scan",
-    "tag_resource",
-    "transact_get_items",
-    "transact_write_items",
-    "untag_resource",
-    "update_continuous_backups",
-    "update_contributor_insights",
-    "update_global_table",
-    "update_global_table_settings",
-    "update_item",
-    "update_kinesis_streaming_destination",
-    "update_table",
-    "update_table_replica_auto_scaling",
-    "update_time_to_live",
-];
-
 /// The input builders' way to send themselves on a client of the caller's choosing.
 pub const SEND_WITH: &str = "send_with";
 
@@ -134,32 +59,35 @@ pub fn other_client(what: &str) -> String {
     )
 }
 
-/// The operation that names its tables inside its items, not with `.table_name(..)`.
-pub const TRANSACT: &str = "transact_write_items";
-
-/// Why `op` is not one of `OPERATIONS`.
+/// Why `op` is not a guarded operation.
 pub fn refused_operation(op: &Ident) -> syn::Error {
-    let why = match op.to_string().as_str() {
-        "batch_write_item" => {
+    let why = match Operation::named(&op.to_string()) {
+        Some(Operation::BatchWriteItem) => {
             "BatchWriteItem takes no condition expression, so its writes cannot depend on the \
              owner; use `put_item` or `delete_item` for each item, or `transact_write_items` \
              to write them all or none"
+                .to_owned()
         }
-        "batch_get_item" | "transact_get_items" => {
+        Some(Operation::BatchGetItem | Operation::TransactGetItems) => {
             "it reads several items with no condition the guard can add or check per item; use \
              `get_item` for each key, or `query` with the key condition"
+                .to_owned()
         }
-        "execute_statement" | "batch_execute_statement" | "execute_transaction" => {
+        Some(
+            Operation::ExecuteStatement
+            | Operation::BatchExecuteStatement
+            | Operation::ExecuteTransaction,
+        ) => format!(
             "PartiQL is a string the macro cannot rewrite, so the guard cannot add its \
-             condition; write the request with `get_item`, `put_item`, `update_item`, \
-             `delete_item`, `query`, `scan` or `transact_write_items`"
-        }
-        _ => {
-            "the guard conditions requests on items only: `get_item`, `put_item`, \
-             `update_item`, `delete_item`, `query`, `scan` and `transact_write_items`; run \
-             other requests (tables, backups, streams) outside #[guarded] fns, with the \
-             client from the application's state"
-        }
+             condition; write the request with {}",
+            Operation::guarded_listed("or")
+        ),
+        _ => format!(
+            "the guard conditions requests on items only: {}; run other requests (tables, \
+             backups, streams) outside #[guarded] fns, with the client from the \
+             application's state",
+            Operation::guarded_listed("and")
+        ),
     };
     syn::Error::new(op.span(), format!("`{op}` cannot be guarded: {why}"))
 }

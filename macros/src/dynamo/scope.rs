@@ -8,25 +8,17 @@
 //! with anything else (an `EXISTS`, an `OR`, a literal) is refused when the fn is compiled,
 //! never weakened to the part DynamoDB could decide.
 
-use crate::sql::conjuncts;
 use proc_macro2::TokenStream;
 use quote::quote;
 use sqlparser::ast::{BinaryOperator, Expr, Value, ValueWithSpan};
-use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::Parser;
 
-use crate::policy::FILE;
-use crate::sql::{Claim, Owner, Part, Scope};
+use crate::policy::{Claim, FILE, Owner, conjuncts};
 
 /// What a scope may be on DynamoDB, in every refusal.
 const SHAPE: &str = "on DynamoDB a scope is one or more `items.attribute = :claim` joined \
                      with AND (`items.org_id = :org`): each attribute is compared with its \
                      claim in every request and set from it by every put; keep a scope with \
                      sub-selects, OR or literals on a SQL backend";
-
-/// The name the guarded row goes by while the scope is parsed: a table name may hold `-`
-/// and `.` on DynamoDB, which SQL would not read as one name.
-const ROW: &str = "__guarded_row";
 
 /// One attribute of a scope and the claim it equals.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,13 +35,11 @@ pub fn pairs(owner: &Owner) -> Result<Vec<Pair>, String> {
     };
     let table = &owner.table;
     let refused = |why: String| format!("the `scope` of `{table}` in {FILE}: {why}; {SHAPE}");
-    let expr = parse(scope).map_err(&refused)?;
     let mut pairs: Vec<Pair> = Vec::new();
-    for conjunct in conjuncts(&expr) {
-        let pair = pair(conjunct).ok_or_else(|| {
+    for conjunct in conjuncts(&scope.rule.expr) {
+        let pair = pair(conjunct, table).ok_or_else(|| {
             refused(format!(
-                "`{}` is not an attribute of the item equal to a claim",
-                shown(conjunct, table)
+                "`{conjunct}` is not an attribute of the item equal to a claim"
             ))
         })?;
         if pair.attribute == owner.column {
@@ -84,45 +74,8 @@ pub fn pairs(owner: &Owner) -> Result<Vec<Pair>, String> {
     Ok(pairs)
 }
 
-/// The scope's text, each claim a placeholder and the row `ROW`, parsed.
-fn parse(scope: &Scope) -> Result<Expr, String> {
-    fn push(part: &Part, text: &mut String) {
-        match part {
-            Part::Text(t) => text.push_str(t),
-            Part::Row => text.push_str(ROW),
-            Part::Claim(claim) => {
-                text.push(':');
-                text.push_str(claim.name());
-            }
-            Part::Exact(exact) => {
-                let mut column = String::new();
-                for part in &exact.column {
-                    push(part, &mut column);
-                }
-                let claim = format!(":{}", exact.claim.name());
-                let (left, right) = if exact.claim_first {
-                    (claim, column)
-                } else {
-                    (column, claim)
-                };
-                text.push_str(&left);
-                text.push_str(" = ");
-                text.push_str(&right);
-            }
-        }
-    }
-    let mut text = String::new();
-    for part in &scope.rule.parts {
-        push(part, &mut text);
-    }
-    Parser::new(&GenericDialect {})
-        .try_with_sql(&text)
-        .and_then(|mut p| p.parse_expr())
-        .map_err(|e| format!("it does not parse: {e}"))
-}
-
 /// `row.attribute = :claim`, either way round.
-fn pair(expr: &Expr) -> Option<Pair> {
+fn pair(expr: &Expr, table: &str) -> Option<Pair> {
     let Expr::BinaryOp {
         left,
         op: BinaryOperator::Eq,
@@ -131,9 +84,9 @@ fn pair(expr: &Expr) -> Option<Pair> {
     else {
         return None;
     };
-    let (attribute, claim) = match (attribute(left), claim(right)) {
+    let (attribute, claim) = match (attribute(left, table), claim(right)) {
         (Some(a), Some(c)) => (a, c),
-        _ => (attribute(right)?, claim(left)?),
+        _ => (attribute(right, table)?, claim(left)?),
     };
     Some(Pair { attribute, claim })
 }
@@ -145,10 +98,13 @@ fn ungroup(expr: &Expr) -> &Expr {
     }
 }
 
-fn attribute(expr: &Expr) -> Option<String> {
+/// `table.attribute`: the row's attribute (the rule names the row by its table, in any case).
+fn attribute(expr: &Expr, table: &str) -> Option<String> {
     match ungroup(expr) {
         Expr::CompoundIdentifier(parts) => match parts.as_slice() {
-            [row, attribute] if row.value == ROW => Some(attribute.value.clone()),
+            [row, attribute] if row.value.eq_ignore_ascii_case(table) => {
+                Some(attribute.value.clone())
+            }
             _ => None,
         },
         _ => None,
@@ -169,11 +125,6 @@ fn claim(expr: &Expr) -> Option<Claim> {
         "iat" => Claim::Iat,
         field => Claim::Field(field.to_owned()),
     })
-}
-
-/// A conjunct as the author wrote it, the row by its table's name.
-fn shown(expr: &Expr, table: &str) -> String {
-    expr.to_string().replace(ROW, table)
 }
 
 /// The runtime's `scope` of a table: `&[("org_id", Claim::Field("org"))]`.

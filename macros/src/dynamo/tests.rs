@@ -43,10 +43,11 @@ fn assert_refused(item: &ItemFn, says: &[&str]) {
     }
 }
 
+/// The definition of `items`, the fn's first table.
 fn items(deny: &str) -> TokenStream {
     let deny = syn::Ident::new(deny, proc_macro2::Span::call_site());
-    quote! {{
-        const TABLE: ::guarded::__private::dynamo::Table = ::guarded::__private::dynamo::Table {
+    quote! {
+        const __GUARDED_TABLE_0: ::guarded::__private::dynamo::Table = ::guarded::__private::dynamo::Table {
             name: "items",
             owner: "owner_id",
             deny: ::guarded::__private::Deny::#deny,
@@ -56,8 +57,7 @@ fn items(deny: &str) -> TokenStream {
             grants: #NO_GRANTS,
             scope: &[],
         };
-        TABLE
-    }}
+    }
 }
 
 /// A table's `Grants` when the policy has none.
@@ -98,10 +98,11 @@ fn an_update_goes_to_the_runtime_with_its_table() {
     let table = items("NotFound");
     let want = quote! {
         async fn rename(guard: Guard<DynamoDb>, id: String, title: String) -> Result<(), AppError> {
+            #table
             let sub = guard.subject();
             ::guarded::__private::dynamo::update_item(
                 &guard,
-                &#table,
+                &__GUARDED_TABLE_0,
                 &[],
                 ::guarded::__private::dynamo::client(&guard).update_item()
                     .table_name("items")
@@ -128,7 +129,8 @@ fn every_item_operation_is_expanded() {
             }
         };
         let out = expand(&item);
-        let call = format!(":: guarded :: __private :: dynamo :: {op} (& guard , & {{ const TABLE");
+        let call =
+            format!(":: guarded :: __private :: dynamo :: {op} (& guard , & __GUARDED_TABLE_0");
         assert!(out.contains(&call), "{out}");
         let builder =
             quote!(::guarded::__private::dynamo::client(&guard).#op().table_name("items"));
@@ -152,25 +154,24 @@ fn a_transaction_is_checked_against_every_guarded_table() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let items = items("Forbidden");
+    let definitions = quote! {
+        #items
+        const __GUARDED_TABLE_1: ::guarded::__private::dynamo::Table = ::guarded::__private::dynamo::Table {
+            name: "lists",
+            owner: "user_id",
+            deny: ::guarded::__private::Deny::Forbidden,
+            states: &[],
+            version: ::core::option::Option::None,
+            valid: &[],
+            grants: #NO_GRANTS,
+            scope: &[],
+        };
+    };
+    assert!(out.contains(&definitions.to_string()), "{out}");
     let want = quote! {
         ::guarded::__private::dynamo::transact_write_items(
             &guard,
-            &[
-                #items,
-                {
-                    const TABLE: ::guarded::__private::dynamo::Table = ::guarded::__private::dynamo::Table {
-                        name: "lists",
-                        owner: "user_id",
-                        deny: ::guarded::__private::Deny::Forbidden,
-                        states: &[],
-                        version: ::core::option::Option::None,
-                        valid: &[],
-                        grants: #NO_GRANTS,
-                        scope: &[],
-                    };
-                    TABLE
-                }
-            ],
+            &[__GUARDED_TABLE_0, __GUARDED_TABLE_1],
             &[],
             &[],
             ::guarded::__private::dynamo::client(&guard).transact_write_items().transact_items(put)
@@ -600,12 +601,17 @@ fn an_unguarded_table_goes_to_the_runtime_without_the_owner_and_writes_return_no
         &item,
     )
     .unwrap_or_else(|e| panic!("{e}"));
+    let definition = quote! {
+        const __GUARDED_TABLE_1: ::guarded::__private::dynamo::Unguarded =
+            ::guarded::__private::dynamo::Unguarded { name: "audit", valid: &[] };
+    };
+    assert!(out.contains(&definition.to_string()), "{out}");
     let call = quote! {
-        ::guarded::__private::dynamo::unguarded::put_item(&guard, &{
-            const TABLE: ::guarded::__private::dynamo::Unguarded =
-                ::guarded::__private::dynamo::Unguarded { name: "audit", valid: &[] };
-            TABLE
-        }, ::guarded::__private::dynamo::client(&guard).put_item().table_name("audit"))
+        ::guarded::__private::dynamo::unguarded::put_item(
+            &guard,
+            &__GUARDED_TABLE_1,
+            ::guarded::__private::dynamo::client(&guard).put_item().table_name("audit")
+        )
     };
     assert!(out.contains(&call.to_string()), "{out}");
     let returning: ItemFn = syn::parse_quote! {
@@ -692,16 +698,16 @@ fn a_request_on_another_client_is_confirmed_by_type_or_refused() {
     assert!(out.contains(&use_pass), "{out}");
     for probed in [
         quote!(
-            ::guarded::__private::dynamo::Probe(app.client.delete_item())
+            ::guarded::__private::dynamo::probe::delete_item(app.client.delete_item())
                 .__guarded_checked()
                 .table_name("items")
         ),
         quote!(
-            ::guarded::__private::dynamo::Probe(Client::get_item(&app.client))
+            ::guarded::__private::dynamo::probe::get_item(Client::get_item(&app.client))
                 .__guarded_checked()
                 .send()
         ),
-        quote!(::guarded::__private::dynamo::Probe(uri.query()).__guarded_checked()),
+        quote!(::guarded::__private::dynamo::probe::query(uri.query()).__guarded_checked()),
     ] {
         assert!(out.contains(&probed.to_string()), "{probed}\nin {out}");
     }
@@ -728,7 +734,10 @@ fn every_operation_of_the_sdks_client_is_probed() {
         .filter(|name| !name.starts_with("customize"))
         .collect();
     operations.sort();
-    let mut ours = super::rules::CLIENT_OPERATIONS.to_vec();
+    let mut ours: Vec<&str> = super::operation::Operation::ALL
+        .iter()
+        .map(|op| op.name())
+        .collect();
     ours.sort_unstable();
     assert_eq!(operations, ours);
 }

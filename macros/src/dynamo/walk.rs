@@ -7,6 +7,7 @@ use syn::{Block, Expr, ExprMethodCall, ExprPath, Ident, Item, Macro};
 
 use super::Tables;
 use super::chain::{self, Chain};
+use super::operation::Operation;
 use super::request;
 use super::rules;
 use crate::ctxt::Ctxt;
@@ -70,11 +71,12 @@ impl Walker<'_> {
             }
             let span = call.method.span();
             let call = Expr::MethodCall(call);
-            if rules::CLIENT_OPERATIONS.contains(&name.as_str()) {
-                self.probed = true;
-                probe(call, span)
-            } else {
-                call
+            match Operation::named(&name) {
+                Some(operation) => {
+                    self.probed = true;
+                    probe(call, Some(operation), span)
+                }
+                None => call,
             }
         })
     }
@@ -87,14 +89,16 @@ impl Walker<'_> {
             && let Some(name) = operation_path(func)
         {
             let span = name.span();
-            if name == rules::SEND_WITH {
+            let operation = Operation::named(&name.to_string());
+            if operation.is_none() {
                 self.cx
                     .spanned(func, rules::other_client(&format!("`{name}`")));
             }
             for arg in &mut call.args {
                 self.visit_expr_mut(arg);
             }
-            *expr = probe(std::mem::replace(expr, chain::hole()), span);
+            let call = std::mem::replace(expr, chain::hole());
+            *expr = probe(call, operation, span);
             self.probed = true;
             return true;
         }
@@ -163,7 +167,7 @@ impl Walker<'_> {
 /// `name(` where `name` is an operation of the client or `send_with`.
 fn sends(name: &Ident, after: &[TokenTree]) -> bool {
     let name = name.to_string();
-    (rules::CLIENT_OPERATIONS.contains(&name.as_str()) || name == rules::SEND_WITH)
+    (Operation::named(&name).is_some() || name == rules::SEND_WITH)
         && matches!(after.first(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
 }
 
@@ -175,13 +179,20 @@ fn operation_path(path: &ExprPath) -> Option<&Ident> {
     }
     let name = &path.path.segments.last()?.ident;
     let text = name.to_string();
-    (rules::CLIENT_OPERATIONS.contains(&text.as_str()) || text == rules::SEND_WITH).then_some(name)
+    (Operation::named(&text).is_some() || text == rules::SEND_WITH).then_some(name)
 }
 
 /// `expr`, confirmed by type not to be a request of the SDK: the check's error sits on `span`.
-fn probe(expr: Expr, span: Span) -> Expr {
+/// A call named as an `operation` goes through the runtime's probe of that name (its mirror
+/// of the list); `send_with`, refused already, through the probe itself.
+fn probe(expr: Expr, operation: Option<Operation>, span: Span) -> Expr {
     let checked = Ident::new("__guarded_checked", span);
-    let probe = quote::quote_spanned!(span=> ::guarded::__private::dynamo::Probe);
+    let probe = if let Some(operation) = operation {
+        let name = Ident::new(operation.name(), span);
+        quote::quote_spanned!(span=> ::guarded::__private::dynamo::probe::#name)
+    } else {
+        quote::quote_spanned!(span=> ::guarded::__private::dynamo::Probe)
+    };
     let call = syn::ExprCall {
         attrs: Vec::new(),
         func: Box::new(syn::parse_quote!(#probe)),

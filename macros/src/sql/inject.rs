@@ -20,9 +20,10 @@ use super::locate::Clause;
 use super::names::{is_table, last_name};
 use super::placeholders::{Params, Style};
 use super::predicate::{Pred, add_where, owner_eq};
-use super::rule::{Part, Rendered, parse_expr};
+use super::render::{Rendered, parse_expr};
 use super::splice::{Edits, Piece};
-use super::{Claim, Dialect, ExistenceCheck, Owner, Policy, Rule};
+use super::{Dialect, ExistenceCheck, Policy};
+use crate::policy::{Claim, Owner, Part, Rule};
 
 /// What injection found and did.
 // Independent facts about one statement, each read by a different part of the analysis.
@@ -757,18 +758,18 @@ pub fn scope_of(owner: &Owner, place: Place) -> Option<&Rule> {
     }
 }
 
-/// The named conditions of `owner` a reference in `place` carries: those of its write.
+/// The conditions of `owner` a reference in `place` carries: those of its write.
 pub fn named(owner: &Owner, place: Place) -> Vec<(String, Rule)> {
     owner
-        .named
+        .conditions
         .iter()
-        .filter_map(|named| {
+        .filter_map(|condition| {
             let rule = match place {
                 Place::Query | Place::Source => None,
-                Place::Mutation(Write::Update | Write::OwnerOnly) => named.update.as_ref(),
-                Place::Mutation(Write::Delete) => named.delete.as_ref(),
+                Place::Mutation(Write::Update | Write::OwnerOnly) => condition.update.as_ref(),
+                Place::Mutation(Write::Delete) => condition.delete.as_ref(),
             }?;
-            Some((named.code.clone(), rule.clone()))
+            Some((condition.code.clone(), rule.clone()))
         })
         .collect()
 }

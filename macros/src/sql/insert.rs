@@ -10,12 +10,13 @@ use sqlparser::ast::{
 
 use sqlparser::tokenizer::Token;
 
+use super::Dialect;
 use super::inject::{Check, Depth, Injector, Place, keep_in_scope};
 use super::locate::{Clause, Site};
 use super::names::{idents, is_table};
 use super::predicate::{add_condition, add_where, subject_expr};
 use super::splice::Piece;
-use super::{Claim, Dialect, Owner, Rule};
+use crate::policy::{Claim, Owner, Rule};
 
 impl Injector<'_> {
     pub fn insert(&mut self, insert: &mut Insert, depth: Depth) -> Result<(), String> {

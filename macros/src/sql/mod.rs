@@ -24,44 +24,14 @@ mod parse;
 mod placeholders;
 mod portable;
 mod predicate;
-mod rule;
-mod scope;
+mod render;
 mod splice;
 #[cfg(test)]
 mod tests;
 mod verify;
 
-/// The SQL dialect of the fn, taken from the `Guard<DB>` type or `dialect = "..."`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    /// `$N` placeholders.
-    Postgres,
-    /// `?` placeholders, bound in textual order.
-    MySql,
-    /// `?` (textual order) or `?NNN` (numbered) placeholders.
-    Sqlite,
-}
-
-impl Dialect {
-    /// The database's name, for messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Postgres => "PostgreSQL",
-            Self::MySql => "MySQL",
-            Self::Sqlite => "SQLite",
-        }
-    }
-}
-
-/// The databases a fn's statements are written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backends {
-    /// The one of `Guard<Sqlite>`, `Guard<Postgres>` or `Guard<MySql>`.
-    One(Dialect),
-    /// Every backend, for `Guard<Any>`: each statement is written once with `?` placeholders
-    /// and analysed for each (see `portable`).
-    Every,
-}
+pub use crate::backend::{Backends, Dialect};
+use crate::policy::{Claim, Grants, Owner, Rule, Scope};
 
 /// A statement's analysis on each database it may run on: one, or every backend for
 /// `Guard<Any>`. The facts the checks read agree between them; the text and binds differ.
@@ -113,65 +83,6 @@ pub fn analyse_for(sql: &str, backends: Backends, policy: &Policy<'_>) -> Result
         Backends::One(dialect) => Ok(Analyses(vec![(dialect, analyse(sql, dialect, policy)?)])),
         Backends::Every => portable::analyse_every(sql, policy).map(Analyses),
     }
-}
-
-pub use rule::{Claim, Part, Rule, RuleError};
-pub use scope::{Scope, conjuncts};
-
-/// A guarded table and its owner column, as written in `owner = "table.column"`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Owner {
-    pub table: String,
-    pub column: String,
-    /// `public_read`: a SELECT reads every row; writes still carry the predicate.
-    pub public_read: bool,
-    /// Who else may touch a row, per operation.
-    pub grants: Grants,
-    /// Conditions on the row that are not about who writes it (a state): AND-ed into the
-    /// writes they name, and reported by name (409) when they alone refuse one.
-    pub named: Vec<Named>,
-    /// The version column (`version = "version"`): a write comparing it to a value (an
-    /// `If-Match`) that changes nothing because the row has another version is a 412.
-    pub version: Option<String>,
-    /// The restrictive rule (`scope = "..."`): AND-ed into every statement on the table.
-    pub scope: Option<Scope>,
-}
-
-/// A named condition of a table's policy, `[tables.items.conditions.archived]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Named {
-    /// Its name: the 409's `code`.
-    pub code: String,
-    pub update: Option<Rule>,
-    pub delete: Option<Rule>,
-}
-
-impl Owner {
-    /// A table guarded by its owner column alone.
-    pub fn new(table: impl Into<String>, column: impl Into<String>) -> Self {
-        Self {
-            table: table.into(),
-            column: column.into(),
-            public_read: false,
-            grants: Grants::default(),
-            named: Vec::new(),
-            version: None,
-            scope: None,
-        }
-    }
-}
-
-/// The conditions under which a row is the caller's to read, update or delete although
-/// another subject owns it (a share, an administrator's role): each is OR-ed with the owner
-/// predicate of that operation.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Grants {
-    pub read: Option<Rule>,
-    pub update: Option<Rule>,
-    /// The columns the update grant lets a grantee set (`None`: any but the owner column).
-    /// An UPDATE setting another column is the owner's alone.
-    pub update_columns: Option<Vec<String>>,
-    pub delete: Option<Rule>,
 }
 
 /// What the fn guards: its tables, each with its owner column, plus the tables it may write
@@ -444,7 +355,7 @@ impl Check<'_> {
                     },
                     ..Grants::default()
                 },
-                named: Vec::new(),
+                conditions: Vec::new(),
                 // The check stands for the write, which carried the scope whoever reads.
                 scope: o.scope.clone().map(|scope| Scope {
                     on_reads: true,

@@ -4,6 +4,8 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart, Statement, visit_relations};
 
+pub use crate::policy::last_name;
+
 /// Tables match on their last name part, case-insensitively, quoted or not: `public.items`,
 /// `"Items"` and `items` are all the guarded table. Matching too much only adds predicates
 /// (or refusals) to a statement on a same-named table of another schema; matching too little
@@ -22,14 +24,6 @@ pub fn idents(name: &ObjectName) -> Vec<Ident> {
             ObjectNamePart::Function(_) => None,
         })
         .collect()
-}
-
-/// The unqualified table name, without quotes.
-pub fn last_name(name: &ObjectName) -> String {
-    idents(name)
-        .last()
-        .map(|i| i.value.clone())
-        .unwrap_or_default()
 }
 
 /// How many times the statement names the guarded table as a relation: what the injector

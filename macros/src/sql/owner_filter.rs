@@ -11,9 +11,10 @@ use sqlparser::ast::{
     Statement, TableFactor, TableWithJoins, Update, UpdateTableFromKind, Visit, Visitor,
 };
 
+use super::Policy;
 use super::inject::Write;
 use super::names::idents;
-use super::{Owner, Policy};
+use crate::policy::Owner;
 
 /// Refuses a comparison of an owner column with a value wherever the owner alone decides.
 pub fn refuse(statement: &Statement, policy: &Policy<'_>) -> Result<(), String> {

@@ -50,7 +50,7 @@ use aws_sdk_dynamodb::Client;
 pub use check::{Check, Claim, Grants, Source};
 pub use error::DynamoError;
 pub use ops::{delete_item, get_item, put_item, query, scan, update_item};
-pub use other::{OnTheGuardsClient, Pass, Probe, Request};
+pub use other::{OnTheGuardsClient, Pass, Probe, Request, probe};
 pub use scope::{Fields, ScopeValue, field};
 pub use state::{Named, Order, State, Value};
 pub use transact::transact_write_items;

@@ -57,6 +57,21 @@ macro_rules! requests {
     ($($op:ident::$builder:ident,)*) => {
         $(impl Request for operation::$op::builders::$builder {})*
 
+        /// A [`Probe`] per operation of the client, named as its method: the macro's list of
+        /// operations (`macros/src/dynamo/operation.rs`) names these, so an operation missing
+        /// here fails to compile in every expansion that meets it.
+        #[doc(hidden)]
+        pub mod probe {
+            use super::Probe;
+
+            $(
+                #[doc(hidden)]
+                pub fn $op<T>(value: T) -> Probe<T> {
+                    Probe(value)
+                }
+            )*
+        }
+
         /// Every operation of the client, by the name of its method.
         #[cfg(test)]
         const OPERATIONS: &[&str] = &[$(stringify!($op)),*];

@@ -10,8 +10,8 @@ use super::jwks;
 use super::keys::ring::KeyRing;
 use super::keys::{Alg, Key, probe};
 use super::policy::{self, Policy};
+use super::transport::Transport;
 use super::verifier::Verifier;
-use crate::transport::Transport;
 
 impl Verifier {
     /// A verifier for HS256 tokens signed with `secret` (at least

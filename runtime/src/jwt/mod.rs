@@ -136,6 +136,7 @@ mod remote;
 mod rules;
 mod strict_json;
 mod token;
+pub(crate) mod transport;
 mod verifier;
 #[cfg(test)]
 mod wycheproof;

@@ -8,8 +8,8 @@ use super::error::{Challenge, TokenCode, TokenError};
 use super::key_source::KeySource;
 use super::keys::ring::KeyRing;
 use super::policy::Policy;
+use super::transport::{Source, Transport};
 use super::{header, rules, token};
-use crate::transport::{Source, Transport};
 
 /// Verifies bearer tokens. Cheap to clone; put it in the router state.
 ///

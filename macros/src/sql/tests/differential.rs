@@ -1036,7 +1036,7 @@ async fn differential(dialect: Dialect, label: &str, with_policy: bool) {
                 update_columns: None,
                 delete: Some(delete),
             },
-            named: vec![crate::sql::Named {
+            conditions: vec![crate::policy::Condition {
                 code: "quoted".into(),
                 update: Some(named),
                 delete: None,

@@ -409,7 +409,7 @@ fn a_named_condition_joins_the_writes_it_names_and_its_check_reads_under_the_wri
             read: Some(rule(SHARE, Some("items"))),
             ..Grants::default()
         },
-        named: vec![crate::sql::Named {
+        conditions: vec![crate::policy::Condition {
             code: "archived".into(),
             update: Some(archived),
             delete: None,

@@ -2,7 +2,8 @@
 //! never assigned, the rest of it checked on the row an INSERT makes.
 
 use super::{Dialect, MySql, Owner, Policy, Postgres, S, Sqlite, U, analyse, owner};
-use crate::sql::{Bind, Claim, Grants, Named, Rule, Scope};
+use crate::policy::{Condition, Scope};
+use crate::sql::{Bind, Claim, Grants, Rule};
 
 const TENANT: &str = "notes.org_id = :org";
 const MEMBER: &str = "notes.org_id = :org AND EXISTS (SELECT 1 FROM members m WHERE \
@@ -339,7 +340,7 @@ fn the_check_of_a_refused_write_stays_in_the_scope_whoever_reads() {
     let mut archived = Owner {
         public_read: true,
         version: Some("version".into()),
-        named: vec![Named {
+        conditions: vec![Condition {
             code: "archived".into(),
             update: Some(Rule::parse("NOT notes.archived", Some("notes")).expect("a rule")),
             delete: None,

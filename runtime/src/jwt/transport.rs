@@ -7,8 +7,8 @@ use std::sync::Arc;
 use http::header::{AUTHORIZATION, COOKIE};
 use http::{HeaderMap, Uri};
 
+use super::{Challenge, TokenCode, TokenError, VerifierError};
 use crate::Error;
-use crate::jwt::{Challenge, TokenCode, TokenError, VerifierError};
 
 /// How a [`Verifier`](crate::Verifier) finds the token of a request.
 #[derive(Debug, Clone)]

@@ -11,9 +11,9 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{BinaryOperator, Expr, Ident, Visit, VisitMut, Visitor, VisitorMut};
-use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::Parser;
+use sqlparser::ast::{
+    BinaryOperator, Expr, Value, ValueWithSpan, Visit, VisitMut, Visitor, VisitorMut,
+};
 
 use super::rule::{Claim, Exact, Part, Rule, RuleError};
 
@@ -34,9 +34,6 @@ pub struct Scope {
     pub insert: Result<Option<Rule>, String>,
 }
 
-/// The prefix a claim's name takes while the condition is parsed as plain SQL.
-const CLAIM: &str = "__guarded_claim__";
-
 impl Scope {
     /// Checks `text` as the scope of `table`.
     pub fn parse(text: &str, table: &str) -> Result<Self, RuleError> {
@@ -51,10 +48,7 @@ impl Scope {
                 ),
             });
         }
-        let expr = plain(&rule, table).ok_or_else(|| RuleError {
-            at: 0..text.len(),
-            message: "this scope does not parse as plain SQL; write it more plainly".into(),
-        })?;
+        let expr = grouped(rule.expr.clone());
         let set = set_columns(&expr, table);
         let reads = row_columns(&expr, table);
         let insert = insert_check(expr, table, &set);
@@ -80,34 +74,43 @@ fn has_row_exact(rule: &Rule) -> bool {
     })
 }
 
-/// The rule as SQL the generic parser reads: the row as `table`, each claim an identifier.
-fn plain(rule: &Rule, table: &str) -> Option<Expr> {
-    fn push(part: &Part, table: &str, out: &mut String) {
-        match part {
-            Part::Text(t) => out.push_str(t),
-            Part::Row => out.push_str(table),
-            Part::Claim(claim) => {
-                out.push_str(CLAIM);
-                out.push_str(claim.name());
+/// The rule's expression with each comparison of a column with a claim in parentheses, as
+/// `sql::render` puts it into statements: what an INSERT's check is made of.
+fn grouped(mut expr: Expr) -> Expr {
+    struct Group;
+    impl VisitorMut for Group {
+        type Break = ();
+        fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            if let Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } = expr
+                && matches!(
+                    (&**left, &**right),
+                    (Expr::CompoundIdentifier(_), Expr::Value(_))
+                        | (Expr::Value(_), Expr::CompoundIdentifier(_))
+                )
+                && (placeholder(left).is_some() || placeholder(right).is_some())
+            {
+                *expr = Expr::Nested(Box::new(expr.clone()));
             }
-            Part::Exact(exact) => {
-                out.push('(');
-                for part in &exact.column {
-                    push(part, table, out);
-                }
-                out.push_str(" = ");
-                out.push_str(CLAIM);
-                out.push_str(exact.claim.name());
-                out.push(')');
-            }
+            ControlFlow::Continue(())
         }
     }
-    let mut text = String::new();
-    for part in &rule.parts {
-        push(part, table, &mut text);
+    let _ = VisitMut::visit(&mut expr, &mut Group);
+    expr
+}
+
+/// The claim a placeholder `:name` of a rule's expression stands for.
+fn placeholder(expr: &Expr) -> Option<Claim> {
+    match expr {
+        Expr::Value(ValueWithSpan {
+            value: Value::Placeholder(p),
+            ..
+        }) => p.strip_prefix(':').map(Claim::named),
+        _ => None,
     }
-    let mut parser = Parser::new(&GenericDialect {}).try_with_sql(&text).ok()?;
-    parser.parse_expr().ok()
 }
 
 /// The conjuncts of `expr` that stand at its top level (through parentheses).
@@ -140,12 +143,11 @@ fn row_column(expr: &Expr, table: &str) -> Option<String> {
     }
 }
 
-/// The claim an identifier stands for.
+/// The claim a placeholder stands for, through parentheses.
 fn claim_of(expr: &Expr) -> Option<Claim> {
     match expr {
-        Expr::Identifier(ident) => ident.value.strip_prefix(CLAIM).map(Claim::named),
         Expr::Nested(inner) => claim_of(inner),
-        _ => None,
+        other => placeholder(other),
     }
 }
 
@@ -216,7 +218,7 @@ fn insert_check(
             if let Some(column) = row_column(expr, self.table)
                 && let Some((_, claim)) = self.set.iter().find(|(c, _)| *c == column)
             {
-                *expr = Expr::Identifier(Ident::new(format!("{CLAIM}{}", claim.name())));
+                *expr = Expr::Value(Value::Placeholder(format!(":{}", claim.name())).into());
             }
             ControlFlow::Continue(())
         }
@@ -244,7 +246,6 @@ fn insert_check(
         ));
     }
     let text = expr.to_string();
-    let text = text.replace(CLAIM, ":");
     Rule::parse(&text, Some(table)).map(Some).map_err(|e| {
         format!(
             "its scope, read for the row an INSERT makes (`{text}`), is not a condition the \

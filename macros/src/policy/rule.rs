@@ -1,30 +1,27 @@
-//! A policy's condition as written in `guarded.toml` (`update = "EXISTS (SELECT 1 FROM shares
-//! s WHERE s.item_id = items.id AND s.user_id = :sub AND s.can_write)"`), put into every
-//! statement that touches its table.
+//! A policy's rule as written in `guarded.toml` (`update = "EXISTS (SELECT 1 FROM shares
+//! s WHERE s.item_id = items.id AND s.user_id = :sub AND s.can_write)"`), read once when the
+//! file is read; each backend renders it (`sql::render`, `dynamo::condition`).
 //!
-//! A condition is SQL with two kinds of holes: `:claim` (a verified claim, bound as a value,
-//! never text) and the guarded table's own name where it qualifies a column (`items.id`),
-//! which becomes the name or alias the statement gives that reference. It is checked once
-//! when the file is read; each statement then renders it in its dialect and parses it again,
-//! so the predicate the verifier expects is the one the database reads.
+//! A rule is SQL with two kinds of holes: `:claim` (a verified claim, bound as a value, never
+//! text) and the guarded table's own name where it qualifies a column (`items.id`), which
+//! becomes the name or alias the statement gives that reference. It is kept twice: as its
+//! text cut at those holes (`parts`, what a SQL statement splices) and as the expression
+//! parsed (`expr`, what a backend without SQL translates).
 //!
 //! A claim is an identity: it is compared with a column by `=` alone, and that comparison is
-//! rendered byte for byte in each dialect, as the owner's is (`predicate::owner_eq`), since a
-//! column's collation may fold case and trailing spaces (`DAVE` and `dave ` would be `dave`).
-//! Every column is qualified, so no name resolves to a table the author did not mean.
+//! rendered byte for byte by each backend, as the owner's is (`sql::predicate::owner_eq`),
+//! since a column's collation may fold case and trailing spaces (`DAVE` and `dave ` would be
+//! `dave`). Every column is qualified, so no name resolves to a table the author did not mean.
 
-use std::fmt::Write as _;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, Query, Select, TableFactor, TableWithJoins, Visit, Visitor,
+    BinaryOperator, Expr, ObjectName, ObjectNamePart, Query, Select, TableFactor, TableWithJoins,
+    Value, Visit, Visitor, visit_expressions_mut,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Span};
-
-use super::Dialect;
-use super::parse::grammar;
 
 /// A verified claim a condition binds.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -50,7 +47,7 @@ impl Claim {
         }
     }
 
-    pub(super) fn named(name: &str) -> Self {
+    pub fn named(name: &str) -> Self {
         match name {
             "sub" => Self::Sub,
             "jti" => Self::Jti,
@@ -81,18 +78,13 @@ pub struct Exact {
     pub claim_first: bool,
 }
 
-/// A piece of a condition rendered for one dialect.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rendered<'a> {
-    Text(&'a str),
-    Row,
-    Claim(&'a Claim),
-}
-
-/// A checked condition.
+/// A checked rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     pub parts: Vec<Part>,
+    /// The rule parsed, each claim a placeholder `:name` and the row its table's name as
+    /// written.
+    pub expr: Expr,
     /// The tables and aliases its sub-selects name, lowercased: a statement whose reference
     /// to the guarded table goes by one of these names would change what the sub-select reads.
     pub names: Vec<String>,
@@ -119,7 +111,7 @@ impl Rule {
                 at: whole.clone(),
                 message: format!("this condition does not parse: {e}"),
             })?;
-        let expr = parser.parse_expr().map_err(|e| RuleError {
+        let mut expr = parser.parse_expr().map_err(|e| RuleError {
             at: whole.clone(),
             message: format!("this condition does not parse: {e}"),
         })?;
@@ -164,9 +156,21 @@ impl Rule {
                 ),
             });
         }
+        // Each masked claim named again, so the expression reads as the rule was written.
+        let _ = visit_expressions_mut(&mut expr, |e| {
+            if let Expr::Value(value) = e
+                && let Value::Placeholder(_) = value.value
+                && let Some(at) = lines.offset(value.span.start)
+                && let Some((.., claim)) = claims.iter().find(|(start, ..)| *start == at)
+            {
+                value.value = Value::Placeholder(format!(":{}", claim.name()));
+            }
+            ControlFlow::<()>::Continue(())
+        });
         let parts = parts(text, claims, &walk);
         Ok(Self {
             parts,
+            expr,
             names: walk.names,
             reads: walk.reads,
         })
@@ -178,55 +182,6 @@ impl Rule {
             Part::Claim(c) | Part::Exact(Exact { claim: c, .. }) => Some(c),
             _ => None,
         })
-    }
-
-    /// Its text in `dialect`: each comparison of a column with a claim byte for byte, as
-    /// `predicate::owner_eq` compares the owner (MySQL a binary string, SQLite the `BINARY`
-    /// collation, PostgreSQL the plain comparison, which the index serves, AND-ed with the
-    /// two as text under `"C"`).
-    pub fn rendered(&self, dialect: Dialect) -> Vec<Rendered<'_>> {
-        fn column<'a>(parts: &'a [Part], out: &mut Vec<Rendered<'a>>) {
-            for part in parts {
-                out.push(match part {
-                    Part::Text(t) => Rendered::Text(t),
-                    Part::Row => Rendered::Row,
-                    Part::Claim(_) | Part::Exact(_) => unreachable!("a column is text"),
-                });
-            }
-        }
-        let mut out = Vec::new();
-        for part in &self.parts {
-            match part {
-                Part::Text(t) => out.push(Rendered::Text(t)),
-                Part::Row => out.push(Rendered::Row),
-                Part::Claim(claim) => out.push(Rendered::Claim(claim)),
-                Part::Exact(exact) => {
-                    let claim = Rendered::Claim(&exact.claim);
-                    match dialect {
-                        Dialect::Sqlite => {
-                            column(&exact.column, &mut out);
-                            out.extend([Rendered::Text(" = "), claim]);
-                            out.push(Rendered::Text(" COLLATE BINARY"));
-                        }
-                        Dialect::MySql => {
-                            column(&exact.column, &mut out);
-                            out.extend([Rendered::Text(" = CAST("), claim]);
-                            out.push(Rendered::Text(" AS BINARY)"));
-                        }
-                        Dialect::Postgres => {
-                            out.push(Rendered::Text("("));
-                            column(&exact.column, &mut out);
-                            out.extend([Rendered::Text(" = "), claim.clone()]);
-                            out.push(Rendered::Text(" AND CAST("));
-                            column(&exact.column, &mut out);
-                            out.push(Rendered::Text(" AS TEXT) COLLATE \"C\" = CAST("));
-                            out.extend([claim, Rendered::Text(" AS TEXT))")]);
-                        }
-                    }
-                }
-            }
-        }
-        out
     }
 }
 
@@ -481,7 +436,7 @@ fn scope(select: &Select) -> Vec<String> {
         match factor {
             TableFactor::Table { name, alias, .. } => out.push(match alias {
                 Some(alias) => alias.name.value.to_ascii_lowercase(),
-                None => super::names::last_name(name).to_ascii_lowercase(),
+                None => last_name(name).to_ascii_lowercase(),
             }),
             TableFactor::NestedJoin {
                 table_with_joins, ..
@@ -556,7 +511,7 @@ impl Visitor for Walk<'_> {
 
     fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<RuleError> {
         if let TableFactor::Table { name, alias, .. } = factor {
-            let table = super::names::last_name(name).to_ascii_lowercase();
+            let table = last_name(name).to_ascii_lowercase();
             self.names.push(table.clone());
             self.reads.push(table);
             if let Some(alias) = alias {
@@ -645,56 +600,14 @@ impl Visitor for Walk<'_> {
     }
 }
 
-/// The query that tells whether a token still passes `[token] valid`, run after a statement
-/// carrying the condition found no row: one row when it does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValidityCheck {
-    pub sql: String,
-    /// The claims it binds, in order.
-    pub binds: Vec<Claim>,
-}
-
-impl Rule {
-    /// `SELECT 1 WHERE (<condition>)` in `dialect` (MySQL reads a WHERE after `FROM DUAL`).
-    pub fn validity_check(&self, dialect: Dialect) -> ValidityCheck {
-        let mut sql = String::from(match dialect {
-            Dialect::MySql => "SELECT 1 FROM DUAL WHERE (",
-            _ => "SELECT 1 WHERE (",
-        });
-        let mut binds: Vec<Claim> = Vec::new();
-        for part in self.rendered(dialect) {
-            match part {
-                Rendered::Text(t) => sql.push_str(t),
-                // A token condition names no row.
-                Rendered::Row => {}
-                Rendered::Claim(claim) => match dialect {
-                    Dialect::Postgres => {
-                        let n = binds.iter().position(|c| c == claim).unwrap_or_else(|| {
-                            binds.push(claim.clone());
-                            binds.len() - 1
-                        });
-                        let _ = write!(sql, "${}", n + 1);
-                    }
-                    Dialect::MySql | Dialect::Sqlite => {
-                        binds.push(claim.clone());
-                        sql.push('?');
-                    }
-                },
-            }
-        }
-        sql.push(')');
-        ValidityCheck { sql, binds }
-    }
-}
-
-/// Parses a rendered predicate as `dialect` reads it.
-pub fn parse_expr(text: &str, dialect: Dialect) -> Result<Expr, String> {
-    let mut parser = Parser::new(grammar(dialect))
-        .try_with_sql(text)
-        .map_err(|e| e.to_string())?;
-    let expr = parser.parse_expr().map_err(|e| e.to_string())?;
-    if parser.peek_token().token != sqlparser::tokenizer::Token::EOF {
-        return Err("trailing text".into());
-    }
-    Ok(expr)
+/// The unqualified table name, without quotes.
+pub fn last_name(name: &ObjectName) -> String {
+    name.0
+        .iter()
+        .rev()
+        .find_map(|part| match part {
+            ObjectNamePart::Identifier(ident) => Some(ident.value.clone()),
+            ObjectNamePart::Function(_) => None,
+        })
+        .unwrap_or_default()
 }

@@ -1,5 +1,5 @@
-//! A table's state conditions, written in SQL in `guarded.toml` for every backend, as the
-//! DynamoDB runtime decides them: comparisons of the item's own attributes with literals.
+//! A table's conditions, written in SQL in `guarded.toml` for every backend, as the DynamoDB
+//! runtime decides them: comparisons of the item's own attributes with literals.
 //!
 //! A condition DynamoDB cannot decide on the item alone (a sub-select, a claim, a function)
 //! is refused when the fn is compiled, never dropped.
@@ -7,24 +7,25 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 use sqlparser::ast::{BinaryOperator, Expr, Ident, UnaryOperator, Value, ValueWithSpan};
-use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::Parser;
 
-use crate::sql::{Named, Owner, Part, Rule};
+use crate::policy::{Condition, Owner, Rule};
 
 /// What a state condition may be on DynamoDB, in every refusal.
 const SHAPE: &str = "on DynamoDB a condition compares the item's own attributes with \
                      literals: `items.a` (true), `items.a = 'x'`, `items.a <> 1`, \
                      `items.a < 2`, `items.a IS NULL` (absent), joined with NOT, AND and OR";
 
-/// The runtime's `Named` conditions of `owner`'s table, or why one cannot be decided on
-/// DynamoDB.
-pub fn states(owner: &Owner) -> Result<Vec<TokenStream>, String> {
-    owner.named.iter().map(|n| named(n, &owner.table)).collect()
+/// The runtime's `Condition`s of `owner`'s table, or why one cannot be decided on DynamoDB.
+pub fn conditions(owner: &Owner) -> Result<Vec<TokenStream>, String> {
+    owner
+        .conditions
+        .iter()
+        .map(|c| condition(c, &owner.table))
+        .collect()
 }
 
-fn named(named: &Named, table: &str) -> Result<TokenStream, String> {
-    let Named { code, .. } = named;
+fn condition(condition: &Condition, table: &str) -> Result<TokenStream, String> {
+    let Condition { code, .. } = condition;
     let translate = |rule: Option<&Rule>| -> Result<TokenStream, String> {
         match rule {
             None => Ok(quote!(::core::option::Option::None)),
@@ -35,8 +36,8 @@ fn named(named: &Named, table: &str) -> Result<TokenStream, String> {
             }
         }
     };
-    let update = translate(named.update.as_ref())?;
-    let delete = translate(named.delete.as_ref())?;
+    let update = translate(condition.update.as_ref())?;
+    let delete = translate(condition.delete.as_ref())?;
     Ok(quote! {
         ::guarded::__private::dynamo::Named { code: #code, update: #update, delete: #delete }
     })
@@ -44,23 +45,12 @@ fn named(named: &Named, table: &str) -> Result<TokenStream, String> {
 
 /// One condition as a `State` expression.
 pub fn translate(rule: &Rule, table: &str) -> Result<TokenStream, String> {
-    let mut text = String::new();
-    for part in &rule.parts {
-        match part {
-            Part::Text(t) => text.push_str(t),
-            Part::Row => text.push_str(table),
-            Part::Claim(_) | Part::Exact(_) => {
-                return Err(format!(
-                    "it binds a claim, which DynamoDB cannot compare within the item; {SHAPE}"
-                ));
-            }
-        }
+    if rule.claims().next().is_some() {
+        return Err(format!(
+            "it binds a claim, which DynamoDB cannot compare within the item; {SHAPE}"
+        ));
     }
-    let expr = Parser::new(&GenericDialect {})
-        .try_with_sql(&text)
-        .and_then(|mut p| p.parse_expr())
-        .map_err(|e| format!("it does not parse: {e}"))?;
-    translate_expr(&expr, table)
+    translate_expr(&rule.expr, table)
 }
 
 /// A parsed condition on the attributes of `table` (a name or an alias) as a `State`.
