@@ -12,6 +12,8 @@ use guarded_dynamodb::{
 };
 use guarded_testkit::dynamodb::{self, s};
 
+use crate::{pair, title_and_owner};
+
 /// The server's client and names no other test (or earlier run) uses: `(client, tag)`.
 async fn setup() -> Option<(Client, String)> {
     let client = local::client(&dynamodb::endpoint()?);
@@ -35,18 +37,7 @@ async fn seed(client: &Client, id: &str, title: &str, owner: &str) {
 
 /// `(title, owner)` of the stored item.
 async fn stored(client: &Client, id: &str) -> Option<(String, String)> {
-    let item = local::item(client, id).await?;
-    let text = |k: &str| {
-        item.get(k)
-            .and_then(|v| v.as_s().ok())
-            .cloned()
-            .unwrap_or_default()
-    };
-    Some((text("title"), text("owner_id")))
-}
-
-fn pair(title: &str, owner: &str) -> (String, String) {
-    (title.to_owned(), owner.to_owned())
+    Some(title_and_owner(&local::item(client, id).await?))
 }
 
 fn denied(result: Result<impl std::fmt::Debug, Error>, deny: Deny, what: &str) {

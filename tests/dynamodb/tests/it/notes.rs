@@ -13,6 +13,8 @@ use guarded_dynamodb::notes::{
 };
 use guarded_testkit::dynamodb::{self, s};
 
+use crate::{pair, title_and_owner};
+
 /// The server's client and a tag no other test (or earlier run) uses in its tenants and ids.
 async fn setup() -> Option<(Client, String)> {
     let client = local::client(&dynamodb::endpoint()?);
@@ -36,18 +38,7 @@ async fn seed(client: &Client, org: &str, id: &str, title: &str, owner: &str) {
 
 /// `(title, owner)` of the stored note.
 async fn stored(client: &Client, org: &str, id: &str) -> Option<(String, String)> {
-    let item = note(client, org, id).await?;
-    let text = |k: &str| {
-        item.get(k)
-            .and_then(|v| v.as_s().ok())
-            .cloned()
-            .unwrap_or_default()
-    };
-    Some((text("title"), text("owner_id")))
-}
-
-fn pair(title: &str, owner: &str) -> (String, String) {
-    (title.to_owned(), owner.to_owned())
+    Some(title_and_owner(&note(client, org, id).await?))
 }
 
 fn not_found(result: Result<impl std::fmt::Debug, Error>, what: &str) {
