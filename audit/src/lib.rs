@@ -50,8 +50,10 @@ pub fn audit(
         for f in scanned.fns {
             handlers.push((source.path.clone(), f));
         }
+        // A fn's `policy` key names a file relative to the source file, as for the macro.
+        let in_file = ctx.clone().in_file(dir.join(path));
         for found in &scanned.guarded {
-            let listing = list(found.attr.clone(), &found.item, &ctx);
+            let listing = list(found.attr.clone(), &found.item, &in_file);
             report
                 .guarded
                 .push(report::guarded(&source.path, found, &listing));

@@ -4,9 +4,10 @@ use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
 use syn::{LitInt, LitStr};
 
+use crate::Context;
 use crate::backend::Backends;
 use crate::ctxt::Ctxt;
-use crate::policy::{FILE, Owner, Policy};
+use crate::policy::{self, FILE, Owner, Policy};
 
 const OWNER: &str = "owner";
 const UNGUARDED: &str = "unguarded";
@@ -14,7 +15,8 @@ const PUBLIC_READ: &str = "public_read";
 const DIALECT: &str = "dialect";
 const DENY: &str = "deny";
 const GUARD: &str = "guard";
-const KEYS: &str = "`owner`, `public_read`, `unguarded`, `dialect`, `deny`, `guard`";
+const POLICY: &str = "policy";
+const KEYS: &str = "`owner`, `public_read`, `unguarded`, `dialect`, `deny`, `guard`, `policy`";
 
 /// The attribute, validated.
 #[derive(Debug)]
@@ -37,6 +39,33 @@ pub struct Args {
     pub deny_span: Option<Span>,
     /// `guard = "name"`: the guard parameter, for a `Guard` behind a type alias.
     pub guard: Option<LitStr>,
+    /// `policy = "path"`: the fn's policy file in place of the crate's, a path relative to the
+    /// source file (as `include_str!` reads one), or absolute.
+    pub policy: Option<LitStr>,
+}
+
+impl Args {
+    /// The fn's policy file: the one its `policy` key names, else the crate's; `None` when
+    /// it has none. A mistake in it, or a named file that cannot be read, is an error under
+    /// the key's string, else under the attribute.
+    pub fn policy_file(&self, ctx: &Context) -> Result<Option<Policy>, syn::Error> {
+        policy::load(self.named_policy().as_deref(), ctx)
+            .map_err(|message| syn::Error::new(self.policy_span(), message))
+    }
+
+    /// Whether a mistake in the fn's policy file was already reported at an earlier fn.
+    pub fn policy_reported(&self, ctx: &Context) -> bool {
+        policy::reported(self.named_policy().as_deref(), ctx)
+    }
+
+    fn named_policy(&self) -> Option<String> {
+        self.policy.as_ref().map(LitStr::value)
+    }
+
+    /// Where an error about the policy file goes.
+    fn policy_span(&self) -> Span {
+        self.policy.as_ref().map_or(self.span, LitStr::span)
+    }
 }
 
 /// Reads the attribute; every problem found is reported to `cx`.
@@ -70,6 +99,7 @@ struct RawArgs {
     dialect: Option<(Backends, Span)>,
     deny: Option<(bool, Span)>,
     guard: Option<LitStr>,
+    policy: Option<LitStr>,
 }
 
 impl RawArgs {
@@ -106,6 +136,7 @@ impl RawArgs {
                 set(meta, &mut self.deny, (parse_deny(&lit)?, lit.span()))
             }
             GUARD => set(meta, &mut self.guard, parse_param(meta.value()?.parse()?)?),
+            POLICY => set(meta, &mut self.policy, parse_path(meta.value()?.parse()?)?),
             _ => Err(meta.error(format!("unknown key of #[guarded]; expected one of {KEYS}"))),
         }
     }
@@ -126,6 +157,7 @@ impl RawArgs {
             tells_forbidden: self.deny.is_some_and(|(forbidden, _)| forbidden),
             deny_span: self.deny.map(|(_, span)| span),
             guard: self.guard,
+            policy: self.policy,
         }
     }
 }
@@ -228,6 +260,18 @@ fn parse_param(lit: LitStr) -> syn::Result<LitStr> {
     }
 }
 
+fn parse_path(lit: LitStr) -> syn::Result<LitStr> {
+    if lit.value().trim().is_empty() {
+        Err(syn::Error::new(
+            lit.span(),
+            "policy must name a policy file, relative to this source file, e.g. \
+             policy = \"policies/items.toml\"",
+        ))
+    } else {
+        Ok(lit)
+    }
+}
+
 /// Whether a denial tells 403 from 404.
 fn parse_deny(lit: &LitInt) -> syn::Result<bool> {
     match lit.base10_parse::<u16>()? {
@@ -245,6 +289,7 @@ fn parse_deny(lit: &LitInt) -> syn::Result<bool> {
 /// reads public) but not change what the file declares.
 pub fn owners(args: &Args, file: Option<&Policy>) -> Result<Vec<Owner>, syn::Error> {
     let mut owners = file.map(|f| f.rules.owners.clone()).unwrap_or_default();
+    let name = file.map_or_else(|| FILE.to_owned(), Policy::name);
     for owner in &args.owners {
         match owners
             .iter()
@@ -254,7 +299,7 @@ pub fn owners(args: &Args, file: Option<&Policy>) -> Result<Vec<Owner>, syn::Err
                 return Err(syn::Error::new(
                     args.owner_span.unwrap_or(args.span),
                     format!(
-                        "{FILE} declares `{}.{}`; a fn cannot give the table another owner \
+                        "{name} declares `{}.{}`; a fn cannot give the table another owner \
                          column",
                         declared.table, declared.column
                     ),
@@ -284,7 +329,7 @@ pub fn owners(args: &Args, file: Option<&Policy>) -> Result<Vec<Owner>, syn::Err
             }) {
                 return Err(syn::Error::new(
                     *span,
-                    format!("{FILE} declares who reads `{table}`: set its `read` there"),
+                    format!("{name} declares who reads `{table}`: set its `read` there"),
                 ));
             }
             let owner = owners
@@ -321,7 +366,7 @@ pub fn owners(args: &Args, file: Option<&Policy>) -> Result<Vec<Owner>, syn::Err
             return Err(syn::Error::new(
                 args.span,
                 format!(
-                    "a condition in {FILE} reads `{}`, a guarded table; a policy's \
+                    "a condition in {name} reads `{}`, a guarded table; a policy's \
                      sub-selects read tables the guard does not guard (shares, roles, \
                      revocations)",
                     owner.table

@@ -26,12 +26,16 @@ pub fn attribute(attr: TokenStream, item: TokenStream, ctx: &Context) -> TokenSt
         Ok(item) => item,
         Err(e) => return e.to_compile_error(),
     };
-    if policy::reported(ctx.dir()) {
-        // Told once, at the crate's first guarded fn; the crate does not build.
-        return fallback::signature(&item);
-    }
     let cx = Ctxt::new();
     let args = args::parse(attr, &cx);
+    if args.as_ref().is_some_and(|args| args.policy_reported(ctx)) {
+        // A mistake in the policy file is told once, at the first guarded fn reading it; the
+        // crate does not build.
+        return match cx.check() {
+            Ok(()) => fallback::signature(&item),
+            Err(errors) => fallback::with_errors(&errors, &item),
+        };
+    }
     if let Some(args) = &args
         && signature::is_dynamo(&item, args)
     {
@@ -77,9 +81,7 @@ fn typed(errors: &syn::Error, item: ItemFn, args: &Args, model: Model) -> TokenS
 
 /// The model of `item`: its signature, its guarded tables, then its body.
 pub fn read(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<Model> {
-    let file = policy::load(ctx.dir())
-        .map_err(|message| cx.push(syn::Error::new(args.span, message)))
-        .ok()?;
+    let file = args.policy_file(ctx).map_err(|e| cx.push(e)).ok()?;
     let database = file.as_ref().and_then(|f| f.rules.dialect);
     let signature = signature::read(item, args, database, cx);
     let owners = args::owners(args, file.as_ref())

@@ -54,11 +54,14 @@ pub use listing::{
     ListedStatement, Listing, Refusal, TablePolicy, list, sql_entry, sql_method, writes,
 };
 
-/// Where the crate being read is: the policy file, `guarded.toml`, is read next to its
-/// `Cargo.toml`. The proc macro takes it from cargo ([`Context::from_env`]); a tool names it.
+/// Where the fn being read is: the policy file, `guarded.toml`, is read next to its crate's
+/// `Cargo.toml`, and a `policy = "path"` key of the attribute names a file relative to the
+/// source file holding the attribute (as `include_str!` reads its path). The proc macro takes
+/// both from the compiler ([`Context::from_env`], [`Context::in_file`]); a tool names them.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     dir: Option<PathBuf>,
+    file: Option<PathBuf>,
 }
 
 impl Context {
@@ -66,6 +69,7 @@ impl Context {
     pub fn from_env() -> Self {
         Self {
             dir: std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+            file: None,
         }
     }
 
@@ -73,12 +77,29 @@ impl Context {
     pub fn crate_dir(dir: impl Into<PathBuf>) -> Self {
         Self {
             dir: Some(dir.into()),
+            file: None,
+        }
+    }
+
+    /// The same crate, reading a fn written in `file`: the path of the source file, absolute
+    /// (the expansion includes the policy file by its path, which the compiler would otherwise
+    /// resolve from the source file's directory).
+    #[must_use]
+    pub fn in_file(self, file: impl Into<PathBuf>) -> Self {
+        Self {
+            file: Some(file.into()),
+            ..self
         }
     }
 
     /// The crate's directory, if known.
     pub fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
+    }
+
+    /// The source file holding the attribute, if known.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
     }
 }
 

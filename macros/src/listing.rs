@@ -10,7 +10,7 @@ use crate::ctxt::Ctxt;
 use crate::policy::{Owner, Part, Rule};
 use crate::sites::{self, Chain};
 use crate::sql::{self, Policy};
-use crate::{Context, args, dynamo, policy, signature};
+use crate::{Context, args, dynamo, signature};
 
 /// What `#[guarded(attr)]` makes of one fn.
 #[derive(Debug, Default)]
@@ -92,7 +92,7 @@ pub fn list(attr: TokenStream, item: &ItemFn, ctx: &Context) -> Listing {
         }
         if signature::is_dynamo(item, &args) {
             listing.backends = vec!["DynamoDB"];
-            if let Ok(Some(file)) = policy::load(ctx.dir())
+            if let Ok(Some(file)) = args.policy_file(ctx)
                 && let Ok(owners) = args::owners(&args, Some(&file))
             {
                 listing.tables = owners.iter().map(table).collect();

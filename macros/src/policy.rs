@@ -28,6 +28,7 @@
 //! It is a file and not Rust items because an attribute sees only the fn it is on; cargo
 //! rebuilds the crate when the file changes (the expansion includes its bytes, as `.sqlx/` is
 //! tracked for sqlx's macros). A mistake in it is a compile error naming `guarded.toml:line:col`.
+//! One fn may read another file in its place, named by its attribute's `policy` key.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -37,6 +38,7 @@ use std::time::SystemTime;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::Context;
 use crate::backend::Backends;
 
 mod keys;
@@ -124,89 +126,147 @@ struct Grant {
     delete: Option<Spanned<String>>,
 }
 
-/// A file read, as of its modification time, and whether its error was reported.
-type Cached = (PathBuf, SystemTime, Result<Policy, String>, bool);
-
-thread_local! {
-    // Every guarded fn of a crate reads the same file: parse it once per change.
-    static CACHE: RefCell<Option<Cached>> = const { RefCell::new(None) };
-}
-
-/// The policy file of the crate in `dir`: where it is and when it last changed, if it has one.
-/// A file [`OVERRIDE`] names must be there: a policy silently missing would drop its grants'
-/// limits and its token conditions.
-fn located_file(dir: Option<&Path>) -> Result<Option<(PathBuf, SystemTime)>, String> {
-    let Some(dir) = dir else { return Ok(None) };
-    let named = std::env::var_os(OVERRIDE);
-    let path = dir.join(named.as_deref().unwrap_or(std::ffi::OsStr::new(FILE)));
-    match std::fs::metadata(&path).and_then(|m| m.modified()) {
-        Ok(modified) => Ok(Some((path, modified))),
-        Err(e) if named.is_some() => Err(format!(
-            "{OVERRIDE} names `{}`, which cannot be read: {e}",
-            path.display()
-        )),
-        Err(_) => Ok(None),
+impl Policy {
+    /// The file's name, as its errors name it.
+    pub fn name(&self) -> String {
+        name_of(&self.path)
     }
 }
 
-/// Whether a mistake in the crate's policy file was already reported, at an earlier guarded
-/// fn of the crate: the crate does not build, and the other fns say nothing more about it (a
-/// crate compiles in one process, which expands its fns one after another).
-pub fn reported(dir: Option<&Path>) -> bool {
-    let Ok(Some((path, modified))) = located_file(dir) else {
+fn name_of(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(|| FILE.into(), |name| name.to_string_lossy().into_owned())
+}
+
+/// A file read, as of its modification time, and whether its error was reported.
+type Cached = (SystemTime, Result<Policy, String>, bool);
+
+thread_local! {
+    // The guarded fns of a crate read one file, or a few their `policy` keys name: parse each
+    // once per change.
+    static CACHE: RefCell<BTreeMap<PathBuf, Cached>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// A fn's policy file: where it is and when it last changed, if it has one. `named` is the
+/// attribute's `policy` key, a path relative to the source file holding the attribute (as
+/// `include_str!` reads its path); without it, the crate's file, next to its `Cargo.toml` or
+/// where [`OVERRIDE`] says. A file the key or [`OVERRIDE`] names must be there: a policy
+/// silently missing would drop its grants' limits and its token conditions.
+fn located_file(
+    named: Option<&str>,
+    ctx: &Context,
+) -> Result<Option<(PathBuf, SystemTime)>, String> {
+    let (path, required) = if let Some(named) = named {
+        (named_path(named, ctx)?, Some(format!("`{named}`")))
+    } else {
+        let Some(dir) = ctx.dir() else {
+            return Ok(None);
+        };
+        let over = std::env::var_os(OVERRIDE);
+        let path = dir.join(over.as_deref().unwrap_or(std::ffi::OsStr::new(FILE)));
+        let required = over
+            .is_some()
+            .then(|| format!("{OVERRIDE}'s `{}`", path.display()));
+        (path, required)
+    };
+    match std::fs::metadata(&path).and_then(|m| m.modified()) {
+        Ok(modified) => Ok(Some((path, modified))),
+        Err(e) => match required {
+            Some(what) => Err(format!("the policy file {what} cannot be read: {e}")),
+            None => Ok(None),
+        },
+    }
+}
+
+/// Where a `policy` key's path leads: from the directory of the source file holding the
+/// attribute, unless it is absolute.
+fn named_path(named: &str, ctx: &Context) -> Result<PathBuf, String> {
+    let path = Path::new(named);
+    if path.is_absolute() {
+        return Ok(path.to_path_buf());
+    }
+    ctx.file()
+        .and_then(Path::parent)
+        .map(|dir| dir.join(path))
+        .ok_or_else(|| {
+            format!(
+                "`policy = \"{named}\"` is read relative to the source file holding the \
+                 attribute, which is unknown here: give an absolute path"
+            )
+        })
+}
+
+/// Whether a mistake in a fn's policy file was already reported, at an earlier guarded fn of
+/// the crate: the crate does not build, and the other fns say nothing more about it (a crate
+/// compiles in one process, which expands its fns one after another).
+pub fn reported(named: Option<&str>, ctx: &Context) -> bool {
+    let Ok(Some((path, modified))) = located_file(named, ctx) else {
         return false;
     };
     CACHE.with(|cache| {
         cache
             .borrow()
-            .as_ref()
-            .is_some_and(|(cached, at, policy, reported)| {
-                *cached == path && *at == modified && policy.is_err() && *reported
-            })
+            .get(&path)
+            .is_some_and(|(at, policy, reported)| *at == modified && policy.is_err() && *reported)
     })
 }
 
-/// The policy file of the crate in `dir`: `None` when it has none; an error says where the
-/// file is wrong.
-pub fn load(dir: Option<&Path>) -> Result<Option<Policy>, String> {
-    let Some((path, modified)) = located_file(dir)? else {
+/// A fn's policy file (see [`located_file`] for which): `None` when it has none; an error
+/// says where the file is wrong.
+pub fn load(named: Option<&str>, ctx: &Context) -> Result<Option<Policy>, String> {
+    let Some((path, modified)) = located_file(named, ctx)? else {
         return Ok(None);
     };
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
-        if let Some((cached, at, policy, reported)) = cache.as_mut()
-            && *cached == path
+        if let Some((at, policy, reported)) = cache.get_mut(&path)
             && *at == modified
         {
             *reported |= policy.is_err();
             return policy.clone().map(Some);
         }
+        let name = name_of(&path);
         let policy = std::fs::read_to_string(&path)
-            .map_err(|e| format!("{FILE}: cannot read it: {e}"))
-            .and_then(|text| parse(&text))
+            .map_err(|e| format!("{name}: cannot read it: {e}"))
+            .and_then(|text| parse_named(&name, &text))
             .map(|rules| Policy {
                 path: path.clone(),
                 rules,
             });
         let reported = policy.is_err();
-        *cache = Some((path, modified, policy.clone(), reported));
+        cache.insert(path, (modified, policy.clone(), reported));
         policy.map(Some)
     })
 }
 
-/// What a policy file declares; an error names the line and column of the mistake.
+/// What a policy file declares, read as [`FILE`]; an error names the line and column of the
+/// mistake.
+#[cfg(test)]
 pub fn parse(text: &str) -> Result<Rules, String> {
+    parse_named(FILE, text)
+}
+
+/// The text of a policy file, and the name its errors give it.
+#[derive(Clone, Copy)]
+struct Text<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+/// What the policy file `name` declares; an error names `name`, the line and the column.
+fn parse_named(name: &str, text: &str) -> Result<Rules, String> {
+    let text = Text { name, text };
     let at = |span: std::ops::Range<usize>, message: &str| located(text, span, message);
-    let unknown: Vec<String> = keys::unknown(text)
+    let unknown: Vec<String> = keys::unknown(text.text)
         .into_iter()
         .map(|(span, message)| at(span, &message))
         .collect();
     if !unknown.is_empty() {
         return Err(unknown.join("\n"));
     }
-    let file: File = toml::from_str(text).map_err(|e| match e.span() {
+    let file: File = toml::from_str(text.text).map_err(|e| match e.span() {
         Some(span) => at(span, e.message()),
-        None => format!("{FILE}: {}", e.message()),
+        None => format!("{}: {}", text.name, e.message()),
     })?;
     declared_once(text, file.tables.keys())?;
     // A condition's sub-selects run unguarded: one reading a guarded table would be guarded
@@ -280,7 +340,8 @@ pub fn parse(text: &str) -> Result<Rules, String> {
     }
     if owners.is_empty() {
         return Err(format!(
-            "{FILE}: declares no table; add one: [tables.items] owner = \"owner_id\""
+            "{}: declares no table; add one: [tables.items] owner = \"owner_id\"",
+            text.name
         ));
     }
     let valid = file
@@ -300,7 +361,11 @@ pub fn parse(text: &str) -> Result<Rules, String> {
 
 /// `read`: whether reads are public, and whether they carry the scope (`anyone` reads across
 /// it; `public`, within it).
-fn reads(text: &str, read: Option<&Spanned<String>>, scoped: bool) -> Result<(bool, bool), String> {
+fn reads(
+    text: Text<'_>,
+    read: Option<&Spanned<String>>,
+    scoped: bool,
+) -> Result<(bool, bool), String> {
     let at = |span: std::ops::Range<usize>, message: &str| located(text, span, message);
     match read.map(|r| (r.get_ref().as_str(), r.span())) {
         None | Some(("owner", _)) => Ok((false, true)),
@@ -320,7 +385,7 @@ fn reads(text: &str, read: Option<&Spanned<String>>, scoped: bool) -> Result<(bo
 }
 
 /// `[database] dialect`: the backends it names.
-fn database_of(text: &str, value: &Spanned<String>) -> Result<Backends, String> {
+fn database_of(text: Text<'_>, value: &Spanned<String>) -> Result<Backends, String> {
     Backends::named(value.get_ref()).ok_or_else(|| {
         located(
             text,
@@ -334,7 +399,7 @@ fn database_of(text: &str, value: &Spanned<String>) -> Result<Backends, String> 
 /// SQLite does, MySQL on some systems, and PostgreSQL for unquoted names), so two spellings
 /// are one table declared twice. The error names the second.
 fn declared_once<'a>(
-    text: &str,
+    text: Text<'_>,
     tables: impl Iterator<Item = &'a Spanned<String>>,
 ) -> Result<(), String> {
     let mut declared: Vec<&Spanned<String>> = tables.collect();
@@ -344,7 +409,7 @@ fn declared_once<'a>(
             .iter()
             .find(|t| t.get_ref().eq_ignore_ascii_case(table.get_ref()))
         {
-            let (line, _) = position(text, first.span().start);
+            let (line, _) = position(text.text, first.span().start);
             return Err(located(
                 text,
                 table.span(),
@@ -363,7 +428,7 @@ fn declared_once<'a>(
 /// `update_columns`: what the update grant lets a grantee set. Only with an update grant, and
 /// never the owner column (a transfer is the owner's alone).
 fn update_columns(
-    text: &str,
+    text: Text<'_>,
     columns: Spanned<Vec<Spanned<String>>>,
     update: Option<&Spanned<String>>,
     owner: &Spanned<String>,
@@ -402,7 +467,7 @@ fn update_columns(
 
 /// The conditions of `table`, each about its row alone.
 fn conditions(
-    text: &str,
+    text: Text<'_>,
     table: &str,
     specs: BTreeMap<Spanned<String>, ConditionSpec>,
 ) -> Result<Vec<Condition>, String> {
@@ -445,7 +510,7 @@ fn conditions(
 /// A condition of the file, checked; a mistake names its line and column in the file. Its
 /// sub-selects may not read a table of `guarded`.
 fn condition_of(
-    file: &str,
+    file: Text<'_>,
     value: &Spanned<String>,
     table: Option<&str>,
     guarded: &[String],
@@ -461,7 +526,7 @@ fn condition_of(
 
 /// A table's `scope`, checked as every condition is.
 fn scope_of(
-    file: &str,
+    file: Text<'_>,
     value: &Spanned<String>,
     table: &str,
     guarded: &[String],
@@ -478,7 +543,7 @@ fn scope_of(
 /// What `parse` makes of a condition of the file, its rule checked against `guarded` and its
 /// claims; a mistake names its line and column in the file.
 fn checked<T>(
-    file: &str,
+    file: Text<'_>,
     value: &Spanned<String>,
     guarded: &[String],
     parse: impl FnOnce(&str) -> Result<T, RuleError>,
@@ -513,7 +578,7 @@ fn checked<T>(
     });
     parsed.map_err(|e| {
         let start = value.span().start;
-        let raw = &file[value.span()];
+        let raw = &file.text[value.span()];
         // The string's first byte in the file: exact when the value is the text between its
         // quotes as written (no escapes); otherwise the string's start.
         let open = ["\"\"\"\n", "'''\n", "\"\"\"", "'''", "\"", "'"]
@@ -525,8 +590,8 @@ fn checked<T>(
         } else {
             start
         };
-        let (line, column) = position(file, at);
-        format!("{FILE}:{line}:{column}: {}", e.message)
+        let (line, column) = position(file.text, at);
+        format!("{}:{line}:{column}: {}", file.name, e.message)
     })
 }
 
@@ -540,9 +605,9 @@ fn word(text: &str, name: &str) -> Option<usize> {
 }
 
 /// `message` at the line and column of `span` in the file.
-fn located(text: &str, span: std::ops::Range<usize>, message: &str) -> String {
-    let (line, column) = position(text, span.start);
-    format!("{FILE}:{line}:{column}: {message}")
+fn located(text: Text<'_>, span: std::ops::Range<usize>, message: &str) -> String {
+    let (line, column) = position(text.text, span.start);
+    format!("{}:{line}:{column}: {message}", text.name)
 }
 
 /// The 1-based line and column of byte `offset`.
@@ -805,5 +870,25 @@ mod tests {
                 Err(e) => assert!(e.starts_with(says) || e.contains(says), "{text:?}: {e}"),
             }
         }
+    }
+
+    #[test]
+    fn a_named_file_is_found_from_the_source_file_and_must_be_there() {
+        let ctx = Context::crate_dir("/crate").in_file("/crate/src/handlers/items.rs");
+        assert_eq!(
+            named_path("../policies/items.toml", &ctx),
+            Ok(PathBuf::from("/crate/src/handlers/../policies/items.toml"))
+        );
+        assert_eq!(
+            named_path("/etc/items.toml", &Context::default()),
+            Ok(PathBuf::from("/etc/items.toml"))
+        );
+        let e = named_path("items.toml", &Context::crate_dir("/crate")).expect_err("no file");
+        assert!(e.contains("give an absolute path"), "{e}");
+        let e = load(Some("no_such_policy.toml"), &ctx).expect_err("a missing file");
+        assert!(
+            e.starts_with("the policy file `no_such_policy.toml` cannot be read"),
+            "{e}"
+        );
     }
 }

@@ -23,7 +23,7 @@ fn every_listed_statement_is_in_the_expansion() {
             let expansion = expand(
                 found.attr.clone(),
                 found.item.clone().into_token_stream(),
-                &Context::crate_dir(&dir),
+                &Context::crate_dir(&dir).in_file(dir.join(file)),
             )
             .to_string();
             for statement in &listed.statements {

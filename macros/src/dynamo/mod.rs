@@ -31,9 +31,7 @@ use tables::Tables;
 
 /// The fn with its requests expanded; `None` once an error is reported to `cx`.
 pub fn expand(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<TokenStream> {
-    let file = policy::load(ctx.dir())
-        .map_err(|message| cx.push(syn::Error::new(args.span, message)))
-        .ok()?;
+    let file = args.policy_file(ctx).map_err(|e| cx.push(e)).ok()?;
     expand_with(item, args, file.as_ref(), cx)
 }
 

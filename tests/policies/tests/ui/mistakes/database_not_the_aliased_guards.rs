@@ -5,7 +5,7 @@ use sqlx::Any;
 
 type Auth = Guard<Any>;
 
-#[guarded(guard = "guard")]
+#[guarded(guard = "guard", policy = "database_not_the_aliased_guards.toml")]
 async fn title(mut guard: Auth, id: i64) -> Result<Option<String>, guarded::Error> {
     let title = sqlx::query_scalar("SELECT title FROM items WHERE id = $1")
         .bind(id)

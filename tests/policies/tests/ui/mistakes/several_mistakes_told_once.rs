@@ -4,7 +4,7 @@ use axum::response::IntoResponse;
 use guarded::{Guard, guarded};
 use sqlx::Any;
 
-#[guarded]
+#[guarded(policy = "several_mistakes_told_once.toml")]
 async fn title(mut guard: Guard<Any>, id: i64) -> Result<Option<String>, guarded::Error> {
     let title = sqlx::query_scalar("SELECT title FROM items WHERE id = ?")
         .bind(id)
@@ -13,7 +13,7 @@ async fn title(mut guard: Guard<Any>, id: i64) -> Result<Option<String>, guarded
     Ok(title)
 }
 
-#[guarded]
+#[guarded(policy = "several_mistakes_told_once.toml")]
 async fn remove(mut guard: Guard<Any>, id: i64) -> impl IntoResponse {
     sqlx::query("DELETE FROM items WHERE id = ?")
         .bind(id)

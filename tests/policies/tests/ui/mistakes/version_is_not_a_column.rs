@@ -1,7 +1,7 @@
 use guarded::{Guard, guarded};
 use sqlx::Any;
 
-#[guarded]
+#[guarded(policy = "version_is_not_a_column.toml")]
 async fn title(mut guard: Guard<Any>, id: i64) -> Result<Option<String>, guarded::Error> {
     let title = sqlx::query_scalar("SELECT title FROM items WHERE id = ?")
         .bind(id)
