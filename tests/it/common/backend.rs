@@ -1,28 +1,22 @@
-//! One isolated database per test on each backend.
+//! One isolated database per test on each backend, made and dropped by `guarded-testkit`.
 //!
 //! SQLite gets a fresh file. PostgreSQL gets a fresh schema (the pool's `search_path`), MariaDB
-//! a fresh database, both named `guarded_<unix time>_<pid>_<n>`, so tests run in parallel and
-//! re-run on a dirty server. Each is removed when its test ends (`cleanup`); names older than
-//! an hour, left by a run killed outright, are dropped by the next run.
+//! a fresh database, so tests run in parallel and re-run on a dirty server. Each is removed
+//! when its test ends, pass or fail (`until_test_end`).
 //! A server variable that is unset skips its tests; one that is set but unreachable fails them.
 
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use guarded::GuardedDb;
-
-use super::cleanup::{self, Made};
+use guarded_testkit::{Database, until_test_end};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{AssertSqlSafe, Executor, MySql, MySqlPool, PgPool, Pool, Postgres, Sqlite, SqlitePool};
+use sqlx::{Executor, MySql, MySqlPool, PgPool, Pool, Postgres, Sqlite, SqlitePool};
 
 /// Connections per test pool: enough for the race suite's concurrent tasks.
 const POOL_SIZE: u32 = 8;
-
-/// How long a set-but-down server gets before its tests fail.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A backend the suites run on.
 pub trait Backend: GuardedDb {
@@ -64,45 +58,16 @@ pub async fn sqlite() -> SqlitePool {
     Sqlite::fresh().await.expect("SQLite needs no server")
 }
 
-fn unique_name() -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "guarded_{}_{}_{}",
-        super::now(),
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// Whether a name made by `unique_name` is more than an hour old: left by an earlier run.
-fn is_stale(name: &str) -> bool {
-    let secs = name
-        .strip_prefix("guarded_")
-        .and_then(|rest| rest.split('_').next())
-        .and_then(|s| s.parse::<u64>().ok());
-    secs.is_some_and(|s| s + 3600 < super::now())
-}
-
-/// The server URL from `var`: `None` when unset, a panic when set but not Unicode.
-fn server_url(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(url) => Some(url),
-        Err(std::env::VarError::NotPresent) => {
-            eprintln!("{var} is unset: skipping this backend");
-            None
-        }
-        Err(e) => panic!("{var}: {e}"),
-    }
-}
-
-/// A MySQL URL without its database and parameters: `mysql://user@host:port`.
-fn server_of(url: &str) -> &str {
-    let url = url.split('?').next().unwrap_or(url);
-    let authority = url.find("://").map_or(0, |i| i + 3);
-    match url[authority..].find('/') {
-        Some(path) => &url[..authority + path],
-        None => url,
-    }
+/// A fresh database of `backend`, kept until the test ends, and its URL; `None` when the
+/// server's variable is unset.
+fn fresh_database(backend: &str) -> Option<String> {
+    let Some(database) = Database::fresh(backend) else {
+        eprintln!("no {backend} server is set: skipping this backend");
+        return None;
+    };
+    let url = database.url.clone();
+    until_test_end(database);
+    Some(url)
 }
 
 /// Runs each `;`-terminated statement of `script` (MySQL takes one statement per query).
@@ -122,12 +87,9 @@ impl Backend for Sqlite {
     const LABEL: &'static str = "sqlite";
 
     async fn fresh_with_url() -> Option<(SqlitePool, String)> {
-        let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
-        let url = format!("sqlite://{}", path.display());
-        cleanup::at_test_end(Made::SqliteFile(path.clone()));
-        let options = SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(true)
+        let url = fresh_database("sqlite")?;
+        let options = SqliteConnectOptions::from_str(&url)
+            .expect("a SQLite URL")
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(30));
         let pool = SqlitePoolOptions::new()
@@ -170,40 +132,7 @@ impl Backend for Postgres {
     const LABEL: &'static str = "postgres";
 
     async fn fresh_with_url() -> Option<(PgPool, String)> {
-        let url = server_url("GUARDED_TEST_PG")?;
-        let admin = PgPoolOptions::new()
-            .acquire_timeout(CONNECT_TIMEOUT)
-            .connect(&url)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("GUARDED_TEST_PG is set, but its server does not answer: {e}")
-            });
-        let old: Vec<String> = sqlx::query_scalar(
-            "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'guarded\\_%'",
-        )
-        .fetch_all(&admin)
-        .await
-        .expect("list schemas");
-        for name in old.iter().filter(|n| is_stale(n)) {
-            // Another run may drop it at the same moment; either way it is gone.
-            let _ = admin
-                .execute(AssertSqlSafe(format!(
-                    "DROP SCHEMA IF EXISTS {name} CASCADE"
-                )))
-                .await;
-        }
-        let schema = unique_name();
-        admin
-            .execute(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-            .await
-            .expect("create schema");
-        cleanup::at_test_end(Made::PgSchema {
-            url: url.clone(),
-            schema: schema.clone(),
-        });
-        admin.close().await;
-        let separator = if url.contains('?') { '&' } else { '?' };
-        let url = format!("{url}{separator}options[search_path]={schema}");
+        let url = fresh_database("postgres")?;
         let options =
             PgConnectOptions::from_str(&url).expect("GUARDED_TEST_PG is a PostgreSQL URL");
         let pool = PgPoolOptions::new()
@@ -246,40 +175,8 @@ impl Backend for MySql {
     const LABEL: &'static str = "mariadb";
 
     async fn fresh_with_url() -> Option<(MySqlPool, String)> {
-        let url = server_url("GUARDED_TEST_MYSQL")?;
-        let admin = MySqlPoolOptions::new()
-            .acquire_timeout(CONNECT_TIMEOUT)
-            .connect(&url)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("GUARDED_TEST_MYSQL is set, but its server does not answer: {e}")
-            });
-        let old: Vec<String> = sqlx::query_scalar(
-            "SELECT CAST(schema_name AS CHAR) FROM information_schema.schemata \
-             WHERE schema_name LIKE 'guarded\\_%'",
-        )
-        .fetch_all(&admin)
-        .await
-        .expect("list databases");
-        for name in old.iter().filter(|n| is_stale(n)) {
-            let _ = admin
-                .execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
-                .await;
-        }
-        let database = unique_name();
-        admin
-            .execute(AssertSqlSafe(format!("CREATE DATABASE {database}")))
-            .await
-            .expect("create database");
-        cleanup::at_test_end(Made::MySqlDatabase {
-            url: url.clone(),
-            database: database.clone(),
-        });
-        admin.close().await;
-        let options = MySqlConnectOptions::from_str(&url)
-            .expect("GUARDED_TEST_MYSQL is a MySQL URL")
-            .database(&database);
-        let url = format!("{}/{database}", server_of(&url));
+        let url = fresh_database("mysql")?;
+        let options = MySqlConnectOptions::from_str(&url).expect("a MySQL URL");
         let pool = MySqlPoolOptions::new()
             .max_connections(POOL_SIZE)
             .connect_with(options)

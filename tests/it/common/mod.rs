@@ -2,7 +2,6 @@
 //! app state.
 
 pub mod backend;
-pub mod cleanup;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
