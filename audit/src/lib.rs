@@ -14,9 +14,8 @@ use std::path::Path;
 
 use guarded_macros_core::{Context, list, writes};
 
-pub use report::{
-    Backend, GuardedFn, Handler, Policy, Refused, Report, Statement, UnguardedSite, Write,
-};
+pub use guarded_macros_core::{ListedStatement, Run, TablePolicy};
+pub use report::{GuardedFn, Handler, Refused, Report, UnguardedSite, Write};
 pub use scan::GuardedItem;
 
 /// Reads the crate whose manifest is `manifest`; `progress` is told each file as it is read.
@@ -56,7 +55,7 @@ pub fn audit(
             let listing = list(found.attr.clone(), &found.item, &in_file);
             report
                 .guarded
-                .push(report::guarded(&source.path, found, &listing));
+                .push(report::guarded(&source.path, found, listing));
         }
         for site in scanned.sites {
             let write = site.sql.as_deref().map_or(Write::Unknown, classify);
@@ -77,7 +76,7 @@ pub fn audit(
             report.unguarded.push(UnguardedSite {
                 allowed: allowed.reason(&f.file, &f.name),
                 file: f.file.clone(),
-                line: s.line,
+                line: s.line(),
                 in_fn: f.name.clone(),
                 what: "#[guarded] fn, off the guard".to_owned(),
                 sql: Some(s.written.clone()),

@@ -1,6 +1,6 @@
 //! The report, as data: what `--json` prints, and what the text and SARIF outputs are made of.
 
-use guarded_macros_core::{Listing, TablePolicy};
+use guarded_macros_core::{ListedStatement, Listing, TablePolicy};
 use serde::Serialize;
 
 use crate::scan::GuardedItem;
@@ -45,7 +45,7 @@ pub struct GuardedFn {
     /// The databases its statements run on.
     pub backends: Vec<&'static str>,
     /// Its guarded tables and their policy.
-    pub tables: Vec<Policy>,
+    pub tables: Vec<TablePolicy>,
     /// `[token] valid`.
     pub token: Option<String>,
     /// Tables it writes without a predicate (`unguarded = "..."`).
@@ -53,56 +53,9 @@ pub struct GuardedFn {
     /// The status of a denial (404, or 403 with `deny = 403`).
     pub deny: u16,
     /// Its statements, each as written and as it runs.
-    pub statements: Vec<Statement>,
+    pub statements: Vec<ListedStatement>,
     /// The macro's errors: the fn does not compile.
     pub refusals: Vec<Refused>,
-}
-
-/// A table's policy, as the fn carries it.
-#[derive(Debug, Serialize)]
-pub struct Policy {
-    /// The table.
-    pub table: String,
-    /// Its owner column.
-    pub owner: String,
-    /// Reads carry no predicate.
-    pub public_read: bool,
-    /// `{operation: condition}` of each grant.
-    pub grants: Vec<(&'static str, String)>,
-    /// The columns an update grant lets a grantee set.
-    pub update_columns: Option<Vec<String>>,
-    /// `(name, operation, condition)` of each named condition.
-    pub conditions: Vec<(String, &'static str, String)>,
-    /// The version column.
-    pub version: Option<String>,
-    /// The scope AND-ed into every statement on the table.
-    pub scope: Option<String>,
-}
-
-/// A statement of a guarded fn.
-#[derive(Debug, Serialize)]
-pub struct Statement {
-    /// The line of its SQL literal.
-    pub line: usize,
-    /// The SQL as written.
-    pub written: String,
-    /// It runs on the guard.
-    pub on_guard: bool,
-    /// `.idempotent()`.
-    pub idempotent: bool,
-    /// It writes.
-    pub writes: bool,
-    /// What runs on each backend.
-    pub runs: Vec<Backend>,
-}
-
-/// The text one backend runs.
-#[derive(Debug, Serialize)]
-pub struct Backend {
-    /// The database.
-    pub backend: &'static str,
-    /// The spliced statement.
-    pub sql: String,
 }
 
 /// An error of the macro on a fn.
@@ -158,7 +111,7 @@ pub struct Handler {
     pub routes: Vec<String>,
 }
 
-pub fn guarded(file: &str, found: &GuardedItem, listing: &Listing) -> GuardedFn {
+pub fn guarded(file: &str, found: &GuardedItem, listing: Listing) -> GuardedFn {
     // An error on the attribute as a whole points at no token of the fn outside a compiler:
     // it is shown at the fn's first line.
     let first = found.item.sig.fn_token.span.start().line;
@@ -175,30 +128,12 @@ pub fn guarded(file: &str, found: &GuardedItem, listing: &Listing) -> GuardedFn 
         file: file.to_owned(),
         line: found.item.sig.ident.span().start().line,
         routes: Vec::new(),
-        backends: listing.backends.clone(),
-        tables: listing.tables.iter().map(policy).collect(),
-        token: listing.token.clone(),
-        unguarded_tables: listing.unguarded.clone(),
+        backends: listing.backends,
+        tables: listing.tables,
+        token: listing.token,
+        unguarded_tables: listing.unguarded,
         deny: listing.deny,
-        statements: listing
-            .statements
-            .iter()
-            .map(|s| Statement {
-                line: s.span.start().line,
-                written: s.written.clone(),
-                on_guard: s.on_guard,
-                idempotent: s.idempotent,
-                writes: s.writes,
-                runs: s
-                    .runs
-                    .iter()
-                    .map(|(backend, sql)| Backend {
-                        backend,
-                        sql: sql.clone(),
-                    })
-                    .collect(),
-            })
-            .collect(),
+        statements: listing.statements,
         refusals: listing
             .refusals
             .iter()
@@ -207,18 +142,5 @@ pub fn guarded(file: &str, found: &GuardedItem, listing: &Listing) -> GuardedFn 
                 message: r.message.clone(),
             })
             .collect(),
-    }
-}
-
-fn policy(t: &TablePolicy) -> Policy {
-    Policy {
-        table: t.table.clone(),
-        owner: t.owner.clone(),
-        public_read: t.public_read,
-        grants: t.grants.clone(),
-        update_columns: t.update_columns.clone(),
-        conditions: t.conditions.clone(),
-        version: t.version.clone(),
-        scope: t.scope.clone(),
     }
 }

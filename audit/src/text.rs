@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use crate::report::{GuardedFn, Policy, Report, Write};
+use guarded_macros_core::TablePolicy;
+
+use crate::report::{GuardedFn, Report, Write};
 
 /// The whole report as text.
 pub fn render(report: &Report) -> String {
@@ -105,7 +107,7 @@ fn guarded_fn(out: &mut String, f: &GuardedFn) {
             out,
             "  statement {}:{} ({})",
             f.file,
-            s.line,
+            s.line(),
             marks.join(", ")
         );
         let _ = writeln!(out, "    written:    {}", indent(&s.written, 16));
@@ -116,7 +118,7 @@ fn guarded_fn(out: &mut String, f: &GuardedFn) {
     }
 }
 
-fn table(out: &mut String, t: &Policy) {
+fn table(out: &mut String, t: &TablePolicy) {
     let read = if t.public_read { ", reads public" } else { "" };
     let _ = writeln!(out, "  table {}: owner {}{read}", t.table, t.owner);
     for (op, rule) in &t.grants {

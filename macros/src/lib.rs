@@ -51,7 +51,7 @@ use std::path::{Path, PathBuf};
 use proc_macro2::TokenStream;
 
 pub use listing::{
-    ListedStatement, Listing, Refusal, TablePolicy, list, sql_entry, sql_method, writes,
+    ListedStatement, Listing, Refusal, Run, TablePolicy, list, sql_entry, sql_method, writes,
 };
 
 /// Where the fn being read is: the policy file, `guarded.toml`, is read next to its crate's

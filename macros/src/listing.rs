@@ -3,6 +3,7 @@
 //! statements the macro emits and the errors it would report, never a second reading.
 
 use proc_macro2::{Span, TokenStream};
+use serde::{Serialize, Serializer};
 use syn::ItemFn;
 
 use crate::backend::{Backends, Dialect};
@@ -32,7 +33,7 @@ pub struct Listing {
 }
 
 /// The policy of one guarded table, as the fn carries it.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct TablePolicy {
     /// The table's name.
     pub table: String,
@@ -52,13 +53,15 @@ pub struct TablePolicy {
     pub scope: Option<String>,
 }
 
-/// One statement of a guarded fn.
-#[derive(Debug)]
+/// One statement of a guarded fn; serialized with the line of its literal in place of the
+/// span.
+#[derive(Debug, Serialize)]
 pub struct ListedStatement {
+    /// Where the literal is.
+    #[serde(rename = "line", serialize_with = "line_of")]
+    pub span: Span,
     /// The SQL literal as written.
     pub written: String,
-    /// Where the literal is.
-    pub span: Span,
     /// It runs on the guard; else on another executor, unchanged.
     pub on_guard: bool,
     /// `.idempotent()`: matching no row is not a denial.
@@ -66,7 +69,27 @@ pub struct ListedStatement {
     /// It writes some table.
     pub writes: bool,
     /// The text that runs on each backend: the spliced SQL the expansion holds.
-    pub runs: Vec<(&'static str, String)>,
+    pub runs: Vec<Run>,
+}
+
+impl ListedStatement {
+    /// The line of its SQL literal.
+    pub fn line(&self) -> usize {
+        self.span.start().line
+    }
+}
+
+fn line_of<S: Serializer>(span: &Span, serializer: S) -> Result<S::Ok, S::Error> {
+    span.start().line.serialize(serializer)
+}
+
+/// The text one backend runs.
+#[derive(Debug, Serialize)]
+pub struct Run {
+    /// The backend.
+    pub backend: &'static str,
+    /// The spliced statement.
+    pub sql: String,
 }
 
 /// An error the macro reports, with where it points.
@@ -147,7 +170,10 @@ fn statement(lifted: &crate::model::Statement) -> Option<ListedStatement> {
         writes: lifted.site.analyses.facts().writes,
         runs: analyses
             .iter()
-            .map(|(dialect, analysis)| (dialect.name(), analysis.sql.clone()))
+            .map(|(dialect, analysis)| Run {
+                backend: dialect.name(),
+                sql: analysis.sql.clone(),
+            })
             .collect(),
     })
 }

@@ -39,7 +39,7 @@ fn every_listed_statement_is_in_the_expansion() {
                         expansion.contains(&literal),
                         "{}:{} ({}): the listed text is not in the expansion:\n{}",
                         listed.file,
-                        statement.line,
+                        statement.line(),
                         run.backend,
                         run.sql
                     );
