@@ -18,6 +18,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
+
+use crate::token;
 use tokio::sync::Mutex;
 
 pub const SECRET: &str = "conduit-secret-conduit-secret-conduit!";
@@ -106,18 +108,9 @@ impl FromRequestParts<Shared> for Caller {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Token "))
-            .filter(|t| t.len() < 8 * 1024)
+            .and_then(|h| token::credential(h, "Token"))
             .ok_or_else(unauthorized)?;
-        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
-        validation.set_required_spec_claims(&["exp"]);
-        validation.validate_nbf = true;
-        validation.leeway = 0;
-        let key = jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes());
-        let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
-            .map_err(|_| unauthorized())?
-            .claims;
+        let claims = token::decode(token, SECRET, |_| {}).ok_or_else(unauthorized)?;
         let id = claims["user_id"].as_str().ok_or_else(unauthorized)?;
         let users = app.users.lock().await;
         let user = users.iter().find(|u| u.id == id).ok_or_else(unauthorized)?;
