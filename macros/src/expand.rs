@@ -13,14 +13,15 @@ use crate::backend::{Backends, Dialect};
 use crate::check::{self, Shape};
 use crate::ctxt::Ctxt;
 use crate::model::{self, Env, Model};
+use crate::pipeline::{self, Pipeline};
 use crate::policy::Claim;
 use crate::replace::{self, Replace};
 use crate::site::{Names, respan};
 use crate::sql::Policy;
 use crate::{Context, body, dynamo, fallback, policy, signature};
 
-/// `#[guarded(attr)] item`: read, check, expand; on errors, every error next to the fn's
-/// signature. A `Guard<DynamoDb>` fn has its own expansion (`dynamo`).
+/// `#[guarded(attr)] item`: read, check, expand, through the pipeline of the guard's
+/// backend (`pipeline`); on errors, every error next to the fn's signature.
 pub fn attribute(attr: TokenStream, item: TokenStream, ctx: &Context) -> TokenStream {
     let item: ItemFn = match syn::parse2(item) {
         Ok(item) => item,
@@ -32,25 +33,11 @@ pub fn attribute(attr: TokenStream, item: TokenStream, ctx: &Context) -> TokenSt
     }
     let cx = Ctxt::new();
     let args = args::parse(attr, &cx);
-    if let Some(args) = &args
-        && signature::is_dynamo(&item, args)
-    {
-        let expanded = dynamo::expand(&item, args, ctx, &cx);
-        return match (cx.check(), expanded) {
-            (Err(errors), _) => fallback::with_errors(&errors, &item),
-            (Ok(()), Some(expanded)) => expanded,
-            (Ok(()), None) => unreachable!("a stage that expanded nothing reported an error"),
-        };
-    }
-    let model = args.as_ref().and_then(|args| read(&item, args, ctx, &cx));
-    let errors = cx.mark();
-    match (cx.check(), args, model) {
-        (Ok(()), Some(args), Some(model)) => function(item, &args, model),
-        (Ok(()), ..) => unreachable!("a stage that read nothing reported an error"),
-        (Err(all), Some(args), Some(model)) if only_refused_sql(&model, errors) => {
-            typed(&all, item, &args, model)
+    match &args {
+        Some(read) if signature::is_dynamo(&item, read) => {
+            pipeline::run::<dynamo::DynamoDb>(item, args, ctx, cx)
         }
-        (Err(errors), ..) => fallback::with_errors(&errors, &item),
+        _ => pipeline::run::<Sql>(item, args, ctx, cx),
     }
 }
 
@@ -76,7 +63,7 @@ fn typed(errors: &syn::Error, item: ItemFn, args: &Args, model: Model) -> TokenS
 }
 
 /// The model of `item`: its signature, its guarded tables, then its body.
-pub fn read(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<Model> {
+fn lift(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<Model> {
     let file = policy::load(ctx.dir())
         .map_err(|message| cx.push(syn::Error::new(args.span, message)))
         .ok()?;
@@ -124,11 +111,52 @@ pub fn read(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<Mode
         statements: walked.statements,
         hidden_return: walked.hidden_return,
     };
+    Some(model)
+}
+
+/// The statement rules on the statements `lift` lifted.
+fn check_lifted(model: &Model, args: &Args, cx: &Ctxt) {
     check::statements(&model.statements, args.tells_forbidden, cx);
     if args.tells_forbidden {
         check::deniable(&model.statements, args.deny_span, cx);
     }
-    Some(model)
+}
+
+/// The SQL pipeline: `body` lifts, `check` judges, `replace` and `site` fill; the
+/// functions of this file run them.
+pub struct Sql;
+
+impl Pipeline for Sql {
+    type Model = Model;
+
+    fn lift(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<Model> {
+        lift(item, args, ctx, cx)
+    }
+
+    fn check(model: &mut Model, args: &Args, cx: &Ctxt) {
+        check_lifted(model, args, cx);
+    }
+
+    fn fill(item: ItemFn, args: &Args, model: Model) -> TokenStream {
+        function(item, args, model)
+    }
+
+    /// The fn expanded next to the errors when they are all refusals of statements' SQL
+    /// (`typed`), so the body's own type errors show in the same build.
+    fn refuse(
+        errors: &syn::Error,
+        item: ItemFn,
+        args: Option<Args>,
+        model: Option<Model>,
+        reported: usize,
+    ) -> TokenStream {
+        match (args, model) {
+            (Some(args), Some(model)) if only_refused_sql(&model, reported) => {
+                typed(errors, item, &args, model)
+            }
+            _ => fallback::with_errors(errors, &item),
+        }
+    }
 }
 
 /// The claims the policy's conditions bind, taken from the guard before the body runs; a

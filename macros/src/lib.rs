@@ -35,6 +35,7 @@ mod expand;
 mod fallback;
 mod listing;
 mod model;
+mod pipeline;
 mod policy;
 mod replace;
 mod returns;
