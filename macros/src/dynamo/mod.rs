@@ -6,8 +6,8 @@
 //! request replaced. It runs the stages of [`Pipeline`] as the SQL side does: `walk` lifts
 //! every request and every call on another client out of the body into `model`, leaving
 //! holes; `check` applies `rules` and `request::judge` to what was lifted; `fill` puts each
-//! request `request::expand`s into its hole. `tables` renders the policy for the runtime,
-//! `chain` takes method chains apart.
+//! request, expanded by `request::expand`, into its hole. `tables` renders the policy for the
+//! runtime (with `condition`, `checks` and `scope`), `chain` takes method chains apart.
 
 mod chain;
 mod check;

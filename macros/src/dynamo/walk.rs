@@ -77,18 +77,11 @@ impl Walker<'_> {
             let span = call.method.span();
             let call = Expr::MethodCall(call);
             match Operation::named(&name) {
-                Some(operation) => {
-                    let at = self.take();
-                    self.give(
-                        at,
-                        Found::Probe(Probe {
-                            call,
-                            operation: Some(operation),
-                            span,
-                        }),
-                    );
-                    hole(at)
-                }
+                Some(operation) => self.lift(Found::Probe(Probe {
+                    call,
+                    operation: Some(operation),
+                    span,
+                })),
                 None => call,
             }
         })
@@ -140,6 +133,13 @@ impl Walker<'_> {
                 target: None,
             }),
         );
+        hole(at)
+    }
+
+    /// Lifts `found`, whose values are walked already: its hole.
+    fn lift(&mut self, found: Found) -> Expr {
+        let at = self.take();
+        self.give(at, found);
         hole(at)
     }
 
