@@ -32,7 +32,7 @@ use syn::ItemFn;
 use crate::args::Args;
 use crate::ctxt::Ctxt;
 use crate::pipeline::Pipeline;
-use crate::policy::{self, Policy};
+use crate::policy::{self, Owner, Policy};
 use crate::{Context, signature};
 use model::Model;
 use tables::Tables;
@@ -66,6 +66,21 @@ fn lift(item: &ItemFn, args: &Args, file: Option<&Policy>, cx: &Ctxt) -> Option<
         .map_err(|e| cx.push(e))
         .ok()?;
     rules::policy(args, &owners, cx);
+    let tables = tables(owners, args, file, cx);
+    let guard = guard?;
+    let mut body = (*item.block).clone();
+    let found = walk::body(&mut body, &guard.ident);
+    Some(Model {
+        tables,
+        policy_file: file.map(|f| f.path.clone()),
+        body,
+        found,
+    })
+}
+
+/// The guarded tables with the policy rendered for the runtime; what cannot be rendered is
+/// reported to `cx`.
+fn tables(owners: Vec<Owner>, args: &Args, file: Option<&Policy>, cx: &Ctxt) -> Tables {
     let refused = |what: String| {
         cx.push(syn::Error::new(
             args.span,
@@ -110,8 +125,7 @@ fn lift(item: &ItemFn, args: &Args, file: Option<&Policy>, cx: &Ctxt) -> Option<
             })
         })
         .collect();
-    let guard = guard?;
-    let tables = Tables {
+    Tables {
         used: std::cell::RefCell::new(vec![false; owners.len() + args.unguarded.len()]),
         owners,
         tells_forbidden: args.tells_forbidden,
@@ -121,15 +135,7 @@ fn lift(item: &ItemFn, args: &Args, file: Option<&Policy>, cx: &Ctxt) -> Option<
         unguarded: args.unguarded.clone(),
         scopes,
         span: args.span,
-    };
-    let mut body = (*item.block).clone();
-    let found = walk::body(&mut body, &guard.ident);
-    Some(Model {
-        tables,
-        policy_file: file.map(|f| f.path.clone()),
-        body,
-        found,
-    })
+    }
 }
 
 /// The fn with each hole of its body filled, and the tables its requests name defined.
