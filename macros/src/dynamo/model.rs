@@ -68,7 +68,7 @@ pub enum Kind {
     Guard,
     /// The guard inside another macro's tokens, other than as a read of the caller.
     GuardInMacro,
-    /// A request sent on another client, told as `what` (`"`.send_with(..)`"`).
+    /// A request sent on another client, told as `what` (the `send_with` call, say).
     Client(String),
 }
 
