@@ -240,19 +240,13 @@ fn validity(model: &Model) -> Option<TokenStream> {
     }
 }
 
-/// What the runtime knows of the fn: its name and guarded tables (for tracing), and whether
-/// it writes.
+/// What the runtime knows of the fn (`guarded::__private::FnMeta`), as the arguments that
+/// open its scope: its name and guarded tables (for tracing), and whether it writes.
 fn meta(name: &Ident, model: &Model, writes: bool) -> TokenStream {
     let name = name.to_string();
     let tables: Vec<&str> = model.owners.iter().map(|o| o.table.as_str()).collect();
     let table = tables.join(", ");
-    quote! {
-        &::guarded::__private::FnMeta {
-            name: #name,
-            table: #table,
-            writes: #writes,
-        }
-    }
+    quote!(#name, #table, #writes)
 }
 
 /// The fn with its body expanded and run inside the guard's scope.
@@ -390,7 +384,7 @@ fn ending(sig: &syn::Signature, block: &syn::Block, ends: &Ident) -> Ending {
     // `E: From<guarded::Error>` is told so under its return type, once: everything else that
     // ends the fn goes through this witness.
     let ret_span = match &sig.output {
-        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Type(_, ty) => first_span(ty),
         ReturnType::Default => sig.ident.span(),
     };
     let turbofish = named.map(|ty| quote_spanned!(ret_span=> ::<#ty>));
@@ -404,12 +398,45 @@ fn ending(sig: &syn::Signature, block: &syn::Block, ends: &Ident) -> Ending {
 }
 
 fn contains_impl(ty: &syn::Type) -> bool {
-    fn scan(tokens: TokenStream) -> bool {
-        tokens.into_iter().any(|tt| match tt {
-            proc_macro2::TokenTree::Ident(i) => i == "impl",
-            proc_macro2::TokenTree::Group(g) => scan(g.stream()),
-            _ => false,
-        })
+    struct Finds(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finds {
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+            self.0 = true;
+        }
+        // A type macro's tokens are not parsed: any `impl` in them counts.
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            fn scan(tokens: TokenStream) -> bool {
+                tokens.into_iter().any(|tt| match tt {
+                    proc_macro2::TokenTree::Ident(i) => i == "impl",
+                    proc_macro2::TokenTree::Group(g) => scan(g.stream()),
+                    _ => false,
+                })
+            }
+            self.0 |= scan(mac.tokens.clone());
+        }
     }
-    scan(quote!(#ty))
+    let mut finds = Finds(false);
+    syn::visit::visit_type(&mut finds, ty);
+    finds.0
+}
+
+/// The span of the first token of `ty`: what `Spanned::span` gives on a stable compiler,
+/// without printing the type into tokens to find it.
+fn first_span(ty: &syn::Type) -> Span {
+    use syn::Type;
+    match ty {
+        Type::Path(path) if path.qself.is_none() => match &path.path.leading_colon {
+            Some(colons) => colons.spans[0],
+            None => path
+                .path
+                .segments
+                .first()
+                .map_or_else(|| ty.span(), |s| s.ident.span()),
+        },
+        Type::Reference(reference) => reference.and_token.span,
+        Type::Tuple(tuple) => tuple.paren_token.span.join(),
+        Type::ImplTrait(bound) => bound.impl_token.span,
+        Type::Never(never) => never.bang_token.span,
+        _ => ty.span(),
+    }
 }
