@@ -13,14 +13,15 @@ use crate::backend::{Backends, Dialect};
 use crate::check::{self, Shape};
 use crate::ctxt::Ctxt;
 use crate::model::{self, Env, Model};
+use crate::pipeline::{self, Pipeline};
 use crate::policy::Claim;
 use crate::replace::{self, Replace};
 use crate::site::{Names, respan};
 use crate::sql::Policy;
 use crate::{Context, body, dynamo, fallback, policy, signature};
 
-/// `#[guarded(attr)] item`: read, check, expand; on errors, every error next to the fn's
-/// signature. A `Guard<DynamoDb>` fn has its own expansion (`dynamo`).
+/// `#[guarded(attr)] item`: read, check, expand, through the pipeline of the guard's
+/// backend (`pipeline`); on errors, every error next to the fn's signature.
 pub fn attribute(attr: TokenStream, item: TokenStream, ctx: &Context) -> TokenStream {
     let item: ItemFn = match syn::parse2(item) {
         Ok(item) => item,
@@ -36,25 +37,11 @@ pub fn attribute(attr: TokenStream, item: TokenStream, ctx: &Context) -> TokenSt
             Err(errors) => fallback::with_errors(&errors, &item),
         };
     }
-    if let Some(args) = &args
-        && signature::is_dynamo(&item, args)
-    {
-        let expanded = dynamo::expand(&item, args, ctx, &cx);
-        return match (cx.check(), expanded) {
-            (Err(errors), _) => fallback::with_errors(&errors, &item),
-            (Ok(()), Some(expanded)) => expanded,
-            (Ok(()), None) => unreachable!("a stage that expanded nothing reported an error"),
-        };
-    }
-    let model = args.as_ref().and_then(|args| read(&item, args, ctx, &cx));
-    let errors = cx.mark();
-    match (cx.check(), args, model) {
-        (Ok(()), Some(args), Some(model)) => function(item, &args, model),
-        (Ok(()), ..) => unreachable!("a stage that read nothing reported an error"),
-        (Err(all), Some(args), Some(model)) if only_refused_sql(&model, errors) => {
-            typed(&all, item, &args, model)
+    match &args {
+        Some(read) if signature::is_dynamo(&item, read) => {
+            pipeline::run::<dynamo::DynamoDb>(item, args, ctx, cx)
         }
-        (Err(errors), ..) => fallback::with_errors(&errors, &item),
+        _ => pipeline::run::<Sql>(item, args, ctx, cx),
     }
 }
 
@@ -80,7 +67,7 @@ fn typed(errors: &syn::Error, item: ItemFn, args: &Args, model: Model) -> TokenS
 }
 
 /// The model of `item`: its signature, its guarded tables, then its body.
-pub fn read(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<Model> {
+fn lift(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<Model> {
     let file = args.policy_file(ctx).map_err(|e| cx.push(e)).ok()?;
     let database = file.as_ref().and_then(|f| f.rules.dialect);
     let signature = signature::read(item, args, database, cx);
@@ -126,11 +113,52 @@ pub fn read(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<Mode
         statements: walked.statements,
         hidden_return: walked.hidden_return,
     };
+    Some(model)
+}
+
+/// The statement rules on the statements `lift` lifted.
+fn check_lifted(model: &Model, args: &Args, cx: &Ctxt) {
     check::statements(&model.statements, args.tells_forbidden, cx);
     if args.tells_forbidden {
         check::deniable(&model.statements, args.deny_span, cx);
     }
-    Some(model)
+}
+
+/// The SQL pipeline: `body` lifts, `check` judges, `replace` and `site` fill; the
+/// functions of this file run them.
+pub struct Sql;
+
+impl Pipeline for Sql {
+    type Model = Model;
+
+    fn lift(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<Model> {
+        lift(item, args, ctx, cx)
+    }
+
+    fn check(model: &mut Model, args: &Args, cx: &Ctxt) {
+        check_lifted(model, args, cx);
+    }
+
+    fn fill(item: ItemFn, args: &Args, model: Model) -> TokenStream {
+        function(item, args, model)
+    }
+
+    /// The fn expanded next to the errors when they are all refusals of statements' SQL
+    /// (`typed`), so the body's own type errors show in the same build.
+    fn refuse(
+        errors: &syn::Error,
+        item: ItemFn,
+        args: Option<Args>,
+        model: Option<Model>,
+        reported: usize,
+    ) -> TokenStream {
+        match (args, model) {
+            (Some(args), Some(model)) if only_refused_sql(&model, reported) => {
+                typed(errors, item, &args, model)
+            }
+            _ => fallback::with_errors(errors, &item),
+        }
+    }
 }
 
 /// The claims the policy's conditions bind, taken from the guard before the body runs; a
@@ -214,19 +242,13 @@ fn validity(model: &Model) -> Option<TokenStream> {
     }
 }
 
-/// What the runtime knows of the fn: its name and guarded tables (for tracing), and whether
-/// it writes.
+/// What the runtime knows of the fn (`guarded::__private::FnMeta`), as the arguments that
+/// open its scope: its name and guarded tables (for tracing), and whether it writes.
 fn meta(name: &Ident, model: &Model, writes: bool) -> TokenStream {
     let name = name.to_string();
     let tables: Vec<&str> = model.owners.iter().map(|o| o.table.as_str()).collect();
     let table = tables.join(", ");
-    quote! {
-        &::guarded::__private::FnMeta {
-            name: #name,
-            table: #table,
-            writes: #writes,
-        }
-    }
+    quote!(#name, #table, #writes)
 }
 
 /// The fn with its body expanded and run inside the guard's scope.
@@ -364,7 +386,7 @@ fn ending(sig: &syn::Signature, block: &syn::Block, ends: &Ident) -> Ending {
     // `E: From<guarded::Error>` is told so under its return type, once: everything else that
     // ends the fn goes through this witness.
     let ret_span = match &sig.output {
-        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Type(_, ty) => first_span(ty),
         ReturnType::Default => sig.ident.span(),
     };
     let turbofish = named.map(|ty| quote_spanned!(ret_span=> ::<#ty>));
@@ -378,12 +400,45 @@ fn ending(sig: &syn::Signature, block: &syn::Block, ends: &Ident) -> Ending {
 }
 
 fn contains_impl(ty: &syn::Type) -> bool {
-    fn scan(tokens: TokenStream) -> bool {
-        tokens.into_iter().any(|tt| match tt {
-            proc_macro2::TokenTree::Ident(i) => i == "impl",
-            proc_macro2::TokenTree::Group(g) => scan(g.stream()),
-            _ => false,
-        })
+    struct Finds(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finds {
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+            self.0 = true;
+        }
+        // A type macro's tokens are not parsed: any `impl` in them counts.
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            fn scan(tokens: TokenStream) -> bool {
+                tokens.into_iter().any(|tt| match tt {
+                    proc_macro2::TokenTree::Ident(i) => i == "impl",
+                    proc_macro2::TokenTree::Group(g) => scan(g.stream()),
+                    _ => false,
+                })
+            }
+            self.0 |= scan(mac.tokens.clone());
+        }
     }
-    scan(quote!(#ty))
+    let mut finds = Finds(false);
+    syn::visit::visit_type(&mut finds, ty);
+    finds.0
+}
+
+/// The span of the first token of `ty`: what `Spanned::span` gives on a stable compiler,
+/// without printing the type into tokens to find it.
+fn first_span(ty: &syn::Type) -> Span {
+    use syn::Type;
+    match ty {
+        Type::Path(path) if path.qself.is_none() => match &path.path.leading_colon {
+            Some(colons) => colons.spans[0],
+            None => path
+                .path
+                .segments
+                .first()
+                .map_or_else(|| ty.span(), |s| s.ident.span()),
+        },
+        Type::Reference(reference) => reference.and_token.span,
+        Type::Tuple(tuple) => tuple.paren_token.span.join(),
+        Type::ImplTrait(bound) => bound.impl_token.span,
+        Type::Never(never) => never.bang_token.span,
+        _ => ty.span(),
+    }
 }

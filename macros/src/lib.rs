@@ -17,11 +17,13 @@
 //! with the runtime; `ctxt` collects every error; `fallback` is the error path; `shield` turns
 //! a panic into a compile error; `listing` is the model as data for tools.
 //!
-//! A `Guard<DynamoDb>` fn (told by `signature`) takes another path after `args`: `dynamo`
-//! (its own module) renders the policy model for the runtime (each table defined once per
-//! fn), judges every use of the guard and hands each request chain to the runtime, which adds
-//! the owner's condition; `dynamo::operation` is the one list of the client's operations,
-//! mirrored by the runtime as `exec` is.
+//! `pipeline` is what both backends implement (lift, check, fill) and the driver that runs
+//! them. A `Guard<DynamoDb>` fn (told by `signature`) runs the stages of `dynamo` (its own
+//! module) after `args`: it renders the policy model for the runtime (each table defined once
+//! per fn), lifts every use of the guard out of the body, judges each, and fills each hole
+//! with a request chain handed to the runtime, which adds the owner's condition;
+//! `dynamo::operation` is the one list of the client's operations, mirrored by the runtime as
+//! `exec` is.
 
 mod args;
 mod backend;
@@ -35,6 +37,7 @@ mod expand;
 mod fallback;
 mod listing;
 mod model;
+mod pipeline;
 mod policy;
 mod replace;
 mod returns;

@@ -1,5 +1,5 @@
 //! A guarded fn as data for tools (`guarded-audit`): the same stages as the expansion
-//! (`expand::read`, `dynamo::expand`), stopped before code is made, so a listing shows the
+//! (`pipeline::read`), stopped before code is made, so a listing shows the
 //! statements the macro emits and the errors it would report, never a second reading.
 
 use proc_macro2::{Span, TokenStream};
@@ -11,7 +11,7 @@ use crate::ctxt::Ctxt;
 use crate::policy::{Owner, Part, Rule};
 use crate::sites::{self, Chain};
 use crate::sql::{self, Policy};
-use crate::{Context, args, dynamo, signature};
+use crate::{Context, args, dynamo, pipeline, signature};
 
 /// What `#[guarded(attr)]` makes of one fn.
 #[derive(Debug, Default)]
@@ -120,8 +120,8 @@ pub fn list(attr: TokenStream, item: &ItemFn, ctx: &Context) -> Listing {
             {
                 listing.tables = owners.iter().map(table).collect();
             }
-            let _ = dynamo::expand(item, &args, ctx, &cx);
-        } else if let Some(model) = crate::expand::read(item, &args, ctx, &cx) {
+            let _ = pipeline::read::<dynamo::DynamoDb>(item, &args, ctx, &cx);
+        } else if let Some(model) = pipeline::read::<crate::expand::Sql>(item, &args, ctx, &cx) {
             listing.backends = dialects(model.backends).iter().map(|d| d.name()).collect();
             listing.tables = model.owners.iter().map(table).collect();
             listing.token = model.valid.as_ref().map(|r| text(r, ""));

@@ -213,11 +213,17 @@ pub fn on_guard(chain: &Chain, site: &OnGuard, names: &Names, tells_forbidden: b
     let scope = respan(scope, Span::mixed_site().located_at(executor));
     let split = quote_spanned!(executor=> #scope.split());
     let lets = &values.lets;
+    // A stream is not settled: its outcome goes unused.
+    let unused = chain
+        .exec
+        .kind()
+        .is_none()
+        .then(|| quote!(#[allow(unused_variables)]));
     let tokens = quote! {{
         #(#lets)*
         #backend
         #checks_let
-        #[allow(unused_variables)]
+        #unused
         let (#conn, #outcome) = #split;
         #body
     }};
@@ -294,19 +300,14 @@ impl Settle<'_> {
     }
 }
 
-/// What the runtime knows of the site, as a `&'static Site`.
+/// What the runtime knows of the site (`guarded::__private::Site::of`): its flags and rows,
+/// as two literals.
 fn site(analysis: &Analysis, zero_rows_denies: bool) -> TokenStream {
-    let validity = analysis.validity;
+    let flags = u8::from(zero_rows_denies)
+        | u8::from(analysis.validity) << 1
+        | u8::from(analysis.reads_through_predicate()) << 2;
     let rows = u64::try_from(analysis.rows).unwrap_or(u64::MAX);
-    let missing_denies = analysis.reads_through_predicate();
-    quote! {
-        &::guarded::__private::Site {
-            zero_rows_denies: #zero_rows_denies,
-            rows: #rows,
-            validity: #validity,
-            missing_denies: #missing_denies,
-        }
-    }
+    quote!(#flags, #rows)
 }
 
 /// The checks that classify a denial of the site on one backend

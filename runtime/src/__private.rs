@@ -16,8 +16,8 @@ pub use crate::scope::{Scope, Single};
 #[cfg(feature = "dynamodb")]
 pub mod dynamo {
     pub use crate::dynamo::{
-        Check, Claim, Fields, Grants, Named, OnTheGuardsClient, Order, Pass, Probe, Request,
-        ScopeValue, Source, State, Table, Unguarded, Value, claims, client, delete_item, field,
+        Check, Claim, Condition, Fields, Grants, OnTheGuardsClient, Order, Pass, Probe, Request,
+        Rule, ScopeValue, Source, Table, Unguarded, Value, claims, client, delete_item, field,
         get_item, probe, put_item, query, scan, transact_write_items, unguarded, update_item,
     };
 }

@@ -5,7 +5,7 @@ use crate::error::Deny;
 use crate::{Error, GuardedDb};
 
 /// What the macro knows about a guarded fn, fixed at compile time.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct FnMeta {
     /// The fn's name, for tracing.
     pub name: &'static str,
@@ -16,7 +16,7 @@ pub struct FnMeta {
 }
 
 /// What the macro knows about one statement site.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Site {
     /// Zero rows affected (or returned, for a mutation with RETURNING) is a denial.
     pub zero_rows_denies: bool,
@@ -32,6 +32,27 @@ pub struct Site {
     /// row is "not yours or not there". On any other statement (a table the guard does not
     /// guard, a public read) it is sqlx's `RowNotFound`, the app's to answer.
     pub missing_denies: bool,
+}
+
+impl Site {
+    /// [`Self::zero_rows_denies`] as a bit of the site's flags, as the macro writes them.
+    pub const ZERO_ROWS_DENIES: u8 = 1;
+    /// [`Self::validity`] as a bit of the site's flags.
+    pub const VALIDITY: u8 = 2;
+    /// [`Self::missing_denies`] as a bit of the site's flags.
+    pub const MISSING_DENIES: u8 = 4;
+
+    /// The site whose `flags` (the bits above) and `rows` the macro wrote: two literals per
+    /// statement instead of a struct expression, as every token of the expansion is compiled
+    /// again on each rebuild.
+    pub const fn of(flags: u8, rows: u64) -> Self {
+        Self {
+            zero_rows_denies: flags & Self::ZERO_ROWS_DENIES != 0,
+            rows,
+            validity: flags & Self::VALIDITY != 0,
+            missing_denies: flags & Self::MISSING_DENIES != 0,
+        }
+    }
 }
 
 /// The executor methods whose result a site settles, one kind each. The macro passes the kind
@@ -122,7 +143,7 @@ pub enum Rows<T> {
 
 /// What the statements of a call decided so far.
 pub struct Outcome<DB: GuardedDb> {
-    meta: &'static FnMeta,
+    meta: FnMeta,
     subject: String,
     /// The guard's challenge, for a revoked token's 401.
     challenge: crate::jwt::Challenge,
@@ -158,11 +179,7 @@ impl<DB: GuardedDb> Checks<DB> {
 }
 
 impl<DB: GuardedDb> Outcome<DB> {
-    pub(crate) fn new(
-        meta: &'static FnMeta,
-        subject: String,
-        challenge: crate::jwt::Challenge,
-    ) -> Self {
+    pub(crate) fn new(meta: FnMeta, subject: String, challenge: crate::jwt::Challenge) -> Self {
         Self {
             meta,
             subject,
@@ -209,28 +226,32 @@ impl<DB: GuardedDb> Outcome<DB> {
 
     /// The one rule every statement run on the guard ends by: no row where the site says
     /// zero rows deny is a denial; anything else passes. `_exec` names the user's method
-    /// (see [`exec`]).
+    /// (see [`exec`]); `flags` and `rows` are the site's ([`Site::of`]).
     pub async fn settle<T, E: exec::Exec<DB, T>>(
         &mut self,
         exec: E,
-        site: &'static Site,
+        flags: u8,
+        rows: u64,
         run: impl Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, Error> {
-        self.settle_checked(exec, site, run, (), |()| Checks::none())
+        self.settle_checked(exec, flags, rows, run, (), |()| Checks::none())
             .await
     }
 
     /// [`Self::settle`] for a site whose denial `checks` classify, from the `values` its
     /// statement bound: called only when the site is the call's first denied one, after its
     /// statement ran, so a call whose statements find their rows builds no check.
+    #[allow(clippy::too_many_arguments)] // what one site hands over, as the macro writes it
     pub async fn settle_checked<T, E: exec::Exec<DB, T>, V>(
         &mut self,
         _exec: E,
-        site: &'static Site,
+        flags: u8,
+        rows: u64,
         run: impl Future<Output = Result<T, sqlx::Error>>,
         values: V,
         checks: impl FnOnce(&V) -> Checks<DB>,
     ) -> Result<T, Error> {
+        let site = Site::of(flags, rows);
         let rows = E::rows(run.await, site.rows)?;
         if site.validity && matches!(rows, Rows::Empty(_) | Rows::Missing) {
             self.maybe_revoked = true;

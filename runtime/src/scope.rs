@@ -24,8 +24,19 @@ pub struct Single<DB: GuardedDb> {
 
 impl<DB: GuardedDb> Single<DB> {
     /// No await and no connection yet: the statement acquires one from the pool as it runs,
-    /// and returns it as soon as it is done.
-    pub fn new<C: GuardClaims, A>(guard: &Guard<DB, C, A>, meta: &'static FnMeta) -> Self {
+    /// and returns it as soon as it is done. `name`, `table` and `writes` are the fn's
+    /// [`FnMeta`].
+    pub fn new<C: GuardClaims, A>(
+        guard: &Guard<DB, C, A>,
+        name: &'static str,
+        table: &'static str,
+        writes: bool,
+    ) -> Self {
+        let meta = FnMeta {
+            name,
+            table,
+            writes,
+        };
         Self {
             pool: guard.pool().clone(),
             backend: guard.backend(),
@@ -124,11 +135,19 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     DB::Arguments: IntoArguments<DB>,
 {
-    /// Opens the transaction (`BEGIN IMMEDIATE` on SQLite when the fn writes).
+    /// Opens the transaction (`BEGIN IMMEDIATE` on SQLite when the fn writes). `name`,
+    /// `table` and `writes` are the fn's [`FnMeta`].
     pub async fn begin<C: GuardClaims, A>(
         guard: &Guard<DB, C, A>,
-        meta: &'static FnMeta,
+        name: &'static str,
+        table: &'static str,
+        writes: bool,
     ) -> Result<Self, Error> {
+        let meta = FnMeta {
+            name,
+            table,
+            writes,
+        };
         let backend = guard.backend();
         let begin = if meta.writes {
             backend.begin_write()

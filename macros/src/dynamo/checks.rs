@@ -125,16 +125,16 @@ fn check(expr: &Expr, table: Option<&str>) -> Result<TokenStream, String> {
     let condition = match rest.as_slice() {
         [] => quote!(::core::option::Option::None),
         rest => {
-            let states = rest
+            let rules = rest
                 .iter()
                 .map(|e| translate_expr(e, &alias))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|why| format!("the sub-select on `{other}`: {why}"))?;
-            let state = match states.as_slice() {
+            let rule = match rules.as_slice() {
                 [one] => one.clone(),
-                all => quote!(::guarded::__private::dynamo::State::And(&[#(#all),*])),
+                all => quote!(::guarded::__private::dynamo::Rule::And(&[#(#all),*])),
             };
-            quote!(::core::option::Option::Some(#state))
+            quote!(::core::option::Option::Some(#rule))
         }
     };
     let exists = !negated;

@@ -10,7 +10,7 @@ use sqlparser::ast::{BinaryOperator, Expr, Ident, UnaryOperator, Value, ValueWit
 
 use crate::policy::{Condition, Owner, Rule};
 
-/// What a state condition may be on DynamoDB, in every refusal.
+/// What a condition may be on DynamoDB, in every refusal.
 const SHAPE: &str = "on DynamoDB a condition compares the item's own attributes with \
                      literals: `items.a` (true), `items.a = 'x'`, `items.a <> 1`, \
                      `items.a < 2`, `items.a IS NULL` (absent), joined with NOT, AND and OR";
@@ -30,20 +30,20 @@ fn condition(condition: &Condition, table: &str) -> Result<TokenStream, String> 
         match rule {
             None => Ok(quote!(::core::option::Option::None)),
             Some(rule) => {
-                let state = translate(rule, table)
+                let rule = translate(rule, table)
                     .map_err(|why| format!("the condition `{code}` of `{table}`: {why}"))?;
-                Ok(quote!(::core::option::Option::Some(#state)))
+                Ok(quote!(::core::option::Option::Some(#rule)))
             }
         }
     };
     let update = translate(condition.update.as_ref())?;
     let delete = translate(condition.delete.as_ref())?;
     Ok(quote! {
-        ::guarded::__private::dynamo::Named { code: #code, update: #update, delete: #delete }
+        ::guarded::__private::dynamo::Condition { code: #code, update: #update, delete: #delete }
     })
 }
 
-/// One condition as a `State` expression.
+/// One rule as the runtime's `Rule`.
 pub fn translate(rule: &Rule, table: &str) -> Result<TokenStream, String> {
     if rule.claims().next().is_some() {
         return Err(format!(
@@ -53,18 +53,18 @@ pub fn translate(rule: &Rule, table: &str) -> Result<TokenStream, String> {
     translate_expr(&rule.expr, table)
 }
 
-/// A parsed condition on the attributes of `table` (a name or an alias) as a `State`.
+/// A parsed rule on the attributes of `table` (a name or an alias) as the runtime's `Rule`.
 pub fn translate_expr(expr: &Expr, table: &str) -> Result<TokenStream, String> {
-    State { table }.expr(expr)
+    Translate { table }.expr(expr)
 }
 
-struct State<'a> {
+struct Translate<'a> {
     table: &'a str,
 }
 
-impl State<'_> {
+impl Translate<'_> {
     fn expr(&self, expr: &Expr) -> Result<TokenStream, String> {
-        let path = quote!(::guarded::__private::dynamo::State);
+        let path = quote!(::guarded::__private::dynamo::Rule);
         Ok(match expr {
             Expr::Nested(inner) => self.expr(inner)?,
             Expr::UnaryOp {
@@ -179,7 +179,7 @@ fn literal(expr: &Expr) -> Option<TokenStream> {
         Value::Boolean(b) => quote!(#path::Bool(#b)),
         Value::SingleQuotedString(s) => quote!(#path::Str(#s)),
         Value::Number(n, _) => quote!(#path::Num(#n)),
-        // Only a `[token]` or `grant` check gets here with a claim: a state's are refused.
+        // Only a `[token]` or `grant` check gets here with a claim: a condition's are refused.
         Value::Placeholder(p) => {
             let claim = match p.as_str() {
                 ":sub" => quote!(Sub),

@@ -3,12 +3,18 @@
 //! condition to it and sends it.
 //!
 //! There is no SQL to rewrite and no scope to open: the fn is emitted as written, with each
-//! request replaced. `rules` says what a fn may do, `walk` judges the body and `request`
-//! expands one request; `chain` takes method chains apart.
+//! request replaced. It runs the stages of [`Pipeline`] as the SQL side does: `walk` lifts
+//! every request and every call on another client out of the body into `model`, leaving
+//! holes; `check` applies `rules` and `request::judge` to what was lifted; `fill` puts each
+//! request, expanded by `request::expand`, into its hole. `tables` renders the policy for the
+//! runtime (with `condition`, `checks` and `scope`), `chain` takes method chains apart.
 
 mod chain;
+mod check;
 mod checks;
 mod condition;
+mod fill;
+mod model;
 mod operation;
 mod request;
 mod rules;
@@ -25,28 +31,54 @@ use syn::ItemFn;
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
-use crate::policy::{self, Policy};
+use crate::pipeline::Pipeline;
+use crate::policy::{self, Owner, Policy};
 use crate::{Context, signature};
+use model::Model;
 use tables::Tables;
 
-/// The fn with its requests expanded; `None` once an error is reported to `cx`.
-pub fn expand(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<TokenStream> {
-    let file = args.policy_file(ctx).map_err(|e| cx.push(e)).ok()?;
-    expand_with(item, args, file.as_ref(), cx)
+/// The DynamoDB pipeline.
+pub struct DynamoDb;
+
+impl Pipeline for DynamoDb {
+    type Model = Model;
+
+    fn lift(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<Model> {
+        let file = args.policy_file(ctx).map_err(|e| cx.push(e)).ok()?;
+        lift(item, args, file.as_ref(), cx)
+    }
+
+    fn check(model: &mut Model, _: &Args, cx: &Ctxt) {
+        check::found(&mut model.found, &model.tables, cx);
+    }
+
+    fn fill(item: ItemFn, _: &Args, model: Model) -> TokenStream {
+        fill(item, model)
+    }
 }
 
-/// `expand` with the crate's policy file already read.
-fn expand_with(
-    item: &ItemFn,
-    args: &Args,
-    file: Option<&Policy>,
-    cx: &Ctxt,
-) -> Option<TokenStream> {
+/// The fn read with the crate's policy file `file`: its tables, then its body, walked.
+fn lift(item: &ItemFn, args: &Args, file: Option<&Policy>, cx: &Ctxt) -> Option<Model> {
     let guard = signature::read_dynamo(item, args, cx);
     let owners = crate::args::owners(args, file)
         .map_err(|e| cx.push(e))
         .ok()?;
     rules::policy(args, &owners, cx);
+    let tables = tables(owners, args, file, cx);
+    let guard = guard?;
+    let mut body = (*item.block).clone();
+    let found = walk::body(&mut body, &guard.ident);
+    Some(Model {
+        tables,
+        policy_file: file.map(|f| f.path.clone()),
+        body,
+        found,
+    })
+}
+
+/// The guarded tables with the policy rendered for the runtime; what cannot be rendered is
+/// reported to `cx`.
+fn tables(owners: Vec<Owner>, args: &Args, file: Option<&Policy>, cx: &Ctxt) -> Tables {
     let refused = |what: String| {
         cx.push(syn::Error::new(
             args.span,
@@ -70,7 +102,7 @@ fn expand_with(
             })
         })
         .collect();
-    let states = owners
+    let conditions = owners
         .iter()
         .map(|owner| {
             condition::conditions(owner).unwrap_or_else(|why| {
@@ -91,39 +123,49 @@ fn expand_with(
             })
         })
         .collect();
-    let guard = guard?;
-    let tables = Tables {
+    Tables {
         used: std::cell::RefCell::new(vec![false; owners.len() + args.unguarded.len()]),
-        owners: &owners,
+        owners,
         tells_forbidden: args.tells_forbidden,
-        states,
+        conditions,
         grants,
         valid,
-        unguarded: &args.unguarded,
+        unguarded: args.unguarded.clone(),
         scopes,
         span: args.span,
-    };
-    let mut block = (*item.block).clone();
-    let probed = walk::body(&mut block, &guard.ident, &tables, cx);
+    }
+}
+
+/// The fn with each hole of its body filled, and the tables its requests name defined.
+fn fill(item: ItemFn, model: Model) -> TokenStream {
+    let probed = model.probed();
+    let Model {
+        tables,
+        policy_file,
+        mut body,
+        found,
+        ..
+    } = model;
+    fill::body(&mut body, found, &tables);
     // Each table the requests name, defined once for the fn.
-    block.stmts.splice(0..0, tables.definitions());
+    body.stmts.splice(0..0, tables.definitions());
     if probed {
         // The trait through which a probed call that is not a request passes.
-        block.stmts.insert(
+        body.stmts.insert(
             0,
             syn::parse_quote!(
                 use ::guarded::__private::dynamo::Pass as _;
             ),
         );
     }
-    if let Some(track) = policy::track(file.map(|f| f.path.as_path())) {
-        block.stmts.insert(0, syn::parse_quote!(#track));
+    if let Some(track) = policy::track(policy_file.as_deref()) {
+        body.stmts.insert(0, syn::parse_quote!(#track));
     }
     let ItemFn {
         attrs, vis, sig, ..
     } = item;
-    Some(quote! {
+    quote! {
         #(#attrs)*
-        #vis #sig #block
-    })
+        #vis #sig #body
+    }
 }

@@ -12,19 +12,20 @@ use crate::ctxt::Ctxt;
 use crate::policy::FILE;
 use crate::policy::Owner;
 
-/// The tables a request is checked against.
-pub enum Target<'a> {
-    /// The one its `.table_name("..")` names.
-    One(&'a Owner),
+/// The tables a request is checked against, by their places in [`Tables`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The guarded table its `.table_name("..")` names: its index in `owners`.
+    One(usize),
     /// Every guarded table: a transaction names the table of each of its items.
     Every,
-    /// A table the fn names `unguarded`.
-    Unguarded(&'a str),
+    /// A table the fn names `unguarded`: its index there.
+    Unguarded(usize),
 }
 
 /// The request's table, or `None` once every problem with the chain is reported. `chain` is
 /// the guard's, its first call `.client()`.
-pub fn judge<'a>(chain: &Chain, tables: &Tables<'a>, cx: &Ctxt) -> Option<Target<'a>> {
+pub fn judge(chain: &Chain, tables: &Tables, cx: &Ctxt) -> Option<Target> {
     let Some(op) = chain.calls.get(1) else {
         cx.spanned(chain.tokens(1), rules::kept_client());
         return None;
@@ -56,7 +57,7 @@ pub fn judge<'a>(chain: &Chain, tables: &Tables<'a>, cx: &Ctxt) -> Option<Target
         table(&op.method, middle, tables, cx)
     };
     if let Some(target) = &target {
-        allowed &= scoped(operation, &op.method, middle, target, tables, cx);
+        allowed &= scoped(operation, &op.method, middle, *target, tables, cx);
     }
     target.filter(|_| allowed && sent.is_some())
 }
@@ -67,15 +68,18 @@ fn scoped(
     operation: Operation,
     op: &Ident,
     calls: &[ExprMethodCall],
-    target: &Target<'_>,
-    tables: &Tables<'_>,
+    target: Target,
+    tables: &Tables,
     cx: &Ctxt,
 ) -> bool {
     let scoped: Vec<(&Owner, &[super::scope::Pair])> = match target {
-        Target::One(owner) => tables
-            .scope_of(owner)
-            .map(|pairs| vec![(*owner, pairs)])
-            .unwrap_or_default(),
+        Target::One(at) => {
+            let owner = &tables.owners[at];
+            tables
+                .scope_of(owner)
+                .map(|pairs| vec![(owner, pairs)])
+                .unwrap_or_default()
+        }
         Target::Every => tables
             .owners
             .iter()
@@ -135,13 +139,8 @@ fn sent(chain: &Chain, cx: &Ctxt) -> Option<usize> {
 }
 
 /// The guarded table the chain's one `.table_name("..")` names.
-fn table<'a>(
-    op: &Ident,
-    calls: &[ExprMethodCall],
-    tables: &Tables<'a>,
-    cx: &Ctxt,
-) -> Option<Target<'a>> {
-    let owners = tables.owners;
+fn table(op: &Ident, calls: &[ExprMethodCall], tables: &Tables, cx: &Ctxt) -> Option<Target> {
+    let owners = &tables.owners;
     let listed = listed(owners);
     let mut named = calls.iter().filter(|call| call.method == "table_name");
     let Some(first) = named.next() else {
@@ -180,11 +179,11 @@ fn table<'a>(
         return None;
     };
     let name = literal.value();
-    if let Some(owner) = owners.iter().find(|o| o.table == name) {
-        return Some(Target::One(owner));
+    if let Some(at) = owners.iter().position(|o| o.table == name) {
+        return Some(Target::One(at));
     }
-    if let Some(free) = tables.unguarded.iter().find(|t| **t == name) {
-        return Some(Target::Unguarded(free));
+    if let Some(at) = tables.unguarded.iter().position(|t| *t == name) {
+        return Some(Target::Unguarded(at));
     }
     cx.spanned(
         literal,
@@ -213,7 +212,7 @@ fn listed(owners: &[Owner]) -> String {
 /// `guard.client().OP() <calls> .send()` as
 /// `__private::dynamo::OP(&guard, &<table>, &<fields>, __private::dynamo::client(&guard).OP()
 /// <calls>)`, where `<fields>` are the claims the scopes compare with.
-pub fn expand(chain: Chain, target: &Target<'_>, tables: &Tables<'_>) -> Expr {
+pub fn expand(chain: Chain, target: Target, tables: &Tables) -> Expr {
     let Chain { base, calls } = chain;
     let mut calls = calls.into_iter();
     let client = calls.next().expect("a request starts with `.client()`");
@@ -228,17 +227,17 @@ pub fn expand(chain: Chain, target: &Target<'_>, tables: &Tables<'_>) -> Expr {
     let dynamo = quote_spanned!(name.span()=> ::guarded::__private::dynamo);
     let fields = tables.fields(&base, target);
     Expr::Verbatim(match target {
-        Target::One(owner) => {
-            let table = tables.table(owner);
+        Target::One(at) => {
+            let table = tables.table(at);
             quote_spanned!(name.span()=> #dynamo::#name(&#base, &#table, &#fields, #builder))
         }
-        Target::Unguarded(free) => {
-            let table = tables.unguarded(free);
+        Target::Unguarded(at) => {
+            let table = tables.unguarded(at);
             quote_spanned!(name.span()=> #dynamo::unguarded::#name(&#base, &#table, #builder))
         }
         Target::Every => {
-            let every = tables.owners.iter().map(|owner| tables.table(owner));
-            let free = tables.unguarded.iter().map(|t| tables.unguarded(t));
+            let every = (0..tables.owners.len()).map(|at| tables.table(at));
+            let free = (0..tables.unguarded.len()).map(|at| tables.unguarded(at));
             quote_spanned! {name.span()=>
                 #dynamo::#name(&#base, &[#(#every),*], &[#(#free),*], &#fields, #builder)
             }

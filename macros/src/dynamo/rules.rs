@@ -41,6 +41,12 @@ pub fn unsent() -> String {
     )
 }
 
+/// The guard inside another macro's tokens, other than as a read of the caller.
+pub const GUARD_IN_MACRO: &str = "inside another macro the guard can only be read, as \
+                                  `guard.subject()` or `guard.claims()`: the macro cannot \
+                                  expand a request there; send it outside the macro and hand \
+                                  the macro its output";
+
 pub const AFTER_SEND: &str = "nothing follows `.send()` in a guarded chain: the chain becomes \
                               the guard's call, which returns a future; `.await` it and use \
                               its output";

@@ -12,47 +12,37 @@ use super::scope;
 use crate::policy::Owner;
 
 /// The guarded tables, as the expansion hands them to the runtime.
-pub struct Tables<'a> {
+pub struct Tables {
     /// Which of `owners`, then of `unguarded`, a request names: each is defined once.
     pub used: RefCell<Vec<bool>>,
-    pub owners: &'a [Owner],
+    pub owners: Vec<Owner>,
     /// `deny = 403`: a request on another's item is a 403, not a 404.
     pub tells_forbidden: bool,
-    /// Each owner's conditions, as the runtime's `Named` values.
-    pub states: Vec<Vec<TokenStream>>,
+    /// Each owner's conditions, as the runtime's `Condition` values.
+    pub conditions: Vec<Vec<TokenStream>>,
     /// Each owner's grants, as the runtime's `Grants`.
     pub grants: Vec<TokenStream>,
     /// The policy's `[token] valid`, as the runtime's `Check`s.
     pub valid: Vec<TokenStream>,
     /// The tables requested without the owner's condition.
-    pub unguarded: &'a [String],
+    pub unguarded: Vec<String>,
     /// Each owner's scope, as attributes equal to claims.
     pub scopes: Vec<Vec<scope::Pair>>,
     /// Where a field a scope compares with is read: the attribute.
     pub span: proc_macro2::Span,
 }
 
-impl Tables<'_> {
-    /// The guarded table's definition, by the name `definitions` gives it.
-    pub fn table(&self, owner: &Owner) -> TokenStream {
-        let at = self
-            .owners
-            .iter()
-            .position(|o| o.table == owner.table)
-            .expect("a guarded table of the fn");
+impl Tables {
+    /// The `at`-th guarded table's definition, by the name `definitions` gives it.
+    pub fn table(&self, at: usize) -> TokenStream {
         self.used.borrow_mut()[at] = true;
         let name = name(at);
         quote!(#name)
     }
 
-    /// An unguarded table's definition, by the name `definitions` gives it.
-    pub fn unguarded(&self, free: &str) -> TokenStream {
-        let at = self.owners.len()
-            + self
-                .unguarded
-                .iter()
-                .position(|t| t == free)
-                .expect("an unguarded table of the fn");
+    /// The `at`-th unguarded table's definition, by the name `definitions` gives it.
+    pub fn unguarded(&self, at: usize) -> TokenStream {
+        let at = self.owners.len() + at;
         self.used.borrow_mut()[at] = true;
         let name = name(at);
         quote!(#name)
@@ -98,7 +88,7 @@ impl Tables<'_> {
             quote!(NotFound)
         };
         let at = self.owners.iter().position(|o| o.table == *table);
-        let states = at.map(|at| &self.states[at][..]).unwrap_or_default();
+        let conditions = at.map(|at| &self.conditions[at][..]).unwrap_or_default();
         let grants = at.map(|at| self.grants[at].clone()).unwrap_or_default();
         let valid = &self.valid;
         let scope = scope::tokens(at.map(|at| &self.scopes[at][..]).unwrap_or_default());
@@ -111,7 +101,7 @@ impl Tables<'_> {
                 name: #table,
                 owner: #column,
                 deny: ::guarded::__private::Deny::#deny,
-                states: &[#(#states),*],
+                conditions: &[#(#conditions),*],
                 version: #version,
                 valid: &[#(#valid),*],
                 grants: #grants,
@@ -131,10 +121,10 @@ impl Tables<'_> {
     /// `("org", Some(value))`, `None` for an `Option` field that holds none (the runtime
     /// answers 401 `missing_claim` when a request needs it). A field the claims type lacks,
     /// or whose type DynamoDB cannot compare, is a compile error at the attribute.
-    pub fn fields(&self, guard: &Expr, target: &Target<'_>) -> TokenStream {
+    pub fn fields(&self, guard: &Expr, target: Target) -> TokenStream {
         let span = self.span;
         let fields = match target {
-            Target::One(owner) => scope::fields(self.scope_of(owner)),
+            Target::One(at) => scope::fields(self.scope_of(&self.owners[at])),
             Target::Every => scope::fields(self.scopes.iter().map(Vec::as_slice)),
             Target::Unguarded(_) => Vec::new(),
         };

@@ -6,6 +6,7 @@ use syn::ItemFn;
 
 use crate::args;
 use crate::ctxt::Ctxt;
+use crate::pipeline::Pipeline;
 use crate::policy::{self, Policy};
 
 /// The fn expanded with `attr` and the policy file `file`, or its errors, one per line.
@@ -15,10 +16,16 @@ fn run(attr: TokenStream, file: Option<&str>, item: &ItemFn) -> Result<String, S
         path: "guarded.toml".into(),
         rules: policy::parse(text).expect("a valid policy file"),
     });
-    let expanded =
-        args::parse(attr, &cx).and_then(|args| super::expand_with(item, &args, file.as_ref(), &cx));
+    let read = args::parse(attr, &cx).and_then(|args| {
+        let mut model = super::lift(item, &args, file.as_ref(), &cx)?;
+        super::DynamoDb::check(&mut model, &args, &cx);
+        Some((args, model))
+    });
     match cx.check() {
-        Ok(()) => Ok(expanded.expect("expanded").to_string()),
+        Ok(()) => {
+            let (args, model) = read.expect("read");
+            Ok(super::DynamoDb::fill(item.clone(), &args, model).to_string())
+        }
         Err(errors) => Err(errors
             .into_iter()
             .map(|e| e.to_string())
@@ -51,7 +58,7 @@ fn items(deny: &str) -> TokenStream {
             name: "items",
             owner: "owner_id",
             deny: ::guarded::__private::Deny::#deny,
-            states: &[],
+            conditions: &[],
             version: ::core::option::Option::None,
             valid: &[],
             grants: #NO_GRANTS,
@@ -160,7 +167,7 @@ fn a_transaction_is_checked_against_every_guarded_table() {
             name: "lists",
             owner: "user_id",
             deny: ::guarded::__private::Deny::Forbidden,
-            states: &[],
+            conditions: &[],
             version: ::core::option::Option::None,
             valid: &[],
             grants: #NO_GRANTS,
@@ -373,34 +380,34 @@ fn a_request_is_sent_where_it_is_built() {
     }
 }
 
-/// The policy the state tests read: the demo's archive rule, a version, and a delete rule.
-const STATES: &str = "[tables.items]\nowner = \"owner_id\"\nversion = \"version\"\n\n\
+/// The policy the condition tests read: the demo's archive rule, a version, and a delete rule.
+const CONDITIONS: &str = "[tables.items]\nowner = \"owner_id\"\nversion = \"version\"\n\n\
                       [tables.items.conditions.archived]\nupdate = \"NOT items.archived\"\n\n\
                       [tables.items.conditions.locked]\n\
                       delete = \"items.stage = 'draft' OR (items.stage <> 2 AND items.hold IS NULL)\"\n";
 
 #[test]
-fn states_and_the_version_go_to_the_runtime_with_the_table() {
+fn conditions_and_the_version_go_to_the_runtime_with_the_table() {
     let item: ItemFn = syn::parse_quote! {
         async fn f(guard: Guard<DynamoDb>) -> R {
             guard.client().update_item().table_name("items").send().await
         }
     };
-    let out = run(quote!(), Some(STATES), &item).unwrap_or_else(|e| panic!("{e}"));
+    let out = run(quote!(), Some(CONDITIONS), &item).unwrap_or_else(|e| panic!("{e}"));
     let dynamo = quote!(::guarded::__private::dynamo);
     let archived = quote! {
-        #dynamo::Named {
+        #dynamo::Condition {
             code: "archived",
-            update: ::core::option::Option::Some(#dynamo::State::Not(&#dynamo::State::Eq("archived", #dynamo::Value::Bool(true)))),
+            update: ::core::option::Option::Some(#dynamo::Rule::Not(&#dynamo::Rule::Eq("archived", #dynamo::Value::Bool(true)))),
             delete: ::core::option::Option::None
         }
     };
     let locked = quote! {
-        #dynamo::State::Or(&[
-            #dynamo::State::Eq("stage", #dynamo::Value::Str("draft")),
-            #dynamo::State::And(&[
-                #dynamo::State::Not(&#dynamo::State::Eq("stage", #dynamo::Value::Num("2"))),
-                #dynamo::State::Not(&#dynamo::State::Exists("hold"))
+        #dynamo::Rule::Or(&[
+            #dynamo::Rule::Eq("stage", #dynamo::Value::Str("draft")),
+            #dynamo::Rule::And(&[
+                #dynamo::Rule::Not(&#dynamo::Rule::Eq("stage", #dynamo::Value::Num("2"))),
+                #dynamo::Rule::Not(&#dynamo::Rule::Exists("hold"))
             ])
         ])
     };
@@ -411,7 +418,7 @@ fn states_and_the_version_go_to_the_runtime_with_the_table() {
 }
 
 #[test]
-fn a_state_dynamodb_cannot_decide_on_the_item_is_refused() {
+fn a_condition_dynamodb_cannot_decide_on_the_item_is_refused() {
     let item: ItemFn = syn::parse_quote! {
         async fn f(guard: Guard<DynamoDb>) -> R {
             guard.client().update_item().table_name("items").send().await
@@ -472,7 +479,7 @@ delete = "EXISTS (SELECT 1 FROM users a WHERE a.id = :sub AND a.role = 'admin')"
             table: "users",
             key: &[("id", #dynamo::Source::Claim(#dynamo::Claim::Sub))],
             exists: false,
-            condition: #some(#dynamo::State::Cmp(
+            condition: #some(#dynamo::Rule::Cmp(
                 "tokens_valid_after", #dynamo::Order::Gt, #dynamo::Value::Claim(#dynamo::Claim::Iat)
             )),
         }
@@ -492,7 +499,7 @@ delete = "EXISTS (SELECT 1 FROM users a WHERE a.id = :sub AND a.role = 'admin')"
     };
     let (read, update) = (
         share(none.clone()),
-        share(quote!(#some(#dynamo::State::Eq("can_write", #dynamo::Value::Bool(true))))),
+        share(quote!(#some(#dynamo::Rule::Eq("can_write", #dynamo::Value::Bool(true))))),
     );
     let parts = [
         quote!(valid: &[#revoked, #cutoff],),
@@ -504,7 +511,7 @@ delete = "EXISTS (SELECT 1 FROM users a WHERE a.id = :sub AND a.role = 'admin')"
                 table: "users",
                 key: &[("id", #dynamo::Source::Claim(#dynamo::Claim::Sub))],
                 exists: true,
-                condition: #some(#dynamo::State::Eq("role", #dynamo::Value::Str("admin"))),
+                condition: #some(#dynamo::Rule::Eq("role", #dynamo::Value::Str("admin"))),
             }),
         },
     ];
@@ -743,3 +750,4 @@ fn every_operation_of_the_sdks_client_is_probed() {
 }
 
 mod scope;
+mod stages;

@@ -1,35 +1,38 @@
-//! The walk of a `Guard<DynamoDb>` fn's body: judges every use of the guard and expands each
-//! request in place. One walk does both, so what is judged is exactly what is expanded.
+//! The walk of a `Guard<DynamoDb>` fn's body, once: each request on the guard and each call
+//! that may send on another client is lifted into the model, leaving a hole; each other use
+//! of the guard is noted. The walk judges nothing and writes no code: `check` judges what it
+//! lifted, `fill` expands it, so what is judged is exactly what is expanded.
 
-use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, ExprMethodCall, ExprPath, Ident, Item, Macro};
 
-use super::Tables;
 use super::chain::{self, Chain};
+use super::model::{Found, Kind, Misuse, Probe, Request};
 use super::operation::Operation;
-use super::request;
 use super::rules;
-use crate::ctxt::Ctxt;
+use crate::model::hole;
 
-/// Expands every request of `block`; every error goes to `cx`. `true` when a call was
-/// wrapped in a probe (`probe`), which needs the runtime's `Pass` in scope.
-pub fn body(block: &mut Block, guard: &Ident, tables: &Tables<'_>, cx: &Ctxt) -> bool {
+/// Lifts every request and probe of `block` out of it, in the order of the source.
+pub fn body(block: &mut Block, guard: &Ident) -> Vec<Found> {
     let mut walker = Walker {
         guard,
-        tables,
-        cx,
-        probed: false,
+        found: Vec::new(),
     };
     walker.visit_block_mut(block);
-    walker.probed
+    walker
+        .found
+        .into_iter()
+        .map(|found| found.expect("each place taken is given what it holds"))
+        .collect()
 }
 
 struct Walker<'a> {
     guard: &'a Ident,
-    tables: &'a Tables<'a>,
-    cx: &'a Ctxt,
-    probed: bool,
+    /// What was found; a place is taken (`None`) before the values of what goes there are
+    /// walked, so the findings read in the order of the source.
+    found: Vec<Option<Found>>,
 }
 
 impl Walker<'_> {
@@ -51,7 +54,7 @@ impl Walker<'_> {
         match first.method.to_string().as_str() {
             "subject" | "claims" if plain => {}
             "client" if plain => return self.request(chain),
-            _ => self.cx.spanned(chain.tokens(1), rules::other_use()),
+            _ => self.misuse(chain.tokens(1), Kind::Guard),
         }
         self.visit_args(&mut chain.calls);
         chain.fold()
@@ -66,16 +69,19 @@ impl Walker<'_> {
             *call.receiver = receiver;
             let name = call.method.to_string();
             if name == rules::SEND_WITH {
-                self.cx
-                    .spanned(&call.method, rules::other_client("`.send_with(..)`"));
+                self.misuse(
+                    call.method.to_token_stream(),
+                    Kind::Client("`.send_with(..)`".to_owned()),
+                );
             }
             let span = call.method.span();
             let call = Expr::MethodCall(call);
             match Operation::named(&name) {
-                Some(operation) => {
-                    self.probed = true;
-                    probe(call, Some(operation), span)
-                }
+                Some(operation) => self.lift(Found::Probe(Probe {
+                    call,
+                    operation: Some(operation),
+                    span,
+                })),
                 None => call,
             }
         })
@@ -90,38 +96,66 @@ impl Walker<'_> {
         {
             let span = name.span();
             let operation = Operation::named(&name.to_string());
-            if operation.is_none() {
-                self.cx
-                    .spanned(func, rules::other_client(&format!("`{name}`")));
-            }
+            let at = self.take();
             for arg in &mut call.args {
                 self.visit_expr_mut(arg);
             }
-            let call = std::mem::replace(expr, chain::hole());
-            *expr = probe(call, operation, span);
-            self.probed = true;
+            let call = std::mem::replace(expr, hole(at));
+            self.give(
+                at,
+                Found::Probe(Probe {
+                    call,
+                    operation,
+                    span,
+                }),
+            );
             return true;
         }
         if let Expr::Path(path) = expr
             && let Some(name) = operation_path(path)
         {
-            self.cx.spanned(
-                &*path,
-                rules::other_client(&format!("`{name}` taken as a value")),
-            );
+            let what = format!("`{name}` taken as a value");
+            self.misuse(path.to_token_stream(), Kind::Client(what));
             return true;
         }
         false
     }
 
+    /// A request on the guard, lifted before its values, which may read the caller or hold
+    /// a request of their own.
     fn request(&mut self, mut chain: Chain) -> Expr {
-        let target = request::judge(&chain, self.tables, self.cx);
-        // A request's values may read the caller, or hold a request of their own.
+        let at = self.take();
         self.visit_args(&mut chain.calls);
-        match target {
-            Some(target) => request::expand(chain, &target, self.tables),
-            None => chain.fold(),
-        }
+        self.give(
+            at,
+            Found::Request(Request {
+                chain,
+                target: None,
+            }),
+        );
+        hole(at)
+    }
+
+    /// Lifts `found`, whose values are walked already: its hole.
+    fn lift(&mut self, found: Found) -> Expr {
+        let at = self.take();
+        self.give(at, found);
+        hole(at)
+    }
+
+    /// Takes the next place among the findings.
+    fn take(&mut self) -> usize {
+        self.found.push(None);
+        self.found.len() - 1
+    }
+
+    fn give(&mut self, at: usize, found: Found) {
+        self.found[at] = Some(found);
+    }
+
+    fn misuse(&mut self, tokens: TokenStream, kind: Kind) {
+        self.found
+            .push(Some(Found::Misuse(Misuse { tokens, kind })));
     }
 
     fn visit_args(&mut self, calls: &mut [ExprMethodCall]) {
@@ -134,29 +168,21 @@ impl Walker<'_> {
 
     /// Another macro's tokens cannot be expanded: the guard appears there only as
     /// `guard.subject()` or `guard.claims()`.
-    fn tokens(&self, tokens: TokenStream) {
+    fn tokens(&mut self, tokens: TokenStream) {
         let tokens: Vec<TokenTree> = tokens.into_iter().collect();
         for (at, token) in tokens.iter().enumerate() {
             match token {
                 TokenTree::Group(group) => self.tokens(group.stream()),
                 TokenTree::Ident(ident) if sends(ident, &tokens[at + 1..]) => {
-                    self.cx.spanned(
-                        ident,
-                        rules::other_client(&format!(
-                            "`{ident}(..)` inside another macro, where its type cannot be \
-                             confirmed,"
-                        )),
+                    let what = format!(
+                        "`{ident}(..)` inside another macro, where its type cannot be confirmed,"
                     );
+                    self.misuse(ident.to_token_stream(), Kind::Client(what));
                 }
                 TokenTree::Ident(ident)
                     if ident == self.guard && !reads_caller(&tokens[at + 1..]) =>
                 {
-                    self.cx.spanned(
-                        ident,
-                        "inside another macro the guard can only be read, as `guard.subject()` \
-                         or `guard.claims()`: the macro cannot expand a request there; send it \
-                         outside the macro and hand the macro its output",
-                    );
+                    self.misuse(ident.to_token_stream(), Kind::GuardInMacro);
                 }
                 _ => {}
             }
@@ -182,26 +208,6 @@ fn operation_path(path: &ExprPath) -> Option<&Ident> {
     (Operation::named(&text).is_some() || text == rules::SEND_WITH).then_some(name)
 }
 
-/// `expr`, confirmed by type not to be a request of the SDK: the check's error sits on `span`.
-/// A call named as an `operation` goes through the runtime's probe of that name (its mirror
-/// of the list); `send_with`, refused already, through the probe itself.
-fn probe(expr: Expr, operation: Option<Operation>, span: Span) -> Expr {
-    let checked = Ident::new("__guarded_checked", span);
-    let probe = if let Some(operation) = operation {
-        let name = Ident::new(operation.name(), span);
-        quote::quote_spanned!(span=> ::guarded::__private::dynamo::probe::#name)
-    } else {
-        quote::quote_spanned!(span=> ::guarded::__private::dynamo::Probe)
-    };
-    let call = syn::ExprCall {
-        attrs: Vec::new(),
-        func: Box::new(syn::parse_quote!(#probe)),
-        paren_token: syn::token::Paren(span),
-        args: std::iter::once(expr).collect(),
-    };
-    syn::parse_quote_spanned!(span=> #call.#checked())
-}
-
 /// Whether the tokens after the guard are `.subject()` or `.claims()`.
 fn reads_caller(after: &[TokenTree]) -> bool {
     matches!(
@@ -221,7 +227,7 @@ impl VisitMut for Walker<'_> {
             other => {
                 *expr = other;
                 if self.is_guard(expr) {
-                    self.cx.spanned(&*expr, rules::other_use());
+                    self.misuse(expr.to_token_stream(), Kind::Guard);
                 } else if !self.through_path(expr) {
                     visit_mut::visit_expr_mut(self, expr);
                 }

@@ -32,9 +32,36 @@ pub struct Source<'a> {
     pub spanned: Vec<TokenWithSpan>,
     /// The tokens that are not whitespace or comments, with byte ranges.
     pub toks: Vec<Tok>,
-    /// Byte offset of each line's start (line 1 at index 0), and whether the line is ASCII
-    /// (then a column is a byte count, and finding it costs nothing).
-    line_starts: Vec<(usize, bool)>,
+    /// Each line (line 1 at index 0): where it starts and ends (its newline, or the text's
+    /// end), and whether it is ASCII (then a column is a byte count, and finding it costs
+    /// nothing).
+    lines: Vec<Line>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Line {
+    start: usize,
+    end: usize,
+    ascii: bool,
+}
+
+/// The text's lines, found in one pass.
+fn lines(text: &str) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for end in text
+        .match_indices('\n')
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()))
+    {
+        lines.push(Line {
+            start,
+            end,
+            ascii: text.as_bytes()[start..end].is_ascii(),
+        });
+        start = end + 1;
+    }
+    lines
 }
 
 /// How the database may read the text: the default mode first.
@@ -98,13 +125,6 @@ pub fn lex_spliced(text: &str, dialect: Dialect) -> Result<Source<'_>, String> {
 }
 
 fn lex_in(text: &str, dialect: Dialect, modes: Vec<Mode>) -> Result<Source<'_>, String> {
-    let line_starts: Vec<(usize, bool)> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .map(|start| {
-            let line = text[start..].split('\n').next().unwrap_or_default();
-            (start, line.is_ascii())
-        })
-        .collect();
     let mut lexed = modes.into_iter().map(|mode| {
         Tokenizer::new(&mode, text)
             .tokenize_with_location()
@@ -115,23 +135,21 @@ fn lex_in(text: &str, dialect: Dialect, modes: Vec<Mode>) -> Result<Source<'_>, 
         text,
         spanned: Vec::new(),
         toks: Vec::new(),
-        line_starts,
+        lines: lines(text),
     };
-    let mut lexed = lexed.peekable();
-    let shape = match lexed.peek() {
-        Some(_) => source.shape(&spanned)?,
-        None => Vec::new(),
-    };
+    // Each token's byte range, found once: the shape, the misreadings and the significant
+    // tokens all read it.
+    let ranges = source.ranges(&spanned)?;
     for other in lexed {
         // Text another mode cannot even lex reads differently in that mode.
         let other = other.map_err(|_| AMBIGUOUS.to_owned())?;
-        if source.shape(&other)? != shape {
+        if !source.same_shape(&spanned, &ranges, &other)? {
             return Err(AMBIGUOUS.into());
         }
     }
     refuse_executable_comments(&spanned, dialect)?;
-    source.refuse_misreadings(&spanned, dialect)?;
-    source.toks = source.significant(&spanned)?;
+    source.refuse_misreadings(&spanned, &ranges, dialect)?;
+    source.toks = significant(&spanned, &ranges);
     source.spanned = spanned;
     Ok(source)
 }
@@ -140,9 +158,6 @@ const AMBIGUOUS: &str = "this SQL reads differently depending on the server's se
     backslash in a string: MySQL's NO_BACKSLASH_ESCAPES, PostgreSQL's \
     standard_conforming_strings; or `\"` under ANSI_QUOTES), so the guard cannot tell where \
     its strings end; double a quote to escape it (`''`), or use E'...' on PostgreSQL";
-
-/// Where each token starts and ends, and of what kind: what must not depend on the mode.
-type Shape = Vec<(usize, usize, Kind)>;
 
 /// What a token is to the guard. A quoted string and a quoted identifier are alike here:
 /// MySQL's `ANSI_QUOTES` turns one into the other without moving any boundary, and the parser
@@ -168,16 +183,12 @@ impl Source<'_> {
     pub fn offset(&self, at: Location) -> Option<usize> {
         let line = usize::try_from(at.line).ok()?.checked_sub(1)?;
         let column = usize::try_from(at.column).ok()?.checked_sub(1)?;
-        let (start, ascii) = *self.line_starts.get(line)?;
-        let rest = &self.text[start..];
-        if column == 0 {
-            return Some(start);
-        }
+        let Line { start, end, ascii } = *self.lines.get(line)?;
         if ascii {
             // A column one past the line's end is the newline's offset (or the text's end).
-            let line_len = rest.find('\n').unwrap_or(rest.len());
-            return (column <= line_len).then_some(start + column);
+            return (column <= end - start).then_some(start + column);
         }
+        let rest = &self.text[start..];
         rest.char_indices()
             .nth(column)
             .map(|(i, _)| start + i)
@@ -191,31 +202,47 @@ impl Source<'_> {
         }
     }
 
-    fn shape(&self, tokens: &[TokenWithSpan]) -> Result<Shape, String> {
+    /// The byte range of each token but the end of the text.
+    fn ranges(&self, tokens: &[TokenWithSpan]) -> Result<Vec<(usize, usize)>, String> {
         tokens
             .iter()
             .filter(|t| !matches!(t.token, Token::EOF))
-            .map(|t| {
-                let (start, end) = self.range(t)?;
-                Ok((start, end, kind(&t.token)))
-            })
+            .map(|t| self.range(t))
             .collect()
     }
 
-    fn significant(&self, tokens: &[TokenWithSpan]) -> Result<Vec<Tok>, String> {
-        tokens
-            .iter()
-            .filter(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
-            .map(|t| {
-                let (start, end) = self.range(t)?;
-                Ok(Tok {
-                    token: t.token.clone(),
-                    start,
-                    end,
-                })
-            })
-            .collect()
+    /// Whether `other`, another mode's reading, starts and ends each token where `tokens`
+    /// (at `ranges`) does, each of the same kind.
+    fn same_shape(
+        &self,
+        tokens: &[TokenWithSpan],
+        ranges: &[(usize, usize)],
+        other: &[TokenWithSpan],
+    ) -> Result<bool, String> {
+        let shape = |tokens: &[TokenWithSpan]| -> Vec<Kind> {
+            tokens
+                .iter()
+                .filter(|t| !matches!(t.token, Token::EOF))
+                .map(|t| kind(&t.token))
+                .collect()
+        };
+        Ok(self.ranges(other)? == ranges && shape(other) == shape(tokens))
     }
+}
+
+/// The tokens that are not whitespace or comments, with their byte ranges.
+fn significant(tokens: &[TokenWithSpan], ranges: &[(usize, usize)]) -> Vec<Tok> {
+    tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::EOF))
+        .zip(ranges)
+        .filter(|(t, _)| !matches!(t.token, Token::Whitespace(_)))
+        .map(|(t, &(start, end))| Tok {
+            token: t.token.clone(),
+            start,
+            end,
+        })
+        .collect()
 }
 
 impl Source<'_> {
@@ -225,7 +252,12 @@ impl Source<'_> {
     /// `--` comments only before an ASCII space; each server ends a prefixed string, a bracketed
     /// name and an operator by its own rules. `tests/lexer_differential.rs` compares the two
     /// readings on the servers.
-    fn refuse_misreadings(&self, tokens: &[TokenWithSpan], dialect: Dialect) -> Result<(), String> {
+    fn refuse_misreadings(
+        &self,
+        tokens: &[TokenWithSpan],
+        ranges: &[(usize, usize)],
+        dialect: Dialect,
+    ) -> Result<(), String> {
         if self.text.contains('\0') {
             return Err(
                 "this SQL holds a NUL character, where some servers end the text; \
@@ -233,8 +265,8 @@ impl Source<'_> {
                     .into(),
             );
         }
-        for token in tokens.iter().filter(|t| !matches!(t.token, Token::EOF)) {
-            let (start, end) = self.range(token)?;
+        let tokens = tokens.iter().filter(|t| !matches!(t.token, Token::EOF));
+        for (token, &(start, end)) in tokens.zip(ranges) {
             misread(
                 &token.token,
                 &self.text[start..end],

@@ -16,8 +16,8 @@ use aws_sdk_dynamodb::types::ConditionCheck;
 use super::DynamoError;
 pub use super::claims::Claim;
 use super::claims::{Bound, revoked};
+use super::condition::{Maps, Rule};
 use super::item::Item;
-use super::state::{Maps, State};
 use crate::Error;
 
 /// Where the value of one attribute of a check's key comes from.
@@ -38,7 +38,7 @@ pub struct Check {
     pub key: &'static [(&'static str, Source)],
     /// `EXISTS` (the item must be there and meet the condition) or `NOT EXISTS`.
     pub exists: bool,
-    pub condition: Option<State>,
+    pub condition: Option<Rule>,
 }
 
 impl Check {
@@ -47,7 +47,7 @@ impl Check {
             Source::Claim(c) => Some(*c),
             Source::Item(_) => None,
         });
-        keyed.chain(self.condition.iter().flat_map(State::claims))
+        keyed.chain(self.condition.iter().flat_map(Rule::claims))
     }
 
     /// The other item's key. `item` holds the guarded item's attributes the key names (the
@@ -194,7 +194,7 @@ mod tests {
         table: "users",
         key: &[("id", Source::Claim(Claim::Sub))],
         exists: false,
-        condition: Some(State::Cmp(
+        condition: Some(Rule::Cmp(
             "tokens_valid_after",
             Order::Gt,
             Value::Claim(Claim::Iat),
@@ -215,15 +215,18 @@ mod tests {
         let check = CUTOFF.condition_check(&claims, &Item::new()).unwrap();
         assert_eq!(
             check.condition_expression(),
-            "(attribute_not_exists(#guarded_state) OR (NOT #guarded_state_1 > :guarded_state))"
+            "(attribute_not_exists(#guarded_condition) OR (NOT #guarded_condition_1 > :guarded_condition))"
         );
         assert_eq!(check.key()["id"], AttributeValue::S("alice".into()));
         let values = check.expression_attribute_values().unwrap();
-        assert_eq!(values[":guarded_state"], AttributeValue::N("100".into()));
+        assert_eq!(
+            values[":guarded_condition"],
+            AttributeValue::N("100".into())
+        );
         let check = REVOKED.condition_check(&claims, &Item::new()).unwrap();
         assert_eq!(
             check.condition_expression(),
-            "attribute_not_exists(#guarded_state)"
+            "attribute_not_exists(#guarded_condition)"
         );
         assert_eq!(check.key()["jti"], AttributeValue::S("j1".into()));
     }

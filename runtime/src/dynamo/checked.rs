@@ -14,9 +14,9 @@ use aws_sdk_dynamodb::types::{
 use super::DynamoError;
 use super::check::Check;
 use super::claims::{Bound, revoked};
-use super::condition::{Guarded, balanced, operand};
+use super::condition::Maps;
+use super::expression::{Guarded, balanced, operand};
 use super::item::Item;
-use super::state::Maps;
 use crate::{Deny, Error};
 
 /// What one item of a transaction is, to tell its refusal.
@@ -220,7 +220,7 @@ impl<'t> Transaction<'t> {
         if revoked_token {
             return Err(revoked(claims).into());
         }
-        // A refused grant denies the write: the write's own refusal (a state, a version) would
+        // A refused grant denies the write: the write's own refusal (a condition, a version) would
         // tell a caller the grant does not cover about an item they may not write.
         let grant_refused = failed.iter().find_map(|(at, _)| match parts.get(*at) {
             Some(Part::Grant(deny)) => Some(*deny),

@@ -1,290 +1,422 @@
-//! The guard's part of a request's expressions: the owner condition AND-ed into the fn's own,
-//! under placeholders its maps do not use.
+//! A table's conditions (`[tables.items.conditions.archived]`) and its version
+//! attribute, on DynamoDB: AND-ed into the writes they name, and read back from the item a
+//! refusal returns to say which one refused (409 with its name, 412 for the version).
+//!
+//! The macro translates each condition of `guarded.toml` into a [`Condition`] of [`Rule`]s
+//! once (the `[token]` and `grant` checks hold `Rule`s too); this module renders a rule as a
+//! condition expression under free placeholders, and evaluates it on an item as DynamoDB
+//! does: a comparison with an attribute the item lacks is false.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::item::{Item, same_value, unused};
-use super::scope::{self, Scope};
-use super::state::{Maps, Op, State, compared};
-use super::{DynamoError, Table};
-use crate::{Deny, Error};
+use super::claims::{Bound, Claim};
+use super::item::{Item, compare_numbers, unused};
 
-/// A condition (or filter) and the placeholder maps, as a request holds them.
-#[derive(Default, Clone)]
-pub(crate) struct Expression {
-    pub condition: Option<String>,
-    pub names: Option<HashMap<String, String>>,
-    pub values: Option<Item>,
+/// A value a condition compares an attribute with: a literal, or (in a `[token]` or `grant`
+/// check, never in a table's condition) one of the caller's claims.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum Value {
+    Bool(bool),
+    Str(&'static str),
+    /// A number as written in the policy.
+    Num(&'static str),
+    Claim(Claim),
 }
 
-/// What the guard requires of the item.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Rule {
-    /// It exists and is the caller's.
-    Mine,
-    /// It does not exist, or it is the caller's: a put.
-    MineOrNone,
-    /// It exists, whoever owns it: a write a grant allows, decided by the grant's check.
-    Granted,
+/// An order comparison: `<`, `<=`, `>`, `>=`.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Lt,
+    Le,
+    Gt,
+    Ge,
 }
 
-impl Expression {
-    /// AND-s the rule, the scope and the states the caller's item must be in, into the
-    /// condition; returns the owner attribute's placeholder.
-    pub(crate) fn guard(
-        &mut self,
-        owner: &str,
-        subject: AttributeValue,
-        rule: Rule,
-        scope: &Scope,
-        states: &[&State],
-    ) -> Result<String, Error> {
-        let names = self.names.get_or_insert_with(HashMap::new);
-        let values = self.values.get_or_insert_with(HashMap::new);
-        let name = unused("#guarded_owner", |k| names.contains_key(k));
-        names.insert(name.clone(), owner.to_owned());
-        let mut mine = if rule == Rule::Granted {
-            format!("attribute_exists({name})")
-        } else {
-            let value = unused(":guarded_subject", |k| values.contains_key(k));
-            values.insert(value.clone(), subject);
-            format!("{name} = {value}")
-        };
-        if let Some(scoped) = scope::render(scope, names, values) {
-            mine = format!("{mine} AND {scoped}");
+/// A rule of the policy, as DynamoDB can decide it on an item.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum Rule {
+    /// The attribute exists and equals the value.
+    Eq(&'static str, Value),
+    /// The attribute exists and compares so with the value: numbers by value, strings by
+    /// their bytes, other types never.
+    Cmp(&'static str, Order, Value),
+    /// The attribute exists.
+    Exists(&'static str),
+    Not(&'static Rule),
+    And(&'static [Rule]),
+    Or(&'static [Rule]),
+}
+
+/// A named condition of a table's policy: its name is the 409's code.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct Condition {
+    pub code: &'static str,
+    pub update: Option<Rule>,
+    pub delete: Option<Rule>,
+}
+
+/// What a request does to the item, for the conditions that apply to it: a put over an
+/// existing item is an update; a transaction's `ConditionCheck` writes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    Update,
+    Delete,
+    Check,
+}
+
+impl Condition {
+    pub(crate) fn on(&self, op: Op) -> Option<&Rule> {
+        match op {
+            Op::Update => self.update.as_ref(),
+            Op::Delete => self.delete.as_ref(),
+            Op::Check => None,
         }
-        let mut maps = Maps {
-            names,
-            values,
-            claims: None,
-        };
-        for state in states {
-            mine = format!("{mine} AND {}", state.render(&mut maps));
+    }
+}
+
+impl Value {
+    /// The value to send. A claim the caller lacks is NULL, which no comparison matches: the
+    /// runtime refuses such a token (401 `missing_claim`) before it sends anything.
+    fn attribute(self, claims: Option<&Bound>) -> AttributeValue {
+        match self {
+            Self::Bool(b) => AttributeValue::Bool(b),
+            Self::Str(s) => AttributeValue::S(s.to_owned()),
+            Self::Num(n) => AttributeValue::N(n.to_owned()),
+            Self::Claim(claim) => claims
+                .and_then(|c| c.get(claim))
+                .cloned()
+                .unwrap_or(AttributeValue::Null(true)),
         }
-        let ours = match rule {
-            Rule::Mine | Rule::Granted => mine,
-            Rule::MineOrNone => format!("(attribute_not_exists({name}) OR ({mine}))"),
-        };
-        self.and(&ours)?;
-        Ok(name)
     }
 
-    /// AND-s the scope alone into the condition: a query whose key condition already pins
-    /// the owner.
-    pub(crate) fn restrict(&mut self, scope: &Scope) -> Result<(), Error> {
-        let names = self.names.get_or_insert_with(HashMap::new);
-        let values = self.values.get_or_insert_with(HashMap::new);
-        if let Some(scoped) = scope::render(scope, names, values) {
-            return self.and(&scoped);
-        }
-        self.empty_maps();
-        Ok(())
-    }
-
-    fn and(&mut self, ours: &str) -> Result<(), Error> {
-        self.condition = Some(match self.condition.take() {
-            Some(theirs) if !theirs.trim().is_empty() => {
-                balanced(&theirs)?;
-                format!("{} AND {ours}", operand(&theirs))
+    /// How `stored` compares with this value as DynamoDB compares them: numbers by value,
+    /// strings by their bytes, booleans only for equality; `None` across types.
+    fn compare(self, stored: &AttributeValue, claims: Option<&Bound>) -> Option<Ordering> {
+        match (stored, self.attribute(claims)) {
+            (AttributeValue::Bool(a), AttributeValue::Bool(b)) => {
+                (*a == b).then_some(Ordering::Equal)
             }
-            _ => ours.to_owned(),
-        });
-        self.empty_maps();
-        Ok(())
-    }
-
-    /// DynamoDB refuses an empty map: a grant's condition binds no value.
-    fn empty_maps(&mut self) {
-        if self.values.as_ref().is_some_and(HashMap::is_empty) {
-            self.values = None;
-        }
-        if self.names.as_ref().is_some_and(HashMap::is_empty) {
-            self.names = None;
+            (AttributeValue::S(a), AttributeValue::S(b)) => Some(a.as_bytes().cmp(b.as_bytes())),
+            (AttributeValue::N(a), AttributeValue::N(b)) => compare_numbers(a, &b),
+            _ => None,
         }
     }
 }
 
-/// A balanced condition as one operand of an AND: in parentheses, unless one pair already
-/// encloses all of it (DynamoDB refuses `((a))` as redundant).
-pub(crate) fn operand(condition: &str) -> String {
-    let trimmed = condition.trim();
-    let mut depth = 0_i64;
-    let enclosed = trimmed.starts_with('(')
-        && trimmed.char_indices().all(|(at, c)| {
-            match c {
-                '(' => depth += 1,
-                ')' => depth -= 1,
-                _ => {}
+impl Order {
+    fn operator(self) -> &'static str {
+        match self {
+            Self::Lt => "<",
+            Self::Le => "<=",
+            Self::Gt => ">",
+            Self::Ge => ">=",
+        }
+    }
+
+    fn admits(self, ordering: Ordering) -> bool {
+        match self {
+            Self::Lt => ordering.is_lt(),
+            Self::Le => ordering.is_le(),
+            Self::Gt => ordering.is_gt(),
+            Self::Ge => ordering.is_ge(),
+        }
+    }
+}
+
+/// The placeholder maps a rendered condition adds to, and the claims it may compare with.
+pub(crate) struct Maps<'m> {
+    pub names: &'m mut HashMap<String, String>,
+    pub values: &'m mut Item,
+    pub claims: Option<&'m Bound>,
+}
+
+impl Maps<'_> {
+    pub(crate) fn name(&mut self, attribute: &str) -> String {
+        if let Some((placeholder, _)) = self
+            .names
+            .iter()
+            .find(|(k, v)| k.starts_with("#guarded_") && *v == attribute)
+        {
+            return placeholder.clone();
+        }
+        let placeholder = unused("#guarded_condition", |k| self.names.contains_key(k));
+        self.names.insert(placeholder.clone(), attribute.to_owned());
+        placeholder
+    }
+
+    fn value(&mut self, value: Value) -> String {
+        let attribute = value.attribute(self.claims);
+        self.placeholder(attribute)
+    }
+
+    pub(crate) fn placeholder(&mut self, value: AttributeValue) -> String {
+        let placeholder = unused(":guarded_condition", |k| self.values.contains_key(k));
+        self.values.insert(placeholder.clone(), value);
+        placeholder
+    }
+}
+
+impl Rule {
+    /// The condition expression, its names and values added to `maps` under placeholders no
+    /// one else uses.
+    pub(crate) fn render(&self, maps: &mut Maps<'_>) -> String {
+        match self {
+            Self::Eq(attribute, value) => {
+                let (name, value) = (maps.name(attribute), maps.value(*value));
+                format!("{name} = {value}")
             }
-            depth > 0 || at == trimmed.len() - 1
-        });
-    if enclosed {
-        trimmed.to_owned()
-    } else {
-        format!("({trimmed})")
+            Self::Cmp(attribute, order, value) => {
+                let (name, value) = (maps.name(attribute), maps.value(*value));
+                format!("{name} {} {value}", order.operator())
+            }
+            Self::Exists(attribute) => format!("attribute_exists({})", maps.name(attribute)),
+            Self::Not(inner) => format!("(NOT ({}))", inner.render(maps)),
+            Self::And(all) => join(all, " AND ", maps),
+            Self::Or(any) => join(any, " OR ", maps),
+        }
+    }
+
+    /// The claims the condition compares with.
+    pub(crate) fn claims(&self) -> Vec<Claim> {
+        match self {
+            Self::Eq(_, Value::Claim(c)) | Self::Cmp(_, _, Value::Claim(c)) => vec![*c],
+            Self::Eq(..) | Self::Cmp(..) | Self::Exists(_) => Vec::new(),
+            Self::Not(inner) => inner.claims(),
+            Self::And(all) | Self::Or(all) => all.iter().flat_map(Self::claims).collect(),
+        }
+    }
+
+    /// Whether `item` meets the condition, as DynamoDB would decide it.
+    pub(crate) fn holds(&self, item: &Item) -> bool {
+        self.holds_for(item, None)
+    }
+
+    /// `holds`, with the caller's claims for the values that are claims.
+    pub(crate) fn holds_for(&self, item: &Item, claims: Option<&Bound>) -> bool {
+        let compared = |attribute: &str, value: &Value| {
+            item.get(attribute)
+                .and_then(|stored| value.compare(stored, claims))
+        };
+        match self {
+            Self::Eq(attribute, value) => compared(attribute, value).is_some_and(Ordering::is_eq),
+            Self::Cmp(attribute, order, value) => {
+                compared(attribute, value).is_some_and(|o| order.admits(o))
+            }
+            Self::Exists(attribute) => item.contains_key(*attribute),
+            Self::Not(inner) => !inner.holds_for(item, claims),
+            Self::And(all) => all.iter().all(|s| s.holds_for(item, claims)),
+            Self::Or(any) => any.iter().any(|s| s.holds_for(item, claims)),
+        }
     }
 }
 
-/// The fn's condition is one operand once parenthesised only if its own parentheses balance:
-/// `a) OR (b` would turn `(a) OR (b) AND owner` into an OR around the owner check.
-/// Expressions have no string literals (values are placeholders), so counting is exact.
-pub(crate) fn balanced(condition: &str) -> Result<(), Error> {
-    let mut depth = 0_i64;
-    let mut closed_early = false;
-    for c in condition.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
+fn join(rules: &[Rule], op: &str, maps: &mut Maps<'_>) -> String {
+    let parts: Vec<String> = rules.iter().map(|s| s.render(maps)).collect();
+    format!("({})", parts.join(op))
+}
+
+/// A value an expression compares `attribute` with, with `=`: `version = :v`, `#v = :v`
+/// (with `#v` naming it) or the same reversed. DynamoDB expressions hold no literals, so each
+/// token is a name, a placeholder, a keyword or an operator.
+///
+/// It reads as a requirement only where the comparison is AND-ed at the top: the version an
+/// `If-Match` compares, which classifies a refusal (a wrong reading changes a status, never a
+/// decision); the key condition of a query, which has no OR or NOT.
+pub(crate) fn compared<'e>(
+    expression: &str,
+    names: Option<&HashMap<String, String>>,
+    values: Option<&'e Item>,
+    attribute: &str,
+) -> Option<&'e AttributeValue> {
+    let tokens = tokens(expression);
+    let is_attribute = |token: &str| {
+        token == attribute
+            || names.is_some_and(|n| n.get(token).is_some_and(|name| name == attribute))
+    };
+    tokens.windows(3).find_map(|w| {
+        let placeholder = match w {
+            [a, "=", b] if is_attribute(a) && b.starts_with(':') => b,
+            [a, "=", b] if is_attribute(b) && a.starts_with(':') => a,
+            _ => return None,
+        };
+        values?.get(*placeholder)
+    })
+}
+
+/// The top-level attributes an update expression writes (`SET`, `REMOVE`, `ADD`, `DELETE`),
+/// or `None` when it does not read as one: a grant limited to some attributes then allows
+/// nothing, never more.
+pub(crate) fn written(
+    expression: &str,
+    names: Option<&HashMap<String, String>>,
+) -> Option<Vec<String>> {
+    let mut written = Vec::new();
+    let (mut clause, mut depth, mut at_path) = (false, 0_i32, false);
+    for token in tokens(expression) {
+        let keyword = ["SET", "REMOVE", "ADD", "DELETE"]
+            .iter()
+            .any(|k| token.eq_ignore_ascii_case(k));
+        if depth == 0 && keyword {
+            (clause, at_path) = (true, true);
+            continue;
+        }
+        match token {
+            "(" => depth += 1,
+            ")" => depth -= 1,
+            "," if depth == 0 => {
+                at_path = true;
+                continue;
+            }
             _ => {}
         }
-        closed_early |= depth < 0;
+        if at_path {
+            let top = token.split(['.', '[']).next().unwrap_or_default();
+            let attribute = if top.starts_with('#') {
+                names?.get(top)?.clone()
+            } else if top.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+                top.to_owned()
+            } else {
+                return None;
+            };
+            written.push(attribute);
+            at_path = false;
+        }
     }
-    if depth == 0 && !closed_early {
-        Ok(())
-    } else {
-        Err(DynamoError::refused(format!(
-            "a condition whose parentheses do not balance cannot be AND-ed with the owner's: \
-             {condition:?}"
-        ))
-        .into())
-    }
+    (clause && depth == 0).then_some(written)
 }
 
-/// Whether `item` is the subject's.
-pub(crate) fn owned(item: &Item, owner: &str, subject: &AttributeValue) -> bool {
-    item.get(owner) == Some(subject)
-}
-
-/// A guarded write, as its refusal is told apart.
-pub(crate) struct Guarded<'t> {
-    pub table: &'t Table,
-    pub rule: Rule,
-    pub op: Op,
-    /// The fn's own condition and maps, before the guard's part.
-    pub theirs: Expression,
-    /// The table's scope, with the caller's claims.
-    pub scope: Scope,
-}
-
-impl Guarded<'_> {
-    /// The states of the table's policy this write must find the item in.
-    pub(crate) fn states(&self) -> Vec<&'static State> {
-        self.table
-            .states
-            .iter()
-            .filter_map(|named| named.on(self.op))
-            .collect()
-    }
-
-    /// Whether the refusal returned another owner's item in the caller's scope: a grant may
-    /// still allow the write.
-    pub(crate) fn another_owners(&self, item: Option<&Item>, subject: &AttributeValue) -> bool {
-        self.rule == Rule::Mine
-            && item.is_some_and(|i| {
-                !owned(i, self.table.owner, subject) && scope::holds(&self.scope, i)
-            })
-    }
-
-    /// Why the write was refused, from the item the database returned with the refusal: none,
-    /// one of another scope, or another owner's, is the denial (another scope's a 404 even
-    /// under `deny = 403`: the caller learns nothing of another tenant). The caller's own item
-    /// was refused by a state (409 with its name), by the version the fn compared (412), or
-    /// by the fn's own condition (409 `condition_failed`).
-    pub(crate) fn refusal(&self, item: Option<&Item>, subject: &AttributeValue) -> Error {
-        match item {
-            Some(item) if !scope::holds(&self.scope, item) => Error::Denied(Deny::NotFound),
-            None if self.rule == Rule::MineOrNone => Error::Conflict("condition_failed"),
-            None => Error::Denied(Deny::NotFound),
-            Some(item) if self.rule == Rule::Granted || owned(item, self.table.owner, subject) => {
-                self.why(item)
+/// Names, placeholders and operators, in order.
+fn tokens(expression: &str) -> Vec<&str> {
+    let mut tokens = Vec::new();
+    let mut start = None;
+    for (i, c) in expression.char_indices() {
+        let word = c.is_alphanumeric() || matches!(c, '_' | '#' | ':' | '.' | '[' | ']' | '-');
+        match (word, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                tokens.push(&expression[s..i]);
+                start = None;
             }
-            Some(_) => Error::Denied(self.table.deny),
+            _ => {}
+        }
+        if !word && !c.is_whitespace() {
+            tokens.push(&expression[i..i + c.len_utf8()]);
         }
     }
-
-    fn why(&self, item: &Item) -> Error {
-        let refused_by = self.table.states.iter().find(|named| {
-            named
-                .on(self.op)
-                .is_some_and(|condition| !condition.holds(item))
-        });
-        if let Some(named) = refused_by {
-            return Error::Conflict(named.code);
-        }
-        let stale = self.table.version.is_some_and(|version| {
-            let Expression {
-                condition,
-                names,
-                values,
-            } = &self.theirs;
-            let expected = compared(
-                condition.as_deref().unwrap_or_default(),
-                names.as_ref(),
-                values.as_ref(),
-                version,
-            );
-            expected.is_some_and(|expected| !same_value(item.get(version), expected))
-        });
-        if stale {
-            Error::PreconditionFailed
-        } else {
-            Error::Conflict("condition_failed")
-        }
+    if let Some(s) = start {
+        tokens.push(&expression[s..]);
     }
+    tokens
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn guarded(condition: Option<&str>, names: &[&str]) -> Result<Expression, Error> {
-        let mut e = Expression {
-            condition: condition.map(str::to_owned),
-            names: Some(
-                names
-                    .iter()
-                    .map(|n| ((*n).to_owned(), "x".to_owned()))
-                    .collect(),
-            ),
-            values: None,
-        };
-        e.guard(
-            "owner_id",
-            AttributeValue::S("alice".into()),
-            Rule::Mine,
-            &Vec::new(),
-            &[],
-        )?;
-        Ok(e)
+    const ARCHIVED: Rule = Rule::Not(&Rule::Eq("archived", Value::Bool(true)));
+
+    fn item(pairs: &[(&str, AttributeValue)]) -> Item {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
     }
 
     #[test]
-    fn the_owner_is_anded_with_the_fns_condition_under_free_names() {
-        let e = guarded(Some("a = :a OR b = :b"), &["#guarded_owner"]).unwrap();
+    fn a_state_renders_under_free_placeholders() {
+        let mut names = HashMap::from([("#guarded_condition".to_owned(), "x".to_owned())]);
+        let mut values = Item::new();
+        let rule = Rule::And(&[ARCHIVED, Rule::Eq("kind", Value::Str("note"))]);
+        let rendered = rule.render(&mut Maps {
+            names: &mut names,
+            values: &mut values,
+            claims: None,
+        });
         assert_eq!(
-            e.condition.as_deref(),
-            Some("(a = :a OR b = :b) AND #guarded_owner_1 = :guarded_subject")
+            rendered,
+            "((NOT (#guarded_condition_1 = :guarded_condition)) AND #guarded_condition_2 = :guarded_condition_1)"
         );
-        let names = e.names.unwrap();
-        assert_eq!(names["#guarded_owner"], "x");
-        assert_eq!(names["#guarded_owner_1"], "owner_id");
+        assert_eq!(names["#guarded_condition_1"], "archived");
+        assert_eq!(values[":guarded_condition"], AttributeValue::Bool(true));
+        assert_eq!(
+            values[":guarded_condition_1"],
+            AttributeValue::S("note".into())
+        );
     }
 
     #[test]
-    fn an_operand_is_parenthesised_once() {
-        assert_eq!(operand("a = :a"), "(a = :a)");
-        assert_eq!(operand(" (a = :a OR b = :b) "), "(a = :a OR b = :b)");
-        assert_eq!(operand("(a = :a) OR (b = :b)"), "((a = :a) OR (b = :b))");
-        assert_eq!(operand("size(a) > :n"), "(size(a) > :n)");
+    fn a_state_holds_as_dynamodb_decides_it() {
+        assert!(
+            ARCHIVED.holds(&item(&[])),
+            "a missing attribute compares false"
+        );
+        assert!(ARCHIVED.holds(&item(&[("archived", AttributeValue::Bool(false))])));
+        assert!(!ARCHIVED.holds(&item(&[("archived", AttributeValue::Bool(true))])));
+        assert!(
+            ARCHIVED.holds(&item(&[("archived", AttributeValue::S("true".into()))])),
+            "another type is not equal"
+        );
+        let stage = Rule::Or(&[
+            Rule::Eq("stage", Value::Num("1")),
+            Rule::Not(&Rule::Exists("stage")),
+        ]);
+        assert!(stage.holds(&item(&[("stage", AttributeValue::N("1.0".into()))])));
+        assert!(stage.holds(&item(&[])));
+        assert!(!stage.holds(&item(&[("stage", AttributeValue::N("2".into()))])));
     }
 
     #[test]
-    fn a_condition_that_would_escape_its_parentheses_is_refused() {
-        for bad in ["a) OR (b", "(a", "a)", ")a = :a("] {
-            assert!(guarded(Some(bad), &[]).is_err(), "{bad}");
+    fn an_update_expression_names_what_it_writes() {
+        let names = HashMap::from([("#t".to_owned(), "title".to_owned())]);
+        let written = |e: &str| written(e, Some(&names));
+        assert_eq!(
+            written("SET #t = :t, version = if_not_exists(version, :z) + :one REMOVE a.b[0]"),
+            Some(vec!["title".into(), "version".into(), "a".into()])
+        );
+        assert_eq!(
+            written("set tags = list_append(tags, :x) add n :one delete s :s"),
+            Some(vec!["tags".into(), "n".into(), "s".into()])
+        );
+        for unreadable in [
+            "#unknown = :x",
+            "SET #unknown = :x",
+            "SET (a) = :x",
+            "SET a = (b",
+        ] {
+            assert_eq!(written(unreadable), None, "{unreadable}");
         }
-        assert!(guarded(Some("(a = :a) OR (size(b) > :n)"), &[]).is_ok());
+    }
+
+    #[test]
+    fn a_compared_value_is_found_by_name_or_placeholder() {
+        let values = item(&[(":v", AttributeValue::N("3".into()))]);
+        let names = HashMap::from([("#ver".to_owned(), "version".to_owned())]);
+        for condition in [
+            "version = :v",
+            "#ver=:v",
+            "attribute_exists(id) AND (:v = #ver)",
+        ] {
+            assert_eq!(
+                compared(condition, Some(&names), Some(&values), "version"),
+                Some(&AttributeValue::N("3".into())),
+                "{condition}"
+            );
+        }
+        for condition in [
+            "version <> :v",
+            "size(version) = :v",
+            "other = :v",
+            ":v = :v",
+        ] {
+            let found = compared(condition, Some(&names), Some(&values), "version");
+            assert!(found.is_none(), "{condition}");
+        }
     }
 }

@@ -1,5 +1,5 @@
-//! An item's attributes, and how their values compare: the ground the condition, state,
-//! scope and check modules stand on, importing none of them.
+//! An item's attributes, and how their values compare: the ground the condition,
+//! expression, scope and check modules stand on, importing none of them.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;

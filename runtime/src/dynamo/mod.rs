@@ -9,8 +9,8 @@
 //!   mine" (`attribute_not_exists(#owner) OR #owner = :subject`), so no put takes over
 //!   another owner's item;
 //! - `get_item`: an item of another owner is a denial, never returned;
-//! - every write: the state conditions of the table's policy that name it (`archived`), AND-ed
-//!   with the owner's (`state`);
+//! - every write: the conditions of the table's policy that name it (`archived`), AND-ed
+//!   with the owner's;
 //! - `query`, `scan`: `#owner = :subject` AND-ed into the filter;
 //! - `transact_write_items`: each item conditioned as above; one refusal denies them all;
 //! - with the policy's `[token] valid`: every write sent as one transaction with a
@@ -27,7 +27,7 @@
 //! suffix when the fn's own maps already use those names. A refused condition is told apart
 //! from the item the database returns with it (`ReturnValuesOnConditionCheckFailure =
 //! ALL_OLD`), without a second read: no item or another owner's is the denial (404, or 403
-//! with `deny = 403` when the item exists); the caller's own item was refused by a state (409
+//! with `deny = 403` when the item exists); the caller's own item was refused by a condition (409
 //! with its name), by the version the fn compared (412), or by the fn's own condition (409
 //! `condition_failed`).
 
@@ -36,23 +36,23 @@ mod checked;
 mod claims;
 mod condition;
 mod error;
+mod expression;
 mod item;
 mod ops;
 mod order;
 mod other;
 mod scope;
-mod state;
 mod transact;
 pub mod unguarded;
 
 use aws_sdk_dynamodb::Client;
 
 pub use check::{Check, Claim, Grants, Source};
+pub use condition::{Condition, Order, Rule, Value};
 pub use error::DynamoError;
 pub use ops::{delete_item, get_item, put_item, query, scan, update_item};
 pub use other::{OnTheGuardsClient, Pass, Probe, Request, probe};
 pub use scope::{Fields, ScopeValue, field};
-pub use state::{Named, Order, State, Value};
 pub use transact::transact_write_items;
 
 use crate::db::Store;
@@ -81,8 +81,8 @@ pub struct Table {
     /// The owner attribute.
     pub owner: &'static str,
     pub deny: Deny,
-    /// The policy's state conditions (`[tables.items.conditions.*]`).
-    pub states: &'static [Named],
+    /// The policy's conditions (`[tables.items.conditions.*]`).
+    pub conditions: &'static [Condition],
     /// The version attribute (`version = ".."`): a refused write whose own condition compared
     /// it to a value the item no longer has is a 412.
     pub version: Option<&'static str>,

@@ -26,12 +26,12 @@ use aws_sdk_dynamodb::types::{
 use super::check::{Check, valid_after_read};
 use super::checked::{Part, Refused, Transaction};
 use super::claims::Bound;
-use super::condition::{Expression, Guarded, Rule, owned};
+use super::condition::{Op, compared, written};
+use super::expression::{Expression, Guarded, Ownership, owned};
 use super::item::{Item, same_value, subject_value, unused};
 use super::order;
 use super::scope::Scope;
 use super::scope::{self, Fields};
-use super::state::{Op, compared, written};
 use super::{DynamoDb, DynamoError, Table};
 use crate::jwt::GuardClaims;
 use crate::{Deny, Error, Guard};
@@ -223,14 +223,14 @@ write!(
 );
 
 /// A guarded write: as the caller's or, on another owner's item a grant covers, as the
-/// grantee's, in the order `order` decides. Each attempt decides its own rule with its write,
+/// grantee's, in the order `order` decides. Each attempt decides its own `Ownership` with its write,
 /// so whichever lands was allowed when it landed.
 async fn write<W: Write, C: GuardClaims, A>(
     guard: &Guard<DynamoDb, C, A>,
     table: &Table,
     fields: Fields<'_>,
     builder: W,
-    rule: Rule,
+    ownership: Ownership,
     op: Op,
 ) -> Result<W::Output, Error> {
     check_table(builder.table(), table)?;
@@ -238,7 +238,7 @@ async fn write<W: Write, C: GuardClaims, A>(
     let claims = Bound::of(guard).with(fields);
     claims.require(table.valid)?;
     let scope = claims.scope(table)?;
-    if op == Op::Update && rule == Rule::Mine {
+    if op == Op::Update && ownership == Ownership::Mine {
         scope::unwritten(&scope, builder.written(), table.name)?;
     }
     let grant = match op {
@@ -246,9 +246,9 @@ async fn write<W: Write, C: GuardClaims, A>(
         Op::Delete => table.grants.delete.as_ref(),
         Op::Check => None,
     }
-    .filter(|_| rule == Rule::Mine && granted(&builder, table, op));
+    .filter(|_| ownership == Ownership::Mine && granted(&builder, table, op));
     let (client, scope, claims) = (guard.handle(), &scope, &claims);
-    let owner = move |b| attempt(client, table, scope, b, rule, op, claims, None);
+    let owner = move |b| attempt(client, table, scope, b, ownership, op, claims, None);
     let Some(check) = grant else {
         return Ok(owner(builder).await?);
     };
@@ -258,7 +258,7 @@ async fn write<W: Write, C: GuardClaims, A>(
             table,
             scope,
             b,
-            Rule::Granted,
+            Ownership::Granted,
             op,
             claims,
             Some(check),
@@ -286,7 +286,7 @@ fn granted<W: Write>(builder: &W, table: &Table, op: Op) -> bool {
     })
 }
 
-/// One attempt at a write under `rule`: alone, or as a transaction with the checks of other
+/// One attempt at a write under `ownership`: alone, or as a transaction with the checks of other
 /// items (the token's, and `grant`'s when the write goes by a grant).
 #[allow(clippy::too_many_arguments)]
 async fn attempt<W: Write>(
@@ -294,7 +294,7 @@ async fn attempt<W: Write>(
     table: &Table,
     scope: &Scope,
     builder: W,
-    rule: Rule,
+    ownership: Ownership,
     op: Op,
     claims: &Bound,
     grant: Option<&Check>,
@@ -302,7 +302,7 @@ async fn attempt<W: Write>(
     let subject = claims.subject();
     let write = Guarded {
         table,
-        rule,
+        ownership,
         op,
         theirs: builder.expression(),
         scope: scope.clone(),
@@ -311,9 +311,9 @@ async fn attempt<W: Write>(
     expression.guard(
         table.owner,
         subject.clone(),
-        rule,
+        ownership,
         &write.scope,
-        &write.states(),
+        &write.conditions(),
     )?;
     let builder = builder.with(expression);
     if table.valid.is_empty() && grant.is_none() {
@@ -371,7 +371,7 @@ pub async fn update_item<C: GuardClaims, A>(
     fields: Fields<'_>,
     builder: UpdateItemFluentBuilder,
 ) -> Result<UpdateItemOutput, Error> {
-    write(guard, table, fields, builder, Rule::Mine, Op::Update).await
+    write(guard, table, fields, builder, Ownership::Mine, Op::Update).await
 }
 
 /// `DeleteItem` of the caller's item, or of one the table's delete grant lets them delete.
@@ -382,7 +382,7 @@ pub async fn delete_item<C: GuardClaims, A>(
     fields: Fields<'_>,
     builder: DeleteItemFluentBuilder,
 ) -> Result<DeleteItemOutput, Error> {
-    write(guard, table, fields, builder, Rule::Mine, Op::Delete).await
+    write(guard, table, fields, builder, Ownership::Mine, Op::Delete).await
 }
 
 /// `PutItem` owned by the caller in the caller's scope, over no item or the caller's own.
@@ -398,8 +398,16 @@ pub async fn put_item<C: GuardClaims, A>(
     item.insert(table.owner.to_owned(), subject_value(guard.subject()));
     scope::put(&scope, &mut item, table.name)?;
     let builder = builder.set_item(Some(item));
-    // A put over an existing item replaces it: the update's states apply.
-    write(guard, table, fields, builder, Rule::MineOrNone, Op::Update).await
+    // A put over an existing item replaces it: the update's conditions apply.
+    write(
+        guard,
+        table,
+        fields,
+        builder,
+        Ownership::MineOrNone,
+        Op::Update,
+    )
+    .await
 }
 
 /// `GetItem`: another owner's item is a denial, unless the table's read grant holds for the
@@ -563,7 +571,7 @@ macro_rules! read {
             if pinned(key(&builder), &filter, table.owner, &subject) {
                 filter.restrict(&scope)?;
             } else {
-                filter.guard(table.owner, subject, Rule::Mine, &scope, &[])?;
+                filter.guard(table.owner, subject, Ownership::Mine, &scope, &[])?;
             }
             let output = builder
                 .set_filter_expression(filter.condition)

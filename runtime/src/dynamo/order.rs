@@ -260,8 +260,8 @@ mod tests {
     fn both_orders_answer_alike() {
         use Answer::{Archived, Denied, Revoked, Theirs, Unbuilt, Written};
         // (owner's, grant's): the owner's refusal without another's item is one the grant's
-        // condition refuses as well (no item, another scope, the caller's own item in a
-        // refused state); a revoked token refuses both.
+        // condition refuses as well (no item, another scope, the caller's own item
+        // refused by a condition); a revoked token refuses both.
         let worlds = [
             (Written, Written),
             (Written, Denied),

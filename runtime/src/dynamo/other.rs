@@ -1,6 +1,6 @@
 //! A request on a client other than the guard's (the application's own, from the router's
 //! state): sent as written, it would carry no owner's condition. Inside a `Guard<DynamoDb>` fn
-//! the walk wraps every call named as an operation of the client that does not start at
+//! the expansion wraps every call named as an operation of the client that does not start at
 //! `guard.client()` in `Probe(..).__guarded_checked()`: when the call is the SDK's, its value
 //! is the operation's fluent builder, and the inherent method, chosen over the trait's for a
 //! [`Request`], requires a bound no type meets. Anything else (`uri.query()`) passes through

@@ -9,10 +9,10 @@ use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWrite
 
 use super::checked::{Part, Transaction};
 use super::claims::Bound;
-use super::condition::{Expression, Guarded, Rule};
+use super::condition::{Op, written};
+use super::expression::{Expression, Guarded, Ownership};
 use super::item::Item;
 use super::scope::{self, Fields};
-use super::state::{Op, written};
 use super::{DynamoDb, DynamoError, Table, Unguarded};
 use crate::jwt::GuardClaims;
 use crate::{Error, Guard};
@@ -116,12 +116,12 @@ fn condition<'t>(
     let all_old = Some(ReturnValuesOnConditionCheckFailure::AllOld);
     // Update, Delete and Put hold their condition and maps in fields of the same names.
     macro_rules! guard {
-        ($request:expr, $rule:expr, $op:expr) => {{
+        ($request:expr, $ownership:expr, $op:expr) => {{
             let request = $request;
             let table = table(&request.table_name, tables)?;
             let write = Guarded {
                 table,
-                rule: $rule,
+                ownership: $ownership,
                 op: $op,
                 theirs: Expression {
                     condition: request.condition_expression.take(),
@@ -134,9 +134,9 @@ fn condition<'t>(
             e.guard(
                 write.table.owner,
                 subject.clone(),
-                $rule,
+                $ownership,
                 &write.scope,
-                &write.states(),
+                &write.conditions(),
             )?;
             request.condition_expression = e.condition;
             request.expression_attribute_names = e.names;
@@ -153,25 +153,25 @@ fn condition<'t>(
             written(&update.update_expression, names),
             &update.table_name,
         )?;
-        guard!(update, Rule::Mine, Op::Update);
+        guard!(update, Ownership::Mine, Op::Update);
     }
     if let Some(delete) = &mut item.delete {
-        guard!(delete, Rule::Mine, Op::Delete);
+        guard!(delete, Ownership::Mine, Op::Delete);
     }
     if let Some(put) = &mut item.put {
         let table = table(&put.table_name, tables)?;
         put.item.insert(table.owner.to_owned(), subject.clone());
         scope::put(&claims.scope(table)?, &mut put.item, table.name)?;
-        // A put over an existing item replaces it: the update's states apply.
-        guard!(put, Rule::MineOrNone, Op::Update);
+        // A put over an existing item replaces it: the update's conditions apply.
+        guard!(put, Ownership::MineOrNone, Op::Update);
     }
     if let Some(check) = &mut item.condition_check {
         // A check writes nothing: it requires the owner and the scope alone, whatever the
-        // item's state.
+        // conditions say of the item.
         let table = table(&check.table_name, tables)?;
         let write = Guarded {
             table,
-            rule: Rule::Mine,
+            ownership: Ownership::Mine,
             op: Op::Check,
             theirs: Expression {
                 condition: Some(std::mem::take(&mut check.condition_expression)),
@@ -184,7 +184,7 @@ fn condition<'t>(
         e.guard(
             write.table.owner,
             subject.clone(),
-            Rule::Mine,
+            Ownership::Mine,
             &write.scope,
             &[],
         )?;
@@ -203,16 +203,16 @@ fn condition<'t>(
 mod tests {
     use super::*;
     use crate::Deny;
-    use crate::dynamo::{Named, State, Value};
+    use crate::dynamo::{Condition, Rule, Value};
     use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, Update};
 
     const TABLE: Table = Table {
         name: "items",
         owner: "owner_id",
         deny: Deny::NotFound,
-        states: &[Named {
+        conditions: &[Condition {
             code: "archived",
-            update: Some(State::Not(&State::Eq("archived", Value::Bool(true)))),
+            update: Some(Rule::Not(&Rule::Eq("archived", Value::Bool(true)))),
             delete: None,
         }],
         version: None,
@@ -251,7 +251,7 @@ mod tests {
             .unwrap();
         let update = conditioned(TransactWriteItem::builder().update(update).build());
         assert!(
-            update.contains("#guarded_owner = :guarded_subject AND (NOT (#guarded_state = "),
+            update.contains("#guarded_owner = :guarded_subject AND (NOT (#guarded_condition = "),
             "{update}"
         );
         let delete = Delete::builder()
