@@ -48,6 +48,9 @@ pub struct GuardedFn {
     pub tables: Vec<TablePolicy>,
     /// `[token] valid`.
     pub token: Option<String>,
+    /// The fn's own policy file (its `policy` key), relative to the crate: its tables'
+    /// rules are that file's, not the crate's.
+    pub policy_file: Option<String>,
     /// Tables it writes without a predicate (`unguarded = "..."`).
     pub unguarded_tables: Vec<String>,
     /// The status of a denial (404, or 403 with `deny = 403`).
@@ -131,6 +134,7 @@ pub fn guarded(file: &str, found: &GuardedItem, listing: Listing) -> GuardedFn {
         backends: listing.backends,
         tables: listing.tables,
         token: listing.token,
+        policy_file: listing.policy.as_deref().map(|named| beside(file, named)),
         unguarded_tables: listing.unguarded,
         deny: listing.deny,
         statements: listing.statements,
@@ -142,5 +146,42 @@ pub fn guarded(file: &str, found: &GuardedItem, listing: Listing) -> GuardedFn {
                 message: r.message.clone(),
             })
             .collect(),
+    }
+}
+
+/// The path `named` names from the source file `file`, both relative to the crate; `..`
+/// folded where it can be.
+fn beside(file: &str, named: &str) -> String {
+    use std::path::{Component, Path, PathBuf};
+    let joined = Path::new(file)
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(named);
+    let mut path = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(path.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                path.pop();
+            }
+            other => path.push(other),
+        }
+    }
+    path.to_string_lossy().replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_named_file_is_shown_from_the_crate() {
+        assert_eq!(super::beside("src/lib.rs", "own.toml"), "src/own.toml");
+        assert_eq!(
+            super::beside("src/handlers/items.rs", "../../policies/./a.toml"),
+            "policies/a.toml"
+        );
+        assert_eq!(super::beside("src/lib.rs", "../../up.toml"), "../up.toml");
+        assert_eq!(super::beside("src/lib.rs", "/etc/a.toml"), "/etc/a.toml");
     }
 }

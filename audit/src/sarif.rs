@@ -1,6 +1,7 @@
 //! SARIF 2.1.0 (OASIS): each unguarded write a result (`unguarded-write`, an error; one a
 //! reviewer accepted carries the reason as an external suppression), each fn the macro
-//! refuses a result (`refused`). Code-scanning services read it as they read a linter's.
+//! refuses a result (`refused`), each fn reading a policy file of its own a warning
+//! (`policy-override`). Code-scanning services read it as they read a linter's.
 
 use serde_json::{Value, json};
 
@@ -48,6 +49,23 @@ pub fn render(report: &Report) -> Value {
             }));
         }
     }
+    for f in &report.guarded {
+        if let Some(file) = &f.policy_file {
+            results.push(json!({
+                "ruleId": "policy-override",
+                "ruleIndex": 2,
+                "level": "warning",
+                "message": {
+                    "text": format!(
+                        "`{}` reads the policy file `{file}` in place of the crate's: its tables' \
+                         owners, grants, conditions and scopes are that file's",
+                        f.name
+                    ),
+                },
+                "locations": [location(&f.file, f.line)],
+            }));
+        }
+    }
     json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -67,6 +85,11 @@ pub fn render(report: &Report) -> Value {
                             "id": "refused",
                             "shortDescription": { "text": "A #[guarded] fn the macro refuses" },
                             "defaultConfiguration": { "level": "error" },
+                        },
+                        {
+                            "id": "policy-override",
+                            "shortDescription": { "text": "A #[guarded] fn that reads a policy file of its own" },
+                            "defaultConfiguration": { "level": "warning" },
                         },
                     ],
                 },

@@ -86,6 +86,12 @@ fn guarded_fn(out: &mut String, f: &GuardedFn) {
     }
     let _ = writeln!(out, "  backends: {}", f.backends.join(", "));
     let _ = writeln!(out, "  deny: {}", f.deny);
+    if let Some(file) = &f.policy_file {
+        let _ = writeln!(
+            out,
+            "  POLICY FILE OF ITS OWN: {file} (its tables' rules, not the crate's)"
+        );
+    }
     for t in &f.tables {
         table(out, t);
     }

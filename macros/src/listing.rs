@@ -22,6 +22,9 @@ pub struct Listing {
     pub tables: Vec<TablePolicy>,
     /// `[token] valid`: the condition every token must pass, claims as `:name`.
     pub token: Option<String>,
+    /// `policy = "path"`: the fn's own policy file, in place of the crate's, as written
+    /// (relative to the source file).
+    pub policy: Option<String>,
     /// `unguarded = "..."`: tables the fn writes without a predicate.
     pub unguarded: Vec<String>,
     /// The status of a denial: 404, or 403 with `deny = 403`.
@@ -110,6 +113,7 @@ pub fn list(attr: TokenStream, item: &ItemFn, ctx: &Context) -> Listing {
     };
     if let Some(args) = args::parse(attr, &cx) {
         listing.unguarded.clone_from(&args.unguarded);
+        listing.policy = args.policy.as_ref().map(syn::LitStr::value);
         if args.tells_forbidden {
             listing.deny = 403;
         }

@@ -213,7 +213,45 @@ pub fn reported(named: Option<&str>, ctx: &Context) -> bool {
 
 /// A fn's policy file (see [`located_file`] for which): `None` when it has none; an error
 /// says where the file is wrong.
+///
+/// A file the `policy` key names replaces the crate's tables for that fn, never the crate's
+/// `[token] valid`: a token the crate refuses (revoked, logged out) is refused by every fn.
+/// The named file must carry the same `[token] valid` as the crate's, and the crate's file
+/// must be right.
 pub fn load(named: Option<&str>, ctx: &Context) -> Result<Option<Policy>, String> {
+    let policy = read(named, ctx)?;
+    if let (Some(named), Some(own)) = (named, &policy) {
+        keeps_token(named, own, ctx)?;
+    }
+    Ok(policy)
+}
+
+/// Whether the file a `policy` key names keeps the crate's `[token] valid`.
+fn keeps_token(named: &str, own: &Policy, ctx: &Context) -> Result<(), String> {
+    let crate_file = read(None, ctx).map_err(|e| {
+        format!(
+            "`policy = \"{named}\"` is checked against the crate's policy file, which is wrong: {e}"
+        )
+    })?;
+    let Some(crate_file) = crate_file else {
+        return Ok(());
+    };
+    let parts = |p: &Policy| p.rules.valid.as_ref().map(|rule| rule.parts.clone());
+    if parts(&crate_file).is_none() || parts(&crate_file) == parts(own) {
+        return Ok(());
+    }
+    Err(format!(
+        "{} does not keep the crate's `[token] valid` ({}): a token the crate refuses would \
+         still pass this fn. A fn's own policy file replaces the crate's tables, never its \
+         token rule: copy the `[token]` section of {} into it",
+        own.name(),
+        crate_file.name(),
+        crate_file.path.display(),
+    ))
+}
+
+/// A policy file as read and parsed, once per change (see [`located_file`] for which).
+fn read(named: Option<&str>, ctx: &Context) -> Result<Option<Policy>, String> {
     let Some((path, modified)) = located_file(named, ctx)? else {
         return Ok(None);
     };
@@ -870,6 +908,69 @@ mod tests {
                 Err(e) => assert!(e.starts_with(says) || e.contains(says), "{text:?}: {e}"),
             }
         }
+    }
+
+    /// A crate directory in the temp dir, removed when dropped.
+    struct CrateDir(PathBuf);
+
+    impl CrateDir {
+        /// `name` tells apart the directories of one test: the policy cache knows a file by
+        /// its path and modification time, which a rewrite may not change.
+        fn new(name: &str, files: &[(&str, &str)]) -> Self {
+            let dir =
+                std::env::temp_dir().join(format!("guarded_policy_{name}_{}", std::process::id()));
+            std::fs::create_dir_all(dir.join("src")).expect("temp dir");
+            for (name, text) in files {
+                std::fs::write(dir.join(name), text).expect("write");
+            }
+            Self(dir)
+        }
+    }
+
+    impl Drop for CrateDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn a_named_file_keeps_the_crates_token_rule() {
+        let token =
+            "[token]\nvalid = \"NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = :jti)\"\n";
+        let other =
+            "[token]\nvalid = \"NOT EXISTS (SELECT 1 FROM revoked r WHERE r.sub = :sub)\"\n";
+        let tables = "[tables.items]\nowner = \"owner_id\"\n";
+        let with_token = format!("{token}{tables}");
+        let with_other = format!("{other}{tables}");
+        let named = [
+            ("src/lax.toml", tables),
+            ("src/other.toml", with_other.as_str()),
+            ("src/kept.toml", with_token.as_str()),
+        ];
+        let in_crate = |name: &str, crate_file: &str| {
+            let mut files = vec![(FILE, crate_file)];
+            files.extend(named);
+            let dir = CrateDir::new(name, &files);
+            let ctx = Context::crate_dir(&dir.0).in_file(dir.0.join("src/lib.rs"));
+            (dir, ctx)
+        };
+        let (_dir, ctx) = in_crate("token", &with_token);
+        for lax in ["lax.toml", "other.toml"] {
+            let e = load(Some(lax), &ctx).expect_err(lax);
+            assert!(
+                e.starts_with(&format!("{lax} does not keep the crate's `[token] valid`")),
+                "{e}"
+            );
+        }
+        let kept = load(Some("kept.toml"), &ctx).expect("the same token rule");
+        assert!(kept.is_some_and(|p| p.rules.valid.is_some()));
+        // Without a token rule in the crate's file there is nothing to keep.
+        let (_dir, ctx) = in_crate("tables", tables);
+        assert!(load(Some("lax.toml"), &ctx).is_ok());
+        // The crate's file must be right even when no fn reads it.
+        let (_dir, ctx) = in_crate("broken", "[tables.items]\n");
+        let e = load(Some("lax.toml"), &ctx).expect_err("a broken crate file");
+        assert!(e.contains("checked against the crate's policy file"), "{e}");
     }
 
     #[test]

@@ -114,6 +114,15 @@ fn guarded_fns_carry_routes_deny_idempotence_and_refusals() {
     );
     assert!(remove.statements[0].idempotent && remove.statements[0].writes);
     assert_eq!(remove.backends, ["SQLite"]);
+    assert_eq!(rename.policy_file, None);
+    let restore = find("restore");
+    assert_eq!(restore.policy_file.as_deref(), Some("src/archive.toml"));
+    assert_eq!(restore.tables[0].grants[0].0, "update");
+    let text = guarded_audit::text::render(&report);
+    assert!(
+        text.contains("POLICY FILE OF ITS OWN: src/archive.toml"),
+        "{text}"
+    );
     let refused = find("refused");
     assert!(refused.statements.is_empty());
     assert_eq!(refused.refusals.len(), 1, "{:?}", refused.refusals);
@@ -166,7 +175,7 @@ fn json_holds_the_same_report() {
         json,
         serde_json::to_value(&report).expect("a report serializes")
     );
-    assert_eq!(json["guarded"].as_array().map(Vec::len), Some(3));
+    assert_eq!(json["guarded"].as_array().map(Vec::len), Some(4));
     assert_eq!(
         json["unguarded"][0]["line"],
         line_of("planted: pool-in-handler")

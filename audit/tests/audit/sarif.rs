@@ -59,8 +59,26 @@ fn each_unguarded_write_and_refusal_is_a_result_of_a_valid_log() {
         .iter()
         .filter(|s| s.write != guarded_audit::Write::Reads);
     let refusals: usize = report.guarded.iter().map(|f| f.refusals.len()).sum();
-    assert_eq!(check_log(&log), writes.clone().count() + refusals);
+    let own_files: Vec<_> = report
+        .guarded
+        .iter()
+        .filter(|f| f.policy_file.is_some())
+        .collect();
+    assert_eq!(own_files.len(), 1, "the planted crate's `restore`");
+    assert_eq!(
+        check_log(&log),
+        writes.clone().count() + refusals + own_files.len()
+    );
     let results = log["runs"][0]["results"].as_array().expect("results");
+    for f in own_files {
+        let found = results.iter().find(|r| r["ruleId"] == "policy-override");
+        let found = found.unwrap_or_else(|| panic!("`{}` is not a result", f.name));
+        assert_eq!(found["level"], "warning");
+        assert_eq!(
+            found["locations"][0]["physicalLocation"]["region"]["startLine"],
+            f.line
+        );
+    }
     for site in writes {
         let found = results.iter().find(|r| {
             r["ruleId"] == "unguarded-write"

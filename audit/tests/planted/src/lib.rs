@@ -27,6 +27,16 @@ async fn rename(mut guard: Guard<Sqlite>, Path(id): Path<i64>, title: String) ->
     Ok(())
 }
 
+// A fn reading a policy file of its own: the listing and the SARIF log must show it.
+#[guarded(policy = "archive.toml")]
+async fn restore(mut guard: Guard<Sqlite>, Path(id): Path<i64>) -> Result<(), guarded::Error> {
+    sqlx::query("UPDATE notes SET archived = 0 WHERE id = ?")
+        .bind(id)
+        .execute(&mut guard)
+        .await?;
+    Ok(())
+}
+
 #[guarded(deny = 403)]
 async fn remove(mut guard: Guard<Sqlite>, Path(id): Path<i64>) -> Result<(), guarded::Error> {
     sqlx::query("DELETE FROM notes WHERE id = ?")
