@@ -9,6 +9,7 @@
 //! holds other tokens. Through `Any` pools, as the package's fns run.
 
 use guarded::Guard;
+use guarded_testkit::Database;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Executor};
 
@@ -23,39 +24,18 @@ const IAT: i64 = 1_800_000_000;
 pub(crate) struct Db {
     pub(crate) pool: AnyPool,
     backend: &'static str,
-    /// What removes it: a file, or a schema.
-    cleanup: Cleanup,
-}
-
-enum Cleanup {
-    File(std::path::PathBuf),
-    Schema(String, String),
+    /// Removed when the bench is done with it, or should it panic.
+    _database: Database,
 }
 
 impl Db {
-    /// A fresh database with `ITEMS` items of `owner` shared with the subject for writing,
-    /// and `filler` other rows in `shares` and `revoked_tokens`.
-    pub(crate) async fn create(pg: Option<&str>, tag: &str, filler: u32) -> Self {
+    /// A fresh database on `backend` (`sqlite` or `postgres`) with `ITEMS` items of `owner`
+    /// shared with the subject for writing, and `filler` other rows in `shares` and
+    /// `revoked_tokens`.
+    pub(crate) async fn create(backend: &'static str, filler: u32) -> Self {
         sqlx::any::install_default_drivers();
-        let name = format!("guarded_bench_{tag}_{}", std::process::id());
-        let (url, backend, cleanup) = match pg {
-            None => {
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                let _ = std::fs::remove_file(&path);
-                let url = format!("sqlite://{}?mode=rwc", path.display());
-                (url, "sqlite", Cleanup::File(path))
-            }
-            Some(url) => {
-                let admin = AnyPool::connect(url).await.expect("PostgreSQL");
-                admin
-                    .execute(AssertSqlSafe(format!("CREATE SCHEMA {name}")))
-                    .await
-                    .expect("a schema");
-                let separator = if url.contains('?') { '&' } else { '?' };
-                let with = format!("{url}{separator}options[search_path]={name}");
-                (with, "postgres", Cleanup::Schema(url.to_owned(), name))
-            }
-        };
+        let database = Database::fresh(backend).expect("the server's variable is set");
+        let url = database.url.clone();
         let sqlite = backend == "sqlite";
         let pool = AnyPoolOptions::new()
             .max_connections(16)
@@ -79,7 +59,7 @@ impl Db {
         let db = Self {
             pool,
             backend,
-            cleanup,
+            _database: database,
         };
         for id in 1..=ITEMS {
             db.exec(format!(
@@ -205,20 +185,8 @@ impl Db {
     }
 
     pub(crate) async fn drop_all(self) {
+        // Closed before the database goes: a server drops no schema its sessions still use.
         self.pool.close().await;
-        match self.cleanup {
-            Cleanup::File(path) => {
-                let _ = std::fs::remove_file(&path);
-                let _ = std::fs::remove_file(path.with_extension("db-wal"));
-                let _ = std::fs::remove_file(path.with_extension("db-shm"));
-            }
-            Cleanup::Schema(url, name) => {
-                let admin = AnyPool::connect(&url).await.expect("PostgreSQL");
-                let _ = admin
-                    .execute(AssertSqlSafe(format!("DROP SCHEMA {name} CASCADE")))
-                    .await;
-            }
-        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The alternatives on PostgreSQL, in a schema of their own (`guarded_bench_<time>_<pid>`),
-//! created and dropped by the benchmark.
+//! created and dropped by the benchmark. Not `guarded-testkit`'s database: the schema comes
+//! with a role of the same name, which the testkit does not make.
 //!
 //! The RLS-style alternative runs under a real policy: the table has row-level security
 //! enabled with `USING (owner_id = current_setting('app.subject'))`, and its pool connects
@@ -18,8 +19,24 @@ use guarded::{Deny, Guard, guarded};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool, Postgres};
 
+use crate::hand::{self, Dialect};
 use crate::timing::Alt;
-use crate::{ITEMS, SUBJECT, TITLE, alt, claims, keys};
+use crate::{ITEMS, SUBJECT, TITLE, claims, keys, on};
+
+impl Dialect for Postgres {
+    const BEGIN: &'static str = "BEGIN";
+    const UPDATE_OWNED: &'static str =
+        "UPDATE items SET title = $1 WHERE (id = $2) AND items.owner_id = $3";
+    const UPDATE: &'static str = "UPDATE items SET title = $1 WHERE id = $2";
+    const OWNER: &'static str = "SELECT owner_id FROM items WHERE id = $1";
+    const OWNER_LOCKED: &'static str = "SELECT owner_id FROM items WHERE id = $1 FOR UPDATE";
+    const TITLE_OWNED: &'static str =
+        "SELECT title FROM items WHERE (id = $1) AND items.owner_id = $2";
+    const AUDIT: &'static str = "INSERT INTO audit (item_id, note) VALUES ($1, $2)";
+}
+
+/// The hand-written alternatives on Postgres.
+type Hand = hand::Hand<Postgres>;
 
 /// Connections per pool; the 32 tasks share them, as handlers share an application's pool.
 const CONNECTIONS: u32 = 16;
@@ -140,86 +157,50 @@ impl Db {
         assert_eq!(seen, 0, "row-level security does not apply to the RLS pool");
     }
 
-    /// The alternatives, each on its own pool.
+    /// The alternatives: the RLS-style one on the pool of the benchmark's role, the others
+    /// on the pool of the tables' owner.
     pub(crate) fn alts(&self) -> Vec<Alt> {
         let guard = Guard::<Postgres>::trusted(self.pool.clone(), claims());
         let pool = &self.pool;
-        let on = |pool: &PgPool| pool.clone();
         vec![
-            {
-                let guard = guard.clone();
-                alt(keys::GUARDED, "guarded fn", move |id| {
-                    rename(guard.clone(), id, TITLE)
-                })
-            },
-            {
-                let pool = on(pool);
-                alt(keys::HAND, "hand-written statement", move |id| {
-                    let pool = pool.clone();
-                    async move { rename_by_hand(&pool, SUBJECT, id, TITLE).await }
-                })
-            },
-            {
-                let pool = on(pool);
-                alt(
-                    keys::HAND_TX,
-                    "hand-written statement in BEGIN/COMMIT",
-                    move |id| {
-                        let pool = pool.clone();
-                        async move { rename_by_hand_in_tx(&pool, SUBJECT, id, TITLE).await }
-                    },
-                )
-            },
-            {
-                let pool = on(pool);
-                alt(
-                    keys::CHECK_THEN_ACT,
-                    "check-then-act, no transaction",
-                    move |id| {
-                        let pool = pool.clone();
-                        async move { rename_check_then_act(&pool, SUBJECT, id, TITLE).await }
-                    },
-                )
-            },
-            {
-                let pool = on(pool);
-                alt(
-                    keys::LOCK,
-                    "BEGIN + SELECT FOR UPDATE + UPDATE",
-                    move |id| {
-                        let pool = pool.clone();
-                        async move { rename_locked(&pool, SUBJECT, id, TITLE).await }
-                    },
-                )
-            },
-            {
-                let pool = on(&self.rls);
-                alt(
-                    keys::RLS,
-                    "BEGIN + set_config + UPDATE under RLS",
-                    move |id| {
-                        let pool = pool.clone();
-                        async move { rename_rls(&pool, SUBJECT, id, TITLE).await }
-                    },
-                )
-            },
-            {
-                let guard = guard.clone();
-                alt(keys::GUARDED3, "guarded fn, 3 statements", move |id| {
-                    retitle_logged(guard.clone(), id, TITLE)
-                })
-            },
-            {
-                let pool = on(pool);
-                alt(
-                    keys::HAND3,
-                    "hand-written transaction, 3 statements",
-                    move |id| {
-                        let pool = pool.clone();
-                        async move { retitle_logged_by_hand(&pool, SUBJECT, id, TITLE).await }
-                    },
-                )
-            },
+            on(keys::GUARDED, "guarded fn", &guard, rename),
+            on(keys::HAND, "hand-written statement", pool, Hand::rename),
+            on(
+                keys::HAND_TX,
+                "hand-written statement in BEGIN/COMMIT",
+                pool,
+                Hand::rename_in_tx,
+            ),
+            on(
+                keys::CHECK_THEN_ACT,
+                "check-then-act, no transaction",
+                pool,
+                Hand::check_then_act,
+            ),
+            on(
+                keys::LOCK,
+                "BEGIN + SELECT FOR UPDATE + UPDATE",
+                pool,
+                Hand::locked,
+            ),
+            on(
+                keys::RLS,
+                "BEGIN + set_config + UPDATE under RLS",
+                &self.rls,
+                rename_rls,
+            ),
+            on(
+                keys::GUARDED3,
+                "guarded fn, 3 statements",
+                &guard,
+                retitle_logged,
+            ),
+            on(
+                keys::HAND3,
+                "hand-written transaction, 3 statements",
+                pool,
+                Hand::retitle_logged,
+            ),
         ]
     }
 
@@ -311,112 +292,24 @@ async fn drop_stale(admin: &PgPool) {
 }
 
 #[guarded(owner = "items.owner_id")]
-async fn rename(mut guard: Guard<Postgres>, id: i64, title: &str) -> Result<(), guarded::Error> {
+async fn rename(mut guard: Guard<Postgres>, id: i64) -> Result<(), guarded::Error> {
     sqlx::query("UPDATE items SET title = $1 WHERE id = $2")
-        .bind(title)
+        .bind(TITLE)
         .bind(id)
         .execute(&mut guard)
         .await?;
     Ok(())
 }
 
-/// What `rename` runs, written by hand: the limit, one round trip.
-async fn rename_by_hand(
-    pool: &PgPool,
-    who: &str,
-    id: i64,
-    title: &str,
-) -> Result<(), guarded::Error> {
-    let done = sqlx::query("UPDATE items SET title = $1 WHERE (id = $2) AND items.owner_id = $3")
-        .bind(title)
-        .bind(id)
-        .bind(who)
-        .execute(pool)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(guarded::Error::Denied(Deny::NotFound));
-    }
-    Ok(())
-}
-
-/// The same statement in a transaction: what a single-statement body would cost if the guard
-/// opened one.
-async fn rename_by_hand_in_tx(
-    pool: &PgPool,
-    who: &str,
-    id: i64,
-    title: &str,
-) -> Result<(), guarded::Error> {
-    let mut tx = pool.begin().await?;
-    let done = sqlx::query("UPDATE items SET title = $1 WHERE (id = $2) AND items.owner_id = $3")
-        .bind(title)
-        .bind(id)
-        .bind(who)
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(guarded::Error::Denied(Deny::NotFound));
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
-/// The bug `guarded` exists for, timed: the owner read first, the write by key afterwards.
-async fn rename_check_then_act(
-    pool: &PgPool,
-    who: &str,
-    id: i64,
-    title: &str,
-) -> Result<(), guarded::Error> {
-    let owner: Option<String> = sqlx::query_scalar("SELECT owner_id FROM items WHERE id = $1")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
-    if owner.as_deref() != Some(who) {
-        return Err(guarded::Error::Denied(Deny::NotFound));
-    }
-    sqlx::query("UPDATE items SET title = $1 WHERE id = $2")
-        .bind(title)
-        .bind(id)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
-/// Check-then-act made safe by locking the row until the write commits.
-async fn rename_locked(
-    pool: &PgPool,
-    who: &str,
-    id: i64,
-    title: &str,
-) -> Result<(), guarded::Error> {
-    let mut tx = pool.begin().await?;
-    let owner: Option<String> =
-        sqlx::query_scalar("SELECT owner_id FROM items WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if owner.as_deref() != Some(who) {
-        return Err(guarded::Error::Denied(Deny::NotFound));
-    }
-    sqlx::query("UPDATE items SET title = $1 WHERE id = $2")
-        .bind(title)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// The predicate left to a row-level security policy: the subject set per transaction.
-async fn rename_rls(pool: &PgPool, who: &str, id: i64, title: &str) -> Result<(), guarded::Error> {
+async fn rename_rls(pool: PgPool, id: i64) -> Result<(), guarded::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT set_config('app.subject', $1, true)")
-        .bind(who)
+        .bind(SUBJECT)
         .execute(&mut *tx)
         .await?;
     let done = sqlx::query("UPDATE items SET title = $1 WHERE id = $2")
-        .bind(title)
+        .bind(TITLE)
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -429,17 +322,13 @@ async fn rename_rls(pool: &PgPool, who: &str, id: i64, title: &str) -> Result<()
 
 /// Three statements: read the old title, write the new one, log the old one.
 #[guarded(owner = "items.owner_id", unguarded = "audit")]
-async fn retitle_logged(
-    mut guard: Guard<Postgres>,
-    id: i64,
-    title: &str,
-) -> Result<(), guarded::Error> {
+async fn retitle_logged(mut guard: Guard<Postgres>, id: i64) -> Result<(), guarded::Error> {
     let old: String = sqlx::query_scalar("SELECT title FROM items WHERE id = $1")
         .bind(id)
         .fetch_one(&mut guard)
         .await?;
     sqlx::query("UPDATE items SET title = $1 WHERE id = $2")
-        .bind(title)
+        .bind(TITLE)
         .bind(id)
         .execute(&mut guard)
         .await?;
@@ -448,40 +337,5 @@ async fn retitle_logged(
         .bind(old)
         .execute(&mut guard)
         .await?;
-    Ok(())
-}
-
-/// What `retitle_logged` runs, written by hand.
-async fn retitle_logged_by_hand(
-    pool: &PgPool,
-    who: &str,
-    id: i64,
-    title: &str,
-) -> Result<(), guarded::Error> {
-    let mut tx = pool.begin().await?;
-    let old: Option<String> =
-        sqlx::query_scalar("SELECT title FROM items WHERE (id = $1) AND items.owner_id = $2")
-            .bind(id)
-            .bind(who)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some(old) = old else {
-        return Err(guarded::Error::Denied(Deny::NotFound));
-    };
-    let done = sqlx::query("UPDATE items SET title = $1 WHERE (id = $2) AND items.owner_id = $3")
-        .bind(title)
-        .bind(id)
-        .bind(who)
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(guarded::Error::Denied(Deny::NotFound));
-    }
-    sqlx::query("INSERT INTO audit (item_id, note) VALUES ($1, $2)")
-        .bind(id)
-        .bind(old)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
     Ok(())
 }

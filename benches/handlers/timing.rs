@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use guarded_testkit::bench::{median, spread};
 use tokio::task::JoinSet;
 
 /// One call of an alternative, on the item it is given.
@@ -71,19 +72,7 @@ impl Samples {
             .zip(&self.tput[level][den])
             .map(|(n, d)| n / d)
             .collect();
-        let lo = per_round.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = per_round.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (median(per_round), lo, hi)
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let mid = v.len() / 2;
-    if v.len().is_multiple_of(2) {
-        f64::midpoint(v[mid - 1], v[mid])
-    } else {
-        v[mid]
+        spread(per_round)
     }
 }
 

@@ -12,7 +12,8 @@
 //!
 //! Each round runs every alternative for `GUARDED_BENCH_CALLS` sequential calls (200 by
 //! default), in turn; a ratio is the guarded fn's calls per second over the alternative's, the
-//! median over `GUARDED_BENCH_ROUNDS` rounds (7). Nothing is asserted. Run without `--bench`
+//! median over `GUARDED_BENCH_ROUNDS` rounds (7), printed with the rounds' range and the
+//! machine's load average. Nothing is asserted. Run without `--bench`
 //! (as `cargo test --benches` does) it is a one-round smoke test of 10 calls.
 
 use std::time::Instant;
@@ -21,13 +22,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use guarded_dynamodb::local::{self, guard};
 use guarded_dynamodb::{TABLE, rename};
-
-fn var(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use guarded_testkit::bench::{self, median, spread_text};
 
 fn s(value: &str) -> AttributeValue {
     AttributeValue::S(value.to_owned())
@@ -89,26 +84,14 @@ async fn rate(client: &Client, id: &str, which: usize, calls: usize) -> f64 {
     f64::from(u32::try_from(calls).expect("calls")) / started.elapsed().as_secs_f64()
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let Some(endpoint) = local::endpoint() else {
         eprintln!("GUARDED_TEST_DYNAMODB is unset: nothing to measure");
         return;
     };
-    let full = std::env::args().any(|a| a == "--bench");
-    let (rounds, calls) = if full {
-        (
-            var("GUARDED_BENCH_ROUNDS", 7),
-            var("GUARDED_BENCH_CALLS", 200),
-        )
-    } else {
-        (1, 10)
-    };
+    let (rounds, calls) = bench::rounds_and_calls(7, 200);
+    let before = bench::load_average();
     let client = local::client(&endpoint);
     local::create_tables(&client)
         .await
@@ -135,8 +118,12 @@ async fn main() {
         median(guarded)
     );
     println!(
-        "  guarded / hand-written condition: {:.3} (goal >= 0.97)",
-        median(hand)
+        "  guarded / hand-written condition: {} (goal >= 0.97)",
+        spread_text(hand)
     );
-    println!("  guarded / get-then-update:        {:.3}", median(racy));
+    println!("  guarded / get-then-update:        {}", spread_text(racy));
+    println!(
+        "  load average before / after:      {before} / {}",
+        bench::load_average()
+    );
 }

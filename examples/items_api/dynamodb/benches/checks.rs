@@ -25,15 +25,8 @@ use std::time::Instant;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
 use guarded::{Claims, DynamoDb, Guard, guarded};
-use guarded_testkit::bench::median;
+use guarded_testkit::bench::{self, median, spread_text};
 use guarded_testkit::dynamodb::s;
-
-fn var(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The rename, as a handler writes it: no rule spelled.
 #[guarded]
@@ -200,29 +193,13 @@ async fn rate(client: &Client, id: &str, which: usize, calls: usize) -> f64 {
     f64::from(u32::try_from(calls).expect("calls")) / started.elapsed().as_secs_f64()
 }
 
-/// The median of the rounds' ratios, and their range.
-fn spread(v: Vec<f64>) -> String {
-    let (low, high) = v
-        .iter()
-        .fold((f64::INFINITY, 0.0_f64), |(l, h), r| (l.min(*r), h.max(*r)));
-    format!("{:.3} ({low:.3}-{high:.3})", median(v))
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let Ok(endpoint) = std::env::var("GUARDED_TEST_DYNAMODB") else {
         eprintln!("GUARDED_TEST_DYNAMODB is unset: nothing to measure");
         return;
     };
-    let full = std::env::args().any(|a| a == "--bench");
-    let (rounds, calls) = if full {
-        (
-            var("GUARDED_BENCH_ROUNDS", 7),
-            var("GUARDED_BENCH_CALLS", 200),
-        )
-    } else {
-        (1, 10)
-    };
+    let (rounds, calls) = bench::rounds_and_calls(7, 200);
     let client = items_api_dynamodb::client(&endpoint);
     items_api_dynamodb::create_tables(&client)
         .await
@@ -245,7 +222,7 @@ async fn main() {
         .send()
         .await
         .expect("the share");
-    let before = load();
+    let before = bench::load_average();
     let mut ratios = [Vec::new(), Vec::new(), Vec::new()];
     let mut guarded = Vec::new();
     for _ in 0..rounds {
@@ -256,7 +233,7 @@ async fn main() {
         ratios[2].push(grantee / rate(&client, &id, 4, calls).await);
         guarded.push(owner);
     }
-    let [hand, racy, grant] = ratios.map(spread);
+    let [hand, racy, grant] = ratios.map(spread_text);
     println!(
         "DynamoDB rename under [token] and grants, {rounds} rounds of {calls} calls, medians \
          (range):"
@@ -268,13 +245,8 @@ async fn main() {
     println!("  guarded owner / the same transaction:      {hand} (goal >= 0.97)");
     println!("  guarded owner / GetItem x2, then UpdateItem: {racy}");
     println!("  guarded grantee / the grant's transaction: {grant} (goal >= 0.9)");
-    println!("  load average before / after: {before} / {}", load());
-}
-
-/// The machine's load average over 1, 5 and 15 minutes, where Linux tells it.
-fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg").map_or_else(
-        |_| "unknown".to_owned(),
-        |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
-    )
+    println!(
+        "  load average before / after: {before} / {}",
+        bench::load_average()
+    );
 }

@@ -23,8 +23,9 @@
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use guarded_testkit::Database;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
-use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::postgres::PgConnection;
 use sqlx::sqlite::SqliteConnection;
 use sqlx::{AssertSqlSafe, Connection, Executor};
 
@@ -846,32 +847,17 @@ impl Db {
     }
 }
 
-/// The server URL in `var`, or `None` (that backend is skipped) when it is unset.
-fn server(var: &str) -> Option<String> {
-    let url = std::env::var(var).ok();
-    if url.is_none() {
-        eprintln!("{var} is unset: the differential test skips that backend");
-    }
-    url
-}
-
-/// A name the integration tests' stale sweep recognises (`guarded_<unix time>_...`), unique
-/// within the process too: the plan and differential tests open databases in the same second.
-fn scratch_name() -> String {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs();
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("guarded_{secs}_diff{}_{n}", std::process::id())
-}
-
-/// A connection to a fresh database with the two tables and their rows, and the statement that
-/// drops that database afterwards.
-pub(super) async fn open(dialect: Dialect) -> Option<(Db, Option<String>)> {
-    let name = scratch_name();
-    let (mut db, cleanup) = match dialect {
+/// A connection to a fresh database with the two tables and their rows, and that database,
+/// which is removed when the test drops it, pass or fail (SQLite's is in memory).
+pub(super) async fn open(dialect: Dialect) -> Option<(Db, Option<Database>)> {
+    let fresh = |backend: &str, var: &str| {
+        let database = Database::fresh(backend);
+        if database.is_none() {
+            eprintln!("{var} is unset: the differential test skips that backend");
+        }
+        database
+    };
+    let (mut db, database) = match dialect {
         Dialect::Sqlite => {
             let conn = SqliteConnection::connect("sqlite::memory:")
                 .await
@@ -879,35 +865,14 @@ pub(super) async fn open(dialect: Dialect) -> Option<(Db, Option<String>)> {
             (Db::Sqlite(conn), None)
         }
         Dialect::Postgres => {
-            let url = server("GUARDED_TEST_PG")?;
-            let mut admin = PgConnection::connect(&url)
-                .await
-                .expect("GUARDED_TEST_PG answers");
-            admin
-                .execute(AssertSqlSafe(format!("CREATE SCHEMA {name}")))
-                .await
-                .expect("create schema");
-            let options = PgConnectOptions::from_str(&url)
-                .expect("a PostgreSQL URL")
-                .options([("search_path", name.as_str())]);
-            let conn = PgConnection::connect_with(&options).await.expect("connect");
-            (
-                Db::Postgres(conn),
-                Some(format!("DROP SCHEMA {name} CASCADE")),
-            )
+            let database = fresh("postgres", "GUARDED_TEST_PG")?;
+            let conn = PgConnection::connect(&database.url).await.expect("connect");
+            (Db::Postgres(conn), Some(database))
         }
         Dialect::MySql => {
-            let url = server("GUARDED_TEST_MYSQL")?;
-            let mut admin = MySqlConnection::connect(&url)
-                .await
-                .expect("GUARDED_TEST_MYSQL answers");
-            admin
-                .execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .await
-                .expect("create database");
-            let options = MySqlConnectOptions::from_str(&url)
+            let database = fresh("mysql", "GUARDED_TEST_MYSQL")?;
+            let options = MySqlConnectOptions::from_str(&database.url)
                 .expect("a MySQL URL")
-                .database(&name)
                 // Every generated statement is new: with sqlx's default cache of 100, each
                 // prepare follows the close of an evicted one, and that write-write-read
                 // waits out TCP's delayed ACK (40 ms) on every statement. See `forget`.
@@ -915,7 +880,7 @@ pub(super) async fn open(dialect: Dialect) -> Option<(Db, Option<String>)> {
             let conn = MySqlConnection::connect_with(&options)
                 .await
                 .expect("connect");
-            (Db::MySql(conn), Some(format!("DROP DATABASE {name}")))
+            (Db::MySql(conn), Some(database))
         }
     };
     let (id, text) = match dialect {
@@ -951,7 +916,7 @@ pub(super) async fn open(dialect: Dialect) -> Option<(Db, Option<String>)> {
         ))
         .await;
     }
-    Some((db, cleanup))
+    Some((db, database))
 }
 
 fn seed() -> u64 {
@@ -1014,7 +979,7 @@ fn policy_rule(text: &str) -> crate::sql::Rule {
 
 /// `with_policy`: under [`POLICY`], with its twin written by hand; else the owner alone.
 async fn differential(dialect: Dialect, label: &str, with_policy: bool) {
-    let Some((mut db, cleanup)) = open(dialect).await else {
+    let Some((mut db, _database)) = open(dialect).await else {
         return;
     };
     if with_policy {
@@ -1101,9 +1066,6 @@ async fn differential(dialect: Dialect, label: &str, with_policy: bool) {
         if db.run(&case.sql, &case.binds, case.writes).await != want {
             mattered += 1;
         }
-    }
-    if let Some(cleanup) = cleanup {
-        db.execute(cleanup).await;
     }
     eprintln!(
         "differential {label}: seed {seed}, {cases} cases: {compared} compared ({mattered} where \

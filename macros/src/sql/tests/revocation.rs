@@ -274,7 +274,7 @@ async fn run(db: &mut Db, sql: &str, values: &[Value]) -> (State, Option<State>)
 }
 
 async fn revocation(dialect: Dialect, label: &str) {
-    let Some((mut db, cleanup)) = open(dialect).await else {
+    let Some((mut db, _database)) = open(dialect).await else {
         return;
     };
     let text = if dialect == Dialect::MySql {
@@ -327,9 +327,6 @@ async fn revocation(dialect: Dialect, label: &str) {
         if after.is_some_and(|after| after != before) {
             wrote += 1;
         }
-    }
-    if let Some(cleanup) = cleanup {
-        db.execute(cleanup).await;
     }
     eprintln!(
         "revocation {label}: {accepted} shapes accepted ({wrote} write with a live token), \
