@@ -19,11 +19,13 @@ pub struct Pred {
 ///
 /// A string subject must match only itself. MySQL's default collations ignore case and
 /// trailing spaces (`ALICE` and `alice ` would match `alice`), so the subject is compared as a
-/// binary string there; SQLite compares with the column's collation (`NOCASE`, say) unless
-/// the comparison names one. On PostgreSQL a nondeterministic collation on the owner column
-/// folds case too, and `COLLATE` on a non-text column is an error, so the plain comparison
-/// (which the index serves) is AND-ed with the two compared as text under `"C"`, whatever the
-/// column's type. Every form keeps using the owner column's index.
+/// binary string there. SQLite compares with the column's collation (`NOCASE`, say) unless
+/// the comparison names one, and an index serves only a comparison under the collation it
+/// was built with, so the plain comparison (which the index serves) is AND-ed with the same
+/// under `BINARY`. On PostgreSQL a nondeterministic collation on the owner column folds case
+/// too, and `COLLATE` on a non-text column is an error, so the plain comparison is AND-ed
+/// with the two compared as text under `"C"`, whatever the column's type. Every form keeps
+/// using the owner column's index.
 pub fn owner_eq(
     qualifier: Vec<Ident>,
     qualifier_text: &str,
@@ -31,45 +33,55 @@ pub fn owner_eq(
     subject: &str,
     dialect: Dialect,
 ) -> Pred {
-    if dialect == Dialect::Postgres {
-        return postgres_eq(qualifier, qualifier_text, column, subject);
+    match dialect {
+        Dialect::Postgres => return postgres_eq(qualifier, qualifier_text, column, subject),
+        Dialect::Sqlite => return sqlite_eq(qualifier, qualifier_text, column, subject),
+        Dialect::MySql => {}
     }
     let mut path = qualifier;
     path.push(Ident::new(column));
-    let placeholder = Box::new(subject_expr(subject));
-    let (right, before, after) = match dialect {
-        Dialect::Postgres => unreachable!("handled above"),
-        Dialect::MySql => (
-            Expr::Cast {
-                kind: CastKind::Cast,
-                expr: placeholder,
-                data_type: DataType::Binary(None),
-                format: None,
-            },
-            "CAST(",
-            " AS BINARY)",
-        ),
-        Dialect::Sqlite => (
-            Expr::Collate {
-                expr: placeholder,
-                collation: ObjectName::from(vec![Ident::new("BINARY")]),
-            },
-            "",
-            " COLLATE BINARY",
-        ),
+    let right = Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(subject_expr(subject)),
+        data_type: DataType::Binary(None),
+        format: None,
     };
     let expr = Expr::BinaryOp {
         left: Box::new(Expr::CompoundIdentifier(path)),
         op: BinaryOperator::Eq,
         right: Box::new(right),
     };
-    let mut text = vec![
-        Piece::Text(format!("{qualifier_text}.{column} = {before}")),
+    let text = vec![
+        Piece::Text(format!("{qualifier_text}.{column} = CAST(")),
         Piece::Subject,
+        Piece::Text(" AS BINARY)".into()),
     ];
-    if !after.is_empty() {
-        text.push(Piece::Text(after.into()));
-    }
+    Pred { expr, text }
+}
+
+/// `(q.col = ? AND q.col = ? COLLATE BINARY)`; see [`owner_eq`].
+fn sqlite_eq(qualifier: Vec<Ident>, qualifier_text: &str, column: &str, subject: &str) -> Pred {
+    let mut path = qualifier;
+    path.push(Ident::new(column));
+    let owner = Expr::CompoundIdentifier(path);
+    let eq = |right: Expr| Expr::BinaryOp {
+        left: Box::new(owner.clone()),
+        op: BinaryOperator::Eq,
+        right: Box::new(right),
+    };
+    let binary = Expr::Collate {
+        expr: Box::new(subject_expr(subject)),
+        collation: ObjectName::from(vec![Ident::new("BINARY")]),
+    };
+    let expr = Expr::Nested(Box::new(and(eq(subject_expr(subject)), eq(binary))));
+    let owner_text = format!("{qualifier_text}.{column}");
+    let text = vec![
+        Piece::Text(format!("({owner_text} = ")),
+        Piece::Subject,
+        Piece::Text(format!(" AND {owner_text} = ")),
+        Piece::Subject,
+        Piece::Text(" COLLATE BINARY)".into()),
+    ];
     Pred { expr, text }
 }
 

@@ -25,9 +25,9 @@ pub enum Rendered<'a> {
 
 impl Rule {
     /// Its text in `dialect`: each comparison of a column with a claim byte for byte, as
-    /// `predicate::owner_eq` compares the owner (MySQL a binary string, SQLite the `BINARY`
-    /// collation, PostgreSQL the plain comparison, which the index serves, AND-ed with the
-    /// two as text under `"C"`).
+    /// `predicate::owner_eq` compares the owner (MySQL a binary string; SQLite and PostgreSQL
+    /// the plain comparison, which the index serves, AND-ed with the same under `BINARY` or
+    /// with the two as text under `"C"`).
     pub fn rendered(&self, dialect: Dialect) -> Vec<Rendered<'_>> {
         fn column<'a>(parts: &'a [Part], out: &mut Vec<Rendered<'a>>) {
             for part in parts {
@@ -48,9 +48,13 @@ impl Rule {
                     let claim = Rendered::Claim(&exact.claim);
                     match dialect {
                         Dialect::Sqlite => {
+                            out.push(Rendered::Text("("));
+                            column(&exact.column, &mut out);
+                            out.extend([Rendered::Text(" = "), claim.clone()]);
+                            out.push(Rendered::Text(" AND "));
                             column(&exact.column, &mut out);
                             out.extend([Rendered::Text(" = "), claim]);
-                            out.push(Rendered::Text(" COLLATE BINARY"));
+                            out.push(Rendered::Text(" COLLATE BINARY)"));
                         }
                         Dialect::MySql => {
                             column(&exact.column, &mut out);

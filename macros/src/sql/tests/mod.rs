@@ -333,7 +333,7 @@ fn several_tables_each_get_their_own_owner_column() {
     let cases = [
         (
             "DELETE FROM favorites WHERE article_id = ?",
-            "DELETE FROM favorites WHERE favorites.user_id = ? COLLATE BINARY AND (article_id = ?)",
+            "DELETE FROM favorites WHERE (favorites.user_id = ? AND favorites.user_id = ? COLLATE BINARY) AND (article_id = ?)",
         ),
         (
             "INSERT INTO favorites (article_id) VALUES (?)",
@@ -342,11 +342,11 @@ fn several_tables_each_get_their_own_owner_column() {
         (
             "SELECT a.id FROM articles a JOIN favorites f ON f.article_id = a.id",
             "SELECT a.id FROM articles a JOIN favorites f ON f.article_id = a.id WHERE \
-             a.author_id = ? COLLATE BINARY AND f.user_id = ? COLLATE BINARY",
+             (a.author_id = ? AND a.author_id = ? COLLATE BINARY) AND (f.user_id = ? AND f.user_id = ? COLLATE BINARY)",
         ),
         (
             "DELETE FROM favorites WHERE article_id IN (SELECT id FROM articles WHERE id = ?)",
-            "DELETE FROM favorites WHERE favorites.user_id = ? COLLATE BINARY AND (article_id IN (SELECT id FROM articles WHERE articles.author_id = ? COLLATE BINARY AND (id = ?)))",
+            "DELETE FROM favorites WHERE (favorites.user_id = ? AND favorites.user_id = ? COLLATE BINARY) AND (article_id IN (SELECT id FROM articles WHERE (articles.author_id = ? AND articles.author_id = ? COLLATE BINARY) AND (id = ?)))",
         ),
     ];
     for (input, expected) in cases {
@@ -382,15 +382,15 @@ fn a_public_read_carries_no_predicate_and_its_writes_do() {
         (
             "SELECT f.user_id FROM favorites f JOIN items i ON i.id = f.item_id",
             "SELECT f.user_id FROM favorites f JOIN items i ON i.id = f.item_id WHERE \
-             i.owner_id = ? COLLATE BINARY",
+             (i.owner_id = ? AND i.owner_id = ? COLLATE BINARY)",
         ),
         (
             "DELETE FROM favorites WHERE item_id = ?",
-            "DELETE FROM favorites WHERE favorites.user_id = ? COLLATE BINARY AND (item_id = ?)",
+            "DELETE FROM favorites WHERE (favorites.user_id = ? AND favorites.user_id = ? COLLATE BINARY) AND (item_id = ?)",
         ),
         (
             "UPDATE favorites SET item_id = ? WHERE id = ?",
-            "UPDATE favorites SET item_id = ? WHERE favorites.user_id = ? COLLATE BINARY AND (id = ?)",
+            "UPDATE favorites SET item_id = ? WHERE (favorites.user_id = ? AND favorites.user_id = ? COLLATE BINARY) AND (id = ?)",
         ),
         (
             "INSERT INTO favorites (item_id) VALUES (?)",
@@ -399,7 +399,7 @@ fn a_public_read_carries_no_predicate_and_its_writes_do() {
         // A read inside a write is a read; the written table keeps its predicate.
         (
             "DELETE FROM items WHERE id IN (SELECT item_id FROM favorites)",
-            "DELETE FROM items WHERE items.owner_id = ? COLLATE BINARY AND (id IN (SELECT item_id FROM favorites))",
+            "DELETE FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id IN (SELECT item_id FROM favorites))",
         ),
     ];
     for (input, expected) in cases {

@@ -40,7 +40,7 @@ fn positional_placeholders_bind_in_the_order_of_the_spliced_text() {
     .expect("guarded");
     assert_eq!(
         a.sql,
-        "SELECT ? FROM items WHERE items.owner_id = ? COLLATE BINARY AND (id = ?) ORDER BY ? LIMIT ?"
+        "SELECT ? FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ?) ORDER BY ? LIMIT ?"
     );
     assert_eq!(
         a.binds,

@@ -60,14 +60,14 @@ fn a_grant_is_or_ed_with_the_owner_for_its_operation_only() {
     let read = analysed("SELECT title FROM items i WHERE i.id = ?", Sqlite, None);
     assert_eq!(
         read.sql,
-        "SELECT title FROM items i WHERE ((i.owner_id = ? COLLATE BINARY) OR (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND s.user_id = ? COLLATE BINARY))) AND (i.id = ?)"
+        "SELECT title FROM items i WHERE (((i.owner_id = ? AND i.owner_id = ? COLLATE BINARY)) OR (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND (s.user_id = ? AND s.user_id = ? COLLATE BINARY)))) AND (i.id = ?)"
     );
     assert_eq!(read.binds, [S, S, U(0)]);
     // No update grant: the owner alone.
     let update = analysed("UPDATE items SET title = ? WHERE id = ?", Sqlite, None);
     assert_eq!(
         update.sql,
-        "UPDATE items SET title = ? WHERE items.owner_id = ? COLLATE BINARY AND (id = ?)"
+        "UPDATE items SET title = ? WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ?)"
     );
     let delete = analysed("DELETE FROM items WHERE id = $1", Postgres, None);
     assert_eq!(
@@ -135,8 +135,8 @@ fn an_upsert_takes_the_update_grant_and_an_insert_forces_the_owner() {
     .expect("guarded");
     assert!(
         a.sql.ends_with(
-            "WHERE ((items.owner_id = ? COLLATE BINARY) OR (EXISTS (SELECT 1 FROM shares s \
-             WHERE s.item_id = items.id AND s.user_id = ? COLLATE BINARY)))"
+            "WHERE (((items.owner_id = ? AND items.owner_id = ? COLLATE BINARY)) OR (EXISTS (SELECT 1 FROM shares s \
+             WHERE s.item_id = items.id AND (s.user_id = ? AND s.user_id = ? COLLATE BINARY))))"
         ),
         "{}",
         a.sql
@@ -245,8 +245,8 @@ fn with_a_validity_condition_an_insert_selects_its_row_under_it() {
     assert_eq!(
         a.sql,
         "INSERT INTO items (title, owner_id) SELECT ?, ? WHERE (NOT EXISTS (SELECT 1 FROM \
-         revoked r WHERE r.jti = ? COLLATE BINARY) AND NOT EXISTS (SELECT 1 FROM users v WHERE \
-         v.id = ? COLLATE BINARY AND v.cutoff > ?))"
+         revoked r WHERE (r.jti = ? AND r.jti = ? COLLATE BINARY)) AND NOT EXISTS (SELECT 1 FROM users v WHERE \
+         (v.id = ? AND v.id = ? COLLATE BINARY) AND v.cutoff > ?))"
     );
     assert!(a.zero_rows_denies);
     let a = analysed(
@@ -425,7 +425,7 @@ fn a_named_condition_joins_the_writes_it_names_and_its_check_reads_under_the_wri
     .expect("guarded");
     assert_eq!(
         a.sql,
-        "UPDATE items AS i SET title = ? WHERE ((i.owner_id = ? COLLATE BINARY) AND (NOT i.archived)) AND (i.id = ?)"
+        "UPDATE items AS i SET title = ? WHERE (((i.owner_id = ? AND i.owner_id = ? COLLATE BINARY)) AND (NOT i.archived)) AND (i.id = ?)"
     );
     let [check] = &a.conflicts[..] else {
         panic!("{:?}", a.conflicts)
@@ -434,7 +434,7 @@ fn a_named_condition_joins_the_writes_it_names_and_its_check_reads_under_the_wri
     // No update grant: the owner alone may learn the state, not a reader.
     assert_eq!(
         check.sql,
-        "SELECT 1 FROM items AS i WHERE i.owner_id = ? COLLATE BINARY AND ((i.id = ?) AND NOT (NOT i.archived))"
+        "SELECT 1 FROM items AS i WHERE (i.owner_id = ? AND i.owner_id = ? COLLATE BINARY) AND ((i.id = ?) AND NOT (NOT i.archived))"
     );
     assert_eq!(check.binds, [S, U(1)]);
     // Reads and deletes carry no named condition of updates.
@@ -483,7 +483,7 @@ fn a_comparison_of_the_version_column_is_classified_as_a_precondition() {
     assert_eq!(check.code, None);
     assert_eq!(
         check.sql,
-        "SELECT 1 FROM items WHERE items.owner_id = ? COLLATE BINARY AND ((id = ? AND 1 = 1))"
+        "SELECT 1 FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND ((id = ? AND 1 = 1))"
     );
     assert_eq!(check.binds, [S, U(1)]);
     // In parentheses, the comparison is still a conjunct of the WHERE.
@@ -498,7 +498,7 @@ fn a_comparison_of_the_version_column_is_classified_as_a_precondition() {
     };
     assert_eq!(
         check.sql,
-        "SELECT 1 FROM items WHERE items.owner_id = ? COLLATE BINARY AND (((id = ? AND (1 = 1))))"
+        "SELECT 1 FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (((id = ? AND (1 = 1))))"
     );
     assert_eq!(check.binds, [S, U(1)]);
 }
@@ -583,7 +583,7 @@ fn under_a_validity_condition_an_aggregating_source_is_filtered_after_it_runs() 
         a.sql,
         "INSERT INTO items (title, owner_id) SELECT * FROM (SELECT MAX(?), ?) AS \
          __guarded_rows WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ? COLLATE \
-         BINARY) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = ? COLLATE BINARY AND \
+         BINARY) AND NOT EXISTS (SELECT 1 FROM users v WHERE (v.id = ? AND v.id = ? COLLATE BINARY) AND \
          v.cutoff > ?))"
     );
     assert!(a.zero_rows_denies && a.validity);
@@ -692,7 +692,7 @@ fn under_a_validity_condition_an_upserts_update_of_an_unguarded_table_carries_it
         "{}",
         a.sql
     );
-    assert!(a.sql.ends_with("DO UPDATE SET note = excluded.note WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ? COLLATE BINARY) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = ? COLLATE BINARY AND v.cutoff > ?))"), "{}", a.sql);
+    assert!(a.sql.ends_with("DO UPDATE SET note = excluded.note WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE (r.jti = ? AND r.jti = ? COLLATE BINARY)) AND NOT EXISTS (SELECT 1 FROM users v WHERE (v.id = ? AND v.id = ? COLLATE BINARY) AND v.cutoff > ?))"), "{}", a.sql);
     let e = analyse(
         "INSERT INTO audit (id, note) SELECT ?, ? WHERE true ON DUPLICATE KEY UPDATE note = 'x'",
         MySql,
@@ -759,7 +759,7 @@ fn every_comparison_of_a_column_with_a_claim_is_byte_exact_in_each_dialect() {
         (
             "DELETE FROM items i WHERE i.id = ?",
             Sqlite,
-            "DELETE FROM items i WHERE (((i.owner_id = ? COLLATE BINARY) OR (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND s.user_id = ? COLLATE BINARY AND i.tenant = ? COLLATE BINARY))) AND (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ? COLLATE BINARY) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = ? COLLATE BINARY AND v.cutoff > ?))) AND (i.id = ?)",
+            "DELETE FROM items i WHERE ((((i.owner_id = ? AND i.owner_id = ? COLLATE BINARY)) OR (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND (s.user_id = ? AND s.user_id = ? COLLATE BINARY) AND (i.tenant = ? AND i.tenant = ? COLLATE BINARY)))) AND (NOT EXISTS (SELECT 1 FROM revoked r WHERE (r.jti = ? AND r.jti = ? COLLATE BINARY)) AND NOT EXISTS (SELECT 1 FROM users v WHERE (v.id = ? AND v.id = ? COLLATE BINARY) AND v.cutoff > ?))) AND (i.id = ?)",
         ),
         (
             "DELETE FROM items i WHERE i.id = ?",
@@ -896,9 +896,9 @@ fn a_write_returning_its_rows_needs_the_read_rule_too() {
     );
     assert!(
         returning.sql.contains(
-            "OR ((EXISTS (SELECT 1 FROM users u WHERE u.id = ? COLLATE BINARY AND u.role = \
+            "OR ((EXISTS (SELECT 1 FROM users u WHERE (u.id = ? AND u.id = ? COLLATE BINARY) AND u.role = \
              'admin')) AND (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = items.id AND \
-             s.user_id = ? COLLATE BINARY)))"
+             (s.user_id = ? AND s.user_id = ? COLLATE BINARY))))"
         ),
         "{}",
         returning.sql

@@ -20,7 +20,7 @@ fn each_backend_gets_its_own_placeholders_and_predicate() {
         vec![
             (
                 Sqlite,
-                "UPDATE items SET title = ? WHERE items.owner_id = ? COLLATE BINARY AND (id = ?)"
+                "UPDATE items SET title = ? WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ?)"
                     .to_owned(),
                 vec![U(0), S, U(1)],
             ),

