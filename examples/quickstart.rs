@@ -24,9 +24,9 @@ struct Rename {
     title: String,
 }
 
-/// Runs as `UPDATE items SET title = ? WHERE items.owner_id = ? COLLATE BINARY AND (id = ?)`,
-/// the subject bound from the verified token: the database decides "yours?" and "write" at
-/// once.
+/// Runs as `UPDATE items SET title = ? WHERE (items.owner_id = ? AND items.owner_id = ?
+/// COLLATE BINARY) AND (id = ?)`, the subject bound from the verified token: the database
+/// decides "yours?" and "write" at once.
 #[guarded(owner = "items.owner_id")]
 async fn rename_item(
     mut guard: Guard<Sqlite>,

@@ -780,11 +780,13 @@ macro_rules! bind_all {
 
 impl Db {
     /// The text of every row the statement returns, its text columns joined: a query plan.
-    pub(super) async fn text_rows(&mut self, sql: &str, subject: &str) -> String {
+    /// The rows of `sql`, each as its text columns joined by spaces; `subject` bound `binds`
+    /// times (a statement's every placeholder is the subject's).
+    pub(super) async fn text_rows(&mut self, sql: &str, subject: &str, binds: usize) -> String {
         use sqlx::Row;
         let sql = AssertSqlSafe(sql.to_owned());
-        let rows: Vec<String> = on_each!(self, conn => sqlx::query(sql)
-            .bind(subject)
+        let rows: Vec<String> = on_each!(self, conn => (0..binds)
+            .fold(sqlx::query(sql), |query, _| query.bind(subject))
             .fetch_all(&mut *conn)
             .await
             .map(|rows| rows.iter().map(|row| {

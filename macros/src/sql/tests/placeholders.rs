@@ -47,6 +47,7 @@ fn positional_placeholders_bind_in_the_order_of_the_spliced_text() {
         [
             Bind::User(0),
             Bind::Subject,
+            Bind::Subject,
             Bind::User(1),
             Bind::User(2),
             Bind::User(3)

@@ -62,7 +62,7 @@ fn a_grant_is_or_ed_with_the_owner_for_its_operation_only() {
         read.sql,
         "SELECT title FROM items i WHERE (((i.owner_id = ? AND i.owner_id = ? COLLATE BINARY)) OR (EXISTS (SELECT 1 FROM shares s WHERE s.item_id = i.id AND (s.user_id = ? AND s.user_id = ? COLLATE BINARY)))) AND (i.id = ?)"
     );
-    assert_eq!(read.binds, [S, S, U(0)]);
+    assert_eq!(read.binds, [S, S, S, S, U(0)]);
     // No update grant: the owner alone.
     let update = analysed("UPDATE items SET title = ? WHERE id = ?", Sqlite, None);
     assert_eq!(
@@ -436,7 +436,7 @@ fn a_named_condition_joins_the_writes_it_names_and_its_check_reads_under_the_wri
         check.sql,
         "SELECT 1 FROM items AS i WHERE (i.owner_id = ? AND i.owner_id = ? COLLATE BINARY) AND ((i.id = ?) AND NOT (NOT i.archived))"
     );
-    assert_eq!(check.binds, [S, U(1)]);
+    assert_eq!(check.binds, [S, S, U(1)]);
     // Reads and deletes carry no named condition of updates.
     for sql in [
         "SELECT * FROM items WHERE id = ?",
@@ -485,7 +485,7 @@ fn a_comparison_of_the_version_column_is_classified_as_a_precondition() {
         check.sql,
         "SELECT 1 FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND ((id = ? AND 1 = 1))"
     );
-    assert_eq!(check.binds, [S, U(1)]);
+    assert_eq!(check.binds, [S, S, U(1)]);
     // In parentheses, the comparison is still a conjunct of the WHERE.
     let a = analyse(
         "UPDATE items SET title = ? WHERE (id = ? AND (version = ?))",
@@ -500,7 +500,7 @@ fn a_comparison_of_the_version_column_is_classified_as_a_precondition() {
         check.sql,
         "SELECT 1 FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (((id = ? AND (1 = 1))))"
     );
-    assert_eq!(check.binds, [S, U(1)]);
+    assert_eq!(check.binds, [S, S, U(1)]);
 }
 
 #[test]
@@ -562,7 +562,10 @@ fn a_claim_without_the_subject_keeps_numbered_placeholders_contiguous() {
     assert_eq!(a.binds, [U(0), U(1), S, Bind::Claim(Claim::Jti)]);
     let sqlite = analyse(&sql.replace("$1", "?").replace("$2", "?"), Sqlite, &policy)
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(sqlite.binds, [U(0), Bind::Claim(Claim::Jti), U(1)]);
+    assert_eq!(
+        sqlite.binds,
+        [U(0), Bind::Claim(Claim::Jti), Bind::Claim(Claim::Jti), U(1)]
+    );
 }
 
 /// An aggregate makes a row from no row, so the token's condition in the SELECT's WHERE would
@@ -582,8 +585,8 @@ fn under_a_validity_condition_an_aggregating_source_is_filtered_after_it_runs() 
     assert_eq!(
         a.sql,
         "INSERT INTO items (title, owner_id) SELECT * FROM (SELECT MAX(?), ?) AS \
-         __guarded_rows WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ? COLLATE \
-         BINARY) AND NOT EXISTS (SELECT 1 FROM users v WHERE (v.id = ? AND v.id = ? COLLATE BINARY) AND \
+         __guarded_rows WHERE (NOT EXISTS (SELECT 1 FROM revoked r WHERE (r.jti = ? AND r.jti \
+         = ? COLLATE BINARY)) AND NOT EXISTS (SELECT 1 FROM users v WHERE (v.id = ? AND v.id = ? COLLATE BINARY) AND \
          v.cutoff > ?))"
     );
     assert!(a.zero_rows_denies && a.validity);
@@ -707,7 +710,7 @@ fn under_a_validity_condition_an_upserts_update_of_an_unguarded_table_carries_it
 #[test]
 fn a_filter_by_owner_stays_where_a_grant_or_a_public_read_widens_the_rows() {
     let a = analysed("SELECT title FROM items WHERE owner_id = ?", Sqlite, None);
-    assert_eq!(a.binds.len(), 3, "{}", a.sql);
+    assert_eq!(a.binds.len(), 5, "{}", a.sql);
     let public = [Owner {
         public_read: true,
         ..owner("items", "owner_id")

@@ -22,7 +22,7 @@ fn each_backend_gets_its_own_placeholders_and_predicate() {
                 Sqlite,
                 "UPDATE items SET title = ? WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ?)"
                     .to_owned(),
-                vec![U(0), S, U(1)],
+                vec![U(0), S, S, U(1)],
             ),
             (
                 Postgres,
@@ -48,7 +48,7 @@ fn the_subject_goes_where_each_backend_binds_it() {
     assert_eq!(
         binds,
         vec![
-            (Sqlite, vec![S, U(0), U(1)]),
+            (Sqlite, vec![S, S, U(0), U(1)]),
             // Numbered: the subject is `$3`, bound last.
             (Postgres, vec![U(0), U(1), S]),
             (MySql, vec![S, U(0), U(1)]),

@@ -101,7 +101,7 @@ fn every_reference_carries_the_scope_after_who_may() {
         "SELECT title FROM notes WHERE (((notes.owner_id = ? AND notes.owner_id = ? COLLATE BINARY)) AND \
          ((notes.org_id = ? AND notes.org_id = ? COLLATE BINARY))) AND (id = ?)"
     );
-    assert_eq!(read.binds, [S, org(), U(0)]);
+    assert_eq!(read.binds, [S, S, org(), org(), U(0)]);
     let delete = ok("DELETE FROM notes WHERE id = $1", Postgres, notes(TENANT));
     assert_eq!(
         delete.sql,
@@ -149,7 +149,7 @@ fn a_public_read_stays_in_its_scope_unless_anyone_may_read() {
         read.sql,
         "SELECT title FROM notes WHERE ((notes.org_id = ? AND notes.org_id = ? COLLATE BINARY))"
     );
-    assert_eq!(read.binds, [org()]);
+    assert_eq!(read.binds, [org(), org()]);
     // Under `[token] valid`, a read its claims decide is one a revoked token may not make.
     let valid = Rule::parse(
         "NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = :jti)",
@@ -165,8 +165,8 @@ fn a_public_read_stays_in_its_scope_unless_anyone_may_read() {
     let read = analyse("SELECT title FROM notes", Sqlite, &policy).expect("guarded");
     assert_eq!(
         read.sql,
-        "SELECT title FROM notes WHERE ((NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = ? \
-         COLLATE BINARY)) AND ((notes.org_id = ? AND notes.org_id = ? COLLATE BINARY)))"
+        "SELECT title FROM notes WHERE ((NOT EXISTS (SELECT 1 FROM revoked r WHERE (r.jti = ? \
+         AND r.jti = ? COLLATE BINARY))) AND ((notes.org_id = ? AND notes.org_id = ? COLLATE BINARY)))"
     );
     assert!(
         read.validity,
@@ -179,7 +179,9 @@ fn a_public_read_stays_in_its_scope_unless_anyone_may_read() {
     // Its writes still carry both.
     let write = ok("DELETE FROM notes WHERE id = ?", Sqlite, anyone);
     assert!(
-        write.sql.contains("(notes.org_id = ? AND notes.org_id = ? COLLATE BINARY)"),
+        write
+            .sql
+            .contains("(notes.org_id = ? AND notes.org_id = ? COLLATE BINARY)"),
         "{}",
         write.sql
     );
@@ -231,10 +233,10 @@ fn an_insert_checks_the_rest_of_the_scope_on_its_row() {
     assert_eq!(
         insert.sql,
         "INSERT INTO notes (title, owner_id, org_id) SELECT ?, ?, ? WHERE (EXISTS (SELECT 1 \
-         FROM members m WHERE (m.org_id = ? AND m.org_id = ? COLLATE BINARY) AND (m.user_id = ? COLLATE \
-         BINARY)))"
+         FROM members m WHERE (m.org_id = ? AND m.org_id = ? COLLATE BINARY) AND ((m.user_id = ? \
+         AND m.user_id = ? COLLATE BINARY))))"
     );
-    assert_eq!(insert.binds, [U(0), S, org(), org(), S]);
+    assert_eq!(insert.binds, [U(0), S, org(), org(), org(), S, S]);
     assert!(
         insert.zero_rows_denies,
         "a row the scope refuses is a denial"
@@ -293,8 +295,8 @@ fn no_update_moves_a_row_out_of_its_scope() {
     );
     assert!(
         transfer.sql.ends_with(
-            "WHERE (((notes.owner_id = ? AND notes.owner_id = ? COLLATE BINARY)) AND (notes.org_id = ? COLLATE \
-             BINARY)) AND (id = ?)"
+            "WHERE (((notes.owner_id = ? AND notes.owner_id = ? COLLATE BINARY)) AND ((notes.org_id \
+             = ? AND notes.org_id = ? COLLATE BINARY))) AND (id = ?)"
         ),
         "{}",
         transfer.sql
@@ -356,7 +358,9 @@ fn the_check_of_a_refused_write_stays_in_the_scope_whoever_reads() {
     assert_eq!(update.conflicts.len(), 2, "archived, then the version");
     for check in &update.conflicts {
         assert!(
-            check.sql.contains("(notes.org_id = ? AND notes.org_id = ? COLLATE BINARY)"),
+            check
+                .sql
+                .contains("(notes.org_id = ? AND notes.org_id = ? COLLATE BINARY)"),
             "{:?}: {}",
             check.code,
             check.sql
