@@ -118,26 +118,42 @@ pub(crate) async fn run(alts: &Arc<Vec<Alt>>, items: &[i64], plan: Plan) -> Samp
 }
 
 /// Calls per second of each alternative with one task, its calls alternated one by one over
-/// `slice` (starting with a different one each round): a pause of the machine or a checkpoint
-/// of the database lands on every alternative alike, which slices of their own cannot ensure
-/// when a call takes tens of microseconds.
+/// `slice`: a pause of the machine or a checkpoint of the database lands on every alternative
+/// alike, which slices of their own cannot ensure when a call takes tens of microseconds.
+/// Each pass over the alternatives takes them in a new order (seeded by the round), so none
+/// always follows the same other one: what a call leaves behind (a connection still being
+/// returned to the pool, a checkpoint it triggered) falls on every alternative in turn.
 async fn alternated(alts: &Arc<Vec<Alt>>, id: i64, round: usize, slice: Duration) -> Vec<f64> {
     let mut spent = vec![Duration::ZERO; alts.len()];
     let mut calls = vec![0_u32; alts.len()];
+    let mut order: Vec<usize> = (0..alts.len()).collect();
+    let mut seed = 0x9E37_79B9_7F4A_7C15_u64 ^ (round as u64 + 1);
     let deadline = Instant::now() + slice;
-    let mut next = round % alts.len();
     while Instant::now() < deadline {
-        let start = Instant::now();
-        (alts[next].call)(id).await;
-        spent[next] += start.elapsed();
-        calls[next] += 1;
-        next = (next + 1) % alts.len();
+        shuffle(&mut order, &mut seed);
+        for &alt in &order {
+            let start = Instant::now();
+            (alts[alt].call)(id).await;
+            spent[alt] += start.elapsed();
+            calls[alt] += 1;
+        }
     }
     calls
         .iter()
         .zip(&spent)
         .map(|(n, t)| f64::from(*n) / t.as_secs_f64())
         .collect()
+}
+
+/// Fisher-Yates with xorshift64: the order of one pass, without a dependency for it.
+fn shuffle(order: &mut [usize], seed: &mut u64) {
+    for i in (1..order.len()).rev() {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        let j = usize::try_from(*seed % (i as u64 + 1)).expect("an index");
+        order.swap(i, j);
+    }
 }
 
 /// Calls per second of `tasks` concurrent loops of one alternative over one slice.
