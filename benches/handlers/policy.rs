@@ -139,10 +139,15 @@ impl Db {
              NOT archived AND NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = $4) AND \
              NOT EXISTS (SELECT 1 FROM users c WHERE c.id = $3 AND c.tokens_valid_after > $5)"
         } else {
-            "UPDATE items SET title = ? WHERE id = ? AND (owner_id = ? OR EXISTS (SELECT 1 \
-             FROM shares s WHERE s.item_id = items.id AND s.user_id = ? AND s.can_write)) AND \
-             NOT archived AND NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) AND \
-             NOT EXISTS (SELECT 1 FROM users c WHERE c.id = ? AND c.tokens_valid_after > ?)"
+            // Byte for byte, as the guarded statement compares: the plain comparison serves
+            // the index of a column under a folding collation (`users.id` is `RTRIM`), the
+            // one under `BINARY` decides.
+            "UPDATE items SET title = ?1 WHERE id = ?2 AND ((owner_id = ?3 AND owner_id = ?3 \
+             COLLATE BINARY) OR EXISTS (SELECT 1 FROM shares s WHERE s.item_id = items.id AND \
+             s.user_id = ?3 AND s.user_id = ?3 COLLATE BINARY AND s.can_write)) AND NOT \
+             archived AND NOT EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?4 AND \
+             r.jti = ?4 COLLATE BINARY) AND NOT EXISTS (SELECT 1 FROM users c WHERE c.id = ?3 \
+             AND c.id = ?3 COLLATE BINARY AND c.tokens_valid_after > ?5)"
         };
         let hand = {
             let pool = self.pool.clone();
@@ -153,16 +158,7 @@ impl Db {
                     let pool = pool.clone();
                     async move {
                         let query = sqlx::query::<Any>(hand_sql).bind(TITLE).bind(id);
-                        let query = if postgres {
-                            query.bind(SUBJECT).bind(JTI).bind(IAT)
-                        } else {
-                            query
-                                .bind(SUBJECT)
-                                .bind(SUBJECT)
-                                .bind(JTI)
-                                .bind(SUBJECT)
-                                .bind(IAT)
-                        };
+                        let query = query.bind(SUBJECT).bind(JTI).bind(IAT);
                         let done = query.execute(&pool).await?;
                         assert_eq!(done.rows_affected(), 1, "the hand-written statement");
                         Ok(())
