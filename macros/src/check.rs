@@ -319,6 +319,7 @@ mod tests {
                 unguarded: &[],
                 valid: None,
             },
+            cache: None,
         };
         let cx = Ctxt::new();
         let walked = crate::body::walk(&mut block, &env, &cx);

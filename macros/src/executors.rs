@@ -334,6 +334,7 @@ pub(crate) mod tests {
                 unguarded: &unguarded,
                 valid: None,
             },
+            cache: None,
         };
         let cx = Ctxt::new();
         let walked = body::walk(&mut block, &env, &cx);

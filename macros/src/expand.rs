@@ -98,6 +98,7 @@ fn lift(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -> Option<Model> {
             unguarded: &args.unguarded,
             valid: file.as_ref().and_then(|f| f.rules.valid.as_ref()),
         },
+        cache: ctx.cache(),
     };
     let mut body = (*item.block).clone();
     let walked = body::walk(&mut body, &env, cx);

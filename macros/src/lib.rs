@@ -28,6 +28,7 @@
 mod args;
 mod backend;
 mod body;
+mod cache;
 mod check;
 mod ctxt;
 mod dynamo;
@@ -65,6 +66,7 @@ pub use listing::{
 pub struct Context {
     dir: Option<PathBuf>,
     file: Option<PathBuf>,
+    cache: Option<cache::Cache>,
 }
 
 impl Context {
@@ -73,6 +75,7 @@ impl Context {
         Self {
             dir: std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
             file: None,
+            cache: None,
         }
     }
 
@@ -81,6 +84,7 @@ impl Context {
         Self {
             dir: Some(dir.into()),
             file: None,
+            cache: None,
         }
     }
 
@@ -95,6 +99,16 @@ impl Context {
         }
     }
 
+    /// The same, keeping the SQL analyses beside the compiler's output for the next build
+    /// (see the `cache` module); a process that is not a compiler keeps none.
+    #[must_use]
+    pub fn caching_analyses(self) -> Self {
+        Self {
+            cache: cache::Cache::of_compiler(),
+            ..self
+        }
+    }
+
     /// The crate's directory, if known.
     pub fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
@@ -103,6 +117,10 @@ impl Context {
     /// The source file holding the attribute, if known.
     pub fn file(&self) -> Option<&Path> {
         self.file.as_deref()
+    }
+
+    fn cache(&self) -> Option<&cache::Cache> {
+        self.cache.as_ref()
     }
 }
 

@@ -5,6 +5,7 @@
 use syn::{Expr, Ident, LitStr};
 
 use crate::backend::{Backends, Dialect};
+use crate::cache::Cache;
 use crate::policy::{Claim, Owner, Rule};
 use crate::sql::{self, Analyses, Bind, Policy};
 
@@ -133,13 +134,20 @@ pub struct Env<'a> {
     pub guard: &'a Ident,
     pub backends: Backends,
     pub policy: Policy<'a>,
+    /// Analyses of earlier compilations (see [`Cache`]); none outside a compiler.
+    pub cache: Option<&'a Cache>,
 }
 
 impl Env<'_> {
     /// The statement's analysis on each backend, or an error under its literal.
     pub fn analyse(&self, sql: &LitStr) -> Result<Analyses, syn::Error> {
-        sql::analyse_for(&sql.value(), self.backends, &self.policy)
-            .map_err(|message| syn::Error::new(sql.span(), message))
+        let text = sql.value();
+        let analyse = || sql::analyse_for(&text, self.backends, &self.policy);
+        match self.cache {
+            Some(cache) => cache.analyses(&text, self.backends, &self.policy, analyse),
+            None => analyse(),
+        }
+        .map_err(|message| syn::Error::new(sql.span(), message))
     }
 
     /// Whether an executor argument is the guard (see [`is_guard`]).

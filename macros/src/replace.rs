@@ -57,8 +57,9 @@ struct Pass<'a> {
 
 impl Pass<'_> {
     /// Fills the hole of statement `index` at `expr`: the holes of its values first, then
-    /// the statement's own code.
-    fn fill(&mut self, expr: &mut Expr, index: usize) {
+    /// the statement's own code; `awaited`, the span of the user's `.await` when `expr` was
+    /// `<hole>.await` of a statement on the guard (see [`site::on_guard`]).
+    fn fill(&mut self, expr: &mut Expr, index: usize, awaited: Option<Span>) {
         let Statement {
             expr: mut lifted,
             site,
@@ -99,7 +100,14 @@ impl Pass<'_> {
             tells_forbidden,
             ..
         } = self.replace;
-        *expr = site::on_guard(&chain, &site, names, *tells_forbidden);
+        *expr = site::on_guard(&chain, &site, names, *tells_forbidden, awaited);
+    }
+
+    /// Whether hole `index` is a statement on the guard, not yet filled.
+    fn on_guard(&self, index: usize) -> bool {
+        self.statements
+            .get(index)
+            .is_some_and(|lifted| lifted.as_ref().is_some_and(|s| s.on_guard))
     }
 
     fn rewrite_return(&mut self, expr: &mut Expr) {
@@ -121,9 +129,7 @@ impl Pass<'_> {
         let Expr::Await(awaited) = &*try_.expr else {
             return false;
         };
-        hole_index(&awaited.base)
-            .and_then(|index| self.statements.get(index))
-            .is_some_and(|lifted| lifted.as_ref().is_some_and(|s| s.on_guard))
+        hole_index(&awaited.base).is_some_and(|index| self.on_guard(index))
     }
 
     /// `<statement>.await?` as a `match` that ends the fn through its witness.
@@ -149,7 +155,14 @@ impl VisitMut for Pass<'_> {
         match expr {
             Expr::Verbatim(_) => {
                 if let Some(index) = hole_index(expr) {
-                    return self.fill(expr, index);
+                    return self.fill(expr, index, None);
+                }
+            }
+            // `<statement on the guard>.await`: the statement's code awaits it.
+            Expr::Await(awaited) => {
+                if let Some(index) = hole_index(&awaited.base).filter(|i| self.on_guard(*i)) {
+                    let span = awaited.await_token.span;
+                    return self.fill(expr, index, Some(span));
                 }
             }
             Expr::Try(try_) if self.closures == 0 && self.awaits_guard(try_) => {

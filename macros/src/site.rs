@@ -142,7 +142,18 @@ fn ordered(analysis: &Analysis, values: &Values, subject: &Ident, root: &Root) -
 /// A statement run on the guard; `tells_forbidden` for `deny = 403`, which keeps the
 /// statement's existence check. A statement for every backend (`Guard<Any>`) runs the text of
 /// its pool's backend, chosen at run time.
-pub fn on_guard(chain: &Chain, site: &OnGuard, names: &Names, tells_forbidden: bool) -> Expr {
+///
+/// `awaited` is the span of the user's `.await` when they awaited the statement where they
+/// wrote it: the code then replaces `<statement>.await` and awaits the query itself, and the
+/// runtime settles its result with a plain fn; otherwise it is a future that settles when
+/// awaited.
+pub fn on_guard(
+    chain: &Chain,
+    site: &OnGuard,
+    names: &Names,
+    tells_forbidden: bool,
+    awaited: Option<Span>,
+) -> Expr {
     let Names {
         scope,
         conn,
@@ -191,6 +202,7 @@ pub fn on_guard(chain: &Chain, site: &OnGuard, names: &Names, tells_forbidden: b
         values: &values,
         names,
         checks: checks.then(|| (&closure, handed(&values, several).0)),
+        awaited,
     };
     let (backend, body) = match each {
         [(_, analysis)] => (None, settle.run(chain, analysis)),
@@ -261,6 +273,8 @@ struct Settle<'a> {
     /// The closure that builds the checks of a denial (see [`site_checks`]), if the site has
     /// any, and what is handed to the runtime with it (see [`handed`]).
     checks: Option<(&'a Ident, TokenStream)>,
+    /// The user's `.await` of the statement (see [`on_guard`]).
+    awaited: Option<Span>,
 }
 
 impl Settle<'_> {
@@ -279,23 +293,44 @@ impl Settle<'_> {
             &ordered(analysis, self.values, subject, &chain.root),
         );
         let method = &chain.run.name;
-        let run = quote!(#query.#method(#conn));
+        let run = match self.awaited {
+            Some(span) => {
+                let await_ = Ident::new("await", span);
+                quote!(#query.#method(#conn).#await_)
+            }
+            None => quote!(#query.#method(#conn)),
+        };
         let Some(kind) = chain.exec.kind() else {
             return run;
         };
         let kind = Ident::new(kind, method.span());
         let zero_rows_denies = analysis.zero_rows_denies && chain.idempotent.is_none();
         let site = site(analysis, zero_rows_denies);
+        let later = self.awaited.is_none();
         match &self.checks {
-            None => quote_spanned! {method.span()=>
-                #outcome.settle(::guarded::__private::exec::#kind, #site, #run)
-            },
+            None => {
+                let settle =
+                    Ident::new(if later { "settle_later" } else { "settle" }, method.span());
+                quote_spanned! {method.span()=>
+                    #outcome.#settle(::guarded::__private::exec::#kind, #site, #run)
+                }
+            }
             // The statement has encoded its values (it binds references) before they move.
-            Some((checks, handed)) => quote_spanned! {method.span()=>
-                #outcome.settle_checked(
-                    ::guarded::__private::exec::#kind, #site, #run, #handed, #checks,
-                )
-            },
+            Some((checks, handed)) => {
+                let settle = Ident::new(
+                    if later {
+                        "settle_checked_later"
+                    } else {
+                        "settle_checked"
+                    },
+                    method.span(),
+                );
+                quote_spanned! {method.span()=>
+                    #outcome.#settle(
+                        ::guarded::__private::exec::#kind, #site, #run, #handed, #checks,
+                    )
+                }
+            }
         }
     }
 }

@@ -226,33 +226,34 @@ impl<DB: GuardedDb> Outcome<DB> {
 
     /// The one rule every statement run on the guard ends by: no row where the site says
     /// zero rows deny is a denial; anything else passes. `_exec` names the user's method
-    /// (see [`exec`]); `flags` and `rows` are the site's ([`Site::of`]).
-    pub async fn settle<T, E: exec::Exec<DB, T>>(
+    /// (see [`exec`]); `flags` and `rows` are the site's ([`Site::of`]); `result` is what the
+    /// statement returned, awaited where the user awaited it. A plain fn: a site adds no
+    /// state machine to the handler's.
+    pub fn settle<T, E: exec::Exec<DB, T>>(
         &mut self,
         exec: E,
         flags: u8,
         rows: u64,
-        run: impl Future<Output = Result<T, sqlx::Error>>,
+        result: Result<T, sqlx::Error>,
     ) -> Result<T, Error> {
-        self.settle_checked(exec, flags, rows, run, (), |()| Checks::none())
-            .await
+        self.settle_checked(exec, flags, rows, result, (), |()| Checks::none())
     }
 
     /// [`Self::settle`] for a site whose denial `checks` classify, from the `values` its
     /// statement bound: called only when the site is the call's first denied one, after its
     /// statement ran, so a call whose statements find their rows builds no check.
     #[allow(clippy::too_many_arguments)] // what one site hands over, as the macro writes it
-    pub async fn settle_checked<T, E: exec::Exec<DB, T>, V>(
+    pub fn settle_checked<T, E: exec::Exec<DB, T>, V>(
         &mut self,
         _exec: E,
         flags: u8,
         rows: u64,
-        run: impl Future<Output = Result<T, sqlx::Error>>,
+        result: Result<T, sqlx::Error>,
         values: V,
         checks: impl FnOnce(&V) -> Checks<DB>,
     ) -> Result<T, Error> {
         let site = Site::of(flags, rows);
-        let rows = E::rows(run.await, site.rows)?;
+        let rows = E::rows(result, site.rows)?;
         if site.validity && matches!(rows, Rows::Empty(_) | Rows::Missing) {
             self.maybe_revoked = true;
         }
@@ -269,6 +270,32 @@ impl<DB: GuardedDb> Outcome<DB> {
             Rows::Missing => Err(Error::Database(sqlx::Error::RowNotFound)),
             Rows::Some(value) | Rows::Empty(value) => Ok(value),
         }
+    }
+
+    /// [`Self::settle`] for a statement the user did not await where they wrote it (a future
+    /// kept, joined or selected): the statement runs when the future is awaited.
+    pub async fn settle_later<T, E: exec::Exec<DB, T>>(
+        &mut self,
+        exec: E,
+        flags: u8,
+        rows: u64,
+        run: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, Error> {
+        self.settle(exec, flags, rows, run.await)
+    }
+
+    /// [`Self::settle_checked`] for a statement awaited later (see [`Self::settle_later`]).
+    #[allow(clippy::too_many_arguments)] // what one site hands over, as the macro writes it
+    pub async fn settle_checked_later<T, E: exec::Exec<DB, T>, V>(
+        &mut self,
+        exec: E,
+        flags: u8,
+        rows: u64,
+        run: impl Future<Output = Result<T, sqlx::Error>>,
+        values: V,
+        checks: impl FnOnce(&V) -> Checks<DB>,
+    ) -> Result<T, Error> {
+        self.settle_checked(exec, flags, rows, run.await, values, checks)
     }
 
     /// Records a denial; the call will end with it whatever the body does next.

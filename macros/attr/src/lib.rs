@@ -10,7 +10,7 @@ use proc_macro::{Span, TokenStream};
 /// See the `guarded` crate for the full documentation.
 #[proc_macro_attribute]
 pub fn guarded(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let mut ctx = guarded_macros_core::Context::from_env();
+    let mut ctx = guarded_macros_core::Context::from_env().caching_analyses();
     if let Some(file) = attribute_file() {
         ctx = ctx.in_file(file);
     }

@@ -49,6 +49,11 @@ impl Analyses {
         &self.0
     }
 
+    /// The analyses `each` gives (one per backend, at least one).
+    pub(crate) fn from_each(each: Vec<(Dialect, Analysis)>) -> Self {
+        Self(each)
+    }
+
     /// A refused statement as written, its `values` bound in order and nothing injected: only
     /// ever expanded next to the refusal, so that the fn's body is type-checked in the same
     /// build (it cannot run: the crate does not compile).
