@@ -24,7 +24,7 @@ struct Rename {
     title: String,
 }
 
-/// Runs as `UPDATE items SET title = ? WHERE (items.owner_id = ? AND items.owner_id = ?
+/// Runs as `UPDATE items SET title = ? WHERE (items.owner_id = $3 AND items.owner_id = $3
 /// COLLATE BINARY) AND (id = ?)`, the subject bound from the verified token: the database
 /// decides "yours?" and "write" at once.
 #[guarded(owner = "items.owner_id")]

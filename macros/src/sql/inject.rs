@@ -606,7 +606,8 @@ impl<'a> Injector<'a> {
         pieces
     }
 
-    /// A claim's placeholder: `?`, or the next number after the subject's, one per claim.
+    /// A claim's placeholder: `?`, or the next number after the subject's, one per claim
+    /// (see [`Params::claim`]).
     pub fn claim_placeholder(&mut self, claim: &Claim) -> String {
         let k = self
             .done
@@ -617,10 +618,7 @@ impl<'a> Injector<'a> {
                 self.done.claims.push(claim.clone());
                 self.done.claims.len() - 1
             });
-        match self.params.style {
-            Style::Positional => "?".into(),
-            Style::Numbered(prefix) => format!("{prefix}{}", self.params.count + 2 + k),
-        }
+        self.params.claim(k)
     }
 
     /// The token index where a statement or clause keyword sits.

@@ -276,7 +276,12 @@ fn rewrite(sql: &str, dialect: Dialect, policy: &Policy<'_>) -> Result<Rewrite, 
     }
     let spliced = done.edits.apply(sql, &subject);
     let binds = binds(&params, &done, &spliced, &subject);
-    verify::spliced(&spliced, &binds, &statement, dialect)?;
+    let user_at: Vec<usize> = params
+        .at
+        .iter()
+        .map(|(offset, _)| done.edits.shifted(*offset, &subject))
+        .collect();
+    verify::spliced(&spliced, &binds, &statement, dialect, &params, &user_at)?;
     let existence_check = done.existence_check.map(|check| ExistenceCheck {
         lookup: done.lookup || matches!(check, inject::Check::Certain),
         scoped: done.scoped,
@@ -412,8 +417,8 @@ fn binds(
     subject: &str,
 ) -> Vec<(Option<usize>, Bind)> {
     let edits = &done.edits;
-    match params.style {
-        placeholders::Style::Positional => {
+    match params.guard {
+        None => {
             let mut all: Vec<(Option<usize>, Bind)> = params
                 .at
                 .iter()
@@ -429,7 +434,7 @@ fn binds(
             all.sort_by_key(|(at, _)| *at);
             all
         }
-        placeholders::Style::Numbered(_) => (0..params.count)
+        Some(_) => (0..params.count)
             .map(|i| (None, Bind::User(i)))
             .chain(
                 (!spliced.subjects.is_empty() || !done.claims.is_empty())

@@ -23,15 +23,40 @@ pub struct Params {
     pub count: usize,
     /// Each placeholder's byte offset in the text and the index of its value (0-based).
     pub at: Vec<(usize, usize)>,
+    /// The prefix of the guard's own placeholders, numbered after the user's values (the
+    /// subject's first, then each other claim's), so that each value is bound once however
+    /// often the predicate compares it; `None` where the database numbers no placeholder
+    /// (MySQL), and the guard's are `?` in textual order.
+    ///
+    /// SQLite numbers the guard's `$N` (a named parameter to SQLite, which takes the next
+    /// index at its first use and the same index at every other) after the user's `?`s, and
+    /// sqlx binds `$N` to its N-th value and each `?` to the next of the others: the user's
+    /// values keep their order, the guard's come after them.
+    pub guard: Option<char>,
 }
 
 impl Params {
     /// The subject's placeholder text: the next number, or `?`.
     pub fn subject(&self) -> String {
-        match self.style {
-            Style::Positional => "?".into(),
-            Style::Numbered(prefix) => format!("{prefix}{}", self.count + 1),
+        self.guard_placeholder(0)
+    }
+
+    /// The placeholder of the `k`-th claim other than the subject: numbered after the
+    /// subject's, or `?`.
+    pub fn claim(&self, k: usize) -> String {
+        self.guard_placeholder(1 + k)
+    }
+
+    fn guard_placeholder(&self, k: usize) -> String {
+        match self.guard {
+            Some(prefix) => format!("{prefix}{}", self.count + 1 + k),
+            None => "?".into(),
         }
+    }
+
+    /// The user's placeholders are `?` and the guard's numbered: SQLite's `?` and `$N`.
+    pub fn mixed(&self) -> bool {
+        self.style == Style::Positional && self.guard.is_some()
     }
 }
 
@@ -61,7 +86,40 @@ pub fn read(source: &Source<'_>, dialect: Dialect) -> Result<Params, String> {
         count = count.max(index + 1);
         at.push((*offset, index));
     }
-    Ok(Params { style, count, at })
+    let guard = match (style, dialect) {
+        (Style::Numbered(prefix), _) => Some(prefix),
+        (Style::Positional, Dialect::Sqlite) => Some('$'),
+        (Style::Positional, Dialect::MySql | Dialect::Postgres) => None,
+    };
+    Ok(Params {
+        style,
+        count,
+        at,
+        guard,
+    })
+}
+
+/// The placeholders of a spliced SQLite statement whose user placeholders are `?` and whose
+/// guard's are `$N` ([`Params::mixed`]): the offsets of the `?`s, and the guard's numbers.
+pub fn read_mixed(source: &Source<'_>) -> Result<(Vec<usize>, Vec<usize>), String> {
+    refuse_named(source, Dialect::Sqlite)?;
+    let mut user = Vec::new();
+    let mut guard = Vec::new();
+    for t in &source.toks {
+        let text = match &t.token {
+            Token::Placeholder(p) => p.as_str(),
+            Token::Word(word) if word.quote_style.is_none() && word.value.starts_with('$') => {
+                word.value.as_str()
+            }
+            _ => continue,
+        };
+        match text.as_bytes() {
+            b"?" => user.push(t.start),
+            [b'$', rest @ ..] if is_digits(rest) => guard.push(number(text)?),
+            _ => return Err(wrong_placeholder(text, Dialect::Sqlite)),
+        }
+    }
+    Ok((user, guard))
 }
 
 /// SQLite binds `:name`, `@name` and `$name` as parameters of their own, numbered among the

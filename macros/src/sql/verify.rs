@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{Statement, Value, ValueWithSpan, Visit, Visitor};
 
-use super::placeholders::{self, Style};
+use super::placeholders::{self, Params, Style};
 use super::splice::Spliced;
 use super::{Bind, Dialect, parse};
 
@@ -43,17 +43,34 @@ fn count_placeholders(statement: &Statement) -> usize {
     count.0
 }
 
-/// The spliced statement reads as `expected`, with its placeholders where `binds` says.
+/// The spliced statement reads as `expected`, with its placeholders where `binds` says: the
+/// user's (`user`, read from the user's text, at `user_at` in the spliced one) where they
+/// were, and the guard's numbered after them.
 pub fn spliced(
     spliced: &Spliced,
     binds: &[(Option<usize>, Bind)],
     expected: &Statement,
     dialect: Dialect,
+    user: &Params,
+    user_at: &[usize],
 ) -> Result<(), String> {
     let (source, statement) =
         parse::parse_spliced(&spliced.sql, dialect).map_err(|_| NOT_SPLICED)?;
     if statement != *expected {
         return Err(NOT_SPLICED.into());
+    }
+    if user.mixed() {
+        let (at, numbers) = placeholders::read_mixed(&source).map_err(|_| NOT_SPLICED)?;
+        let guard = user.count + 1..=binds.len();
+        let consistent = at == user_at
+            && user.count == user.at.len()
+            && numbers.iter().all(|n| guard.contains(n))
+            && count_placeholders(&statement) == at.len() + numbers.len();
+        return if consistent {
+            Ok(())
+        } else {
+            Err(NOT_SPLICED.into())
+        };
     }
     let params = placeholders::read(&source, dialect).map_err(|_| NOT_SPLICED)?;
     let consistent = match params.style {

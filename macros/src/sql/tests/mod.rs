@@ -297,8 +297,7 @@ fn an_owner_table_may_be_given_with_its_schema() {
     let a = analyse("SELECT * FROM items", Postgres, &policy).expect("guarded");
     assert_eq!(
         a.sql,
-        "SELECT * FROM items WHERE (items.owner_id = $1 AND CAST(items.owner_id AS TEXT) \
-         COLLATE \"C\" = CAST($1 AS TEXT))"
+        "SELECT * FROM items WHERE (items.owner_id = $1 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($1 AS TEXT))"
     );
 }
 
@@ -333,20 +332,19 @@ fn several_tables_each_get_their_own_owner_column() {
     let cases = [
         (
             "DELETE FROM favorites WHERE article_id = ?",
-            "DELETE FROM favorites WHERE (favorites.user_id = ? AND favorites.user_id = ? COLLATE BINARY) AND (article_id = ?)",
+            "DELETE FROM favorites WHERE (favorites.user_id = $2 AND favorites.user_id = $2 COLLATE BINARY) AND (article_id = ?)",
         ),
         (
             "INSERT INTO favorites (article_id) VALUES (?)",
-            "INSERT INTO favorites (article_id, user_id) VALUES (?, ?)",
+            "INSERT INTO favorites (article_id, user_id) VALUES (?, $2)",
         ),
         (
             "SELECT a.id FROM articles a JOIN favorites f ON f.article_id = a.id",
-            "SELECT a.id FROM articles a JOIN favorites f ON f.article_id = a.id WHERE \
-             (a.author_id = ? AND a.author_id = ? COLLATE BINARY) AND (f.user_id = ? AND f.user_id = ? COLLATE BINARY)",
+            "SELECT a.id FROM articles a JOIN favorites f ON f.article_id = a.id WHERE (a.author_id = $1 AND a.author_id = $1 COLLATE BINARY) AND (f.user_id = $1 AND f.user_id = $1 COLLATE BINARY)",
         ),
         (
             "DELETE FROM favorites WHERE article_id IN (SELECT id FROM articles WHERE id = ?)",
-            "DELETE FROM favorites WHERE (favorites.user_id = ? AND favorites.user_id = ? COLLATE BINARY) AND (article_id IN (SELECT id FROM articles WHERE (articles.author_id = ? AND articles.author_id = ? COLLATE BINARY) AND (id = ?)))",
+            "DELETE FROM favorites WHERE (favorites.user_id = $2 AND favorites.user_id = $2 COLLATE BINARY) AND (article_id IN (SELECT id FROM articles WHERE (articles.author_id = $2 AND articles.author_id = $2 COLLATE BINARY) AND (id = ?)))",
         ),
     ];
     for (input, expected) in cases {
@@ -381,25 +379,24 @@ fn a_public_read_carries_no_predicate_and_its_writes_do() {
         ),
         (
             "SELECT f.user_id FROM favorites f JOIN items i ON i.id = f.item_id",
-            "SELECT f.user_id FROM favorites f JOIN items i ON i.id = f.item_id WHERE \
-             (i.owner_id = ? AND i.owner_id = ? COLLATE BINARY)",
+            "SELECT f.user_id FROM favorites f JOIN items i ON i.id = f.item_id WHERE (i.owner_id = $1 AND i.owner_id = $1 COLLATE BINARY)",
         ),
         (
             "DELETE FROM favorites WHERE item_id = ?",
-            "DELETE FROM favorites WHERE (favorites.user_id = ? AND favorites.user_id = ? COLLATE BINARY) AND (item_id = ?)",
+            "DELETE FROM favorites WHERE (favorites.user_id = $2 AND favorites.user_id = $2 COLLATE BINARY) AND (item_id = ?)",
         ),
         (
             "UPDATE favorites SET item_id = ? WHERE id = ?",
-            "UPDATE favorites SET item_id = ? WHERE (favorites.user_id = ? AND favorites.user_id = ? COLLATE BINARY) AND (id = ?)",
+            "UPDATE favorites SET item_id = ? WHERE (favorites.user_id = $3 AND favorites.user_id = $3 COLLATE BINARY) AND (id = ?)",
         ),
         (
             "INSERT INTO favorites (item_id) VALUES (?)",
-            "INSERT INTO favorites (item_id, user_id) VALUES (?, ?)",
+            "INSERT INTO favorites (item_id, user_id) VALUES (?, $2)",
         ),
         // A read inside a write is a read; the written table keeps its predicate.
         (
             "DELETE FROM items WHERE id IN (SELECT item_id FROM favorites)",
-            "DELETE FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id IN (SELECT item_id FROM favorites))",
+            "DELETE FROM items WHERE (items.owner_id = $1 AND items.owner_id = $1 COLLATE BINARY) AND (id IN (SELECT item_id FROM favorites))",
         ),
     ];
     for (input, expected) in cases {

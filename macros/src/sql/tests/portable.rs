@@ -20,14 +20,13 @@ fn each_backend_gets_its_own_placeholders_and_predicate() {
         vec![
             (
                 Sqlite,
-                "UPDATE items SET title = ? WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ?)"
+                "UPDATE items SET title = ? WHERE (items.owner_id = $3 AND items.owner_id = $3 COLLATE BINARY) AND (id = ?)"
                     .to_owned(),
-                vec![U(0), S, S, U(1)],
+                vec![U(0), U(1), S],
             ),
             (
                 Postgres,
-                "UPDATE items SET title = $1 WHERE (items.owner_id = $3 AND \
-                 CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT)) AND (id = $2)"
+                "UPDATE items SET title = $1 WHERE (items.owner_id = $3 AND CAST(items.owner_id AS TEXT) COLLATE \"C\" = CAST($3 AS TEXT)) AND (id = $2)"
                     .to_owned(),
                 vec![U(0), U(1), S],
             ),
@@ -48,7 +47,7 @@ fn the_subject_goes_where_each_backend_binds_it() {
     assert_eq!(
         binds,
         vec![
-            (Sqlite, vec![S, S, U(0), U(1)]),
+            (Sqlite, vec![U(0), U(1), S]),
             // Numbered: the subject is `$3`, bound last.
             (Postgres, vec![U(0), U(1), S]),
             (MySql, vec![S, U(0), U(1)]),

@@ -465,8 +465,9 @@ fn subjects(
 ) -> Subjects {
     let prefix = match spec.dialect {
         Dialect::Postgres => Some('$'),
-        Dialect::Sqlite if numbered => Some('?'),
-        _ => None,
+        Dialect::Sqlite if spec.numbered && analysis.user_params > 0 => Some('?'),
+        Dialect::Sqlite => Some('$'),
+        Dialect::MySql => None,
     };
     Subjects {
         numbered: prefix.map(|p| format!("{p}{}", analysis.user_params + 1)),
@@ -511,10 +512,10 @@ fn check_portable(spec: &Spec) -> Result<(), String> {
 fn check_output(spec: &Spec, analysis: &Analysis) -> Result<(), String> {
     let (_, output) = parse::parse(&analysis.sql, spec.dialect)?;
     let found = output_placeholders(&output);
+    // SQLite numbers the guard's placeholders whatever the user's style: `?NNN` after `?NNN`
+    // (with no placeholder of the user's, the statement is in the `?` style), `$N` after `?`.
     let numbered = match spec.dialect {
-        Dialect::Postgres => true,
-        // With no placeholder of the user's, a SQLite statement is in the `?` style.
-        Dialect::Sqlite => spec.numbered && analysis.user_params > 0,
+        Dialect::Postgres | Dialect::Sqlite => true,
         Dialect::MySql => false,
     };
     if numbered {

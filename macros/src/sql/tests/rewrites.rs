@@ -11,8 +11,8 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "INSERT INTO items (title) SELECT ? WHERE NOT EXISTS (SELECT 1 FROM items f WHERE f.title = ?)",
         Sqlite,
-        "INSERT INTO items (title, owner_id) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM items f WHERE (f.owner_id = ? AND f.owner_id = ? COLLATE BINARY) AND (f.title = ?))",
-        &[U(0), S, S, S, U(1)],
+        "INSERT INTO items (title, owner_id) SELECT ?, $3 WHERE NOT EXISTS (SELECT 1 FROM items f WHERE (f.owner_id = $3 AND f.owner_id = $3 COLLATE BINARY) AND (f.title = ?))",
+        &[U(0), U(1), S],
     ),
     (
         "INSERT INTO items (title) SELECT $1 WHERE 1 = $2",
@@ -23,8 +23,8 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE items SET title = ? WHERE id = ?",
         Sqlite,
-        "UPDATE items SET title = ? WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ?)",
-        &[U(0), S, S, U(1)],
+        "UPDATE items SET title = ? WHERE (items.owner_id = $3 AND items.owner_id = $3 COLLATE BINARY) AND (id = ?)",
+        &[U(0), U(1), S],
     ),
     (
         "UPDATE items SET title = ? WHERE id = ? LIMIT ?",
@@ -47,8 +47,8 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE items SET version = version + 1 WHERE id = ? OR title = ? RETURNING version",
         Sqlite,
-        "UPDATE items SET version = version + 1 WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ? OR title = ?) RETURNING version",
-        &[S, S, U(0), U(1)],
+        "UPDATE items SET version = version + 1 WHERE (items.owner_id = $3 AND items.owner_id = $3 COLLATE BINARY) AND (id = ? OR title = ?) RETURNING version",
+        &[U(0), U(1), S],
     ),
     (
         "DELETE FROM items AS i WHERE i.id = $1",
@@ -71,8 +71,8 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "SELECT title FROM items WHERE id = ?",
         Sqlite,
-        "SELECT title FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ?)",
-        &[S, S, U(0)],
+        "SELECT title FROM items WHERE (items.owner_id = $2 AND items.owner_id = $2 COLLATE BINARY) AND (id = ?)",
+        &[U(0), S],
     ),
     (
         "SELECT i.id, a.note FROM items i JOIN audit a ON a.item_id = i.id WHERE a.note = ? LIMIT ?",
@@ -95,8 +95,8 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "SELECT id FROM items UNION SELECT id FROM items WHERE id > ?",
         Sqlite,
-        "SELECT id FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) UNION SELECT id FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id > ?)",
-        &[S, S, S, S, U(0)],
+        "SELECT id FROM items WHERE (items.owner_id = $2 AND items.owner_id = $2 COLLATE BINARY) UNION SELECT id FROM items WHERE (items.owner_id = $2 AND items.owner_id = $2 COLLATE BINARY) AND (id > ?)",
+        &[U(0), S],
     ),
     (
         "SELECT count(*) FROM audit",
@@ -107,8 +107,8 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "INSERT INTO items (title) VALUES (?), (?)",
         Sqlite,
-        "INSERT INTO items (title, owner_id) VALUES (?, ?), (?, ?)",
-        &[U(0), S, U(1), S],
+        "INSERT INTO items (title, owner_id) VALUES (?, $3), (?, $3)",
+        &[U(0), U(1), S],
     ),
     (
         "INSERT INTO items (title) VALUES ($1) RETURNING id",
@@ -131,8 +131,8 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "INSERT INTO items (id, title) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE items.title <> ?",
         Sqlite,
-        "INSERT INTO items (id, title, owner_id) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (items.title <> ?)",
-        &[U(0), U(1), S, S, S, U(2)],
+        "INSERT INTO items (id, title, owner_id) VALUES (?, ?, $4) ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE (items.owner_id = $4 AND items.owner_id = $4 COLLATE BINARY) AND (items.title <> ?)",
+        &[U(0), U(1), U(2), S],
     ),
     (
         "WITH d AS (DELETE FROM items WHERE id = $1 RETURNING id) SELECT id FROM d",
@@ -143,8 +143,8 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE items SET title = 'x' WHERE id = ?",
         Sqlite,
-        "UPDATE items SET title = 'x' WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ?)",
-        &[S, S, U(0)],
+        "UPDATE items SET title = 'x' WHERE (items.owner_id = $2 AND items.owner_id = $2 COLLATE BINARY) AND (id = ?)",
+        &[U(0), S],
     ),
     (
         "UPDATE items SET title = $1 WHERE id = $2 RETURNING id, title",
@@ -155,8 +155,8 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE items AS i SET title = ? WHERE i.id = ?",
         Sqlite,
-        "UPDATE items AS i SET title = ? WHERE (i.owner_id = ? AND i.owner_id = ? COLLATE BINARY) AND (i.id = ?)",
-        &[U(0), S, S, U(1)],
+        "UPDATE items AS i SET title = ? WHERE (i.owner_id = $3 AND i.owner_id = $3 COLLATE BINARY) AND (i.id = ?)",
+        &[U(0), U(1), S],
     ),
     (
         "UPDATE items i SET i.title = ? WHERE i.id = ? ORDER BY i.id LIMIT ?",
@@ -173,8 +173,8 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE items SET title = ? WHERE id = ? RETURNING ?",
         Sqlite,
-        "UPDATE items SET title = ? WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ?) RETURNING ?",
-        &[U(0), S, S, U(1), U(2)],
+        "UPDATE items SET title = ? WHERE (items.owner_id = $4 AND items.owner_id = $4 COLLATE BINARY) AND (id = ?) RETURNING ?",
+        &[U(0), U(1), U(2), S],
     ),
     (
         "UPDATE public.items SET title = $1 WHERE id = $2",
@@ -203,14 +203,14 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE items SET title = a.note FROM audit a WHERE a.item_id = items.id AND a.id = ?",
         Sqlite,
-        "UPDATE items SET title = a.note FROM audit a WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (a.item_id = items.id AND a.id = ?)",
-        &[S, S, U(0)],
+        "UPDATE items SET title = a.note FROM audit a WHERE (items.owner_id = $2 AND items.owner_id = $2 COLLATE BINARY) AND (a.item_id = items.id AND a.id = ?)",
+        &[U(0), S],
     ),
     (
         "UPDATE audit SET note = ? WHERE item_id IN (SELECT id FROM items WHERE title = ?)",
         Sqlite,
-        "UPDATE audit SET note = ? WHERE item_id IN (SELECT id FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (title = ?))",
-        &[U(0), S, S, U(1)],
+        "UPDATE audit SET note = ? WHERE item_id IN (SELECT id FROM items WHERE (items.owner_id = $3 AND items.owner_id = $3 COLLATE BINARY) AND (title = ?))",
+        &[U(0), U(1), S],
     ),
     (
         "UPDATE items i JOIN audit a ON a.item_id = i.id SET i.title = a.note WHERE a.id = ?",
@@ -227,8 +227,8 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "UPDATE OR IGNORE items SET title = ? WHERE id = ?",
         Sqlite,
-        "UPDATE OR IGNORE items SET title = ? WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ?)",
-        &[U(0), S, S, U(1)],
+        "UPDATE OR IGNORE items SET title = ? WHERE (items.owner_id = $3 AND items.owner_id = $3 COLLATE BINARY) AND (id = ?)",
+        &[U(0), U(1), S],
     ),
     (
         "DELETE FROM items WHERE id = ?",
@@ -245,8 +245,8 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "DELETE FROM items WHERE id = ? OR title = ?",
         Sqlite,
-        "DELETE FROM items WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (id = ? OR title = ?)",
-        &[S, S, U(0), U(1)],
+        "DELETE FROM items WHERE (items.owner_id = $3 AND items.owner_id = $3 COLLATE BINARY) AND (id = ? OR title = ?)",
+        &[U(0), U(1), S],
     ),
     (
         "DELETE FROM items USING audit a WHERE a.item_id = items.id AND a.id = $1",
@@ -275,8 +275,8 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "SELECT * FROM items i RIGHT JOIN audit a ON a.item_id = i.id WHERE a.id = ?",
         Sqlite,
-        "SELECT * FROM items i RIGHT JOIN audit a ON (i.owner_id = ? AND i.owner_id = ? COLLATE BINARY) AND (a.item_id = i.id) WHERE a.id = ?",
-        &[S, S, U(0)],
+        "SELECT * FROM items i RIGHT JOIN audit a ON (i.owner_id = $2 AND i.owner_id = $2 COLLATE BINARY) AND (a.item_id = i.id) WHERE a.id = ?",
+        &[U(0), S],
     ),
     (
         "SELECT * FROM audit a FULL JOIN items i ON a.item_id = i.id",
@@ -299,8 +299,8 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "SELECT * FROM items, items AS j WHERE items.id = j.id",
         Sqlite,
-        "SELECT * FROM items, items AS j WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) AND (j.owner_id = ? AND j.owner_id = ? COLLATE BINARY) AND (items.id = j.id)",
-        &[S, S, S, S],
+        "SELECT * FROM items, items AS j WHERE (items.owner_id = $1 AND items.owner_id = $1 COLLATE BINARY) AND (j.owner_id = $1 AND j.owner_id = $1 COLLATE BINARY) AND (items.id = j.id)",
+        &[S],
     ),
     (
         "SELECT (SELECT count(*) FROM items) AS n",
@@ -401,13 +401,13 @@ const REWRITES: &[(&str, Dialect, &str, &[Bind])] = &[
     (
         "INSERT INTO items (id, title) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title RETURNING id",
         Sqlite,
-        "INSERT INTO items (id, title, owner_id) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE (items.owner_id = ? AND items.owner_id = ? COLLATE BINARY) RETURNING id",
-        &[U(0), U(1), S, S, S],
+        "INSERT INTO items (id, title, owner_id) VALUES (?, ?, $3) ON CONFLICT (id) DO UPDATE SET title = excluded.title WHERE (items.owner_id = $3 AND items.owner_id = $3 COLLATE BINARY) RETURNING id",
+        &[U(0), U(1), S],
     ),
     (
         "INSERT OR IGNORE INTO items (title) VALUES (?)",
         Sqlite,
-        "INSERT OR IGNORE INTO items (title, owner_id) VALUES (?, ?)",
+        "INSERT OR IGNORE INTO items (title, owner_id) VALUES (?, $2)",
         &[U(0), S],
     ),
     (
