@@ -14,8 +14,8 @@
 //! The directory is `guarded-analyses` beside the compiler's `--out-dir` (for cargo,
 //! `target/<profile>/`), so it shares the trust and the life of the build's other outputs and
 //! `cargo clean` removes it. A compiler run without `--out-dir` (rust-analyzer's proc-macro
-//! server, a tool calling the library) keeps no cache; `GUARDED_ANALYSIS_CACHE=0` turns it
-//! off. Refusals are not kept: they are analysed again, spans and all. An entry that cannot be
+//! server) and a tool calling the library keep no cache; `GUARDED_ANALYSIS_CACHE=0` turns it
+//! off (the proc macro reads it, `guarded-macros`). Refusals are not kept: they are analysed again, spans and all. An entry that cannot be
 //! read or decoded is a miss, and entries are written whole (to a temporary file, then
 //! renamed), so concurrent compilations never read half of one.
 
@@ -24,14 +24,10 @@ use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use crate::backend::{Backends, Dialect};
 use crate::policy::Claim;
 use crate::sql::{Analyses, Analysis, Bind, ConflictCheck, ExistenceCheck, Policy};
-
-/// The variable that turns the cache off (`0`).
-pub const SWITCH: &str = "GUARDED_ANALYSIS_CACHE";
 
 /// The hash of this crate's sources, written by `build.rs`.
 const SOURCES: &str = env!("GUARDED_MACROS_CORE_SOURCES");
@@ -43,21 +39,9 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// The cache of the compiler running this process, found by its `--out-dir` argument
-    /// (once per process: the attribute runs for every guarded fn of the crate).
-    pub fn of_compiler() -> Option<Self> {
-        static FOUND: OnceLock<Option<Cache>> = OnceLock::new();
-        FOUND
-            .get_or_init(|| {
-                if std::env::var_os(SWITCH).is_some_and(|v| v == "0") {
-                    return None;
-                }
-                Self::beside_out_dir(std::env::args_os())
-            })
-            .clone()
-    }
-
-    fn beside_out_dir(args: impl IntoIterator<Item = OsString>) -> Option<Self> {
+    /// The cache of a compiler run with `args`: `guarded-analyses` beside its `--out-dir`;
+    /// none without one. The proc macro passes the compiler's own arguments.
+    pub fn beside_out_dir(args: impl IntoIterator<Item = OsString>) -> Option<Self> {
         let mut args = args.into_iter();
         let out = loop {
             let arg = args.next()?;

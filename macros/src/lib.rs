@@ -99,12 +99,12 @@ impl Context {
         }
     }
 
-    /// The same, keeping the SQL analyses beside the compiler's output for the next build
-    /// (see the `cache` module); a process that is not a compiler keeps none.
+    /// The same, keeping the SQL analyses of a compiler run with `args` beside its output for
+    /// the next build (see the `cache` module); a run without `--out-dir` keeps none.
     #[must_use]
-    pub fn caching_analyses(self) -> Self {
+    pub fn caching_analyses(self, args: impl IntoIterator<Item = std::ffi::OsString>) -> Self {
         Self {
-            cache: cache::Cache::of_compiler(),
+            cache: cache::Cache::beside_out_dir(args),
             ..self
         }
     }

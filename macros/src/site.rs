@@ -293,12 +293,11 @@ impl Settle<'_> {
             &ordered(analysis, self.values, subject, &chain.root),
         );
         let method = &chain.run.name;
-        let run = match self.awaited {
-            Some(span) => {
-                let await_ = Ident::new("await", span);
-                quote!(#query.#method(#conn).#await_)
-            }
-            None => quote!(#query.#method(#conn)),
+        let run = if let Some(span) = self.awaited {
+            let await_ = Ident::new("await", span);
+            quote!(#query.#method(#conn).#await_)
+        } else {
+            quote!(#query.#method(#conn))
         };
         let Some(kind) = chain.exec.kind() else {
             return run;

@@ -242,7 +242,9 @@ impl<DB: GuardedDb> Outcome<DB> {
     /// [`Self::settle`] for a site whose denial `checks` classify, from the `values` its
     /// statement bound: called only when the site is the call's first denied one, after its
     /// statement ran, so a call whose statements find their rows builds no check.
-    #[allow(clippy::too_many_arguments)] // what one site hands over, as the macro writes it
+    // What one site hands over, as the macro writes it: its values by value, moved in once
+    // the statement that bound them ran.
+    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
     pub fn settle_checked<T, E: exec::Exec<DB, T>, V>(
         &mut self,
         _exec: E,

@@ -458,15 +458,13 @@ fn output_placeholders(statement: &Statement) -> Vec<((u64, u64), String)> {
 }
 
 fn subjects(
-    numbered: bool,
     spec: &Spec,
     analysis: &Analysis,
     found: &[((u64, u64), String)],
 ) -> Subjects {
     let prefix = match spec.dialect {
-        Dialect::Postgres => Some('$'),
         Dialect::Sqlite if spec.numbered && analysis.user_params > 0 => Some('?'),
-        Dialect::Sqlite => Some('$'),
+        Dialect::Postgres | Dialect::Sqlite => Some('$'),
         Dialect::MySql => None,
     };
     Subjects {
@@ -549,7 +547,7 @@ fn check_output(spec: &Spec, analysis: &Analysis) -> Result<(), String> {
             ));
         }
     }
-    let subjects = subjects(numbered, spec, analysis, &found);
+    let subjects = subjects(spec, analysis, &found);
     let mut checker = Checker {
         subjects: &subjects,
         guarded: 0,
