@@ -457,11 +457,7 @@ fn output_placeholders(statement: &Statement) -> Vec<((u64, u64), String)> {
     collect.0
 }
 
-fn subjects(
-    spec: &Spec,
-    analysis: &Analysis,
-    found: &[((u64, u64), String)],
-) -> Subjects {
+fn subjects(spec: &Spec, analysis: &Analysis, found: &[((u64, u64), String)]) -> Subjects {
     let prefix = match spec.dialect {
         Dialect::Sqlite if spec.numbered && analysis.user_params > 0 => Some('?'),
         Dialect::Postgres | Dialect::Sqlite => Some('$'),
