@@ -291,22 +291,31 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
     let Ending {
         ret_span,
         ends_init,
-        body,
-    } = ending(&sig, &block, ends);
+        ty,
+    } = ending(&sig, ends);
     // `__guarded_` names are the macro's own; this one carries the return type's span so
     // that rustc reports a wrong return type there (a mixed-site span shows the attribute).
     let out = Ident::new("__guarded_out", ret_span);
+    // An inline body is typed by the `let` that takes its value; an `async` block's by a
+    // `let` inside it (`Ending::body`), which its `return`s leave.
+    let annotation = ty.as_ref().filter(|_| inline).map(|ty| quote!(: #ty));
     let (out_expr, finish) = match (inline, validity) {
         (true, _) => (
-            quote!({ #body }),
+            quote!(#block),
             quote_spanned!(ret_span=> #scope.finish_single(#out, #ends)),
         ),
-        (false, None) => (
-            quote!(async { #body }.await),
-            quote_spanned!(ret_span=> #scope.finish(#out, #ends).await),
-        ),
+        (false, None) => {
+            let body = typed_block(&block, ty.as_ref());
+            (
+                quote!(async { #body }.await),
+                quote_spanned!(ret_span=> #scope.finish(#out, #ends).await),
+            )
+        }
         (false, Some(validity)) => (
-            quote!(async { #body }.await),
+            {
+                let body = typed_block(&block, ty.as_ref());
+                quote!(async { #body }.await)
+            },
             quote_spanned!(ret_span=> #scope.finish_valid(#out, #ends, #validity).await),
         ),
     };
@@ -343,7 +352,7 @@ fn function(item: ItemFn, args: &Args, model: Model) -> TokenStream {
         let mut #scope = #scope_init;
         #[allow(unused_variables, unused_mut)]
         let mut #guard = ::guarded::__private::view(&#guard);
-        let #out = #out_expr;
+        let #out #annotation = #out_expr;
         #[allow(unreachable_code)]
         #finish
     };
@@ -361,28 +370,17 @@ struct Ending {
     ret_span: Span,
     /// The witness of how the fn ends (`guarded::__private::Ends`), built once.
     ends_init: TokenStream,
-    /// The user's block, its value typed as the fn's return type.
-    body: TokenStream,
+    /// The fn's return type, when a `let` can name it (not `impl Trait`).
+    ty: Option<TokenStream>,
 }
 
-fn ending(sig: &syn::Signature, block: &syn::Block, ends: &Ident) -> Ending {
-    let ret = format_ident!("__guarded_ret", span = Span::mixed_site());
+fn ending(sig: &syn::Signature, ends: &Ident) -> Ending {
     // `impl Trait` cannot annotate a let or a turbofish: the tail call then carries the type
     // instead, and the witness is inferred from it.
     let named = match &sig.output {
         ReturnType::Type(_, ty) if !contains_impl(ty) => Some(ty),
         _ => None,
     };
-    let body = named.map_or_else(
-        || quote!(#block),
-        |ty| {
-            quote! {
-                let #ret: #ty = #block;
-                #[allow(unreachable_code)]
-                #ret
-            }
-        },
-    );
     // Spanned on the return type: a fn that does not return `Result<T, E>` with
     // `E: From<guarded::Error>` is told so under its return type, once: everything else that
     // ends the fn goes through this witness.
@@ -396,7 +394,21 @@ fn ending(sig: &syn::Signature, block: &syn::Block, ends: &Ident) -> Ending {
     Ending {
         ret_span,
         ends_init,
-        body,
+        ty: named.map(|ty| quote!(#ty)),
+    }
+}
+
+/// The user's block as the body of an `async` block, its value typed as the fn's return type
+/// `ty` (which the block's `return`s then leave with).
+fn typed_block(block: &syn::Block, ty: Option<&TokenStream>) -> TokenStream {
+    let ret = format_ident!("__guarded_ret", span = Span::mixed_site());
+    match ty {
+        Some(ty) => quote! {
+            let #ret: #ty = #block;
+            #[allow(unreachable_code)]
+            #ret
+        },
+        None => quote!(#block),
     }
 }
 
