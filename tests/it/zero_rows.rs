@@ -27,6 +27,16 @@ async fn delete_idempotent(mut guard: Guard<Any>, id: i64) -> Result<u64, Error>
     Ok(done.rows_affected())
 }
 
+/// The statement's future kept and awaited later: it runs, and is settled, when awaited.
+#[guarded(owner = "items.owner_id")]
+async fn delete_later(mut guard: Guard<Any>, id: i64) -> Result<(), Error> {
+    let delete = sqlx::query("DELETE FROM items WHERE id = ?")
+        .bind(id)
+        .execute(&mut guard);
+    delete.await?;
+    Ok(())
+}
+
 /// Two statements, so a transaction; the second may match nothing, the first may not.
 #[guarded(owner = "items.owner_id", deny = 403)]
 async fn rename_then_delete_other(mut guard: Guard<Any>, id: i64, other: i64) -> Result<(), Error> {
@@ -66,6 +76,22 @@ async fn zero_rows_on<DB: Backend>() {
         common::row(&pool, theirs).await,
         Some(common::item("theirs", "bob"))
     );
+
+    // A future awaited later is settled as one awaited where it is written.
+    let later = delete_later(alice.clone(), theirs).await;
+    assert!(
+        matches!(later, Err(Error::Denied(Deny::NotFound))),
+        "{later:?}"
+    );
+    assert_eq!(
+        common::row(&pool, theirs).await,
+        Some(common::item("theirs", "bob"))
+    );
+    let gone = common::seed(&pool, "gone", "alice").await;
+    delete_later(alice.clone(), gone)
+        .await
+        .expect("the owner's row");
+    assert_eq!(common::row(&pool, gone).await, None);
 
     // The statement without the marker still denies in the same fn; the marked one does not.
     let forbidden = rename_then_delete_other(alice.clone(), theirs, mine).await;
