@@ -402,13 +402,13 @@ fn ending(sig: &syn::Signature, ends: &Ident) -> Ending {
 /// `ty` (which the block's `return`s then leave with).
 fn typed_block(block: &syn::Block, ty: Option<&TokenStream>) -> TokenStream {
     let ret = format_ident!("__guarded_ret", span = Span::mixed_site());
-    match ty {
-        Some(ty) => quote! {
-            let #ret: #ty = #block;
-            #[allow(unreachable_code)]
-            #ret
-        },
-        None => quote!(#block),
+    let Some(ty) = ty else {
+        return quote!(#block);
+    };
+    quote! {
+        let #ret: #ty = #block;
+        #[allow(unreachable_code)]
+        #ret
     }
 }
 
