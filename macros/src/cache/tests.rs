@@ -5,18 +5,13 @@ use std::ffi::OsString;
 
 use super::{Cache, read};
 use crate::backend::{Backends, Dialect};
-use crate::policy::{Condition, Grants, Owner, Rule};
+use crate::policy::{Condition, Grants, Owner};
+use crate::sql::tests::policies::{SHARE, rule};
 use crate::sql::{Analyses, Policy, analyse_for};
 
-const SHARE: &str =
-    "EXISTS (SELECT 1 FROM shares s WHERE s.item_id = items.id AND s.user_id = :sub)";
 const VALID: &str = "NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = :jti) AND \
                      NOT EXISTS (SELECT 1 FROM users v WHERE v.id = :sub AND v.cutoff > :iat \
                      AND v.team = :team)";
-
-fn rule(text: &str, table: Option<&str>) -> Rule {
-    Rule::parse(text, table).unwrap_or_else(|e| panic!("{text}: {}", e.message))
-}
 
 /// Every part of an analysis set: grants, a named condition, a version, claims.
 fn items() -> Owner {

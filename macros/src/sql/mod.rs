@@ -27,7 +27,7 @@ mod predicate;
 mod render;
 mod splice;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod verify;
 
 pub use crate::backend::{Backends, Dialect};

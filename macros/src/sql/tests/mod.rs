@@ -5,7 +5,7 @@ mod differential;
 mod lexer_differential;
 mod placeholders;
 mod plans;
-mod policies;
+pub(crate) mod policies;
 mod portable;
 mod property;
 mod refusals;

@@ -4,12 +4,12 @@
 use super::{Dialect, MySql, Owner, Policy, Postgres, S, Sqlite, U, analyse, owner};
 use crate::sql::{Bind, Claim, Grants, Rule};
 
-const SHARE: &str =
+pub(crate) const SHARE: &str =
     "EXISTS (SELECT 1 FROM shares s WHERE s.item_id = items.id AND s.user_id = :sub)";
 const ADMIN: &str = "EXISTS (SELECT 1 FROM users u WHERE u.id = :sub AND u.role = 'admin')";
 const VALID: &str = "NOT EXISTS (SELECT 1 FROM revoked r WHERE r.jti = :jti) AND NOT EXISTS (SELECT 1 FROM users v WHERE v.id = :sub AND v.cutoff > :iat)";
 
-fn rule(text: &str, table: Option<&str>) -> Rule {
+pub(crate) fn rule(text: &str, table: Option<&str>) -> Rule {
     Rule::parse(text, table).unwrap_or_else(|e| panic!("{text}: {}", e.message))
 }
 
