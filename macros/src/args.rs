@@ -58,7 +58,8 @@ impl Args {
         policy::reported(self.named_policy().as_deref(), ctx)
     }
 
-    fn named_policy(&self) -> Option<String> {
+    /// The attribute's `policy` key, a path.
+    pub fn named_policy(&self) -> Option<String> {
         self.policy.as_ref().map(LitStr::value)
     }
 

@@ -21,9 +21,10 @@
 
 use std::any::TypeId;
 use std::ffi::OsString;
-use std::fmt::Write as _;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
+
+use proc_macro2::{Span, TokenStream};
 
 use crate::backend::{Backends, Dialect};
 use crate::policy::Claim;
@@ -84,6 +85,47 @@ impl Cache {
         let _ = write(&self.dir, &path, &key, &analyses);
         Ok(analyses)
     }
+
+    /// A fn's expansion: the tape kept for the same fn (`tape`), replayed over its tokens, or
+    /// `expand`'s result, which is kept when `expand` names the files it read besides the fn's
+    /// tokens (it expanded without an error). `context` is everything else the expansion reads
+    /// (the crate, the source file, the environment). When `checking`, a replay is compared with
+    /// the fn expanded again, and a difference is a compile error.
+    pub fn expansion(
+        &self,
+        attr: TokenStream,
+        item: TokenStream,
+        context: &str,
+        checking: bool,
+        expand: impl FnOnce(TokenStream, TokenStream) -> (TokenStream, Option<Vec<PathBuf>>),
+    ) -> TokenStream {
+        let input = tape::Input::read(&attr, &item);
+        let key = format!("{SOURCES}\nexpansion\n{context}\n{}", input.text);
+        let path = self.dir.join(format!("fn-{:016x}", hash(&key)));
+        let Some(replayed) = replay(&path, &key, &input) else {
+            let (expanded, read) = expand(attr, item);
+            if let Some(tape) = read.and_then(|read| Some((tape::record(&input, &expanded)?, read)))
+            {
+                let (tape, read) = tape;
+                let _ = keep(&self.dir, &path, &key, &read, &tape);
+            }
+            return expanded;
+        };
+        if !checking {
+            return replayed;
+        }
+        let (expanded, _) = expand(attr, item);
+        if tape::fingerprint(&expanded) == tape::fingerprint(&replayed) {
+            return replayed;
+        }
+        let error = syn::Error::new(
+            Span::call_site(),
+            "#[guarded]: the expansion replayed from the cache differs from this fn's \
+             expansion (please report it; GUARDED_ANALYSIS_CACHE=0 turns the cache off)",
+        )
+        .to_compile_error();
+        quote::quote!(#error #expanded)
+    }
 }
 
 /// Everything the analysis reads, as text.
@@ -99,20 +141,73 @@ fn hash(key: &str) -> u64 {
     hasher.finish()
 }
 
+/// The expansion kept at `path` for `key`, replayed over `input`, if the files it read are
+/// as they were.
+fn replay(path: &Path, key: &str, input: &tape::Input) -> Option<TokenStream> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut reader = Reader::new(&text);
+    if reader.str()? != key {
+        return None;
+    }
+    let unchanged = reader.many(|r| {
+        let path = r.str()?;
+        let kept = match r.byte()? {
+            b'-' => None,
+            b'+' => Some(r.str()?),
+            _ => return None,
+        };
+        Some(match std::fs::read_to_string(path) {
+            Ok(now) => kept == Some(now.as_str()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => kept.is_none(),
+            Err(_) => false,
+        })
+    })?;
+    if !unchanged.into_iter().all(|same| same) {
+        return None;
+    }
+    tape::replay(input, reader)
+}
+
+/// Keeps `tape` for `key` with the files the expansion read, as they are now.
+fn keep(dir: &Path, path: &Path, key: &str, read: &[PathBuf], tape: &str) -> std::io::Result<()> {
+    let mut text = String::new();
+    put_str(&mut text, key);
+    put_num(&mut text, read.len());
+    for file in read {
+        let name = file.to_str().ok_or(std::io::ErrorKind::InvalidData)?;
+        put_str(&mut text, name);
+        match std::fs::read_to_string(file) {
+            Ok(contents) => {
+                text.push('+');
+                put_str(&mut text, &contents);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => text.push('-'),
+            Err(e) => return Err(e),
+        }
+    }
+    text.push_str(tape);
+    write_whole(dir, path, &text)
+}
+
 fn read(path: &Path, key: &str) -> Option<Analyses> {
     let text = std::fs::read_to_string(path).ok()?;
-    let mut reader = Reader(text.as_str());
+    let mut reader = Reader::new(&text);
     if reader.str()? != key {
         return None;
     }
     let analyses = reader.analyses()?;
-    reader.0.is_empty().then_some(analyses)
+    reader.is_empty().then_some(analyses)
 }
 
 fn write(dir: &Path, path: &Path, key: &str, analyses: &Analyses) -> std::io::Result<()> {
     let mut text = String::new();
     put_str(&mut text, key);
     put_analyses(&mut text, analyses);
+    write_whole(dir, path, &text)
+}
+
+/// `text` written to `path` whole: to a temporary file, then renamed.
+fn write_whole(dir: &Path, path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let temporary = path.with_extension(format!("{}.tmp", std::process::id()));
     std::fs::write(&temporary, text)?;
@@ -125,11 +220,31 @@ fn write(dir: &Path, path: &Path, key: &str, analyses: &Analyses) -> std::io::Re
 // bytes, a flag `0` or `1`, an absent value `-`.
 
 fn put_num(out: &mut String, n: usize) {
-    let _ = write!(out, "{n};");
+    put_digits(out, n);
+    out.push(';');
 }
 
 fn put_str(out: &mut String, s: &str) {
-    let _ = write!(out, "{}:{s}", s.len());
+    put_digits(out, s.len());
+    out.push(':');
+    out.push_str(s);
+}
+
+/// `n` in decimal, without the formatting machinery (see [`Reader`]).
+fn put_digits(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b"0123456789"[n % 10];
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
 }
 
 fn put_flag(out: &mut String, flag: bool) {
@@ -211,28 +326,59 @@ fn put_analysis(out: &mut String, a: &Analysis) {
     }
 }
 
-/// The rest of an entry's text; each method takes one value off its front.
-struct Reader<'a>(&'a str);
+/// The rest of an entry's text; each method takes one value off its front. Read byte by
+/// byte, by hand: the proc macro runs unoptimised in the default profile, where `str`'s
+/// searching and parsing cost several times a loop over bytes.
+struct Reader<'a> {
+    text: &'a str,
+    at: usize,
+}
 
 impl<'a> Reader<'a> {
+    fn new(text: &'a str) -> Self {
+        Self { text, at: 0 }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.at >= self.text.len()
+    }
+
     fn byte(&mut self) -> Option<u8> {
-        let b = *self.0.as_bytes().first()?;
-        self.0 = self.0.get(1..)?;
+        let b = *self.text.as_bytes().get(self.at)?;
+        self.at += 1;
         Some(b)
     }
 
+    /// Digits up to `end`.
+    fn digits(&mut self, end: u8) -> Option<usize> {
+        let mut n: usize = 0;
+        loop {
+            let b = self.byte()?;
+            if b == end {
+                return Some(n);
+            }
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            n = n.checked_mul(10)?.checked_add(usize::from(b - b'0'))?;
+        }
+    }
+
     fn num(&mut self) -> Option<usize> {
-        let (digits, rest) = self.0.split_once(';')?;
-        self.0 = rest;
-        digits.parse().ok()
+        self.digits(b';')
     }
 
     fn str(&mut self) -> Option<&'a str> {
-        let (len, rest) = self.0.split_once(':')?;
-        let len: usize = len.parse().ok()?;
-        let s = rest.get(..len)?;
-        self.0 = rest.get(len..)?;
+        let len = self.digits(b':')?;
+        let end = self.at.checked_add(len)?;
+        let s = self.text.get(self.at..end)?;
+        self.at = end;
         Some(s)
+    }
+
+    /// What is left unread.
+    fn left(&self) -> usize {
+        self.text.len().saturating_sub(self.at)
     }
 
     fn flag(&mut self) -> Option<bool> {
@@ -246,7 +392,7 @@ impl<'a> Reader<'a> {
     /// `count` values read by `each`, refusing a count larger than the text could hold.
     fn many<T>(&mut self, mut each: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
         let count = self.num()?;
-        if count > self.0.len() {
+        if count > self.left() {
             return None;
         }
         (0..count).map(|_| each(self)).collect()
@@ -325,6 +471,8 @@ impl<'a> Reader<'a> {
         })
     }
 }
+
+mod tape;
 
 #[cfg(test)]
 mod tests;

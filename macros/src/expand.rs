@@ -3,6 +3,8 @@
 //! Generated code names only `::guarded::__private::...` and `__guarded_*` locals with
 //! mixed-site hygiene, so nothing in the user's scope can change its meaning.
 
+use std::path::PathBuf;
+
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -21,27 +23,39 @@ use crate::sql::Policy;
 use crate::{Context, body, dynamo, fallback, policy, signature};
 
 /// `#[guarded(attr)] item`: read, check, expand, through the pipeline of the guard's
-/// backend (`pipeline`); on errors, every error next to the fn's signature.
-pub fn attribute(attr: TokenStream, item: TokenStream, ctx: &Context) -> TokenStream {
+/// backend (`pipeline`); on errors, every error next to the fn's signature. With the
+/// expansion, when the fn expanded without an error, the files besides its tokens it depends
+/// on (`policy::files`).
+pub fn attribute(
+    attr: TokenStream,
+    item: TokenStream,
+    ctx: &Context,
+) -> (TokenStream, Option<Vec<PathBuf>>) {
     let item: ItemFn = match syn::parse2(item) {
         Ok(item) => item,
-        Err(e) => return e.to_compile_error(),
+        Err(e) => return (e.to_compile_error(), None),
     };
     let cx = Ctxt::new();
     let args = args::parse(attr, &cx);
     if args.as_ref().is_some_and(|args| args.policy_reported(ctx)) {
         // A mistake in the policy file is told once, at the first guarded fn reading it; the
         // crate does not build.
-        return match cx.check() {
+        let tokens = match cx.check() {
             Ok(()) => fallback::signature(&item),
             Err(errors) => fallback::with_errors(&errors, &item),
         };
+        return (tokens, None);
     }
-    match &args {
+    let named = args.as_ref().and_then(Args::named_policy);
+    let run = match &args {
         Some(read) if signature::is_dynamo(&item, read) => {
             pipeline::run::<dynamo::DynamoDb>(item, args, ctx, cx)
         }
         _ => pipeline::run::<Sql>(item, args, ctx, cx),
+    };
+    match run {
+        Ok(tokens) => (tokens, Some(policy::files(named.as_deref(), ctx))),
+        Err(tokens) => (tokens, None),
     }
 }
 

@@ -67,6 +67,7 @@ pub struct Context {
     dir: Option<PathBuf>,
     file: Option<PathBuf>,
     cache: Option<cache::Cache>,
+    checking: bool,
 }
 
 impl Context {
@@ -76,6 +77,7 @@ impl Context {
             dir: std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
             file: None,
             cache: None,
+            checking: false,
         }
     }
 
@@ -85,6 +87,7 @@ impl Context {
             dir: Some(dir.into()),
             file: None,
             cache: None,
+            checking: false,
         }
     }
 
@@ -109,6 +112,27 @@ impl Context {
         }
     }
 
+    /// The same, expanding again every fn whose expansion the cache replays, and failing the
+    /// build where the two differ: how the project's CI checks the cache on its own crates.
+    #[must_use]
+    pub fn checking_replays(self) -> Self {
+        Self {
+            checking: true,
+            ..self
+        }
+    }
+
+    /// What an expansion reads besides the fn's tokens and the policy files, as text: the
+    /// crate, the source file, and where the crate's policy file is ([`policy::OVERRIDE`]).
+    fn describe(&self) -> String {
+        format!(
+            "{:?}\n{:?}\n{:?}",
+            self.dir,
+            self.file,
+            std::env::var_os(policy::OVERRIDE)
+        )
+    }
+
     /// The crate's directory, if known.
     pub fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
@@ -127,6 +151,22 @@ impl Context {
 /// `#[guarded(attr)] item`, expanded: the fn with the ownership predicate in every statement,
 /// or its signature next to every error found. A panic of the analysis becomes an error on
 /// the attribute (please report it).
+///
+/// With a cache ([`Context::caching_analyses`]), a fn whose tokens, policy files and context
+/// an earlier compilation expanded without an error is not read again: its expansion is
+/// replayed from the cache (the `cache` module says why that is the same expansion).
 pub fn expand(attr: TokenStream, item: TokenStream, ctx: &Context) -> TokenStream {
-    shield::catching(attr, item, |attr, item| expand::attribute(attr, item, ctx))
+    let expand = |attr, item| {
+        let mut read = None;
+        let tokens = shield::catching(attr, item, |attr, item| {
+            let (tokens, files) = expand::attribute(attr, item, ctx);
+            read = files;
+            tokens
+        });
+        (tokens, read)
+    };
+    match ctx.cache() {
+        Some(cache) => cache.expansion(attr, item, &ctx.describe(), ctx.checking, expand),
+        None => expand(attr, item).0,
+    }
 }

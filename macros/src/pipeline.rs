@@ -53,15 +53,20 @@ pub fn read<P: Pipeline>(item: &ItemFn, args: &Args, ctx: &Context, cx: &Ctxt) -
 }
 
 /// The fn through `P`'s stages; on errors (the attribute's among them, in `cx`), every
-/// error next to what `P::refuse` writes.
-pub fn run<P: Pipeline>(item: ItemFn, args: Option<Args>, ctx: &Context, cx: Ctxt) -> TokenStream {
+/// error next to what `P::refuse` writes (`Err`).
+pub fn run<P: Pipeline>(
+    item: ItemFn,
+    args: Option<Args>,
+    ctx: &Context,
+    cx: Ctxt,
+) -> Result<TokenStream, TokenStream> {
     let model = args
         .as_ref()
         .and_then(|args| read::<P>(&item, args, ctx, &cx));
     let reported = cx.mark();
     match (cx.check(), args, model) {
-        (Ok(()), Some(args), Some(model)) => P::fill(item, &args, model),
+        (Ok(()), Some(args), Some(model)) => Ok(P::fill(item, &args, model)),
         (Ok(()), ..) => unreachable!("a stage that read nothing reported an error"),
-        (Err(errors), args, model) => P::refuse(&errors, item, args, model, reported),
+        (Err(errors), args, model) => Err(P::refuse(&errors, item, args, model, reported)),
     }
 }

@@ -159,12 +159,10 @@ fn located_file(
     let (path, required) = if let Some(named) = named {
         (named_path(named, ctx)?, Some(format!("`{named}`")))
     } else {
-        let Some(dir) = ctx.dir() else {
+        let Some(path) = crate_file(ctx) else {
             return Ok(None);
         };
-        let over = std::env::var_os(OVERRIDE);
-        let path = dir.join(over.as_deref().unwrap_or(std::ffi::OsStr::new(FILE)));
-        let required = over
+        let required = std::env::var_os(OVERRIDE)
             .is_some()
             .then(|| format!("{OVERRIDE}'s `{}`", path.display()));
         (path, required)
@@ -176,6 +174,22 @@ fn located_file(
             None => Ok(None),
         },
     }
+}
+
+/// The files a fn's policy is read from ([`load`]): the crate's, where it would be, and the
+/// one the `policy` key names. An expansion depends on nothing else outside its tokens.
+pub fn files(named: Option<&str>, ctx: &Context) -> Vec<PathBuf> {
+    let named = named.and_then(|named| named_path(named, ctx).ok());
+    crate_file(ctx).into_iter().chain(named).collect()
+}
+
+/// The crate's policy file: next to its `Cargo.toml`, or where [`OVERRIDE`] says.
+fn crate_file(ctx: &Context) -> Option<PathBuf> {
+    let over = std::env::var_os(OVERRIDE);
+    Some(
+        ctx.dir()?
+            .join(over.as_deref().unwrap_or(std::ffi::OsStr::new(FILE))),
+    )
 }
 
 /// Where a `policy` key's path leads: from the directory of the source file holding the

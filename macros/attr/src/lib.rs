@@ -11,9 +11,13 @@ use proc_macro::{Span, TokenStream};
 #[proc_macro_attribute]
 pub fn guarded(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut ctx = guarded_macros_core::Context::from_env();
-    if std::env::var_os("GUARDED_ANALYSIS_CACHE").is_none_or(|v| v != "0") {
+    let cache = std::env::var_os("GUARDED_ANALYSIS_CACHE");
+    if cache.as_ref().is_none_or(|v| v != "0") {
         // The compiler's own arguments: the cache sits beside its `--out-dir`.
         ctx = ctx.caching_analyses(std::env::args_os());
+    }
+    if cache.is_some_and(|v| v == "check") {
+        ctx = ctx.checking_replays();
     }
     if let Some(file) = attribute_file() {
         ctx = ctx.in_file(file);

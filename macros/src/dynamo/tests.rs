@@ -648,6 +648,7 @@ fn a_dynamo_guard_takes_its_own_path_and_errors_keep_the_signature() {
         },
         &crate::Context::default(),
     )
+    .0
     .to_string();
     assert!(
         out.contains("`batch_write_item` cannot be guarded"),
@@ -679,6 +680,7 @@ fn a_dynamodb_table_name_may_hold_dashes_and_dots_but_not_on_sql() {
         },
         &crate::Context::default(),
     )
+    .0
     .to_string();
     assert!(sql.contains("is not a SQL table name"), "{sql}");
     for bad in ["a-.owner_id", "it ems.owner_id", "items.owner-id"] {
