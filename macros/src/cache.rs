@@ -1,23 +1,40 @@
-//! The SQL analyses of earlier compilations, kept beside the build's output so that a rebuild
-//! analyses only the statements it has not seen.
+//! What earlier compilations of the crate computed, kept beside the build's output so that a
+//! rebuild reads again only the fns it has not seen, and analyses only the statements it has
+//! not seen.
 //!
 //! Proc macros are not incremental: after an edit to one handler, rustc runs the attribute on
-//! every fn of the crate again, and the SQL analysis (lexing, parsing, injecting, splicing and
-//! verifying the splice) is the largest part of the attribute's own work. The analysis is a
-//! function of the statement's text, its backends and the policy the fn applies, and of the
-//! code that analyses; an entry is found by a hash of all four and kept with the whole of the
-//! first three, which a hit must equal byte for byte. "The code" is this crate's sources
-//! (`build.rs` hashes them) and its build by cargo (a type id, which changes with its
-//! version, its dependencies' versions and features, and the compiler), so a rebuilt or
-//! upgraded macro never reads another's entries.
+//! every fn of the crate again. Two things are kept, each found by a hash of everything it is
+//! a function of, and holding the whole of it (but the code), which a hit must equal byte for
+//! byte:
+//!
+//! - **A fn's expansion** ([`Cache::expansion`]), as a tape over the fn's own tokens
+//!   (`tape`). The expansion is a function of the attribute's and the fn's tokens (kinds,
+//!   texts, spacing, delimiters; not their places), of the crate's directory, the source
+//!   file and `GUARDED_POLICY`, of the policy files it read, and of the code. The files are
+//!   kept with the entry, contents or absence, and a hit reads them again. Places are not in
+//!   the key: the macro chooses every span by the structure of the tokens, never by where
+//!   they are, and the tape names each span by the input token it comes from (or the call or
+//!   mixed site), so its replay over the same tokens elsewhere is the expansion they have
+//!   there. A tape is kept only if its replay where it was recorded is the expansion, token
+//!   for token and span for span; `GUARDED_ANALYSIS_CACHE=check` expands every replayed fn
+//!   again and fails the build where the two differ (the project's CI builds its examples and
+//!   integration suite so). A fn with an error is not kept: it is read again, spans and all.
+//! - **A statement's analysis** ([`Cache::analyses`]), for a fn read again (the edited one):
+//!   the SQL analysis (lexing, parsing, injecting, splicing and verifying the splice) is a
+//!   function of the statement's text, its backends, the policy the fn applies, and the code.
+//!   Refusals are not kept.
+//!
+//! "The code" is this crate's sources (`build.rs` hashes them) and its build by cargo (a type
+//! id, which changes with its version, its dependencies' versions and features, and the
+//! compiler), so a rebuilt or upgraded macro never reads another's entries.
 //!
 //! The directory is `guarded-analyses` beside the compiler's `--out-dir` (for cargo,
 //! `target/<profile>/`), so it shares the trust and the life of the build's other outputs and
 //! `cargo clean` removes it. A compiler run without `--out-dir` (rust-analyzer's proc-macro
 //! server) and a tool calling the library keep no cache; `GUARDED_ANALYSIS_CACHE=0` turns it
-//! off (the proc macro reads it, `guarded-macros`). Refusals are not kept: they are analysed again, spans and all. An entry that cannot be
-//! read or decoded is a miss, and entries are written whole (to a temporary file, then
-//! renamed), so concurrent compilations never read half of one.
+//! off (the proc macro reads it, `guarded-macros`). An entry that cannot be read or decoded
+//! is a miss, and entries are written whole (to a temporary file, then renamed), so
+//! concurrent compilations never read half of one.
 
 use std::any::TypeId;
 use std::ffi::OsString;
@@ -116,6 +133,8 @@ impl Cache {
         }
         let (expanded, _) = expand(attr, item);
         if tape::fingerprint(&expanded) == tape::fingerprint(&replayed) {
+            // What the build that checks counts, so that it knows it checked something.
+            eprintln!("#[guarded]: replay checked");
             return replayed;
         }
         let error = syn::Error::new(
@@ -349,19 +368,24 @@ impl<'a> Reader<'a> {
         Some(b)
     }
 
-    /// Digits up to `end`.
+    /// Digits up to `end` (at most 19, which a `usize` holds).
     fn digits(&mut self, end: u8) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        let mut at = self.at;
         let mut n: usize = 0;
-        loop {
-            let b = self.byte()?;
+        while at < bytes.len() && at - self.at <= 19 {
+            let b = bytes[at];
+            at += 1;
             if b == end {
+                self.at = at;
                 return Some(n);
             }
             if !b.is_ascii_digit() {
                 return None;
             }
-            n = n.checked_mul(10)?.checked_add(usize::from(b - b'0'))?;
+            n = n * 10 + usize::from(b - b'0');
         }
+        None
     }
 
     fn num(&mut self) -> Option<usize> {

@@ -15,7 +15,7 @@
 //! unrecordable, and the tape is kept only if its replay over the same input gives the
 //! expansion again, token for token and span for span ([`fingerprint`]).
 
-use std::collections::HashMap;
+use std::borrow::Borrow;
 use std::fmt::Write as _;
 
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
@@ -55,6 +55,18 @@ impl Input {
                 self.text.push(')');
             }
         }
+    }
+
+    /// The span `name` names, as the replay builds it.
+    fn resolve(&self, name: SpanOf) -> Option<Span> {
+        Some(match name {
+            SpanOf::CallSite => Span::call_site(),
+            SpanOf::MixedSite => Span::mixed_site(),
+            SpanOf::Input(place) => self.span(place)?,
+            SpanOf::CallAt(place) => Span::call_site().located_at(self.span(place)?),
+            SpanOf::MixedAt(place) => Span::mixed_site().located_at(self.span(place)?),
+            SpanOf::Joined(first, last) => self.span(first)?.join(self.span(last)?)?,
+        })
     }
 
     fn span(&self, place: Place) -> Option<Span> {
@@ -139,124 +151,137 @@ enum SpanOf {
     Joined(Place, Place),
 }
 
-/// The compiler's description of a span, split into hygiene and place where its form allows.
-fn describe_span(span: Span) -> String {
+/// A span as the compiler describes it: its `Debug` text, `#3 bytes(10..14)` (hygiene and
+/// byte range), or `bytes(10..14)` outside a compiler. Equal texts are the same span.
+fn key(span: Span) -> String {
     format!("{span:?}")
 }
 
-/// A description's hygiene and place (`#3 bytes(10..14)`).
+/// A description's hygiene (`#3`) and place (`bytes(10..14)`).
 fn split(description: &str) -> Option<(&str, &str)> {
     description.split_once(' ')
 }
 
-/// The byte range in a description's place (`bytes(10..14)`).
-fn range(description: &str) -> Option<(usize, usize)> {
+/// The byte range of a description's place.
+fn range(description: &str) -> Option<(&str, &str)> {
     let at = description.rsplit(' ').next()?;
-    let (lo, hi) = at
-        .strip_prefix("bytes(")?
+    at.strip_prefix("bytes(")?
         .strip_suffix(')')?
-        .split_once("..")?;
-    Some((lo.parse().ok()?, hi.parse().ok()?))
+        .split_once("..")
 }
 
-/// The spans of the input, by their descriptions; a description two tokens share is
-/// ambiguous (`None`).
+/// A sorted list of keys and values, looked up by binary search: the proc macro runs
+/// unoptimised in the default profile, where hashing a key costs many times comparing it.
+struct Index<K, V>(Vec<(K, V)>);
+
+impl<K: Ord, V: PartialEq + Copy> Index<K, V> {
+    fn new(mut entries: Vec<(K, V)>) -> Self {
+        entries.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        Self(entries)
+    }
+
+    /// The value of `key`; `None` when there is none, or several that differ.
+    fn unique<Q: Ord + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        let first = self.0.partition_point(|(k, _)| k.borrow() < key);
+        let mut same = self.0[first..]
+            .iter()
+            .take_while(|(k, _)| k.borrow() == key);
+        let (_, value) = same.next()?;
+        same.all(|(_, v)| v == value).then_some(*value)
+    }
+}
+
+/// The spans of the input: each token's (a group's three), and groups by their three spans.
 struct Spans {
     call: String,
     mixed: String,
-    whole: HashMap<String, Option<Place>>,
-    places: HashMap<String, Option<Place>>,
-    /// Tokens by where they start and end, for joined spans.
-    starts: HashMap<usize, Place>,
-    ends: HashMap<usize, Place>,
-    groups: HashMap<(String, String, String), Option<usize>>,
+    whole: Index<String, Place>,
+    groups: Index<(String, String, String), usize>,
 }
 
 impl Spans {
     fn of(input: &Input) -> Self {
-        let mut spans = Self {
-            call: describe_span(Span::call_site()),
-            mixed: describe_span(Span::mixed_site()),
-            whole: HashMap::new(),
-            places: HashMap::new(),
-            starts: HashMap::new(),
-            ends: HashMap::new(),
-            groups: HashMap::new(),
-        };
+        let mut whole = Vec::with_capacity(input.tokens.len());
+        let mut groups = Vec::new();
         for (index, token) in input.tokens.iter().enumerate() {
-            let mut add = |part, span: Span| {
-                let place = Place { index, part };
-                let description = describe_span(span);
-                if let Some((_, at)) = split(&description) {
-                    insert(&mut spans.places, at.to_owned(), place);
-                }
-                if let Some((lo, hi)) = range(&description) {
-                    spans.starts.entry(lo).or_insert(place);
-                    spans.ends.entry(hi).or_insert(place);
-                }
-                insert(&mut spans.whole, description, place);
-            };
-            add(Part::Whole, token.span());
+            let span = key(token.span());
             if let TokenTree::Group(group) = token {
-                add(Part::Open, group.span_open());
-                add(Part::Close, group.span_close());
-                spans
-                    .groups
-                    .entry(group_key(group))
-                    .and_modify(|found| *found = None)
-                    .or_insert(Some(index));
+                let open = key(group.span_open());
+                let close = key(group.span_close());
+                let part = |part| Place { index, part };
+                whole.push((open.clone(), part(Part::Open)));
+                whole.push((close.clone(), part(Part::Close)));
+                groups.push(((span.clone(), open, close), index));
             }
+            whole.push((
+                span,
+                Place {
+                    index,
+                    part: Part::Whole,
+                },
+            ));
         }
-        spans
+        Self {
+            call: key(Span::call_site()),
+            mixed: key(Span::mixed_site()),
+            whole: Index::new(whole),
+            groups: Index::new(groups),
+        }
     }
 
-    /// How the tape names `span`; `None` when it cannot.
-    fn name(&self, span: Span) -> Option<SpanOf> {
-        let description = describe_span(span);
-        if description == self.call {
+    /// How the tape names a span; `None` when it cannot.
+    fn name(&self, span: &str) -> Option<SpanOf> {
+        if span == self.call {
             return Some(SpanOf::CallSite);
         }
-        if description == self.mixed {
+        if span == self.mixed {
             return Some(SpanOf::MixedSite);
         }
-        if let Some(found) = self.whole.get(&description) {
-            return found.map(SpanOf::Input);
+        if let Some(place) = self.whole.unique(span) {
+            return Some(SpanOf::Input(place));
         }
-        let Some((hygiene, at)) = split(&description) else {
-            let (lo, hi) = range(&description)?;
-            return Some(SpanOf::Joined(*self.starts.get(&lo)?, *self.ends.get(&hi)?));
+        let Some((hygiene, at)) = split(span) else {
+            // Outside a compiler a span is its place: one joining two input tokens'.
+            let (lo, hi) = range(span)?;
+            let starts = |k: &str| range(k).is_some_and(|(l, _)| l == lo);
+            let ends = |k: &str| range(k).is_some_and(|(_, h)| h == hi);
+            return Some(SpanOf::Joined(self.find(starts)?, self.find(ends)?));
         };
-        let place = (*self.places.get(at)?)?;
+        // Another hygiene at an input token's place: the one input token there, if any.
+        let mut there = self
+            .whole
+            .0
+            .iter()
+            .filter(|(k, _)| split(k).is_some_and(|(_, a)| a == at));
+        let (_, place) = there.next()?;
+        there.all(|(_, p)| p == place).then_some(())?;
         if Some(hygiene) == split(&self.call).map(|(h, _)| h) {
-            Some(SpanOf::CallAt(place))
+            Some(SpanOf::CallAt(*place))
         } else if Some(hygiene) == split(&self.mixed).map(|(h, _)| h) {
-            Some(SpanOf::MixedAt(place))
+            Some(SpanOf::MixedAt(*place))
         } else {
             None
         }
     }
+
+    /// The first input span (in the order of the index) that `pick` picks.
+    fn find(&self, pick: impl Fn(&str) -> bool) -> Option<Place> {
+        self.whole.0.iter().find(|(k, _)| pick(k)).map(|(_, p)| *p)
+    }
 }
 
-fn insert(map: &mut HashMap<String, Option<Place>>, key: String, place: Place) {
-    map.entry(key)
-        .and_modify(|found| {
-            if *found != Some(place) {
-                *found = None;
-            }
-        })
-        .or_insert(Some(place));
-}
-
-fn group_key(group: &Group) -> (String, String, String) {
-    (
-        describe_span(group.span()),
-        describe_span(group.span_open()),
-        describe_span(group.span_close()),
-    )
-}
-
-/// The tape of `output`, the expansion of `input`: `None` when some span cannot be named or
-/// the tape's replay differs from `output`.
+/// The tape of `output`, the expansion of `input`: `None` when some span cannot be named.
+///
+/// Each token is checked as it is written: a copied input token has the span and text of the
+/// one it copies; a written token's span is named by the span's own description, and where
+/// the replay builds a span (a group's, one at another token's place, a joined one) or a
+/// literal, what it builds is compared with the token. The replay of the tape over `input`
+/// is then `output`, token for token and span for span (the tests replay every tape they
+/// record, and CI's `GUARDED_ANALYSIS_CACHE=check` build compares every replay with the fn
+/// expanded again).
 pub fn record(input: &Input, output: &TokenStream) -> Option<String> {
     let mut writer = Writer {
         input,
@@ -267,9 +292,7 @@ pub fn record(input: &Input, output: &TokenStream) -> Option<String> {
     };
     writer.stream(output)?;
     writer.flush();
-    let tape = writer.tape;
-    let replayed = replay(input, Reader::new(&tape))?;
-    (fingerprint(&replayed) == fingerprint(output)).then_some(tape)
+    Some(writer.tape)
 }
 
 // The tape: a node is `v` and an input index (that token, or group, as it is in the input);
@@ -299,12 +322,63 @@ impl Writer<'_> {
     }
 
     fn tree(&mut self, tree: &TokenTree) -> Option<()> {
-        if let Some(index) = same_input(self.input, &self.spans, tree) {
-            if let TokenTree::Group(_) = tree {
+        let span = key(tree.span());
+        match tree {
+            TokenTree::Group(group) => self.group(group, span),
+            _ => self.leaf(tree, &span),
+        }
+    }
+
+    fn group(&mut self, group: &Group, span: String) -> Option<()> {
+        let open = key(group.span_open());
+        let close = key(group.span_close());
+        let name = self.spans.name(&span);
+        if let Some(index) = self
+            .spans
+            .groups
+            .unique(&(span.clone(), open.clone(), close.clone()))
+        {
+            // A group the macro wrote anew may have the spans of the one it replaces: the same
+            // only with the same contents, spans and all.
+            let same = match self.input.tokens.get(index) {
+                Some(TokenTree::Group(found)) => {
+                    fingerprint(&found.stream()) == fingerprint(&group.stream())
+                }
+                _ => false,
+            };
+            if same {
                 self.flush();
                 self.tape.push('v');
                 put_num(&mut self.tape, index);
-            } else {
+                return Some(());
+            }
+        }
+        // The replay's group: its delimiters take the span the group is given.
+        let name = name?;
+        let mut built = Group::new(group.delimiter(), TokenStream::new());
+        built.set_span(self.input.resolve(name)?);
+        let same = key(built.span()) == span
+            && key(built.span_open()) == open
+            && key(built.span_close()) == close;
+        same.then_some(())?;
+        self.flush();
+        self.tape.push('g');
+        self.tape.push(delimiter_mark(group.delimiter()));
+        self.span(name);
+        self.stream(&group.stream())?;
+        self.flush();
+        self.tape.push('e');
+        Some(())
+    }
+
+    fn leaf(&mut self, tree: &TokenTree, span: &str) -> Option<()> {
+        let name = self.spans.name(span)?;
+        if let SpanOf::Input(Place {
+            index,
+            part: Part::Whole,
+        }) = name
+        {
+            if same_token(tree, self.input.tokens.get(index)?) {
                 match &mut self.run {
                     Some((first, count)) if *first + *count == index => *count += 1,
                     _ => {
@@ -312,19 +386,12 @@ impl Writer<'_> {
                         self.run = Some((index, 1));
                     }
                 }
+                return Some(());
             }
-            return Some(());
         }
         self.flush();
         match tree {
-            TokenTree::Group(group) => {
-                self.tape.push('g');
-                self.tape.push(delimiter_mark(group.delimiter()));
-                self.span(group.span())?;
-                self.stream(&group.stream())?;
-                self.flush();
-                self.tape.push('e');
-            }
+            TokenTree::Group(_) => return None,
             TokenTree::Ident(ident) => {
                 let text = ident.to_string();
                 if let Some(raw) = text.strip_prefix("r#") {
@@ -334,26 +401,34 @@ impl Writer<'_> {
                     self.tape.push('i');
                     put_str(&mut self.tape, &text);
                 }
-                self.span(ident.span())?;
             }
             TokenTree::Punct(punct) => {
                 self.tape.push('p');
                 self.tape.push(punct.as_char());
                 self.tape.push(spacing_mark(punct.spacing()));
-                self.span(punct.span())?;
             }
             TokenTree::Literal(literal) => {
                 let text = literal.to_string();
                 if let Some(value) = plain_string(&text) {
+                    (Literal::string(value).to_string() == text).then_some(())?;
                     self.tape.push('q');
                     put_str(&mut self.tape, value);
                 } else {
+                    let built: Literal = text.parse().ok()?;
+                    (built.to_string() == text).then_some(())?;
                     self.tape.push('l');
                     put_str(&mut self.tape, &text);
                 }
-                self.span(literal.span())?;
             }
         }
+        if !matches!(
+            name,
+            SpanOf::CallSite | SpanOf::MixedSite | SpanOf::Input(_)
+        ) {
+            // A span the replay builds: the same as the token's.
+            (key(self.input.resolve(name)?) == span).then_some(())?;
+        }
+        self.span(name);
         Some(())
     }
 
@@ -372,11 +447,10 @@ impl Writer<'_> {
         }
     }
 
-    fn span(&mut self, span: Span) -> Option<()> {
-        let span = self.spans.name(span)?;
+    fn span(&mut self, span: SpanOf) {
         if self.last == Some(span) {
             self.tape.push('.');
-            return Some(());
+            return;
         }
         self.last = Some(span);
         let (mark, places) = match span {
@@ -396,38 +470,7 @@ impl Writer<'_> {
             });
             put_num(&mut self.tape, index);
         }
-        Some(())
     }
-}
-
-/// The index of the input token `tree` is a copy of: same span (a group's three), same text,
-/// and for a group, the same contents with the same spans.
-fn same_input(input: &Input, spans: &Spans, tree: &TokenTree) -> Option<usize> {
-    let index = match tree {
-        TokenTree::Group(group) => {
-            let index = (*spans.groups.get(&group_key(group))?)?;
-            let TokenTree::Group(found) = input.tokens.get(index)? else {
-                return None;
-            };
-            // A group the macro wrote anew may have the spans of the one it replaces.
-            if fingerprint(&found.stream()) != fingerprint(&group.stream()) {
-                return None;
-            }
-            index
-        }
-        _ => match spans.whole.get(&describe_span(tree.span()))? {
-            Some(Place {
-                index,
-                part: Part::Whole,
-            }) => *index,
-            _ => return None,
-        },
-    };
-    let found = input.tokens.get(index)?;
-    let (mut a, mut b) = (String::new(), String::new());
-    describe(tree, &mut a);
-    describe(found, &mut b);
-    (a == b).then_some(index)
 }
 
 /// The expansion a tape describes, over `input`; `None` when the tape does not fit it.
@@ -517,38 +560,48 @@ impl Replay<'_> {
         if mark == b'.' {
             return self.last;
         }
-        let span = match mark {
-            b'c' => Span::call_site(),
-            b'm' => Span::mixed_site(),
-            b's' => self.place()?,
-            b'C' => Span::call_site().located_at(self.place()?),
-            b'M' => Span::mixed_site().located_at(self.place()?),
-            b'J' => {
-                let first = self.place()?;
-                first.join(self.place()?)?
-            }
+        let name = match mark {
+            b'c' => SpanOf::CallSite,
+            b'm' => SpanOf::MixedSite,
+            b's' => SpanOf::Input(self.place()?),
+            b'C' => SpanOf::CallAt(self.place()?),
+            b'M' => SpanOf::MixedAt(self.place()?),
+            b'J' => SpanOf::Joined(self.place()?, self.place()?),
             _ => return None,
         };
+        let span = self.input.resolve(name)?;
         self.last = Some(span);
         Some(span)
     }
 
-    fn place(&mut self) -> Option<Span> {
+    fn place(&mut self) -> Option<Place> {
         let part = match self.tape.byte()? {
             b'w' => Part::Whole,
             b'o' => Part::Open,
             b'x' => Part::Close,
             _ => return None,
         };
-        self.input.span(Place {
+        Some(Place {
             index: self.tape.num()?,
             part,
         })
     }
 }
 
+/// Whether two leaves are the same token but for their spans.
+fn same_token(a: &TokenTree, b: &TokenTree) -> bool {
+    match (a, b) {
+        (TokenTree::Ident(a), TokenTree::Ident(b)) => a == b,
+        (TokenTree::Punct(a), TokenTree::Punct(b)) => {
+            a.as_char() == b.as_char() && a.spacing() == b.spacing()
+        }
+        (TokenTree::Literal(a), TokenTree::Literal(b)) => a.to_string() == b.to_string(),
+        _ => false,
+    }
+}
+
 /// The value of a string literal written without escapes: built by `Literal::string` on
-/// replay, which costs no call into the compiler (the replay check of `record` holds it).
+/// replay, which costs no call into the compiler (`record` checks it gives the same text).
 fn plain_string(text: &str) -> Option<&str> {
     let inner = text.strip_prefix('"')?.strip_suffix('"')?;
     (!inner.contains(['"', '\\'])).then_some(inner)
@@ -565,10 +618,10 @@ pub fn fingerprint(stream: &TokenStream) -> String {
 fn fingerprint_into(stream: &TokenStream, out: &mut String) {
     for tree in stream.clone() {
         describe(&tree, out);
-        out.push_str(&describe_span(tree.span()));
+        out.push_str(&key(tree.span()));
         if let TokenTree::Group(group) = &tree {
-            out.push_str(&describe_span(group.span_open()));
-            out.push_str(&describe_span(group.span_close()));
+            out.push_str(&key(group.span_open()));
+            out.push_str(&key(group.span_close()));
             fingerprint_into(&group.stream(), out);
             out.push(')');
         }
