@@ -333,11 +333,8 @@ impl Writer<'_> {
         let open = key(group.span_open());
         let close = key(group.span_close());
         let name = self.spans.name(&span);
-        if let Some(index) = self
-            .spans
-            .groups
-            .unique(&(span.clone(), open.clone(), close.clone()))
-        {
+        let three = (span, open, close);
+        if let Some(index) = self.spans.groups.unique(&three) {
             // A group the macro wrote anew may have the spans of the one it replaces: the same
             // only with the same contents, spans and all.
             let same = match self.input.tokens.get(index) {
@@ -354,6 +351,7 @@ impl Writer<'_> {
             }
         }
         // The replay's group: its delimiters take the span the group is given.
+        let (span, open, close) = three;
         let name = name?;
         let mut built = Group::new(group.delimiter(), TokenStream::new());
         built.set_span(self.input.resolve(name)?);
