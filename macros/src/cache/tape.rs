@@ -375,17 +375,16 @@ impl Writer<'_> {
             index,
             part: Part::Whole,
         }) = name
+            && same_token(tree, self.input.tokens.get(index)?)
         {
-            if same_token(tree, self.input.tokens.get(index)?) {
-                match &mut self.run {
-                    Some((first, count)) if *first + *count == index => *count += 1,
-                    _ => {
-                        self.flush();
-                        self.run = Some((index, 1));
-                    }
+            match &mut self.run {
+                Some((first, count)) if *first + *count == index => *count += 1,
+                _ => {
+                    self.flush();
+                    self.run = Some((index, 1));
                 }
-                return Some(());
             }
+            return Some(());
         }
         self.flush();
         match tree {
