@@ -15,10 +15,11 @@
 //!   the key: the macro chooses every span by the structure of the tokens, never by where
 //!   they are, and the tape names each span by the input token it comes from (or the call or
 //!   mixed site), so its replay over the same tokens elsewhere is the expansion they have
-//!   there. A tape is kept only if its replay where it was recorded is the expansion, token
-//!   for token and span for span; `GUARDED_ANALYSIS_CACHE=check` expands every replayed fn
-//!   again and fails the build where the two differ (the project's CI builds its examples and
-//!   integration suite so). A fn with an error is not kept: it is read again, spans and all.
+//!   there. Each token of a tape is checked as it is written against what the replay will
+//!   build for it; `GUARDED_ANALYSIS_CACHE=check` expands every replayed fn again and fails
+//!   the build where the two differ, token for token and span for span (the project's CI
+//!   builds its examples and integration suite so). A fn with an error is not kept: it is
+//!   read again, spans and all.
 //! - **A statement's analysis** ([`Cache::analyses`]), for a fn read again (the edited one):
 //!   the SQL analysis (lexing, parsing, injecting, splicing and verifying the splice) is a
 //!   function of the statement's text, its backends, the policy the fn applies, and the code.
@@ -121,9 +122,10 @@ impl Cache {
         let path = self.dir.join(format!("fn-{:016x}", hash(&key)));
         let Some(replayed) = replay(&path, &key, &input) else {
             let (expanded, read) = expand(attr, item);
-            if let Some(tape) = read.and_then(|read| Some((tape::record(&input, &expanded)?, read)))
+            if let Some(read) = read
+                && let Some(tape) = tape::record(&input, &expanded)
             {
-                let (tape, read) = tape;
+                // Failing to write costs the next build the replay, nothing else.
                 let _ = keep(&self.dir, &path, &key, &read, &tape);
             }
             return expanded;

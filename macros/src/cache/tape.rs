@@ -12,8 +12,8 @@
 //! Which span an output token carries is read off the compiler's description of spans
 //! (their `Debug` text: hygiene and place). A span the tape cannot name without ambiguity
 //! (two input tokens with the same span, a place no input token has) makes the fn
-//! unrecordable, and the tape is kept only if its replay over the same input gives the
-//! expansion again, token for token and span for span ([`fingerprint`]).
+//! unrecordable, and every token is checked as it is written against what the replay will
+//! build for it ([`record`]).
 
 use std::borrow::Borrow;
 use std::fmt::Write as _;

@@ -3,9 +3,9 @@
 //!
 //! These tests run outside a compiler, where `proc-macro2`'s spans are places in the text it
 //! parsed (its `span-locations` feature) and hygiene is not seen; inside the compiler, every
-//! kept tape is checked by replaying it where it was recorded (`record`), and the project's CI
-//! builds its examples and integration suite again with `GUARDED_ANALYSIS_CACHE=check`, which
-//! compares each replay with the fn expanded again.
+//! token of a tape is checked as it is written (`record`), and the project's CI builds its
+//! examples and integration suite again with `GUARDED_ANALYSIS_CACHE=check`, which compares
+//! each replay with the fn expanded again.
 
 use std::cell::Cell;
 use std::path::PathBuf;
