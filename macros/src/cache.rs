@@ -4,8 +4,7 @@
 //!
 //! Proc macros are not incremental: after an edit to one handler, rustc runs the attribute on
 //! every fn of the crate again. Two things are kept, each found by a hash of everything it is
-//! a function of, and holding the whole of it (but the code), which a hit must equal byte for
-//! byte:
+//! a function of, and holding the whole of it, which a hit must equal byte for byte:
 //!
 //! - **A fn's expansion** ([`Cache::expansion`]), as a tape over the fn's own tokens
 //!   (`tape`). The expansion is a function of the attribute's and the fn's tokens (kinds,
@@ -27,7 +26,7 @@
 //!
 //! "The code" is this crate's sources (`build.rs` hashes them) and its build by cargo (a type
 //! id, which changes with its version, its dependencies' versions and features, and the
-//! compiler), so a rebuilt or upgraded macro never reads another's entries.
+//! compiler), both in every key, so a rebuilt or upgraded macro never reads another's entries.
 //!
 //! The directory is `guarded-analyses` beside the compiler's `--out-dir` (for cargo,
 //! `target/<profile>/`), so it shares the trust and the life of the build's other outputs and
@@ -50,6 +49,12 @@ use crate::sql::{Analyses, Analysis, Bind, ConflictCheck, ExistenceCheck, Policy
 
 /// The hash of this crate's sources, written by `build.rs`.
 const SOURCES: &str = env!("GUARDED_MACROS_CORE_SOURCES");
+
+/// The code, as the first line of every key: the sources' hash and this build's type id.
+fn code() -> String {
+    struct Marker;
+    format!("{SOURCES} {:?}", TypeId::of::<Marker>())
+}
 
 /// A directory of analyses.
 #[derive(Debug, Clone)]
@@ -118,7 +123,7 @@ impl Cache {
         expand: impl FnOnce(TokenStream, TokenStream) -> (TokenStream, Option<Vec<PathBuf>>),
     ) -> TokenStream {
         let input = tape::Input::read(&attr, &item);
-        let key = format!("{SOURCES}\nexpansion\n{context}\n{}", input.text);
+        let key = format!("{}\nexpansion\n{context}\n{}", code(), input.text);
         let path = self.dir.join(format!("fn-{:016x}", hash(&key)));
         let Some(replayed) = replay(&path, &key, &input) else {
             let (expanded, read) = expand(attr, item);
@@ -151,13 +156,11 @@ impl Cache {
 
 /// Everything the analysis reads, as text.
 fn key(sql: &str, backends: Backends, policy: &Policy<'_>) -> String {
-    format!("{SOURCES}\n{backends:?}\n{policy:?}\n{}:{sql}", sql.len())
+    format!("{}\n{backends:?}\n{policy:?}\n{}:{sql}", code(), sql.len())
 }
 
 fn hash(key: &str) -> u64 {
-    struct Marker;
     let mut hasher = DefaultHasher::new();
-    TypeId::of::<Marker>().hash(&mut hasher);
     key.hash(&mut hasher);
     hasher.finish()
 }
