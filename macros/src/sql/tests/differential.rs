@@ -261,8 +261,8 @@ impl Gen<'_> {
     fn pattern(&mut self) -> &'static str {
         loop {
             let literal = self.literal();
-            let dangling = matches!(self.dialect, Dialect::Postgres)
-                && matches!(literal, r"'\'" | r"E'\\'");
+            let dangling =
+                matches!(self.dialect, Dialect::Postgres) && matches!(literal, r"'\'" | r"E'\\'");
             if !dangling {
                 return literal;
             }
