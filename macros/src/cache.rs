@@ -378,14 +378,15 @@ impl<'a> Reader<'a> {
         let bytes = self.text.as_bytes();
         let mut at = self.at;
         let mut n: usize = 0;
-        while at < bytes.len() && at - self.at <= 19 {
+        while at < bytes.len() {
             let b = bytes[at];
             at += 1;
             if b == end {
                 self.at = at;
                 return Some(n);
             }
-            if !b.is_ascii_digit() {
+            // A 20th digit could overflow: a damaged entry, which is a miss.
+            if !b.is_ascii_digit() || at - self.at > 19 {
                 return None;
             }
             n = n * 10 + usize::from(b - b'0');

@@ -272,11 +272,13 @@ fn a_refusal_is_not_kept_and_a_damaged_tape_is_a_miss() {
         panic!("one entry")
     };
     let whole = std::fs::read_to_string(entry).expect("entry");
-    // Cut short, an index past the fn's tokens, an unknown mark, a group left open.
+    // Cut short, an index past the fn's tokens or past a `usize`, an unknown mark, a group left
+    // open.
     let damaged = [
         whole[..whole.len() - 3].to_owned(),
         whole[..whole.len() / 2].to_owned(),
         whole.replacen('V', "V99999", 1),
+        whole.replacen('V', "V99999999999999999999", 1),
         whole.replacen("g{", "g<", 1),
         whole[..whole.rfind('e').expect("a group's end")].to_owned(),
     ];
